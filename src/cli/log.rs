@@ -1,0 +1,120 @@
+//! `andon log LOOP`: one loop's history — iterations with their checks, fingerprints and
+//! categories, then the event log — read from the store.
+
+use clap::Args;
+
+use andon::engine::input_error::chain;
+
+use super::output::{clock, elapsed};
+use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
+use super::status::open_store;
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// The loop's name (its plan's file name without .md).
+    #[arg(value_name = "LOOP")]
+    pub loop_name: String,
+}
+
+pub fn run(args: LogArgs) -> i32 {
+    let repo = match repo::open() {
+        Ok(r) => r,
+        Err(e) => return bad_input(&e),
+    };
+    let store = match open_store(&repo.dirs) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("andon: {}", chain(&e));
+            return EXIT_ERROR;
+        }
+    };
+    let name = &args.loop_name;
+    let row = match store.get_loop(name) {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            let known: Vec<String> = store
+                .loops()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.name)
+                .collect();
+            eprintln!(
+                "andon: no loop named `{name}`\n  fix: pick one of: {}",
+                if known.is_empty() {
+                    "(none yet)".into()
+                } else {
+                    known.join(", ")
+                }
+            );
+            return EXIT_BAD_INPUT;
+        }
+        Err(e) => {
+            eprintln!("andon: {}", chain(&e));
+            return EXIT_ERROR;
+        }
+    };
+    println!(
+        "loop {}  ({})  state {}  lamp {}  branch {}",
+        row.name, row.plan_path, row.state, row.lamp, row.branch
+    );
+    if let Some(reason) = &row.reason {
+        println!("reason: {reason}");
+    }
+    println!("worktree: {}\n", row.worktree);
+    let iterations = store.iterations(name).unwrap_or_default();
+    let checks = store.check_runs(name, None).unwrap_or_default();
+    println!(
+        "{:>4}  {:<5} {:<12} {:>7} {:>8}  {:<16} {:<16}  note",
+        "iter", "mode", "status", "checks", "time", "category", "fingerprint"
+    );
+    for it in &iterations {
+        let time = it
+            .ended_at
+            .map(|e| elapsed(e - it.started_at))
+            .unwrap_or_else(|| "-".into());
+        let checks_s = match (it.checks_passed, it.checks_total) {
+            (Some(p), Some(t)) => format!("{p}/{t}"),
+            _ => "-".into(),
+        };
+        println!(
+            "{:>4}  {:<5} {:<12} {:>7} {:>8}  {:<16} {:<16}  {}",
+            it.n,
+            it.mode,
+            it.status,
+            checks_s,
+            time,
+            it.category.clone().unwrap_or_else(|| "-".into()),
+            it.fingerprint.clone().unwrap_or_else(|| "-".into()),
+            it.note.clone().unwrap_or_default()
+        );
+        for c in checks.iter().filter(|c| c.iteration == it.n) {
+            let verdict = if c.passed {
+                "pass"
+            } else if c.timed_out {
+                "timeout"
+            } else {
+                "FAIL"
+            };
+            println!(
+                "        {:<5} {:<12} {:<7} {}  {}",
+                c.kind,
+                c.name,
+                verdict,
+                elapsed(c.duration_ms),
+                c.log_path
+            );
+        }
+    }
+    println!("\nevents:");
+    for e in store.events(Some(name), None).unwrap_or_default() {
+        println!(
+            "  {}  #{:<3} {:<8} {:<17} {}",
+            clock(e.at),
+            e.iteration,
+            e.lamp,
+            e.state,
+            e.detail
+        );
+    }
+    EXIT_OK
+}

@@ -1,0 +1,64 @@
+//! Command-line interface (DESIGN §5): one file per subcommand; this file parses and dispatches.
+
+mod act;
+mod log;
+mod output;
+mod repo;
+mod run;
+mod status;
+
+use clap::{Parser, Subcommand};
+
+use andon::agent::sim::SimArgs;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "andon",
+    version,
+    about = "A supervisor for autonomous coding-agent loops: one agent per git worktree, checks after every iteration, an Andon lamp per loop."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start loops for plan files (and resume interrupted loops).
+    Run(run::RunArgs),
+    /// Show every loop of this repo, from the store (whether or not a supervisor runs).
+    Status(status::StatusArgs),
+    /// Show one loop's iterations, checks and events.
+    Log(log::LogArgs),
+    /// Stop the line: freeze a loop's agent (or every loop with --all).
+    Stop(act::TargetArgs),
+    /// Resume a stopped loop (or the whole line with --all).
+    Resume(act::TargetArgs),
+    /// Redirect a loop: end its run, add a note to every later prompt, start a new iteration.
+    Redirect(act::RedirectArgs),
+    /// Pull the Meta-Andon cord: end the run and start a plan-mode iteration.
+    MetaAndon(act::LoopArg),
+    /// Abort a loop: end its agent; the worktree is kept.
+    Abort(act::LoopArg),
+    /// Run the scripted agent used by demos and tests (the `sim` profile).
+    SimAgent(SimArgs),
+    /// Internal: the guardian that ends every agent process group when the supervisor dies.
+    #[command(name = "__reaper", hide = true)]
+    Reaper { token: String },
+}
+
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Log(args) => log::run(args),
+        Command::Stop(t) => act::stop(t),
+        Command::Resume(t) => act::resume(t),
+        Command::Redirect(r) => act::redirect(r),
+        Command::MetaAndon(l) => act::simple("meta_andon", l),
+        Command::Abort(l) => act::simple("abort", l),
+        Command::SimAgent(args) => andon::agent::sim::run(&args),
+        Command::Reaper { token } => andon::pty::reaper::reaper_main(&token),
+    }
+}

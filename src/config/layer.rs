@@ -1,0 +1,320 @@
+//! One configuration file (`andon.toml` or the user config) parsed into a [`ConfigLayer`]:
+//! only what that file sets, validated, with lines kept for errors found when layering.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::env_policy::{valid_env_name, valid_env_pattern};
+use super::profile::{AgentMode, PromptMode};
+use super::ConfigError;
+use crate::core::breaker_overrides::BreakerOverrides;
+use crate::core::file_error::{check_text, FileError};
+use crate::core::scope::PathMatcher;
+use crate::core::template::{self, PLACEHOLDERS};
+use crate::core::toml_errors::TomlSource;
+
+/// A value and the file line it was set on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub line: usize,
+}
+
+/// What one configuration file sets; `None` (or an absent agent) means "keep the layer
+/// below". Lists replace the lower layer's list rather than extending it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigLayer {
+    pub path: PathBuf,
+    pub default_agent: Option<Located<String>>,
+    pub actor: Option<String>,
+    pub agents: BTreeMap<String, AgentLayer>,
+    pub breakers: BreakerOverrides,
+    pub protected: Option<Vec<String>>,
+    pub worktree_root: Option<String>,
+    pub worktree_setup: Option<Vec<String>>,
+    pub theme: Option<String>,
+    pub env_allow: Option<Vec<String>>,
+    pub env_deny: Option<Vec<String>>,
+}
+
+/// An `[agents.NAME]` table: fields for a new profile, or overrides of an existing one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentLayer {
+    /// The file line of the `[agents.NAME]` header.
+    pub line: usize,
+    pub command: Option<Vec<String>>,
+    pub prompt: Option<PromptMode>,
+    pub mode: Option<AgentMode>,
+    pub env: Option<BTreeMap<String, String>>,
+    pub env_allow: Option<Vec<String>>,
+}
+
+/// Top-level keys, in [`RawLayer`]'s field order; a test keeps them in step.
+pub(super) const CONFIG_KEYS: &[&str] = &[
+    "default_agent",
+    "actor",
+    "agents",
+    "breakers",
+    "guards",
+    "worktrees",
+    "ui",
+    "env",
+];
+
+const EXAMPLES: &[(&str, &str)] = &[
+    ("command", "[\"my-agent\", \"{prompt_file}\"]"),
+    ("default_agent", "\"claude\""),
+    ("theme", "\"default\""),
+    ("root", "\"../{repo}.worktrees\""),
+    ("protected", "[\"tests/**\"]"),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "the configuration")]
+struct RawLayer {
+    default_agent: Option<Spanned<String>>,
+    actor: Option<String>,
+    #[serde(default)]
+    agents: BTreeMap<String, Spanned<RawAgent>>,
+    #[serde(default)]
+    breakers: BreakerOverrides,
+    guards: Option<RawGuards>,
+    worktrees: Option<RawWorktrees>,
+    ui: Option<RawUi>,
+    env: Option<RawEnv>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an [agents.NAME] table")]
+struct RawAgent {
+    command: Option<Spanned<Vec<String>>>,
+    prompt: Option<PromptMode>,
+    mode: Option<AgentMode>,
+    env: Option<Spanned<BTreeMap<String, String>>>,
+    env_allow: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [guards] table")]
+struct RawGuards {
+    protected: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [worktrees] table")]
+struct RawWorktrees {
+    root: Option<Spanned<String>>,
+    setup: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [ui] table")]
+struct RawUi {
+    theme: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "an [env] table")]
+struct RawEnv {
+    allow: Option<Vec<Spanned<String>>>,
+    deny: Option<Vec<Spanned<String>>>,
+}
+
+/// Parses one configuration file. Unknown keys, wrong types, bad globs, bad templates and
+/// bad variable patterns are errors naming the line.
+pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> {
+    check_text(path, text, "the configuration")?;
+    let source = TomlSource {
+        file: path,
+        text,
+        first_line: 1,
+        top_level_keys: CONFIG_KEYS,
+        examples: EXAMPLES,
+    };
+    let raw: RawLayer = source.parse()?;
+    let mut agents = BTreeMap::new();
+    for (name, agent) in raw.agents {
+        agents.insert(name.clone(), agent_layer(&source, &name, agent)?);
+    }
+    let guards = raw.guards.and_then(|g| g.protected);
+    let (root, setup) = raw.worktrees.map_or((None, None), |w| (w.root, w.setup));
+    let (allow, deny) = raw.env.map_or((None, None), |e| (e.allow, e.deny));
+    Ok(ConfigLayer {
+        path: path.to_path_buf(),
+        default_agent: raw.default_agent.map(|d| Located {
+            line: source.line_of_span(&d.span()),
+            value: d.into_inner(),
+        }),
+        actor: raw.actor,
+        agents,
+        breakers: raw.breakers,
+        protected: guards.map(|g| globs(&source, g)).transpose()?,
+        worktree_root: root.map(|r| worktree_root(&source, r)).transpose()?,
+        worktree_setup: setup.map(|s| setup_commands(&source, s)).transpose()?,
+        theme: raw.ui.and_then(|u| u.theme),
+        env_allow: allow
+            .map(|a| env_patterns(&source, "allow", a))
+            .transpose()?,
+        env_deny: deny.map(|d| env_patterns(&source, "deny", d)).transpose()?,
+    })
+}
+
+fn agent_layer(
+    source: &TomlSource<'_>,
+    name: &str,
+    agent: Spanned<RawAgent>,
+) -> Result<AgentLayer, FileError> {
+    let span = agent.span();
+    let agent = agent.into_inner();
+    let valid_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+    if !valid_name {
+        return Err(source.error_at(
+            &span,
+            format!("the agent profile name {name:?} cannot be used in a plan's `agent =`"),
+            "name it with letters, digits, '-' or '_', e.g. [agents.fixer]",
+        ));
+    }
+    let command = agent
+        .command
+        .map(|command| {
+            let span = command.span();
+            let command = command.into_inner();
+            if command
+                .first()
+                .is_none_or(|program| program.trim().is_empty())
+            {
+                return Err(source.error_at(
+                    &span,
+                    format!("the command of agent `{name}` is empty"),
+                    "give the program and its arguments, e.g. command = [\"bash\", \
+                     \"agents/fixer.sh\", \"{prompt_file}\"]",
+                ));
+            }
+            template::validate(&command).map_err(|err| {
+                source.error_at(&span, format!("agent `{name}`: {err}"), template_fix())
+            })?;
+            Ok(command)
+        })
+        .transpose()?;
+    let env = agent
+        .env
+        .map(|env| {
+            let bad = env
+                .get_ref()
+                .keys()
+                .find(|k| !valid_env_name(k) || k.starts_with("ANDON_"));
+            match bad {
+                Some(key) => Err(source.error_at(
+                    &env.span(),
+                    format!("agent `{name}` sets the variable {key:?}"),
+                    if key.starts_with("ANDON_") {
+                        "remove it: andon sets the ANDON_* variables itself".to_string()
+                    } else {
+                        "variable names are letters, digits and '_', not starting with a digit"
+                            .to_string()
+                    },
+                )),
+                None => Ok(env.into_inner()),
+            }
+        })
+        .transpose()?;
+    Ok(AgentLayer {
+        line: source.line_of_span(&span),
+        command,
+        prompt: agent.prompt,
+        mode: agent.mode,
+        env,
+        env_allow: agent
+            .env_allow
+            .map(|a| env_patterns(source, "env_allow", a))
+            .transpose()?,
+    })
+}
+
+fn template_fix() -> String {
+    let known: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+    format!(
+        "use only the placeholders {}; write {{{{ and }}}} for a literal brace",
+        known.join(", ")
+    )
+}
+
+fn globs(
+    source: &TomlSource<'_>,
+    patterns: Vec<Spanned<String>>,
+) -> Result<Vec<String>, FileError> {
+    for pattern in &patterns {
+        if let Err(err) = PathMatcher::new(std::slice::from_ref(pattern.get_ref())) {
+            return Err(source.error_at(
+                &pattern.span(),
+                format!(
+                    "invalid glob {:?} in [guards] protected: {}",
+                    err.pattern, err.message
+                ),
+                "write a path relative to the repository root with `*` (one directory level) or \
+                 `**` (any depth), e.g. \"tests/**\"",
+            ));
+        }
+    }
+    Ok(patterns.into_iter().map(Spanned::into_inner).collect())
+}
+
+fn worktree_root(source: &TomlSource<'_>, root: Spanned<String>) -> Result<String, FileError> {
+    let used = template::placeholders(std::slice::from_ref(root.get_ref()));
+    let problem = match used {
+        Err(err) => Some(err.to_string()),
+        Ok(used) => used
+            .into_iter()
+            .find(|p| p != "repo")
+            .map(|p| format!("`{{{p}}}` is not known when worktrees are placed")),
+    };
+    match problem {
+        Some(problem) => Err(source.error_at(
+            &root.span(),
+            format!("[worktrees] root: {problem}"),
+            "use only {repo} (the repository's directory name), e.g. root = \
+             \"../{repo}.worktrees\"",
+        )),
+        None => Ok(root.into_inner()),
+    }
+}
+
+fn setup_commands(
+    source: &TomlSource<'_>,
+    commands: Vec<Spanned<String>>,
+) -> Result<Vec<String>, FileError> {
+    for command in &commands {
+        if let Err(err) = template::validate(std::slice::from_ref(command.get_ref())) {
+            return Err(source.error_at(
+                &command.span(),
+                format!("[worktrees] setup: {err}"),
+                template_fix(),
+            ));
+        }
+    }
+    Ok(commands.into_iter().map(Spanned::into_inner).collect())
+}
+
+fn env_patterns(
+    source: &TomlSource<'_>,
+    key: &str,
+    patterns: Vec<Spanned<String>>,
+) -> Result<Vec<String>, FileError> {
+    if let Some(bad) = patterns.iter().find(|p| !valid_env_pattern(p.get_ref())) {
+        return Err(source.error_at(
+            &bad.span(),
+            format!(
+                "`{key}` has the pattern {:?}, which no variable name can match",
+                bad.get_ref()
+            ),
+            "use letters, digits, '_' and `*` for any run of characters, e.g. \"AWS_*\"",
+        ));
+    }
+    Ok(patterns.into_iter().map(Spanned::into_inner).collect())
+}

@@ -1,0 +1,313 @@
+//! andon's configuration: built-in defaults, then the user config
+//! (`~/.config/andon/config.toml`), then the repo's `andon.toml`, each layer overriding
+//! what it sets; and the per-plan view of it (breakers, protected files, agent profile).
+
+mod env_policy;
+mod files;
+mod layer;
+mod profile;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use env_policy::{name_matches, EnvPolicy};
+pub use files::{read_plan, read_text};
+pub use layer::{parse_layer, AgentLayer, ConfigLayer, Located};
+pub use profile::{builtin_profiles, AgentMode, AgentProfile, PromptMode};
+
+use crate::core::breaker_overrides::BreakerOverrides;
+use crate::core::file_error::FileError;
+use crate::core::plan::Plan;
+use crate::core::suggest::nearest;
+use crate::core::template::{self, TemplateError, TemplateVars};
+
+pub type ConfigError = FileError;
+
+/// The repo's config file, at its root.
+pub const REPO_CONFIG: &str = "andon.toml";
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub agents: BTreeMap<String, AgentProfile>,
+    /// The profile for plans that name none.
+    pub default_agent: String,
+    pub breakers: Breakers,
+    pub guards: Guards,
+    pub worktrees: Worktrees,
+    pub ui: Ui,
+    pub env: EnvPolicy,
+    /// Who is recorded in the audit table; `None` means the caller decides (e.g. `$USER`).
+    pub actor: Option<String>,
+}
+
+/// Breaker thresholds (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breakers {
+    /// Failed iterations in a row before Meta-Andon.
+    pub consecutive_failures: u32,
+    /// The same fingerprint this many times in a row is the Insanity Rule.
+    pub repeat_fingerprint: u32,
+    /// No file change and no output for this long aborts the iteration.
+    pub no_progress: Duration,
+    pub max_iterations: u32,
+    /// This many out-of-scope files in one iteration stops the line.
+    pub out_of_scope_stop: u32,
+    pub iteration_timeout: Duration,
+}
+
+impl Default for Breakers {
+    fn default() -> Self {
+        Self {
+            consecutive_failures: 3,
+            repeat_fingerprint: 3,
+            no_progress: Duration::from_secs(10 * 60),
+            max_iterations: 10,
+            out_of_scope_stop: 5,
+            iteration_timeout: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+impl Breakers {
+    /// Takes every threshold the overrides set.
+    pub fn apply(&mut self, overrides: &BreakerOverrides) {
+        let o = overrides;
+        self.consecutive_failures = o.consecutive_failures.unwrap_or(self.consecutive_failures);
+        self.repeat_fingerprint = o.repeat_fingerprint.unwrap_or(self.repeat_fingerprint);
+        self.no_progress = o.no_progress.unwrap_or(self.no_progress);
+        self.max_iterations = o.max_iterations.unwrap_or(self.max_iterations);
+        self.out_of_scope_stop = o.out_of_scope_stop.unwrap_or(self.out_of_scope_stop);
+        self.iteration_timeout = o.iteration_timeout.unwrap_or(self.iteration_timeout);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guards {
+    /// Globs of files whose change is spec drift, for plans that do not set `protected`.
+    pub protected: Vec<String>,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        let protected = ["tests/**", "**/*_test.*", "**/*.test.*", "**/test_*.py"];
+        Self {
+            protected: protected.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worktrees {
+    /// Where loop worktrees live; `{repo}` is the repository's directory name and a
+    /// relative path is relative to the repository root.
+    pub root: String,
+    /// Shell commands run in a new worktree (argv templates, e.g. `{worktree}`).
+    pub setup: Vec<String>,
+}
+
+impl Default for Worktrees {
+    fn default() -> Self {
+        Self {
+            root: "../{repo}.worktrees".into(),
+            setup: Vec::new(),
+        }
+    }
+}
+
+impl Worktrees {
+    /// The worktree root for a repository. Pure path arithmetic: nothing is created.
+    pub fn root_for(&self, repo_root: &Path) -> Result<PathBuf, TemplateError> {
+        let name = repo_root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let vars = TemplateVars {
+            repo: name,
+            ..TemplateVars::default()
+        };
+        let expanded = template::expand(std::slice::from_ref(&self.root), &vars)?;
+        Ok(repo_root.join(expanded.concat()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ui {
+    pub theme: String,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Self {
+            theme: "default".into(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::defaults()
+    }
+}
+
+impl Config {
+    /// The built-in configuration, before any file.
+    pub fn defaults() -> Self {
+        Self {
+            agents: builtin_profiles(),
+            default_agent: "claude".into(),
+            breakers: Breakers::default(),
+            guards: Guards::default(),
+            worktrees: Worktrees::default(),
+            ui: Ui::default(),
+            env: EnvPolicy::default(),
+            actor: None,
+        }
+    }
+
+    /// Loads the defaults, then `user_config` (when given and present), then
+    /// `<repo_root>/andon.toml` (when present).
+    pub fn load(repo_root: &Path, user_config: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = Self::defaults();
+        let repo_config = repo_root.join(REPO_CONFIG);
+        for path in user_config.into_iter().chain([repo_config.as_path()]) {
+            if let Some(text) = read_text(path)? {
+                config.apply(parse_layer(path, &text)?)?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// Applies one layer on top. A new `[agents.NAME]` needs a `command`; one naming an
+    /// existing profile overrides only the fields it sets.
+    pub fn apply(&mut self, layer: ConfigLayer) -> Result<(), ConfigError> {
+        for (name, agent) in layer.agents {
+            let line = agent.line;
+            let profile = self.merge_agent(&layer.path, &name, agent)?;
+            let uses_prompt = template::placeholders(&profile.command)
+                .is_ok_and(|used| used.iter().any(|p| p == "prompt"));
+            if profile.prompt == PromptMode::Arg && !uses_prompt {
+                return Err(FileError::new(
+                    &layer.path,
+                    line,
+                    format!("agent `{name}` takes its prompt as an argument but its command has no {{prompt}}"),
+                    "put \"{prompt}\" where the prompt goes in `command`, or set prompt = \"file\" \
+                     or prompt = \"stdin\"",
+                ));
+            }
+            self.agents.insert(name, profile);
+        }
+        if let Some(default) = layer.default_agent {
+            if !self.agents.contains_key(&default.value) {
+                return Err(self.unknown_agent(&layer.path, default.line, &default.value));
+            }
+            self.default_agent = default.value;
+        }
+        replace(&mut self.actor, layer.actor.map(Some));
+        self.breakers.apply(&layer.breakers);
+        replace(&mut self.guards.protected, layer.protected);
+        replace(&mut self.worktrees.root, layer.worktree_root);
+        replace(&mut self.worktrees.setup, layer.worktree_setup);
+        replace(&mut self.ui.theme, layer.theme);
+        replace(&mut self.env.allow, layer.env_allow);
+        replace(&mut self.env.deny, layer.env_deny);
+        Ok(())
+    }
+
+    fn merge_agent(
+        &self,
+        file: &Path,
+        name: &str,
+        agent: AgentLayer,
+    ) -> Result<AgentProfile, ConfigError> {
+        let mut profile = match self.agents.get(name) {
+            Some(existing) => existing.clone(),
+            None => {
+                let Some(command) = agent.command.clone() else {
+                    let hint = nearest(name, self.agents.keys().map(String::as_str))
+                        .map(|n| {
+                            format!("if you meant to change the built-in, write [agents.{n}]; ")
+                        })
+                        .unwrap_or_default();
+                    return Err(FileError::new(
+                        file,
+                        agent.line,
+                        format!("the agent profile `{name}` is new but has no `command`"),
+                        format!(
+                            "{hint}add command = [\"bash\", \"agents/{name}.sh\", \"{{prompt_file}}\"] \
+                             below [agents.{name}]"
+                        ),
+                    ));
+                };
+                AgentProfile {
+                    name: name.to_string(),
+                    command,
+                    prompt: PromptMode::File,
+                    mode: AgentMode::Oneshot,
+                    env: BTreeMap::new(),
+                    env_allow: Vec::new(),
+                }
+            }
+        };
+        replace(&mut profile.command, agent.command);
+        replace(&mut profile.prompt, agent.prompt);
+        replace(&mut profile.mode, agent.mode);
+        replace(&mut profile.env, agent.env);
+        replace(&mut profile.env_allow, agent.env_allow);
+        Ok(profile)
+    }
+
+    /// The plan's breakers: the config's, then the plan's `[breakers]`, then its top-level
+    /// `max_iterations` and `iteration_timeout`.
+    pub fn breakers_for(&self, plan: &Plan) -> Breakers {
+        let mut breakers = self.breakers.clone();
+        breakers.apply(&plan.breakers);
+        breakers.apply(&BreakerOverrides {
+            max_iterations: plan.max_iterations,
+            iteration_timeout: plan.iteration_timeout,
+            ..BreakerOverrides::default()
+        });
+        breakers
+    }
+
+    /// The plan's protected globs: its own list, else the config's.
+    pub fn protected_for<'a>(&'a self, plan: &'a Plan) -> &'a [String] {
+        plan.protected.as_deref().unwrap_or(&self.guards.protected)
+    }
+
+    /// The plan's agent profile: the one it names, else the default.
+    pub fn profile_for(&self, plan: &Plan) -> Result<&AgentProfile, ConfigError> {
+        let name = plan.agent.as_deref().unwrap_or(&self.default_agent);
+        self.agents.get(name).ok_or_else(|| match plan.agent_line {
+            Some(line) => self.unknown_agent(&plan.path, line, name),
+            None => self.unknown_agent(Path::new(REPO_CONFIG), 0, name),
+        })
+    }
+
+    fn unknown_agent(&self, file: &Path, line: usize, name: &str) -> ConfigError {
+        let known: Vec<&str> = self.agents.keys().map(String::as_str).collect();
+        let guess = nearest(name, known.iter().copied())
+            .map(|n| format!("did you mean `{n}`? "))
+            .unwrap_or_default();
+        FileError::new(
+            file,
+            line,
+            format!("unknown agent profile `{name}`"),
+            format!(
+                "{guess}Known profiles: {}; or add [agents.{name}] with a command to andon.toml",
+                known.join(", ")
+            ),
+        )
+    }
+}
+
+/// Overwrites `slot` when the layer set a value.
+fn replace<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+#[cfg(test)]
+mod tests;

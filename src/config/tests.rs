@@ -1,0 +1,291 @@
+use super::*;
+use crate::core::plan::parse_plan;
+use std::fs;
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+const USER_CONFIG: &str = r#"
+default_agent = "codex"
+actor = "ana"
+
+[breakers]
+max_iterations = 20
+no_progress = "5m"
+
+[ui]
+theme = "dark"
+
+[env]
+allow = ["AWS_REGION"]
+"#;
+
+const REPO_CONFIG_TEXT: &str = r#"
+[agents.fixer]                      # a custom profile
+command = ["bash", "agents/fixer.sh", "{prompt_file}"]
+mode = "oneshot"
+
+[agents.claude]
+mode = "interactive"
+
+[breakers]
+max_iterations = 12
+
+[guards]
+protected = ["spec/**"]
+
+[worktrees]
+root = "/tmp/{repo}-trees"
+setup = ["cp .env {worktree}/ 2>/dev/null || true"]
+"#;
+
+#[test]
+fn layers_apply_defaults_then_user_then_repo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("shop");
+    fs::create_dir(&repo).expect("repo dir");
+    let user = dir.path().join("config.toml");
+    fs::write(&user, USER_CONFIG).expect("user config");
+    fs::write(repo.join("andon.toml"), REPO_CONFIG_TEXT).expect("repo config");
+
+    let config = Config::load(&repo, Some(&user)).expect("valid config");
+
+    let mut expected = Config::defaults();
+    expected.default_agent = "codex".into();
+    expected.actor = Some("ana".into());
+    expected.breakers.max_iterations = 12;
+    expected.breakers.no_progress = Duration::from_secs(300);
+    expected.ui.theme = "dark".into();
+    expected.env.allow = strings(&["AWS_REGION"]);
+    expected.guards.protected = strings(&["spec/**"]);
+    expected.worktrees = Worktrees {
+        root: "/tmp/{repo}-trees".into(),
+        setup: strings(&["cp .env {worktree}/ 2>/dev/null || true"]),
+    };
+    let claude = expected.agents.get_mut("claude").expect("built-in");
+    claude.mode = AgentMode::Interactive;
+    expected.agents.insert(
+        "fixer".into(),
+        AgentProfile {
+            name: "fixer".into(),
+            command: strings(&["bash", "agents/fixer.sh", "{prompt_file}"]),
+            prompt: PromptMode::File,
+            mode: AgentMode::Oneshot,
+            env: BTreeMap::new(),
+            env_allow: vec![],
+        },
+    );
+    assert_eq!(config, expected);
+    // The override changed one field and kept the built-in's others.
+    assert_eq!(
+        config.agents["claude"].command,
+        builtin_profiles()["claude"].command
+    );
+    assert_eq!(
+        config.worktrees.root_for(&repo).expect("valid root"),
+        Path::new("/tmp/shop-trees")
+    );
+}
+
+#[test]
+fn missing_files_leave_the_defaults() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let absent = dir.path().join("nope.toml");
+    let config = Config::load(dir.path(), Some(&absent)).expect("no files is fine");
+    assert_eq!(config, Config::defaults());
+    assert_eq!(Config::load(dir.path(), None), Ok(Config::defaults()));
+    let root = config
+        .worktrees
+        .root_for(Path::new("/src/shop"))
+        .expect("root");
+    assert_eq!(root, Path::new("/src/shop/../shop.worktrees"));
+}
+
+/// Parses one layer and applies it to the defaults.
+fn apply(text: &str) -> Result<Config, ConfigError> {
+    let mut config = Config::defaults();
+    config.apply(parse_layer(Path::new("andon.toml"), text)?)?;
+    Ok(config)
+}
+
+#[test]
+fn every_config_error_names_its_line_and_a_specific_fix() {
+    // (text, line, message needle, fix needle)
+    let cases: &[(&str, usize, &str, &str)] = &[
+        ("[breaker]\nmax_iterations = 3\n", 1, "unknown key `breaker`", "did you mean `breakers`? Allowed keys: default_agent, actor, agents"),
+        ("\n[agents.fixer]\ncomand = [\"x\"]\n", 3, "unknown key `comand` in [agents.fixer]", "did you mean `command`?"),
+        ("[agents.claude]\nprompt = \"stdn\"\n", 2, "`prompt` cannot be \"stdn\"", "did you mean `stdin`? Allowed values: file, arg, stdin"),
+        ("[agents.claude]\nmode = \"repl\"\n", 2, "`mode` cannot be \"repl\"", "oneshot, interactive"),
+        ("\n\n[agents.fixer]\nprompt = \"file\"\n", 3, "`fixer` is new but has no `command`", "add command = [\"bash\", \"agents/fixer.sh\", \"{prompt_file}\"] below [agents.fixer]"),
+        ("[agents.cluade]\nmode = \"interactive\"\n", 1, "`cluade` is new", "if you meant to change the built-in, write [agents.claude]"),
+        ("[agents.x]\ncommand = [\"x\", \"{promt}\"]\n", 2, "unknown placeholder `{promt}`", "use only the placeholders {prompt_file}, {prompt}"),
+        ("[agents.x]\ncommand = []\n", 2, "command of agent `x` is empty", "command = [\"bash\""),
+        ("[agents.x]\ncommand = [\"x\"]\nprompt = \"arg\"\n", 1, "no {prompt}", "put \"{prompt}\" where the prompt goes"),
+        ("[agents.claude]\ncommand = [\"claude\"]\n[agents.codex]\ncommand = [\"codex\", \"exec\"]\n", 3, "agent `codex` takes its prompt as an argument", "prompt = \"stdin\""),
+        ("[agents.\"a b\"]\ncommand = [\"x\"]\n", 1, "profile name \"a b\"", "[agents.fixer]"),
+        ("[agents.x]\ncommand = [\"x\"]\nenv = { ANDON_LOOP = \"y\" }\n", 3, "\"ANDON_LOOP\"", "andon sets the ANDON_* variables itself"),
+        ("[agents.x]\ncommand = [\"x\"]\nenv = { \"A-B\" = \"y\" }\n", 3, "\"A-B\"", "letters, digits and '_'"),
+        ("[agents.x]\ncommand = [\"x\"]\nenv_allow = [\"OK_*\", \"BAD-*\"]\n", 3, "\"BAD-*\"", "e.g. \"AWS_*\""),
+        ("default_agent = \"cladue\"\n", 1, "unknown agent profile `cladue`", "did you mean `claude`? Known profiles: aider, claude, codex, gemini, opencode, sim"),
+        ("[guards]\nprotected = [\n  \"tests/**\",\n  \"a[\",\n]\n", 4, "invalid glob \"a[\" in [guards] protected", "e.g. \"tests/**\""),
+        ("[worktrees]\nroot = \"../{worktree}\"\n", 2, "`{worktree}` is not known when worktrees are placed", "use only {repo}"),
+        ("[worktrees]\nsetup = [\"ok\", \"echo ${HOME}\"]\n", 2, "unknown placeholder `{HOME}`", "write {{ and }} for a literal brace"),
+        ("[env]\ndeny = [\"AWS *\"]\n", 2, "`deny` has the pattern \"AWS *\"", "e.g. \"AWS_*\""),
+        ("[breakers]\nmax_iterations = \"ten\"\n", 2, "`max_iterations`", "whole number without quotes"),
+        ("[breakers]\nout_of_scope_stop = 0\n", 2, "`out_of_scope_stop`", "1 or more"),
+        ("[breakers]\niteration_timeout = \"30\"\nno_progress = \"ten minutes\"\n", 3, "`no_progress`", "duration such as \"30s\""),
+        ("[ui]\ntheme = \"dark\"\ndefault_agent = \"codex\"\n", 3, "`default_agent` is inside the [ui] table", "move `default_agent` above line 1"),
+        ("[ui]\ntheme = \"dark\n", 2, "", "fix the TOML on line 2"),
+        ("actor = \"a\0b\"\n", 1, "NUL byte", "plain UTF-8"),
+    ];
+    for (text, line, message, fix) in cases {
+        let err = apply(text).expect_err(text);
+        assert_eq!(err.line, *line, "{text:?}\n=> {err}");
+        assert!(err.message.contains(message), "{text:?}\n=> {err}");
+        assert!(err.fix.contains(fix), "{text:?}\n=> {err}");
+        assert_eq!(err.file, Path::new("andon.toml"));
+    }
+}
+
+#[test]
+fn config_keys_match_the_top_level_fields() {
+    let err = apply("zzz = 1\n").expect_err("unknown");
+    assert!(err.fix.ends_with(&layer::CONFIG_KEYS.join(", ")), "{err}");
+}
+
+#[test]
+fn user_default_agent_must_exist_by_its_layer() {
+    let mut config = Config::defaults();
+    let user = parse_layer(Path::new("user.toml"), "default_agent = \"fixer\"\n").expect("parses");
+    let err = config.apply(user).expect_err("fixer unknown so far");
+    assert_eq!((err.file.as_path(), err.line), (Path::new("user.toml"), 1));
+    let ok = "default_agent = \"fixer\"\n[agents.fixer]\ncommand = [\"f\"]\n";
+    let config = apply(ok).expect("defined in the same layer");
+    assert_eq!(config.default_agent, "fixer");
+}
+
+fn plan(front: &str) -> Plan {
+    let text = format!("+++\ngoal = \"g\"\n{front}[[checks]]\nname = \"t\"\nrun = \"true\"\n+++\n");
+    parse_plan(Path::new("plans/p.md"), &text).expect("valid plan")
+}
+
+#[test]
+fn plan_view_of_the_config() {
+    let config = apply("[breakers]\nmax_iterations = 12\nconsecutive_failures = 4\n").expect("ok");
+    let p = plan(
+        "max_iterations = 8\niteration_timeout = \"20m\"\n[breakers]\nrepeat_fingerprint = 2\n",
+    );
+    let breakers = config.breakers_for(&p);
+    assert_eq!(
+        breakers,
+        Breakers {
+            consecutive_failures: 4,
+            repeat_fingerprint: 2,
+            max_iterations: 8,
+            iteration_timeout: Duration::from_secs(20 * 60),
+            ..Breakers::default()
+        }
+    );
+    assert_eq!(config.breakers_for(&plan("")).max_iterations, 12);
+
+    assert_eq!(
+        config.protected_for(&plan("")),
+        config.guards.protected.as_slice()
+    );
+    assert_eq!(
+        config.protected_for(&plan("protected = []\n")),
+        &[] as &[String]
+    );
+
+    assert_eq!(
+        config.profile_for(&plan("")).map(|p| p.name.as_str()),
+        Ok("claude")
+    );
+    assert_eq!(
+        config
+            .profile_for(&plan("agent = \"sim\"\n"))
+            .map(|p| p.name.as_str()),
+        Ok("sim")
+    );
+    let err = config
+        .profile_for(&plan("\nagent = \"fixer\"\n"))
+        .expect_err("unknown profile");
+    assert_eq!((err.file.as_path(), err.line), (Path::new("plans/p.md"), 4));
+    assert!(
+        err.message.contains("unknown agent profile `fixer`"),
+        "{err}"
+    );
+    assert!(
+        err.fix
+            .contains("add [agents.fixer] with a command to andon.toml"),
+        "{err}"
+    );
+    assert!(err.fix.contains("Known profiles: aider, claude"), "{err}");
+}
+
+#[test]
+fn env_policy_comes_from_layers_and_profiles() {
+    let config =
+        apply("[env]\nallow = [\"GH_HOST\"]\ndeny = [\"*TOKEN*\", \"GH_*\"]\n").expect("ok");
+    let claude = &config.agents["claude"];
+    let cases: &[(&str, bool)] = &[
+        ("GH_HOST", true),
+        ("GH_TOKEN", false),
+        ("AWS_SECRET_ACCESS_KEY", true), // the layer's deny list replaced the default one
+        ("ANTHROPIC_AUTH_TOKEN", true),
+        ("OPENAI_API_KEY", true),
+    ];
+    for (name, passes) in cases {
+        assert_eq!(
+            config.env.passes(name, &claude.env_allow),
+            *passes,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn reading_files_reports_problems_with_the_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.toml");
+    assert_eq!(read_text(&missing), Ok(None));
+
+    let latin1 = dir.path().join("latin1.toml");
+    fs::write(&latin1, b"a = 1\nb = \"caf\xe9\"\n").expect("write");
+    let err = read_text(&latin1).expect_err("not UTF-8");
+    assert_eq!(err.line, 2);
+    assert!(err.fix.contains("save it as UTF-8"), "{err}");
+
+    let big = dir.path().join("big.md");
+    fs::write(
+        &big,
+        vec![b'x'; crate::core::file_error::MAX_INPUT_BYTES + 1],
+    )
+    .expect("write");
+    let err = read_text(&big).expect_err("too big");
+    assert!(err.message.contains("larger than 1024 KiB"), "{err}");
+
+    let err = read_text(dir.path()).expect_err("a directory");
+    assert_eq!(err.line, 0);
+    assert!(err
+        .to_string()
+        .starts_with(&format!("{}: cannot read", dir.path().display())));
+
+    let plan_path = dir.path().join("fix-it.md");
+    let err = read_plan(&plan_path).expect_err("missing plan");
+    assert!(err.message.contains("does not exist"), "{err}");
+    fs::write(
+        &plan_path,
+        "+++\ngoal = \"g\"\n+++\n- [Lint] Run `true` - must pass\n",
+    )
+    .expect("w");
+    let plan = read_plan(&plan_path).expect("valid plan");
+    assert_eq!((plan.slug.as_str(), plan.checks[0].line), ("fix-it", 4));
+
+    let bad_repo = dir.path().join("repo");
+    fs::create_dir(&bad_repo).expect("dir");
+    fs::write(bad_repo.join("andon.toml"), "[ui]\nthemes = 1\n").expect("write");
+    let err = Config::load(&bad_repo, None).expect_err("bad repo config");
+    assert_eq!((err.file, err.line), (bad_repo.join("andon.toml"), 2));
+}

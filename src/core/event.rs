@@ -1,0 +1,187 @@
+//! What happens to a loop (events, from the engine and from humans) and what the reducer asks
+//! the engine to do about it (effects). Both are plain data so the reducer stays pure.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::state::{Failure, Mode, StopCause};
+
+/// The guards' verdict on an iteration's diff against the loop's base commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardReport {
+    /// Changed files outside the plan's scope (restored from base).
+    pub out_of_scope: Vec<String>,
+    /// Protected files that existed in base and were changed or deleted (spec drift).
+    pub spec_drift: Vec<String>,
+}
+
+impl GuardReport {
+    pub fn violations(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .spec_drift
+            .iter()
+            .chain(self.out_of_scope.iter())
+            .cloned()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+}
+
+/// How an agent run ended, as the engine observed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentReport {
+    pub exit_code: Option<i32>,
+    /// Neither PTY output nor a file change for the no-progress time: the engine killed it.
+    pub no_progress: bool,
+    /// The iteration timeout fired: the engine killed it.
+    pub timed_out: bool,
+    /// Files changed since the previous snapshot (0 = the agent changed nothing).
+    pub changed_since_last: u32,
+    pub guards: GuardReport,
+    /// The judged failure when the agent itself failed (non-zero exit, timeout, no progress).
+    pub failure: Option<Failure>,
+}
+
+/// The checks of an iteration (or the goal checks), judged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecksReport {
+    pub passed: u32,
+    pub total: u32,
+    /// None when every check passed.
+    pub failure: Option<Failure>,
+}
+
+/// Something a human asks for (DESIGN §4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum HumanAction {
+    Stop,
+    Resume {
+        /// The fix plan written by the last plan-mode iteration, when there is one; resuming a
+        /// Meta-Andon stop accepts it.
+        fix_plan: Option<String>,
+    },
+    Redirect {
+        note: String,
+    },
+    MetaAndon,
+    Abort,
+    Approve {
+        /// "Approve anyway": the typed reason that overrides red checks.
+        anyway: Option<String>,
+    },
+}
+
+impl HumanAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            HumanAction::Stop => "stop",
+            HumanAction::Resume { .. } => "resume",
+            HumanAction::Redirect { .. } => "redirect",
+            HumanAction::MetaAndon => "meta_andon",
+            HumanAction::Abort => "abort",
+            HumanAction::Approve { .. } => "approve",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The loop's worktree exists; begin iteration 1.
+    Start,
+    /// The supervisor restarted after dying mid-iteration (or a human resumed such a loop).
+    Restarted,
+    AgentFinished(AgentReport),
+    ChecksFinished(ChecksReport),
+    GoalFinished(ChecksReport),
+    Human(HumanAction),
+}
+
+/// How an iteration ended, for the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IterationStatus {
+    Passed,
+    Failed,
+    /// A plan-mode iteration that produced a fix plan.
+    Planned,
+    /// Ended by a human (redirect, Meta-Andon, abort) before it finished.
+    Cancelled,
+    /// Ended by a guard or breaker that stopped the line.
+    Stopped,
+}
+
+impl IterationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IterationStatus::Passed => "passed",
+            IterationStatus::Failed => "failed",
+            IterationStatus::Planned => "planned",
+            IterationStatus::Cancelled => "cancelled",
+            IterationStatus::Stopped => "stopped",
+        }
+    }
+}
+
+/// Work the engine performs, in order, after a transition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Effect {
+    /// Terminate the running agent or check process group and wait until it is gone.
+    EndRun,
+    /// SIGSTOP / SIGCONT the running process group.
+    Freeze,
+    Thaw,
+    /// Record iteration `iteration` as started (prompt composed from the new state).
+    BeginIteration {
+        iteration: u32,
+        mode: Mode,
+    },
+    /// Launch the agent for the current iteration.
+    RunAgent,
+    /// Restore these paths from the loop's base commit (guard rollback).
+    RestorePaths {
+        paths: Vec<String>,
+    },
+    /// Throw away every change since the last snapshot (plan mode changes no code).
+    DiscardChanges,
+    RunChecks,
+    RunGoal,
+    /// Commit the worktree to the loop branch.
+    Snapshot {
+        message: String,
+    },
+    EndIteration {
+        iteration: u32,
+        status: IterationStatus,
+        failure: Option<Failure>,
+    },
+    /// Record an incident for the failed iteration.
+    RaiseIncident {
+        iteration: u32,
+        failure: Failure,
+    },
+    /// The loop stopped the line or needs attention: the UI rings, headless prints.
+    Alert {
+        cause: StopCause,
+        reason: String,
+    },
+}
+
+/// The reducer's answer: the effects to run, a one-line description for the event log, or a
+/// refusal (nothing changed) with the reason a human is shown.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transition {
+    pub effects: Vec<Effect>,
+    pub log: Option<String>,
+    pub refused: Option<String>,
+}
+
+impl Transition {
+    pub fn refuse(reason: impl Into<String>) -> Transition {
+        Transition {
+            refused: Some(reason.into()),
+            ..Transition::default()
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The pure core: andon's decisions with no I/O, no clocks and no threads — plan parsing, the
+//! reducer and its breakers, fingerprints, classification, prompts, guards — all unit-tested.
+
+pub mod breaker_overrides;
+pub mod classify;
+mod classify_rules;
+pub mod duration;
+pub mod event;
+pub mod file_error;
+pub mod fingerprint;
+pub mod guard;
+pub mod plan;
+pub mod plan_checks;
+pub mod plan_frame;
+pub mod plan_goal;
+pub mod prompt;
+pub mod reducer;
+pub mod scope;
+pub mod state;
+pub mod suggest;
+pub mod template;
+pub mod toml_errors;
+pub mod verdict;

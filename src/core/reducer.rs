@@ -1,0 +1,628 @@
+//! The Andon reducer: `(state, event) -> (state, effects)`. Every breaker of DESIGN §3 and every
+//! human action of §4 is decided here, with no I/O, so the whole rule book is table-tested.
+
+use crate::core::classify::Category;
+use crate::core::event::{
+    AgentReport, ChecksReport, Effect, Event, HumanAction, IterationStatus, Transition,
+};
+use crate::core::state::{Failure, Lamp, LoopState, Mode, State, Stop, StopCause};
+
+/// Decide what `event` does to a loop. A refused event returns the state unchanged.
+pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
+    let mut s = current.clone();
+    let t = match event {
+        Event::Start => start(&mut s),
+        Event::Restarted => restarted(&mut s),
+        Event::AgentFinished(report) => agent_finished(&mut s, report),
+        Event::ChecksFinished(report) => checks_finished(&mut s, report),
+        Event::GoalFinished(report) => goal_finished(&mut s, report),
+        Event::Human(action) => human(&mut s, action),
+    };
+    if t.refused.is_some() {
+        return (current.clone(), t);
+    }
+    (s, t)
+}
+
+/// The supervisor is going away (or died) while this loop had work in progress: the loop
+/// waits, stopped, until a restart re-runs the cut iteration (`Event::Restarted`).
+pub fn interrupt(current: &LoopState, reason: &str) -> LoopState {
+    let mut s = current.clone();
+    let resume_to = match (s.state, &s.stop) {
+        (State::Stopped, Some(stop)) if stop.cause == StopCause::Human => stop.resume_to,
+        (state, _) if state.is_active() => Some(state),
+        _ => return s,
+    };
+    s.state = State::Stopped;
+    s.lamp = Lamp::Red;
+    s.stop = Some(Stop {
+        cause: StopCause::Interrupted,
+        reason: format!("interrupted: {reason}; `andon run` resumes it"),
+        resume_to,
+        frozen: false,
+    });
+    s
+}
+
+fn start(s: &mut LoopState) -> Transition {
+    if s.state != State::Pending {
+        return Transition::refuse(format!("loop already started ({})", s.state));
+    }
+    s.state = State::Running;
+    s.lamp = Lamp::Green;
+    next_iteration(s, Mode::Code, "started")
+}
+
+/// The supervisor died mid-iteration: run the cut iteration again under its own number.
+fn restarted(s: &mut LoopState) -> Transition {
+    let Some(stop) = s
+        .stop
+        .clone()
+        .filter(|st| st.cause == StopCause::Interrupted)
+    else {
+        return Transition::refuse("loop was not interrupted");
+    };
+    let mode = s.mode;
+    s.stop = None;
+    s.state = match stop.resume_to {
+        Some(State::MetaAndon) => State::MetaAndon,
+        _ => State::Running,
+    };
+    s.lamp = running_lamp(s);
+    let n = s.iteration.max(1);
+    s.iteration = n;
+    Transition {
+        effects: vec![
+            Effect::DiscardChanges,
+            Effect::BeginIteration { iteration: n, mode },
+            Effect::RunAgent,
+        ],
+        log: Some(format!("iteration {n} re-run after an interruption")),
+        refused: None,
+    }
+}
+
+/// Begin iteration `iteration + 1` in `mode`.
+fn next_iteration(s: &mut LoopState, mode: Mode, why: &str) -> Transition {
+    s.iteration += 1;
+    s.mode = mode;
+    s.restored.clear();
+    Transition {
+        effects: vec![
+            Effect::BeginIteration {
+                iteration: s.iteration,
+                mode,
+            },
+            Effect::RunAgent,
+        ],
+        log: Some(format!(
+            "iteration {} ({}): {why}",
+            s.iteration,
+            mode.as_str()
+        )),
+        refused: None,
+    }
+}
+
+fn running_lamp(s: &LoopState) -> Lamp {
+    match s.state {
+        State::MetaAndon => Lamp::Magenta,
+        _ if s.consecutive_failures > 0 || !s.restored.is_empty() => Lamp::Yellow,
+        _ => Lamp::Green,
+    }
+}
+
+fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
+    if !matches!(s.state, State::Running | State::MetaAndon) {
+        return Transition::refuse(format!("no agent run in state {}", s.state));
+    }
+    let n = s.iteration;
+    if s.mode == Mode::Plan {
+        return plan_finished(s, r);
+    }
+    if r.no_progress {
+        let failure = r.failure.clone().unwrap_or_else(|| no_progress_failure(r));
+        let mut effects = vec![Effect::Snapshot {
+            message: format!("andon: iteration {n} (no progress)"),
+        }];
+        effects.extend(record_failure(s, &failure, IterationStatus::Stopped));
+        return line_stop(
+            s,
+            StopCause::NoProgress,
+            "no progress: no output and no file change".into(),
+            effects,
+        );
+    }
+
+    let mut effects = Vec::new();
+    let violations = r.guards.violations();
+    if !violations.is_empty() {
+        effects.push(Effect::RestorePaths {
+            paths: violations.clone(),
+        });
+    }
+    s.restored = violations;
+    if !r.guards.spec_drift.is_empty() {
+        let reason = format!(
+            "spec drift: protected {} changed: {}",
+            plural(r.guards.spec_drift.len(), "file"),
+            r.guards.spec_drift.join(", ")
+        );
+        return guard_stop(s, StopCause::SpecDrift, reason, effects);
+    }
+    let oos = r.guards.out_of_scope.len() as u32;
+    if oos >= s.limits.out_of_scope_stop {
+        let reason = format!(
+            "{} changed outside scope (limit {}): {}",
+            plural(oos as usize, "file"),
+            s.limits.out_of_scope_stop,
+            r.guards.out_of_scope.join(", ")
+        );
+        return guard_stop(s, StopCause::OutOfScope, reason, effects);
+    }
+
+    let agent_failed = r.timed_out || (r.exit_code != Some(0) && r.changed_since_last == 0);
+    if agent_failed {
+        let failure = r.failure.clone().unwrap_or_else(|| agent_error_failure(r));
+        effects.push(Effect::Snapshot {
+            message: format!("andon: iteration {n} (agent failed)"),
+        });
+        return failed_iteration(s, failure, r.changed_since_last == 0, effects);
+    }
+
+    s.state = State::Checking;
+    s.lamp = running_lamp(s);
+    effects.push(Effect::RunChecks);
+    let log = if oos > 0 {
+        format!(
+            "agent done; restored {} outside scope: {}",
+            plural(oos as usize, "file"),
+            r.guards.out_of_scope.join(", ")
+        )
+    } else {
+        format!(
+            "agent done ({} changed); running checks",
+            plural(r.changed_since_last as usize, "file")
+        )
+    };
+    Transition {
+        effects,
+        log: Some(log),
+        refused: None,
+    }
+}
+
+/// A plan-mode iteration ended: keep no code, stop red until a human accepts the fix plan.
+fn plan_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
+    let n = s.iteration;
+    let effects = vec![
+        Effect::DiscardChanges,
+        Effect::Snapshot {
+            message: format!("andon: iteration {n} (plan)"),
+        },
+        Effect::EndIteration {
+            iteration: n,
+            status: IterationStatus::Planned,
+            failure: None,
+        },
+    ];
+    let reason = if r.exit_code == Some(0) {
+        "Meta-Andon: fix plan written; resume accepts it, redirect replaces it".to_string()
+    } else {
+        format!(
+            "Meta-Andon: plan-mode agent exited with {}; read its log, then redirect",
+            exit_text(r.exit_code)
+        )
+    };
+    line_stop(s, StopCause::MetaAndon, reason, effects)
+}
+
+fn guard_stop(
+    s: &mut LoopState,
+    cause: StopCause,
+    reason: String,
+    mut effects: Vec<Effect>,
+) -> Transition {
+    let n = s.iteration;
+    let failure = Failure {
+        category: Category::GuardViolation,
+        confidence: 1.0,
+        fingerprint: format!("guard:{}", cause.as_str()),
+        summary: reason.clone(),
+        checks: Vec::new(),
+        output_tail: String::new(),
+    };
+    effects.push(Effect::Snapshot {
+        message: format!("andon: iteration {n} (guard: {})", cause.as_str()),
+    });
+    effects.extend(record_failure(s, &failure, IterationStatus::Stopped));
+    line_stop(s, cause, reason, effects)
+}
+
+fn checks_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
+    if s.state != State::Checking {
+        return Transition::refuse(format!("no checks running in state {}", s.state));
+    }
+    let n = s.iteration;
+    s.last_checks = Some((r.passed, r.total));
+    let mut effects = vec![Effect::Snapshot {
+        message: format!("andon: iteration {n} ({}/{} checks)", r.passed, r.total),
+    }];
+    match &r.failure {
+        None => {
+            effects.push(Effect::RunGoal);
+            Transition {
+                effects,
+                log: Some(format!(
+                    "checks {}/{} passed; goal check",
+                    r.passed, r.total
+                )),
+                refused: None,
+            }
+        }
+        Some(f) => failed_iteration(s, f.clone(), false, effects),
+    }
+}
+
+fn goal_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
+    if s.state != State::Checking {
+        return Transition::refuse(format!("no goal check running in state {}", s.state));
+    }
+    let n = s.iteration;
+    match &r.failure {
+        None => {
+            s.state = State::AwaitingApproval;
+            s.lamp = Lamp::Blue;
+            s.consecutive_failures = 0;
+            s.repeat_count = 0;
+            s.feedback = None;
+            Transition {
+                effects: vec![Effect::EndIteration {
+                    iteration: n,
+                    status: IterationStatus::Passed,
+                    failure: None,
+                }],
+                log: Some(format!("goal met in iteration {n}: awaiting approval")),
+                refused: None,
+            }
+        }
+        Some(f) => failed_iteration(s, f.clone(), false, Vec::new()),
+    }
+}
+
+/// Count a failed iteration and let the breakers decide: Insanity, Meta-Andon, the iteration
+/// budget, or the next iteration with feedback.
+fn failed_iteration(
+    s: &mut LoopState,
+    failure: Failure,
+    changed_nothing: bool,
+    mut effects: Vec<Effect>,
+) -> Transition {
+    let same = s.last_fingerprint.as_deref() == Some(failure.fingerprint.as_str());
+    // An iteration that changed nothing repeats the last failure by definition.
+    let repeating = s.consecutive_failures > 0 && (same || changed_nothing);
+    s.repeat_count = if repeating { s.repeat_count + 1 } else { 1 };
+    s.consecutive_failures += 1;
+    effects.extend(record_failure(s, &failure, IterationStatus::Failed));
+
+    if s.repeat_count >= s.limits.repeat_fingerprint {
+        let reason = format!(
+            "Insanity Rule: the same failure {} times in a row ({}); change the approach",
+            s.repeat_count, failure.summary
+        );
+        return line_stop(s, StopCause::Insanity, reason, effects);
+    }
+    if s.consecutive_failures >= s.limits.consecutive_failures {
+        s.state = State::MetaAndon;
+        s.lamp = Lamp::Magenta;
+        let why = format!(
+            "Meta-Andon after {} consecutive failures",
+            s.consecutive_failures
+        );
+        let mut t = next_iteration(s, Mode::Plan, &why);
+        effects.append(&mut t.effects);
+        t.effects = effects;
+        return t;
+    }
+    if s.iteration >= s.limits.max_iterations {
+        let reason = format!(
+            "max iterations reached ({}) without meeting the goal",
+            s.limits.max_iterations
+        );
+        return line_stop(s, StopCause::MaxIterations, reason, effects);
+    }
+    s.state = State::Running;
+    s.lamp = Lamp::Yellow;
+    let why = format!("retry after {} ({})", failure.category, failure.summary);
+    let mut t = next_iteration(s, Mode::Code, &why);
+    effects.append(&mut t.effects);
+    t.effects = effects;
+    t
+}
+
+/// Remember a failure for the breakers and the next prompt; end the iteration; file an incident.
+fn record_failure(s: &mut LoopState, failure: &Failure, status: IterationStatus) -> Vec<Effect> {
+    s.last_fingerprint = Some(failure.fingerprint.clone());
+    s.last_category = Some(failure.category);
+    s.feedback = Some(failure.clone());
+    vec![
+        Effect::EndIteration {
+            iteration: s.iteration,
+            status,
+            failure: Some(failure.clone()),
+        },
+        Effect::RaiseIncident {
+            iteration: s.iteration,
+            failure: failure.clone(),
+        },
+    ]
+}
+
+fn line_stop(
+    s: &mut LoopState,
+    cause: StopCause,
+    reason: String,
+    mut effects: Vec<Effect>,
+) -> Transition {
+    s.state = State::Stopped;
+    s.lamp = Lamp::Red;
+    s.stop = Some(Stop {
+        cause,
+        reason: reason.clone(),
+        resume_to: None,
+        frozen: false,
+    });
+    effects.push(Effect::Alert {
+        cause,
+        reason: reason.clone(),
+    });
+    Transition {
+        effects,
+        log: Some(format!("line stop: {reason}")),
+        refused: None,
+    }
+}
+
+fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
+    if s.state.is_terminal() {
+        return Transition::refuse(format!("loop has ended ({})", s.state));
+    }
+    match action {
+        HumanAction::Stop => human_stop(s),
+        HumanAction::Resume { fix_plan } => human_resume(s, fix_plan.as_deref()),
+        HumanAction::Redirect { note } => redirect(s, note),
+        HumanAction::MetaAndon => meta_andon_now(s),
+        HumanAction::Abort => abort(s),
+        HumanAction::Approve { anyway } => approve(s, anyway.as_deref()),
+    }
+}
+
+fn human_stop(s: &mut LoopState) -> Transition {
+    if s.state == State::Stopped {
+        return Transition::refuse("loop is already stopped");
+    }
+    let active = s.state.is_active();
+    s.stop = Some(Stop {
+        cause: StopCause::Human,
+        reason: "stopped by a human".into(),
+        resume_to: Some(s.state),
+        frozen: active,
+    });
+    s.state = State::Stopped;
+    s.lamp = Lamp::Red;
+    Transition {
+        effects: if active {
+            vec![Effect::Freeze]
+        } else {
+            Vec::new()
+        },
+        log: Some("line stopped by a human".into()),
+        refused: None,
+    }
+}
+
+fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
+    let Some(stop) = s.stop.clone().filter(|_| s.state == State::Stopped) else {
+        return Transition::refuse("loop is not stopped");
+    };
+    match stop.cause {
+        StopCause::Human => {
+            s.state = stop.resume_to.unwrap_or(State::Pending);
+            s.stop = None;
+            s.lamp = match s.state {
+                State::AwaitingApproval => Lamp::Blue,
+                State::Pending => Lamp::Gray,
+                _ => running_lamp(s),
+            };
+            Transition {
+                effects: if stop.frozen {
+                    vec![Effect::Thaw]
+                } else {
+                    Vec::new()
+                },
+                log: Some(format!("resumed ({})", s.state)),
+                refused: None,
+            }
+        }
+        StopCause::MetaAndon => {
+            match fix_plan {
+                Some(plan) if !plan.trim().is_empty() => s.fix_plans.push(plan.trim().to_string()),
+                _ => {
+                    return Transition::refuse(
+                        "the plan-mode iteration wrote no fix plan; redirect with a note instead",
+                    )
+                }
+            }
+            continue_after_human(s, "fix plan accepted")
+        }
+        StopCause::Interrupted => restarted(s),
+        cause => Transition::refuse(format!(
+            "stopped by {} ({}): redirect it with a note, or abort it",
+            cause.as_str(),
+            stop.reason
+        )),
+    }
+}
+
+/// A human changed the approach: the counters start again and a new code iteration begins.
+fn continue_after_human(s: &mut LoopState, why: &str) -> Transition {
+    s.stop = None;
+    s.consecutive_failures = 0;
+    s.repeat_count = 0;
+    s.state = State::Running;
+    s.lamp = Lamp::Green;
+    next_iteration(s, Mode::Code, why)
+}
+
+/// Effects that end whatever run is in progress, recording the iteration as cancelled.
+fn cancel_current(s: &LoopState) -> Vec<Effect> {
+    let frozen_run = s.state == State::Stopped && s.stop.as_ref().is_some_and(|st| st.frozen);
+    if s.state.is_active() || frozen_run {
+        vec![
+            Effect::EndRun,
+            Effect::EndIteration {
+                iteration: s.iteration,
+                status: IterationStatus::Cancelled,
+                failure: None,
+            },
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
+fn redirect(s: &mut LoopState, note: &str) -> Transition {
+    let note = note.trim();
+    if note.is_empty() {
+        return Transition::refuse("a redirect needs a note saying what to do differently");
+    }
+    let mut effects = cancel_current(s);
+    s.notes.push(note.to_string());
+    if s.state == State::Stopped
+        && s.stop
+            .as_ref()
+            .is_some_and(|st| st.cause == StopCause::Interrupted)
+    {
+        // The interrupted iteration never finished: it is re-run with the note, same number.
+        s.iteration = s.iteration.saturating_sub(1);
+    }
+    let mut t = continue_after_human(s, "redirected by a human");
+    effects.append(&mut t.effects);
+    t.effects = effects;
+    t
+}
+
+fn meta_andon_now(s: &mut LoopState) -> Transition {
+    if s.state == State::MetaAndon {
+        return Transition::refuse("a plan-mode iteration is already running");
+    }
+    let mut effects = cancel_current(s);
+    s.stop = None;
+    s.state = State::MetaAndon;
+    s.lamp = Lamp::Magenta;
+    let mut t = next_iteration(s, Mode::Plan, "Meta-Andon pulled by a human");
+    effects.append(&mut t.effects);
+    t.effects = effects;
+    t
+}
+
+fn abort(s: &mut LoopState) -> Transition {
+    let effects = cancel_current(s);
+    s.state = State::Aborted;
+    s.lamp = Lamp::Gray;
+    s.stop = None;
+    Transition {
+        effects,
+        log: Some("aborted by a human; worktree kept".into()),
+        refused: None,
+    }
+}
+
+fn approve(s: &mut LoopState, anyway: Option<&str>) -> Transition {
+    if s.state == State::Stopped {
+        return Transition::refuse(format!(
+            "the line is stopped ({}): resume or redirect before approving",
+            s.stop_reason().unwrap_or("stopped")
+        ));
+    }
+    if s.state == State::AwaitingApproval {
+        s.state = State::Approved;
+        s.lamp = Lamp::Gray;
+        return Transition {
+            effects: Vec::new(),
+            log: Some("approved".into()),
+            refused: None,
+        };
+    }
+    let reason = anyway.map(str::trim).filter(|r| !r.is_empty());
+    let Some(reason) = reason else {
+        let checks = match s.last_checks {
+            Some((p, t)) => format!("last checks {p}/{t}"),
+            None => "no checks have passed yet".into(),
+        };
+        return Transition::refuse(format!(
+            "checks are not green ({checks}, state {}): approve anyway needs a typed reason",
+            s.state
+        ));
+    };
+    let effects = cancel_current(s);
+    s.state = State::Approved;
+    s.lamp = Lamp::Gray;
+    Transition {
+        effects,
+        log: Some(format!("approved anyway: {reason}")),
+        refused: None,
+    }
+}
+
+fn no_progress_failure(r: &AgentReport) -> Failure {
+    Failure {
+        category: Category::Timeout,
+        confidence: 1.0,
+        fingerprint: "no-progress".into(),
+        summary: format!("no progress; agent killed ({})", exit_text(r.exit_code)),
+        checks: Vec::new(),
+        output_tail: String::new(),
+    }
+}
+
+fn agent_error_failure(r: &AgentReport) -> Failure {
+    let (category, summary) = if r.timed_out {
+        (Category::Timeout, "the iteration timed out".to_string())
+    } else {
+        (
+            Category::AgentError,
+            format!(
+                "agent exited with {} and changed nothing",
+                exit_text(r.exit_code)
+            ),
+        )
+    };
+    Failure {
+        category,
+        confidence: 0.9,
+        fingerprint: format!("agent:{}", exit_text(r.exit_code)),
+        summary,
+        checks: Vec::new(),
+        output_tail: String::new(),
+    }
+}
+
+fn exit_text(code: Option<i32>) -> String {
+    match code {
+        Some(c) => format!("exit {c}"),
+        None => "a signal".into(),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+#[path = "reducer_tests.rs"]
+mod tests;

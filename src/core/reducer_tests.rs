@@ -1,0 +1,620 @@
+//! Table tests for the reducer: one row per breaker of DESIGN §3 and per human action of §4.
+
+use super::*;
+use crate::core::event::{AgentReport, ChecksReport, GuardReport};
+use crate::core::state::{Badge, Limits};
+
+fn failure(fp: &str) -> Failure {
+    Failure {
+        category: Category::TestFailure,
+        confidence: 0.9,
+        fingerprint: fp.into(),
+        summary: format!("tests failed ({fp})"),
+        checks: vec!["tests".into()],
+        output_tail: "assertion failed".into(),
+    }
+}
+
+fn agent_ok(changed: u32) -> Event {
+    Event::AgentFinished(AgentReport {
+        exit_code: Some(0),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: changed,
+        guards: GuardReport::default(),
+        failure: None,
+    })
+}
+
+fn agent_with(guards: GuardReport) -> Event {
+    Event::AgentFinished(AgentReport {
+        exit_code: Some(0),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: 1,
+        guards,
+        failure: None,
+    })
+}
+
+fn checks_fail(fp: &str) -> Event {
+    Event::ChecksFinished(ChecksReport {
+        passed: 0,
+        total: 1,
+        failure: Some(failure(fp)),
+    })
+}
+
+fn checks_pass() -> Event {
+    Event::ChecksFinished(ChecksReport {
+        passed: 1,
+        total: 1,
+        failure: None,
+    })
+}
+
+fn goal_pass() -> Event {
+    Event::GoalFinished(ChecksReport {
+        passed: 1,
+        total: 1,
+        failure: None,
+    })
+}
+
+fn human(a: HumanAction) -> Event {
+    Event::Human(a)
+}
+
+/// Feed events in order, asserting none is refused; return the final state and all effects.
+fn run(events: &[Event]) -> (LoopState, Vec<Vec<Effect>>) {
+    run_from(LoopState::new(Limits::default()), events)
+}
+
+fn run_from(mut s: LoopState, events: &[Event]) -> (LoopState, Vec<Vec<Effect>>) {
+    let mut all = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let (next, t) = reduce(&s, e);
+        assert_eq!(t.refused, None, "event {i} {e:?} refused in {:?}", s.state);
+        s = next;
+        all.push(t.effects);
+    }
+    (s, all)
+}
+
+fn failed_iter(fp: &str) -> [Event; 2] {
+    [agent_ok(1), checks_fail(fp)]
+}
+
+fn stop_cause(s: &LoopState) -> Option<StopCause> {
+    s.stop.as_ref().map(|st| st.cause)
+}
+
+#[test]
+fn fix_on_iteration_two_awaits_approval() {
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.extend([agent_ok(1), checks_pass(), goal_pass()]);
+    let (s, effects) = run(&ev);
+    assert_eq!(
+        (s.state, s.lamp, s.iteration),
+        (State::AwaitingApproval, Lamp::Blue, 2)
+    );
+    assert_eq!(s.consecutive_failures, 0);
+    assert_eq!(s.badge(), Some(Badge::AwaitingApproval));
+    let snapshots = effects
+        .iter()
+        .flatten()
+        .filter(|e| matches!(e, Effect::Snapshot { .. }))
+        .count();
+    assert_eq!(snapshots, 2);
+    assert!(effects[4].contains(&Effect::Snapshot {
+        message: "andon: iteration 2 (1/1 checks)".into()
+    }));
+}
+
+#[test]
+fn breaker_table() {
+    struct Row {
+        name: &'static str,
+        fps: &'static [&'static str],
+        limits: Limits,
+        state: State,
+        lamp: Lamp,
+        cause: Option<StopCause>,
+        iteration: u32,
+        consecutive: u32,
+        repeat: u32,
+    }
+    let d = Limits::default();
+    let rows = [
+        Row {
+            name: "one failure retries yellow",
+            fps: &["a"],
+            limits: d,
+            state: State::Running,
+            lamp: Lamp::Yellow,
+            cause: None,
+            iteration: 2,
+            consecutive: 1,
+            repeat: 1,
+        },
+        Row {
+            name: "same fingerprint twice = repeating",
+            fps: &["a", "a"],
+            limits: Limits {
+                consecutive_failures: 9,
+                ..d
+            },
+            state: State::Running,
+            lamp: Lamp::Yellow,
+            cause: None,
+            iteration: 3,
+            consecutive: 2,
+            repeat: 2,
+        },
+        Row {
+            name: "same fingerprint 3x = Insanity",
+            fps: &["a", "a", "a"],
+            limits: d,
+            state: State::Stopped,
+            lamp: Lamp::Red,
+            cause: Some(StopCause::Insanity),
+            iteration: 3,
+            consecutive: 3,
+            repeat: 3,
+        },
+        Row {
+            name: "3 different failures = Meta-Andon",
+            fps: &["a", "b", "c"],
+            limits: d,
+            state: State::MetaAndon,
+            lamp: Lamp::Magenta,
+            cause: None,
+            iteration: 4,
+            consecutive: 3,
+            repeat: 1,
+        },
+        Row {
+            name: "a-a-b resets the repeat count",
+            fps: &["a", "a", "b"],
+            limits: Limits {
+                consecutive_failures: 9,
+                ..d
+            },
+            state: State::Running,
+            lamp: Lamp::Yellow,
+            cause: None,
+            iteration: 4,
+            consecutive: 3,
+            repeat: 1,
+        },
+        Row {
+            name: "max iterations stops red",
+            fps: &["a", "b"],
+            limits: Limits {
+                max_iterations: 2,
+                consecutive_failures: 9,
+                ..d
+            },
+            state: State::Stopped,
+            lamp: Lamp::Red,
+            cause: Some(StopCause::MaxIterations),
+            iteration: 2,
+            consecutive: 2,
+            repeat: 1,
+        },
+        Row {
+            name: "repeat threshold configurable",
+            fps: &["a", "a"],
+            limits: Limits {
+                repeat_fingerprint: 2,
+                ..d
+            },
+            state: State::Stopped,
+            lamp: Lamp::Red,
+            cause: Some(StopCause::Insanity),
+            iteration: 2,
+            consecutive: 2,
+            repeat: 2,
+        },
+        Row {
+            name: "consecutive threshold configurable",
+            fps: &["a", "b", "c", "d"],
+            limits: Limits {
+                consecutive_failures: 4,
+                ..d
+            },
+            state: State::MetaAndon,
+            lamp: Lamp::Magenta,
+            cause: None,
+            iteration: 5,
+            consecutive: 4,
+            repeat: 1,
+        },
+    ];
+    for row in rows {
+        let mut ev = vec![Event::Start];
+        for fp in row.fps {
+            ev.extend(failed_iter(fp));
+        }
+        let (s, _) = run_from(LoopState::new(row.limits), &ev);
+        assert_eq!(s.state, row.state, "{}", row.name);
+        assert_eq!(s.lamp, row.lamp, "{}", row.name);
+        assert_eq!(stop_cause(&s), row.cause, "{}", row.name);
+        assert_eq!(s.iteration, row.iteration, "{}", row.name);
+        assert_eq!(s.consecutive_failures, row.consecutive, "{}", row.name);
+        assert_eq!(s.repeat_count, row.repeat, "{}", row.name);
+    }
+}
+
+#[test]
+fn repeating_badge_on_second_identical_failure() {
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.extend(failed_iter("a"));
+    let (s, _) = run_from(
+        LoopState::new(Limits {
+            consecutive_failures: 9,
+            ..Limits::default()
+        }),
+        &ev,
+    );
+    assert_eq!(s.badge(), Some(Badge::Repeating));
+}
+
+#[test]
+fn iteration_that_changed_nothing_counts_as_repeat() {
+    let nothing = Event::AgentFinished(AgentReport {
+        exit_code: Some(1),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: 0,
+        guards: GuardReport::default(),
+        failure: None,
+    });
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.push(nothing.clone());
+    let (s, _) = run(&ev);
+    assert_eq!(s.repeat_count, 2);
+    assert_eq!(s.last_category, Some(Category::AgentError));
+}
+
+#[test]
+fn agent_error_without_change_is_failed_iteration_without_checks() {
+    let ev = [
+        Event::Start,
+        Event::AgentFinished(AgentReport {
+            exit_code: Some(101),
+            no_progress: false,
+            timed_out: false,
+            changed_since_last: 0,
+            guards: GuardReport::default(),
+            failure: None,
+        }),
+    ];
+    let (s, effects) = run(&ev);
+    assert_eq!(s.state, State::Running);
+    assert_eq!((s.iteration, s.consecutive_failures), (2, 1));
+    assert_eq!(s.last_category, Some(Category::AgentError));
+    assert!(!effects[1].contains(&Effect::RunChecks));
+    assert!(effects[1]
+        .iter()
+        .any(|e| matches!(e, Effect::RaiseIncident { .. })));
+}
+
+#[test]
+fn agent_non_zero_with_changes_still_runs_checks() {
+    let ev = [
+        Event::Start,
+        Event::AgentFinished(AgentReport {
+            exit_code: Some(1),
+            no_progress: false,
+            timed_out: false,
+            changed_since_last: 2,
+            guards: GuardReport::default(),
+            failure: None,
+        }),
+    ];
+    let (s, effects) = run(&ev);
+    assert_eq!(s.state, State::Checking);
+    assert!(effects[1].contains(&Effect::RunChecks));
+}
+
+#[test]
+fn no_progress_stops_red_with_timeout_incident() {
+    let ev = [
+        Event::Start,
+        Event::AgentFinished(AgentReport {
+            exit_code: None,
+            no_progress: true,
+            timed_out: false,
+            changed_since_last: 0,
+            guards: GuardReport::default(),
+            failure: None,
+        }),
+    ];
+    let (s, effects) = run(&ev);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::NoProgress));
+    assert_eq!(s.last_category, Some(Category::Timeout));
+    assert!(effects[1].iter().any(|e| matches!(
+        e,
+        Effect::Alert {
+            cause: StopCause::NoProgress,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn out_of_scope_below_limit_restores_and_continues_yellow() {
+    let guards = GuardReport {
+        out_of_scope: vec!["README.md".into()],
+        spec_drift: vec![],
+    };
+    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    assert_eq!((s.state, s.lamp), (State::Checking, Lamp::Yellow));
+    assert_eq!(
+        effects[1][0],
+        Effect::RestorePaths {
+            paths: vec!["README.md".into()]
+        }
+    );
+    assert!(effects[1].contains(&Effect::RunChecks));
+    assert_eq!(s.restored, vec!["README.md".to_string()]);
+}
+
+#[test]
+fn out_of_scope_at_limit_rolls_back_and_stops() {
+    let files: Vec<String> = (0..5).map(|i| format!("docs/{i}.md")).collect();
+    let guards = GuardReport {
+        out_of_scope: files.clone(),
+        spec_drift: vec![],
+    };
+    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::OutOfScope));
+    assert_eq!(effects[1][0], Effect::RestorePaths { paths: files });
+    assert!(!effects[1].contains(&Effect::RunChecks));
+    assert_eq!(s.last_category, Some(Category::GuardViolation));
+}
+
+#[test]
+fn spec_drift_restores_and_stops() {
+    let guards = GuardReport {
+        out_of_scope: vec![],
+        spec_drift: vec!["tests/test_price.sh".into()],
+    };
+    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    assert_eq!(stop_cause(&s), Some(StopCause::SpecDrift));
+    assert_eq!(
+        effects[1][0],
+        Effect::RestorePaths {
+            paths: vec!["tests/test_price.sh".into()]
+        }
+    );
+    assert!(s
+        .stop_reason()
+        .unwrap_or("")
+        .contains("tests/test_price.sh"));
+}
+
+#[test]
+fn goal_failure_counts_as_failed_iteration() {
+    let goal_fail = Event::GoalFinished(ChecksReport {
+        passed: 0,
+        total: 1,
+        failure: Some(failure("goal")),
+    });
+    let (s, _) = run(&[Event::Start, agent_ok(1), checks_pass(), goal_fail]);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(s.last_checks, Some((1, 1)));
+}
+
+#[test]
+fn meta_andon_plan_iteration_then_fix_plan_accepted() {
+    let mut ev = vec![Event::Start];
+    for fp in ["a", "b", "c"] {
+        ev.extend(failed_iter(fp));
+    }
+    ev.push(agent_ok(0));
+    let (s, effects) = run(&ev);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::MetaAndon));
+    assert!(effects
+        .last()
+        .is_some_and(|e| e.contains(&Effect::DiscardChanges)));
+    assert_eq!(s.badge(), Some(Badge::MetaAndon));
+
+    // Resume without a fix plan is refused; with one, the plan joins the state.
+    let (_, refused) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert!(refused.refused.is_some());
+    let (s, _) = run_from(
+        s,
+        &[human(HumanAction::Resume {
+            fix_plan: Some("use saturating_sub".into()),
+        })],
+    );
+    assert_eq!(
+        (s.state, s.mode, s.iteration, s.consecutive_failures),
+        (State::Running, Mode::Code, 5, 0)
+    );
+    assert_eq!(s.fix_plans, vec!["use saturating_sub".to_string()]);
+}
+
+#[test]
+fn human_stop_freezes_and_resume_thaws() {
+    let (s, e) = run(&[Event::Start, human(HumanAction::Stop)]);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(e[1], vec![Effect::Freeze]);
+    assert!(!s.needs_human());
+    let (s, e) = run_from(s, &[human(HumanAction::Resume { fix_plan: None })]);
+    assert_eq!((s.state, s.lamp), (State::Running, Lamp::Green));
+    assert_eq!(e[0], vec![Effect::Thaw]);
+}
+
+#[test]
+fn resume_after_breaker_is_refused_with_a_way_forward() {
+    let mut ev = vec![Event::Start];
+    for _ in 0..3 {
+        ev.extend(failed_iter("a"));
+    }
+    let (s, _) = run(&ev);
+    let (after, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert_eq!(after, s);
+    assert!(t.refused.unwrap_or_default().contains("redirect"));
+}
+
+#[test]
+fn redirect_ends_run_keeps_note_and_resets_counters() {
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.push(human(HumanAction::Redirect {
+        note: "validate input first".into(),
+    }));
+    let (s, effects) = run(&ev);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 3, 0)
+    );
+    assert_eq!(s.notes, vec!["validate input first".to_string()]);
+    let e = &effects[3];
+    assert_eq!(e[0], Effect::EndRun);
+    assert!(matches!(
+        e[1],
+        Effect::EndIteration {
+            iteration: 2,
+            status: IterationStatus::Cancelled,
+            ..
+        }
+    ));
+    assert!(e.contains(&Effect::RunAgent));
+    // An empty note is refused.
+    let (_, t) = reduce(&s, &human(HumanAction::Redirect { note: "  ".into() }));
+    assert!(t.refused.is_some());
+}
+
+#[test]
+fn redirect_after_insanity_continues() {
+    let mut ev = vec![Event::Start];
+    for _ in 0..3 {
+        ev.extend(failed_iter("a"));
+    }
+    ev.push(human(HumanAction::Redirect {
+        note: "try another approach".into(),
+    }));
+    let (s, effects) = run(&ev);
+    assert_eq!(
+        (s.state, s.iteration, s.repeat_count),
+        (State::Running, 4, 0)
+    );
+    assert!(!effects.last().is_some_and(|e| e.contains(&Effect::EndRun)));
+}
+
+#[test]
+fn meta_andon_by_hand_cancels_current_run() {
+    let (s, e) = run(&[Event::Start, human(HumanAction::MetaAndon)]);
+    assert_eq!(
+        (s.state, s.lamp, s.mode, s.iteration),
+        (State::MetaAndon, Lamp::Magenta, Mode::Plan, 2)
+    );
+    assert_eq!(e[1][0], Effect::EndRun);
+}
+
+#[test]
+fn abort_is_gray_and_terminal() {
+    let (s, e) = run(&[Event::Start, human(HumanAction::Abort)]);
+    assert_eq!((s.state, s.lamp), (State::Aborted, Lamp::Gray));
+    assert_eq!(e[1][0], Effect::EndRun);
+    let (_, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert!(t.refused.is_some());
+}
+
+#[test]
+fn approval_gates() {
+    // Red checks: refused without a reason, accepted with one.
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    let (s, _) = run(&ev);
+    let (_, t) = reduce(&s, &human(HumanAction::Approve { anyway: None }));
+    assert!(t.refused.unwrap_or_default().contains("approve anyway"));
+    let (s2, _) = run_from(
+        s.clone(),
+        &[human(HumanAction::Approve {
+            anyway: Some("flaky CI".into()),
+        })],
+    );
+    assert_eq!(s2.state, State::Approved);
+
+    // Stopped line: refused even with a reason.
+    let (stopped, _) = run_from(s, &[human(HumanAction::Stop)]);
+    let (_, t) = reduce(
+        &stopped,
+        &human(HumanAction::Approve {
+            anyway: Some("x".into()),
+        }),
+    );
+    assert!(t.refused.is_some());
+
+    // Green: approved.
+    let (s, _) = run(&[
+        Event::Start,
+        agent_ok(1),
+        checks_pass(),
+        goal_pass(),
+        human(HumanAction::Approve { anyway: None }),
+    ]);
+    assert_eq!((s.state, s.lamp), (State::Approved, Lamp::Gray));
+}
+
+#[test]
+fn interrupt_only_touches_loops_with_work_in_progress() {
+    let (running, _) = run(&[Event::Start]);
+    let cut = interrupt(&running, "SIGTERM");
+    assert_eq!((cut.state, cut.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(
+        cut.stop.as_ref().and_then(|s| s.resume_to),
+        Some(State::Running)
+    );
+    let (waiting, _) = run(&[Event::Start, agent_ok(1), checks_pass(), goal_pass()]);
+    assert_eq!(interrupt(&waiting, "x"), waiting);
+    let (frozen, _) = run(&[Event::Start, agent_ok(1), human(HumanAction::Stop)]);
+    let cut = interrupt(&frozen, "x");
+    assert_eq!(
+        cut.stop.as_ref().map(|s| (s.cause, s.resume_to)),
+        Some((StopCause::Interrupted, Some(State::Checking)))
+    );
+}
+
+#[test]
+fn interrupted_iteration_reruns_under_its_number() {
+    let (s, _) = run(&[Event::Start, agent_ok(1)]);
+    let s = interrupt(&s, "supervisor died");
+    let (s, e) = run_from(s, &[Event::Restarted]);
+    assert_eq!((s.state, s.iteration), (State::Running, 1));
+    assert_eq!(
+        e[0],
+        vec![
+            Effect::DiscardChanges,
+            Effect::BeginIteration {
+                iteration: 1,
+                mode: Mode::Code
+            },
+            Effect::RunAgent
+        ]
+    );
+}
+
+#[test]
+fn stale_events_are_refused() {
+    let s = LoopState::new(Limits::default());
+    for e in [agent_ok(1), checks_pass(), goal_pass(), Event::Restarted] {
+        let (after, t) = reduce(&s, &e);
+        assert!(t.refused.is_some(), "{e:?}");
+        assert_eq!(after, s);
+    }
+}

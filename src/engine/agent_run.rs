@@ -1,0 +1,229 @@
+//! One agent run (DESIGN §2 step 2): the agent in its PTY in the worktree, watched by the
+//! no-progress and iteration-timeout breakers, then the guards on its diff.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::config::PromptMode;
+use crate::core::event::AgentReport;
+use crate::core::guard::{ChangedPath, Guards};
+use crate::core::state::Mode;
+use crate::core::template::{expand, TemplateVars};
+use crate::core::verdict::judge_agent;
+use crate::engine::env::{child_env, AndonVars};
+use crate::engine::shared::Shared;
+use crate::engine::spec::LoopSpec;
+use crate::engine::tail::Tail;
+use crate::pty::signal::terminate_group;
+use crate::pty::spawn::{PtyChild, PtySpec};
+use crate::watch::ActivityWatcher;
+
+/// How often the breakers look at the run.
+const TICK: Duration = Duration::from_millis(100);
+/// Grace between SIGTERM and SIGKILL when a breaker ends a run.
+pub const KILL_GRACE: Duration = Duration::from_secs(3);
+
+pub struct AgentRun<'a> {
+    pub shared: &'a Shared,
+    pub spec: &'a LoopSpec,
+    pub iteration: u32,
+    pub mode: Mode,
+    pub prompt_path: PathBuf,
+    pub prompt: String,
+    pub fix_plan_path: PathBuf,
+    pub last_snapshot: String,
+    pub pgid: Arc<AtomicI32>,
+    pub frozen: Arc<AtomicBool>,
+}
+
+impl AgentRun<'_> {
+    pub async fn run(self) -> AgentReport {
+        match self.run_inner().await {
+            Ok(report) => report,
+            Err(message) => {
+                // The agent could not even start: an agent error with the reason as evidence.
+                let failure = judge_agent(&message, Some(127), false, false);
+                AgentReport {
+                    exit_code: Some(127),
+                    no_progress: false,
+                    timed_out: false,
+                    changed_since_last: 0,
+                    guards: Default::default(),
+                    failure: Some(failure),
+                }
+            }
+        }
+    }
+
+    async fn run_inner(self) -> Result<AgentReport, String> {
+        let s = self.shared;
+        let spec = self.spec;
+        let worktree = spec.worktree.to_string_lossy().to_string();
+        let prompt_file = self.prompt_path.to_string_lossy().to_string();
+        let vars = TemplateVars {
+            prompt_file: prompt_file.clone(),
+            prompt: self.prompt.clone(),
+            worktree: worktree.clone(),
+            repo: s.repo_root.to_string_lossy().to_string(),
+            loop_name: spec.name.clone(),
+            iteration: self.iteration,
+            andon: s.andon_exe.to_string_lossy().to_string(),
+        };
+        let template = absolutize_repo_paths(&spec.profile.command, &s.repo_root);
+        let mut argv = expand(&template, &vars).map_err(|e| e.to_string())?;
+        let mentions_prompt = spec.profile.command.iter().any(|a| a.contains("{prompt}"));
+        if spec.profile.prompt == PromptMode::Arg && !mentions_prompt {
+            argv.push(self.prompt.clone());
+        }
+        let stdin_data =
+            (spec.profile.prompt == PromptMode::Stdin).then(|| self.prompt.clone().into_bytes());
+        let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
+        let env = child_env(
+            &s.config.env,
+            Some(&spec.profile),
+            &AndonVars {
+                loop_name: &spec.name,
+                iteration: self.iteration,
+                prompt_file: &prompt_file,
+                worktree: &worktree,
+                mode: self.mode,
+                base: &spec.base,
+                fix_plan: &fix_plan,
+                supervisor_token: s.token(),
+            },
+            std::env::vars(),
+        );
+        let tail = Arc::new(Mutex::new(Tail::new(16 * 1024)));
+        let sink_tail = Arc::clone(&tail);
+        let output = s.output.clone();
+        let loop_name = spec.name.clone();
+        let (rows, cols) = s.pane_size(&spec.name);
+        let started = Instant::now();
+        let watcher = ActivityWatcher::start(&spec.worktree, started).ok();
+        let mut child = PtyChild::spawn(
+            PtySpec {
+                argv,
+                cwd: spec.worktree.clone(),
+                env,
+                rows,
+                cols,
+                log_path: s.dirs.agent_log(&spec.name, self.iteration),
+                stdin_data,
+            },
+            Box::new(move |bytes: &[u8]| {
+                if let Ok(mut t) = sink_tail.lock() {
+                    t.push(bytes);
+                }
+                if let Some(out) = &output {
+                    out(&loop_name, bytes);
+                }
+            }),
+        )
+        .map_err(|e| e.to_string())?;
+        let pgid = child.pid();
+        s.reaper_register(pgid);
+        self.pgid.store(pgid, Ordering::SeqCst);
+
+        let (no_progress, timed_out) = self.watch(&mut child, watcher.as_ref()).await;
+        let exit = child.wait().await;
+        self.pgid.store(0, Ordering::SeqCst);
+        s.reaper_unregister(pgid);
+
+        let output_tail = tail.lock().map(|t| t.text()).unwrap_or_default();
+        let (changes, changed_since_last) = self.diff().await?;
+        let guards = Guards::new(&spec.plan.scope, &spec.protected)
+            .map_err(|e| e.to_string())?
+            .evaluate(&changes);
+        let failed = no_progress || timed_out || (exit.code != Some(0) && changed_since_last == 0);
+        let failure = failed.then(|| judge_agent(&output_tail, exit.code, timed_out, no_progress));
+        Ok(AgentReport {
+            exit_code: exit.code,
+            no_progress,
+            timed_out,
+            changed_since_last,
+            guards,
+            failure,
+        })
+    }
+
+    /// Wait for the child while enforcing the no-progress and timeout breakers. Time spent
+    /// frozen by a human counts toward neither.
+    async fn watch(&self, child: &mut PtyChild, watcher: Option<&ActivityWatcher>) -> (bool, bool) {
+        let spec = self.spec;
+        let mut busy = Duration::ZERO;
+        let mut quiet_since = Instant::now();
+        let mut last_seen = 0;
+        let mut last_tick = Instant::now();
+        loop {
+            if child.try_exit().is_some() {
+                return (false, false);
+            }
+            tokio::time::sleep(TICK).await;
+            let now = Instant::now();
+            let frozen = self.frozen.load(Ordering::SeqCst);
+            if !frozen {
+                busy += now - last_tick;
+            }
+            last_tick = now;
+            let seen = child
+                .last_output_ms()
+                .max(watcher.map(|w| w.last_change_ms()).unwrap_or(0));
+            if seen != last_seen || frozen {
+                last_seen = seen;
+                quiet_since = now;
+            }
+            let no_progress = now - quiet_since >= spec.no_progress;
+            let timed_out = busy >= spec.iteration_timeout;
+            if no_progress || timed_out {
+                if let Err(e) = terminate_group(child.pid(), KILL_GRACE).await {
+                    tracing::warn!("ending a stuck agent: {e}");
+                }
+                return (no_progress, timed_out && !no_progress);
+            }
+        }
+    }
+
+    /// Changes since the base (for the guards) and the number since the last snapshot.
+    async fn diff(&self) -> Result<(Vec<ChangedPath>, u32), String> {
+        let git = self.shared.git.clone();
+        let worktree = self.spec.worktree.clone();
+        let base = self.spec.base.clone();
+        let last = self.last_snapshot.clone();
+        tokio::task::spawn_blocking(move || {
+            let since_base = git
+                .changes_since(&worktree, &base)
+                .map_err(|e| e.to_string())?;
+            let since_last = git
+                .changes_since(&worktree, &last)
+                .map_err(|e| e.to_string())?;
+            let changes = since_base
+                .into_iter()
+                .map(|c| ChangedPath {
+                    path: c.path,
+                    in_base: c.in_base,
+                })
+                .collect();
+            Ok((changes, since_last.len() as u32))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
+
+/// Template arguments that name a file under the repo root (e.g. `agents/fixer.sh`) become
+/// absolute, so a profile works from any worktree (DESIGN §5: relative to the repo root).
+fn absolutize_repo_paths(argv: &[String], repo_root: &Path) -> Vec<String> {
+    argv.iter()
+        .map(|a| {
+            let looks_like_path =
+                a.contains('/') && !a.starts_with('/') && !a.starts_with('-') && !a.contains('{');
+            if looks_like_path && repo_root.join(a).exists() {
+                repo_root.join(a).to_string_lossy().to_string()
+            } else {
+                a.clone()
+            }
+        })
+        .collect()
+}

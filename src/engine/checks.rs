@@ -1,0 +1,161 @@
+//! Running a plan's checks (or goal checks) in the worktree (DESIGN §2 step 4): in order, each
+//! with its timeout, its output saved to its own log and shown in the pane, judged by exit code.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::core::state::Mode;
+use crate::core::verdict::CheckOutcome;
+use crate::engine::env::{child_env, AndonVars};
+use crate::engine::shared::Shared;
+use crate::engine::spec::{now_ms, LoopSpec};
+use crate::pty::command::{run_command, CommandSpec};
+use crate::pty::signal::stop_group;
+use crate::store::CheckRunRow;
+
+/// One command to run: a plan check or a goal check.
+#[derive(Debug, Clone)]
+pub struct CheckJob {
+    pub name: String,
+    pub run: String,
+    pub timeout: Duration,
+}
+
+pub struct CheckBatch<'a> {
+    pub shared: &'a Shared,
+    pub spec: &'a LoopSpec,
+    pub iteration: u32,
+    /// "check" or "goal".
+    pub kind: &'static str,
+    pub jobs: Vec<CheckJob>,
+    pub pgid: Arc<AtomicI32>,
+    pub frozen: Arc<AtomicBool>,
+}
+
+impl CheckBatch<'_> {
+    pub async fn run(self) -> (Vec<CheckOutcome>, Vec<CheckRunRow>) {
+        let s = self.shared;
+        let spec = self.spec;
+        let worktree = spec.worktree.to_string_lossy().to_string();
+        let prompt = s
+            .dirs
+            .prompt(&spec.name, self.iteration)
+            .to_string_lossy()
+            .to_string();
+        let fix_plan = s
+            .dirs
+            .fix_plan(&spec.name, self.iteration)
+            .to_string_lossy()
+            .to_string();
+        let env = child_env(
+            &s.config.env,
+            None,
+            &AndonVars {
+                loop_name: &spec.name,
+                iteration: self.iteration,
+                prompt_file: &prompt,
+                worktree: &worktree,
+                mode: Mode::Code,
+                base: &spec.base,
+                fix_plan: &fix_plan,
+                supervisor_token: s.token(),
+            },
+            std::env::vars(),
+        );
+        let mut outcomes = Vec::new();
+        let mut rows = Vec::new();
+        for (seq, job) in self.jobs.iter().enumerate() {
+            let log_path = s
+                .dirs
+                .check_log(&spec.name, self.iteration, self.kind, &job.name);
+            self.show(
+                format!(
+                    "\r\n\x1b[1;36m$ {}\x1b[0m  \x1b[2m({} {})\x1b[0m\r\n",
+                    job.run, self.kind, job.name
+                )
+                .as_bytes(),
+            );
+            let output = s.output.clone();
+            let loop_name = spec.name.clone();
+            let pgid = Arc::clone(&self.pgid);
+            let frozen = Arc::clone(&self.frozen);
+            let started = now_ms();
+            let result = run_command(
+                CommandSpec {
+                    shell_command: job.run.clone(),
+                    cwd: spec.worktree.clone(),
+                    env: env.clone(),
+                    log_path: log_path.clone(),
+                    timeout: job.timeout,
+                },
+                move |bytes: &[u8]| {
+                    if let Some(out) = &output {
+                        out(&loop_name, bytes);
+                    }
+                },
+                {
+                    let reaper_shared = s;
+                    move |id: i32| {
+                        reaper_shared.reaper_register(id);
+                        pgid.store(id, Ordering::SeqCst);
+                        // A human stopped the line between two checks: freeze this one too.
+                        if frozen.load(Ordering::SeqCst) {
+                            let _ = stop_group(id);
+                        }
+                    }
+                },
+            )
+            .await;
+            let id = self.pgid.swap(0, Ordering::SeqCst);
+            if id > 0 {
+                s.reaper_unregister(id);
+            }
+            let outcome = match result {
+                Ok(o) => CheckOutcome {
+                    name: job.name.clone(),
+                    command: job.run.clone(),
+                    exit_code: o.exit_code,
+                    timed_out: o.timed_out,
+                    output_tail: o.tail,
+                },
+                Err(e) => CheckOutcome {
+                    name: job.name.clone(),
+                    command: job.run.clone(),
+                    exit_code: Some(127),
+                    timed_out: false,
+                    output_tail: e.to_string(),
+                },
+            };
+            let verdict = if outcome.passed() {
+                "\x1b[32mpassed\x1b[0m"
+            } else {
+                "\x1b[31mfailed\x1b[0m"
+            };
+            self.show(
+                format!("\x1b[2m{} {}:\x1b[0m {verdict}\r\n", self.kind, job.name).as_bytes(),
+            );
+            rows.push(CheckRunRow {
+                loop_name: spec.name.clone(),
+                iteration: self.iteration,
+                seq: seq as u32,
+                name: job.name.clone(),
+                command: job.run.clone(),
+                kind: self.kind.to_string(),
+                exit_code: outcome.exit_code,
+                passed: outcome.passed(),
+                timed_out: outcome.timed_out,
+                duration_ms: now_ms() - started,
+                log_path: log_path.to_string_lossy().to_string(),
+            });
+            outcomes.push(outcome);
+        }
+        (outcomes, rows)
+    }
+
+    fn show(&self, bytes: &[u8]) {
+        if let Some(out) = &self.shared.output {
+            out(&self.spec.name, bytes);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The control socket `.andon/control.sock`: the running supervisor serves one JSON request per
+//! line; `andon stop / resume / redirect / meta-andon / abort / approve` are its clients.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::net::UnixListener;
+
+use crate::core::event::HumanAction;
+use crate::engine::supervisor::Supervisor;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Request {
+    /// stop | resume | redirect | meta_andon | abort | approve | status
+    pub action: String,
+    #[serde(default, rename = "loop")]
+    pub loop_name: Option<String>,
+    #[serde(default)]
+    pub all: bool,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Response {
+    pub ok: bool,
+    pub message: String,
+    #[serde(default)]
+    pub data: Option<serde_json::Value>,
+}
+
+impl Response {
+    fn from(result: Result<String, String>) -> Response {
+        match result {
+            Ok(message) => Response {
+                ok: true,
+                message,
+                data: None,
+            },
+            Err(message) => Response {
+                ok: false,
+                message,
+                data: None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("no andon supervisor is running on this repo (no answer on {0}); nothing was changed\n  fix: start one with `andon run PLAN` or `andon`")]
+    NotRunning(String),
+    #[error("the supervisor's answer could not be read: {0}")]
+    Protocol(String),
+}
+
+/// Send one request to the running supervisor and wait for its answer.
+pub fn request(socket: &Path, req: &Request) -> Result<Response, ControlError> {
+    let not_running = || ControlError::NotRunning(socket.display().to_string());
+    let mut stream = UnixStream::connect(socket).map_err(|_| not_running())?;
+    // Ending a run waits out the agent's SIGTERM grace; leave room for it.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut line = serde_json::to_string(req).map_err(|e| ControlError::Protocol(e.to_string()))?;
+    line.push('\n');
+    stream
+        .write_all(line.as_bytes())
+        .map_err(|e| ControlError::Protocol(e.to_string()))?;
+    let mut answer = String::new();
+    BufReader::new(stream)
+        .read_line(&mut answer)
+        .map_err(|e| ControlError::Protocol(e.to_string()))?;
+    serde_json::from_str(&answer).map_err(|e| ControlError::Protocol(format!("{e}: {answer:?}")))
+}
+
+/// Serve the socket until the supervisor goes away. A stale socket file from a dead supervisor
+/// is replaced (the repo lock proves no other supervisor is alive).
+pub async fn serve(
+    socket: &Path,
+    sup: Arc<Supervisor>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let _ = std::fs::remove_file(socket);
+    let listener = UnixListener::bind(socket)?;
+    Ok(tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let sup = Arc::clone(&sup);
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = tokio::io::BufReader::new(read).lines();
+                let Ok(Some(line)) = lines.next_line().await else {
+                    return;
+                };
+                let response = match serde_json::from_str::<Request>(&line) {
+                    Ok(req) => handle(&sup, req).await,
+                    Err(e) => Response::from(Err(format!("bad request: {e}"))),
+                };
+                let mut out = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
+                out.push('\n');
+                let _ = write.write_all(out.as_bytes()).await;
+            });
+        }
+    }))
+}
+
+async fn handle(sup: &Supervisor, req: Request) -> Response {
+    let action = match req.action.as_str() {
+        "status" => {
+            let board = sup.shared().board();
+            return Response {
+                ok: true,
+                message: format!("{} loops", board.len()),
+                data: serde_json::to_value(board).ok(),
+            };
+        }
+        "stop" => HumanAction::Stop,
+        "resume" => HumanAction::Resume { fix_plan: None },
+        "redirect" => HumanAction::Redirect {
+            note: req.message.clone().unwrap_or_default(),
+        },
+        "meta_andon" => HumanAction::MetaAndon,
+        "abort" => HumanAction::Abort,
+        "approve" => HumanAction::Approve {
+            anyway: req.message.clone(),
+        },
+        other => return Response::from(Err(format!("unknown action `{other}`"))),
+    };
+    if req.all {
+        return Response::from(sup.act_all(action).await);
+    }
+    match req.loop_name {
+        Some(name) => Response::from(sup.act(&name, action).await),
+        None => Response::from(Err("name a loop, or --all".into())),
+    }
+}

@@ -1,0 +1,302 @@
+//! Turning plan files into loops (`andon run PLAN...`): validate everything first — plans,
+//! agents, branches, worktree paths, the base — then create worktrees; if any step fails,
+//! undo what this batch created so nothing is half-made (bad input exits 2).
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, ConfigError};
+use crate::core::plan::{parse_plan, Plan, PlanError};
+use crate::core::state::LoopState;
+use crate::engine::input_error::InputError;
+use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
+use crate::git::{worktree_path, GitOwner};
+use crate::store::Store;
+
+/// A plan that passed validation, ready for a worktree.
+pub struct Planned {
+    pub spec: LoopSpec,
+    pub text_path: PathBuf,
+}
+
+/// Read and validate `paths` into loop specs (no side effects).
+pub fn validate(
+    git: &GitOwner,
+    config: &Config,
+    store: &Store,
+    paths: &[PathBuf],
+) -> Result<Vec<Planned>, InputError> {
+    let repo_root = git.repo_root().to_path_buf();
+    let dirty = git
+        .dirty_tracked_paths()
+        .map_err(InputError::from_display)?;
+    if !dirty.is_empty() {
+        let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
+        return Err(InputError::new(
+            None,
+            format!(
+                "the base has uncommitted changes ({}{}); loops start from HEAD and would not see them",
+                shown.join(", "),
+                if dirty.len() > 5 { ", …" } else { "" }
+            ),
+            "commit or stash them, then run again",
+        ));
+    }
+    let base = git.head_commit().map_err(InputError::from_display)?;
+    let mut out: Vec<Planned> = Vec::new();
+    for path in paths {
+        let shown = display_path(path, &repo_root);
+        let bytes = std::fs::read(path).map_err(|e| {
+            InputError::new(
+                Some((shown.clone(), None)),
+                format!("cannot read the plan: {e}"),
+                "check the path (plans live in plans/<slug>.md)",
+            )
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            InputError::new(
+                Some((shown.clone(), None)),
+                format!(
+                    "the plan is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                "save the plan as UTF-8 Markdown",
+            )
+        })?;
+        let plan = parse_plan(&shown, &text).map_err(plan_error)?;
+        if let Some(dup) = out.iter().find(|p| p.spec.name == plan.slug) {
+            return Err(InputError::new(
+                Some((shown.clone(), None)),
+                format!(
+                    "two plans share the loop name `{}` ({} and {})",
+                    plan.slug,
+                    dup.text_path.display(),
+                    shown.display()
+                ),
+                "give each plan its own file name",
+            ));
+        }
+        if let Ok(Some(row)) = store.get_loop(&plan.slug) {
+            return Err(InputError::new(
+                Some((shown.clone(), None)),
+                format!("a loop named `{}` already exists (state {}); plans are immutable once run", plan.slug, row.state),
+                "fix forward: copy the plan to a new file name, or resume the loop with `andon run` (no plan)",
+            ));
+        }
+        let profile = config.profile_for(&plan).map_err(config_error)?.clone();
+        check_agent_binary(&plan, &text, &profile.command, &repo_root, &shown)?;
+        let branch = format!("loop/{}", plan.slug);
+        if git
+            .branch_exists(&branch)
+            .map_err(InputError::from_display)?
+        {
+            return Err(InputError::new(
+                Some((shown.clone(), None)),
+                format!("branch `{branch}` already exists"),
+                format!("delete it (`git branch -D {branch}`) or rename the plan file"),
+            ));
+        }
+        let worktree = worktree_path(
+            &config.worktrees.root,
+            &repo_root,
+            &git.repo_name(),
+            &plan.slug,
+        );
+        if worktree.exists() {
+            return Err(InputError::new(
+                Some((shown.clone(), None)),
+                format!("worktree path {} already exists", worktree.display()),
+                "remove it, or choose another [worktrees] root in andon.toml",
+            ));
+        }
+        let breakers = config.breakers_for(&plan);
+        let protected = plan
+            .protected
+            .clone()
+            .unwrap_or_else(|| config.guards.protected.clone());
+        let iteration_timeout = plan.iteration_timeout.unwrap_or(breakers.iteration_timeout);
+        out.push(Planned {
+            spec: LoopSpec {
+                name: plan.slug.clone(),
+                plan_hash: plan_hash(&text),
+                profile,
+                protected,
+                no_progress: breakers.no_progress,
+                iteration_timeout,
+                worktree,
+                branch,
+                base: base.clone(),
+                plan,
+            },
+            text_path: shown,
+        });
+    }
+    Ok(out)
+}
+
+/// Create every planned loop's worktree and run the setup commands; all or nothing.
+pub fn create(
+    git: &GitOwner,
+    config: &Config,
+    planned: Vec<Planned>,
+) -> Result<Vec<(LoopSpec, Persisted)>, InputError> {
+    let mut made: Vec<(LoopSpec, Persisted)> = Vec::new();
+    for p in planned {
+        let spec = p.spec;
+        let result = git
+            .create_worktree(&spec.name, &spec.worktree, &spec.branch, &spec.base)
+            .map_err(InputError::from_display)
+            .and_then(|_| run_setup(config, git.repo_root(), &spec));
+        if let Err(e) = result {
+            let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
+            for (done, _) in &made {
+                let _ = git.remove_worktree(&done.worktree, Some(&done.branch), true);
+            }
+            return Err(e);
+        }
+        let breakers = config.breakers_for(&spec.plan);
+        let limits = crate::core::state::Limits {
+            consecutive_failures: breakers.consecutive_failures,
+            repeat_fingerprint: breakers.repeat_fingerprint,
+            max_iterations: breakers.max_iterations,
+            out_of_scope_stop: breakers.out_of_scope_stop,
+        };
+        let persisted = Persisted {
+            state: LoopState::new(limits),
+            last_snapshot: spec.base.clone(),
+            agent: spec.profile.name.clone(),
+            protected: spec.protected.clone(),
+            no_progress_ms: spec.no_progress.as_millis() as u64,
+            iteration_timeout_ms: spec.iteration_timeout.as_millis() as u64,
+            started_at: now_ms(),
+        };
+        made.push((spec, persisted));
+    }
+    Ok(made)
+}
+
+/// Undo loops that were created but could not be recorded.
+pub fn undo(git: &GitOwner, store: &Store, made: &[(LoopSpec, Persisted)]) {
+    for (spec, _) in made {
+        let _ = store.delete_loop(&spec.name);
+        let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
+    }
+}
+
+fn run_setup(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), InputError> {
+    for cmd in &config.worktrees.setup {
+        let cmd = cmd
+            .replace("{worktree}", &spec.worktree.to_string_lossy())
+            .replace("{repo}", &repo_root.to_string_lossy())
+            .replace("{loop}", &spec.name);
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&cmd)
+            .current_dir(repo_root)
+            .stdin(std::process::Stdio::null())
+            .status();
+        match status {
+            Ok(s) if s.success() => {}
+            Ok(s) => {
+                return Err(InputError::new(
+                    Some((repo_root.join("andon.toml"), None)),
+                    format!(
+                        "worktree setup command `{cmd}` failed ({s}) for loop {}",
+                        spec.name
+                    ),
+                    "fix the command in [worktrees] setup (it runs with sh -c from the repo root)",
+                ))
+            }
+            Err(e) => {
+                return Err(InputError::new(
+                    None,
+                    format!("cannot run setup command `{cmd}`: {e}"),
+                    "check that sh is installed",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The agent's program must exist before any worktree is made.
+fn check_agent_binary(
+    plan: &Plan,
+    text: &str,
+    command: &[String],
+    repo_root: &Path,
+    shown: &Path,
+) -> Result<(), InputError> {
+    let Some(program) = command.first() else {
+        return Err(InputError::new(
+            Some((shown.to_path_buf(), None)),
+            "the agent profile has an empty command",
+            "set [agents.NAME] command in andon.toml",
+        ));
+    };
+    if program.contains("{andon}") || program_exists(program, repo_root) {
+        return Ok(());
+    }
+    let line = plan.agent_line.or_else(|| key_line(text, "agent"));
+    let agent = plan.agent.clone().unwrap_or_else(|| "(default)".into());
+    Err(InputError::new(
+        Some((shown.to_path_buf(), line)),
+        format!("agent `{agent}` runs `{program}`, which is not installed (not on PATH)"),
+        format!("install `{program}`, pick another agent (agent = \"sim\" needs nothing), or set [agents.{agent}] command in andon.toml"),
+    ))
+}
+
+fn program_exists(program: &str, repo_root: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| {
+        p.metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
+    if program.contains('/') {
+        let p = Path::new(program);
+        return executable(p) || executable(&repo_root.join(p));
+    }
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| executable(&dir.join(program))))
+        .unwrap_or(false)
+}
+
+/// The 1-based line of `key = ...` in the front matter, if present.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+fn display_path(path: &Path, repo_root: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    abs.strip_prefix(repo_root)
+        .map(Path::to_path_buf)
+        .unwrap_or(abs)
+}
+
+fn plan_error(e: PlanError) -> InputError {
+    InputError::new(
+        Some((e.file.clone(), Some(e.line))),
+        e.message.clone(),
+        e.fix.clone(),
+    )
+}
+
+fn config_error(e: ConfigError) -> InputError {
+    InputError::new(
+        Some((e.file.clone(), Some(e.line))),
+        e.message.clone(),
+        e.fix.clone(),
+    )
+}

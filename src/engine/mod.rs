@@ -1,0 +1,19 @@
+//! The engine does what the core decides: one task per loop executing the reducer's effects —
+//! agents in PTYs, guards, checks, snapshots, the store — plus the repo lock and control socket.
+
+pub mod agent_run;
+pub mod checks;
+pub mod control;
+pub mod env;
+pub mod input_error;
+pub mod launch;
+pub mod lock;
+pub mod loop_task;
+pub mod paths;
+pub mod record;
+pub mod restore;
+pub mod shared;
+pub mod skills;
+pub mod spec;
+pub mod supervisor;
+pub mod tail;

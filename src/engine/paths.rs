@@ -1,0 +1,73 @@
+//! The layout of `.andon/`, the git-excluded folder andon owns inside the repo: the store, the
+//! control socket, the repo lock, and one folder per loop with one folder per iteration.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct AndonDir {
+    root: PathBuf,
+}
+
+impl AndonDir {
+    pub fn new(repo_root: &Path) -> AndonDir {
+        AndonDir {
+            root: repo_root.join(".andon"),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.root.join("andon.db")
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.root.join("control.sock")
+    }
+
+    pub fn lock(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+
+    pub fn log_file(&self) -> PathBuf {
+        self.root.join("andon.log")
+    }
+
+    pub fn loop_dir(&self, loop_name: &str) -> PathBuf {
+        self.root.join("loops").join(loop_name)
+    }
+
+    pub fn iter_dir(&self, loop_name: &str, iteration: u32) -> PathBuf {
+        self.loop_dir(loop_name).join(format!("iter-{iteration}"))
+    }
+
+    pub fn prompt(&self, loop_name: &str, iteration: u32) -> PathBuf {
+        self.iter_dir(loop_name, iteration).join("prompt.md")
+    }
+
+    pub fn agent_log(&self, loop_name: &str, iteration: u32) -> PathBuf {
+        self.iter_dir(loop_name, iteration).join("agent.log")
+    }
+
+    pub fn check_log(&self, loop_name: &str, iteration: u32, kind: &str, check: &str) -> PathBuf {
+        let safe: String = check
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let prefix = if kind == "goal" { "goal" } else { "check" };
+        self.iter_dir(loop_name, iteration)
+            .join(format!("{prefix}-{safe}.log"))
+    }
+
+    pub fn fix_plan(&self, loop_name: &str, iteration: u32) -> PathBuf {
+        self.iter_dir(loop_name, iteration).join("fix-plan.md")
+    }
+}

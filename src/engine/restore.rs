@@ -1,0 +1,97 @@
+//! Finding loops again after a restart: loops whose supervisor died mid-iteration are marked
+//! interrupted (their cut iteration too), and any loop can be rebuilt from its store row and
+//! its plan file — which must be unchanged, since plans are immutable once run.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::core::plan::parse_plan;
+use crate::core::reducer::interrupt;
+use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
+use crate::store::{EventRow, LoopRow, Step, Store, StoreError};
+
+/// Mark every loop that had work in progress as interrupted. Call only while holding the repo
+/// lock (no live supervisor). Returns the loops changed.
+pub fn recover_interrupted(store: &Store, why: &str) -> Result<Vec<String>, StoreError> {
+    let mut changed = Vec::new();
+    for mut row in store.loops()? {
+        let Ok(mut p) = serde_json::from_str::<Persisted>(&row.state_json) else {
+            continue;
+        };
+        let cut = interrupt(&p.state, why);
+        if cut == p.state {
+            continue;
+        }
+        let at = now_ms();
+        store.mark_interrupted(&row.name, at)?;
+        p.state = cut;
+        row.state = p.state.state.to_string();
+        row.lamp = p.state.lamp.to_string();
+        row.reason = p.state.stop_reason().map(str::to_string);
+        row.state_json = serde_json::to_string(&p).unwrap_or_default();
+        row.updated_at = at;
+        let event = EventRow {
+            id: None,
+            loop_name: row.name.clone(),
+            iteration: p.state.iteration,
+            at,
+            kind: "interrupted".into(),
+            lamp: row.lamp.clone(),
+            state: row.state.clone(),
+            detail: format!("iteration {} interrupted: {why}", p.state.iteration),
+        };
+        changed.push(row.name.clone());
+        store.commit(&Step {
+            upsert_loop: Some(row),
+            events: vec![event],
+            ..Step::default()
+        })?;
+    }
+    Ok(changed)
+}
+
+/// Rebuild a loop's spec and persisted state from its row.
+pub fn load(
+    row: &LoopRow,
+    config: &Config,
+    repo_root: &std::path::Path,
+) -> Result<(LoopSpec, Persisted), String> {
+    let p: Persisted = serde_json::from_str(&row.state_json)
+        .map_err(|e| format!("loop {}: unreadable state in the store: {e}", row.name))?;
+    let rel = PathBuf::from(&row.plan_path);
+    let text = std::fs::read_to_string(repo_root.join(&rel)).map_err(|e| {
+        format!(
+            "{}: cannot read the plan of loop {}: {e}",
+            rel.display(),
+            row.name
+        )
+    })?;
+    if plan_hash(&text) != row.plan_hash {
+        return Err(format!(
+            "{}: the plan changed since loop {} started; plans are immutable once run — restore it, or write a new plan (fix forward)",
+            rel.display(),
+            row.name
+        ));
+    }
+    let plan = parse_plan(&rel, &text).map_err(|e| e.to_string())?;
+    let profile = config.agents.get(&p.agent).cloned().ok_or_else(|| {
+        format!(
+            "loop {}: agent profile `{}` is no longer configured",
+            row.name, p.agent
+        )
+    })?;
+    let spec = LoopSpec {
+        name: row.name.clone(),
+        plan,
+        plan_hash: row.plan_hash.clone(),
+        profile,
+        protected: p.protected.clone(),
+        no_progress: Duration::from_millis(p.no_progress_ms),
+        iteration_timeout: Duration::from_millis(p.iteration_timeout_ms),
+        worktree: PathBuf::from(&row.worktree),
+        branch: row.branch.clone(),
+        base: row.base.clone(),
+    };
+    Ok((spec, p))
+}

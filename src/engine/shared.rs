@@ -1,0 +1,160 @@
+//! What every loop task of one supervisor shares: the repo's git owner, the store, the config,
+//! the reaper, and the board (the latest view of every loop) with its update broadcast.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+use crate::config::Config;
+use crate::core::state::{LoopState, StopCause};
+use crate::engine::paths::AndonDir;
+use crate::git::GitOwner;
+use crate::pty::reaper::Reaper;
+use crate::store::Store;
+
+/// Receives every byte an agent or check writes, per loop (the UI feeds its panes with it).
+pub type OutputHook = Arc<dyn Fn(&str, &[u8]) + Send + Sync>;
+
+/// The latest picture of one loop.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoopView {
+    pub name: String,
+    pub plan: String,
+    pub title: String,
+    pub branch: String,
+    pub worktree: String,
+    pub base: String,
+    pub started_at: i64,
+    pub updated_at: i64,
+    pub state: LoopState,
+}
+
+/// A change on the board, broadcast to the headless printer and the UI.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub view: LoopView,
+    pub message: Option<String>,
+    pub alert: Option<(StopCause, String)>,
+}
+
+pub struct Shared {
+    pub repo_root: PathBuf,
+    pub git: GitOwner,
+    pub store: Store,
+    pub dirs: AndonDir,
+    pub config: Config,
+    pub andon_exe: PathBuf,
+    pub actor: String,
+    pub output: Option<OutputHook>,
+    pub updates: broadcast::Sender<Update>,
+    pub board: Mutex<BTreeMap<String, LoopView>>,
+    pub line_stopped: AtomicBool,
+    reaper: Option<Reaper>,
+    token: String,
+    pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
+}
+
+impl Shared {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        repo_root: PathBuf,
+        git: GitOwner,
+        store: Store,
+        config: Config,
+        andon_exe: PathBuf,
+        reaper: Option<Reaper>,
+        token: String,
+        output: Option<OutputHook>,
+    ) -> Shared {
+        let (updates, _) = broadcast::channel(1024);
+        let actor = config
+            .actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "human".into());
+        Shared {
+            dirs: AndonDir::new(&repo_root),
+            repo_root,
+            git,
+            store,
+            config,
+            andon_exe,
+            actor,
+            output,
+            updates,
+            board: Mutex::new(BTreeMap::new()),
+            line_stopped: AtomicBool::new(false),
+            reaper,
+            token,
+            pane_sizes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub fn reaper_register(&self, pgid: i32) {
+        if let Some(r) = &self.reaper {
+            if let Err(e) = r.register(pgid) {
+                tracing::warn!("reaper: cannot register group {pgid}: {e}");
+            }
+        }
+    }
+
+    pub fn reaper_unregister(&self, pgid: i32) {
+        if let Some(r) = &self.reaper {
+            if let Err(e) = r.unregister(pgid) {
+                tracing::warn!("reaper: cannot unregister group {pgid}: {e}");
+            }
+        }
+    }
+
+    /// The PTY size for a loop's next agent run (the UI sets it from its layout).
+    pub fn pane_size(&self, loop_name: &str) -> (u16, u16) {
+        self.pane_sizes
+            .lock()
+            .ok()
+            .and_then(|m| m.get(loop_name).copied())
+            .unwrap_or((40, 120))
+    }
+
+    pub fn set_pane_size(&self, loop_name: &str, rows: u16, cols: u16) {
+        if let Ok(mut m) = self.pane_sizes.lock() {
+            m.insert(loop_name.to_string(), (rows, cols));
+        }
+    }
+
+    pub fn is_line_stopped(&self) -> bool {
+        self.line_stopped.load(Ordering::SeqCst)
+    }
+
+    /// Publish a loop's new picture.
+    pub fn publish(
+        &self,
+        view: LoopView,
+        message: Option<String>,
+        alert: Option<(StopCause, String)>,
+    ) {
+        if let Ok(mut board) = self.board.lock() {
+            board.insert(view.name.clone(), view.clone());
+        }
+        // Nobody listening is fine (a receiver may subscribe later and read the board).
+        let _ = self.updates.send(Update {
+            view,
+            message,
+            alert,
+        });
+    }
+
+    pub fn board(&self) -> Vec<LoopView> {
+        self.board
+            .lock()
+            .map(|b| b.values().cloned().collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,54 @@
+//! What a loop is made of, fixed when it starts: its plan, agent profile, rules and places.
+//! Together with the reducer's state (persisted in the store) it is all a loop task needs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::AgentProfile;
+use crate::core::plan::Plan;
+use crate::core::state::LoopState;
+
+#[derive(Debug, Clone)]
+pub struct LoopSpec {
+    pub name: String,
+    pub plan: Plan,
+    pub plan_hash: String,
+    pub profile: AgentProfile,
+    pub protected: Vec<String>,
+    pub no_progress: Duration,
+    pub iteration_timeout: Duration,
+    pub worktree: PathBuf,
+    pub branch: String,
+    pub base: String,
+}
+
+/// The part of a loop the store keeps as JSON: the reducer's state plus the engine's own
+/// bookkeeping that a restart needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Persisted {
+    pub state: LoopState,
+    /// The commit of the last snapshot (the base before the first one).
+    pub last_snapshot: String,
+    pub agent: String,
+    pub protected: Vec<String>,
+    pub no_progress_ms: u64,
+    pub iteration_timeout_ms: u64,
+    pub started_at: i64,
+}
+
+/// Wall-clock milliseconds since the epoch (the store's time unit).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A stable content hash of a plan file: plans are immutable once a loop runs them.
+pub fn plan_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}

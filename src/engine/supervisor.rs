@@ -1,0 +1,120 @@
+//! The supervisor: one task per loop, the repo lock, the reaper, the control socket, and the
+//! whole-line actions. Loops run concurrently; each decides alone through its reducer.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::core::event::{Event, HumanAction};
+use crate::engine::lock::RepoLock;
+use crate::engine::loop_task::{LoopCommand, LoopTask};
+use crate::engine::shared::Shared;
+use crate::engine::spec::{LoopSpec, Persisted};
+
+pub struct Supervisor {
+    shared: Arc<Shared>,
+    loops: Mutex<BTreeMap<String, mpsc::Sender<LoopCommand>>>,
+    _lock: RepoLock,
+}
+
+impl Supervisor {
+    pub fn new(shared: Arc<Shared>, lock: RepoLock) -> Arc<Supervisor> {
+        Arc::new(Supervisor {
+            shared,
+            loops: Mutex::new(BTreeMap::new()),
+            _lock: lock,
+        })
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Start a loop task; `first` is the event that sets it going (Start, Restarted, or none
+    /// for a loop that only waits for a human).
+    pub fn add_loop(&self, spec: LoopSpec, persisted: Persisted, first: Option<Event>) {
+        let name = spec.name.clone();
+        let tx = LoopTask::spawn(Arc::clone(&self.shared), spec, persisted, first);
+        if let Ok(mut loops) = self.loops.lock() {
+            loops.insert(name, tx);
+        }
+    }
+
+    pub fn loop_names(&self) -> Vec<String> {
+        self.loops
+            .lock()
+            .map(|l| l.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn sender(&self, name: &str) -> Option<mpsc::Sender<LoopCommand>> {
+        self.loops.lock().ok().and_then(|l| l.get(name).cloned())
+    }
+
+    /// A human action on one loop; the answer says what happened or why it was refused.
+    pub async fn act(&self, name: &str, action: HumanAction) -> Result<String, String> {
+        let Some(tx) = self.sender(name) else {
+            let known = self.loop_names().join(", ");
+            return Err(format!(
+                "no loop named `{name}` in this supervisor (loops: {known})"
+            ));
+        };
+        let (reply, answer) = oneshot::channel();
+        tx.send(LoopCommand::Human { action, reply })
+            .await
+            .map_err(|_| format!("loop `{name}` has ended"))?;
+        answer
+            .await
+            .map_err(|_| format!("loop `{name}` did not answer"))?
+    }
+
+    /// Stop / resume the whole line, or the same action on every loop.
+    pub async fn act_all(&self, action: HumanAction) -> Result<String, String> {
+        match action {
+            HumanAction::Stop => self.shared.line_stopped.store(true, Ordering::SeqCst),
+            HumanAction::Resume { .. } => self.shared.line_stopped.store(false, Ordering::SeqCst),
+            _ => {}
+        }
+        let mut lines = Vec::new();
+        for name in self.loop_names() {
+            match self.act(&name, action.clone()).await {
+                Ok(m) => lines.push(format!("{name}: {m}")),
+                Err(m) => lines.push(format!("{name}: not changed ({m})")),
+            }
+        }
+        let head = match action {
+            HumanAction::Stop => "LINE STOPPED",
+            HumanAction::Resume { .. } => "line resumed",
+            _ => "done",
+        };
+        Ok(format!("{head}\n{}", lines.join("\n")))
+    }
+
+    /// End every loop's run (agents and checks) and record the cut iterations as interrupted.
+    pub async fn shutdown(&self, reason: &str) {
+        let senders: Vec<_> = self
+            .loops
+            .lock()
+            .map(|l| l.values().cloned().collect())
+            .unwrap_or_default();
+        let mut waits = Vec::new();
+        for tx in senders {
+            let (done, wait) = oneshot::channel();
+            if tx
+                .send(LoopCommand::Shutdown {
+                    reason: reason.to_string(),
+                    done,
+                })
+                .await
+                .is_ok()
+            {
+                waits.push(wait);
+            }
+        }
+        for w in waits {
+            let _ = w.await;
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! andon: a full-screen terminal supervisor for autonomous coding-agent loops.
+//!
+//! `core` decides (pure), `engine` does (processes, git, store), and the binary's `cli` shows.
+
+pub mod agent;
+pub mod config;
+pub mod core;
+pub mod engine;
+pub mod git;
+pub mod pty;
+pub mod store;
+pub mod watch;

@@ -1,0 +1,418 @@
+//! andon's persistent memory: one SQLite file (`.andon/andon.db`) holding every loop, its
+//! iterations, check runs, events and incidents, and the append-only audit log.
+//!
+//! Crash safety is the point. andon may be SIGKILLed at any moment, and a restarted andon must
+//! find every loop as it was. Hence WAL with `synchronous=NORMAL` (a commit survives the death
+//! of the process; only a power cut may lose the last few), one writer connection behind a
+//! mutex, and every multi-row change in one transaction ([`Store::commit`]).
+
+mod queries;
+mod rows;
+mod schema;
+mod write;
+
+#[cfg(test)]
+mod crash_tests;
+#[cfg(test)]
+mod fixtures;
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+
+pub use rows::{AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, LoopRow, Step};
+
+/// How long a statement waits for another process's lock before giving up with
+/// [`StoreError::Busy`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A handle on the store. Cheap to share behind an `Arc`: all access goes through one
+/// connection, so there is exactly one writer per process.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the store could not be opened, read or written. Every message names the database file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no andon store at {} — fix: run `andon run PLAN` first", path.display())]
+    Missing { path: PathBuf },
+
+    #[error("cannot create the directory for the andon store {}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("andon store {}: cannot {op}", path.display())]
+    Sqlite {
+        path: PathBuf,
+        op: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "andon store {} stayed locked by another process for {}s, so andon could not {op} — \
+         fix: retry, or end the other process holding it",
+        path.display(),
+        BUSY_TIMEOUT.as_secs()
+    )]
+    Busy {
+        path: PathBuf,
+        op: &'static str,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("andon store {}: schema migration failed", path.display())]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: rusqlite_migration::Error,
+    },
+
+    #[error(
+        "andon store {} has schema version {found}, newer than the {known} this andon knows — \
+         fix: upgrade andon",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
+
+    #[error(
+        "andon store {} has schema version {found}, older than the {expected} this andon reads — \
+         fix: run `andon` once to upgrade it",
+        path.display()
+    )]
+    Outdated {
+        path: PathBuf,
+        found: usize,
+        expected: usize,
+    },
+
+    #[error(
+        "andon store {}: SQLite refused WAL mode (journal_mode is {mode}) — \
+         fix: keep the repository on a local filesystem",
+        path.display()
+    )]
+    NoWal { path: PathBuf, mode: String },
+}
+
+/// Builds the error for a failed SQLite call, telling a lock timeout apart from the rest
+/// because its fix is different.
+fn sqlite_error(path: &Path, op: &'static str, source: rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    match source.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Busy { path, op, source }
+        }
+        _ => StoreError::Sqlite { path, op, source },
+    }
+}
+
+impl Store {
+    /// Opens the store for reading and writing, creating the file and its parent directory
+    /// when missing and bringing the schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path).map_err(|e| sqlite_error(path, "open", e))?;
+        configure_writer(&mut conn, path)?;
+        migrate(&mut conn, path)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing store for the read-only commands (`status`, `log`, `audit`,
+    /// `kaizen`), which must work beside a running supervisor and never create a store.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| sqlite_error(path, "open read-only", e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| sqlite_error(path, "set the busy timeout", e))?;
+        // A reader cannot migrate, so it accepts only the exact schema its queries expect.
+        let found = user_version(&conn, path)?;
+        let expected = schema::LATEST_VERSION;
+        if found > expected {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found,
+                known: expected,
+            });
+        }
+        if found < expected {
+            return Err(StoreError::Outdated {
+                path: path.to_path_buf(),
+                found,
+                expected,
+            });
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file this store reads and writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `PRAGMA integrity_check`; a healthy store answers `"ok"`.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        let conn = self.conn();
+        let run = || -> rusqlite::Result<String> {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let lines = stmt
+                .query_map([], |row| row.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(lines.join("\n"))
+        };
+        run().map_err(|e| self.error("check integrity", e))
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while the lock was held cannot leave a half-applied change behind: an open
+        // transaction rolls back when it is dropped during unwinding. The connection is still
+        // consistent, so a poisoned lock is safe to keep using.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn error(&self, op: &'static str, source: rusqlite::Error) -> StoreError {
+        sqlite_error(&self.path, op, source)
+    }
+}
+
+/// Sets the pragmas crash safety depends on. They are per connection (except WAL, which
+/// sticks to the file), so every writer connection must run this before its first write.
+fn configure_writer(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sqlite_error(path, "set the busy timeout", e))?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(|e| sqlite_error(path, "switch to WAL mode", e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::NoWal {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    // In WAL mode NORMAL syncs at checkpoints only: a committed transaction survives the
+    // process being killed, and only an OS crash or power cut can roll back the last commits.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(|e| sqlite_error(path, "set synchronous=NORMAL", e))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(|e| sqlite_error(path, "enable foreign keys", e))?;
+    // A deferred transaction that upgrades from reading to writing fails at once with
+    // SQLITE_BUSY when another process committed meanwhile, bypassing the busy timeout.
+    // Taking the write lock up front lets a second andon process wait its turn instead.
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let found = user_version(conn, path)?;
+    if found > schema::LATEST_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known: schema::LATEST_VERSION,
+        });
+    }
+    schema::MIGRATIONS
+        .to_latest(conn)
+        .map_err(|source| StoreError::Migration {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn user_version(conn: &Connection, path: &Path) -> Result<usize, StoreError> {
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(|e| sqlite_error(path, "read the schema version", e))?;
+    // A negative user_version was written by something other than andon; treat it as
+    // "newer than anything known" so andon refuses to touch it.
+    Ok(usize::try_from(version).unwrap_or(usize::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite_migration::{Migrations, M};
+
+    use super::fixtures::{loop_row, temp_store};
+    use super::*;
+
+    fn pragma_i64(store: &Store, name: &str) -> i64 {
+        store
+            .conn()
+            .pragma_query_value(None, name, |row| row.get(0))
+            .expect("pragma")
+    }
+
+    fn save_loop(store: &Store, name: &str) {
+        let step = Step {
+            upsert_loop: Some(loop_row(name, 10)),
+            ..Step::default()
+        };
+        store.commit(&step).expect("commit");
+    }
+
+    #[test]
+    fn open_creates_the_directory_and_sets_crash_safe_pragmas() {
+        let (_dir, path, store) = temp_store();
+        assert!(path.is_file());
+        let mode: String = store
+            .conn()
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .expect("journal_mode");
+        assert_eq!(mode, "wal");
+        assert_eq!(pragma_i64(&store, "synchronous"), 1, "NORMAL");
+        assert_eq!(pragma_i64(&store, "foreign_keys"), 1);
+        assert_eq!(pragma_i64(&store, "busy_timeout"), 5_000);
+        assert_eq!(store.integrity_check().expect("integrity"), "ok");
+    }
+
+    #[test]
+    fn reopening_is_idempotent_and_keeps_data() {
+        let (_dir, path, store) = temp_store();
+        save_loop(&store, "pricing");
+        drop(store);
+        for _ in 0..2 {
+            let store = Store::open(&path).expect("reopen");
+            assert_eq!(pragma_i64(&store, "user_version"), 1);
+            assert_eq!(store.loops().expect("loops").len(), 1);
+        }
+    }
+
+    #[test]
+    fn an_appended_migration_advances_the_version_and_older_andon_refuses_it() {
+        let (_dir, path, store) = temp_store();
+        save_loop(&store, "pricing");
+        drop(store);
+
+        let mut steps = schema::MIGRATION_STEPS.to_vec();
+        steps.push(M::up("ALTER TABLE loops ADD COLUMN agent TEXT;"));
+        let mut conn = Connection::open(&path).expect("raw open");
+        Migrations::new(steps)
+            .to_latest(&mut conn)
+            .expect("migrate to 2");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .expect("user_version");
+        assert_eq!(version, 2);
+        let names: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM loops WHERE agent IS NULL",
+                [],
+                |row| row.get(0),
+            )
+            .expect("count");
+        assert_eq!(names, 1, "the migration kept the existing loop");
+        drop(conn);
+
+        for result in [Store::open(&path), Store::open_read_only(&path)] {
+            match result {
+                Err(StoreError::TooNew { found, known, .. }) => assert_eq!((found, known), (2, 1)),
+                other => panic!("expected TooNew, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_open_of_a_missing_store_says_how_to_create_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".andon").join("andon.db");
+        let err = Store::open_read_only(&path).expect_err("must fail");
+        assert!(matches!(err, StoreError::Missing { .. }), "{err:?}");
+        let message = err.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(message.contains("andon run PLAN"), "{message}");
+        assert!(!path.exists(), "a reader must never create the store");
+    }
+
+    #[test]
+    fn read_only_store_reads_beside_a_writer_and_after_it_closed() {
+        let (_dir, path, store) = temp_store();
+        save_loop(&store, "pricing");
+
+        let reader = Store::open_read_only(&path).expect("open beside the writer");
+        assert_eq!(reader.loops().expect("loops").len(), 1);
+        save_loop(&store, "search");
+        assert_eq!(reader.loops().expect("loops").len(), 2, "sees new commits");
+        let step = Step {
+            upsert_loop: Some(loop_row("docs", 30)),
+            ..Step::default()
+        };
+        let err = reader.commit(&step).expect_err("read-only");
+        assert!(matches!(err, StoreError::Sqlite { .. }), "{err:?}");
+        drop(reader);
+
+        // Closing the last connection checkpoints and removes the -wal/-shm files, the state
+        // `andon status` finds when no supervisor runs.
+        drop(store);
+        let wal = path.with_extension("db-wal");
+        assert!(!wal.exists(), "{} should be gone", wal.display());
+        let reader = Store::open_read_only(&path).expect("open after the writer");
+        assert_eq!(reader.loops().expect("loops").len(), 2);
+    }
+
+    #[test]
+    fn read_only_open_of_an_unmigrated_file_is_outdated() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("andon.db");
+        Connection::open(&path)
+            .and_then(|c| c.execute_batch("CREATE TABLE unrelated (x);"))
+            .expect("plain sqlite file");
+        match Store::open_read_only(&path) {
+            Err(StoreError::Outdated {
+                found, expected, ..
+            }) => assert_eq!((found, expected), (0, 1)),
+            other => panic!("expected Outdated, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_write_lock_held_elsewhere_turns_into_busy_after_the_timeout() {
+        let (_dir, path, store) = temp_store();
+        let other = Connection::open(&path).expect("second connection");
+        other
+            .execute_batch("BEGIN IMMEDIATE")
+            .expect("hold the lock");
+        let err = store.commit(&Step::default()).expect_err("busy");
+        assert!(matches!(err, StoreError::Busy { .. }), "{err:?}");
+        assert!(err.to_string().contains(&path.display().to_string()));
+        other.execute_batch("ROLLBACK").expect("release");
+        store.commit(&Step::default()).expect("free again");
+    }
+}

@@ -1,0 +1,237 @@
+//! Test harness: real temp git repositories, shell-script agents, the real `andon` binary, and
+//! the real SQLite store it writes.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use andon::store::Store;
+
+pub const ANDON: &str = env!("CARGO_BIN_EXE_andon");
+
+/// The shell project every test repo starts from: a price function with a bug (negative
+/// prices) and a protected test that catches it.
+pub const BUGGY_PRICE: &str = "price() { echo $(( $1 - $2 )); }\n";
+pub const FIXED_PRICE: &str =
+    "price() { r=$(( $1 - $2 )); [ \"$r\" -lt 0 ] && r=0; echo \"$r\"; }\n";
+pub const PRICE_TEST: &str = "#!/bin/sh\n. ./src/price.sh\ngot=$(price 5 10)\nif [ \"$got\" != 0 ]; then echo \"FAIL: price 5 10 = $got, expected 0\"; exit 1; fi\necho ok\n";
+
+pub struct TestRepo {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+    config: std::cell::RefCell<String>,
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+impl TestRepo {
+    pub fn new() -> TestRepo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("repo");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::create_dir_all(&home).unwrap();
+        git(&root, &["init", "-q", "-b", "main"]);
+        let repo = TestRepo {
+            _dir: dir,
+            root,
+            home,
+            config: std::cell::RefCell::new(String::new()),
+        };
+        repo.write("src/price.sh", BUGGY_PRICE);
+        repo.write("tests/test_price.sh", PRICE_TEST);
+        repo.write("README.md", "# shop\n");
+        repo.commit("initial");
+        repo
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+
+    pub fn commit(&self, msg: &str) {
+        git(&self.root, &["add", "-A"]);
+        git(&self.root, &["commit", "-q", "-m", msg]);
+    }
+
+    /// A shell-script agent `agents/<name>.sh`, registered as profile `name` in andon.toml.
+    pub fn agent(&self, name: &str, script: &str) {
+        self.write(
+            &format!("agents/{name}.sh"),
+            &format!("#!/bin/sh\n{script}\n"),
+        );
+        self.config.borrow_mut().push_str(&format!(
+            "[agents.{name}]\ncommand = [\"sh\", \"agents/{name}.sh\", \"{{prompt_file}}\"]\nprompt = \"file\"\n\n"
+        ));
+        self.write("andon.toml", &self.config.borrow());
+    }
+
+    /// Append raw TOML to andon.toml.
+    pub fn config(&self, toml: &str) {
+        self.config.borrow_mut().push_str(toml);
+        self.write("andon.toml", &self.config.borrow());
+    }
+
+    /// `plans/<slug>.md` with the price test as its check; `extra` is more front matter.
+    pub fn plan(&self, slug: &str, agent: &str, extra: &str) -> String {
+        let text = format!(
+            "+++\ngoal = \"Prices are never negative\"\nagent = \"{agent}\"\nscope = [\"src/**\"]\n{extra}\n[[checks]]\nname = \"tests\"\nrun = \"sh tests/test_price.sh\"\ntimeout = \"30s\"\n+++\n# Fix negative prices\n\nClamp the price at zero.\n"
+        );
+        let rel = format!("plans/{slug}.md");
+        self.write(&rel, &text);
+        rel
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(ANDON);
+        c.args(args)
+            .current_dir(&self.root)
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("ANDON_SIM_SPEED", "0")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// Run andon to completion (panics after `limit`).
+    pub fn andon(&self, args: &[&str], limit: Duration) -> Output {
+        let child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("andon starts");
+        wait_output(child, limit)
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("andon starts")
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open_read_only(&self.root.join(".andon/andon.db")).expect("store exists")
+    }
+
+    pub fn worktree(&self, slug: &str) -> PathBuf {
+        self.root
+            .parent()
+            .unwrap()
+            .join("repo.worktrees")
+            .join(slug)
+    }
+
+    /// (lamp, state) after each transition of a loop, deduplicated in order.
+    pub fn lamp_states(&self, slug: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for e in self.store().events(Some(slug), None).unwrap() {
+            let pair = (e.lamp.clone(), e.state.clone());
+            if out.last() != Some(&pair) {
+                out.push(pair);
+            }
+        }
+        out
+    }
+
+    pub fn prompt(&self, slug: &str, n: u32) -> String {
+        std::fs::read_to_string(
+            self.root
+                .join(format!(".andon/loops/{slug}/iter-{n}/prompt.md")),
+        )
+        .unwrap_or_default()
+    }
+}
+
+pub fn wait_output(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "andon did not finish within {limit:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Poll `f` until it returns Some, or panic after `limit`.
+pub fn eventually<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if start.elapsed() > limit {
+            panic!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Pids of live processes whose environment has ANDON_LOOP=<slug> (agents and checks).
+pub fn loop_processes(slug: &str) -> Vec<i32> {
+    let needle = format!("ANDON_LOOP={slug}");
+    let mut pids = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return pids;
+    };
+    for e in entries.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
+            continue;
+        };
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| s.contains(") Z "))
+            .unwrap_or(true);
+        if !zombie && env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
