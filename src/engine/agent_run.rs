@@ -20,8 +20,9 @@ use crate::pty::signal::terminate_group;
 use crate::pty::spawn::{PtyChild, PtySpec};
 use crate::watch::ActivityWatcher;
 
-/// How often the breakers look at the run.
-const TICK: Duration = Duration::from_millis(100);
+/// How often the breakers look at a running agent. Its exit is noticed at once (the wait is
+/// event-driven); this only bounds how late a breaker fires.
+const TICK: Duration = Duration::from_millis(250);
 /// Grace between SIGTERM and SIGKILL when a breaker ends a run.
 pub const KILL_GRACE: Duration = Duration::from_secs(3);
 
@@ -152,15 +153,17 @@ impl AgentRun<'_> {
     /// frozen by a human counts toward neither.
     async fn watch(&self, child: &mut PtyChild, watcher: Option<&ActivityWatcher>) -> (bool, bool) {
         let spec = self.spec;
+        let done = child.finished();
+        tokio::pin!(done);
         let mut busy = Duration::ZERO;
         let mut quiet_since = Instant::now();
         let mut last_seen = 0;
         let mut last_tick = Instant::now();
         loop {
-            if child.try_exit().is_some() {
-                return (false, false);
+            tokio::select! {
+                _ = &mut done => return (false, false),
+                _ = tokio::time::sleep(TICK) => {}
             }
-            tokio::time::sleep(TICK).await;
             let now = Instant::now();
             let frozen = self.frozen.load(Ordering::SeqCst);
             if !frozen {
@@ -180,6 +183,7 @@ impl AgentRun<'_> {
                 if let Err(e) = terminate_group(child.pid(), KILL_GRACE).await {
                     tracing::warn!("ending a stuck agent: {e}");
                 }
+                done.await;
                 return (no_progress, timed_out && !no_progress);
             }
         }
@@ -212,18 +216,16 @@ impl AgentRun<'_> {
     }
 }
 
-/// Template arguments that name a file under the repo root (e.g. `agents/fixer.sh`) become
-/// absolute, so a profile works from any worktree (DESIGN §5: relative to the repo root).
+/// A relative program path (e.g. `agents/fixer.sh`) names a file under the repo root
+/// (DESIGN §5), so it is made absolute; the other arguments stay relative to the worktree,
+/// which holds the same committed files — so `sh agents/fixer.sh` works either way.
 fn absolutize_repo_paths(argv: &[String], repo_root: &Path) -> Vec<String> {
-    argv.iter()
-        .map(|a| {
-            let looks_like_path =
-                a.contains('/') && !a.starts_with('/') && !a.starts_with('-') && !a.contains('{');
-            if looks_like_path && repo_root.join(a).exists() {
-                repo_root.join(a).to_string_lossy().to_string()
-            } else {
-                a.clone()
-            }
-        })
-        .collect()
+    let mut out = argv.to_vec();
+    if let Some(program) = out.first_mut() {
+        let relative_path = program.contains('/') && !program.starts_with('/') && !program.contains('{');
+        if relative_path && repo_root.join(&*program).exists() {
+            *program = repo_root.join(&*program).to_string_lossy().to_string();
+        }
+    }
+    out
 }

@@ -207,6 +207,18 @@ impl PtyChild {
         self.try_exit().unwrap_or(ExitInfo::UNKNOWN)
     }
 
+    /// The same completion as [`PtyChild::wait`] as a future that borrows nothing, so a caller
+    /// can keep reading the child's progress (the no-progress breaker does) while waiting.
+    /// Afterwards `wait` resolves at once.
+    pub fn finished(&mut self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let finished = self.finished.take();
+        async move {
+            if let Some(rx) = finished {
+                let _ = rx.await;
+            }
+        }
+    }
+
     /// `Some` exactly when [`PtyChild::wait`] would resolve at once.
     pub fn try_exit(&self) -> Option<ExitInfo> {
         *lock(&self.shared.exit)
