@@ -24,7 +24,10 @@ fn every_example_plan_ends_as_documented() {
     let repo = TestRepo::new();
     // Replace the harness's starter files with the example shop.
     git(&repo.root, &["rm", "-q", "-r", "."]);
-    copy_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"), &repo.root);
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop"),
+        &repo.root,
+    );
     repo.commit("shop");
     let plans: Vec<String> = std::fs::read_dir(repo.path("plans"))
         .unwrap()
@@ -34,7 +37,13 @@ fn every_example_plan_ends_as_documented() {
     let mut args = vec!["run", "--headless"];
     args.extend(plans.iter().map(String::as_str));
     let out = repo.andon(&args, Duration::from_secs(120));
-    assert_eq!(out.status.code(), Some(3), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
 
     let expect = [
         ("fix-price", "awaiting_approval", ""),
@@ -48,16 +57,34 @@ fn every_example_plan_ends_as_documented() {
     ];
     let store = repo.store();
     for (name, state, reason) in expect {
-        let row = store.get_loop(name).unwrap().unwrap_or_else(|| panic!("loop {name}"));
+        let row = store
+            .get_loop(name)
+            .unwrap()
+            .unwrap_or_else(|| panic!("loop {name}"));
         assert_eq!(row.state, state, "{name}: {:?}", row.reason);
-        assert!(row.reason.clone().unwrap_or_default().contains(reason), "{name}: {:?}", row.reason);
+        assert!(
+            row.reason.clone().unwrap_or_default().contains(reason),
+            "{name}: {:?}",
+            row.reason
+        );
     }
-    assert_eq!(store.get_loop("crash").unwrap().unwrap().last_category.as_deref(), Some("agent_error"));
+    assert_eq!(
+        store
+            .get_loop("crash")
+            .unwrap()
+            .unwrap()
+            .last_category
+            .as_deref(),
+        Some("agent_error")
+    );
     // The flood went to disk, not to memory or the terminal.
     let log = repo.root.join(".andon/loops/flood/iter-1/agent.log");
     assert!(std::fs::metadata(&log).unwrap().len() > 20 * 1024 * 1024);
     assert!(stdout(&out).len() < 64 * 1024);
     // The wandering agent's note was rolled back; the user's repo never changed.
-    assert_eq!(std::fs::read_to_string(repo.worktree("out-of-scope").join("NOTES.md")).unwrap(), "# Notes\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.worktree("out-of-scope").join("NOTES.md")).unwrap(),
+        "# Notes\n"
+    );
     assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
 }

@@ -222,7 +222,8 @@ impl AgentRun<'_> {
 fn absolutize_repo_paths(argv: &[String], repo_root: &Path) -> Vec<String> {
     let mut out = argv.to_vec();
     if let Some(program) = out.first_mut() {
-        let relative_path = program.contains('/') && !program.starts_with('/') && !program.contains('{');
+        let relative_path =
+            program.contains('/') && !program.starts_with('/') && !program.contains('{');
         if relative_path && repo_root.join(&*program).exists() {
             *program = repo_root.join(&*program).to_string_lossy().to_string();
         }

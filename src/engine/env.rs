@@ -27,7 +27,8 @@ pub fn child_env(
     let allow: &[String] = profile.map(|p| p.env_allow.as_slice()).unwrap_or(&[]);
     let mut env: Vec<(String, String)> = host
         .into_iter()
-        .filter(|(k, _)| !k.starts_with("ANDON_") && policy.passes(k, allow))
+        // andon's own contract variables are set below and win over inherited ones.
+        .filter(|(k, _)| policy.passes(k, allow))
         .collect();
     if let Some(p) = profile {
         for (k, v) in &p.env {
@@ -59,4 +60,45 @@ pub fn child_env(
         .collect();
     out.reverse();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars() -> AndonVars<'static> {
+        AndonVars {
+            loop_name: "l",
+            iteration: 2,
+            prompt_file: "/p",
+            worktree: "/w",
+            mode: Mode::Plan,
+            base: "abc",
+            fix_plan: "/f",
+            supervisor_token: "tok",
+        }
+    }
+
+    #[test]
+    fn secrets_are_filtered_and_contract_variables_win() {
+        let host = [
+            ("PATH", "/bin"),
+            ("GITHUB_TOKEN", "secret"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("ANDON_LOOP", "stale"),
+            ("ANDON_SIM_SPEED", "0"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let env = child_env(&crate::config::Config::defaults().env, None, &vars(), host);
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("PATH"), Some("/bin"));
+        assert_eq!(get("GITHUB_TOKEN"), None);
+        assert_eq!(get("AWS_SECRET_ACCESS_KEY"), None);
+        assert_eq!(get("ANDON_LOOP"), Some("l"));
+        assert_eq!(get("ANDON_ITERATION"), Some("2"));
+        assert_eq!(get("ANDON_MODE"), Some("plan"));
+        assert_eq!(get("ANDON_SIM_SPEED"), Some("0"));
+        assert_eq!(get("TERM"), Some("xterm-256color"));
+        assert_eq!(env.iter().filter(|(k, _)| k == "ANDON_LOOP").count(), 1);
+    }
 }

@@ -180,7 +180,11 @@ impl LoopTask {
                 alert = Some((*cause, reason.clone()));
                 continue;
             }
-            if let Err(e) = self.effect(effect).await {
+            let started = std::time::Instant::now();
+            let name = effect_name(&effect);
+            let result = self.effect(effect).await;
+            tracing::debug!(loop_name = %self.spec.name, effect = name, micros = started.elapsed().as_micros() as u64, "effect");
+            if let Err(e) = result {
                 tracing::error!(loop_name = %self.spec.name, "effect failed: {e}");
                 self.rec.event(&self.p.state, "error", &e);
             }
@@ -192,9 +196,11 @@ impl LoopTask {
             };
             self.rec.event(&self.p.state, &kind, log);
         }
+        let started = std::time::Instant::now();
         if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
             tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
         }
+        tracing::debug!(loop_name = %self.spec.name, micros = started.elapsed().as_micros() as u64, "store commit");
         self.publish(t.log, alert);
     }
 
@@ -450,5 +456,23 @@ where
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(crate::engine::input_error::chain(&e)),
         Err(e) => Err(format!("git task failed: {e}")),
+    }
+}
+
+fn effect_name(e: &Effect) -> &'static str {
+    match e {
+        Effect::EndRun => "end_run",
+        Effect::Freeze => "freeze",
+        Effect::Thaw => "thaw",
+        Effect::BeginIteration { .. } => "begin_iteration",
+        Effect::RunAgent => "run_agent",
+        Effect::RestorePaths { .. } => "restore_paths",
+        Effect::DiscardChanges => "discard_changes",
+        Effect::RunChecks => "run_checks",
+        Effect::RunGoal => "run_goal",
+        Effect::Snapshot { .. } => "snapshot",
+        Effect::EndIteration { .. } => "end_iteration",
+        Effect::RaiseIncident { .. } => "raise_incident",
+        Effect::Alert { .. } => "alert",
     }
 }

@@ -29,7 +29,10 @@ impl GitOwner {
     /// The author is the person's configured identity when there is one, so the loop's work is
     /// attributed to them; the committer is always andon, so its commits stay recognisable.
     pub fn snapshot(&self, worktree: &Path, message: &str) -> Result<String, GitError> {
-        let _write = self.write_lock();
+        // Staging touches only this worktree's own index and adds objects to the shared object
+        // database, which is safe concurrently (objects are written to a temp file and renamed
+        // into place). Only the commit, which moves a ref, takes the repository write lock —
+        // so eight loops snapshotting at once do not queue behind each other's file scans.
         let repo = self.open_worktree(worktree)?;
         let mut index = repo.index().op("read worktree index")?;
         index
@@ -39,6 +42,7 @@ impl GitOwner {
         index.write().op("write worktree index")?;
         let tree = repo.find_tree(tree_id).op("read tree")?;
 
+        let _write = self.write_lock();
         let committer = Signature::now(ANDON_NAME, ANDON_EMAIL).op("make signature")?;
         let author = repo.signature().unwrap_or_else(|_| committer.clone());
         let parent = repo
