@@ -14,6 +14,20 @@ fn pair(l: &str, s: &str) -> (String, String) {
     (l.to_string(), s.to_string())
 }
 
+/// The expected (lamp, state) sequence, written compactly as "lamp/state" steps.
+fn seq(steps: &[&str]) -> Vec<(String, String)> {
+    steps
+        .iter()
+        .map(|s| {
+            let (l, st) = s.split_once('/').unwrap();
+            pair(l, st)
+        })
+        .collect()
+}
+
+/// One failed iteration followed by the next one's checks.
+const CYCLE: [&str; 2] = ["yellow/running", "yellow/checking"];
+
 /// An agent that fixes the bug on iteration 2 (iteration 1 changes a comment only).
 const FIX_ON_2: &str = r###"
 echo "agent iteration $ANDON_ITERATION ($ANDON_MODE) in $PWD"
@@ -136,10 +150,12 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
         (row.state.as_str(), row.lamp.as_str(), row.iteration),
         ("stopped", "red", 4)
     );
-    assert!(row.reason.unwrap().contains("Meta-Andon"));
-    let seq = repo.lamp_states("varied");
-    assert!(seq.contains(&pair("magenta", "meta_andon")), "{seq:?}");
-    assert_eq!(seq.last(), Some(&pair("red", "stopped")));
+    assert!(row.reason.clone().unwrap().contains("Meta-Andon"));
+    let mut expect = vec!["green/running", "green/checking"];
+    expect.extend(CYCLE);
+    expect.extend(CYCLE);
+    expect.extend(["magenta/meta_andon", "red/stopped"]);
+    assert_eq!(repo.lamp_states("varied"), seq(&expect));
     let its = repo.store().iterations("varied").unwrap();
     assert_eq!(
         its.iter()
@@ -199,11 +215,16 @@ fn the_same_failure_three_times_is_the_insanity_rule() {
         ),
         ("stopped", "red", 3, 3)
     );
-    assert!(row.reason.unwrap().contains("Insanity"));
+    assert!(row.reason.clone().unwrap().contains("Insanity"));
     let its = repo.store().iterations("stubborn").unwrap();
     let fps: std::collections::BTreeSet<_> = its.iter().map(|i| i.fingerprint.clone()).collect();
     assert_eq!(fps.len(), 1, "one fingerprint for the three failures");
     assert!(stdout(&out).contains("Insanity"));
+    let mut expect = vec!["green/running", "green/checking"];
+    expect.extend(CYCLE);
+    expect.extend(CYCLE);
+    expect.push("red/stopped");
+    assert_eq!(repo.lamp_states("stubborn"), seq(&expect));
 }
 
 #[test]
@@ -223,10 +244,20 @@ fn no_progress_kills_the_agent_and_stops_red() {
     let row = repo.store().get_loop("sleeper").unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.lamp.as_str()), ("stopped", "red"));
     assert_eq!(row.last_category.as_deref(), Some("timeout"));
-    assert!(row.reason.unwrap().contains("no progress"));
+    assert!(row.reason.clone().unwrap().contains("no progress"));
     assert!(
         loop_processes("sleeper").is_empty(),
         "the hung agent is gone"
+    );
+    assert_eq!(
+        repo.lamp_states("sleeper"),
+        seq(&["green/running", "red/stopped"])
+    );
+    let its = repo.store().iterations("sleeper").unwrap();
+    assert_eq!((its.len(), its[0].status.as_str()), (1, "stopped"));
+    assert_eq!(
+        repo.store().incidents(Some("sleeper")).unwrap()[0].category,
+        "timeout"
     );
 }
 
@@ -257,8 +288,16 @@ fn one_file_out_of_scope_is_restored_and_the_loop_goes_on() {
         !wt.join("notes.txt").exists(),
         "new out-of-scope file removed"
     );
-    let seq = repo.lamp_states("stray");
-    assert!(seq.contains(&pair("yellow", "checking")), "{seq:?}");
+    assert_eq!(
+        repo.lamp_states("stray"),
+        seq(&[
+            "green/running",
+            "yellow/checking",
+            "yellow/running",
+            "yellow/checking",
+            "blue/awaiting_approval"
+        ])
+    );
     let changed = git(&repo.root, &["diff", "--name-only", "main", "loop/stray"]);
     assert_eq!(
         changed.trim(),
@@ -305,6 +344,14 @@ fn five_files_out_of_scope_roll_back_and_stop_the_line() {
     let incidents = repo.store().incidents(Some("vandal")).unwrap();
     assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0].category, "guard_violation");
+    assert_eq!(
+        repo.lamp_states("vandal"),
+        seq(&["green/running", "red/stopped"])
+    );
+    let log = git(&repo.root, &["log", "--format=%s", "-1", "loop/vandal"]);
+    assert_eq!(log.trim(), "andon: iteration 1 (guard: out_of_scope)");
+    let diff = git(&repo.root, &["diff", "--name-only", "main", "loop/vandal"]);
+    assert_eq!(diff.trim(), "src/price.sh");
 }
 
 #[test]
@@ -331,11 +378,17 @@ fn editing_a_protected_test_is_spec_drift() {
     );
     let row = repo.store().get_loop("cheater").unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.lamp.as_str()), ("stopped", "red"));
-    assert!(row.reason.unwrap().contains("spec drift"));
+    assert!(row.reason.clone().unwrap().contains("spec drift"));
     assert_eq!(
         std::fs::read_to_string(repo.worktree("cheater").join("tests/test_price.sh")).unwrap(),
         PRICE_TEST
     );
+    assert_eq!(
+        repo.lamp_states("cheater"),
+        seq(&["green/running", "red/stopped"])
+    );
+    assert_eq!(row.last_category.as_deref(), Some("guard_violation"));
+    assert_eq!(repo.store().incidents(Some("cheater")).unwrap().len(), 1);
 }
 
 #[test]
@@ -360,7 +413,12 @@ fn max_iterations_stops_red() {
         (row.state.as_str(), row.lamp.as_str(), row.iteration),
         ("stopped", "red", 2)
     );
-    assert!(row.reason.unwrap().contains("max iterations"));
+    assert!(row.reason.clone().unwrap().contains("max iterations"));
+    let mut expect = vec!["green/running", "green/checking"];
+    expect.extend(CYCLE);
+    expect.push("red/stopped");
+    assert_eq!(repo.lamp_states("wanderer"), seq(&expect));
+    assert_eq!(row.consecutive_failures, 2);
 }
 
 #[test]
@@ -406,4 +464,9 @@ fn agent_exiting_non_zero_without_change_is_an_agent_error() {
         "{:?}",
         its[0].note
     );
+    assert_eq!(
+        repo.lamp_states("crasher"),
+        seq(&["green/running", "yellow/running", "red/stopped"])
+    );
+    assert_eq!(repo.store().incidents(Some("crasher")).unwrap().len(), 3);
 }

@@ -139,7 +139,7 @@ fn kill_9_leaves_no_process_and_a_restart_resumes_the_cut_iteration() {
         "hanger",
         r###"
 if [ "$ANDON_ITERATION" -ge 2 ]; then
-  [ -n "$HANG" ] && { sleep 300 & sleep 301; }
+  [ -n "$HANG" ] && { setsid sleep 302 & sleep 300 & sleep 301; }
   printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh
 else
   echo "# attempt" >> src/price.sh
@@ -169,7 +169,7 @@ fi
             .root
             .join(".andon/loops/hanger/iter-2/agent.log")
             .exists()
-            && loop_processes("hanger").len() >= 2
+            && loop_processes("hanger").len() >= 4
             && loop_processes("slowcheck").len() >= 2;
         ready.then_some(())
     });
