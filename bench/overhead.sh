@@ -84,4 +84,4 @@ row("(a) agent exit -> first check", a)
 row("(b) last check end -> next agent", b)
 print(f"wall time for all loops: {(end - start) / 1e9:.2f} s")
 PY
-grep -c awaiting_approval "$work/run.log" | xargs echo "loops awaiting approval:"
+(cd "$work/repo" && "$andon" status --json) | python3 -c 'import json,sys; l=json.load(sys.stdin); print("loops awaiting approval:", sum(x["state"]=="awaiting_approval" for x in l), "of", len(l))' 

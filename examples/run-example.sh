@@ -3,6 +3,8 @@
 # every plan headless. Usage: bash examples/run-example.sh [DIR]   (ANDON_SIM_SPEED=0 for speed)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# An ANDON given relative to where the script was started from.
+if [ -n "${ANDON:-}" ] && [ "${ANDON#/}" = "$ANDON" ]; then ANDON="$PWD/$ANDON"; fi
 base="${1:-$(mktemp -d)}"
 mkdir -p "$base"
 dir="$(cd "$base" && pwd)/shop"

@@ -3,6 +3,7 @@
 
 use clap::Args;
 
+use andon::core::sanitize::one_line;
 use andon::engine::input_error::chain;
 
 use super::output::{clock, elapsed};
@@ -58,7 +59,7 @@ pub fn run(args: LogArgs) -> i32 {
         row.name, row.plan_path, row.state, row.lamp, row.branch
     );
     if let Some(reason) = &row.reason {
-        println!("reason: {reason}");
+        println!("reason: {}", one_line(reason, 400));
     }
     println!("worktree: {}\n", row.worktree);
     let iterations = store.iterations(name).unwrap_or_default();
@@ -85,7 +86,7 @@ pub fn run(args: LogArgs) -> i32 {
             time,
             it.category.clone().unwrap_or_else(|| "-".into()),
             it.fingerprint.clone().unwrap_or_else(|| "-".into()),
-            it.note.clone().unwrap_or_default()
+            one_line(it.note.as_deref().unwrap_or_default(), 200)
         );
         for c in checks.iter().filter(|c| c.iteration == it.n) {
             let verdict = if c.passed {
@@ -113,7 +114,7 @@ pub fn run(args: LogArgs) -> i32 {
             e.iteration,
             e.lamp,
             e.state,
-            e.detail
+            one_line(&e.detail, 400)
         );
     }
     EXIT_OK

@@ -1,6 +1,7 @@
 //! Command-line interface (DESIGN §5): one file per subcommand; this file parses and dispatches.
 
 mod act;
+mod headless;
 mod log;
 mod output;
 mod repo;

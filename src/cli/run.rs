@@ -1,40 +1,45 @@
-//! `andon run [--headless] [--agent NAME] PLAN...`: validate the plans, create their loops,
-//! resume interrupted ones, and supervise them — printing one line per event — until every loop
-//! has ended or needs a human. Exit 0: all awaiting approval or approved; 3: some loop stopped
+//! `andon run [--headless] [--serve] [--agent NAME] PLAN...`: validate the plans, create their
+//! loops, host every unfinished loop of the repo (interrupted ones re-run their cut iteration),
+//! and supervise them headless. Exit 0: all awaiting approval or approved; 3: some loop stopped
 //! or needs a human; 2: bad input; 1: error.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
-use tokio::signal::unix::{signal, SignalKind};
 
 use andon::core::event::Event;
-use andon::core::state::{LoopState, State, StopCause};
+use andon::core::state::{State, StopCause};
 use andon::engine::control;
 use andon::engine::input_error::{chain, InputError};
 use andon::engine::launch;
-use andon::engine::lock::RepoLock;
+use andon::engine::lock::{LockError, RepoLock};
 use andon::engine::record::loop_row;
 use andon::engine::restore::{load, recover_interrupted};
-use andon::engine::shared::{Shared, Update};
+use andon::engine::shared::Shared;
+use andon::engine::spec::Persisted;
 use andon::engine::supervisor::Supervisor;
-use andon::pty::reaper::Reaper;
+use andon::pty::reaper::{fresh_token, Reaper};
 use andon::store::{Step, Store};
 
-use super::output::{clock, lamp, use_color};
-use super::repo::{self, bad_input, EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK};
+use super::headless;
+use super::repo::{self, bad_input, EXIT_ERROR};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Print one line per event instead of the board (the board comes with the full-screen UI).
     #[arg(long)]
     pub headless: bool,
+    /// Keep supervising after every loop has ended or needs a human, so `andon resume`,
+    /// `redirect`, `meta-andon` and `abort` can act on stopped loops; Ctrl-C ends it.
+    #[arg(long)]
+    pub serve: bool,
     /// Use this agent profile for every plan, whatever the plans name.
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
-    /// Plan files (plans/<slug>.md). With none, interrupted loops are resumed.
+    /// Plan files (plans/<slug>.md). Unfinished loops of the repo are hosted too.
     #[arg(value_name = "PLAN")]
     pub plans: Vec<PathBuf>,
 }
@@ -51,6 +56,21 @@ pub fn run(args: RunArgs) -> i32 {
         }
     };
     rt.block_on(supervise(args))
+}
+
+/// Take the repo lock, waiting briefly: `andon status` holds it for a moment when it records
+/// interrupted loops.
+async fn lock(path: &std::path::Path) -> Result<RepoLock, LockError> {
+    let mut tries = 0;
+    loop {
+        match RepoLock::acquire(path) {
+            Err(LockError::Held { .. }) if tries < 40 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 async fn supervise(args: RunArgs) -> i32 {
@@ -77,13 +97,13 @@ async fn supervise(args: RunArgs) -> i32 {
         config.default_agent = agent.clone();
     }
     let root = repo.git.repo_root().to_path_buf();
-    let _log_guard = init_logging(&repo.dirs.log_file());
     if let Err(e) = std::fs::create_dir_all(repo.dirs.root()) {
         eprintln!("andon: cannot create {}: {e}", repo.dirs.root().display());
         return EXIT_ERROR;
     }
+    let _log_guard = headless::init_logging(&repo.dirs.log_file());
     let _ = repo.git.add_info_exclude(".andon/");
-    let lock = match RepoLock::acquire(&repo.dirs.lock()) {
+    let lock = match lock(&repo.dirs.lock()).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("andon: {e}");
@@ -103,50 +123,50 @@ async fn supervise(args: RunArgs) -> i32 {
         return EXIT_ERROR;
     }
 
-    // Plans naming an interrupted loop resume it; with no plans, every interrupted loop resumes.
-    let rows = store.loops().unwrap_or_default();
-    let interrupted: Vec<_> = rows
+    // Every unfinished loop is hosted; interrupted ones re-run their cut iteration.
+    let named: BTreeSet<String> = args
+        .plans
         .iter()
-        .filter(|r| {
-            serde_json::from_str::<andon::engine::spec::Persisted>(&r.state_json)
-                .is_ok_and(|p| is_interrupted(&p.state))
-        })
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().to_string()))
         .collect();
-    let mut resume = Vec::new();
-    let mut fresh = Vec::new();
-    for path in &args.plans {
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        match interrupted.iter().find(|r| r.name == stem) {
-            Some(row) => resume.push((*row).clone()),
-            None => fresh.push(path.clone()),
+    let mut hosted = Vec::new();
+    for row in store.loops().unwrap_or_default() {
+        let Ok(p) = serde_json::from_str::<Persisted>(&row.state_json) else {
+            continue;
+        };
+        if p.state.state.is_terminal() {
+            continue;
         }
-    }
-    if args.plans.is_empty() {
-        resume = interrupted.iter().map(|r| (*r).clone()).collect();
-        if resume.is_empty() {
-            return bad_input(&InputError::new(
-                None,
-                "nothing to run: no plan given and no interrupted loop to resume",
-                "name a plan: andon run --headless plans/<slug>.md",
-            ));
-        }
-    }
-    let mut resumed = Vec::new();
-    for row in &resume {
-        match load(row, &config, &root) {
-            Ok(loaded) => resumed.push(loaded),
-            Err(e) => {
+        let interrupted = p.state.state == State::Stopped
+            && p.state
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.cause == StopCause::Interrupted);
+        match load(&row, &config, &root) {
+            Ok(loaded) => hosted.push((loaded, interrupted)),
+            Err(e) if named.contains(&row.name) || (interrupted && args.plans.is_empty()) => {
                 return bad_input(&InputError::new(
                     None,
                     e,
                     "restore the plan file, or abort the loop",
-                ))
+                ));
             }
+            Err(e) => eprintln!("andon: warning: loop {} is not hosted: {e}", row.name),
         }
     }
+    let hosted_names: BTreeSet<String> = hosted
+        .iter()
+        .map(|((spec, _), _)| spec.name.clone())
+        .collect();
+    let fresh: Vec<PathBuf> = args
+        .plans
+        .iter()
+        .filter(|p| {
+            !p.file_stem()
+                .is_some_and(|s| hosted_names.contains(&*s.to_string_lossy()))
+        })
+        .cloned()
+        .collect();
     let planned = match launch::validate(&repo.git, &config, &store, &fresh) {
         Ok(p) => p,
         Err(e) => return bad_input(&e),
@@ -167,8 +187,15 @@ async fn supervise(args: RunArgs) -> i32 {
         }
     }
 
+    if made.is_empty() && !hosted.iter().any(|(_, interrupted)| *interrupted) && !args.serve {
+        return bad_input(&InputError::new(
+            None,
+            "nothing to run: no plan given and no interrupted loop",
+            "name a plan (andon run --headless plans/<slug>.md), or `andon run --serve` to act on stopped loops",
+        ));
+    }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon"));
-    let token = format!("{}-{}", std::process::id(), andon::engine::spec::now_ms());
+    let token = fresh_token();
     let reaper = match Reaper::start(&exe, &token) {
         Ok(r) => Some(r),
         Err(e) => {
@@ -177,7 +204,7 @@ async fn supervise(args: RunArgs) -> i32 {
         }
     };
     let shared = Arc::new(Shared::new(
-        root.clone(),
+        root,
         repo.git.clone(),
         store,
         config,
@@ -187,8 +214,8 @@ async fn supervise(args: RunArgs) -> i32 {
         None,
     ));
     let sup = Supervisor::new(Arc::clone(&shared), lock);
-    let mut updates = shared.updates.subscribe();
-    let _server = match control::serve(&repo.dirs.socket(), Arc::clone(&sup)).await {
+    let updates = shared.updates.subscribe();
+    let server = match control::serve(&repo.dirs.socket(), Arc::clone(&sup)).await {
         Ok(h) => Some(h),
         Err(e) => {
             eprintln!(
@@ -199,126 +226,22 @@ async fn supervise(args: RunArgs) -> i32 {
         }
     };
 
+    // "Ours": the loops this run sets going; the exit code speaks of them.
     let mut ours = BTreeSet::new();
     for (spec, p) in made {
         ours.insert(spec.name.clone());
         sup.add_loop(spec, p, Some(Event::Start));
     }
-    for (spec, p) in resumed {
-        ours.insert(spec.name.clone());
-        sup.add_loop(spec, p, Some(Event::Restarted));
-    }
-
-    let color = use_color();
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        eprintln!("andon: cannot install signal handlers");
-        return EXIT_ERROR;
-    };
-    let code = loop {
-        tokio::select! {
-            update = updates.recv() => match update {
-                Ok(u) => {
-                    print_update(&u, color);
-                    if let Some(code) = settled(&shared, &ours) {
-                        break code;
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(_) => break EXIT_ERROR,
-            },
-            _ = term.recv() => break stop_on_signal(&sup, "SIGTERM").await,
-            _ = int.recv() => break stop_on_signal(&sup, "SIGINT").await,
-            _ = hup.recv() => break stop_on_signal(&sup, "SIGHUP").await,
+    for ((spec, p), interrupted) in hosted {
+        if interrupted {
+            ours.insert(spec.name.clone());
         }
-    };
+        sup.add_loop(spec, p, interrupted.then_some(Event::Restarted));
+    }
+    let code = headless::watch(&sup, updates, &ours, args.serve).await;
+    if let Some(server) = server {
+        server.abort();
+    }
     let _ = std::fs::remove_file(repo.dirs.socket());
-    print_outcome(&shared, &ours, color);
     code
-}
-
-async fn stop_on_signal(sup: &Supervisor, name: &str) -> i32 {
-    eprintln!("andon: {name}: ending every agent; interrupted iterations resume with `andon run`");
-    sup.shutdown(&format!("supervisor received {name}")).await;
-    EXIT_ERROR
-}
-
-fn is_interrupted(s: &LoopState) -> bool {
-    s.state == State::Stopped
-        && s.stop
-            .as_ref()
-            .is_some_and(|st| st.cause == StopCause::Interrupted)
-}
-
-/// Every loop of this run has ended or waits for a human: the exit code, else None.
-fn settled(shared: &Shared, ours: &BTreeSet<String>) -> Option<i32> {
-    let board = shared.board();
-    let views: Vec<_> = board.iter().filter(|v| ours.contains(&v.name)).collect();
-    if views.len() < ours.len() {
-        return None;
-    }
-    if !views
-        .iter()
-        .all(|v| v.state.state.is_terminal() || v.state.needs_human())
-    {
-        return None;
-    }
-    let all_good = views.iter().all(|v| {
-        matches!(
-            v.state.state,
-            State::AwaitingApproval | State::Approved | State::Merged
-        )
-    });
-    Some(if all_good { EXIT_OK } else { EXIT_NEEDS_HUMAN })
-}
-
-fn print_update(u: &Update, color: bool) {
-    let Some(message) = &u.message else { return };
-    let s = &u.view.state;
-    println!(
-        "{}  {:<20} #{:<3} {} {:<17} {}",
-        clock(u.view.updated_at),
-        u.view.name,
-        s.iteration,
-        lamp(s.lamp, color),
-        s.state.as_str(),
-        message
-    );
-}
-
-fn print_outcome(shared: &Shared, ours: &BTreeSet<String>, color: bool) {
-    println!(
-        "\n{:<20} {:<9} {:<17} {:>4}  reason",
-        "loop", "lamp", "state", "iter"
-    );
-    for v in shared.board().iter().filter(|v| ours.contains(&v.name)) {
-        let s = &v.state;
-        println!(
-            "{:<20} {} {:<17} {:>4}  {}",
-            v.name,
-            lamp(s.lamp, color),
-            s.state.as_str(),
-            s.iteration,
-            s.stop_reason().unwrap_or("")
-        );
-    }
-}
-
-fn init_logging(path: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = path.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    let file = tracing_appender::rolling::never(dir, path.file_name()?);
-    let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_env("ANDON_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .ok()?;
-    Some(guard)
 }

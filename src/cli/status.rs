@@ -4,6 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
+use andon::core::sanitize::{one_line, printable};
 use andon::core::state::{Lamp, LoopState};
 use andon::engine::input_error::chain;
 use andon::engine::lock::RepoLock;
@@ -67,8 +68,10 @@ pub fn entry(row: &LoopRow) -> StatusEntry {
             .as_ref()
             .and_then(|s| s.badge())
             .map(|b| b.label().to_string()),
-        reason: row.reason.clone(),
-        notes: state.map(|s| s.notes).unwrap_or_default(),
+        reason: row.reason.as_deref().map(|r| printable(r, false)),
+        notes: state
+            .map(|s| s.notes.iter().map(|n| printable(n, true)).collect())
+            .unwrap_or_default(),
         branch: row.branch.clone(),
         worktree: row.worktree.clone(),
         base: row.base.clone(),
@@ -143,14 +146,14 @@ pub fn run(args: StatusArgs) -> i32 {
         println!(
             "{} {:<20} {:<17} {:>6} {:>5} {:<7} {:<16} {:>7}  {}",
             lamp(l, color),
-            e.loop_name,
+            one_line(&e.loop_name, 20),
             e.state,
             format!("{}/{}", e.iteration, e.max_iterations),
             e.consecutive_failures,
             e.last_checks.clone().unwrap_or_else(|| "-".into()),
             e.last_category.clone().unwrap_or_else(|| "-".into()),
             elapsed(now - e.updated_at),
-            note
+            one_line(&note, 160)
         );
     }
     EXIT_OK

@@ -96,6 +96,10 @@ pub enum Event {
     ChecksFinished(ChecksReport),
     GoalFinished(ChecksReport),
     Human(HumanAction),
+    /// The engine could not carry out an effect (a git or disk error): stop the line.
+    EngineFailed {
+        reason: String,
+    },
 }
 
 /// How an iteration ended, for the store.

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::core::plan::Plan;
+use crate::core::sanitize::printable;
 use crate::core::state::{LoopState, Mode};
 
 /// How many bytes of failing output go back to the agent: enough for the error, not a flood.
@@ -69,7 +70,7 @@ pub fn compose(input: &PromptInput) -> String {
                 state.repeat_count
             );
         }
-        let tail = tail(&f.output_tail, FEEDBACK_TAIL);
+        let tail = printable(tail(&f.output_tail, FEEDBACK_TAIL), true);
         if !tail.trim().is_empty() {
             let _ = writeln!(p, "```\n{}\n```\n", tail.trim_end());
         }

@@ -2,9 +2,8 @@
 //! human action of §4 is decided here, with no I/O, so the whole rule book is table-tested.
 
 use crate::core::classify::Category;
-use crate::core::event::{
-    AgentReport, ChecksReport, Effect, Event, HumanAction, IterationStatus, Transition,
-};
+use crate::core::event::{AgentReport, ChecksReport, Effect, Event, IterationStatus, Transition};
+use crate::core::human::human;
 use crate::core::state::{Failure, Lamp, LoopState, Mode, State, Stop, StopCause};
 
 /// Decide what `event` does to a loop. A refused event returns the state unchanged.
@@ -17,6 +16,7 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::ChecksFinished(report) => checks_finished(&mut s, report),
         Event::GoalFinished(report) => goal_finished(&mut s, report),
         Event::Human(action) => human(&mut s, action),
+        Event::EngineFailed { reason } => engine_failed(&mut s, reason),
     };
     if t.refused.is_some() {
         return (current.clone(), t);
@@ -28,18 +28,25 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
 /// waits, stopped, until a restart re-runs the cut iteration (`Event::Restarted`).
 pub fn interrupt(current: &LoopState, reason: &str) -> LoopState {
     let mut s = current.clone();
-    let resume_to = match (s.state, &s.stop) {
-        (State::Stopped, Some(stop)) if stop.cause == StopCause::Human => stop.resume_to,
-        (state, _) if state.is_active() => Some(state),
+    let (resume_to, human_hold) = match (s.state, &s.stop) {
+        (State::Stopped, Some(stop)) if stop.cause == StopCause::Human => (stop.resume_to, true),
+        (state, _) if state.is_active() => (Some(state), false),
         _ => return s,
+    };
+    // A loop a human had stopped stays stopped: only the human's resume re-runs it.
+    let how = if human_hold {
+        "stopped by a human; `andon resume` re-runs the iteration"
+    } else {
+        "`andon run` re-runs the iteration"
     };
     s.state = State::Stopped;
     s.lamp = Lamp::Red;
     s.stop = Some(Stop {
         cause: StopCause::Interrupted,
-        reason: format!("interrupted: {reason}; `andon run` resumes it"),
+        reason: format!("interrupted: {reason}; {how}"),
         resume_to,
         frozen: false,
+        human_hold,
     });
     s
 }
@@ -53,7 +60,8 @@ fn start(s: &mut LoopState) -> Transition {
     next_iteration(s, Mode::Code, "started")
 }
 
-/// The supervisor died mid-iteration: run the cut iteration again under its own number.
+/// The supervisor restarted: run the cut iteration again under its own number — unless a
+/// human had stopped the loop, which then waits for their resume.
 fn restarted(s: &mut LoopState) -> Transition {
     let Some(stop) = s
         .stop
@@ -62,6 +70,18 @@ fn restarted(s: &mut LoopState) -> Transition {
     else {
         return Transition::refuse("loop was not interrupted");
     };
+    if stop.human_hold {
+        return Transition {
+            effects: Vec::new(),
+            log: Some(format!("iteration {} waits: {}", s.iteration, stop.reason)),
+            refused: None,
+        };
+    }
+    rerun(s, &stop)
+}
+
+/// Run an interrupted iteration again from its last snapshot, under its own number.
+pub(crate) fn rerun(s: &mut LoopState, stop: &Stop) -> Transition {
     let mode = s.mode;
     s.stop = None;
     s.state = match stop.resume_to {
@@ -83,7 +103,7 @@ fn restarted(s: &mut LoopState) -> Transition {
 }
 
 /// Begin iteration `iteration + 1` in `mode`.
-fn next_iteration(s: &mut LoopState, mode: Mode, why: &str) -> Transition {
+pub(crate) fn next_iteration(s: &mut LoopState, mode: Mode, why: &str) -> Transition {
     s.iteration += 1;
     s.mode = mode;
     s.restored.clear();
@@ -104,7 +124,7 @@ fn next_iteration(s: &mut LoopState, mode: Mode, why: &str) -> Transition {
     }
 }
 
-fn running_lamp(s: &LoopState) -> Lamp {
+pub(crate) fn running_lamp(s: &LoopState) -> Lamp {
     match s.state {
         State::MetaAndon => Lamp::Magenta,
         _ if s.consecutive_failures > 0 || !s.restored.is_empty() => Lamp::Yellow,
@@ -312,6 +332,13 @@ fn failed_iteration(
         );
         return line_stop(s, StopCause::Insanity, reason, effects);
     }
+    if s.iteration >= s.limits.max_iterations {
+        let reason = format!(
+            "max iterations reached ({}) without meeting the goal",
+            s.limits.max_iterations
+        );
+        return line_stop(s, StopCause::MaxIterations, reason, effects);
+    }
     if s.consecutive_failures >= s.limits.consecutive_failures {
         s.state = State::MetaAndon;
         s.lamp = Lamp::Magenta;
@@ -323,13 +350,6 @@ fn failed_iteration(
         effects.append(&mut t.effects);
         t.effects = effects;
         return t;
-    }
-    if s.iteration >= s.limits.max_iterations {
-        let reason = format!(
-            "max iterations reached ({}) without meeting the goal",
-            s.limits.max_iterations
-        );
-        return line_stop(s, StopCause::MaxIterations, reason, effects);
     }
     s.state = State::Running;
     s.lamp = Lamp::Yellow;
@@ -371,6 +391,7 @@ fn line_stop(
         reason: reason.clone(),
         resume_to: None,
         frozen: false,
+        human_hold: false,
     });
     effects.push(Effect::Alert {
         cause,
@@ -383,196 +404,22 @@ fn line_stop(
     }
 }
 
-fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
+/// andon could not carry out an effect: stop the line with the reason as evidence.
+fn engine_failed(s: &mut LoopState, reason: &str) -> Transition {
     if s.state.is_terminal() {
         return Transition::refuse(format!("loop has ended ({})", s.state));
     }
-    match action {
-        HumanAction::Stop => human_stop(s),
-        HumanAction::Resume { fix_plan } => human_resume(s, fix_plan.as_deref()),
-        HumanAction::Redirect { note } => redirect(s, note),
-        HumanAction::MetaAndon => meta_andon_now(s),
-        HumanAction::Abort => abort(s),
-        HumanAction::Approve { anyway } => approve(s, anyway.as_deref()),
-    }
-}
-
-fn human_stop(s: &mut LoopState) -> Transition {
-    if s.state == State::Stopped {
-        return Transition::refuse("loop is already stopped");
-    }
-    let active = s.state.is_active();
-    s.stop = Some(Stop {
-        cause: StopCause::Human,
-        reason: "stopped by a human".into(),
-        resume_to: Some(s.state),
-        frozen: active,
-    });
-    s.state = State::Stopped;
-    s.lamp = Lamp::Red;
-    Transition {
-        effects: if active {
-            vec![Effect::Freeze]
-        } else {
-            Vec::new()
-        },
-        log: Some("line stopped by a human".into()),
-        refused: None,
-    }
-}
-
-fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
-    let Some(stop) = s.stop.clone().filter(|_| s.state == State::Stopped) else {
-        return Transition::refuse("loop is not stopped");
-    };
-    match stop.cause {
-        StopCause::Human => {
-            s.state = stop.resume_to.unwrap_or(State::Pending);
-            s.stop = None;
-            s.lamp = match s.state {
-                State::AwaitingApproval => Lamp::Blue,
-                State::Pending => Lamp::Gray,
-                _ => running_lamp(s),
-            };
-            Transition {
-                effects: if stop.frozen {
-                    vec![Effect::Thaw]
-                } else {
-                    Vec::new()
-                },
-                log: Some(format!("resumed ({})", s.state)),
-                refused: None,
-            }
-        }
-        StopCause::MetaAndon => {
-            match fix_plan {
-                Some(plan) if !plan.trim().is_empty() => s.fix_plans.push(plan.trim().to_string()),
-                _ => {
-                    return Transition::refuse(
-                        "the plan-mode iteration wrote no fix plan; redirect with a note instead",
-                    )
-                }
-            }
-            continue_after_human(s, "fix plan accepted")
-        }
-        StopCause::Interrupted => restarted(s),
-        cause => Transition::refuse(format!(
-            "stopped by {} ({}): redirect it with a note, or abort it",
-            cause.as_str(),
-            stop.reason
-        )),
-    }
-}
-
-/// A human changed the approach: the counters start again and a new code iteration begins.
-fn continue_after_human(s: &mut LoopState, why: &str) -> Transition {
-    s.stop = None;
-    s.consecutive_failures = 0;
-    s.repeat_count = 0;
-    s.state = State::Running;
-    s.lamp = Lamp::Green;
-    next_iteration(s, Mode::Code, why)
-}
-
-/// Effects that end whatever run is in progress, recording the iteration as cancelled.
-fn cancel_current(s: &LoopState) -> Vec<Effect> {
-    let frozen_run = s.state == State::Stopped && s.stop.as_ref().is_some_and(|st| st.frozen);
-    if s.state.is_active() || frozen_run {
-        vec![
-            Effect::EndRun,
-            Effect::EndIteration {
-                iteration: s.iteration,
-                status: IterationStatus::Cancelled,
-                failure: None,
-            },
-        ]
+    let effects = if s.state.is_active() {
+        vec![Effect::EndRun]
     } else {
         Vec::new()
-    }
-}
-
-fn redirect(s: &mut LoopState, note: &str) -> Transition {
-    let note = note.trim();
-    if note.is_empty() {
-        return Transition::refuse("a redirect needs a note saying what to do differently");
-    }
-    let mut effects = cancel_current(s);
-    s.notes.push(note.to_string());
-    if s.state == State::Stopped
-        && s.stop
-            .as_ref()
-            .is_some_and(|st| st.cause == StopCause::Interrupted)
-    {
-        // The interrupted iteration never finished: it is re-run with the note, same number.
-        s.iteration = s.iteration.saturating_sub(1);
-    }
-    let mut t = continue_after_human(s, "redirected by a human");
-    effects.append(&mut t.effects);
-    t.effects = effects;
-    t
-}
-
-fn meta_andon_now(s: &mut LoopState) -> Transition {
-    if s.state == State::MetaAndon {
-        return Transition::refuse("a plan-mode iteration is already running");
-    }
-    let mut effects = cancel_current(s);
-    s.stop = None;
-    s.state = State::MetaAndon;
-    s.lamp = Lamp::Magenta;
-    let mut t = next_iteration(s, Mode::Plan, "Meta-Andon pulled by a human");
-    effects.append(&mut t.effects);
-    t.effects = effects;
-    t
-}
-
-fn abort(s: &mut LoopState) -> Transition {
-    let effects = cancel_current(s);
-    s.state = State::Aborted;
-    s.lamp = Lamp::Gray;
-    s.stop = None;
-    Transition {
-        effects,
-        log: Some("aborted by a human; worktree kept".into()),
-        refused: None,
-    }
-}
-
-fn approve(s: &mut LoopState, anyway: Option<&str>) -> Transition {
-    if s.state == State::Stopped {
-        return Transition::refuse(format!(
-            "the line is stopped ({}): resume or redirect before approving",
-            s.stop_reason().unwrap_or("stopped")
-        ));
-    }
-    if s.state == State::AwaitingApproval {
-        s.state = State::Approved;
-        s.lamp = Lamp::Gray;
-        return Transition {
-            effects: Vec::new(),
-            log: Some("approved".into()),
-            refused: None,
-        };
-    }
-    let reason = anyway.map(str::trim).filter(|r| !r.is_empty());
-    let Some(reason) = reason else {
-        let checks = match s.last_checks {
-            Some((p, t)) => format!("last checks {p}/{t}"),
-            None => "no checks have passed yet".into(),
-        };
-        return Transition::refuse(format!(
-            "checks are not green ({checks}, state {}): approve anyway needs a typed reason",
-            s.state
-        ));
     };
-    let effects = cancel_current(s);
-    s.state = State::Approved;
-    s.lamp = Lamp::Gray;
-    Transition {
+    line_stop(
+        s,
+        StopCause::EngineError,
+        format!("andon could not continue: {reason}"),
         effects,
-        log: Some(format!("approved anyway: {reason}")),
-        refused: None,
-    }
+    )
 }
 
 fn no_progress_failure(r: &AgentReport) -> Failure {

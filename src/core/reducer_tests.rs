@@ -1,7 +1,7 @@
 //! Table tests for the reducer: one row per breaker of DESIGN §3 and per human action of §4.
 
 use super::*;
-use crate::core::event::{AgentReport, ChecksReport, GuardReport};
+use crate::core::event::{AgentReport, ChecksReport, GuardReport, HumanAction};
 use crate::core::state::{Badge, Limits};
 
 fn failure(fp: &str) -> Failure {
@@ -617,4 +617,55 @@ fn stale_events_are_refused() {
         assert!(t.refused.is_some(), "{e:?}");
         assert_eq!(after, s);
     }
+}
+
+#[test]
+fn a_human_stop_survives_a_crash_until_the_human_resumes() {
+    let (s, _) = run(&[Event::Start, human(HumanAction::Stop)]);
+    let cut = interrupt(&s, "SIGKILL");
+    assert!(cut.stop.as_ref().is_some_and(|st| st.human_hold));
+    // The restart leaves it stopped, and says why.
+    let (after, t) = reduce(&cut, &Event::Restarted);
+    assert_eq!(t.refused, None);
+    assert!(t.effects.is_empty());
+    assert_eq!(after.state, State::Stopped);
+    assert!(t.log.unwrap_or_default().contains("stopped by a human"));
+    // The human's resume re-runs the cut iteration under its own number.
+    let (s, e) = run_from(after, &[human(HumanAction::Resume { fix_plan: None })]);
+    assert_eq!((s.state, s.iteration), (State::Running, 1));
+    assert!(e[0].contains(&Effect::RunAgent));
+}
+
+#[test]
+fn max_iterations_wins_over_meta_andon() {
+    let limits = Limits {
+        max_iterations: 3,
+        ..Limits::default()
+    };
+    let mut ev = vec![Event::Start];
+    for fp in ["a", "b", "c"] {
+        ev.extend(failed_iter(fp));
+    }
+    let (s, _) = run_from(LoopState::new(limits), &ev);
+    assert_eq!((s.state, s.iteration), (State::Stopped, 3));
+    assert_eq!(stop_cause(&s), Some(StopCause::MaxIterations));
+}
+
+#[test]
+fn an_engine_failure_stops_the_line_and_ends_the_run() {
+    let (s, e) = run(&[
+        Event::Start,
+        Event::EngineFailed {
+            reason: "disk full".into(),
+        },
+    ]);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::EngineError));
+    assert_eq!(e[1][0], Effect::EndRun);
+    assert!(s.stop_reason().unwrap_or("").contains("disk full"));
+    let (_, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert!(
+        t.refused.is_some(),
+        "resume after an engine error needs a redirect or abort"
+    );
 }

@@ -151,6 +151,8 @@ pub enum StopCause {
     MaxIterations,
     /// The supervisor died in the middle of an iteration; resume re-runs it.
     Interrupted,
+    /// andon itself could not carry out a step (git, disk); the evidence is in the reason.
+    EngineError,
 }
 
 impl StopCause {
@@ -164,6 +166,7 @@ impl StopCause {
             StopCause::NoProgress => "no_progress",
             StopCause::MaxIterations => "max_iterations",
             StopCause::Interrupted => "interrupted",
+            StopCause::EngineError => "engine_error",
         }
     }
 }
@@ -177,6 +180,10 @@ pub struct Stop {
     pub resume_to: Option<State>,
     /// The run's process group is SIGSTOPped.
     pub frozen: bool,
+    /// An interrupted loop that a human had stopped: a restart keeps it stopped until a human
+    /// resumes it.
+    #[serde(default)]
+    pub human_hold: bool,
 }
 
 /// A failed iteration, judged: what the next prompt and the breakers need to know.

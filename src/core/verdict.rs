@@ -4,6 +4,7 @@
 use crate::core::classify::{classify, classify_agent_exit, Category, FailureInput};
 use crate::core::event::ChecksReport;
 use crate::core::fingerprint::{digest, fingerprint, normalize};
+use crate::core::sanitize::one_line;
 use crate::core::state::Failure;
 
 /// What one check run produced.
@@ -79,7 +80,10 @@ pub fn judge_checks(outcomes: &[CheckOutcome]) -> ChecksReport {
         .or_else(|| last_line(&lead.output_tail))
         .map(|e| format!(": {e}"))
         .unwrap_or_default();
-    let summary = format!("{} {}{}", lead.name, exit_text(lead), evidence);
+    let summary = one_line(
+        &format!("{} {}{}", lead.name, exit_text(lead), evidence),
+        240,
+    );
     ChecksReport {
         passed,
         total,
@@ -126,7 +130,10 @@ pub fn judge_agent(
         category: c.category,
         confidence: c.confidence,
         fingerprint: fingerprint(&format!("agent {code}\n{output_tail}")),
-        summary: format!("agent failed ({code}) and changed nothing{evidence}"),
+        summary: one_line(
+            &format!("agent failed ({code}) and changed nothing{evidence}"),
+            240,
+        ),
         checks: Vec::new(),
         output_tail: output_tail.to_string(),
     }
@@ -215,6 +222,23 @@ mod tests {
         o.timed_out = true;
         let r = judge_checks(&[o]);
         assert_eq!(r.failure.unwrap().category, Category::Timeout);
+    }
+
+    #[test]
+    fn summaries_carry_no_escape_sequences() {
+        let r = judge_checks(&[outcome(
+            "tests",
+            1,
+            "\u{1b}]0;PWNED\u{7}\u{1b}]52;c;aGVsbG8=\u{7}boom\n",
+        )]);
+        let summary = r.failure.unwrap().summary;
+        assert!(
+            !summary.contains('\u{1b}') && !summary.contains('\u{7}'),
+            "{summary:?}"
+        );
+        assert!(summary.contains("boom"));
+        let agent = judge_agent("\u{1b}[2J\u{1b}]0;x\u{7}Error: bad", Some(1), false, false);
+        assert!(!agent.summary.contains('\u{1b}'), "{:?}", agent.summary);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::engine::env::{child_env, AndonVars};
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::engine::tail::Tail;
-use crate::pty::signal::terminate_group;
+use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{PtyChild, PtySpec};
 use crate::watch::ActivityWatcher;
 
@@ -126,6 +126,10 @@ impl AgentRun<'_> {
         let pgid = child.pid();
         s.reaper_register(pgid);
         self.pgid.store(pgid, Ordering::SeqCst);
+        // A human stopped the line while the agent was being spawned: freeze it now.
+        if self.frozen.load(Ordering::SeqCst) {
+            let _ = stop_group(pgid);
+        }
 
         let (no_progress, timed_out) = self.watch(&mut child, watcher.as_ref()).await;
         let exit = child.wait().await;

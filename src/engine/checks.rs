@@ -3,7 +3,10 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How often a running check's timeout is looked at.
+const TICK: Duration = Duration::from_millis(250);
 
 use crate::core::state::Mode;
 use crate::core::verdict::CheckOutcome;
@@ -11,7 +14,7 @@ use crate::engine::env::{child_env, AndonVars};
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::pty::command::{run_command, CommandSpec};
-use crate::pty::signal::stop_group;
+use crate::pty::signal::{stop_group, terminate_group};
 use crate::store::CheckRunRow;
 
 /// One command to run: a plan check or a goal check.
@@ -81,13 +84,15 @@ impl CheckBatch<'_> {
             let pgid = Arc::clone(&self.pgid);
             let frozen = Arc::clone(&self.frozen);
             let started = now_ms();
-            let result = run_command(
+            let command = run_command(
                 CommandSpec {
                     shell_command: job.run.clone(),
                     cwd: spec.worktree.clone(),
                     env: env.clone(),
                     log_path: log_path.clone(),
-                    timeout: job.timeout,
+                    // The check's own timeout is enforced below, paused while a human has the
+                    // line stopped; this one only guards against a lost group.
+                    timeout: job.timeout.saturating_mul(4).max(Duration::from_secs(3600)),
                 },
                 move |bytes: &[u8]| {
                     if let Some(out) = &output {
@@ -105,8 +110,8 @@ impl CheckBatch<'_> {
                         }
                     }
                 },
-            )
-            .await;
+            );
+            let (result, timed_out) = self.enforce_timeout(command, job.timeout).await;
             let id = self.pgid.swap(0, Ordering::SeqCst);
             if id > 0 {
                 s.reaper_unregister(id);
@@ -115,8 +120,8 @@ impl CheckBatch<'_> {
                 Ok(o) => CheckOutcome {
                     name: job.name.clone(),
                     command: job.run.clone(),
-                    exit_code: o.exit_code,
-                    timed_out: o.timed_out,
+                    exit_code: if timed_out { None } else { o.exit_code },
+                    timed_out: o.timed_out || timed_out,
                     output_tail: o.tail,
                 },
                 Err(e) => CheckOutcome {
@@ -151,6 +156,37 @@ impl CheckBatch<'_> {
             outcomes.push(outcome);
         }
         (outcomes, rows)
+    }
+
+    /// Wait for a check, ending its group when it has run `timeout` — counting only time the
+    /// line was not stopped by a human.
+    async fn enforce_timeout<F, T>(&self, command: F, timeout: Duration) -> (T, bool)
+    where
+        F: std::future::Future<Output = T>,
+    {
+        tokio::pin!(command);
+        let mut busy = Duration::ZERO;
+        let mut last = Instant::now();
+        let mut timed_out = false;
+        loop {
+            tokio::select! {
+                result = &mut command => return (result, timed_out),
+                _ = tokio::time::sleep(TICK), if !timed_out => {
+                    let now = Instant::now();
+                    if !self.frozen.load(Ordering::SeqCst) {
+                        busy += now - last;
+                    }
+                    last = now;
+                    if busy >= timeout {
+                        timed_out = true;
+                        let id = self.pgid.load(Ordering::SeqCst);
+                        if id > 0 {
+                            let _ = terminate_group(id, Duration::from_secs(2)).await;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn show(&self, bytes: &[u8]) {

@@ -53,7 +53,7 @@ impl Response {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
-    #[error("no andon supervisor is running on this repo (no answer on {0}); nothing was changed\n  fix: start one with `andon run PLAN` or `andon`")]
+    #[error("no andon supervisor is running on this repo (no answer on {0}); nothing was changed\n  fix: start one with `andon run PLAN`, or `andon run --serve` to host the stopped loops")]
     NotRunning(String),
     #[error("the supervisor's answer could not be read: {0}")]
     Protocol(String),
@@ -85,10 +85,18 @@ pub async fn serve(
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let _ = std::fs::remove_file(socket);
     let listener = UnixListener::bind(socket)?;
+    // Only the user who runs the supervisor may steer it.
+    std::fs::set_permissions(socket, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     Ok(tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors and the like: back off instead of spinning.
+                    tracing::warn!("control socket: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
             };
             let sup = Arc::clone(&sup);
             tokio::spawn(async move {

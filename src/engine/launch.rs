@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, ConfigError};
+use crate::config::{AgentMode, Config, ConfigError};
 use crate::core::plan::{parse_plan, Plan, PlanError};
 use crate::core::state::LoopState;
 use crate::engine::input_error::InputError;
+use crate::engine::skills;
 use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
 use crate::git::{worktree_path, GitOwner};
 use crate::store::Store;
@@ -79,10 +80,32 @@ pub fn validate(
             return Err(InputError::new(
                 Some((shown.clone(), None)),
                 format!("a loop named `{}` already exists (state {}); plans are immutable once run", plan.slug, row.state),
-                "fix forward: copy the plan to a new file name, or resume the loop with `andon run` (no plan)",
+                "fix forward: copy the plan to a new file name; to act on the loop itself, `andon run --serve` hosts it for andon resume / redirect / abort",
             ));
         }
         let profile = config.profile_for(&plan).map_err(config_error)?.clone();
+        if profile.mode == AgentMode::Interactive {
+            return Err(InputError::new(
+                Some((shown.clone(), plan.agent_line)),
+                format!(
+                    "agent profile `{}` is interactive, which this version does not run yet",
+                    profile.name
+                ),
+                "use a one-shot profile (mode = \"oneshot\"), e.g. claude -p or codex exec",
+            ));
+        }
+        if let Some(skill) = &plan.skill {
+            if skills::find(&repo_root, skill).is_none() {
+                return Err(InputError::new(
+                    Some((shown.clone(), key_line(&text, "skill"))),
+                    format!("unknown skill `{skill}`"),
+                    format!(
+                        "write skills/{skill}.md, or use one of: {}",
+                        skills::known(&repo_root).join(", ")
+                    ),
+                ));
+            }
+        }
         check_agent_binary(&plan, &text, &profile.command, &repo_root, &shown)?;
         let branch = format!("loop/{}", plan.slug);
         if git
@@ -191,21 +214,19 @@ fn run_setup(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), I
         let status = std::process::Command::new("sh")
             .arg("-c")
             .arg(&cmd)
-            .current_dir(repo_root)
+            .current_dir(&spec.worktree)
             .stdin(std::process::Stdio::null())
             .status();
         match status {
             Ok(s) if s.success() => {}
-            Ok(s) => {
-                return Err(InputError::new(
-                    Some((repo_root.join("andon.toml"), None)),
-                    format!(
-                        "worktree setup command `{cmd}` failed ({s}) for loop {}",
-                        spec.name
-                    ),
-                    "fix the command in [worktrees] setup (it runs with sh -c from the repo root)",
-                ))
-            }
+            Ok(s) => return Err(InputError::new(
+                Some((repo_root.join("andon.toml"), None)),
+                format!(
+                    "worktree setup command `{cmd}` failed ({s}) for loop {}",
+                    spec.name
+                ),
+                "fix the command in [worktrees] setup (it runs with sh -c inside the new worktree)",
+            )),
             Err(e) => {
                 return Err(InputError::new(
                     None,
@@ -241,7 +262,7 @@ fn check_agent_binary(
     Err(InputError::new(
         Some((shown.to_path_buf(), line)),
         format!("agent `{agent}` runs `{program}`, which is not installed (not on PATH)"),
-        format!("install `{program}`, pick another agent (agent = \"sim\" needs nothing), or set [agents.{agent}] command in andon.toml"),
+        format!("install `{program}`, pick another agent profile, or set [agents.{agent}] command in andon.toml"),
     ))
 }
 

@@ -1,18 +1,21 @@
 //! One loop, one task: feeds events to the reducer and carries out its effects — agent runs,
-//! guards, checks, snapshots — persisting every transition in one store transaction.
+//! guards, checks, snapshots — persisting every transition in one store transaction before
+//! the next operation starts.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::core::event::{ChecksReport, Effect, Event, HumanAction, Transition};
+use crate::core::event::{Effect, Event, HumanAction, Transition};
 use crate::core::prompt::{compose, PromptInput};
-use crate::core::reducer::reduce;
-use crate::core::verdict::judge_checks;
-use crate::engine::agent_run::{AgentRun, KILL_GRACE};
-use crate::engine::checks::{CheckBatch, CheckJob};
+use crate::core::reducer::{interrupt, reduce};
+use crate::core::state::{Badge, LoopState, State, StopCause};
+use crate::engine::agent_run::KILL_GRACE;
+use crate::engine::ops::{
+    agent_op, blocking, check_jobs, checks_op, goal_jobs, OpFuture, PendingOp, RunHandle,
+};
 use crate::engine::record::Recorder;
 use crate::engine::shared::{LoopView, Shared};
 use crate::engine::spec::{now_ms, LoopSpec, Persisted};
@@ -25,7 +28,6 @@ pub enum LoopCommand {
         action: HumanAction,
         reply: oneshot::Sender<Result<String, String>>,
     },
-    Event(Event),
     /// End any run and leave the loop as interrupted (the supervisor is going away).
     Shutdown {
         reason: String,
@@ -51,9 +53,11 @@ pub struct LoopTask {
     p: Persisted,
     rec: Recorder,
     current: Option<CurrentOp>,
+    /// An op that finished while a human had the loop stopped: its result is fed on resume.
+    parked: Option<(Event, Vec<CheckRunRow>)>,
+    pending: Option<PendingOp>,
     next_token: u64,
-    pgid: Arc<AtomicI32>,
-    frozen: Arc<AtomicBool>,
+    run: RunHandle,
     op_tx: mpsc::Sender<OpDone>,
 }
 
@@ -66,16 +70,16 @@ impl LoopTask {
     ) -> mpsc::Sender<LoopCommand> {
         let (tx, rx) = mpsc::channel(32);
         let (op_tx, op_rx) = mpsc::channel(4);
-        let rec = Recorder::new(&spec, &p);
         let task = LoopTask {
+            rec: Recorder::new(&spec.name),
             shared,
             spec: Arc::new(spec),
             p,
-            rec,
             current: None,
+            parked: None,
+            pending: None,
             next_token: 1,
-            pgid: Arc::new(AtomicI32::new(0)),
-            frozen: Arc::new(AtomicBool::new(false)),
+            run: RunHandle::default(),
             op_tx,
         };
         tokio::spawn(task.run(rx, op_rx, first));
@@ -100,9 +104,6 @@ impl LoopTask {
                         let answer = self.human(action).await;
                         let _ = reply.send(answer);
                     }
-                    Some(LoopCommand::Event(event)) => {
-                        self.feed(event, Vec::new()).await;
-                    }
                     Some(LoopCommand::Shutdown { reason, done }) => {
                         self.shutdown(&reason).await;
                         let _ = done.send(());
@@ -116,11 +117,25 @@ impl LoopTask {
                 Some(done) = op_rx.recv() => {
                     if self.current.as_ref().is_some_and(|c| c.token == done.token) {
                         self.current = None;
-                        self.feed(done.event, done.check_runs).await;
+                        if self.human_frozen() {
+                            self.parked = Some((done.event, done.check_runs));
+                        } else {
+                            self.feed(done.event, done.check_runs).await;
+                        }
                     }
                 }
             }
         }
+    }
+
+    fn human_frozen(&self) -> bool {
+        self.p.state.state == State::Stopped
+            && self
+                .p
+                .state
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.cause == StopCause::Human && s.frozen)
     }
 
     async fn human(&mut self, action: HumanAction) -> Result<String, String> {
@@ -149,32 +164,48 @@ impl LoopTask {
         if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
             return Err(format!("cannot record the action in the audit trail: {e}"));
         }
-        self.apply(next, t, Vec::new()).await;
+        if let Some(reason) = self.apply(next, t, Vec::new()).await {
+            self.feed(Event::EngineFailed { reason }, Vec::new()).await;
+        }
+        // A run that finished while frozen reports now that the loop is running again.
+        if self.p.state.state.is_active() && self.current.is_none() {
+            if let Some((event, runs)) = self.parked.take() {
+                self.feed(event, runs).await;
+            }
+        }
         Ok(message)
     }
 
+    /// Reduce an event and apply it; an effect that fails stops the line (EngineFailed).
     async fn feed(&mut self, event: Event, check_runs: Vec<CheckRunRow>) {
-        let (next, t) = reduce(&self.p.state, &event);
-        if let Some(reason) = &t.refused {
-            tracing::warn!(loop_name = %self.spec.name, ?event, "event refused: {reason}");
-            return;
+        let mut next = Some((event, check_runs));
+        while let Some((event, runs)) = next.take() {
+            let (state, t) = reduce(&self.p.state, &event);
+            if let Some(reason) = &t.refused {
+                tracing::warn!(loop_name = %self.spec.name, ?event, "event refused: {reason}");
+                return;
+            }
+            if let Event::ChecksFinished(r) | Event::GoalFinished(r) = &event {
+                self.rec.checks(r);
+            }
+            if let Some(reason) = self.apply(state, t, runs).await {
+                next = Some((Event::EngineFailed { reason }, Vec::new()));
+            }
         }
-        if let Event::ChecksFinished(r) | Event::GoalFinished(r) = &event {
-            self.rec.checks(r);
-        }
-        self.apply(next, t, check_runs).await;
     }
 
-    /// Take the new state, run the effects in order, persist, publish.
+    /// Take the new state, run the effects in order, persist, then start the next operation
+    /// and publish. Returns the first effect error.
     async fn apply(
         &mut self,
-        next: crate::core::state::LoopState,
+        next: LoopState,
         t: Transition,
         check_runs: Vec<CheckRunRow>,
-    ) {
+    ) -> Option<String> {
         self.p.state = next;
         self.rec.add_check_runs(check_runs);
         let mut alert = None;
+        let mut failed = None;
         for effect in t.effects {
             if let Effect::Alert { cause, reason } = &effect {
                 alert = Some((*cause, reason.clone()));
@@ -185,23 +216,33 @@ impl LoopTask {
             let result = self.effect(effect).await;
             tracing::debug!(loop_name = %self.spec.name, effect = name, micros = started.elapsed().as_micros() as u64, "effect");
             if let Err(e) = result {
-                tracing::error!(loop_name = %self.spec.name, "effect failed: {e}");
-                self.rec.event(&self.p.state, "error", &e);
+                tracing::error!(loop_name = %self.spec.name, "effect {name} failed: {e}");
+                failed = Some(format!("{name}: {e}"));
+                self.pending = None;
+                break;
             }
         }
-        if let Some(log) = &t.log {
+        let mut message = t.log;
+        if self.p.state.badge() == Some(Badge::Repeating) {
+            message = message.map(|m| format!("[REPEATING] {m}"));
+        }
+        if let Some(log) = &message {
             let kind = match &alert {
                 Some((cause, _)) => format!("line_stop:{}", cause.as_str()),
                 None => "transition".into(),
             };
             self.rec.event(&self.p.state, &kind, log);
         }
-        let started = std::time::Instant::now();
         if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
             tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
+            failed.get_or_insert(format!("store: {e}"));
+            self.pending = None;
         }
-        tracing::debug!(loop_name = %self.spec.name, micros = started.elapsed().as_micros() as u64, "store commit");
-        self.publish(t.log, alert);
+        if let Some(op) = self.pending.take() {
+            self.start(op);
+        }
+        self.publish(message, alert);
+        failed
     }
 
     async fn effect(&mut self, effect: Effect) -> Result<(), String> {
@@ -210,57 +251,40 @@ impl LoopTask {
         match effect {
             Effect::EndRun => self.end_run().await,
             Effect::Freeze => {
-                self.frozen.store(true, Ordering::SeqCst);
-                let id = self.pgid.load(Ordering::SeqCst);
+                self.run.frozen.store(true, Ordering::SeqCst);
+                let id = self.run.pgid.load(Ordering::SeqCst);
                 if id > 0 {
-                    if let Err(e) = stop_group(id) {
-                        return Err(format!("cannot freeze process group {id}: {e}"));
-                    }
+                    stop_group(id).map_err(|e| format!("cannot freeze process group {id}: {e}"))?;
                 }
             }
             Effect::Thaw => {
-                self.frozen.store(false, Ordering::SeqCst);
-                let id = self.pgid.load(Ordering::SeqCst);
+                self.run.frozen.store(false, Ordering::SeqCst);
+                let id = self.run.pgid.load(Ordering::SeqCst);
                 if id > 0 {
-                    if let Err(e) = continue_group(id) {
-                        return Err(format!("cannot resume process group {id}: {e}"));
-                    }
+                    continue_group(id)
+                        .map_err(|e| format!("cannot resume process group {id}: {e}"))?;
                 }
             }
             Effect::BeginIteration { iteration, mode } => {
                 let dir = s.dirs.iter_dir(&spec.name, iteration);
                 std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                let prompt = self.compose_prompt();
                 let path = s.dirs.prompt(&spec.name, iteration);
-                std::fs::write(&path, &prompt).map_err(|e| format!("{}: {e}", path.display()))?;
+                std::fs::write(&path, self.compose_prompt())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 self.rec.begin_iteration(iteration, mode, &path);
             }
-            Effect::RunAgent => {
-                let iteration = self.p.state.iteration;
-                let mode = self.p.state.mode;
-                let last_snapshot = self.p.last_snapshot.clone();
-                let (pgid, frozen) = (Arc::clone(&self.pgid), Arc::clone(&self.frozen));
-                self.start_op(async move {
-                    let prompt_path = s.dirs.prompt(&spec.name, iteration);
-                    let prompt = tokio::fs::read_to_string(&prompt_path)
-                        .await
-                        .unwrap_or_default();
-                    let report = AgentRun {
-                        shared: &s,
-                        spec: &spec,
-                        iteration,
-                        mode,
-                        fix_plan_path: s.dirs.fix_plan(&spec.name, iteration),
-                        prompt_path,
-                        prompt,
-                        last_snapshot,
-                        pgid,
-                        frozen,
-                    }
-                    .run()
-                    .await;
-                    (Event::AgentFinished(report), Vec::new())
-                });
+            Effect::RunAgent => self.pending = Some(PendingOp::Agent),
+            Effect::RunChecks => {
+                self.pending = Some(PendingOp::Checks {
+                    kind: "check",
+                    jobs: check_jobs(&spec),
+                })
+            }
+            Effect::RunGoal => {
+                self.pending = Some(PendingOp::Checks {
+                    kind: "goal",
+                    jobs: goal_jobs(&spec),
+                })
             }
             Effect::RestorePaths { paths } => {
                 let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
@@ -269,44 +293,6 @@ impl LoopTask {
             Effect::DiscardChanges => {
                 let (worktree, to) = (spec.worktree.clone(), self.p.last_snapshot.clone());
                 blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
-            }
-            Effect::RunChecks => {
-                let jobs = spec
-                    .plan
-                    .checks
-                    .iter()
-                    .map(|c| CheckJob {
-                        name: c.name.clone(),
-                        run: c.run.clone(),
-                        timeout: c.timeout,
-                    })
-                    .collect();
-                self.start_checks("check", jobs);
-            }
-            Effect::RunGoal => {
-                let timeout = spec
-                    .plan
-                    .checks
-                    .iter()
-                    .map(|c| c.timeout)
-                    .max()
-                    .unwrap_or(std::time::Duration::from_secs(600));
-                let jobs = spec
-                    .plan
-                    .goal_checks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, run)| CheckJob {
-                        name: if spec.plan.goal_checks.len() == 1 {
-                            "goal".into()
-                        } else {
-                            format!("goal-{}", i + 1)
-                        },
-                        run: run.clone(),
-                        timeout,
-                    })
-                    .collect();
-                self.start_checks("goal", jobs);
             }
             Effect::Snapshot { message } => {
                 let worktree = spec.worktree.clone();
@@ -347,36 +333,22 @@ impl LoopTask {
         })
     }
 
-    fn start_checks(&mut self, kind: &'static str, jobs: Vec<CheckJob>) {
+    fn start(&mut self, op: PendingOp) {
         let (s, spec) = (Arc::clone(&self.shared), Arc::clone(&self.spec));
-        let (pgid, frozen) = (Arc::clone(&self.pgid), Arc::clone(&self.frozen));
         let iteration = self.p.state.iteration;
-        self.start_op(async move {
-            let (outcomes, rows) = CheckBatch {
-                shared: &s,
-                spec: &spec,
+        let fut: OpFuture = match op {
+            PendingOp::Agent => agent_op(
+                s,
+                spec,
                 iteration,
-                kind,
-                jobs,
-                pgid,
-                frozen,
+                self.p.state.mode,
+                self.p.last_snapshot.clone(),
+                self.run.clone(),
+            ),
+            PendingOp::Checks { kind, jobs } => {
+                checks_op(s, spec, iteration, kind, jobs, self.run.clone())
             }
-            .run()
-            .await;
-            let report: ChecksReport = judge_checks(&outcomes);
-            let event = if kind == "goal" {
-                Event::GoalFinished(report)
-            } else {
-                Event::ChecksFinished(report)
-            };
-            (event, rows)
-        });
-    }
-
-    fn start_op<F>(&mut self, fut: F)
-    where
-        F: std::future::Future<Output = (Event, Vec<CheckRunRow>)> + Send + 'static,
-    {
+        };
         let token = self.next_token;
         self.next_token += 1;
         let tx = self.op_tx.clone();
@@ -395,14 +367,15 @@ impl LoopTask {
 
     /// Terminate the running process group (SIGCONT, SIGTERM, grace, SIGKILL) and the op.
     async fn end_run(&mut self) {
-        let id = self.pgid.swap(0, Ordering::SeqCst);
+        let id = self.run.pgid.swap(0, Ordering::SeqCst);
         if id > 0 {
             if let Err(e) = terminate_group(id, KILL_GRACE).await {
                 tracing::warn!(loop_name = %self.spec.name, "ending process group {id}: {e}");
             }
             self.shared.reaper_unregister(id);
         }
-        self.frozen.store(false, Ordering::SeqCst);
+        self.run.frozen.store(false, Ordering::SeqCst);
+        self.parked = None;
         if let Some(op) = self.current.take() {
             op.handle.abort();
             let _ = op.handle.await;
@@ -410,25 +383,22 @@ impl LoopTask {
     }
 
     async fn shutdown(&mut self, reason: &str) {
-        let was_running = self.current.is_some()
-            || self.p.state.state.is_active()
-            || self.frozen.load(Ordering::SeqCst);
+        let had_work =
+            self.current.is_some() || self.parked.is_some() || self.p.state.state.is_active();
         self.end_run().await;
-        if was_running {
-            self.p.state = crate::core::reducer::interrupt(&self.p.state, reason);
+        if had_work {
+            self.p.state = interrupt(&self.p.state, reason);
             self.rec.interrupt(self.p.state.iteration);
+            let detail = format!("interrupted: {reason}");
+            self.rec.event(&self.p.state, "interrupted", &detail);
             if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
                 tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
             }
-            self.publish(Some(format!("interrupted: {reason}")), None);
+            self.publish(Some(detail), None);
         }
     }
 
-    fn publish(
-        &self,
-        message: Option<String>,
-        alert: Option<(crate::core::state::StopCause, String)>,
-    ) {
+    fn publish(&self, message: Option<String>, alert: Option<(StopCause, String)>) {
         let spec = &self.spec;
         let view = LoopView {
             name: spec.name.clone(),
@@ -442,20 +412,6 @@ impl LoopTask {
             state: self.p.state.clone(),
         };
         self.shared.publish(view, message, alert);
-    }
-}
-
-/// Run blocking git work off the async threads.
-async fn blocking<T, E, F>(f: F) -> Result<T, String>
-where
-    F: FnOnce() -> Result<T, E> + Send + 'static,
-    T: Send + 'static,
-    E: std::error::Error + Send + 'static,
-{
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(crate::engine::input_error::chain(&e)),
-        Err(e) => Err(format!("git task failed: {e}")),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod input_error;
 pub mod launch;
 pub mod lock;
 pub mod loop_task;
+pub mod ops;
 pub mod paths;
 pub mod record;
 pub mod restore;

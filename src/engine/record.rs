@@ -23,9 +23,9 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(spec: &LoopSpec, _p: &Persisted) -> Recorder {
+    pub fn new(loop_name: &str) -> Recorder {
         Recorder {
-            loop_name: spec.name.clone(),
+            loop_name: loop_name.to_string(),
             iteration: None,
             iteration_dirty: false,
             finished: Vec::new(),

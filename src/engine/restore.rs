@@ -24,7 +24,17 @@ pub fn recover_interrupted(store: &Store, why: &str) -> Result<Vec<String>, Stor
             continue;
         }
         let at = now_ms();
-        store.mark_interrupted(&row.name, at)?;
+        // The cut iteration, the loop row and the event change together or not at all.
+        let cut_iterations: Vec<_> = store
+            .iterations(&row.name)?
+            .into_iter()
+            .filter(|it| it.status == "running")
+            .map(|mut it| {
+                it.status = "interrupted".into();
+                it.ended_at = Some(at);
+                it
+            })
+            .collect();
         p.state = cut;
         row.state = p.state.state.to_string();
         row.lamp = p.state.lamp.to_string();
@@ -44,6 +54,7 @@ pub fn recover_interrupted(store: &Store, why: &str) -> Result<Vec<String>, Stor
         changed.push(row.name.clone());
         store.commit(&Step {
             upsert_loop: Some(row),
+            upsert_iterations: cut_iterations,
             events: vec![event],
             ..Step::default()
         })?;

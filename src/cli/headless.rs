@@ -1,0 +1,131 @@
+//! The headless supervisor's terminal side: one line per event, the outcome table, the exit
+//! code, and the signals that end it (SIGINT, SIGTERM, SIGHUP end every agent first).
+
+use std::collections::BTreeSet;
+
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::broadcast;
+
+use andon::core::sanitize::one_line;
+use andon::core::state::State;
+use andon::engine::shared::{LoopView, Update};
+use andon::engine::supervisor::Supervisor;
+
+use super::output::{clock, lamp, use_color};
+use super::repo::{EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK};
+
+/// Print events until the loops settle (or, serving, until all have ended); return the exit code.
+pub async fn watch(
+    sup: &Supervisor,
+    mut updates: broadcast::Receiver<Update>,
+    ours: &BTreeSet<String>,
+    serve: bool,
+) -> i32 {
+    let color = use_color();
+    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::hangup()),
+    ) else {
+        eprintln!("andon: cannot install signal handlers");
+        return EXIT_ERROR;
+    };
+    let code = loop {
+        if let Some(code) = settled(&sup.shared().board(), ours, serve) {
+            break code;
+        }
+        tokio::select! {
+            update = updates.recv() => match update {
+                Ok(u) => print_update(&u, color),
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(_) => break EXIT_ERROR,
+            },
+            _ = term.recv() => break stop_on_signal(sup, "SIGTERM").await,
+            _ = int.recv() => break stop_on_signal(sup, "SIGINT").await,
+            _ = hup.recv() => break stop_on_signal(sup, "SIGHUP").await,
+        }
+    };
+    print_outcome(&sup.shared().board(), color);
+    code
+}
+
+async fn stop_on_signal(sup: &Supervisor, name: &str) -> i32 {
+    eprintln!("andon: {name}: ending every agent; interrupted iterations resume with `andon run`");
+    sup.shutdown(&format!("supervisor received {name}")).await;
+    EXIT_ERROR
+}
+
+/// The exit code once nothing is left to supervise, else None. Every hosted loop must have
+/// ended or wait for a human (a human-frozen loop keeps the supervisor alive); serving, every
+/// loop must have ended.
+fn settled(board: &[LoopView], ours: &BTreeSet<String>, serve: bool) -> Option<i32> {
+    if ours.iter().any(|n| !board.iter().any(|v| &v.name == n)) {
+        return None;
+    }
+    let quiet = |v: &&LoopView| v.state.state.is_terminal() || (!serve && v.state.needs_human());
+    if !board.iter().all(|v| quiet(&v)) {
+        return None;
+    }
+    let judged: Vec<&LoopView> = if ours.is_empty() {
+        board.iter().collect()
+    } else {
+        board.iter().filter(|v| ours.contains(&v.name)).collect()
+    };
+    let all_good = judged.iter().all(|v| {
+        matches!(
+            v.state.state,
+            State::AwaitingApproval | State::Approved | State::Merged
+        )
+    });
+    Some(if all_good { EXIT_OK } else { EXIT_NEEDS_HUMAN })
+}
+
+fn print_update(u: &Update, color: bool) {
+    let Some(message) = &u.message else { return };
+    let s = &u.view.state;
+    println!(
+        "{}  {:<20} #{:<3} {} {:<17} {}",
+        clock(u.view.updated_at),
+        one_line(&u.view.name, 20),
+        s.iteration,
+        lamp(s.lamp, color),
+        s.state.as_str(),
+        one_line(message, 400)
+    );
+}
+
+fn print_outcome(board: &[LoopView], color: bool) {
+    if board.is_empty() {
+        return;
+    }
+    println!(
+        "\n{:<20} {:<9} {:<17} {:>4}  reason",
+        "loop", "lamp", "state", "iter"
+    );
+    for v in board {
+        let s = &v.state;
+        println!(
+            "{:<20} {} {:<17} {:>4}  {}",
+            v.name,
+            lamp(s.lamp, color),
+            s.state.as_str(),
+            s.iteration,
+            one_line(s.stop_reason().unwrap_or(""), 200)
+        );
+    }
+}
+
+pub fn init_logging(path: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = path.parent()?;
+    let file = tracing_appender::rolling::never(dir, path.file_name()?);
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("ANDON_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

@@ -1,0 +1,199 @@
+//! Human actions on a loop (DESIGN §4), decided by the reducer: stop, resume, redirect,
+//! Meta-Andon, abort, approve. Each returns a transition or a refusal that says what to do.
+
+use crate::core::event::{Effect, HumanAction, IterationStatus, Transition};
+use crate::core::reducer::{next_iteration, rerun, running_lamp};
+use crate::core::state::{Lamp, LoopState, Mode, State, Stop, StopCause};
+
+pub(crate) fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
+    if s.state.is_terminal() {
+        return Transition::refuse(format!("loop has ended ({})", s.state));
+    }
+    match action {
+        HumanAction::Stop => human_stop(s),
+        HumanAction::Resume { fix_plan } => human_resume(s, fix_plan.as_deref()),
+        HumanAction::Redirect { note } => redirect(s, note),
+        HumanAction::MetaAndon => meta_andon_now(s),
+        HumanAction::Abort => abort(s),
+        HumanAction::Approve { anyway } => approve(s, anyway.as_deref()),
+    }
+}
+
+fn human_stop(s: &mut LoopState) -> Transition {
+    if s.state == State::Stopped {
+        return Transition::refuse("loop is already stopped");
+    }
+    let active = s.state.is_active();
+    s.stop = Some(Stop {
+        cause: StopCause::Human,
+        reason: "stopped by a human".into(),
+        resume_to: Some(s.state),
+        frozen: active,
+        human_hold: false,
+    });
+    s.state = State::Stopped;
+    s.lamp = Lamp::Red;
+    Transition {
+        effects: if active {
+            vec![Effect::Freeze]
+        } else {
+            Vec::new()
+        },
+        log: Some("line stopped by a human".into()),
+        refused: None,
+    }
+}
+
+fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
+    let Some(stop) = s.stop.clone().filter(|_| s.state == State::Stopped) else {
+        return Transition::refuse("loop is not stopped");
+    };
+    match stop.cause {
+        StopCause::Human => {
+            s.state = stop.resume_to.unwrap_or(State::Pending);
+            s.stop = None;
+            s.lamp = match s.state {
+                State::AwaitingApproval => Lamp::Blue,
+                State::Pending => Lamp::Gray,
+                _ => running_lamp(s),
+            };
+            Transition {
+                effects: if stop.frozen {
+                    vec![Effect::Thaw]
+                } else {
+                    Vec::new()
+                },
+                log: Some(format!("resumed ({})", s.state)),
+                refused: None,
+            }
+        }
+        StopCause::MetaAndon => {
+            match fix_plan {
+                Some(plan) if !plan.trim().is_empty() => s.fix_plans.push(plan.trim().to_string()),
+                _ => {
+                    return Transition::refuse(
+                        "the plan-mode iteration wrote no fix plan; redirect with a note instead",
+                    )
+                }
+            }
+            continue_after_human(s, "fix plan accepted")
+        }
+        StopCause::Interrupted => rerun(s, &stop),
+        cause => Transition::refuse(format!(
+            "stopped by {} ({}): redirect it with a note, or abort it",
+            cause.as_str(),
+            stop.reason
+        )),
+    }
+}
+
+/// A human changed the approach: the counters start again and a new code iteration begins.
+fn continue_after_human(s: &mut LoopState, why: &str) -> Transition {
+    s.stop = None;
+    s.consecutive_failures = 0;
+    s.repeat_count = 0;
+    s.state = State::Running;
+    s.lamp = Lamp::Green;
+    next_iteration(s, Mode::Code, why)
+}
+
+/// Effects that end whatever run is in progress, recording the iteration as cancelled.
+fn cancel_current(s: &LoopState) -> Vec<Effect> {
+    let frozen_run = s.state == State::Stopped && s.stop.as_ref().is_some_and(|st| st.frozen);
+    if s.state.is_active() || frozen_run {
+        vec![
+            Effect::EndRun,
+            Effect::EndIteration {
+                iteration: s.iteration,
+                status: IterationStatus::Cancelled,
+                failure: None,
+            },
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
+fn redirect(s: &mut LoopState, note: &str) -> Transition {
+    let note = note.trim();
+    if note.is_empty() {
+        return Transition::refuse("a redirect needs a note saying what to do differently");
+    }
+    let mut effects = cancel_current(s);
+    s.notes.push(note.to_string());
+    if s.state == State::Stopped
+        && s.stop
+            .as_ref()
+            .is_some_and(|st| st.cause == StopCause::Interrupted)
+    {
+        // The interrupted iteration never finished: it is re-run with the note, same number.
+        s.iteration = s.iteration.saturating_sub(1);
+    }
+    let mut t = continue_after_human(s, "redirected by a human");
+    effects.append(&mut t.effects);
+    t.effects = effects;
+    t
+}
+
+fn meta_andon_now(s: &mut LoopState) -> Transition {
+    if s.state == State::MetaAndon {
+        return Transition::refuse("a plan-mode iteration is already running");
+    }
+    let mut effects = cancel_current(s);
+    s.stop = None;
+    s.state = State::MetaAndon;
+    s.lamp = Lamp::Magenta;
+    let mut t = next_iteration(s, Mode::Plan, "Meta-Andon pulled by a human");
+    effects.append(&mut t.effects);
+    t.effects = effects;
+    t
+}
+
+fn abort(s: &mut LoopState) -> Transition {
+    let effects = cancel_current(s);
+    s.state = State::Aborted;
+    s.lamp = Lamp::Gray;
+    s.stop = None;
+    Transition {
+        effects,
+        log: Some("aborted by a human; worktree kept".into()),
+        refused: None,
+    }
+}
+
+fn approve(s: &mut LoopState, anyway: Option<&str>) -> Transition {
+    if s.state == State::Stopped {
+        return Transition::refuse(format!(
+            "the line is stopped ({}): resume or redirect before approving",
+            s.stop_reason().unwrap_or("stopped")
+        ));
+    }
+    if s.state == State::AwaitingApproval {
+        s.state = State::Approved;
+        s.lamp = Lamp::Gray;
+        return Transition {
+            effects: Vec::new(),
+            log: Some("approved".into()),
+            refused: None,
+        };
+    }
+    let reason = anyway.map(str::trim).filter(|r| !r.is_empty());
+    let Some(reason) = reason else {
+        let checks = match s.last_checks {
+            Some((p, t)) => format!("last checks {p}/{t}"),
+            None => "no checks have passed yet".into(),
+        };
+        return Transition::refuse(format!(
+            "checks are not green ({checks}, state {}): approve anyway needs a typed reason",
+            s.state
+        ));
+    };
+    let effects = cancel_current(s);
+    s.state = State::Approved;
+    s.lamp = Lamp::Gray;
+    Transition {
+        effects,
+        log: Some(format!("approved anyway: {reason}")),
+        refused: None,
+    }
+}

@@ -1,0 +1,150 @@
+//! The long operations of a loop — an agent run, a batch of checks — started as tasks that
+//! report one event back; plus the blocking-git helper the effects use.
+
+use std::sync::atomic::{AtomicBool, AtomicI32};
+use std::sync::Arc;
+
+use crate::core::event::Event;
+use crate::core::state::Mode;
+use crate::core::verdict::judge_checks;
+use crate::engine::agent_run::AgentRun;
+use crate::engine::checks::{CheckBatch, CheckJob};
+use crate::engine::shared::Shared;
+use crate::engine::spec::LoopSpec;
+use crate::store::CheckRunRow;
+
+/// An operation the reducer asked for, started only after the transition that asked for it is
+/// safely in the store (so a crash never finds an agent running for an unrecorded iteration).
+pub enum PendingOp {
+    Agent,
+    Checks {
+        kind: &'static str,
+        jobs: Vec<CheckJob>,
+    },
+}
+
+/// What a loop's running process looks like from outside: its process group and whether a
+/// human froze it. Shared with the op so a stop can reach whatever runs now.
+#[derive(Clone, Default)]
+pub struct RunHandle {
+    pub pgid: Arc<AtomicI32>,
+    pub frozen: Arc<AtomicBool>,
+}
+
+/// The future of an op: the event it ends with, and the check rows it produced.
+pub type OpFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = (Event, Vec<CheckRunRow>)> + Send>>;
+
+pub fn agent_op(
+    shared: Arc<Shared>,
+    spec: Arc<LoopSpec>,
+    iteration: u32,
+    mode: Mode,
+    last_snapshot: String,
+    run: RunHandle,
+) -> OpFuture {
+    Box::pin(async move {
+        let prompt_path = shared.dirs.prompt(&spec.name, iteration);
+        let prompt = tokio::fs::read_to_string(&prompt_path)
+            .await
+            .unwrap_or_default();
+        let report = AgentRun {
+            shared: &shared,
+            spec: &spec,
+            iteration,
+            mode,
+            fix_plan_path: shared.dirs.fix_plan(&spec.name, iteration),
+            prompt_path,
+            prompt,
+            last_snapshot,
+            pgid: run.pgid,
+            frozen: run.frozen,
+        }
+        .run()
+        .await;
+        (Event::AgentFinished(report), Vec::new())
+    })
+}
+
+pub fn checks_op(
+    shared: Arc<Shared>,
+    spec: Arc<LoopSpec>,
+    iteration: u32,
+    kind: &'static str,
+    jobs: Vec<CheckJob>,
+    run: RunHandle,
+) -> OpFuture {
+    Box::pin(async move {
+        let (outcomes, rows) = CheckBatch {
+            shared: &shared,
+            spec: &spec,
+            iteration,
+            kind,
+            jobs,
+            pgid: run.pgid,
+            frozen: run.frozen,
+        }
+        .run()
+        .await;
+        let report = judge_checks(&outcomes);
+        let event = if kind == "goal" {
+            Event::GoalFinished(report)
+        } else {
+            Event::ChecksFinished(report)
+        };
+        (event, rows)
+    })
+}
+
+/// The plan's checks as jobs.
+pub fn check_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
+    spec.plan
+        .checks
+        .iter()
+        .map(|c| CheckJob {
+            name: c.name.clone(),
+            run: c.run.clone(),
+            timeout: c.timeout,
+        })
+        .collect()
+}
+
+/// The goal checks as jobs, with the longest check timeout.
+pub fn goal_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
+    let timeout = spec
+        .plan
+        .checks
+        .iter()
+        .map(|c| c.timeout)
+        .max()
+        .unwrap_or(std::time::Duration::from_secs(600));
+    let one = spec.plan.goal_checks.len() == 1;
+    spec.plan
+        .goal_checks
+        .iter()
+        .enumerate()
+        .map(|(i, run)| CheckJob {
+            name: if one {
+                "goal".into()
+            } else {
+                format!("goal-{}", i + 1)
+            },
+            run: run.clone(),
+            timeout,
+        })
+        .collect()
+}
+
+/// Run blocking git work off the async threads.
+pub async fn blocking<T, E, F>(f: F) -> Result<T, String>
+where
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: std::error::Error + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(crate::engine::input_error::chain(&e)),
+        Err(e) => Err(format!("git task failed: {e}")),
+    }
+}
