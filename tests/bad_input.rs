@@ -108,6 +108,21 @@ fn bad_inputs_exit_2_with_file_line_and_fix_and_leave_nothing_behind() {
             branch_before: false,
         },
         Case {
+            name: "unknown skill",
+            setup: |r| with_plan(r, &format!("skill = \"tddd\"\n{GOOD_FRONT}")),
+            expect: &["plans/bad.md:2", "unknown skill `tddd`", "tdd", "fix:"],
+            branch_before: false,
+        },
+        Case {
+            name: "interactive profile",
+            setup: |r| {
+                r.config("[agents.live]\ncommand = [\"sh\"]\nmode = \"interactive\"\n");
+                with_plan(r, &GOOD_FRONT.replace("agent = \"ok\"", "agent = \"live\""))
+            },
+            expect: &["plans/bad.md:3", "interactive", "fix:"],
+            branch_before: false,
+        },
+        Case {
             name: "missing plan file",
             setup: |r| {
                 r.agent("ok", "true");
@@ -208,4 +223,19 @@ fn control_commands_without_a_supervisor_say_so_and_change_nothing() {
         );
     }
     assert!(!repo.root.join(".andon/andon.db").exists());
+}
+
+#[test]
+fn the_plan_template_is_a_valid_plan() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/TEMPLATE.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Copied to a lowercase name, as a user would (TEMPLATE itself is not a valid loop name).
+    let plan =
+        andon::core::plan::parse_plan(std::path::Path::new("plans/my-plan.md"), &text).unwrap();
+    assert_eq!(
+        plan.checks.len(),
+        3,
+        "two [[checks]] and one [Testing] line"
+    );
+    assert_eq!(plan.skill.as_deref(), Some("tdd"));
 }

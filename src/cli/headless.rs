@@ -21,6 +21,7 @@ pub async fn watch(
     ours: &BTreeSet<String>,
     serve: bool,
 ) -> i32 {
+    let hosted: BTreeSet<String> = sup.loop_names().into_iter().collect();
     let color = use_color();
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
@@ -31,7 +32,7 @@ pub async fn watch(
         return EXIT_ERROR;
     };
     let code = loop {
-        if let Some(code) = settled(&sup.shared().board(), ours, serve) {
+        if let Some(code) = settled(&sup.shared().board(), &hosted, ours, serve) {
             break code;
         }
         tokio::select! {
@@ -58,8 +59,14 @@ async fn stop_on_signal(sup: &Supervisor, name: &str) -> i32 {
 /// The exit code once nothing is left to supervise, else None. Every hosted loop must have
 /// ended or wait for a human (a human-frozen loop keeps the supervisor alive); serving, every
 /// loop must have ended.
-fn settled(board: &[LoopView], ours: &BTreeSet<String>, serve: bool) -> Option<i32> {
-    if ours.iter().any(|n| !board.iter().any(|v| &v.name == n)) {
+fn settled(
+    board: &[LoopView],
+    hosted: &BTreeSet<String>,
+    ours: &BTreeSet<String>,
+    serve: bool,
+) -> Option<i32> {
+    // Every hosted loop has published its first picture.
+    if hosted.iter().any(|n| !board.iter().any(|v| &v.name == n)) {
         return None;
     }
     let quiet = |v: &&LoopView| v.state.state.is_terminal() || (!serve && v.state.needs_human());
