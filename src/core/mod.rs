@@ -2,6 +2,7 @@
 //! reducer and its breakers, fingerprints, classification, prompts, guards — all unit-tested.
 
 pub mod breaker_overrides;
+mod breakers;
 pub mod classify;
 mod classify_rules;
 pub mod duration;

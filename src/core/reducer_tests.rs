@@ -1,8 +1,12 @@
 //! Table tests for the reducer: one row per breaker of DESIGN §3 and per human action of §4.
 
 use super::*;
-use crate::core::event::{AgentReport, ChecksReport, GuardReport, HumanAction};
+use crate::core::classify::Category;
+use crate::core::event::{
+    AgentReport, ChecksReport, Effect, Event, GuardReport, HumanAction, IterationStatus,
+};
 use crate::core::state::{Badge, Limits};
+use crate::core::state::{Failure, Lamp, LoopState, Mode, State, StopCause};
 
 fn failure(fp: &str) -> Failure {
     Failure {
