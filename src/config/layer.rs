@@ -12,7 +12,6 @@ use super::profile::{AgentMode, PromptMode};
 use super::ConfigError;
 use crate::core::breaker_overrides::BreakerOverrides;
 use crate::core::file_error::{check_text, FileError};
-use crate::core::scope::PathMatcher;
 use crate::core::template::{self, PLACEHOLDERS};
 use crate::core::toml_errors::TomlSource;
 
@@ -151,7 +150,9 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
         actor: raw.actor,
         agents,
         breakers: raw.breakers,
-        protected: guards.map(|g| globs(&source, g)).transpose()?,
+        protected: guards
+            .map(|g| crate::core::plan::globs(&source, "[guards] protected", g))
+            .transpose()?,
         worktree_root: root.map(|r| worktree_root(&source, r)).transpose()?,
         worktree_setup: setup.map(|s| setup_commands(&source, s)).transpose()?,
         theme: raw.ui.and_then(|u| u.theme),
@@ -243,26 +244,6 @@ fn template_fix() -> String {
         "use only the placeholders {}; write {{{{ and }}}} for a literal brace",
         known.join(", ")
     )
-}
-
-fn globs(
-    source: &TomlSource<'_>,
-    patterns: Vec<Spanned<String>>,
-) -> Result<Vec<String>, FileError> {
-    for pattern in &patterns {
-        if let Err(err) = PathMatcher::new(std::slice::from_ref(pattern.get_ref())) {
-            return Err(source.error_at(
-                &pattern.span(),
-                format!(
-                    "invalid glob {:?} in [guards] protected: {}",
-                    err.pattern, err.message
-                ),
-                "write a path relative to the repository root with `*` (one directory level) or \
-                 `**` (any depth), e.g. \"tests/**\"",
-            ));
-        }
-    }
-    Ok(patterns.into_iter().map(Spanned::into_inner).collect())
 }
 
 fn worktree_root(source: &TomlSource<'_>, root: Spanned<String>) -> Result<String, FileError> {

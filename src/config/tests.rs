@@ -128,7 +128,7 @@ fn every_config_error_names_its_line_and_a_specific_fix() {
         ("[agents.x]\ncommand = [\"x\"]\nenv = { \"A-B\" = \"y\" }\n", 3, "\"A-B\"", "letters, digits and '_'"),
         ("[agents.x]\ncommand = [\"x\"]\nenv_allow = [\"OK_*\", \"BAD-*\"]\n", 3, "\"BAD-*\"", "e.g. \"AWS_*\""),
         ("default_agent = \"cladue\"\n", 1, "unknown agent profile `cladue`", "did you mean `claude`? Known profiles: aider, claude, codex, gemini, opencode, sim"),
-        ("[guards]\nprotected = [\n  \"tests/**\",\n  \"a[\",\n]\n", 4, "invalid glob \"a[\" in [guards] protected", "e.g. \"tests/**\""),
+        ("[guards]\nprotected = [\n  \"tests/**\",\n  \"a[\",\n]\n", 4, "`[guards] protected` has an invalid glob \"a[\"", "escape a literal ["),
         ("[worktrees]\nroot = \"../{worktree}\"\n", 2, "`{worktree}` is not known when worktrees are placed", "use only {repo}"),
         ("[worktrees]\nsetup = [\"ok\", \"echo ${HOME}\"]\n", 2, "unknown placeholder `{HOME}`", "write {{ and }} for a literal brace"),
         ("[env]\ndeny = [\"AWS *\"]\n", 2, "`deny` has the pattern \"AWS *\"", "e.g. \"AWS_*\""),

@@ -308,7 +308,8 @@ fn collect_checks(
     Ok(checks)
 }
 
-fn globs(
+/// Validate glob patterns, naming the key and the line of a bad one.
+pub(crate) fn globs(
     source: &TomlSource<'_>,
     key: &str,
     patterns: Vec<Spanned<String>>,
