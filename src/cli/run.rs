@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use tokio::sync::broadcast;
 
 use andon::core::event::Event;
 use andon::core::state::{State, StopCause};
@@ -16,9 +17,10 @@ use andon::engine::control;
 use andon::engine::input_error::{chain, InputError};
 use andon::engine::launch;
 use andon::engine::lock::{LockError, RepoLock};
+use andon::engine::ptys::PtyRegistry;
 use andon::engine::record::loop_row;
 use andon::engine::restore::{load, recover_interrupted};
-use andon::engine::shared::Shared;
+use andon::engine::shared::{OutputHook, Shared, Update};
 use andon::engine::spec::Persisted;
 use andon::engine::supervisor::Supervisor;
 use andon::pty::reaper::{fresh_token, Reaper};
@@ -55,7 +57,46 @@ pub fn run(args: RunArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    rt.block_on(supervise(args))
+    rt.block_on(async {
+        let mut session = match start(&args, Hooks::default()).await {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
+        // The receiver subscribed before the loops started holds their first events.
+        let fresh = session.updates.resubscribe();
+        let updates = std::mem::replace(&mut session.updates, fresh);
+        let code = headless::watch(&session.sup, updates, &session.ours, args.serve).await;
+        session.close();
+        code
+    })
+}
+
+/// How a front end (the headless printer or the board) plugs into the supervisor.
+#[derive(Default)]
+pub struct Hooks {
+    pub output: Option<OutputHook>,
+    pub ptys: PtyRegistry,
+}
+
+/// A running supervisor with its loops, ready for a front end.
+pub struct Session {
+    pub sup: Arc<Supervisor>,
+    /// The loops this run set going; the exit code speaks of them.
+    pub ours: BTreeSet<String>,
+    pub updates: broadcast::Receiver<Update>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    socket: PathBuf,
+    _log: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+impl Session {
+    /// Stop serving the control socket and remove it.
+    pub fn close(self) {
+        if let Some(server) = self.server {
+            server.abort();
+        }
+        let _ = std::fs::remove_file(&self.socket);
+    }
 }
 
 /// Take the repo lock, waiting briefly: `andon status` holds it for a moment when it records
@@ -73,54 +114,55 @@ async fn lock(path: &std::path::Path) -> Result<RepoLock, LockError> {
     }
 }
 
-async fn supervise(args: RunArgs) -> i32 {
+/// Validate, create and host the loops; Err is the exit code after the message was printed.
+pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     let repo = match repo::open() {
         Ok(r) => r,
-        Err(e) => return bad_input(&e),
+        Err(e) => return Err(bad_input(&e)),
     };
     let mut config = match repo::config(&repo) {
         Ok(c) => c,
-        Err(e) => return bad_input(&e),
+        Err(e) => return Err(bad_input(&e)),
     };
     if let Some(agent) = &args.agent {
         if !config.agents.contains_key(agent) {
             let known: Vec<&str> = config.agents.keys().map(String::as_str).collect();
-            return bad_input(&InputError::new(
+            return Err(bad_input(&InputError::new(
                 None,
                 format!("--agent {agent}: no such agent profile"),
                 format!(
                     "use one of: {}, or add [agents.{agent}] to andon.toml",
                     known.join(", ")
                 ),
-            ));
+            )));
         }
         config.default_agent = agent.clone();
     }
     let root = repo.git.repo_root().to_path_buf();
     if let Err(e) = std::fs::create_dir_all(repo.dirs.root()) {
         eprintln!("andon: cannot create {}: {e}", repo.dirs.root().display());
-        return EXIT_ERROR;
+        return Err(EXIT_ERROR);
     }
-    let _log_guard = headless::init_logging(&repo.dirs.log_file());
+    let log_guard = headless::init_logging(&repo.dirs.log_file());
     let _ = repo.git.add_info_exclude(".andon/");
     let lock = match lock(&repo.dirs.lock()).await {
         Ok(l) => l,
         Err(e) => {
             eprintln!("andon: {e}");
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     };
     let store = match Store::open(&repo.dirs.db()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("andon: {}", chain(&e));
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     };
     if let Err(e) = recover_interrupted(&store, "the supervisor stopped before the iteration ended")
     {
         eprintln!("andon: {}", chain(&e));
-        return EXIT_ERROR;
+        return Err(EXIT_ERROR);
     }
 
     // Every unfinished loop is hosted; interrupted ones re-run their cut iteration.
@@ -145,11 +187,11 @@ async fn supervise(args: RunArgs) -> i32 {
         match load(&row, &config, &root) {
             Ok(loaded) => hosted.push((loaded, interrupted)),
             Err(e) if named.contains(&row.name) || (interrupted && args.plans.is_empty()) => {
-                return bad_input(&InputError::new(
+                return Err(bad_input(&InputError::new(
                     None,
                     e,
                     "restore the plan file, or abort the loop",
-                ));
+                )));
             }
             Err(e) => eprintln!("andon: warning: loop {} is not hosted: {e}", row.name),
         }
@@ -169,11 +211,11 @@ async fn supervise(args: RunArgs) -> i32 {
         .collect();
     let planned = match launch::validate(&repo.git, &config, &store, &fresh) {
         Ok(p) => p,
-        Err(e) => return bad_input(&e),
+        Err(e) => return Err(bad_input(&e)),
     };
     let made = match launch::create(&repo.git, &config, planned) {
         Ok(m) => m,
-        Err(e) => return bad_input(&e),
+        Err(e) => return Err(bad_input(&e)),
     };
     // Record the new loops before any agent starts, so a crash right now still finds them.
     for (spec, p) in &made {
@@ -183,16 +225,16 @@ async fn supervise(args: RunArgs) -> i32 {
         }) {
             launch::undo(&repo.git, &store, &made);
             eprintln!("andon: {}", chain(&e));
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     }
 
     if made.is_empty() && !hosted.iter().any(|(_, interrupted)| *interrupted) && !args.serve {
-        return bad_input(&InputError::new(
+        return Err(bad_input(&InputError::new(
             None,
             "nothing to run: no plan given and no interrupted loop",
             "name a plan (andon run --headless plans/<slug>.md), or `andon run --serve` to act on stopped loops",
-        ));
+        )));
     }
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon"));
     let token = fresh_token();
@@ -211,7 +253,8 @@ async fn supervise(args: RunArgs) -> i32 {
         exe,
         reaper,
         token,
-        None,
+        hooks.output,
+        hooks.ptys,
     ));
     let sup = Supervisor::new(Arc::clone(&shared), lock);
     let updates = shared.updates.subscribe();
@@ -238,10 +281,12 @@ async fn supervise(args: RunArgs) -> i32 {
         }
         sup.add_loop(spec, p, interrupted.then_some(Event::Restarted));
     }
-    let code = headless::watch(&sup, updates, &ours, args.serve).await;
-    if let Some(server) = server {
-        server.abort();
-    }
-    let _ = std::fs::remove_file(repo.dirs.socket());
-    code
+    Ok(Session {
+        sup,
+        ours,
+        updates,
+        server,
+        socket: repo.dirs.socket(),
+        _log: log_guard,
+    })
 }

@@ -17,7 +17,7 @@ use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::engine::tail::Tail;
 use crate::pty::signal::{stop_group, terminate_group};
-use crate::pty::spawn::{PtyChild, PtySpec};
+use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
 use crate::watch::ActivityWatcher;
 
 /// How often the breakers look at a running agent. Its exit is noticed at once (the wait is
@@ -103,6 +103,15 @@ impl AgentRun<'_> {
         let (rows, cols) = s.pane_size(&spec.name);
         let started = Instant::now();
         let watcher = ActivityWatcher::start(&spec.worktree, started).ok();
+        if let Some(out) = &s.output {
+            let banner = format!(
+                "\r\n\x1b[2m── {} iteration {} ({}) ──\x1b[0m\r\n",
+                spec.name,
+                self.iteration,
+                self.mode.as_str()
+            );
+            out(&spec.name, banner.as_bytes());
+        }
         let mut child = PtyChild::spawn(
             PtySpec {
                 argv,
@@ -131,8 +140,13 @@ impl AgentRun<'_> {
             let _ = stop_group(pgid);
         }
 
-        let (no_progress, timed_out) = self.watch(&mut child, watcher.as_ref()).await;
-        let exit = child.wait().await;
+        let done = child.finished();
+        let child = Arc::new(child);
+        s.ptys.insert(&spec.name, Arc::clone(&child));
+        let (no_progress, timed_out) = self.watch(&child, done, watcher.as_ref()).await;
+        s.ptys.remove(&spec.name);
+        let exit = child.try_exit().unwrap_or(ExitInfo::UNKNOWN);
+        drop(child);
         self.pgid.store(0, Ordering::SeqCst);
         s.reaper_unregister(pgid);
 
@@ -155,9 +169,13 @@ impl AgentRun<'_> {
 
     /// Wait for the child while enforcing the no-progress and timeout breakers. Time spent
     /// frozen by a human counts toward neither.
-    async fn watch(&self, child: &mut PtyChild, watcher: Option<&ActivityWatcher>) -> (bool, bool) {
+    async fn watch(
+        &self,
+        child: &PtyChild,
+        done: impl std::future::Future<Output = ()>,
+        watcher: Option<&ActivityWatcher>,
+    ) -> (bool, bool) {
         let spec = self.spec;
-        let done = child.finished();
         tokio::pin!(done);
         let mut busy = Duration::ZERO;
         let mut quiet_since = Instant::now();

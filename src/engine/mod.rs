@@ -11,6 +11,7 @@ pub mod lock;
 pub mod loop_task;
 pub mod ops;
 pub mod paths;
+pub mod ptys;
 pub mod record;
 pub mod restore;
 pub mod shared;

@@ -12,6 +12,7 @@ use tokio::sync::broadcast;
 use crate::config::Config;
 use crate::core::state::{LoopState, StopCause};
 use crate::engine::paths::AndonDir;
+use crate::engine::ptys::PtyRegistry;
 use crate::git::GitOwner;
 use crate::pty::reaper::Reaper;
 use crate::store::Store;
@@ -53,6 +54,8 @@ pub struct Shared {
     pub updates: broadcast::Sender<Update>,
     pub board: Mutex<BTreeMap<String, LoopView>>,
     pub line_stopped: AtomicBool,
+    /// The running agents' PTYs, for the UI's keystrokes, replies and resizes.
+    pub ptys: PtyRegistry,
     reaper: Option<Reaper>,
     token: String,
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
@@ -69,6 +72,7 @@ impl Shared {
         reaper: Option<Reaper>,
         token: String,
         output: Option<OutputHook>,
+        ptys: PtyRegistry,
     ) -> Shared {
         let (updates, _) = broadcast::channel(1024);
         let actor = config
@@ -88,6 +92,7 @@ impl Shared {
             updates,
             board: Mutex::new(BTreeMap::new()),
             line_stopped: AtomicBool::new(false),
+            ptys,
             reaper,
             token,
             pane_sizes: Mutex::new(HashMap::new()),
@@ -123,10 +128,16 @@ impl Shared {
             .unwrap_or((40, 120))
     }
 
+    /// The UI's pane for a loop changed size: the next agent starts at it, the running one
+    /// is resized now.
     pub fn set_pane_size(&self, loop_name: &str, rows: u16, cols: u16) {
         if let Ok(mut m) = self.pane_sizes.lock() {
+            if m.get(loop_name) == Some(&(rows, cols)) {
+                return;
+            }
             m.insert(loop_name.to_string(), (rows, cols));
         }
+        self.ptys.resize(loop_name, rows, cols);
     }
 
     pub fn is_line_stopped(&self) -> bool {
