@@ -88,3 +88,33 @@ fn every_example_plan_ends_as_documented() {
     );
     assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn andon_demo_headless_ends_every_loop_as_promised() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(ANDON)
+        .args(["demo", "--headless", "--dir"])
+        .arg(dir.path())
+        .env("ANDON_SIM_SPEED", "0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = wait_output(child, Duration::from_secs(120));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("demo: all 6 loops ended as expected"));
+    // A second demo into the same place is refused, and the first is untouched.
+    let again = std::process::Command::new(ANDON)
+        .args(["demo", "--headless", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}

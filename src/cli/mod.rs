@@ -1,6 +1,7 @@
 //! Command-line interface (DESIGN §5): one file per subcommand; this file parses and dispatches.
 
 mod act;
+mod demo;
 mod headless;
 mod log;
 mod output;
@@ -41,6 +42,8 @@ enum Command {
     MetaAndon(act::LoopArg),
     /// Abort a loop: end its agent; the worktree is kept.
     Abort(act::LoopArg),
+    /// The demo: a generated repository with six scripted loops showing every lamp.
+    Demo(demo::DemoArgs),
     /// Run the scripted agent used by demos and tests (the `sim` profile).
     SimAgent(SimArgs),
     /// Internal: the guardian that ends every agent process group when the supervisor dies.
@@ -59,6 +62,7 @@ pub fn main() -> i32 {
         Command::Redirect(r) => act::redirect(r),
         Command::MetaAndon(l) => act::simple("meta_andon", l),
         Command::Abort(l) => act::simple("abort", l),
+        Command::Demo(args) => demo::run(args),
         Command::SimAgent(args) => andon::agent::sim::run(&args),
         Command::Reaper { token } => andon::pty::reaper::reaper_main(&token),
     }

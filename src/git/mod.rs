@@ -8,6 +8,7 @@
 
 mod changes;
 mod error;
+mod init;
 mod paths;
 mod snapshot;
 mod worktree;
