@@ -269,3 +269,59 @@ fn hostile_child_output_never_reaches_the_terminal() {
         std::fs::read(repo.root.join(".andon/loops/evil/iter-1/check-tests.log")).unwrap();
     assert!(check_log.windows(5).any(|w| w == b"\x1b]52;"));
 }
+
+#[test]
+fn rollback_returns_the_worktree_to_the_last_green_iteration() {
+    let repo = TestRepo::new();
+    repo.agent(
+        "breaker",
+        &format!(
+            "case \"$ANDON_ITERATION\" in\n  1) echo '# look' >> src/price.sh ;;\n  2) {FIX} ;;\n  *) echo 'price() {{ echo broken; }}' > src/price.sh ;;\nesac"
+        ),
+    );
+    let plan = repo.plan("rb", "breaker", "max_iterations = 3\n");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let server = repo.spawn(&["run", "--headless", "--serve"]);
+    eventually(LIMIT, "the control socket", || {
+        repo.root.join(".andon/control.sock").exists().then_some(())
+    });
+    let out = repo.andon(&["redirect", "rb", "-m", "also print a currency"], LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    eventually(LIMIT, "iteration 3 to fail into max iterations", || {
+        let row = repo.store().get_loop("rb").ok()??;
+        (row.state == "stopped" && row.iteration == 3).then_some(())
+    });
+    let wt = repo.worktree("rb");
+    assert!(std::fs::read_to_string(wt.join("src/price.sh"))
+        .unwrap()
+        .contains("broken"));
+    let out = repo.andon(&["rollback", "rb"], LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(wt.join("src/price.sh")).unwrap(),
+        FIXED_PRICE
+    );
+    let head = git(&wt, &["log", "-1", "--format=%s"]);
+    assert_eq!(head.trim(), "andon: iteration 2 (1/1 checks)");
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status();
+    wait_output(server, LIMIT);
+    let audit: Vec<String> = repo
+        .store()
+        .audit()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(audit, vec!["redirect", "rollback"]);
+}

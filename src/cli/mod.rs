@@ -42,6 +42,8 @@ enum Command {
     MetaAndon(act::LoopArg),
     /// Abort a loop: end its agent; the worktree is kept.
     Abort(act::LoopArg),
+    /// Reset a stopped loop's worktree to its last green iteration (or the base).
+    Rollback(act::LoopArg),
     /// The demo: a generated repository with six scripted loops showing every lamp.
     Demo(demo::DemoArgs),
     /// Run the scripted agent used by demos and tests (the `sim` profile).
@@ -62,6 +64,7 @@ pub fn main() -> i32 {
         Command::Redirect(r) => act::redirect(r),
         Command::MetaAndon(l) => act::simple("meta_andon", l),
         Command::Abort(l) => act::simple("abort", l),
+        Command::Rollback(l) => act::simple("rollback", l),
         Command::Demo(args) => demo::run(args),
         Command::SimAgent(args) => andon::agent::sim::run(&args),
         Command::Reaper { token } => andon::pty::reaper::reaper_main(&token),

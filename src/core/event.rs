@@ -67,6 +67,8 @@ pub enum HumanAction {
     },
     MetaAndon,
     Abort,
+    /// Reset the worktree to the last iteration whose checks all passed (or the base).
+    Rollback,
     Approve {
         /// "Approve anyway": the typed reason that overrides red checks.
         anyway: Option<String>,
@@ -81,6 +83,7 @@ impl HumanAction {
             HumanAction::Redirect { .. } => "redirect",
             HumanAction::MetaAndon => "meta_andon",
             HumanAction::Abort => "abort",
+            HumanAction::Rollback => "rollback",
             HumanAction::Approve { .. } => "approve",
         }
     }
@@ -149,6 +152,8 @@ pub enum Effect {
     },
     /// Throw away every change since the last snapshot (plan mode changes no code).
     DiscardChanges,
+    /// Reset the worktree and branch to the last green iteration's snapshot (or the base).
+    RollbackToGreen,
     RunChecks,
     RunGoal,
     /// Commit the worktree to the loop branch.

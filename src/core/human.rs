@@ -15,6 +15,7 @@ pub(crate) fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
         HumanAction::Redirect { note } => redirect(s, note),
         HumanAction::MetaAndon => meta_andon_now(s),
         HumanAction::Abort => abort(s),
+        HumanAction::Rollback => rollback(s),
         HumanAction::Approve { anyway } => approve(s, anyway.as_deref()),
     }
 }
@@ -194,6 +195,22 @@ fn approve(s: &mut LoopState, anyway: Option<&str>) -> Transition {
     Transition {
         effects,
         log: Some(format!("approved anyway: {reason}")),
+        refused: None,
+    }
+}
+
+/// Only with no process running: a rollback under a live or frozen agent would race it.
+fn rollback(s: &mut LoopState) -> Transition {
+    let frozen = s.stop.as_ref().is_some_and(|st| st.frozen);
+    if s.state.is_active() || frozen {
+        return Transition::refuse(format!(
+            "a run is in progress ({}): abort it, or wait until the loop stops, before rolling back",
+            s.state
+        ));
+    }
+    Transition {
+        effects: vec![Effect::RollbackToGreen],
+        log: Some("rolled back to the last green iteration".into()),
         refused: None,
     }
 }

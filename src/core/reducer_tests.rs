@@ -673,3 +673,21 @@ fn an_engine_failure_stops_the_line_and_ends_the_run() {
         "resume after an engine error needs a redirect or abort"
     );
 }
+
+#[test]
+fn rollback_only_when_nothing_runs() {
+    let (running, _) = run(&[Event::Start]);
+    let (_, t) = reduce(&running, &human(HumanAction::Rollback));
+    assert!(t.refused.is_some());
+    let (frozen, _) = run(&[Event::Start, human(HumanAction::Stop)]);
+    let (_, t) = reduce(&frozen, &human(HumanAction::Rollback));
+    assert!(t.refused.is_some(), "not under a frozen agent");
+    let mut ev = vec![Event::Start];
+    for _ in 0..3 {
+        ev.extend(failed_iter("a"));
+    }
+    let (stopped, _) = run(&ev);
+    let (after, t) = reduce(&stopped, &human(HumanAction::Rollback));
+    assert_eq!(t.effects, vec![Effect::RollbackToGreen]);
+    assert_eq!(after.state, State::Stopped);
+}

@@ -134,6 +134,7 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
         },
         "meta_andon" => HumanAction::MetaAndon,
         "abort" => HumanAction::Abort,
+        "rollback" => HumanAction::Rollback,
         "approve" => HumanAction::Approve {
             anyway: req.message.clone(),
         },

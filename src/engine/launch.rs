@@ -191,6 +191,7 @@ pub fn create(
             no_progress_ms: spec.no_progress.as_millis() as u64,
             iteration_timeout_ms: spec.iteration_timeout.as_millis() as u64,
             started_at: now_ms(),
+            marks: Vec::new(),
         };
         made.push((spec, persisted));
     }

@@ -272,6 +272,7 @@ impl LoopTask {
                 std::fs::write(&path, self.compose_prompt())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 self.rec.begin_iteration(iteration, mode, &path);
+                self.p.mark(iteration, "running");
             }
             Effect::RunAgent => self.pending = Some(PendingOp::Agent),
             Effect::RunChecks => {
@@ -293,6 +294,25 @@ impl LoopTask {
             Effect::DiscardChanges => {
                 let (worktree, to) = (spec.worktree.clone(), self.p.last_snapshot.clone());
                 blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
+            }
+            Effect::RollbackToGreen => {
+                let green = s
+                    .store
+                    .iterations(&spec.name)
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .rev()
+                    .find(|it| it.status == "passed")
+                    .and_then(|it| it.snapshot.map(|c| (it.n, c)));
+                let (label, to) = match green {
+                    Some((n, commit)) => (format!("iteration {n}"), commit),
+                    None => ("the base".to_string(), spec.base.clone()),
+                };
+                let (worktree, target) = (spec.worktree.clone(), to.clone());
+                blocking(move || s.git.reset_worktree(&worktree, &target)).await?;
+                self.p.last_snapshot = to;
+                let detail = format!("worktree reset to {label}");
+                self.rec.event(&self.p.state, "rollback", &detail);
             }
             Effect::Snapshot { message } => {
                 let worktree = spec.worktree.clone();
@@ -389,6 +409,7 @@ impl LoopTask {
         if had_work {
             self.p.state = interrupt(&self.p.state, reason);
             self.rec.interrupt(self.p.state.iteration);
+            self.p.mark(self.p.state.iteration, "interrupted");
             let detail = format!("interrupted: {reason}");
             self.rec.event(&self.p.state, "interrupted", &detail);
             if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
@@ -410,6 +431,7 @@ impl LoopTask {
             started_at: self.p.started_at,
             updated_at: now_ms(),
             state: self.p.state.clone(),
+            marks: self.p.marks.clone(),
         };
         self.shared.publish(view, message, alert);
     }
@@ -424,6 +446,7 @@ fn effect_name(e: &Effect) -> &'static str {
         Effect::RunAgent => "run_agent",
         Effect::RestorePaths { .. } => "restore_paths",
         Effect::DiscardChanges => "discard_changes",
+        Effect::RollbackToGreen => "rollback",
         Effect::RunChecks => "run_checks",
         Effect::RunGoal => "run_goal",
         Effect::Snapshot { .. } => "snapshot",

@@ -36,6 +36,7 @@ pub fn recover_interrupted(store: &Store, why: &str) -> Result<Vec<String>, Stor
             })
             .collect();
         p.state = cut;
+        p.mark(p.state.iteration, "interrupted");
         row.state = p.state.state.to_string();
         row.lamp = p.state.lamp.to_string();
         row.reason = p.state.stop_reason().map(str::to_string);

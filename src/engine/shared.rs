@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::core::state::{LoopState, StopCause};
 use crate::engine::paths::AndonDir;
 use crate::engine::ptys::PtyRegistry;
+use crate::engine::spec::Mark;
 use crate::git::GitOwner;
 use crate::pty::reaper::Reaper;
 use crate::store::Store;
@@ -32,6 +33,7 @@ pub struct LoopView {
     pub started_at: i64,
     pub updated_at: i64,
     pub state: LoopState,
+    pub marks: Vec<Mark>,
 }
 
 /// A change on the board, broadcast to the headless printer and the UI.

@@ -36,6 +36,30 @@ pub struct Persisted {
     pub no_progress_ms: u64,
     pub iteration_timeout_ms: u64,
     pub started_at: i64,
+    /// Every iteration's status so far, for the board's pass/fail strip.
+    #[serde(default)]
+    pub marks: Vec<Mark>,
+}
+
+/// One iteration on the board's strip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    pub iteration: u32,
+    /// running, passed, failed, planned, cancelled, stopped, interrupted
+    pub status: String,
+}
+
+impl Persisted {
+    /// Record iteration `n`'s status (a re-run iteration replaces its mark).
+    pub fn mark(&mut self, n: u32, status: &str) {
+        match self.marks.iter_mut().find(|m| m.iteration == n) {
+            Some(m) => m.status = status.to_string(),
+            None => self.marks.push(Mark {
+                iteration: n,
+                status: status.to_string(),
+            }),
+        }
+    }
 }
 
 /// Wall-clock milliseconds since the epoch (the store's time unit).
