@@ -9,4 +9,5 @@ pub mod engine;
 pub mod git;
 pub mod pty;
 pub mod store;
+pub mod term;
 pub mod watch;
