@@ -10,4 +10,5 @@ pub mod git;
 pub mod pty;
 pub mod store;
 pub mod term;
+pub mod ui;
 pub mod watch;

@@ -74,6 +74,9 @@ pub struct DemoArgs {
     /// Run to the end without the board and print the outcome table.
     #[arg(long)]
     pub headless: bool,
+    /// The board's theme.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
 }
 
 pub fn run(args: DemoArgs) -> i32 {
@@ -112,6 +115,7 @@ pub fn run(args: DemoArgs) -> i32 {
         headless: args.headless,
         serve: false,
         agent: None,
+        theme: args.theme.clone(),
         plans,
     };
     let code = run::run(run_args);

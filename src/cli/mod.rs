@@ -1,6 +1,7 @@
 //! Command-line interface (DESIGN §5): one file per subcommand; this file parses and dispatches.
 
 mod act;
+mod board;
 mod demo;
 mod headless;
 mod log;
@@ -20,8 +21,12 @@ use andon::agent::sim::SimArgs;
     about = "A supervisor for autonomous coding-agent loops: one agent per git worktree, checks after every iteration, an Andon lamp per loop."
 )]
 pub struct Cli {
+    /// With no subcommand: the full-screen board for this repo's loops.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// The board's theme (with no subcommand).
+    #[arg(long, value_name = "NAME", global = false)]
+    theme: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -55,7 +60,16 @@ enum Command {
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return board::run(run::RunArgs {
+            headless: false,
+            serve: true,
+            agent: None,
+            theme: cli.theme,
+            plans: Vec::new(),
+        });
+    };
+    match command {
         Command::Run(args) => run::run(args),
         Command::Status(args) => status::run(args),
         Command::Log(args) => log::run(args),

@@ -31,7 +31,7 @@ use super::repo::{self, bad_input, EXIT_ERROR};
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Print one line per event instead of the board (the board comes with the full-screen UI).
+    /// Print one line per event instead of showing the full-screen board.
     #[arg(long)]
     pub headless: bool,
     /// Keep supervising after every loop has ended or needs a human, so `andon resume`,
@@ -41,12 +41,18 @@ pub struct RunArgs {
     /// Use this agent profile for every plan, whatever the plans name.
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
+    /// The board's theme: default, light, high-contrast, solarized-dark, or themes/<NAME>.toml.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
     /// Plan files (plans/<slug>.md). Unfinished loops of the repo are hosted too.
     #[arg(value_name = "PLAN")]
     pub plans: Vec<PathBuf>,
 }
 
 pub fn run(args: RunArgs) -> i32 {
+    if !args.headless {
+        return super::board::run(args);
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

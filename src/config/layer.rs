@@ -35,6 +35,7 @@ pub struct ConfigLayer {
     pub worktree_root: Option<String>,
     pub worktree_setup: Option<Vec<String>>,
     pub theme: Option<String>,
+    pub escape: Option<String>,
     pub env_allow: Option<Vec<String>>,
     pub env_deny: Option<Vec<String>>,
 }
@@ -67,6 +68,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("command", "[\"my-agent\", \"{prompt_file}\"]"),
     ("default_agent", "\"claude\""),
     ("theme", "\"default\""),
+    ("escape", "\"ctrl-g\""),
     ("root", "\"../{repo}.worktrees\""),
     ("protected", "[\"tests/**\"]"),
 ];
@@ -113,6 +115,8 @@ struct RawWorktrees {
 #[serde(deny_unknown_fields, expecting = "a [ui] table")]
 struct RawUi {
     theme: Option<String>,
+    /// The key that detaches from an attached agent, e.g. "ctrl-g".
+    escape: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -155,7 +159,8 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             .transpose()?,
         worktree_root: root.map(|r| worktree_root(&source, r)).transpose()?,
         worktree_setup: setup.map(|s| setup_commands(&source, s)).transpose()?,
-        theme: raw.ui.and_then(|u| u.theme),
+        theme: raw.ui.as_ref().and_then(|u| u.theme.clone()),
+        escape: raw.ui.and_then(|u| u.escape),
         env_allow: allow
             .map(|a| env_patterns(&source, "allow", a))
             .transpose()?,

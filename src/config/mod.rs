@@ -135,12 +135,15 @@ impl Worktrees {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ui {
     pub theme: String,
+    /// Detaches from an attached agent.
+    pub escape: String,
 }
 
 impl Default for Ui {
     fn default() -> Self {
         Self {
             theme: "default".into(),
+            escape: "ctrl-g".into(),
         }
     }
 }
@@ -210,6 +213,7 @@ impl Config {
         replace(&mut self.worktrees.root, layer.worktree_root);
         replace(&mut self.worktrees.setup, layer.worktree_setup);
         replace(&mut self.ui.theme, layer.theme);
+        replace(&mut self.ui.escape, layer.escape);
         replace(&mut self.env.allow, layer.env_allow);
         replace(&mut self.env.deny, layer.env_deny);
         Ok(())

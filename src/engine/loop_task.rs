@@ -326,6 +326,7 @@ impl LoopTask {
                 failure,
             } => {
                 self.rec.end_iteration(iteration, status, failure.as_ref());
+                self.p.mark(iteration, status.as_str());
             }
             Effect::RaiseIncident { iteration, failure } => {
                 self.rec.incident(&s, &spec, iteration, &failure);

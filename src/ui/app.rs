@@ -1,0 +1,317 @@
+//! The board's event loop: terminal input, supervisor updates and pane output are merged;
+//! frames are requested, coalesced and capped at 60 per second; nothing is drawn when nothing
+//! changed; every frame is wrapped in synchronized output. Human actions go to the engine.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
+use futures_util::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::engine::shared::Update;
+use crate::engine::supervisor::Supervisor;
+use crate::term::{encode_focus, encode_key, encode_mouse, encode_paste, PaneWidget};
+use crate::ui::cards::{card, lamp};
+use crate::ui::commands::{Command, Controller};
+use crate::ui::keymap::Keymap;
+use crate::ui::model::{BoardModel, Toast};
+use crate::ui::panes::PaneSet;
+use crate::ui::terminal::{restore, TerminalGuard, Tui};
+use crate::ui::theme::Theme;
+use crate::ui::views;
+
+/// At most 60 frames a second.
+const FRAME: Duration = Duration::from_micros(16_667);
+/// How long a toast stays.
+const TOAST_FOR: Duration = Duration::from_secs(8);
+
+pub struct BoardOptions {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub repo: String,
+    /// A hidden test hook: panic after this long (checks the terminal is restored).
+    pub panic_after: Option<Duration>,
+}
+
+/// Run the board until the human quits or a signal arrives. Returns the exit code.
+pub async fn run(
+    sup: Arc<Supervisor>,
+    mut updates: broadcast::Receiver<Update>,
+    panes: Arc<PaneSet>,
+    opts: BoardOptions,
+) -> i32 {
+    let (guard, mut terminal) = match TerminalGuard::enter() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("andon: cannot take the terminal: {e}");
+            return 1;
+        }
+    };
+    let (results_tx, mut results) = mpsc::channel::<Result<String, String>>(64);
+    let mut ctl = Controller::new(Arc::clone(&sup), results_tx, opts.keymap.clone());
+    let mut model = BoardModel {
+        repo: opts.repo.clone(),
+        supervisor: "supervising".into(),
+        ..BoardModel::default()
+    };
+    let mut toast_times: Vec<Instant> = Vec::new();
+    refresh(&sup, &mut model);
+    let palette = crate::ui::cards::palette(&opts.theme);
+    let wake = panes.wake();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let (Ok(mut term_sig), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        drop(guard);
+        eprintln!("andon: cannot install signal handlers");
+        return 1;
+    };
+    let panic_at = opts.panic_after.map(|d| Instant::now() + d);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut last_second = 0;
+    let code = loop {
+        let now = Instant::now();
+        if dirty && now.duration_since(last_draw) >= FRAME {
+            let origin = draw(
+                &mut terminal,
+                &model,
+                &opts,
+                &palette,
+                &panes,
+                &sup,
+                ctl.attached_name(&model),
+            );
+            ctl.set_origin(origin);
+            last_draw = now;
+            dirty = false;
+        }
+        let next_frame = last_draw + FRAME;
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    if let Some(code) = on_terminal_event(ev, &mut ctl, &mut model, &panes).await {
+                        break code;
+                    }
+                    dirty = true;
+                }
+                Some(Err(_)) | None => break 1,
+            },
+            update = updates.recv() => match update {
+                Ok(u) => {
+                    if let Some((_, reason)) = &u.alert {
+                        // A red lamp rings the host terminal's bell and names the loop.
+                        let _ = std::io::stdout().write_all(b"\x07");
+                        model.toasts.insert(0, Toast { loop_name: u.view.name.clone(), text: crate::core::sanitize::one_line(reason, 120), lamp: lamp(u.view.state.lamp) });
+                        toast_times.insert(0, Instant::now());
+                    }
+                    refresh(&sup, &mut model);
+                    dirty = true;
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    refresh(&sup, &mut model);
+                    dirty = true;
+                }
+                Err(_) => break 1,
+            },
+            _ = wake.notified() => {
+                if panes.take_dirty() {
+                    dirty = true;
+                }
+            }
+            Some(result) = results.recv() => {
+                if let Err(reason) = result {
+                    let name = model.selected_loop().map(|(_, c)| c.name.clone()).unwrap_or_default();
+                    model.toasts.insert(0, Toast { loop_name: name, text: crate::core::sanitize::one_line(&reason, 120), lamp: crate::ui::model::Lamp::Yellow });
+                    toast_times.insert(0, Instant::now());
+                }
+                refresh(&sup, &mut model);
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                panes.tick();
+                if panes.take_dirty() {
+                    dirty = true;
+                }
+                // Expire toasts; advance running loops' clocks once a second.
+                while toast_times.last().is_some_and(|t| t.elapsed() > TOAST_FOR) {
+                    toast_times.pop();
+                    model.toasts.pop();
+                    dirty = true;
+                }
+                let second = crate::engine::spec::now_ms() / 1000;
+                if second != last_second && model.loops.iter().any(|c| matches!(c.state.as_str(), "running" | "checking" | "meta_andon")) {
+                    refresh(&sup, &mut model);
+                    dirty = true;
+                }
+                last_second = second;
+                if panic_at.is_some_and(|t| Instant::now() >= t) {
+                    panic!("andon: test panic requested with --test-panic-after");
+                }
+            }
+            _ = tokio::time::sleep_until(next_frame.into()), if dirty => {}
+            _ = term_sig.recv() => break shutdown(&sup, "SIGTERM").await,
+            _ = hup.recv() => break shutdown(&sup, "SIGHUP").await,
+        }
+        if let Some(Command::Quit) = ctl.take_quit() {
+            break shutdown(&sup, "quit").await;
+        }
+    };
+    drop(terminal);
+    drop(guard);
+    restore();
+    code
+}
+
+async fn shutdown(sup: &Supervisor, why: &str) -> i32 {
+    sup.shutdown(why).await;
+    0
+}
+
+/// Rebuild the cards from the engine's board, keeping the selection on the same loop.
+fn refresh(sup: &Supervisor, model: &mut BoardModel) {
+    let selected = model.selected_loop().map(|(_, c)| c.name.clone());
+    let now = crate::engine::spec::now_ms();
+    let mut board = sup.shared().board();
+    board.sort_by(|a, b| a.name.cmp(&b.name));
+    model.loops = board.iter().map(|v| card(v, now)).collect();
+    model.line_stopped = sup.shared().is_line_stopped();
+    if let Some(name) = selected {
+        if let Some(i) = model.loops.iter().position(|c| c.name == name) {
+            model.selected = i;
+        }
+    }
+    model.selected = model.selected.min(model.loops.len().saturating_sub(1));
+}
+
+async fn on_terminal_event(
+    ev: TermEvent,
+    ctl: &mut Controller,
+    model: &mut BoardModel,
+    panes: &PaneSet,
+) -> Option<i32> {
+    let attached = ctl.attached_name(model);
+    match ev {
+        TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
+            if let Some(name) = &attached {
+                if !ctl.is_escape(&key) {
+                    let modes = panes
+                        .pane(name)
+                        .lock()
+                        .map(|p| p.modes())
+                        .unwrap_or_default();
+                    if let Some(bytes) = encode_key(&key, &modes) {
+                        ctl.write(name, bytes);
+                    }
+                    return None;
+                }
+            }
+            ctl.on_key(key, model, panes).await;
+        }
+        TermEvent::Paste(text) => match &attached {
+            Some(name) => {
+                let modes = panes
+                    .pane(name)
+                    .lock()
+                    .map(|p| p.modes())
+                    .unwrap_or_default();
+                ctl.write(name, encode_paste(&text, &modes));
+            }
+            None => ctl.on_paste(&text, model),
+        },
+        TermEvent::Mouse(m) => {
+            if let Some(name) = &attached {
+                let modes = panes
+                    .pane(name)
+                    .lock()
+                    .map(|p| p.modes())
+                    .unwrap_or_default();
+                if let Some(bytes) = encode_mouse(&m, &modes, ctl.attached_origin()) {
+                    ctl.write(name, bytes);
+                    return None;
+                }
+            }
+            let lines = match m.kind {
+                MouseEventKind::ScrollUp => 3,
+                MouseEventKind::ScrollDown => -3,
+                _ => 0,
+            };
+            if lines != 0 {
+                if let Some((_, c)) = model.selected_loop() {
+                    if let Ok(mut p) = panes.pane(&c.name).lock() {
+                        p.scroll(lines);
+                    }
+                }
+            }
+        }
+        TermEvent::FocusGained | TermEvent::FocusLost => {
+            if let Some(name) = &attached {
+                let modes = panes
+                    .pane(name)
+                    .lock()
+                    .map(|p| p.modes())
+                    .unwrap_or_default();
+                if let Some(bytes) = encode_focus(matches!(ev, TermEvent::FocusGained), &modes) {
+                    ctl.write(name, bytes);
+                }
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Draw one frame; returns where the selected pane's screen starts (for attached mouse input).
+fn draw(
+    terminal: &mut Tui,
+    model: &BoardModel,
+    opts: &BoardOptions,
+    palette: &crate::term::TermPalette,
+    panes: &PaneSet,
+    sup: &Supervisor,
+    attached: Option<String>,
+) -> (u16, u16) {
+    let mut origin = (0, 0);
+    let mut out = std::io::stdout();
+    let _ = crossterm::queue!(out, crossterm::terminal::BeginSynchronizedUpdate);
+    let _ = terminal.draw(|frame| {
+        views::draw(
+            frame,
+            model,
+            &opts.theme,
+            &opts.keymap,
+            &mut |i, inner, buf| {
+                let Some(c) = model.loops.get(i) else { return };
+                if i == model.selected {
+                    origin = (inner.x, inner.y);
+                }
+                // The PTY follows the pane: the agent always sees the size it is drawn at.
+                if inner.width > 0 && inner.height > 0 {
+                    panes.resize(&c.name, inner.height, inner.width);
+                    sup.shared()
+                        .set_pane_size(&c.name, inner.height, inner.width);
+                }
+                let pane = panes.pane(&c.name);
+                let Ok(p) = pane.lock() else { return };
+                let show_cursor = attached.as_deref() == Some(c.name.as_str());
+                ratatui::widgets::Widget::render(
+                    PaneWidget {
+                        pane: &p,
+                        palette,
+                        show_cursor,
+                    },
+                    inner,
+                    buf,
+                );
+            },
+        );
+    });
+    let _ = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate);
+    origin
+}

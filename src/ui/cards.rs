@@ -1,0 +1,78 @@
+//! From the engine's board (LoopView) to the view model's cards: the UI shows snapshots, it
+//! never reads the store or git itself.
+
+use crate::core::state::{Badge as CoreBadge, Lamp as CoreLamp};
+use crate::engine::shared::LoopView;
+use crate::ui::model::{Badge, IterMark, Lamp, LoopCard};
+
+pub fn lamp(l: CoreLamp) -> Lamp {
+    match l {
+        CoreLamp::Green => Lamp::Green,
+        CoreLamp::Yellow => Lamp::Yellow,
+        CoreLamp::Red => Lamp::Red,
+        CoreLamp::Magenta => Lamp::Magenta,
+        CoreLamp::Blue => Lamp::Blue,
+        CoreLamp::Gray => Lamp::Gray,
+    }
+}
+
+fn badge(b: CoreBadge) -> Badge {
+    match b {
+        CoreBadge::Repeating => Badge::Repeating,
+        CoreBadge::MetaAndon => Badge::MetaAndon,
+        CoreBadge::Stopped => Badge::Stopped,
+        CoreBadge::AwaitingApproval => Badge::AwaitingApproval,
+    }
+}
+
+fn mark(status: &str) -> IterMark {
+    match status {
+        "passed" => IterMark::Passed,
+        "failed" | "stopped" => IterMark::Failed,
+        "planned" => IterMark::Planned,
+        "cancelled" => IterMark::Cancelled,
+        "interrupted" => IterMark::Interrupted,
+        _ => IterMark::Running,
+    }
+}
+
+pub fn card(v: &LoopView, now_ms: i64) -> LoopCard {
+    let s = &v.state;
+    let running = s.state.is_active();
+    LoopCard {
+        name: v.name.clone(),
+        title: v.title.clone(),
+        lamp: lamp(s.lamp),
+        state: s.state.as_str().to_string(),
+        iteration: s.iteration,
+        max_iterations: s.limits.max_iterations,
+        consecutive_failures: s.consecutive_failures,
+        // A settled loop's clock stops at its last change.
+        elapsed_ms: if running {
+            now_ms - v.started_at
+        } else {
+            v.updated_at - v.started_at
+        },
+        last_checks: s.last_checks,
+        badge: s.badge().map(badge),
+        marks: v.marks.iter().map(|m| mark(&m.status)).collect(),
+        reason: s
+            .stop_reason()
+            .map(|r| crate::core::sanitize::one_line(r, 200)),
+        diffstat: None,
+    }
+}
+
+/// The panes' terminal palette from the board's theme.
+pub fn palette(theme: &crate::ui::theme::Theme) -> crate::term::TermPalette {
+    if theme.no_color {
+        return crate::term::TermPalette::monochrome();
+    }
+    crate::term::TermPalette {
+        foreground: theme.pane_fg,
+        background: theme.pane_bg,
+        cursor: theme.pane_fg,
+        ansi: theme.ansi,
+        dim_foreground: theme.dim,
+    }
+}

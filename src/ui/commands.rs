@@ -1,0 +1,356 @@
+//! What a key does on the board: selection, zoom, attach, dialogs, and human actions sent to
+//! the supervisor (on a task of their own, so ending a run never freezes the screen).
+
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui_textarea::{TextArea, WrapMode};
+use tokio::sync::mpsc;
+
+use crate::core::event::HumanAction;
+use crate::engine::supervisor::Supervisor;
+use crate::ui::keymap::{Action, Keymap, Mode};
+use crate::ui::layout::{self, Direction};
+use crate::ui::model::{BoardModel, Dialog};
+use crate::ui::panes::PaneSet;
+use crate::ui::views;
+
+/// What the event loop must do besides drawing.
+pub enum Command {
+    Quit,
+}
+
+/// An action waiting for the human's "yes".
+enum Pending {
+    Act {
+        loop_name: String,
+        action: HumanAction,
+    },
+    Quit,
+}
+
+pub struct Controller {
+    sup: Arc<Supervisor>,
+    results: mpsc::Sender<Result<String, String>>,
+    keymap: Keymap,
+    pending: Option<Pending>,
+    quit: Option<Command>,
+    origin: (u16, u16),
+}
+
+impl Controller {
+    pub fn new(
+        sup: Arc<Supervisor>,
+        results: mpsc::Sender<Result<String, String>>,
+        keymap: Keymap,
+    ) -> Controller {
+        Controller {
+            sup,
+            results,
+            keymap,
+            pending: None,
+            quit: None,
+            origin: (0, 0),
+        }
+    }
+
+    pub fn take_quit(&mut self) -> Option<Command> {
+        self.quit.take()
+    }
+
+    /// The loop keys go to while attached.
+    pub fn attached_name(&self, model: &BoardModel) -> Option<String> {
+        if !model.attached || model.dialog.is_some() {
+            return None;
+        }
+        model.selected_loop().map(|(_, c)| c.name.clone())
+    }
+
+    /// Where the attached pane's screen starts, for mouse coordinates.
+    pub fn attached_origin(&self) -> (u16, u16) {
+        self.origin
+    }
+
+    pub fn set_origin(&mut self, origin: (u16, u16)) {
+        self.origin = origin;
+    }
+
+    pub fn is_escape(&self, key: &KeyEvent) -> bool {
+        self.keymap.lookup(Mode::Attached, key) == Some(Action::Detach)
+    }
+
+    /// Keystrokes, pastes and mouse reports for the attached agent.
+    pub fn write(&self, loop_name: &str, bytes: Vec<u8>) {
+        self.sup.shared().ptys.write(loop_name, bytes);
+    }
+
+    pub fn on_paste(&mut self, text: &str, model: &mut BoardModel) {
+        if let Some(Dialog::Redirect { textarea, .. } | Dialog::ApproveAnyway { textarea, .. }) =
+            &mut model.dialog
+        {
+            textarea.insert_str(text);
+        }
+    }
+
+    pub async fn on_key(&mut self, key: KeyEvent, model: &mut BoardModel, panes: &PaneSet) {
+        let mode = Mode::of(model);
+        if model.dialog.is_some() {
+            self.on_dialog_key(mode, key, model);
+            return;
+        }
+        let Some(action) = self.keymap.lookup(mode, &key) else {
+            return;
+        };
+        let selected = model
+            .selected_loop()
+            .map(|(_, c)| (c.name.clone(), c.state.clone()));
+        let n = model.loops.len();
+        match action {
+            Action::SelectNext => model.selected = (model.selected + 1).min(n.saturating_sub(1)),
+            Action::SelectPrev => model.selected = model.selected.saturating_sub(1),
+            Action::SelectLeft | Action::SelectRight | Action::SelectUp | Action::SelectDown => {
+                let direction = match action {
+                    Action::SelectLeft => Direction::Left,
+                    Action::SelectRight => Direction::Right,
+                    Action::SelectUp => Direction::Up,
+                    _ => Direction::Down,
+                };
+                move_selection(model, direction);
+            }
+            Action::NextPage => {
+                if model.page + 1 < layout::pages(n) {
+                    model.page += 1;
+                    model.selected = model.page * layout::PER_PAGE;
+                }
+            }
+            Action::PrevPage => {
+                if model.page > 0 {
+                    model.page -= 1;
+                    model.selected = model.page * layout::PER_PAGE;
+                }
+            }
+            Action::Zoom => model.zoomed = !model.zoomed,
+            Action::Unzoom => model.zoomed = false,
+            Action::Attach => {
+                if selected.is_some() {
+                    model.zoomed = true;
+                    model.attached = true;
+                }
+            }
+            Action::Detach => model.attached = false,
+            Action::Help => model.dialog = Some(Dialog::Help),
+            Action::Quit => self.confirm(
+                model,
+                Pending::Quit,
+                "Quit andon?",
+                "Every agent is stopped; interrupted iterations resume with `andon run`.",
+                "quit",
+            ),
+            Action::ScrollUp
+            | Action::ScrollDown
+            | Action::ScrollPageUp
+            | Action::ScrollPageDown => {
+                if let Some((name, _)) = &selected {
+                    let lines = match action {
+                        Action::ScrollUp => 1,
+                        Action::ScrollDown => -1,
+                        Action::ScrollPageUp => 20,
+                        _ => -20,
+                    };
+                    if let Ok(mut p) = panes.pane(name).lock() {
+                        p.scroll(lines);
+                    }
+                }
+            }
+            Action::StopAll => self.send_all(HumanAction::Stop),
+            Action::Resume if model.line_stopped => {
+                self.send_all(HumanAction::Resume { fix_plan: None })
+            }
+            other => {
+                let Some((name, state)) = selected else {
+                    return;
+                };
+                let action = match other {
+                    Action::Stop => HumanAction::Stop,
+                    Action::Resume => HumanAction::Resume { fix_plan: None },
+                    Action::MetaAndon => HumanAction::MetaAndon,
+                    Action::Abort => HumanAction::Abort,
+                    Action::Rollback => HumanAction::Rollback,
+                    Action::Redirect => {
+                        model.dialog = Some(Dialog::Redirect {
+                            loop_name: name,
+                            textarea: textarea(),
+                        });
+                        return;
+                    }
+                    Action::Approve if state != "awaiting_approval" && state != "stopped" => {
+                        model.dialog = Some(Dialog::ApproveAnyway {
+                            loop_name: name,
+                            textarea: textarea(),
+                        });
+                        return;
+                    }
+                    Action::Approve => HumanAction::Approve { anyway: None },
+                    _ => return,
+                };
+                if self.keymap.needs_confirm(other) {
+                    let title = format!("{} {name}?", other_label(&action));
+                    let body = confirm_body(&action);
+                    self.confirm(
+                        model,
+                        Pending::Act {
+                            loop_name: name,
+                            action,
+                        },
+                        &title,
+                        body,
+                        "yes",
+                    );
+                } else {
+                    self.send(name, action);
+                }
+            }
+        }
+    }
+
+    fn confirm(
+        &mut self,
+        model: &mut BoardModel,
+        pending: Pending,
+        title: &str,
+        body: &str,
+        yes: &str,
+    ) {
+        self.pending = Some(pending);
+        model.dialog = Some(Dialog::Confirm {
+            title: title.to_string(),
+            body: body.to_string(),
+            yes: yes.to_string(),
+        });
+    }
+
+    fn on_dialog_key(&mut self, mode: Mode, key: KeyEvent, model: &mut BoardModel) {
+        let action = self.keymap.lookup(mode, &key);
+        let Some(dialog) = model.dialog.take() else {
+            return;
+        };
+        match dialog {
+            // Any key closes help.
+            Dialog::Help => {}
+            Dialog::Confirm { title, body, yes } => match action {
+                Some(Action::Confirm) => match self.pending.take() {
+                    Some(Pending::Act { loop_name, action }) => self.send(loop_name, action),
+                    Some(Pending::Quit) => self.quit = Some(Command::Quit),
+                    None => {}
+                },
+                Some(Action::Cancel) => self.pending = None,
+                _ => model.dialog = Some(Dialog::Confirm { title, body, yes }),
+            },
+            Dialog::Redirect {
+                loop_name,
+                mut textarea,
+            } => {
+                if action == Some(Action::Cancel) {
+                    return;
+                }
+                if action == Some(Action::Submit) {
+                    let note = textarea.lines().join("\n");
+                    if !note.trim().is_empty() {
+                        self.send(loop_name, HumanAction::Redirect { note });
+                    }
+                    return;
+                }
+                textarea.input(key);
+                model.dialog = Some(Dialog::Redirect {
+                    loop_name,
+                    textarea,
+                });
+            }
+            Dialog::ApproveAnyway {
+                loop_name,
+                mut textarea,
+            } => {
+                if action == Some(Action::Cancel) {
+                    return;
+                }
+                if action == Some(Action::Submit) {
+                    let reason = textarea.lines().join("\n");
+                    if !reason.trim().is_empty() {
+                        self.send(
+                            loop_name,
+                            HumanAction::Approve {
+                                anyway: Some(reason),
+                            },
+                        );
+                    }
+                    return;
+                }
+                textarea.input(key);
+                model.dialog = Some(Dialog::ApproveAnyway {
+                    loop_name,
+                    textarea,
+                });
+            }
+        }
+    }
+
+    fn send(&self, loop_name: String, action: HumanAction) {
+        let sup = Arc::clone(&self.sup);
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            let r = sup
+                .act(&loop_name, action)
+                .await
+                .map_err(|e| format!("{loop_name}: {e}"));
+            let _ = results.send(r).await;
+        });
+    }
+
+    fn send_all(&self, action: HumanAction) {
+        let sup = Arc::clone(&self.sup);
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            let _ = results.send(sup.act_all(action).await).await;
+        });
+    }
+}
+
+/// Arrow/hjkl moves go to the pane that lies that way on screen.
+fn move_selection(model: &mut BoardModel, direction: Direction) {
+    let (w, h) = crossterm::terminal::size().unwrap_or((160, 48));
+    let areas = views::pane_areas(Rect::new(0, 0, w, h), model);
+    let rects: Vec<Rect> = areas.iter().map(|(_, r)| *r).collect();
+    let Some(from) = areas.iter().position(|(i, _)| *i == model.selected) else {
+        return;
+    };
+    let to = layout::neighbour(&rects, from, direction);
+    if let Some((i, _)) = areas.get(to) {
+        model.selected = *i;
+    }
+}
+
+fn textarea() -> TextArea<'static> {
+    let mut t = TextArea::default();
+    t.set_wrap_mode(WrapMode::WordOrGlyph);
+    t
+}
+
+fn other_label(action: &HumanAction) -> &'static str {
+    match action {
+        HumanAction::Abort => "Abort",
+        HumanAction::MetaAndon => "Pull the Meta-Andon cord on",
+        HumanAction::Rollback => "Roll back",
+        HumanAction::Stop => "Stop",
+        _ => "Act on",
+    }
+}
+
+fn confirm_body(action: &HumanAction) -> &'static str {
+    match action {
+        HumanAction::Abort => "The agent's process group is ended (SIGTERM, then SIGKILL). The worktree is kept.",
+        HumanAction::MetaAndon => "The current run is ended and a plan-mode iteration starts: the agent analyses, changes no code.",
+        HumanAction::Rollback => "The worktree is reset to the last iteration whose checks all passed (or the base).",
+        _ => "",
+    }
+}

@@ -1,0 +1,218 @@
+//! Help: every available key, generated from the keymap and grouped by the modes it works in,
+//! then the lamp and iteration-strip legends.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::dialog::frame;
+use super::{centered, lamp_spans, mark_glyph};
+use crate::ui::keymap::{join_keys, Action, KeyChord, Keymap, Mode};
+use crate::ui::model::{IterMark, Lamp};
+use crate::ui::theme::Theme;
+
+/// One row of help: keys, what they do, whether the app asks first.
+struct Row {
+    action: Action,
+    keys: Vec<KeyChord>,
+    description: &'static str,
+    confirm: bool,
+}
+
+/// Bindings grouped by the exact set of modes they work in, in a stable reading order:
+/// the board-wide actions first, then each mode's own keys.
+fn sections(keymap: &Keymap) -> Vec<(&'static [Mode], Vec<Row>)> {
+    let mut sections: Vec<(&'static [Mode], Vec<Row>)> = Vec::new();
+    for b in keymap.bindings().iter().filter(|b| b.available) {
+        let at = match sections.iter().position(|(modes, _)| *modes == b.modes) {
+            Some(i) => i,
+            None => {
+                sections.push((b.modes, Vec::new()));
+                sections.len() - 1
+            }
+        };
+        let rows = &mut sections[at].1;
+        match rows.iter_mut().find(|r| r.action == b.action) {
+            Some(row) => row.keys.push(b.key),
+            None => rows.push(Row {
+                action: b.action,
+                keys: vec![b.key],
+                description: b.description,
+                confirm: b.confirm,
+            }),
+        }
+    }
+    let rank = |modes: &[Mode]| {
+        let first = modes
+            .iter()
+            .filter_map(|m| Mode::ALL.iter().position(|x| x == m))
+            .min()
+            .unwrap_or(usize::MAX);
+        (first, std::cmp::Reverse(modes.len()))
+    };
+    sections.sort_by_key(|(modes, _)| rank(modes));
+    sections
+}
+
+fn section_title(modes: &[Mode]) -> String {
+    let labels: Vec<&str> = modes.iter().map(|m| m.label()).collect();
+    let mut title = match labels.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    if let Some(first) = title.get(..1) {
+        title = first.to_uppercase() + &title[1..];
+    }
+    title
+}
+
+/// Help as blocks (a heading and its lines) to be laid out in columns.
+fn blocks(keymap: &Keymap, theme: &Theme) -> Vec<Vec<Line<'static>>> {
+    let heading = Style::default()
+        .fg(theme.title)
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    let key_style = Style::default()
+        .fg(theme.accent)
+        .add_modifier(Modifier::BOLD);
+    let dim = Style::default().fg(theme.dim);
+    let sections = sections(keymap);
+    let key_width = sections
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().map(|r| join_keys(&r.keys).chars().count()))
+        .max()
+        .unwrap_or(0);
+    let mut blocks = Vec::new();
+    for (modes, rows) in sections {
+        let mut out = vec![Line::styled(section_title(modes), heading)];
+        for row in rows {
+            let keys = join_keys(&row.keys);
+            let pad = key_width.saturating_sub(keys.chars().count());
+            let mut spans = vec![
+                Span::styled(keys, key_style),
+                Span::raw(" ".repeat(pad + 2)),
+                Span::raw(row.description),
+            ];
+            if row.confirm {
+                spans.push(Span::styled(" (confirm)", dim));
+            }
+            out.push(Line::from(spans));
+        }
+        blocks.push(out);
+    }
+    let mut out = vec![Line::styled("Lamps", heading)];
+    for (lamp, meaning) in [
+        (Lamp::Green, "checks pass, working"),
+        (Lamp::Yellow, "warning: repeating, out of scope"),
+        (Lamp::Red, "line stopped: needs a human"),
+        (Lamp::Magenta, "Meta-Andon: planning a fix"),
+        (Lamp::Blue, "awaiting approval"),
+        (Lamp::Gray, "idle or ended"),
+    ] {
+        let mut spans = lamp_spans(lamp, theme);
+        spans.push(Span::raw(format!(" {:<8}", lamp.name())));
+        spans.push(Span::styled(meaning, dim));
+        out.push(Line::from(spans));
+    }
+    blocks.push(out);
+    let mut out = vec![Line::styled("Iteration strip (newest right)", heading)];
+    for (mark, name) in [
+        (IterMark::Passed, "passed"),
+        (IterMark::Failed, "failed"),
+        (IterMark::Planned, "plan-mode iteration"),
+        (IterMark::Cancelled, "cancelled"),
+        (IterMark::Interrupted, "interrupted"),
+        (IterMark::Running, "running"),
+    ] {
+        out.push(Line::from(vec![
+            mark_glyph(mark, theme),
+            Span::styled(format!(" {name}"), dim),
+        ]));
+    }
+    blocks.push(out);
+    blocks
+}
+
+/// Packs blocks into columns of at most `height` lines, a blank line between blocks, a block
+/// moving to the next column rather than starting at a column's foot. A block taller than
+/// `height` is split.
+fn pack(blocks: &[Vec<Line<'static>>], height: usize) -> Vec<Vec<Line<'static>>> {
+    let height = height.max(1);
+    let mut columns: Vec<Vec<Line<'static>>> = vec![Vec::new()];
+    for block in blocks {
+        let column = columns.last_mut().map_or(0, |c| c.len());
+        if column > 0 && column + 1 + block.len() > height {
+            columns.push(Vec::new());
+        } else if column > 0 {
+            columns
+                .last_mut()
+                .into_iter()
+                .for_each(|c| c.push(Line::default()));
+        }
+        for line in block {
+            if columns.last().is_some_and(|c| c.len() >= height) {
+                columns.push(Vec::new());
+            }
+            columns
+                .last_mut()
+                .into_iter()
+                .for_each(|c| c.push(line.clone()));
+        }
+    }
+    columns
+}
+
+pub(super) fn draw(buf: &mut Buffer, area: Rect, theme: &Theme, keymap: &Keymap) {
+    let blocks = blocks(keymap, theme);
+    let widest = blocks.iter().flatten().map(Line::width).max().unwrap_or(0);
+    let column_width = widest + 2;
+    // Room inside the border, the margins and the footer (a blank line and the close key).
+    let max_height = usize::from(area.height.saturating_sub(6)).max(1);
+    let max_columns = (usize::from(area.width.saturating_sub(4)) / column_width).max(1);
+    let total: usize = blocks.iter().map(|b| b.len() + 1).sum();
+    let columns_wanted = total.div_ceil(max_height).clamp(1, max_columns);
+    // The shortest height whose packing needs no more columns than wanted: balanced columns.
+    let columns = (total / columns_wanted..=max_height)
+        .map(|h| pack(&blocks, h))
+        .find(|c| c.len() <= columns_wanted)
+        .unwrap_or_else(|| pack(&blocks, max_height));
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+    let shown = columns.len().min(max_columns);
+    let clipped = shown < columns.len() || rows > max_height;
+    let width = to_u16(column_width * shown + 2);
+    let height = to_u16(rows + 4);
+    let inner = frame(buf, centered(area, width, height), "andon keys", theme);
+    let body = Rect {
+        height: inner.height.saturating_sub(2),
+        ..inner
+    };
+    for (c, column) in columns.iter().enumerate() {
+        let x = body.x.saturating_add(to_u16(c * column_width));
+        if x >= body.right() {
+            break;
+        }
+        let room = to_u16(column_width).min(body.right() - x);
+        for (y, line) in (body.y..body.bottom()).zip(column) {
+            buf.set_line(x, y, line, room);
+        }
+    }
+    let close = Line::from(vec![
+        Span::styled(
+            join_keys(&keymap.keys_in(Mode::Help, Action::Cancel)),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(
+            if clipped {
+                " close   (enlarge the terminal to see every key)"
+            } else {
+                " close"
+            },
+            Style::default().fg(theme.dim),
+        ),
+    ]);
+    buf.set_line(inner.x, inner.bottom() - 1, &close, inner.width);
+}

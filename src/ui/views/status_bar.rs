@@ -1,0 +1,151 @@
+//! The status bar: the whole line's state (a LINE STOPPED banner when stopped), the repo,
+//! counts per lamp, the page, and the keys that apply in the current mode.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::truncate;
+use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
+use crate::ui::layout;
+use crate::ui::model::BoardModel;
+use crate::ui::theme::Theme;
+
+pub(super) fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    model: &BoardModel,
+    theme: &Theme,
+    keymap: &Keymap,
+) {
+    if area.is_empty() {
+        return;
+    }
+    let mode = Mode::of(model);
+    let left = Line::from(state_spans(model, theme, mode));
+    buf.set_line(area.x, area.y, &left, area.width);
+    let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX);
+    let room = area.width.saturating_sub(left_width.saturating_add(2));
+    let hints = Line::from(hint_spans(keymap, mode, theme, usize::from(room)));
+    let hints_width = u16::try_from(hints.width()).unwrap_or(0);
+    if hints_width > 0 {
+        buf.set_line(area.right() - hints_width, area.y, &hints, hints_width);
+    }
+}
+
+/// Banner or program name, repo and supervisor, lamp counts, page, attach target.
+fn state_spans(model: &BoardModel, theme: &Theme, mode: Mode) -> Vec<Span<'static>> {
+    let dim = Style::default().fg(theme.dim);
+    let mut spans = if model.line_stopped {
+        // REVERSED keeps the banner a solid block under NO_COLOR, where both colors reset.
+        let banner = if theme.no_color {
+            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::default()
+                .fg(theme.banner_fg)
+                .bg(theme.banner_bg)
+                .add_modifier(Modifier::BOLD)
+        };
+        vec![Span::styled(" ■ LINE STOPPED ", banner)]
+    } else {
+        Vec::new()
+    };
+    spans.push(Span::raw(" "));
+    if !model.repo.is_empty() {
+        spans.push(Span::styled(
+            truncate(&model.repo, 24),
+            Style::default().fg(theme.foreground),
+        ));
+        spans.push(Span::styled(" · ", dim));
+    }
+    spans.push(Span::styled(model.supervisor.clone(), dim));
+    spans.push(Span::raw("  "));
+    spans.extend(count_spans(model, theme));
+    let pages = layout::pages(model.loops.len());
+    if pages > 1 {
+        let page = model.page.min(pages - 1) + 1;
+        spans.push(Span::styled(format!("  page {page}/{pages}"), dim));
+    }
+    if mode == Mode::Attached {
+        if let Some((_, card)) = model.selected_loop() {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(
+                format!(" ATTACHED {} ", card.name),
+                Style::default()
+                    .fg(theme.accent)
+                    .bg(theme.background)
+                    .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            ));
+        }
+    }
+    spans
+}
+
+/// `●3 ●1 ●0 …` in lamp colors; under NO_COLOR the non-zero lamps by name instead.
+fn count_spans(model: &BoardModel, theme: &Theme) -> Vec<Span<'static>> {
+    let counts = model.lamp_counts();
+    let mut spans = Vec::new();
+    if theme.no_color {
+        for (lamp, n) in counts.iter().filter(|(_, n)| *n > 0) {
+            if !spans.is_empty() {
+                spans.push(Span::raw(" "));
+            }
+            spans.push(Span::raw(format!("{} {n}", lamp.name())));
+        }
+        if spans.is_empty() {
+            spans.push(Span::raw("no loops"));
+        }
+        return spans;
+    }
+    for (i, (lamp, n)) in counts.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        spans.push(Span::styled("●", Style::default().fg(theme.lamp(*lamp))));
+        let style = if *n == 0 {
+            Style::default().fg(theme.dim)
+        } else {
+            Style::default().fg(theme.foreground)
+        };
+        spans.push(Span::styled(n.to_string(), style));
+    }
+    spans
+}
+
+/// The mode's hints from the keymap that fit in `room` columns, help always kept last so the
+/// rest can be found when the bar is too narrow for everything.
+fn hint_spans(keymap: &Keymap, mode: Mode, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+    let help_keys = join_keys(&keymap.keys_in(mode, Action::Help));
+    let mut hints = keymap.hints(mode);
+    let help = hints
+        .iter()
+        .position(|(keys, _)| !help_keys.is_empty() && *keys == help_keys)
+        .map(|i| hints.remove(i));
+    let width = |(keys, desc): &(String, &str)| keys.chars().count() + 1 + desc.chars().count();
+    let mut budget = room.saturating_sub(help.as_ref().map_or(0, |h| width(h) + 2));
+    let mut shown = Vec::new();
+    for hint in hints {
+        let w = width(&hint) + 2;
+        if w > budget {
+            break;
+        }
+        budget -= w;
+        shown.push(hint);
+    }
+    shown.extend(help.filter(|h| width(h) + 2 <= room));
+    let key_style = Style::default()
+        .fg(theme.accent)
+        .add_modifier(Modifier::BOLD);
+    let desc_style = Style::default().fg(theme.dim);
+    let mut spans = Vec::new();
+    for (keys, desc) in shown {
+        spans.push(Span::styled(keys, key_style));
+        spans.push(Span::styled(format!(" {desc}  "), desc_style));
+    }
+    // One cell of margin at the right edge rather than the separator's two.
+    if let Some(last) = spans.last_mut() {
+        last.content = format!("{} ", last.content.trim_end()).into();
+    }
+    spans
+}

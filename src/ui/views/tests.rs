@@ -1,0 +1,312 @@
+//! Snapshot and behaviour tests of the whole screen, rendered on ratatui's TestBackend.
+
+use insta::assert_snapshot;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui_textarea::TextArea;
+
+use super::snapshot_support::{
+    board, fixture_card, keymap, render, render_with, styled_dump, text,
+};
+use super::{pane_areas, render as render_buf};
+use crate::ui::keymap::{parse_chord, Keymap};
+use crate::ui::model::{Dialog, Lamp, Toast};
+use crate::ui::theme::Theme;
+
+#[test]
+fn board_with_1_loop() {
+    let mut model = board(1);
+    model.loops[0]
+        .marks
+        .extend([crate::ui::model::IterMark::Passed; 3]);
+    assert_snapshot!(text(&render(&model, 120, 40)));
+}
+
+#[test]
+fn board_with_4_loops() {
+    let mut model = board(4);
+    model.selected = 2;
+    assert_snapshot!(text(&render(&model, 120, 40)));
+}
+
+#[test]
+fn board_with_9_loops() {
+    let mut model = board(9);
+    model.selected = 4;
+    assert_snapshot!(text(&render(&model, 120, 40)));
+}
+
+#[test]
+fn board_with_17_loops_shows_page_1_of_2() {
+    let model = board(17);
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("page 1/2"));
+    assert!(!screen.contains("retry-queue"), "loop 17 belongs on page 2");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn page_2_shows_the_remaining_loop() {
+    let mut model = board(17);
+    model.page = 1;
+    model.selected = 16;
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("page 2/2"));
+    assert!(screen.contains("retry-queue 118x37"), "{screen}");
+    assert!(!screen.contains("api-auth"));
+}
+
+#[test]
+fn zoomed_pane() {
+    let mut model = board(6);
+    model.selected = 2;
+    model.zoomed = true;
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("search-index 118x37"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn attached_pane_says_how_to_detach() {
+    let mut model = board(4);
+    model.attached = true;
+    let km = Keymap::default_keymap(parse_chord("ctrl-]").unwrap());
+    let theme = Theme::builtin("default").unwrap();
+    let screen = text(&render_with(&model, &theme, &km, 120, 40));
+    assert!(screen.contains("ATTACHED api-auth"));
+    assert!(
+        screen.contains("Ctrl-] detach"),
+        "hints come from the keymap"
+    );
+    assert!(screen.contains('╔'), "attached pane has a double border");
+    assert!(
+        !screen.contains("s stop"),
+        "board keys do not apply while attached"
+    );
+}
+
+#[test]
+fn line_stopped_banner() {
+    let mut model = board(4);
+    model.line_stopped = true;
+    for card in &mut model.loops {
+        card.lamp = Lamp::Red;
+        card.state = "stopped".into();
+        card.badge = Some(crate::ui::model::Badge::Stopped);
+        card.reason = Some("line stopped by a human".into());
+    }
+    let terminal = render(&model, 120, 40);
+    let screen = text(&terminal);
+    assert!(screen.contains("■ LINE STOPPED"));
+    let buf = terminal.backend().buffer();
+    let theme = Theme::builtin("default").unwrap();
+    assert_eq!(buf[(2, 39)].bg, theme.banner_bg, "banner is red");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn dialog_confirm_abort() {
+    let mut model = board(4);
+    model.dialog = Some(Dialog::Confirm {
+        title: "Abort api-auth?".into(),
+        body: "SIGTERM then SIGKILL to the agent's process group. The lamp turns gray; \
+               the worktree and branch loop/api-auth are kept."
+            .into(),
+        yes: "abort".into(),
+    });
+    assert_snapshot!(text(&render(&model, 120, 40)));
+}
+
+fn typed(text: &str) -> TextArea<'static> {
+    let mut textarea = TextArea::default();
+    textarea.insert_str(text);
+    textarea
+}
+
+#[test]
+fn dialog_redirect_with_typed_text() {
+    let mut model = board(4);
+    model.dialog = Some(Dialog::Redirect {
+        loop_name: "billing-fix".into(),
+        textarea: typed(
+            "Stop editing the fixtures.\nThe rounding bug is in src/pricing/round.rs; \
+             write a failing test for 0.005 first.",
+        ),
+    });
+    assert_snapshot!(text(&render(&model, 120, 40)));
+}
+
+#[test]
+fn dialog_approve_anyway() {
+    let mut model = board(4);
+    model.dialog = Some(Dialog::ApproveAnyway {
+        loop_name: "docs-site".into(),
+        textarea: TextArea::default(),
+    });
+    assert_snapshot!(text(&render(&model, 120, 40)));
+}
+
+#[test]
+fn help() {
+    let mut model = board(4);
+    model.dialog = Some(Dialog::Help);
+    let screen = text(&render(&model, 120, 40));
+    for line in [
+        "s          stop the line (this loop)",
+        "x          abort the loop (confirm)",
+        "Ctrl-g     detach from the agent",
+    ] {
+        assert!(screen.contains(line), "help lacks {line:?}");
+    }
+    assert!(
+        !screen.contains("Kaizen"),
+        "unavailable keys stay out of help"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn help_lists_future_keys_once_available() {
+    let mut model = board(1);
+    model.dialog = Some(Dialog::Help);
+    let mut km = keymap();
+    km.set_available(crate::ui::keymap::Action::Kaizen, true);
+    let theme = Theme::builtin("default").unwrap();
+    let screen = text(&render_with(&model, &theme, &km, 120, 40));
+    assert!(screen.contains("K          Kaizen list"), "{screen}");
+}
+
+#[test]
+fn red_lamp_toasts_newest_first() {
+    let mut model = board(4);
+    model.toasts = ["old-1", "old-2", "older", "pricing"]
+        .iter()
+        .map(|name| Toast {
+            loop_name: (*name).into(),
+            text: "same failure 3 times (Insanity Rule)".into(),
+            lamp: Lamp::Red,
+        })
+        .collect();
+    model.toasts[0].loop_name = "hidden".into();
+    let screen = text(&render(&model, 120, 40));
+    assert!(!screen.contains("hidden"), "at most three toasts");
+    let pos = |s: &str| screen.find(s).unwrap_or_else(|| panic!("no {s}"));
+    assert!(pos("● pricing") < pos("● older") && pos("● older") < pos("● old-2"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn empty_board_says_how_to_start() {
+    let mut model = board(0);
+    model.supervisor = "read-only".into();
+    let screen = text(&render(&model, 80, 12));
+    assert!(screen.contains("andon run plans/<plan>.md"));
+    assert!(screen.contains("read-only"));
+}
+
+/// Each theme on a small board, with every cell's style.
+fn theme_dump(theme: &Theme) -> String {
+    let mut model = board(2);
+    // A green loop and a stopped red one.
+    model.loops[1] = fixture_card(2);
+    let terminal = render_with(&model, theme, &keymap(), 60, 12);
+    styled_dump(terminal.backend().buffer())
+}
+
+#[test]
+fn theme_default() {
+    assert_snapshot!(theme_dump(&Theme::builtin("default").unwrap()));
+}
+
+#[test]
+fn theme_light() {
+    assert_snapshot!(theme_dump(&Theme::builtin("light").unwrap()));
+}
+
+#[test]
+fn theme_high_contrast() {
+    assert_snapshot!(theme_dump(&Theme::builtin("high-contrast").unwrap()));
+}
+
+#[test]
+fn theme_solarized_dark() {
+    assert_snapshot!(theme_dump(&Theme::builtin("solarized-dark").unwrap()));
+}
+
+#[test]
+fn theme_no_color() {
+    let theme = Theme::builtin("default").unwrap().no_color();
+    let dump = theme_dump(&theme);
+    assert!(!dump.contains('#'), "NO_COLOR draws no RGB color");
+    assert_snapshot!(dump);
+}
+
+#[test]
+fn no_color_names_the_lamps() {
+    let theme = Theme::builtin("solarized-dark").unwrap().no_color();
+    let mut model = board(6);
+    model.line_stopped = true;
+    let screen = text(&render_with(&model, &theme, &keymap(), 120, 40));
+    for name in [
+        "● green api-auth",
+        "● red search-index",
+        "● blue docs-site",
+        "● gray",
+    ] {
+        assert!(screen.contains(name), "no {name:?} in\n{screen}");
+    }
+    assert!(screen.contains("green 1 yellow 1 red 1 magenta 1 blue 1 gray 1"));
+    assert!(screen.contains("■ LINE STOPPED"));
+}
+
+#[test]
+fn panes_are_drawn_exactly_where_pane_areas_says() {
+    let theme = Theme::builtin("default").unwrap();
+    let km = keymap();
+    for (n, zoomed) in [(1, false), (5, false), (16, false), (17, false), (9, true)] {
+        let mut model = board(n);
+        model.zoomed = zoomed;
+        let area = Rect::new(0, 0, 80, 24);
+        let mut buf = Buffer::empty(area);
+        let mut drawn = Vec::new();
+        render_buf(area, &mut buf, &model, &theme, &km, &mut |i, inner, _| {
+            drawn.push((i, inner));
+        });
+        assert_eq!(
+            drawn,
+            pane_areas(area, &model),
+            "{n} loops, zoomed {zoomed}"
+        );
+        assert_eq!(drawn.len(), if zoomed { 1 } else { n.min(16) });
+        assert!(drawn.iter().all(|(_, r)| !r.is_empty()));
+    }
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let dialogs = [
+        None,
+        Some(Dialog::Help),
+        Some(Dialog::Confirm {
+            title: "t".into(),
+            body: "b".into(),
+            yes: "y".into(),
+        }),
+        Some(Dialog::Redirect {
+            loop_name: "a".into(),
+            textarea: typed("x"),
+        }),
+    ];
+    for dialog in dialogs {
+        for (w, h) in [(0, 0), (1, 1), (5, 2), (12, 4), (30, 8), (200, 3)] {
+            let mut model = board(16);
+            model.dialog = dialog.clone();
+            model.toasts.push(Toast {
+                loop_name: "api-auth".into(),
+                text: "a long reason ".repeat(20),
+                lamp: Lamp::Red,
+            });
+            let _ = render(&model, w, h);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! End to end: the real binary in a real terminal (tmux), driven with send-keys and read with
+//! capture-pane — the board, help, stop/resume, redirect, quit — and after quitting (or a
+//! panic) the terminal is back in cooked mode and no agent process is left.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Tmux {
+    session: String,
+    socket: PathBuf,
+}
+
+impl Tmux {
+    fn start(dir: &Path, command: &str) -> Tmux {
+        let socket = dir.join("tmux.sock");
+        let session = "andon-e2e".to_string();
+        let status = Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "160",
+                "-y",
+                "48",
+            ])
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux runs");
+        assert!(status.success());
+        let t = Tmux { session, socket };
+        // A plain shell first, so the test can look at the terminal after andon exits.
+        t.keys(&[command, "Enter"]);
+        t
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket);
+        c
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut c = self.tmux();
+        c.args(["send-keys", "-t", &self.session]);
+        c.args(keys);
+        assert!(c.status().unwrap().success());
+    }
+
+    fn literal(&self, text: &str) {
+        assert!(self
+            .tmux()
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .status()
+            .unwrap()
+            .success());
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn wait_for(&self, what: &str, limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(what) {
+                return screen;
+            }
+            if start.elapsed() > limit {
+                panic!("screen never showed {what:?}; last screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux().args(["kill-server"]).status();
+    }
+}
+
+fn demo_command(dir: &Path, extra_env: &str) -> String {
+    format!(
+        "cd {} && {extra_env} RUST_BACKTRACE=0 ANDON_SIM_SPEED=0.5 {ANDON} demo --dir {}; code=$?; stty -a > {}; echo \"ANDON\"\"-EXITED-$code\"",
+        dir.display(),
+        dir.join("demo").display(),
+        dir.join("stty.txt").display()
+    )
+}
+
+/// Live agent or check processes working in worktrees under `dir`.
+fn agents_alive(dir: &Path) -> usize {
+    let prefix = format!("ANDON_WORKTREE={}", dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let pid = e.file_name().to_string_lossy().to_string();
+            let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| s.contains(") Z "))
+                .unwrap_or(true);
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            !zombie
+                && env
+                    .split(|b| *b == 0)
+                    .any(|kv| kv.starts_with(prefix.as_bytes()))
+        })
+        .count()
+}
+
+#[test]
+fn the_board_in_tmux_help_stop_resume_redirect_and_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(dir.path(), &demo_command(dir.path(), ""));
+    let screen = tmux.wait_for("fix-price", Duration::from_secs(60));
+    for name in [
+        "repeat",
+        "vary",
+        "spec-drift",
+        "out-of-scope",
+        "no-progress",
+    ] {
+        assert!(screen.contains(name), "{name} missing:\n{screen}");
+    }
+    // Help, generated from the keymap.
+    tmux.keys(&["?"]);
+    let help = tmux.wait_for("Meta-Andon", Duration::from_secs(10));
+    assert!(
+        help.contains("redirect") || help.contains("Redirect"),
+        "{help}"
+    );
+    tmux.keys(&["Escape"]);
+    // Stop the selected loop (the first: fix-price) and resume it.
+    tmux.wait_for("fix-price", Duration::from_secs(10));
+    tmux.keys(&["s"]);
+    tmux.wait_for("STOPPED", Duration::from_secs(10));
+    tmux.keys(&["r"]);
+    // Redirect with a note; Ctrl-S sends it.
+    tmux.keys(&["i"]);
+    tmux.wait_for("edirect", Duration::from_secs(10));
+    tmux.literal("clamp the price at zero");
+    tmux.keys(&["C-s"]);
+    let db = dir.path().join("demo/shop/.andon/andon.db");
+    eventually(
+        Duration::from_secs(30),
+        "the redirect in the audit trail",
+        || {
+            let store = andon::store::Store::open_read_only(&db).ok()?;
+            let audit = store.audit().ok()?;
+            audit
+                .iter()
+                .any(|a| {
+                    a.action == "redirect" && a.reason.as_deref() == Some("clamp the price at zero")
+                })
+                .then_some(())
+        },
+    );
+    let actions: Vec<String> = andon::store::Store::open_read_only(&db)
+        .unwrap()
+        .audit()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(
+        actions.starts_with(&["stop".to_string(), "resume".to_string()]),
+        "{actions:?}"
+    );
+    // Quit, confirmed.
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("ANDON-EXITED-", Duration::from_secs(30));
+    assert!(screen.contains("ANDON-EXITED-0"), "{screen}");
+    let stty = std::fs::read_to_string(dir.path().join("stty.txt")).unwrap();
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo"),
+        "terminal not back in cooked mode:\n{stty}"
+    );
+    eventually(Duration::from_secs(10), "no agent process left", || {
+        (agents_alive(dir.path()) == 0).then_some(())
+    });
+}
+
+#[test]
+fn after_a_panic_the_terminal_is_restored_and_no_agent_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        dir.path(),
+        &demo_command(dir.path(), "ANDON_TEST_PANIC_AFTER=4"),
+    );
+    tmux.wait_for("fix-price", Duration::from_secs(60));
+    eventually(
+        Duration::from_secs(4),
+        "agents running before the panic",
+        || (agents_alive(dir.path()) > 0).then_some(()),
+    );
+    let screen = tmux.wait_for("ANDON-EXITED-", Duration::from_secs(30));
+    assert!(screen.contains("ANDON-EXITED-101"), "{screen}");
+    assert!(
+        screen.contains("test panic"),
+        "the panic message is shown on the restored screen:\n{screen}"
+    );
+    let stty = std::fs::read_to_string(dir.path().join("stty.txt")).unwrap();
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo"),
+        "terminal not restored:\n{stty}"
+    );
+    eventually(Duration::from_secs(10), "no agent process left", || {
+        (agents_alive(dir.path()) == 0).then_some(())
+    });
+}
