@@ -98,7 +98,7 @@ impl Drop for Tmux {
 
 fn demo_command(dir: &Path, extra_env: &str) -> String {
     format!(
-        "cd {} && {extra_env} RUST_BACKTRACE=0 ANDON_SIM_SPEED=0.5 {ANDON} demo --dir {}; code=$?; stty -a > {}; echo \"ANDON\"\"-EXITED-$code\"",
+        "cd {} && {extra_env} RUST_BACKTRACE=0 {ANDON} demo --dir {}; code=$?; stty -a > {}; echo \"ANDON\"\"-EXITED-$code\"",
         dir.display(),
         dir.join("demo").display(),
         dir.join("stty.txt").display()
@@ -130,7 +130,7 @@ fn agents_alive(dir: &Path) -> usize {
 #[test]
 fn the_board_in_tmux_help_stop_resume_redirect_and_quit() {
     let dir = tempfile::tempdir().unwrap();
-    let tmux = Tmux::start(dir.path(), &demo_command(dir.path(), ""));
+    let tmux = Tmux::start(dir.path(), &demo_command(dir.path(), "ANDON_SIM_SPEED=1"));
     let screen = tmux.wait_for("fix-price", Duration::from_secs(60));
     for name in [
         "repeat",
@@ -149,8 +149,8 @@ fn the_board_in_tmux_help_stop_resume_redirect_and_quit() {
         "{help}"
     );
     tmux.keys(&["Escape"]);
-    // Stop the selected loop (the first: fix-price) and resume it.
-    tmux.wait_for("fix-price", Duration::from_secs(10));
+    // Select the loop below the first (the grid is 3x2, sorted: repeat), stop and resume it.
+    tmux.keys(&["Down"]);
     tmux.keys(&["s"]);
     tmux.wait_for("STOPPED", Duration::from_secs(10));
     tmux.keys(&["r"]);
@@ -206,7 +206,7 @@ fn after_a_panic_the_terminal_is_restored_and_no_agent_is_left() {
     let dir = tempfile::tempdir().unwrap();
     let tmux = Tmux::start(
         dir.path(),
-        &demo_command(dir.path(), "ANDON_TEST_PANIC_AFTER=4"),
+        &demo_command(dir.path(), "ANDON_SIM_SPEED=0.5 ANDON_TEST_PANIC_AFTER=4"),
     );
     tmux.wait_for("fix-price", Duration::from_secs(60));
     eventually(

@@ -48,7 +48,8 @@ pub fn run(args: RunArgs) -> i32 {
                 return bad_input(&andon::engine::input_error::InputError::from_display(e));
             }
         };
-        if no_color_requested(std::env::var_os("NO_COLOR").as_deref()) {
+        let no_color = no_color_requested(std::env::var_os("NO_COLOR").as_deref());
+        if no_color {
             theme = theme.no_color();
         }
         let escape = match parse_chord(&shared.config.ui.escape) {
@@ -63,14 +64,16 @@ pub fn run(args: RunArgs) -> i32 {
                 return super::repo::EXIT_BAD_INPUT;
             }
         };
+        let panic_after = std::env::var("ANDON_TEST_PANIC_AFTER")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Duration::from_secs);
         let opts = BoardOptions {
             theme,
             keymap: Keymap::default_keymap(escape),
             repo: shared.repo_root.display().to_string(),
-            panic_after: std::env::var("ANDON_TEST_PANIC_AFTER")
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .map(Duration::from_secs),
+            panic_after,
+            theme_source: Some((shared.repo_root.clone(), name, no_color)),
         };
         let fresh = session.updates.resubscribe();
         let updates = std::mem::replace(&mut session.updates, fresh);

@@ -34,6 +34,31 @@ pub struct BoardOptions {
     pub repo: String,
     /// A hidden test hook: panic after this long (checks the terminal is restored).
     pub panic_after: Option<Duration>,
+    /// Where the theme came from, so an edit of `themes/<name>.toml` is picked up live:
+    /// (repo root, theme name, NO_COLOR).
+    pub theme_source: Option<(std::path::PathBuf, String, bool)>,
+}
+
+/// Watch the repo's `themes/` folder; every change wakes the returned receiver.
+fn watch_themes(
+    repo: &std::path::Path,
+) -> Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)> {
+    use notify::Watcher;
+    let dir = repo.join("themes");
+    if !dir.is_dir() {
+        return None;
+    }
+    let (tx, rx) = mpsc::channel(4);
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if res.is_ok_and(|e| e.kind.is_modify() || e.kind.is_create()) {
+            let _ = tx.try_send(());
+        }
+    })
+    .ok()?;
+    watcher
+        .watch(&dir, notify::RecursiveMode::NonRecursive)
+        .ok()?;
+    Some((watcher, rx))
 }
 
 /// Run the board until the human quits or a signal arrives. Returns the exit code.
@@ -41,7 +66,7 @@ pub async fn run(
     sup: Arc<Supervisor>,
     mut updates: broadcast::Receiver<Update>,
     panes: Arc<PaneSet>,
-    opts: BoardOptions,
+    mut opts: BoardOptions,
 ) -> i32 {
     let (guard, mut terminal) = match TerminalGuard::enter() {
         Ok(t) => t,
@@ -59,7 +84,11 @@ pub async fn run(
     };
     let mut toast_times: Vec<Instant> = Vec::new();
     refresh(&sup, &mut model);
-    let palette = crate::ui::cards::palette(&opts.theme);
+    let mut palette = crate::ui::cards::palette(&opts.theme);
+    let mut themes = opts
+        .theme_source
+        .as_ref()
+        .and_then(|(repo, _, _)| watch_themes(repo));
     let wake = panes.wake();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -152,6 +181,23 @@ pub async fn run(
                 last_second = second;
                 if panic_at.is_some_and(|t| Instant::now() >= t) {
                     panic!("andon: test panic requested with --test-panic-after");
+                }
+            }
+            Some(()) = async { themes.as_mut()?.1.recv().await }, if themes.is_some() => {
+                // A theme file edited while andon runs is reloaded; a broken edit keeps the old
+                // theme and says why.
+                if let Some((repo, name, no_color)) = &opts.theme_source {
+                    match Theme::load(repo, name) {
+                        Ok(t) => {
+                            opts.theme = if *no_color { t.no_color() } else { t };
+                            palette = crate::ui::cards::palette(&opts.theme);
+                        }
+                        Err(e) => {
+                            model.toasts.insert(0, Toast { loop_name: "theme".into(), text: crate::core::sanitize::one_line(&e.to_string(), 120), lamp: crate::ui::model::Lamp::Yellow });
+                            toast_times.insert(0, Instant::now());
+                        }
+                    }
+                    dirty = true;
                 }
             }
             _ = tokio::time::sleep_until(next_frame.into()), if dirty => {}
@@ -314,4 +360,22 @@ fn draw(
     });
     let _ = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate);
     origin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_edited_theme_file_wakes_the_board() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("themes")).unwrap();
+        let path = dir.path().join("themes/mine.toml");
+        std::fs::write(&path, "x").unwrap();
+        let (_watcher, mut rx) = watch_themes(dir.path()).unwrap();
+        std::fs::write(&path, "y").unwrap();
+        let woke = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(woke.ok().flatten(), Some(()));
+        assert!(watch_themes(&dir.path().join("nowhere")).is_none());
+    }
 }
