@@ -22,7 +22,7 @@ use crate::watch::ActivityWatcher;
 
 /// How often the breakers look at a running agent. Its exit is noticed at once (the wait is
 /// event-driven); this only bounds how late a breaker fires.
-const TICK: Duration = Duration::from_millis(250);
+const TICK: Duration = Duration::from_secs(1);
 /// Grace between SIGTERM and SIGKILL when a breaker ends a run.
 pub const KILL_GRACE: Duration = Duration::from_secs(3);
 

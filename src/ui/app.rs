@@ -91,7 +91,8 @@ pub async fn run(
         .and_then(|(repo, _, _)| watch_themes(repo));
     let wake = panes.wake();
     let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
     let (Ok(mut term_sig), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
@@ -124,6 +125,9 @@ pub async fn run(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
+                    if matches!(ev, TermEvent::Key(_)) {
+                        model.selection_pinned = true;
+                    }
                     if let Some(code) = on_terminal_event(ev, &mut ctl, &mut model, &panes).await {
                         break code;
                     }
@@ -136,8 +140,8 @@ pub async fn run(
                     if let Some((_, reason)) = &u.alert {
                         // A red lamp rings the host terminal's bell and names the loop.
                         let _ = std::io::stdout().write_all(b"\x07");
-                        model.toasts.insert(0, Toast { loop_name: u.view.name.clone(), text: crate::core::sanitize::one_line(reason, 120), lamp: lamp(u.view.state.lamp) });
-                        toast_times.insert(0, Instant::now());
+                        model.toasts.push(Toast { loop_name: u.view.name.clone(), text: crate::core::sanitize::one_line(reason, 120), lamp: lamp(u.view.state.lamp) });
+                        toast_times.push(Instant::now());
                     }
                     refresh(&sup, &mut model);
                     dirty = true;
@@ -149,28 +153,30 @@ pub async fn run(
                 Err(_) => break 1,
             },
             _ = wake.notified() => {
-                if panes.take_dirty() {
+                if panes.take_dirty(&visible(&model)) {
                     dirty = true;
                 }
             }
             Some(result) = results.recv() => {
                 if let Err(reason) = result {
                     let name = model.selected_loop().map(|(_, c)| c.name.clone()).unwrap_or_default();
-                    model.toasts.insert(0, Toast { loop_name: name, text: crate::core::sanitize::one_line(&reason, 120), lamp: crate::ui::model::Lamp::Yellow });
-                    toast_times.insert(0, Instant::now());
+                    model.toasts.push(Toast { loop_name: name, text: crate::core::sanitize::one_line(&reason, 120), lamp: crate::ui::model::Lamp::Yellow });
+                    toast_times.push(Instant::now());
                 }
                 refresh(&sup, &mut model);
                 dirty = true;
             }
             _ = tick.tick() => {
                 panes.tick();
-                if panes.take_dirty() {
+                if panes.take_dirty(&visible(&model)) {
                     dirty = true;
                 }
                 // Expire toasts; advance running loops' clocks once a second.
-                while toast_times.last().is_some_and(|t| t.elapsed() > TOAST_FOR) {
-                    toast_times.pop();
-                    model.toasts.pop();
+                while toast_times.first().is_some_and(|t| t.elapsed() > TOAST_FOR) {
+                    toast_times.remove(0);
+                    if !model.toasts.is_empty() {
+                        model.toasts.remove(0);
+                    }
                     dirty = true;
                 }
                 let second = crate::engine::spec::now_ms() / 1000;
@@ -193,8 +199,8 @@ pub async fn run(
                             palette = crate::ui::cards::palette(&opts.theme);
                         }
                         Err(e) => {
-                            model.toasts.insert(0, Toast { loop_name: "theme".into(), text: crate::core::sanitize::one_line(&e.to_string(), 120), lamp: crate::ui::model::Lamp::Yellow });
-                            toast_times.insert(0, Instant::now());
+                            model.toasts.push(Toast { loop_name: "theme".into(), text: crate::core::sanitize::one_line(&e.to_string(), 120), lamp: crate::ui::model::Lamp::Yellow });
+                            toast_times.push(Instant::now());
                         }
                     }
                     dirty = true;
@@ -214,14 +220,30 @@ pub async fn run(
     code
 }
 
+/// The loops whose panes are on screen now.
+fn visible(model: &BoardModel) -> Vec<&str> {
+    if model.zoomed {
+        return model
+            .selected_loop()
+            .map(|(_, c)| vec![c.name.as_str()])
+            .unwrap_or_default();
+    }
+    let range = crate::ui::layout::page_range(model.loops.len(), model.page);
+    model.loops[range].iter().map(|c| c.name.as_str()).collect()
+}
+
 async fn shutdown(sup: &Supervisor, why: &str) -> i32 {
     sup.shutdown(why).await;
     0
 }
 
-/// Rebuild the cards from the engine's board, keeping the selection on the same loop.
+/// Rebuild the cards from the engine's board, keeping the selection on the same loop once a
+/// human has chosen one (until then the first loop is selected, whichever loop spoke first).
 fn refresh(sup: &Supervisor, model: &mut BoardModel) {
-    let selected = model.selected_loop().map(|(_, c)| c.name.clone());
+    let selected = model
+        .selected_loop()
+        .map(|(_, c)| c.name.clone())
+        .filter(|_| model.selection_pinned);
     let now = crate::engine::spec::now_ms();
     let mut board = sup.shared().board();
     board.sort_by(|a, b| a.name.cmp(&b.name));

@@ -168,6 +168,8 @@ pub struct BoardModel {
     pub repo: String,
     /// e.g. "supervising" or "read-only".
     pub supervisor: String,
+    /// A human has chosen the selection; updates keep it on the same loop.
+    pub selection_pinned: bool,
 }
 
 impl BoardModel {

@@ -2,8 +2,7 @@
 //! supervisor's output hook. Feeding only marks the board dirty; drawing happens on the UI's
 //! own schedule, so a flooding agent is slowed by its PTY buffer, never by the UI.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -18,7 +17,9 @@ pub const SCROLLBACK: usize = 2000;
 pub struct PaneSet {
     panes: Mutex<HashMap<String, Arc<Mutex<Pane>>>>,
     ptys: PtyRegistry,
-    dirty: AtomicBool,
+    /// Panes changed since the last frame: a flood in a pane that is not on screen (another
+    /// page, or another loop zoomed) costs no frames.
+    dirty: Mutex<HashSet<String>>,
     wake: Arc<Notify>,
 }
 
@@ -27,7 +28,7 @@ impl PaneSet {
         Arc::new(PaneSet {
             panes: Mutex::new(HashMap::new()),
             ptys,
-            dirty: AtomicBool::new(false),
+            dirty: Mutex::new(HashSet::new()),
             wake: Arc::new(Notify::new()),
         })
     }
@@ -45,8 +46,7 @@ impl PaneSet {
             if let Ok(mut p) = pane.lock() {
                 p.feed(bytes);
             }
-            me.dirty.store(true, Ordering::Release);
-            me.wake.notify_one();
+            me.mark_dirty(name);
         })
     }
 
@@ -75,9 +75,24 @@ impl PaneSet {
         )
     }
 
-    /// True once after any pane changed.
-    pub fn take_dirty(&self) -> bool {
-        self.dirty.swap(false, Ordering::AcqRel)
+    fn mark_dirty(&self, name: &str) {
+        if let Ok(mut d) = self.dirty.lock() {
+            if d.contains(name) {
+                return;
+            }
+            d.insert(name.to_string());
+        }
+        self.wake.notify_one();
+    }
+
+    /// Whether any of the `visible` panes changed since the last call (all marks are cleared).
+    pub fn take_dirty(&self, visible: &[&str]) -> bool {
+        let Ok(mut d) = self.dirty.lock() else {
+            return true;
+        };
+        let any = visible.iter().any(|v| d.contains(*v));
+        d.clear();
+        any
     }
 
     /// Let every pane end a synchronized update whose child forgot to (DEC 2026 timeout).
@@ -88,16 +103,32 @@ impl PaneSet {
             .map(|p| p.values().cloned().collect())
             .unwrap_or_default();
         for pane in panes {
-            if let Ok(mut p) = pane.lock() {
-                p.tick();
-                if p.take_dirty() {
-                    self.dirty.store(true, Ordering::Release);
+            let changed = match pane.lock() {
+                Ok(mut p) => {
+                    p.tick();
+                    p.take_dirty()
+                }
+                Err(_) => false,
+            };
+            if changed {
+                if let Some(name) = self.name_of(&pane) {
+                    self.mark_dirty(&name);
                 }
             }
         }
     }
 
+    fn name_of(&self, pane: &Arc<Mutex<Pane>>) -> Option<String> {
+        let panes = self.panes.lock().ok()?;
+        panes
+            .iter()
+            .find(|(_, p)| Arc::ptr_eq(p, pane))
+            .map(|(n, _)| n.clone())
+    }
+
     pub fn resize(&self, name: &str, rows: u16, cols: u16) {
+        // The emulator's smallest grid is 1x2: asking for less would resize on every frame.
+        let (rows, cols) = (rows.max(1), cols.max(2));
         let pane = self.pane(name);
         let mut p = match pane.lock() {
             Ok(p) => p,

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmark (3): keystroke-to-screen latency in an attached pane while another pane floods.
+# One loop's agent is `cat` (the PTY echoes what is typed); another floods colored lines. The
+# board is attached to the first (Tab); each keystroke is sent with tmux send-keys and the
+# screen polled with capture-pane until it shows. Prints p50/p90/p99 over N keystrokes.
+# Usage: bash bench/latency.sh [N]
+source "$(dirname "$0")/lib.sh"
+n="${1:-200}"
+build
+work="$(mktemp -d)"; trap 'cleanup_tmux; rm -rf "$work"' EXIT
+new_repo "$work/repo"
+add_loop "$work/repo" a-typist "cat"
+add_loop "$work/repo" b-flood "while :; do printf '\033[3%dm%s flood line with some words in it\033[0m\n' \$((RANDOM % 7)) \$RANDOM; done"
+commit_repo "$work/repo"
+tm new-session -d -s board -x 200 -y 50 "cd $work/repo && $andon run plans/*.md"
+client=$(attach_client board)
+sleep 4
+tm send-keys -t board Tab
+sleep 1
+python3 - "$TMUX_SOCK" "$n" <<'PY'
+import subprocess, sys, time, random, string, statistics
+sock, n = sys.argv[1], int(sys.argv[2])
+def tmux(*a):
+    return subprocess.run(["tmux", "-S", sock, *a], capture_output=True, text=True).stdout
+lat = []
+for i in range(n):
+    token = "".join(random.choice(string.ascii_lowercase) for _ in range(6))
+    t0 = time.perf_counter()
+    tmux("send-keys", "-t", "board", "-l", token)
+    while token not in tmux("capture-pane", "-p", "-t", "board"):
+        if time.perf_counter() - t0 > 5:
+            break
+    lat.append((time.perf_counter() - t0) * 1000)
+    tmux("send-keys", "-t", "board", "Enter")
+    time.sleep(0.02)
+lat.sort()
+q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
+print(f"keystroke to screen, attached pane, another pane flooding, {n} keystrokes (includes tmux send/capture)")
+print(f"  p50 {q(0.5):6.1f} ms   p90 {q(0.9):6.1f} ms   p99 {q(0.99):6.1f} ms   max {lat[-1]:6.1f} ms")
+PY
+# Reference floor: the same measurement against a bare tmux pane running cat.
+tm new-session -d -s ref -x 200 -y 50 "cat"
+sleep 1
+python3 - "$TMUX_SOCK" 50 <<'PY'
+import subprocess, sys, time, random, string
+sock, n = sys.argv[1], int(sys.argv[2])
+def tmux(*a):
+    return subprocess.run(["tmux", "-S", sock, *a], capture_output=True, text=True).stdout
+lat = []
+for i in range(n):
+    token = "".join(random.choice(string.ascii_lowercase) for _ in range(6))
+    t0 = time.perf_counter()
+    tmux("send-keys", "-t", "ref", "-l", token)
+    while token not in tmux("capture-pane", "-p", "-t", "ref"):
+        pass
+    lat.append((time.perf_counter() - t0) * 1000)
+    tmux("send-keys", "-t", "ref", "Enter")
+lat.sort()
+print(f"  (the measuring floor, bare tmux pane with cat: p50 {lat[len(lat)//2]:.1f} ms, p99 {lat[int(len(lat)*0.99)-1]:.1f} ms)")
+PY
+tm send-keys -t board C-g; sleep 0.3; tm send-keys -t board q; sleep 0.3; tm send-keys -t board y; sleep 3
