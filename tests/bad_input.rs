@@ -239,3 +239,22 @@ fn the_plan_template_is_a_valid_plan() {
     );
     assert_eq!(plan.skill.as_deref(), Some("tdd"));
 }
+
+#[test]
+fn the_board_checks_its_theme_and_terminal_before_any_loop_starts() {
+    let repo = TestRepo::new();
+    with_plan(&repo, GOOD_FRONT);
+    let out = repo.andon(&["run", "--theme", "no-such-theme", "plans/bad.md"], LIMIT);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-theme"), "{}", stderr(&out));
+    // Without a terminal the board refuses, pointing at --headless.
+    let out = repo.andon(&["run", "plans/bad.md"], LIMIT);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--headless"), "{}", stderr(&out));
+    assert!(
+        git(&repo.root, &["branch", "--list", "loop/*"])
+            .trim()
+            .is_empty(),
+        "no loop was created"
+    );
+}

@@ -325,3 +325,47 @@ fn rollback_returns_the_worktree_to_the_last_green_iteration() {
         .collect();
     assert_eq!(audit, vec!["redirect", "rollback"]);
 }
+
+#[test]
+fn resuming_the_whole_line_does_not_accept_a_fix_plan() {
+    let repo = TestRepo::new();
+    repo.agent(
+        "planner",
+        r###"
+if [ "$ANDON_MODE" = plan ]; then echo "## plan" > "$ANDON_FIX_PLAN"; exit 0; fi
+printf 'price() { echo w%s; }\n' "$ANDON_ITERATION" > src/price.sh
+"###,
+    );
+    let plan = repo.plan("planned", "planner", "");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let server = repo.spawn(&["run", "--headless", "--serve"]);
+    eventually(LIMIT, "the control socket", || {
+        repo.root.join(".andon/control.sock").exists().then_some(())
+    });
+    assert_eq!(repo.andon(&["stop", "--all"], LIMIT).status.code(), Some(0));
+    assert_eq!(
+        repo.andon(&["resume", "--all"], LIMIT).status.code(),
+        Some(0)
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let row = repo.store().get_loop("planned").unwrap().unwrap();
+    assert_eq!(row.state, "stopped");
+    assert!(
+        row.reason.unwrap_or_default().contains("Meta-Andon"),
+        "the fix plan still waits for its own resume"
+    );
+    assert_eq!(row.iteration, 4);
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status();
+    wait_output(server, LIMIT);
+}

@@ -24,6 +24,59 @@ pub fn run(args: RunArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // Everything that can be wrong with the board is checked before any loop starts.
+    let repo = match super::repo::open() {
+        Ok(r) => r,
+        Err(e) => return bad_input(&e),
+    };
+    let config = match super::repo::config(&repo) {
+        Ok(c) => c,
+        Err(e) => return bad_input(&e),
+    };
+    let root = repo.git.repo_root().to_path_buf();
+    let name = args
+        .theme
+        .clone()
+        .unwrap_or_else(|| config.ui.theme.clone());
+    let mut theme = match Theme::load(&root, &name) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("andon: {e}");
+            return super::repo::EXIT_BAD_INPUT;
+        }
+    };
+    let no_color = no_color_requested(std::env::var_os("NO_COLOR").as_deref());
+    if no_color {
+        theme = theme.no_color();
+    }
+    let escape = match parse_chord(&config.ui.escape) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "andon: andon.toml [ui] escape = {:?}: {e}\n  fix: write a key like \"ctrl-g\"",
+                config.ui.escape
+            );
+            return super::repo::EXIT_BAD_INPUT;
+        }
+    };
+    {
+        use std::io::IsTerminal;
+        if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+            eprintln!("andon: the board needs a terminal (stdin and stdout are not one)\n  fix: run it in a terminal, or use --headless");
+            return super::repo::EXIT_BAD_INPUT;
+        }
+    }
+    let panic_after = std::env::var("ANDON_TEST_PANIC_AFTER")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs);
+    let opts = BoardOptions {
+        theme,
+        keymap: Keymap::default_keymap(escape),
+        repo: root.display().to_string(),
+        panic_after,
+        theme_source: Some((root.clone(), name, no_color)),
+    };
     rt.block_on(async {
         let ptys = PtyRegistry::default();
         let panes = PaneSet::new(ptys.clone());
@@ -34,46 +87,6 @@ pub fn run(args: RunArgs) -> i32 {
         let mut session = match start(&args, hooks).await {
             Ok(s) => s,
             Err(code) => return code,
-        };
-        let shared = session.sup.shared().clone();
-        let name = args
-            .theme
-            .clone()
-            .unwrap_or_else(|| shared.config.ui.theme.clone());
-        let mut theme = match Theme::load(&shared.repo_root, &name) {
-            Ok(t) => t,
-            Err(e) => {
-                session.sup.shutdown("bad theme").await;
-                session.close();
-                return bad_input(&andon::engine::input_error::InputError::from_display(e));
-            }
-        };
-        let no_color = no_color_requested(std::env::var_os("NO_COLOR").as_deref());
-        if no_color {
-            theme = theme.no_color();
-        }
-        let escape = match parse_chord(&shared.config.ui.escape) {
-            Ok(c) => c,
-            Err(e) => {
-                session.sup.shutdown("bad escape key").await;
-                session.close();
-                eprintln!(
-                    "andon: andon.toml [ui] escape = {:?}: {e}\n  fix: write a key like \"ctrl-g\"",
-                    shared.config.ui.escape
-                );
-                return super::repo::EXIT_BAD_INPUT;
-            }
-        };
-        let panic_after = std::env::var("ANDON_TEST_PANIC_AFTER")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .map(Duration::from_secs);
-        let opts = BoardOptions {
-            theme,
-            keymap: Keymap::default_keymap(escape),
-            repo: shared.repo_root.display().to_string(),
-            panic_after,
-            theme_source: Some((shared.repo_root.clone(), name, no_color)),
         };
         let fresh = session.updates.resubscribe();
         let updates = std::mem::replace(&mut session.updates, fresh);

@@ -143,6 +143,11 @@ impl AgentRun<'_> {
         let done = child.finished();
         let child = Arc::new(child);
         s.ptys.insert(&spec.name, Arc::clone(&child));
+        // The board may have resized the pane while the agent was being spawned.
+        let (now_rows, now_cols) = s.pane_size(&spec.name);
+        if (now_rows, now_cols) != (rows, cols) {
+            let _ = child.resize(now_rows, now_cols);
+        }
         let (no_progress, timed_out) = self.watch(&child, done, watcher.as_ref()).await;
         s.ptys.remove(&spec.name);
         let exit = child.try_exit().unwrap_or(ExitInfo::UNKNOWN);

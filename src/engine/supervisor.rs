@@ -79,6 +79,11 @@ impl Supervisor {
         }
         let mut lines = Vec::new();
         for name in self.loop_names() {
+            // Resuming the line undoes human stops only: it must not accept a Meta-Andon fix
+            // plan or override a breaker on some loop nobody looked at.
+            if matches!(action, HumanAction::Resume { .. }) && !self.stopped_by_human(&name) {
+                continue;
+            }
             match self.act(&name, action.clone()).await {
                 Ok(m) => lines.push(format!("{name}: {m}")),
                 Err(m) => lines.push(format!("{name}: not changed ({m})")),
@@ -90,6 +95,17 @@ impl Supervisor {
             _ => "done",
         };
         Ok(format!("{head}\n{}", lines.join("\n")))
+    }
+
+    fn stopped_by_human(&self, name: &str) -> bool {
+        self.shared.board().iter().any(|v| {
+            v.name == name
+                && v.state.state == crate::core::state::State::Stopped
+                && v.state
+                    .stop
+                    .as_ref()
+                    .is_some_and(|s| s.cause == crate::core::state::StopCause::Human)
+        })
     }
 
     /// End every loop's run (agents and checks) and record the cut iterations as interrupted.

@@ -105,7 +105,15 @@ fn toggle_reversed(style: Style) -> Style {
 /// a C1 code point split across two reads through as a printable character and only
 /// alacritty's input path drops it today; the firewall must not rest on that detail.
 fn set_symbol(target: &mut ratatui::buffer::Cell, cell: &TermCell) {
-    let printable = |c: char| if c.is_control() { ' ' } else { c };
+    // Control characters and bidi overrides/isolates (which could reorder what the host
+    // terminal shows around the pane) are drawn as spaces.
+    let printable = |c: char| {
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            ' '
+        } else {
+            c
+        }
+    };
     match cell.zerowidth() {
         None => {
             target.set_char(printable(cell.c));
@@ -113,7 +121,9 @@ fn set_symbol(target: &mut ratatui::buffer::Cell, cell: &TermCell) {
         Some(marks) => {
             let mut symbol = String::with_capacity(4 * (marks.len() + 1));
             symbol.push(printable(cell.c));
-            symbol.extend(marks.iter().copied().filter(|c| !c.is_control()));
+            symbol.extend(marks.iter().copied().filter(|c| {
+                !c.is_control() && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            }));
             target.set_symbol(&symbol);
         }
     }

@@ -93,9 +93,12 @@ pub async fn run(
     let mut events = EventStream::new();
     // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let (Ok(mut term_sig), Ok(mut hup)) = (
+    // Every way a terminal program is asked to end ends the agents and restores the terminal.
+    let (Ok(mut term_sig), Ok(mut hup), Ok(mut int), Ok(mut quit_sig)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::quit()),
     ) else {
         drop(guard);
         eprintln!("andon: cannot install signal handlers");
@@ -207,8 +210,10 @@ pub async fn run(
                 }
             }
             _ = tokio::time::sleep_until(next_frame.into()), if dirty => {}
-            _ = term_sig.recv() => break shutdown(&sup, "SIGTERM").await,
-            _ = hup.recv() => break shutdown(&sup, "SIGHUP").await,
+            _ = term_sig.recv() => break shutdown(&sup, "SIGTERM").await + 1,
+            _ = hup.recv() => break shutdown(&sup, "SIGHUP").await + 1,
+            _ = int.recv() => break shutdown(&sup, "SIGINT").await + 1,
+            _ = quit_sig.recv() => break shutdown(&sup, "SIGQUIT").await + 1,
         }
         if let Some(Command::Quit) = ctl.take_quit() {
             break shutdown(&sup, "quit").await;

@@ -107,8 +107,14 @@ impl Controller {
             .map(|(_, c)| (c.name.clone(), c.state.clone()));
         let n = model.loops.len();
         match action {
-            Action::SelectNext => model.selected = (model.selected + 1).min(n.saturating_sub(1)),
-            Action::SelectPrev => model.selected = model.selected.saturating_sub(1),
+            Action::SelectNext => {
+                model.selected = (model.selected + 1).min(n.saturating_sub(1));
+                model.page = model.selected / layout::PER_PAGE;
+            }
+            Action::SelectPrev => {
+                model.selected = model.selected.saturating_sub(1);
+                model.page = model.selected / layout::PER_PAGE;
+            }
             Action::SelectLeft | Action::SelectRight | Action::SelectUp | Action::SelectDown => {
                 let direction = match action {
                     Action::SelectLeft => Direction::Left,
@@ -191,7 +197,22 @@ impl Controller {
                         });
                         return;
                     }
-                    Action::Approve => HumanAction::Approve { anyway: None },
+                    Action::Approve => {
+                        let title = format!("Approve {name}?");
+                        let body = format!("The loop is marked approved; its branch loop/{name} is kept for you to merge.");
+                        let action = HumanAction::Approve { anyway: None };
+                        self.confirm(
+                            model,
+                            Pending::Act {
+                                loop_name: name,
+                                action,
+                            },
+                            &title,
+                            &body,
+                            "approve",
+                        );
+                        return;
+                    }
                     _ => return,
                 };
                 if self.keymap.needs_confirm(other) {
