@@ -161,11 +161,17 @@ pub async fn run(
                 }
             }
             Some(result) = results.recv() => {
-                if let Err(reason) = result {
-                    let name = model.selected_loop().map(|(_, c)| c.name.clone()).unwrap_or_default();
-                    model.toasts.push(Toast { loop_name: name, text: crate::core::sanitize::one_line(&reason, 120), lamp: crate::ui::model::Lamp::Yellow });
-                    toast_times.push(Instant::now());
-                }
+                // Every action answers: what it did, or why it was refused.
+                let (text, l) = match result {
+                    Ok(done) => (done, crate::ui::model::Lamp::Gray),
+                    Err(reason) => (reason, crate::ui::model::Lamp::Yellow),
+                };
+                model.toasts.push(Toast {
+                    loop_name: "andon".into(),
+                    text: crate::core::sanitize::one_line(&text, 120),
+                    lamp: l,
+                });
+                toast_times.push(Instant::now());
                 refresh(&sup, &mut model);
                 dirty = true;
             }
@@ -273,11 +279,14 @@ async fn on_terminal_event(
         TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
             if let Some(name) = &attached {
                 if !ctl.is_escape(&key) {
-                    let modes = panes
-                        .pane(name)
-                        .lock()
-                        .map(|p| p.modes())
-                        .unwrap_or_default();
+                    // Typing into a pane scrolled back into history shows the live screen again.
+                    let modes = match panes.pane(name).lock() {
+                        Ok(mut p) => {
+                            p.scroll_to_bottom();
+                            p.modes()
+                        }
+                        Err(_) => return None,
+                    };
                     if let Some(bytes) = encode_key(&key, &modes) {
                         ctl.write(name, bytes);
                     }
@@ -315,7 +324,15 @@ async fn on_terminal_event(
                 _ => 0,
             };
             if lines != 0 {
-                if let Some((_, c)) = model.selected_loop() {
+                // The wheel scrolls the pane under the pointer (else the selected one).
+                let (w, h) = crossterm::terminal::size().unwrap_or((0, 0));
+                let area = ratatui::layout::Rect::new(0, 0, w, h);
+                let under = crate::ui::views::pane_areas(area, model)
+                    .into_iter()
+                    .find(|(_, r)| r.contains(ratatui::layout::Position::new(m.column, m.row)))
+                    .map(|(i, _)| i);
+                let target = under.or(model.selected_loop().map(|(i, _)| i));
+                if let Some(c) = target.and_then(|i| model.loops.get(i)) {
                     if let Ok(mut p) = panes.pane(&c.name).lock() {
                         p.scroll(lines);
                     }

@@ -139,9 +139,12 @@ impl Controller {
             Action::Zoom => model.zoomed = !model.zoomed,
             Action::Unzoom => model.zoomed = false,
             Action::Attach => {
-                if selected.is_some() {
+                if let Some((name, _)) = &selected {
                     model.zoomed = true;
                     model.attached = true;
+                    if let Ok(mut p) = panes.pane(name).lock() {
+                        p.scroll_to_bottom();
+                    }
                 }
             }
             Action::Detach => model.attached = false,
@@ -323,6 +326,7 @@ impl Controller {
             let r = sup
                 .act(&loop_name, action)
                 .await
+                .map(|m| format!("{loop_name}: {m}"))
                 .map_err(|e| format!("{loop_name}: {e}"));
             let _ = results.send(r).await;
         });
