@@ -97,10 +97,7 @@ while true; do echo working; sleep 0.2; done
     );
 
     // Abort: serve the stopped loop and abort it.
-    let server = repo.spawn(&["run", "--headless", "--serve"]);
-    eventually(LIMIT, "the control socket", || {
-        repo.root.join(".andon/control.sock").exists().then_some(())
-    });
+    let server = repo.serve();
     let out = repo.andon(&["abort", "cord"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = wait_output(server, LIMIT);
@@ -165,10 +162,7 @@ fn a_human_stop_survives_kill_9_and_only_the_humans_resume_reruns_it() {
     );
 
     // Served, the human's resume re-runs iteration 1, which passes.
-    let server = repo.spawn(&["run", "--headless", "--serve"]);
-    eventually(LIMIT, "the control socket", || {
-        repo.root.join(".andon/control.sock").exists().then_some(())
-    });
+    let server = repo.serve();
     let out = repo.andon(&["resume", "held"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     eventually(LIMIT, "the re-run to pass", || {
@@ -205,10 +199,7 @@ fn redirect_a_loop_stopped_by_the_insanity_rule_through_serve() {
         "the second identical failure is flagged:\n{}",
         stdout(&out)
     );
-    let server = repo.spawn(&["run", "--headless", "--serve"]);
-    eventually(LIMIT, "the control socket", || {
-        repo.root.join(".andon/control.sock").exists().then_some(())
-    });
+    let server = repo.serve();
     let out = repo.andon(&["resume", "learner"], LIMIT);
     assert_eq!(
         out.status.code(),
@@ -221,11 +212,7 @@ fn redirect_a_loop_stopped_by_the_insanity_rule_through_serve() {
     eventually(LIMIT, "the redirected loop to pass", || {
         (state(&repo, "learner") == "awaiting_approval").then_some(())
     });
-    let _ = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(server.id().to_string())
-        .status();
-    wait_output(server, LIMIT);
+    repo.end(server);
     let row = repo.store().get_loop("learner").unwrap().unwrap();
     assert_eq!((row.iteration, row.consecutive_failures), (4, 0));
 }
@@ -289,10 +276,7 @@ fn rollback_returns_the_worktree_to_the_last_green_iteration() {
         stdout(&out),
         stderr(&out)
     );
-    let server = repo.spawn(&["run", "--headless", "--serve"]);
-    eventually(LIMIT, "the control socket", || {
-        repo.root.join(".andon/control.sock").exists().then_some(())
-    });
+    let server = repo.serve();
     let out = repo.andon(&["redirect", "rb", "-m", "also print a currency"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     eventually(LIMIT, "iteration 3 to fail into max iterations", || {
@@ -311,11 +295,7 @@ fn rollback_returns_the_worktree_to_the_last_green_iteration() {
     );
     let head = git(&wt, &["log", "-1", "--format=%s"]);
     assert_eq!(head.trim(), "andon: iteration 2 (1/1 checks)");
-    let _ = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(server.id().to_string())
-        .status();
-    wait_output(server, LIMIT);
+    repo.end(server);
     let audit: Vec<String> = repo
         .store()
         .audit()
@@ -346,10 +326,7 @@ printf 'price() { echo w%s; }\n' "$ANDON_ITERATION" > src/price.sh
         stdout(&out),
         stderr(&out)
     );
-    let server = repo.spawn(&["run", "--headless", "--serve"]);
-    eventually(LIMIT, "the control socket", || {
-        repo.root.join(".andon/control.sock").exists().then_some(())
-    });
+    let server = repo.serve();
     assert_eq!(repo.andon(&["stop", "--all"], LIMIT).status.code(), Some(0));
     assert_eq!(
         repo.andon(&["resume", "--all"], LIMIT).status.code(),
@@ -363,9 +340,5 @@ printf 'price() { echo w%s; }\n' "$ANDON_ITERATION" > src/price.sh
         "the fix plan still waits for its own resume"
     );
     assert_eq!(row.iteration, 4);
-    let _ = std::process::Command::new("kill")
-        .arg("-TERM")
-        .arg(server.id().to_string())
-        .status();
-    wait_output(server, LIMIT);
+    repo.end(server);
 }

@@ -11,18 +11,11 @@ use andon::ui::panes::PaneSet;
 use andon::ui::theme::{no_color_requested, Theme};
 
 use super::repo::{bad_input, EXIT_ERROR};
-use super::run::{start, Hooks, RunArgs};
+use super::run::{runtime, start, Hooks, RunArgs};
 
 pub fn run(args: RunArgs) -> i32 {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("andon: cannot start the async runtime: {e}");
-            return EXIT_ERROR;
-        }
+    let Some(rt) = runtime() else {
+        return EXIT_ERROR;
     };
     // Everything that can be wrong with the board is checked before any loop starts.
     let repo = match super::repo::open() {

@@ -53,15 +53,8 @@ pub fn run(args: RunArgs) -> i32 {
     if !args.headless {
         return super::board::run(args);
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("andon: cannot start the async runtime: {e}");
-            return EXIT_ERROR;
-        }
+    let Some(rt) = runtime() else {
+        return EXIT_ERROR;
     };
     rt.block_on(async {
         let mut session = match start(&args, Hooks::default()).await {
@@ -75,6 +68,20 @@ pub fn run(args: RunArgs) -> i32 {
         session.close();
         code
     })
+}
+
+/// The supervisor's async runtime (a message and None when it cannot start).
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("andon: cannot start the async runtime: {e}");
+            None
+        }
+    }
 }
 
 /// How a front end (the headless printer or the board) plugs into the supervisor.

@@ -14,7 +14,7 @@ use tokio::sync::{broadcast, mpsc};
 use crate::engine::shared::Update;
 use crate::engine::supervisor::Supervisor;
 use crate::term::{encode_focus, encode_key, encode_mouse, encode_paste, PaneWidget};
-use crate::ui::cards::{card, lamp};
+use crate::ui::cards::card;
 use crate::ui::commands::{Command, Controller};
 use crate::ui::keymap::Keymap;
 use crate::ui::model::{BoardModel, Toast};
@@ -143,7 +143,7 @@ pub async fn run(
                     if let Some((_, reason)) = &u.alert {
                         // A red lamp rings the host terminal's bell and names the loop.
                         let _ = std::io::stdout().write_all(b"\x07");
-                        model.toasts.push(Toast { loop_name: u.view.name.clone(), text: crate::core::sanitize::one_line(reason, 120), lamp: lamp(u.view.state.lamp) });
+                        model.toasts.push(Toast { loop_name: u.view.name.clone(), text: crate::core::sanitize::one_line(reason, 120), lamp: u.view.state.lamp });
                         toast_times.push(Instant::now());
                     }
                     refresh(&sup, &mut model);

@@ -1,20 +1,9 @@
 //! From the engine's board (LoopView) to the view model's cards: the UI shows snapshots, it
 //! never reads the store or git itself.
 
-use crate::core::state::{Badge as CoreBadge, Lamp as CoreLamp};
+use crate::core::state::Badge as CoreBadge;
 use crate::engine::shared::LoopView;
-use crate::ui::model::{Badge, IterMark, Lamp, LoopCard};
-
-pub fn lamp(l: CoreLamp) -> Lamp {
-    match l {
-        CoreLamp::Green => Lamp::Green,
-        CoreLamp::Yellow => Lamp::Yellow,
-        CoreLamp::Red => Lamp::Red,
-        CoreLamp::Magenta => Lamp::Magenta,
-        CoreLamp::Blue => Lamp::Blue,
-        CoreLamp::Gray => Lamp::Gray,
-    }
-}
+use crate::ui::model::{Badge, IterMark, LoopCard};
 
 fn badge(b: CoreBadge) -> Badge {
     match b {
@@ -42,7 +31,7 @@ pub fn card(v: &LoopView, now_ms: i64) -> LoopCard {
     LoopCard {
         name: v.name.clone(),
         title: v.title.clone(),
-        lamp: lamp(s.lamp),
+        lamp: s.lamp,
         state: s.state.as_str().to_string(),
         iteration: s.iteration,
         max_iterations: s.limits.max_iterations,

@@ -5,43 +5,8 @@
 
 use ratatui_textarea::TextArea;
 
-/// A loop's Andon light (DESIGN §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lamp {
-    Green,
-    Yellow,
-    Red,
-    /// Meta-Andon: a plan-mode iteration is analysing repeated failures.
-    Magenta,
-    /// Awaiting a human's approval.
-    Blue,
-    /// Idle or ended.
-    Gray,
-}
-
-impl Lamp {
-    /// Every lamp in the order the status bar counts them: most urgent first after green.
-    pub const ALL: [Lamp; 6] = [
-        Lamp::Green,
-        Lamp::Yellow,
-        Lamp::Red,
-        Lamp::Magenta,
-        Lamp::Blue,
-        Lamp::Gray,
-    ];
-
-    /// The lamp's name as written in NO_COLOR mode, `andon status` and themes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Lamp::Green => "green",
-            Lamp::Yellow => "yellow",
-            Lamp::Red => "red",
-            Lamp::Magenta => "magenta",
-            Lamp::Blue => "blue",
-            Lamp::Gray => "gray",
-        }
-    }
-}
+/// A loop's Andon light (DESIGN §1): the core's own type, so the board cannot drift from it.
+pub use crate::core::state::Lamp;
 
 /// A condition that needs a human's eye, shown as an inverse badge in the pane's title line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

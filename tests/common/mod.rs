@@ -138,6 +138,25 @@ impl TestRepo {
             .expect("andon starts")
     }
 
+    /// `andon run --headless --serve` in the background, once its control socket is up.
+    pub fn serve(&self) -> Child {
+        let server = self.spawn(&["run", "--headless", "--serve"]);
+        let socket = self.root.join(".andon/control.sock");
+        eventually(Duration::from_secs(60), "the control socket", || {
+            socket.exists().then_some(())
+        });
+        server
+    }
+
+    /// SIGTERM a background supervisor and wait for it.
+    pub fn end(&self, server: Child) -> Output {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(server.id().to_string())
+            .status();
+        wait_output(server, Duration::from_secs(60))
+    }
+
     pub fn store(&self) -> Store {
         Store::open_read_only(&self.root.join(".andon/andon.db")).expect("store exists")
     }

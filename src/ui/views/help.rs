@@ -111,7 +111,7 @@ fn blocks(keymap: &Keymap, theme: &Theme) -> Vec<Vec<Line<'static>>> {
         (Lamp::Gray, "idle or ended"),
     ] {
         let mut spans = lamp_spans(lamp, theme);
-        spans.push(Span::raw(format!(" {:<8}", lamp.name())));
+        spans.push(Span::raw(format!(" {:<8}", lamp.as_str())));
         spans.push(Span::styled(meaning, dim));
         out.push(Line::from(spans));
     }

@@ -92,7 +92,7 @@ fn base(theme: &Theme) -> Style {
 fn lamp_spans(lamp: Lamp, theme: &Theme) -> Vec<Span<'static>> {
     let dot = Span::styled("●", Style::default().fg(theme.lamp(lamp)));
     if theme.no_color {
-        vec![dot, Span::raw(format!(" {}", lamp.name()))]
+        vec![dot, Span::raw(format!(" {}", lamp.as_str()))]
     } else {
         vec![dot]
     }

@@ -91,7 +91,7 @@ fn count_spans(model: &BoardModel, theme: &Theme) -> Vec<Span<'static>> {
             if !spans.is_empty() {
                 spans.push(Span::raw(" "));
             }
-            spans.push(Span::raw(format!("{} {n}", lamp.name())));
+            spans.push(Span::raw(format!("{} {n}", lamp.as_str())));
         }
         if spans.is_empty() {
             spans.push(Span::raw("no loops"));
