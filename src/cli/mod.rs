@@ -4,6 +4,7 @@ mod act;
 mod board;
 mod demo;
 mod headless;
+mod init;
 mod log;
 mod output;
 mod repo;
@@ -51,6 +52,8 @@ enum Command {
     Rollback(act::LoopArg),
     /// The demo: a generated repository with six scripted loops showing every lamp.
     Demo(demo::DemoArgs),
+    /// Scaffold andon.toml, plans/TEMPLATE.md, skills/ and wiki/ here; never overwrites a file.
+    Init,
     /// Run the scripted agent used by demos and tests (the `sim` profile).
     SimAgent(SimArgs),
     /// Internal: the guardian that ends every agent process group when the supervisor dies.
@@ -80,6 +83,7 @@ pub fn main() -> i32 {
         Command::Abort(l) => act::simple("abort", l),
         Command::Rollback(l) => act::simple("rollback", l),
         Command::Demo(args) => demo::run(args),
+        Command::Init => init::run(),
         Command::SimAgent(args) => andon::agent::sim::run(&args),
         Command::Reaper { token } => andon::pty::reaper::reaper_main(&token),
     }

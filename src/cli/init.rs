@@ -1,0 +1,171 @@
+//! `andon init`: scaffold a repository for andon — andon.toml with commented defaults,
+//! plans/TEMPLATE.md, the built-in skills, the wiki skeleton — and keep `.andon/` out of git.
+//! It never overwrites a file (it says what it skipped), so running it twice changes nothing.
+
+use std::path::Path;
+
+use super::repo::{self, bad_input, EXIT_ERROR, EXIT_OK};
+
+const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the values shown are the defaults.
+# Layering: this file, over ~/.config/andon/config.toml, over andon's built-in defaults.
+
+# default_agent = "claude"          # claude, codex, aider, gemini, opencode, sim, or one below
+
+# A custom agent profile: any command is an agent.
+# [agents.fixer]
+# command = ["bash", "agents/fixer.sh", "{prompt_file}"]   # placeholders: {prompt_file} {prompt}
+# prompt = "file"                   # file | arg | stdin       {worktree} {repo} {loop} {iteration}
+# mode = "oneshot"
+
+[breakers]
+# consecutive_failures = 3          # failed iterations in a row before Meta-Andon (plan mode)
+# repeat_fingerprint = 3            # the same failure this many times: Insanity Rule, line stop
+# no_progress = "10m"               # no output and no file change: line stop
+# max_iterations = 10
+# out_of_scope_stop = 5             # files outside scope in one iteration that stop the line
+# iteration_timeout = "30m"
+
+[guards]
+# protected = ["tests/**", "**/*_test.*", "**/*.test.*", "**/test_*.py"]
+
+[worktrees]
+# root = "../{repo}.worktrees"      # outside the repo: tools like cargo misread nested worktrees
+# setup = ["cp .env {worktree}/ 2>/dev/null || true"]
+
+[ui]
+# theme = "default"                 # default, light, high-contrast, solarized-dark, themes/<name>.toml
+# escape = "ctrl-g"                 # detaches from an attached agent
+
+[env]
+# allow = []                        # names agents may inherit even if denied below
+# deny = ["*TOKEN*", "*SECRET*", "*PASSWORD*", "*_KEY", "AWS_*", "GH_*", "GITHUB_*", "GITLAB_*", "NPM_TOKEN", "SSH_AUTH_SOCK"]
+"#;
+
+const WIKI_INDEX: &str = "# Wiki\n\nThis repository's memory. See [00_SCHEMA](00_SCHEMA.md) for the format.\n\n## 10_DOMAIN\n\n## 20_SYSTEM\n\n## 90_LOG\n(one page per ended loop, written by andon)\n";
+const WIKI_LOG: &str = "# Log\n\n";
+
+/// Every file `andon init` writes: (path in the repo, content).
+fn files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("andon.toml", ANDON_TOML),
+        ("plans/TEMPLATE.md", include_str!("../../plans/TEMPLATE.md")),
+        ("skills/tdd.md", include_str!("../../skills/tdd.md")),
+        (
+            "skills/diagnose.md",
+            include_str!("../../skills/diagnose.md"),
+        ),
+        ("skills/andon.md", include_str!("../../skills/andon.md")),
+        (
+            "skills/improve-architecture.md",
+            include_str!("../../skills/improve-architecture.md"),
+        ),
+        ("wiki/00_SCHEMA.md", include_str!("../../wiki/00_SCHEMA.md")),
+        ("wiki/index.md", WIKI_INDEX),
+        ("wiki/log.md", WIKI_LOG),
+        ("wiki/10_DOMAIN/.gitkeep", ""),
+        ("wiki/20_SYSTEM/.gitkeep", ""),
+        ("wiki/90_LOG/.gitkeep", ""),
+    ]
+}
+
+pub fn run() -> i32 {
+    // A repository with no commit yet is fine here: init only writes files.
+    let (root, git) = match repo::open() {
+        Ok(r) => (r.git.repo_root().to_path_buf(), Some(r.git)),
+        Err(e) => match fresh_repo_root() {
+            Some(root) => (root, None),
+            None => return bad_input(&e),
+        },
+    };
+    let mut wrote = Vec::new();
+    let mut skipped = Vec::new();
+    for (path, text) in files() {
+        match write_new(&root, path, text) {
+            Ok(true) => wrote.push(path),
+            Ok(false) => skipped.push(path),
+            Err(e) => {
+                eprintln!("andon init: {path}: {e}");
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let excluded = match &git {
+        Some(git) => git
+            .add_info_exclude(".andon/")
+            .map_err(|e| andon::engine::input_error::chain(&e)),
+        None => exclude_in(&root).map_err(|e| e.to_string()),
+    };
+    let excluded = match excluded {
+        Ok(added) => added,
+        Err(e) => {
+            eprintln!("andon init: cannot add .andon/ to .git/info/exclude: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    for path in &wrote {
+        println!("wrote   {path}");
+    }
+    for path in &skipped {
+        println!("skipped {path} (already there; not touched)");
+    }
+    if excluded {
+        println!("added   .andon/ to .git/info/exclude");
+    }
+    if wrote.is_empty() && !excluded {
+        println!("nothing to do: andon is already set up here");
+    } else {
+        println!("\nnext: copy plans/TEMPLATE.md to plans/<slug>.md, commit, then `andon run plans/<slug>.md`");
+    }
+    EXIT_OK
+}
+
+/// Write `text` to `root/path` unless something is there already. True when written.
+fn write_new(root: &Path, path: &str, text: &str) -> std::io::Result<bool> {
+    let target = root.join(path);
+    if target.symlink_metadata().is_ok() {
+        return Ok(false);
+    }
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // create_new: never clobber a file that appeared in the meantime.
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+    {
+        Ok(mut f) => {
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The current directory's repository root when it has a `.git` folder but no commit yet.
+fn fresh_repo_root() -> Option<std::path::PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors()
+        .find(|d| d.join(".git").is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// Append `.andon/` to `.git/info/exclude` unless present; true when added.
+fn exclude_in(root: &Path) -> std::io::Result<bool> {
+    let path = root.join(".git/info/exclude");
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    if current.lines().any(|l| l.trim() == ".andon/") {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let sep = if current.is_empty() || current.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    std::fs::write(&path, format!("{current}{sep}.andon/\n"))?;
+    Ok(true)
+}
