@@ -322,4 +322,24 @@ impl Badge {
             Badge::AwaitingApproval => "AWAITING APPROVAL",
         }
     }
+
+    /// The label for a narrow pane, used before the badge would be left out.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Badge::Repeating => "REPEAT",
+            Badge::MetaAndon => "META",
+            Badge::Stopped => "STOP",
+            Badge::AwaitingApproval => "APPROVE?",
+        }
+    }
+
+    /// The lamp whose color the badge borrows, so a badge always agrees with the lamp legend.
+    pub fn lamp(self) -> Lamp {
+        match self {
+            Badge::Repeating => Lamp::Yellow,
+            Badge::MetaAndon => Lamp::Magenta,
+            Badge::Stopped => Lamp::Red,
+            Badge::AwaitingApproval => Lamp::Blue,
+        }
+    }
 }

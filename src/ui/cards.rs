@@ -1,18 +1,8 @@
 //! From the engine's board (LoopView) to the view model's cards: the UI shows snapshots, it
 //! never reads the store or git itself.
 
-use crate::core::state::Badge as CoreBadge;
 use crate::engine::shared::LoopView;
-use crate::ui::model::{Badge, IterMark, LoopCard};
-
-fn badge(b: CoreBadge) -> Badge {
-    match b {
-        CoreBadge::Repeating => Badge::Repeating,
-        CoreBadge::MetaAndon => Badge::MetaAndon,
-        CoreBadge::Stopped => Badge::Stopped,
-        CoreBadge::AwaitingApproval => Badge::AwaitingApproval,
-    }
-}
+use crate::ui::model::{IterMark, LoopCard};
 
 fn mark(status: &str) -> IterMark {
     match status {
@@ -43,7 +33,7 @@ pub fn card(v: &LoopView, now_ms: i64) -> LoopCard {
             v.updated_at - v.started_at
         },
         last_checks: s.last_checks,
-        badge: s.badge().map(badge),
+        badge: s.badge(),
         marks: v.marks.iter().map(|m| mark(&m.status)).collect(),
         reason: s
             .stop_reason()

@@ -8,46 +8,9 @@ use ratatui_textarea::TextArea;
 /// A loop's Andon light (DESIGN §1): the core's own type, so the board cannot drift from it.
 pub use crate::core::state::Lamp;
 
-/// A condition that needs a human's eye, shown as an inverse badge in the pane's title line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Badge {
-    /// The same fingerprint failed twice in a row (one short of the Insanity Rule).
-    Repeating,
-    MetaAndon,
-    Stopped,
-    AwaitingApproval,
-}
-
-impl Badge {
-    pub fn label(self) -> &'static str {
-        match self {
-            Badge::Repeating => "REPEATING",
-            Badge::MetaAndon => "META-ANDON",
-            Badge::Stopped => "STOPPED",
-            Badge::AwaitingApproval => "AWAITING APPROVAL",
-        }
-    }
-
-    /// The label for a narrow pane, used before the badge would be left out.
-    pub fn short_label(self) -> &'static str {
-        match self {
-            Badge::Repeating => "REPEAT",
-            Badge::MetaAndon => "META",
-            Badge::Stopped => "STOP",
-            Badge::AwaitingApproval => "APPROVE?",
-        }
-    }
-
-    /// The lamp whose color the badge borrows, so a badge always agrees with the lamp legend.
-    pub fn lamp(self) -> Lamp {
-        match self {
-            Badge::Repeating => Lamp::Yellow,
-            Badge::MetaAndon => Lamp::Magenta,
-            Badge::Stopped => Lamp::Red,
-            Badge::AwaitingApproval => Lamp::Blue,
-        }
-    }
-}
+/// A condition that needs a human's eye, shown as an inverse badge in the pane's title line
+/// (the core's own type).
+pub use crate::core::state::Badge;
 
 /// One iteration's outcome in a loop's iteration strip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
