@@ -138,13 +138,7 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
     let plan = repo.plan("varied", "varied", "");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let row = repo.store().get_loop("varied").unwrap().unwrap();
     assert_eq!(
         (row.state.as_str(), row.lamp.as_str(), row.iteration),
@@ -198,13 +192,7 @@ fn the_same_failure_three_times_is_the_insanity_rule() {
     let plan = repo.plan("stubborn", "stubborn", "");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let row = repo.store().get_loop("stubborn").unwrap().unwrap();
     assert_eq!(
         (
@@ -234,13 +222,7 @@ fn no_progress_kills_the_agent_and_stops_red() {
     let plan = repo.plan("sleeper", "sleeper", "[breakers]\nno_progress = \"2s\"\n");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let row = repo.store().get_loop("sleeper").unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.lamp.as_str()), ("stopped", "red"));
     assert_eq!(row.last_category.as_deref(), Some("timeout"));
@@ -271,13 +253,7 @@ fn one_file_out_of_scope_is_restored_and_the_loop_goes_on() {
     let plan = repo.plan("stray", "stray", "");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 0);
     let wt = repo.worktree("stray");
     assert_eq!(
         std::fs::read_to_string(wt.join("README.md")).unwrap(),
@@ -320,13 +296,7 @@ fn five_files_out_of_scope_roll_back_and_stop_the_line() {
     let plan = repo.plan("vandal", "vandal", "");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let row = repo.store().get_loop("vandal").unwrap().unwrap();
     assert_eq!(
         (row.state.as_str(), row.lamp.as_str(), row.iteration),
@@ -363,19 +333,13 @@ fn editing_a_protected_test_is_spec_drift() {
     );
     // tests/ in scope: the protected rule still wins for existing tests.
     let plan = repo.plan("cheater", "cheater", "");
-    let text = std::fs::read_to_string(repo.path(&plan))
-        .unwrap()
-        .replace("scope = [\"src/**\"]", "scope = [\"src/**\", \"tests/**\"]");
-    repo.write(&plan, &text);
+    repo.edit(
+        &plan,
+        &[("scope = [\"src/**\"]", "scope = [\"src/**\", \"tests/**\"]")],
+    );
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let row = repo.store().get_loop("cheater").unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.lamp.as_str()), ("stopped", "red"));
     assert!(row.reason.clone().unwrap().contains("spec drift"));
@@ -401,13 +365,7 @@ fn max_iterations_stops_red() {
     let plan = repo.plan("wanderer", "wanderer", "max_iterations = 2\n");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let row = repo.store().get_loop("wanderer").unwrap().unwrap();
     assert_eq!(
         (row.state.as_str(), row.lamp.as_str(), row.iteration),
@@ -435,13 +393,7 @@ fn agent_exiting_non_zero_without_change_is_an_agent_error() {
     );
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let its = repo.store().iterations("crasher").unwrap();
     assert!(
         its.iter()

@@ -41,13 +41,7 @@ while true; do echo working; sleep 0.2; done
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = wait_output(child, LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 0);
 
     assert!(repo.prompt("slow", 2).contains("clamp the result at zero"));
     assert!(!repo.prompt("slow", 1).contains("clamp the result at zero"));
@@ -114,20 +108,8 @@ printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src
         }
     }
     let out = wait_output(child, LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    let audit: Vec<String> = repo
-        .store()
-        .audit()
-        .unwrap()
-        .into_iter()
-        .map(|a| a.action)
-        .collect();
+    expect_exit(&out, 0);
+    let audit: Vec<String> = repo.audit_actions();
     assert_eq!(audit, vec!["stop", "resume"]);
 }
 
@@ -150,13 +132,13 @@ fi
     repo.agent("fixer", r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###);
     let hanger = repo.plan("hanger", "hanger", "");
     let slowcheck = repo.plan("slowcheck", "fixer", "");
-    let text = std::fs::read_to_string(repo.path(&slowcheck))
-        .unwrap()
-        .replace(
+    repo.edit(
+        &slowcheck,
+        &[(
             "run = \"sh tests/test_price.sh\"",
             "run = \"[ -n \\\"$HANG\\\" ] && sleep 300; sh tests/test_price.sh\"",
-        );
-    repo.write(&slowcheck, &text);
+        )],
+    );
     repo.commit("plans");
 
     let mut cmd = repo.command(&["run", "--headless", &hanger, &slowcheck]);
@@ -214,13 +196,7 @@ fi
 
     // A restart resumes both loops, re-running the cut iterations under their own numbers.
     let out = repo.andon(&["run", "--headless"], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 0);
     let its = repo.store().iterations("hanger").unwrap();
     assert_eq!(
         its.iter()

@@ -37,13 +37,7 @@ fn every_example_plan_ends_as_documented() {
     let mut args = vec!["run", "--headless"];
     args.extend(plans.iter().map(String::as_str));
     let out = repo.andon(&args, Duration::from_secs(120));
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
 
     let expect = [
         ("fix-price", "awaiting_approval", ""),
@@ -101,13 +95,7 @@ fn andon_demo_headless_ends_every_loop_as_promised() {
         .spawn()
         .unwrap();
     let out = wait_output(child, Duration::from_secs(120));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 0);
     assert!(stdout(&out).contains("demo: all 6 loops ended as expected"));
     // A second demo into the same place is refused, and the first is untouched.
     let again = std::process::Command::new(ANDON)

@@ -26,14 +26,16 @@ fn a_stop_during_checks_outlasts_the_check_timeout_and_resume_finishes_the_loop(
     repo.agent("fixer", FIX);
     let plan = repo.plan("chk", "fixer", "");
     // The check takes ~3 s; its timeout is 5 s; the line is stopped for longer than that.
-    let text = std::fs::read_to_string(repo.path(&plan))
-        .unwrap()
-        .replace(
-            "run = \"sh tests/test_price.sh\"",
-            "run = \"sleep 3; sh tests/test_price.sh\"",
-        )
-        .replace("timeout = \"30s\"", "timeout = \"5s\"");
-    repo.write(&plan, &text);
+    repo.edit(
+        &plan,
+        &[
+            (
+                "run = \"sh tests/test_price.sh\"",
+                "run = \"sleep 3; sh tests/test_price.sh\"",
+            ),
+            ("timeout = \"30s\"", "timeout = \"5s\""),
+        ],
+    );
     repo.commit("plan");
     let child = repo.spawn(&["run", "--headless", &plan]);
     eventually(LIMIT, "the check to run", || {
@@ -44,13 +46,7 @@ fn a_stop_during_checks_outlasts_the_check_timeout_and_resume_finishes_the_loop(
     assert_eq!(state(&repo, "chk"), "stopped");
     assert_eq!(repo.andon(&["resume", "chk"], LIMIT).status.code(), Some(0));
     let out = wait_output(child, LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 0);
     let runs = repo.store().check_runs("chk", None).unwrap();
     assert_eq!(runs.len(), 1);
     assert!(runs[0].passed && !runs[0].timed_out, "{runs:?}");
@@ -88,36 +84,18 @@ while true; do echo working; sleep 0.2; done
     );
     // The loop now waits for a human, so the headless run has exited with 3.
     let out = wait_output(child, LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
 
     // Abort: serve the stopped loop and abort it.
     let server = repo.serve();
     let out = repo.andon(&["abort", "cord"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = wait_output(server, LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let row = repo.store().get_loop("cord").unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.lamp.as_str()), ("aborted", "gray"));
     assert!(repo.worktree("cord").exists(), "the worktree is kept");
-    let audit: Vec<String> = repo
-        .store()
-        .audit()
-        .unwrap()
-        .into_iter()
-        .map(|a| a.action)
-        .collect();
+    let audit: Vec<String> = repo.audit_actions();
     assert_eq!(audit, vec!["meta_andon", "abort"]);
 }
 
@@ -148,13 +126,7 @@ fn a_human_stop_survives_kill_9_and_only_the_humans_resume_reruns_it() {
 
     // A plain restart keeps the human's stop: nothing runs, and it exits needing a human.
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     assert_eq!(state(&repo, "held"), "stopped");
     assert_eq!(
         repo.store().iterations("held").unwrap()[0].status,
@@ -222,19 +194,10 @@ fn hostile_child_output_never_reaches_the_terminal() {
     let repo = TestRepo::new();
     repo.agent("evil", r###"printf '\033]0;PWNED\007\033]52;c;aGVsbG8=\007agent says hi\n'; echo '# x' >> src/price.sh"###);
     let plan = repo.plan("evil", "evil", "max_iterations = 1\n");
-    let text = std::fs::read_to_string(repo.path(&plan))
-        .unwrap()
-        .replace("run = \"sh tests/test_price.sh\"", "run = \"printf '\\\\033]52;c;aGVsbG8=\\\\007\\\\033[21t\\\\033P1$r\\\\033\\\\\\\\boom\\\\n'; exit 1\"");
-    repo.write(&plan, &text);
+    repo.edit(&plan, &[("run = \"sh tests/test_price.sh\"", "run = \"printf '\\\\033]52;c;aGVsbG8=\\\\007\\\\033[21t\\\\033P1$r\\\\033\\\\\\\\boom\\\\n'; exit 1\"")]);
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let log = repo.andon(&["log", "evil"], LIMIT);
     let status = repo.andon(&["status"], LIMIT);
     let json = repo.andon(&["status", "--json"], LIMIT);
@@ -269,13 +232,7 @@ fn rollback_returns_the_worktree_to_the_last_green_iteration() {
     let plan = repo.plan("rb", "breaker", "max_iterations = 3\n");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 0);
     let server = repo.serve();
     let out = repo.andon(&["redirect", "rb", "-m", "also print a currency"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -296,13 +253,7 @@ fn rollback_returns_the_worktree_to_the_last_green_iteration() {
     let head = git(&wt, &["log", "-1", "--format=%s"]);
     assert_eq!(head.trim(), "andon: iteration 2 (1/1 checks)");
     repo.end(server);
-    let audit: Vec<String> = repo
-        .store()
-        .audit()
-        .unwrap()
-        .into_iter()
-        .map(|a| a.action)
-        .collect();
+    let audit: Vec<String> = repo.audit_actions();
     assert_eq!(audit, vec!["redirect", "rollback"]);
 }
 
@@ -319,13 +270,7 @@ printf 'price() { echo w%s; }\n' "$ANDON_ITERATION" > src/price.sh
     let plan = repo.plan("planned", "planner", "");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    expect_exit(&out, 3);
     let server = repo.serve();
     assert_eq!(repo.andon(&["stop", "--all"], LIMIT).status.code(), Some(0));
     assert_eq!(

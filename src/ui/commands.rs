@@ -273,49 +273,35 @@ impl Controller {
             },
             Dialog::Redirect {
                 loop_name,
-                mut textarea,
-            } => {
-                if action == Some(Action::Cancel) {
-                    return;
+                textarea,
+            } => match text_box(action, key, textarea) {
+                TextBox::Sent(note) => self.send(loop_name, HumanAction::Redirect { note }),
+                TextBox::Closed => {}
+                TextBox::Open(textarea) => {
+                    model.dialog = Some(Dialog::Redirect {
+                        loop_name,
+                        textarea: *textarea,
+                    })
                 }
-                if action == Some(Action::Submit) {
-                    let note = textarea.lines().join("\n");
-                    if !note.trim().is_empty() {
-                        self.send(loop_name, HumanAction::Redirect { note });
-                    }
-                    return;
-                }
-                textarea.input(key);
-                model.dialog = Some(Dialog::Redirect {
-                    loop_name,
-                    textarea,
-                });
-            }
+            },
             Dialog::ApproveAnyway {
                 loop_name,
-                mut textarea,
-            } => {
-                if action == Some(Action::Cancel) {
-                    return;
-                }
-                if action == Some(Action::Submit) {
-                    let reason = textarea.lines().join("\n");
-                    if !reason.trim().is_empty() {
-                        self.send(
-                            loop_name,
-                            HumanAction::Approve {
-                                anyway: Some(reason),
-                            },
-                        );
-                    }
-                    return;
-                }
-                textarea.input(key);
-                model.dialog = Some(Dialog::ApproveAnyway {
+                textarea,
+            } => match text_box(action, key, textarea) {
+                TextBox::Sent(reason) => self.send(
                     loop_name,
-                    textarea,
-                });
-            }
+                    HumanAction::Approve {
+                        anyway: Some(reason),
+                    },
+                ),
+                TextBox::Closed => {}
+                TextBox::Open(textarea) => {
+                    model.dialog = Some(Dialog::ApproveAnyway {
+                        loop_name,
+                        textarea: *textarea,
+                    })
+                }
+            },
         }
     }
 
@@ -338,6 +324,34 @@ impl Controller {
         tokio::spawn(async move {
             let _ = results.send(sup.act_all(action).await).await;
         });
+    }
+}
+
+/// What a key did to a text box (redirect note, approve-anyway reason).
+enum TextBox {
+    /// Ctrl-S with some text.
+    Sent(String),
+    /// Esc, or Ctrl-S with nothing typed.
+    Closed,
+    /// Still typing.
+    Open(Box<TextArea<'static>>),
+}
+
+fn text_box(action: Option<Action>, key: KeyEvent, mut textarea: TextArea<'static>) -> TextBox {
+    match action {
+        Some(Action::Cancel) => TextBox::Closed,
+        Some(Action::Submit) => {
+            let text = textarea.lines().join("\n");
+            if text.trim().is_empty() {
+                TextBox::Closed
+            } else {
+                TextBox::Sent(text)
+            }
+        }
+        _ => {
+            textarea.input(key);
+            TextBox::Open(Box::new(textarea))
+        }
     }
 }
 

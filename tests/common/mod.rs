@@ -157,6 +157,26 @@ impl TestRepo {
         wait_output(server, Duration::from_secs(60))
     }
 
+    /// Rewrite a file of the repo: each (from, to) replaced in turn.
+    pub fn edit(&self, rel: &str, replacements: &[(&str, &str)]) {
+        let mut text = std::fs::read_to_string(self.path(rel)).unwrap();
+        for (from, to) in replacements {
+            assert!(text.contains(from), "{rel} has no {from:?}");
+            text = text.replace(from, to);
+        }
+        self.write(rel, &text);
+    }
+
+    /// The audit trail's actions, oldest first.
+    pub fn audit_actions(&self) -> Vec<String> {
+        self.store()
+            .audit()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.action)
+            .collect()
+    }
+
     pub fn store(&self) -> Store {
         Store::open_read_only(&self.root.join(".andon/andon.db")).expect("store exists")
     }
@@ -245,6 +265,18 @@ pub fn loop_processes(slug: &str) -> Vec<i32> {
         }
     }
     pids
+}
+
+/// Assert andon's exit code, showing its output when it differs.
+#[track_caller]
+pub fn expect_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(out),
+        stderr(out)
+    );
 }
 
 pub fn stdout(o: &Output) -> String {
