@@ -258,3 +258,25 @@ fn the_board_checks_its_theme_and_terminal_before_any_loop_starts() {
         "no loop was created"
     );
 }
+
+#[test]
+fn status_piped_into_a_closed_reader_ends_quietly() {
+    let repo = TestRepo::new();
+    repo.agent("ok", "true");
+    let plan = repo.plan("quiet", "ok", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    // `andon status | head -0`: the reader is gone before andon writes; it must not panic.
+    for args in [vec!["status"], vec!["log", "quiet"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = repo
+            .command(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -18,6 +18,7 @@ pub struct LogArgs {
 }
 
 pub fn run(args: LogArgs) -> i32 {
+    super::output::quiet_on_broken_pipe();
     let repo = match repo::open() {
         Ok(r) => r,
         Err(e) => return bad_input(&e),

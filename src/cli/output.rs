@@ -43,3 +43,14 @@ pub fn elapsed(ms: i64) -> String {
         format!("{}h{:02}m", s / 3600, s / 60 % 60)
     }
 }
+
+/// For commands that only print (status, log): end quietly when the reader goes away
+/// (`andon status | head`) instead of panicking on a broken pipe. Not for the supervisor,
+/// which must survive a client that hangs up on its control socket.
+pub fn quiet_on_broken_pipe() {
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started; no
+    // handler runs Rust code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

@@ -95,6 +95,7 @@ pub fn open_store(dirs: &andon::engine::paths::AndonDir) -> Result<Store, StoreE
 }
 
 pub fn run(args: StatusArgs) -> i32 {
+    super::output::quiet_on_broken_pipe();
     let repo = match repo::open() {
         Ok(r) => r,
         Err(e) => return bad_input(&e),

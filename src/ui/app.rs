@@ -297,22 +297,14 @@ async fn on_terminal_event(
         }
         TermEvent::Paste(text) => match &attached {
             Some(name) => {
-                let modes = panes
-                    .pane(name)
-                    .lock()
-                    .map(|p| p.modes())
-                    .unwrap_or_default();
+                let modes = panes.modes(name);
                 ctl.write(name, encode_paste(&text, &modes));
             }
             None => ctl.on_paste(&text, model),
         },
         TermEvent::Mouse(m) => {
             if let Some(name) = &attached {
-                let modes = panes
-                    .pane(name)
-                    .lock()
-                    .map(|p| p.modes())
-                    .unwrap_or_default();
+                let modes = panes.modes(name);
                 if let Some(bytes) = encode_mouse(&m, &modes, ctl.attached_origin()) {
                     ctl.write(name, bytes);
                     return None;
@@ -341,11 +333,7 @@ async fn on_terminal_event(
         }
         TermEvent::FocusGained | TermEvent::FocusLost => {
             if let Some(name) = &attached {
-                let modes = panes
-                    .pane(name)
-                    .lock()
-                    .map(|p| p.modes())
-                    .unwrap_or_default();
+                let modes = panes.modes(name);
                 if let Some(bytes) = encode_focus(matches!(ev, TermEvent::FocusGained), &modes) {
                     ctl.write(name, bytes);
                 }

@@ -200,27 +200,13 @@ impl Controller {
                         });
                         return;
                     }
-                    Action::Approve => {
-                        let title = format!("Approve {name}?");
-                        let body = format!("The loop is marked approved; its branch loop/{name} is kept for you to merge.");
-                        let action = HumanAction::Approve { anyway: None };
-                        self.confirm(
-                            model,
-                            Pending::Act {
-                                loop_name: name,
-                                action,
-                            },
-                            &title,
-                            &body,
-                            "approve",
-                        );
-                        return;
-                    }
+                    Action::Approve => HumanAction::Approve { anyway: None },
                     _ => return,
                 };
-                if self.keymap.needs_confirm(other) {
+                // Approval asks first too: until the review screen exists it is one keystroke.
+                if self.keymap.needs_confirm(other) || other == Action::Approve {
                     let title = format!("{} {name}?", other_label(&action));
-                    let body = confirm_body(&action);
+                    let body = confirm_body(&action, &name);
                     self.confirm(
                         model,
                         Pending::Act {
@@ -228,7 +214,7 @@ impl Controller {
                             action,
                         },
                         &title,
-                        body,
+                        &body,
                         "yes",
                     );
                 } else {
@@ -381,15 +367,23 @@ fn other_label(action: &HumanAction) -> &'static str {
         HumanAction::MetaAndon => "Pull the Meta-Andon cord on",
         HumanAction::Rollback => "Roll back",
         HumanAction::Stop => "Stop",
+        HumanAction::Approve { .. } => "Approve",
         _ => "Act on",
     }
 }
 
-fn confirm_body(action: &HumanAction) -> &'static str {
+fn confirm_body(action: &HumanAction, name: &str) -> String {
     match action {
-        HumanAction::Abort => "The agent's process group is ended (SIGTERM, then SIGKILL). The worktree is kept.",
-        HumanAction::MetaAndon => "The current run is ended and a plan-mode iteration starts: the agent analyses, changes no code.",
-        HumanAction::Rollback => "The worktree is reset to the last iteration whose checks all passed (or the base).",
-        _ => "",
+        HumanAction::Abort => "The agent's process group is ended (SIGTERM, then SIGKILL). The worktree is kept.".into(),
+        HumanAction::MetaAndon => {
+            "The current run is ended and a plan-mode iteration starts: the agent analyses, changes no code.".into()
+        }
+        HumanAction::Rollback => {
+            "The worktree is reset to the last iteration whose checks all passed (or the base).".into()
+        }
+        HumanAction::Approve { .. } => {
+            format!("The loop is marked approved; its branch loop/{name} is kept for you to merge.")
+        }
+        _ => String::new(),
     }
 }

@@ -75,6 +75,14 @@ impl PaneSet {
         )
     }
 
+    /// The terminal modes the loop's agent asked for (how attach encodes input).
+    pub fn modes(&self, name: &str) -> crate::term::Modes {
+        self.pane(name)
+            .lock()
+            .map(|p| p.modes())
+            .unwrap_or_default()
+    }
+
     fn mark_dirty(&self, name: &str) {
         if let Ok(mut d) = self.dirty.lock() {
             if d.contains(name) {
