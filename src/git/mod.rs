@@ -9,6 +9,7 @@
 mod changes;
 mod error;
 mod init;
+mod merge;
 mod paths;
 mod snapshot;
 mod worktree;
@@ -25,6 +26,7 @@ use git2::{ErrorCode, Repository, StatusOptions, StatusShow};
 
 pub use changes::{ChangeKind, PathChange};
 pub use error::GitError;
+pub use merge::{MergeError, MergeRefused, MergeStyle, Merged};
 pub use paths::worktree_path;
 pub use snapshot::CommitInfo;
 
