@@ -66,6 +66,8 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
         loop_name,
         all,
         message,
+        outcome: None,
+        force: false,
     };
     match request(&repo.dirs.socket(), &req) {
         Ok(r) if r.ok => {

@@ -72,7 +72,41 @@ pub enum HumanAction {
     Approve {
         /// "Approve anyway": the typed reason that overrides red checks.
         anyway: Option<String>,
+        /// What approval does with the loop's branch.
+        #[serde(default)]
+        outcome: Outcome,
     },
+}
+
+/// What an approval does with the loop's work (DESIGN §4: merge / keep branch / write PR body).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Keep `loop/<slug>` for the human to push.
+    #[default]
+    Branch,
+    /// Merge the branch into the main worktree's branch (fast-forward when possible).
+    Merge,
+    /// One squashed commit on the main worktree's branch.
+    Squash,
+    /// Keep the branch and write `.andon/loops/<loop>/PR.md`.
+    Pr,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Branch => "branch",
+            Outcome::Merge => "merge",
+            Outcome::Squash => "squash",
+            Outcome::Pr => "pr",
+        }
+    }
+
+    /// Whether the base branch receives the loop's commits.
+    pub fn merges(self) -> bool {
+        matches!(self, Outcome::Merge | Outcome::Squash)
+    }
 }
 
 impl HumanAction {
@@ -84,7 +118,12 @@ impl HumanAction {
             HumanAction::MetaAndon => "meta_andon",
             HumanAction::Abort => "abort",
             HumanAction::Rollback => "rollback",
-            HumanAction::Approve { .. } => "approve",
+            HumanAction::Approve { outcome, .. } => match outcome {
+                Outcome::Branch => "approve_branch",
+                Outcome::Merge => "approve_merge",
+                Outcome::Squash => "approve_squash",
+                Outcome::Pr => "approve_pr",
+            },
         }
     }
 }

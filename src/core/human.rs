@@ -1,7 +1,7 @@
 //! Human actions on a loop (DESIGN §4), decided by the reducer: stop, resume, redirect,
 //! Meta-Andon, abort, approve. Each returns a transition or a refusal that says what to do.
 
-use crate::core::event::{Effect, HumanAction, IterationStatus, Transition};
+use crate::core::event::{Effect, HumanAction, IterationStatus, Outcome, Transition};
 use crate::core::reducer::{next_iteration, rerun, running_lamp};
 use crate::core::state::{Lamp, LoopState, Mode, State, Stop, StopCause};
 
@@ -16,7 +16,7 @@ pub(crate) fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
         HumanAction::MetaAndon => meta_andon_now(s),
         HumanAction::Abort => abort(s),
         HumanAction::Rollback => rollback(s),
-        HumanAction::Approve { anyway } => approve(s, anyway.as_deref()),
+        HumanAction::Approve { anyway, outcome } => approve(s, anyway.as_deref(), *outcome),
     }
 }
 
@@ -162,7 +162,19 @@ fn abort(s: &mut LoopState) -> Transition {
     }
 }
 
-fn approve(s: &mut LoopState, anyway: Option<&str>) -> Transition {
+/// The state an approval ends in: merged when the branch lands on the base, else approved.
+fn approved(outcome: Outcome) -> State {
+    if outcome.merges() {
+        State::Merged
+    } else {
+        State::Approved
+    }
+}
+
+/// Gates (DESIGN §4): refused while the loop is stopped and while its last checks are red,
+/// unless approved anyway with a typed reason. The engine carries out the outcome (merge,
+/// PR body) before this transition is applied, so a refused merge changes nothing.
+fn approve(s: &mut LoopState, anyway: Option<&str>, outcome: Outcome) -> Transition {
     if s.state == State::Stopped {
         return Transition::refuse(format!(
             "the line is stopped ({}): resume or redirect before approving",
@@ -170,11 +182,11 @@ fn approve(s: &mut LoopState, anyway: Option<&str>) -> Transition {
         ));
     }
     if s.state == State::AwaitingApproval {
-        s.state = State::Approved;
+        s.state = approved(outcome);
         s.lamp = Lamp::Gray;
         return Transition {
             effects: Vec::new(),
-            log: Some("approved".into()),
+            log: Some(format!("approved ({})", outcome.as_str())),
             refused: None,
         };
     }
@@ -190,11 +202,11 @@ fn approve(s: &mut LoopState, anyway: Option<&str>) -> Transition {
         ));
     };
     let effects = cancel_current(s);
-    s.state = State::Approved;
+    s.state = approved(outcome);
     s.lamp = Lamp::Gray;
     Transition {
         effects,
-        log: Some(format!("approved anyway: {reason}")),
+        log: Some(format!("approved anyway ({}): {reason}", outcome.as_str())),
         refused: None,
     }
 }

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod plan_checks;
 pub mod plan_frame;
 pub mod plan_goal;
+pub mod pr_body;
 pub mod prompt;
 pub mod reducer;
 pub mod sanitize;

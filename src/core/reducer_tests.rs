@@ -3,7 +3,7 @@
 use super::*;
 use crate::core::classify::Category;
 use crate::core::event::{
-    AgentReport, ChecksReport, Effect, Event, GuardReport, HumanAction, IterationStatus,
+    AgentReport, ChecksReport, Effect, Event, GuardReport, HumanAction, IterationStatus, Outcome,
 };
 use crate::core::state::{Badge, Limits};
 use crate::core::state::{Failure, Lamp, LoopState, Mode, State, StopCause};
@@ -544,35 +544,48 @@ fn approval_gates() {
     let mut ev = vec![Event::Start];
     ev.extend(failed_iter("a"));
     let (s, _) = run(&ev);
-    let (_, t) = reduce(&s, &human(HumanAction::Approve { anyway: None }));
+    let (_, t) = reduce(&s, &human(approve(None, Outcome::Branch)));
     assert!(t.refused.unwrap_or_default().contains("approve anyway"));
     let (s2, _) = run_from(
         s.clone(),
-        &[human(HumanAction::Approve {
-            anyway: Some("flaky CI".into()),
-        })],
+        &[human(approve(Some("flaky CI"), Outcome::Merge))],
     );
-    assert_eq!(s2.state, State::Approved);
+    assert_eq!(s2.state, State::Merged);
 
     // Stopped line: refused even with a reason.
     let (stopped, _) = run_from(s, &[human(HumanAction::Stop)]);
-    let (_, t) = reduce(
-        &stopped,
-        &human(HumanAction::Approve {
-            anyway: Some("x".into()),
-        }),
-    );
+    let (_, t) = reduce(&stopped, &human(approve(Some("x"), Outcome::Branch)));
     assert!(t.refused.is_some());
 
-    // Green: approved.
-    let (s, _) = run(&[
-        Event::Start,
-        agent_ok(1),
-        checks_pass(),
-        goal_pass(),
-        human(HumanAction::Approve { anyway: None }),
-    ]);
-    assert_eq!((s.state, s.lamp), (State::Approved, Lamp::Gray));
+    // Green: each outcome ends in its own state.
+    let table = [
+        (Outcome::Branch, State::Approved),
+        (Outcome::Pr, State::Approved),
+        (Outcome::Merge, State::Merged),
+        (Outcome::Squash, State::Merged),
+    ];
+    for (outcome, want) in table {
+        let (s, _) = run(&[
+            Event::Start,
+            agent_ok(1),
+            checks_pass(),
+            goal_pass(),
+            human(approve(None, outcome)),
+        ]);
+        assert_eq!((s.state, s.lamp), (want, Lamp::Gray), "{outcome:?}");
+        let (_, t) = reduce(&s, &human(approve(None, outcome)));
+        assert!(
+            t.refused.is_some(),
+            "an ended loop cannot be approved twice"
+        );
+    }
+}
+
+fn approve(anyway: Option<&str>, outcome: Outcome) -> HumanAction {
+    HumanAction::Approve {
+        anyway: anyway.map(str::to_string),
+        outcome,
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
 
-use crate::core::event::HumanAction;
+use crate::core::event::{HumanAction, Outcome};
 use crate::engine::supervisor::Supervisor;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -24,6 +24,12 @@ pub struct Request {
     pub all: bool,
     #[serde(default)]
     pub message: Option<String>,
+    /// approve: what to do with the branch.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// cleanup: remove even with unsaved work (the reason is `message`).
+    #[serde(default)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -137,6 +143,7 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
         "rollback" => HumanAction::Rollback,
         "approve" => HumanAction::Approve {
             anyway: req.message.clone(),
+            outcome: req.outcome.unwrap_or_default(),
         },
         other => return Response::from(Err(format!("unknown action `{other}`"))),
     };

@@ -154,7 +154,7 @@ impl Recorder {
     pub fn audit(&mut self, shared: &Shared, p: &Persisted, action: &HumanAction) {
         let reason = match action {
             HumanAction::Redirect { note } => Some(note.clone()),
-            HumanAction::Approve { anyway } => anyway.clone(),
+            HumanAction::Approve { anyway, .. } => anyway.clone(),
             _ => None,
         };
         self.audit.push(AuditRow {

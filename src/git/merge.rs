@@ -21,11 +21,19 @@ pub enum MergeStyle {
 /// What a merge did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Merged {
-    FastForward { commit: String },
-    MergeCommit { commit: String },
-    Squashed { commit: String },
+    FastForward {
+        commit: String,
+    },
+    MergeCommit {
+        commit: String,
+    },
+    Squashed {
+        commit: String,
+    },
     /// The base already contains the loop branch; nothing changed.
-    UpToDate { commit: String },
+    UpToDate {
+        commit: String,
+    },
 }
 
 impl Merged {
@@ -45,7 +53,10 @@ impl Merged {
                 format!("{base} fast-forwarded to {branch} ({})", short(commit))
             }
             Merged::MergeCommit { commit } => {
-                format!("{branch} merged into {base} (merge commit {})", short(commit))
+                format!(
+                    "{branch} merged into {base} (merge commit {})",
+                    short(commit)
+                )
             }
             Merged::Squashed { commit } => {
                 format!("{branch} squashed onto {base} ({})", short(commit))
@@ -86,7 +97,10 @@ pub enum MergeError {
 
 impl From<git2::Error> for MergeError {
     fn from(source: git2::Error) -> Self {
-        MergeError::Git(GitError::Git { op: "merge", source })
+        MergeError::Git(GitError::Git {
+            op: "merge",
+            source,
+        })
     }
 }
 

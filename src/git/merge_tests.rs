@@ -15,9 +15,15 @@ fn repo_with_loop() -> (TempDir, PathBuf, GitOwner) {
     let owner = GitOwner::open(&root).unwrap();
     let wt = tmp.path().join("wt");
     owner.create_worktree("a", &wt, "loop/a", "HEAD").unwrap();
-    write(&wt, "src/lib.rs", "pub fn one() -> u32 { 1 }\npub fn two() -> u32 { 2 }\n");
+    write(
+        &wt,
+        "src/lib.rs",
+        "pub fn one() -> u32 { 1 }\npub fn two() -> u32 { 2 }\n",
+    );
     write(&wt, "src/three.rs", "pub fn three() -> u32 { 3 }\n");
-    owner.snapshot(&wt, "andon: iteration 1 (1/1 checks)").unwrap();
+    owner
+        .snapshot(&wt, "andon: iteration 1 (1/1 checks)")
+        .unwrap();
     (tmp, root, owner)
 }
 
@@ -38,7 +44,12 @@ fn fast_forward_when_the_base_has_not_moved() {
     let merged = owner
         .merge_into_base("loop/a", MergeStyle::Merge, "unused")
         .unwrap();
-    assert_eq!(merged, Merged::FastForward { commit: tip.clone() });
+    assert_eq!(
+        merged,
+        Merged::FastForward {
+            commit: tip.clone()
+        }
+    );
     assert_eq!(git(&root, &["rev-parse", "main"]), tip);
     assert_eq!(git(&root, &["status", "--porcelain"]), "");
     assert!(read(&root, "src/lib.rs").contains("two"));
@@ -62,7 +73,10 @@ fn merge_commit_when_the_base_moved() {
         git(&root, &["rev-parse", "HEAD^1", "HEAD^2"]),
         format!("{moved}\n{tip}")
     );
-    assert_eq!(git(&root, &["log", "-1", "--format=%s"]), "Merge loop/a: two");
+    assert_eq!(
+        git(&root, &["log", "-1", "--format=%s"]),
+        "Merge loop/a: two"
+    );
     assert_eq!(git(&root, &["status", "--porcelain"]), "");
     assert_eq!(read(&root, "README.md"), "# demo, moved on\n");
     assert!(read(&root, "src/lib.rs").contains("two"));
@@ -101,7 +115,10 @@ fn conflict_is_refused_and_changes_nothing() {
         matches!(err, MergeError::Refused(MergeRefused::Conflict { .. })),
         "{text}"
     );
-    assert!(text.contains("src/lib.rs") && text.contains("fix:"), "{text}");
+    assert!(
+        text.contains("src/lib.rs") && text.contains("fix:"),
+        "{text}"
+    );
     assert_eq!(fingerprint(&root), before);
     assert!(owner.check_merge("loop/a", MergeStyle::Squash).is_err());
 }

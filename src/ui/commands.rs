@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui_textarea::{TextArea, WrapMode};
 use tokio::sync::mpsc;
 
-use crate::core::event::HumanAction;
+use crate::core::event::{HumanAction, Outcome};
 use crate::engine::supervisor::Supervisor;
 use crate::ui::keymap::{Action, Keymap, Mode};
 use crate::ui::layout::{self, Direction};
@@ -200,7 +200,10 @@ impl Controller {
                         });
                         return;
                     }
-                    Action::Approve => HumanAction::Approve { anyway: None },
+                    Action::Approve => HumanAction::Approve {
+                        anyway: None,
+                        outcome: Outcome::Branch,
+                    },
                     _ => return,
                 };
                 // Approval asks first too: until the review screen exists it is one keystroke.
@@ -278,6 +281,7 @@ impl Controller {
                     loop_name,
                     HumanAction::Approve {
                         anyway: Some(reason),
+                        outcome: Outcome::Branch,
                     },
                 ),
                 TextBox::Closed => {}
