@@ -66,8 +66,7 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
         loop_name,
         all,
         message,
-        outcome: None,
-        force: false,
+        ..Request::default()
     };
     match request(&repo.dirs.socket(), &req) {
         Ok(r) if r.ok => {

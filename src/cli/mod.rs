@@ -1,6 +1,8 @@
 //! Command-line interface (DESIGN §5): one file per subcommand; this file parses and dispatches.
 
 mod act;
+mod approve;
+mod audit;
 mod board;
 mod demo;
 mod headless;
@@ -50,6 +52,12 @@ enum Command {
     Abort(act::LoopArg),
     /// Reset a stopped loop's worktree to its last green iteration (or the base).
     Rollback(act::LoopArg),
+    /// Approve a loop: merge it, keep its branch, or write its PR body (audited).
+    Approve(approve::ApproveArgs),
+    /// Remove an approved, merged or aborted loop's worktree (refused with unsaved work).
+    Cleanup(approve::CleanupArgs),
+    /// Every human action, oldest first: who, when, which loop, iteration and commit, why.
+    Audit(audit::AuditArgs),
     /// The demo: a generated repository with six scripted loops showing every lamp.
     Demo(demo::DemoArgs),
     /// Scaffold andon.toml, plans/TEMPLATE.md, skills/ and wiki/ here; never overwrites a file.
@@ -82,6 +90,9 @@ pub fn main() -> i32 {
         Command::MetaAndon(l) => act::simple("meta_andon", l),
         Command::Abort(l) => act::simple("abort", l),
         Command::Rollback(l) => act::simple("rollback", l),
+        Command::Approve(args) => approve::approve(args),
+        Command::Cleanup(args) => approve::cleanup(args),
+        Command::Audit(args) => audit::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Init => init::run(),
         Command::SimAgent(args) => andon::agent::sim::run(&args),

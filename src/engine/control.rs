@@ -14,7 +14,7 @@ use tokio::net::UnixListener;
 use crate::core::event::{HumanAction, Outcome};
 use crate::engine::supervisor::Supervisor;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Request {
     /// stop | resume | redirect | meta_andon | abort | approve | status
     pub action: String,
@@ -30,6 +30,9 @@ pub struct Request {
     /// cleanup: remove even with unsaved work (the reason is `message`).
     #[serde(default)]
     pub force: bool,
+    /// cleanup: delete the loop's branch too.
+    #[serde(default)]
+    pub delete_branch: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -132,6 +135,13 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
                 message: format!("{} loops", board.len()),
                 data: serde_json::to_value(board).ok(),
             };
+        }
+        "cleanup" => {
+            let Some(name) = req.loop_name else {
+                return Response::from(Err("name a loop".into()));
+            };
+            let force = req.force.then(|| req.message.clone().unwrap_or_default());
+            return Response::from(sup.clean_up(&name, force, req.delete_branch).await);
         }
         "stop" => HumanAction::Stop,
         "resume" => HumanAction::Resume { fix_plan: None },

@@ -4,6 +4,8 @@
 pub mod agent_run;
 pub mod checks;
 pub mod control;
+pub mod deliver;
+pub mod ended;
 pub mod env;
 pub mod input_error;
 pub mod launch;

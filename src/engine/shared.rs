@@ -63,6 +63,15 @@ pub struct Shared {
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
 }
 
+/// Who the audit trail names for this user's actions: `actor` in the config, else `$USER`.
+pub fn actor(config: &Config) -> String {
+    config
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "human".into())
+}
+
 impl Shared {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -77,11 +86,7 @@ impl Shared {
         ptys: PtyRegistry,
     ) -> Shared {
         let (updates, _) = broadcast::channel(1024);
-        let actor = config
-            .actor
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "human".into());
+        let actor = actor(&config);
         Shared {
             dirs: AndonDir::new(&repo_root),
             repo_root,

@@ -108,6 +108,29 @@ impl Supervisor {
         })
     }
 
+    /// Remove an ended loop's worktree (see [`crate::engine::ended::clean_up`]).
+    pub async fn clean_up(
+        &self,
+        name: &str,
+        force: Option<String>,
+        delete_branch: bool,
+    ) -> Result<String, String> {
+        let shared = Arc::clone(&self.shared);
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || {
+            crate::engine::ended::clean_up(
+                &shared.git,
+                &shared.store,
+                &shared.actor,
+                &name,
+                force.as_deref(),
+                delete_branch,
+            )
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("cleanup task failed: {e}")))
+    }
+
     /// End every loop's run (agents and checks) and record the cut iterations as interrupted.
     pub async fn shutdown(&self, reason: &str) {
         let senders: Vec<_> = self

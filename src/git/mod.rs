@@ -7,6 +7,8 @@
 //! objects atomically (lock file + rename) and a read never sees a torn file.
 
 mod changes;
+mod diff;
+mod diff_files;
 mod error;
 mod init;
 mod merge;
@@ -25,6 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use git2::{ErrorCode, Repository, StatusOptions, StatusShow};
 
 pub use changes::{ChangeKind, PathChange};
+pub use diff::DiffLimits;
 pub use error::GitError;
 pub use merge::{MergeError, MergeRefused, MergeStyle, Merged};
 pub use paths::worktree_path;
@@ -150,6 +153,16 @@ impl GitOwner {
             })
             .map(|entry| String::from_utf8_lossy(entry.path_bytes()).into_owned())
             .collect())
+    }
+
+    /// The commit a local branch points at, as a hex oid.
+    pub fn branch_tip(&self, branch: &str) -> Result<String, GitError> {
+        let repo = self.open_main()?;
+        let commit = repo
+            .find_branch(branch, git2::BranchType::Local)
+            .and_then(|b| b.get().peel_to_commit())
+            .op("find branch")?;
+        Ok(commit.id().to_string())
     }
 
     /// Whether a local branch of that name exists.

@@ -16,6 +16,8 @@ use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::ops::{
     agent_op, blocking, check_jobs, checks_op, goal_jobs, OpFuture, PendingOp, RunHandle,
 };
+mod human;
+
 use crate::engine::record::Recorder;
 use crate::engine::shared::{LoopView, Shared};
 use crate::engine::spec::{now_ms, LoopSpec, Persisted};
@@ -136,44 +138,6 @@ impl LoopTask {
                 .stop
                 .as_ref()
                 .is_some_and(|s| s.cause == StopCause::Human && s.frozen)
-    }
-
-    async fn human(&mut self, action: HumanAction) -> Result<String, String> {
-        let action = match action {
-            // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote.
-            HumanAction::Resume { fix_plan: None } => HumanAction::Resume {
-                fix_plan: std::fs::read_to_string(
-                    self.shared
-                        .dirs
-                        .fix_plan(&self.spec.name, self.p.state.iteration),
-                )
-                .ok(),
-            },
-            other => other,
-        };
-        if matches!(action, HumanAction::Approve { .. }) && self.shared.is_line_stopped() {
-            return Err("the whole line is stopped: resume it before approving".into());
-        }
-        let (next, t) = reduce(&self.p.state, &Event::Human(action.clone()));
-        if let Some(reason) = t.refused {
-            return Err(reason);
-        }
-        let message = t.log.clone().unwrap_or_else(|| action.name().to_string());
-        // The audit row is written before the action takes effect (DESIGN §4).
-        self.rec.audit(&self.shared, &self.p, &action);
-        if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
-            return Err(format!("cannot record the action in the audit trail: {e}"));
-        }
-        if let Some(reason) = self.apply(next, t, Vec::new()).await {
-            self.feed(Event::EngineFailed { reason }, Vec::new()).await;
-        }
-        // A run that finished while frozen reports now that the loop is running again.
-        if self.p.state.state.is_active() && self.current.is_none() {
-            if let Some((event, runs)) = self.parked.take() {
-                self.feed(event, runs).await;
-            }
-        }
-        Ok(message)
     }
 
     /// Reduce an event and apply it; an effect that fails stops the line (EngineFailed).

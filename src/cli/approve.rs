@@ -1,0 +1,237 @@
+//! `andon approve LOOP [--merge|--squash|--branch|--pr]` and `andon cleanup LOOP`: through the
+//! running supervisor when there is one, otherwise directly under the repo lock. Approval asks
+//! for confirmation on a terminal; elsewhere `--yes` says it.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use andon::core::event::{HumanAction, Outcome};
+use andon::engine::control::{request, ControlError, Request};
+use andon::engine::deliver;
+use andon::engine::ended::{act_offline, clean_up_offline};
+use andon::engine::shared::actor;
+
+use super::repo::{self, bad_input, Repo, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
+use super::run::runtime;
+
+#[derive(Args, Debug)]
+pub struct ApproveArgs {
+    #[arg(value_name = "LOOP")]
+    pub loop_name: String,
+    /// Merge the loop branch into the main worktree's branch (fast-forward when possible).
+    #[arg(long, group = "outcome")]
+    pub merge: bool,
+    /// Squash the loop's work into one commit on the main worktree's branch.
+    #[arg(long, group = "outcome")]
+    pub squash: bool,
+    /// Keep the branch loop/<LOOP> for you to push (the default).
+    #[arg(long, group = "outcome")]
+    pub branch: bool,
+    /// Keep the branch and write .andon/loops/<LOOP>/PR.md (and offer `gh pr create`).
+    #[arg(long, group = "outcome")]
+    pub pr: bool,
+    /// Approve anyway although the last checks are red: the reason is audited.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Do not ask for confirmation (needed when stdin is not a terminal).
+    #[arg(long, short)]
+    pub yes: bool,
+    /// With --pr: run `gh pr create` with the body without asking.
+    #[arg(long, requires = "pr")]
+    pub gh: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CleanupArgs {
+    #[arg(value_name = "LOOP")]
+    pub loop_name: String,
+    /// Delete the branch loop/<LOOP> too.
+    #[arg(long)]
+    pub delete_branch: bool,
+    /// Remove the worktree even though it holds work no snapshot contains.
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    /// Why the unsaved work may go (audited).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+impl ApproveArgs {
+    fn outcome(&self) -> Outcome {
+        if self.merge {
+            Outcome::Merge
+        } else if self.squash {
+            Outcome::Squash
+        } else if self.pr {
+            Outcome::Pr
+        } else {
+            Outcome::Branch
+        }
+    }
+}
+
+fn describe(outcome: Outcome, name: &str, target: &str) -> String {
+    match outcome {
+        Outcome::Merge => {
+            format!("Merge loop/{name} into {target} (fast-forward when possible)")
+        }
+        Outcome::Squash => format!("Squash loop/{name} into one commit on {target}"),
+        Outcome::Branch => format!("Approve {name} and keep branch loop/{name} for you to push"),
+        Outcome::Pr => format!("Approve {name}, keep loop/{name} and write its PR body"),
+    }
+}
+
+/// Ask on the terminal; without one, only `--yes` confirms.
+fn confirmed(question: &str, yes: bool) -> Result<bool, String> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "stdin is not a terminal, so andon cannot ask\n  fix: pass --yes to confirm".into(),
+        );
+    }
+    eprint!("{question}? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+pub fn approve(args: ApproveArgs) -> i32 {
+    let repo = match repo::open() {
+        Ok(r) => r,
+        Err(e) => return bad_input(&e),
+    };
+    if args.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        eprintln!("andon: --reason is empty\n  fix: say why the loop may be approved anyway");
+        return EXIT_BAD_INPUT;
+    }
+    let outcome = args.outcome();
+    let target = repo
+        .git
+        .merge_target()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "HEAD".into());
+    match confirmed(&describe(outcome, &args.loop_name, &target), args.yes) {
+        Ok(true) => {}
+        Ok(false) => {
+            eprintln!("andon: not approved; nothing was changed");
+            return EXIT_ERROR;
+        }
+        Err(e) => {
+            eprintln!("andon: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    }
+    let req = Request {
+        action: "approve".into(),
+        loop_name: Some(args.loop_name.clone()),
+        message: args.reason.clone(),
+        outcome: Some(outcome),
+        ..Request::default()
+    };
+    let action = HumanAction::Approve {
+        anyway: args.reason.clone(),
+        outcome,
+    };
+    let code = finish(through_supervisor_or(&repo, &req, |repo| {
+        let config = repo::config(repo).map_err(|e| e.to_string())?;
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon"));
+        let rt = runtime().ok_or("cannot start the async runtime")?;
+        rt.block_on(act_offline(
+            &repo.git,
+            &config,
+            exe,
+            &args.loop_name,
+            action,
+        ))
+    }));
+    if code == EXIT_OK && outcome == Outcome::Pr {
+        return offer_gh(&repo, &args);
+    }
+    code
+}
+
+/// After `--pr`: run `gh pr create` when gh is installed and the human says so.
+fn offer_gh(repo: &Repo, args: &ApproveArgs) -> i32 {
+    let pr = repo.dirs.loop_dir(&args.loop_name).join("PR.md");
+    let Some(cmd) = deliver::gh_command(&format!("loop/{}", args.loop_name), &pr) else {
+        return EXIT_OK;
+    };
+    let ask = args.gh
+        || (std::io::stdin().is_terminal()
+            && matches!(confirmed("Run gh pr create now", false), Ok(true)));
+    if !ask {
+        return EXIT_OK;
+    }
+    match deliver::run_gh(repo.git.repo_root(), &cmd) {
+        Ok(out) => {
+            println!("{out}");
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("andon: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+pub fn cleanup(args: CleanupArgs) -> i32 {
+    let repo = match repo::open() {
+        Ok(r) => r,
+        Err(e) => return bad_input(&e),
+    };
+    let force = args.force.then(|| args.reason.clone().unwrap_or_default());
+    let req = Request {
+        action: "cleanup".into(),
+        loop_name: Some(args.loop_name.clone()),
+        message: force.clone(),
+        force: args.force,
+        delete_branch: args.delete_branch,
+        ..Request::default()
+    };
+    finish(through_supervisor_or(&repo, &req, |repo| {
+        let config = repo::config(repo).map_err(|e| e.to_string())?;
+        clean_up_offline(
+            &repo.git,
+            &actor(&config),
+            &args.loop_name,
+            force.as_deref(),
+            args.delete_branch,
+        )
+    }))
+}
+
+/// The running supervisor answers when there is one; otherwise `offline` acts directly.
+fn through_supervisor_or(
+    repo: &Repo,
+    req: &Request,
+    offline: impl FnOnce(&Repo) -> Result<String, String>,
+) -> Result<String, String> {
+    match request(&repo.dirs.socket(), req) {
+        Ok(r) if r.ok => Ok(r.message),
+        Ok(r) => Err(format!("refused: {}", r.message)),
+        Err(ControlError::NotRunning(_)) => offline(repo),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn finish(result: Result<String, String>) -> i32 {
+    match result {
+        Ok(message) => {
+            println!("{message}");
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("andon: {e}");
+            EXIT_ERROR
+        }
+    }
+}

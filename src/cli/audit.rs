@@ -1,0 +1,110 @@
+//! `andon audit [--json]`: the append-only trail of every human action — who, when, which
+//! loop, iteration and commit, and why — oldest first, whether or not a supervisor runs.
+
+use clap::Args;
+use serde::Serialize;
+
+use andon::core::sanitize::{one_line, printable};
+use andon::engine::input_error::chain;
+use andon::store::{AuditRow, Store};
+
+use super::output::{clock, quiet_on_broken_pipe};
+use super::repo::{self, bad_input, EXIT_ERROR, EXIT_OK};
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// Print one JSON array (one object per action).
+    #[arg(long)]
+    pub json: bool,
+    /// Only the actions on this loop.
+    #[arg(long = "loop", value_name = "LOOP")]
+    pub loop_name: Option<String>,
+}
+
+/// One action as `andon audit --json` prints it.
+#[derive(Debug, Serialize)]
+struct AuditEntry {
+    id: Option<i64>,
+    /// Unix milliseconds.
+    at: i64,
+    actor: String,
+    #[serde(rename = "loop")]
+    loop_name: Option<String>,
+    iteration: Option<u32>,
+    commit: Option<String>,
+    action: String,
+    reason: Option<String>,
+}
+
+impl From<AuditRow> for AuditEntry {
+    fn from(r: AuditRow) -> Self {
+        AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor: printable(&r.actor, false),
+            loop_name: r.loop_name,
+            iteration: r.iteration,
+            commit: r.commit_id,
+            action: r.action,
+            reason: r.reason.map(|t| printable(&t, true)),
+        }
+    }
+}
+
+pub fn run(args: AuditArgs) -> i32 {
+    quiet_on_broken_pipe();
+    let repo = match repo::open() {
+        Ok(r) => r,
+        Err(e) => return bad_input(&e),
+    };
+    let rows = if repo.dirs.db().exists() {
+        match Store::open_read_only(&repo.dirs.db()).and_then(|s| s.audit()) {
+            Ok(rows) => rows,
+            Err(e) => {
+                eprintln!("andon: {}", chain(&e));
+                return EXIT_ERROR;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let rows: Vec<AuditEntry> = rows
+        .into_iter()
+        .filter(|r| args.loop_name.is_none() || r.loop_name.as_deref() == args.loop_name.as_deref())
+        .map(AuditEntry::from)
+        .collect();
+    if args.json {
+        match serde_json::to_string_pretty(&rows) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("andon: {e}");
+                return EXIT_ERROR;
+            }
+        }
+        return EXIT_OK;
+    }
+    if rows.is_empty() {
+        println!("no human actions recorded yet");
+        return EXIT_OK;
+    }
+    println!(
+        "{:<8}  {:<10}  {:<14}  {:>4}  {:<8}  {:<16}  reason",
+        "time", "actor", "loop", "iter", "commit", "action"
+    );
+    for r in rows {
+        println!(
+            "{:<8}  {:<10}  {:<14}  {:>4}  {:<8}  {:<16}  {}",
+            clock(r.at),
+            one_line(&r.actor, 10),
+            one_line(r.loop_name.as_deref().unwrap_or("(line)"), 14),
+            r.iteration.map(|n| n.to_string()).unwrap_or_default(),
+            r.commit
+                .as_deref()
+                .map(|c| c.chars().take(8).collect::<String>())
+                .unwrap_or_default(),
+            r.action,
+            one_line(r.reason.as_deref().unwrap_or(""), 200),
+        );
+    }
+    EXIT_OK
+}

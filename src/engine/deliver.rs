@@ -1,0 +1,297 @@
+//! Carrying out an approval's outcome: merge or squash the loop branch into the main
+//! worktree's branch, keep the branch, or write the PR body — and the cleanup of a loop's
+//! worktree afterwards. Blocking (git and files); the loop task and `andon approve` call it
+//! off the async threads.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::core::diff::Diff;
+use crate::core::event::Outcome;
+use crate::core::pr_body::{pr_body, pr_title, PrCheck, PrFacts, PrIncident, PrIteration};
+use crate::core::state::LoopState;
+use crate::engine::input_error::chain;
+use crate::engine::paths::AndonDir;
+use crate::engine::spec::LoopSpec;
+use crate::git::{DiffLimits, GitOwner, MergeStyle, Merged};
+use crate::store::Store;
+
+/// Where a loop lives and what it was for: what a delivery needs to know.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub name: String,
+    pub branch: String,
+    pub worktree: PathBuf,
+    /// The base commit the loop started from.
+    pub base: String,
+    pub plan_path: String,
+    pub title: String,
+    pub goal: String,
+}
+
+impl Place {
+    pub fn of(spec: &LoopSpec) -> Place {
+        Place {
+            name: spec.name.clone(),
+            branch: spec.branch.clone(),
+            worktree: spec.worktree.clone(),
+            base: spec.base.clone(),
+            plan_path: spec.plan.path.to_string_lossy().into_owned(),
+            title: spec.plan.title.clone(),
+            goal: spec.plan.goal.clone(),
+        }
+    }
+}
+
+/// What a delivery did, for the event log and the human.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub message: String,
+    /// Set after a merge or squash: the worktree can be cleaned up.
+    pub merged: Option<Merged>,
+}
+
+fn style(outcome: Outcome) -> Option<MergeStyle> {
+    match outcome {
+        Outcome::Merge => Some(MergeStyle::Merge),
+        Outcome::Squash => Some(MergeStyle::Squash),
+        Outcome::Branch | Outcome::Pr => None,
+    }
+}
+
+/// Checks, changing nothing, that the outcome can be carried out (a merge that would be
+/// refused is refused before the approval is recorded).
+pub fn check(git: &GitOwner, place: &Place, outcome: Outcome) -> Result<(), String> {
+    match style(outcome) {
+        Some(style) => git.check_merge(&place.branch, style).map_err(|e| chain(&e)),
+        None => Ok(()),
+    }
+}
+
+/// Carries the outcome out. `state` is the loop's state before approval (its notes and
+/// iteration count feed the commit message and PR body).
+pub fn deliver(
+    git: &GitOwner,
+    store: &Store,
+    dirs: &AndonDir,
+    place: &Place,
+    state: &LoopState,
+    outcome: Outcome,
+    anyway: Option<&str>,
+) -> Result<Delivered, String> {
+    match outcome {
+        Outcome::Branch => Ok(Delivered {
+            message: format!("branch {} kept for you to push", place.branch),
+            merged: None,
+        }),
+        Outcome::Pr => {
+            let path = write_pr(git, store, dirs, place, state, anyway)?;
+            let mut message = format!("PR body written to {}", path.display());
+            if let Some(cmd) = gh_command(&place.branch, &path) {
+                message.push_str(&format!("; to open it: {}", shell_words(&cmd)));
+            }
+            Ok(Delivered {
+                message,
+                merged: None,
+            })
+        }
+        Outcome::Merge | Outcome::Squash => {
+            let style = style(outcome).unwrap_or(MergeStyle::Merge);
+            let target = git
+                .merge_target()
+                .map_err(|e| chain(&e))?
+                .unwrap_or_else(|| "HEAD".into());
+            let message = commit_message(place, state, style);
+            let merged = git
+                .merge_into_base(&place.branch, style, &message)
+                .map_err(|e| chain(&e))?;
+            Ok(Delivered {
+                message: merged.describe(&place.branch, &target),
+                merged: Some(merged),
+            })
+        }
+    }
+}
+
+fn commit_message(place: &Place, state: &LoopState, style: MergeStyle) -> String {
+    let n = state.iteration;
+    let s = if n == 1 { "" } else { "s" };
+    match style {
+        MergeStyle::Merge => format!(
+            "Merge {}: {}\n\n{}\n\nandon loop {} ({n} iteration{s}).\n",
+            place.branch,
+            place.title,
+            place.goal.trim(),
+            place.name
+        ),
+        MergeStyle::Squash => format!(
+            "{}\n\n{}\n\nSquashed from {} by andon ({n} iteration{s}).\n",
+            place.title,
+            place.goal.trim(),
+            place.branch
+        ),
+    }
+}
+
+/// Writes `.andon/loops/<loop>/PR.md` from the store's record and the branch's diff.
+pub fn write_pr(
+    git: &GitOwner,
+    store: &Store,
+    dirs: &AndonDir,
+    place: &Place,
+    state: &LoopState,
+    anyway: Option<&str>,
+) -> Result<PathBuf, String> {
+    let tip = git.branch_tip(&place.branch).map_err(|e| chain(&e))?;
+    let diff: Diff = git
+        .diff_commits(&place.base, &tip, DiffLimits::default())
+        .map_err(|e| chain(&e))?;
+    let iterations: Vec<PrIteration> = store
+        .iterations(&place.name)
+        .map_err(|e| chain(&e))?
+        .into_iter()
+        .map(|it| PrIteration {
+            n: it.n,
+            mode: it.mode,
+            status: it.status,
+            checks: it.checks_passed.zip(it.checks_total),
+            category: it.category,
+        })
+        .collect();
+    let last = iterations.iter().rev().find(|it| it.checks.is_some());
+    let checks: Vec<PrCheck> = match last {
+        Some(it) => store
+            .check_runs(&place.name, Some(it.n))
+            .map_err(|e| chain(&e))?
+            .into_iter()
+            .map(|run| PrCheck {
+                name: run.name,
+                command: run.command,
+                passed: run.passed,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let incidents: Vec<PrIncident> = store
+        .incidents(Some(&place.name))
+        .map_err(|e| chain(&e))?
+        .into_iter()
+        .map(|inc| PrIncident {
+            iteration: inc.iteration,
+            category: inc.category,
+            summary: inc.summary,
+        })
+        .collect();
+    let facts = PrFacts {
+        loop_name: &place.name,
+        title: &place.title,
+        goal: &place.goal,
+        branch: &place.branch,
+        plan_path: &place.plan_path,
+        files: &diff.files,
+        stat: diff.stat(),
+        iterations: &iterations,
+        checks: &checks,
+        incidents: &incidents,
+        notes: &state.notes,
+        anyway,
+    };
+    let path = dirs.loop_dir(&place.name).join("PR.md");
+    let text = format!("# {}\n\n{}", pr_title(&facts), pr_body(&facts));
+    write_atomic(&path, &text)?;
+    Ok(path)
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let tmp = path.with_extension("md.tmp");
+    std::fs::write(&tmp, text).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
+/// `gh pr create …` for a loop branch and its PR body (whose first line is `# title`), when
+/// `gh` is on PATH.
+pub fn gh_command(branch: &str, pr_path: &Path) -> Option<Vec<String>> {
+    find_on_path("gh")?;
+    let text = std::fs::read_to_string(pr_path).ok()?;
+    let title = text.lines().next()?.trim_start_matches("# ").to_string();
+    Some(vec![
+        "gh".into(),
+        "pr".into(),
+        "create".into(),
+        "--head".into(),
+        branch.to_string(),
+        "--title".into(),
+        title,
+        "--body-file".into(),
+        pr_path.to_string_lossy().into_owned(),
+    ])
+}
+
+/// Runs `gh pr create` in the repository; its output (the PR's address) or its error.
+pub fn run_gh(repo_root: &Path, cmd: &[String]) -> Result<String, String> {
+    let (program, args) = cmd.split_first().ok_or("empty gh command")?;
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(repo_root)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    if out.status.success() {
+        Ok(text(&out.stdout))
+    } else {
+        Err(format!("gh pr create failed: {}", text(&out.stderr)))
+    }
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+fn shell_words(cmd: &[String]) -> String {
+    cmd.iter()
+        .map(|w| {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:".contains(c))
+            {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Removes a loop's worktree (and its branch when `delete_branch`). Refused while the worktree
+/// holds work no snapshot contains, unless `force`.
+pub fn cleanup(
+    git: &GitOwner,
+    place: &Place,
+    delete_branch: bool,
+    force: bool,
+) -> Result<String, String> {
+    let branch = delete_branch.then_some(place.branch.as_str());
+    git.remove_worktree(&place.worktree, branch, force)
+        .map_err(|e| chain(&e))?;
+    Ok(match branch {
+        Some(b) => format!(
+            "worktree {} and branch {b} removed",
+            place.worktree.display()
+        ),
+        None => format!(
+            "worktree {} removed; branch {} kept",
+            place.worktree.display(),
+            place.branch
+        ),
+    })
+}

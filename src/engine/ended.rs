@@ -1,0 +1,188 @@
+//! Acting on a loop without a running supervisor (`andon approve`, `andon cleanup` when no
+//! board or headless run holds the repo), and cleaning up ended loops.
+//!
+//! An offline approval hosts just that loop in a short-lived supervisor under the repo lock, so
+//! it takes exactly the path the board's approval takes: gates, audit row, delivery, store.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::core::event::HumanAction;
+use crate::core::state::State;
+use crate::engine::deliver::{self, Place};
+use crate::engine::input_error::chain;
+use crate::engine::lock::{LockError, RepoLock};
+use crate::engine::paths::AndonDir;
+use crate::engine::ptys::PtyRegistry;
+use crate::engine::restore::{load, recover_interrupted};
+use crate::engine::shared::Shared;
+use crate::engine::spec::{now_ms, Persisted};
+use crate::engine::supervisor::Supervisor;
+use crate::git::GitOwner;
+use crate::pty::reaper::fresh_token;
+use crate::store::{AuditRow, EventRow, LoopRow, Step, Store};
+
+fn take_lock(dirs: &AndonDir) -> Result<RepoLock, String> {
+    RepoLock::acquire(&dirs.lock()).map_err(|e| match e {
+        LockError::Held { pid } => format!(
+            "a supervisor (pid {pid}) started on this repo meanwhile; nothing was changed\n  fix: run the command again (it will go through that supervisor)"
+        ),
+        other => other.to_string(),
+    })
+}
+
+fn find_loop(store: &Store, name: &str) -> Result<LoopRow, String> {
+    store.get_loop(name).map_err(|e| chain(&e))?.ok_or_else(|| {
+        let known: Vec<String> = store
+            .loops()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        format!(
+            "no loop named `{name}` in this repo (known: {})\n  fix: `andon status` lists the loops",
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        )
+    })
+}
+
+/// A human action on one loop with no supervisor running: the loop is hosted alone, acted on
+/// and put down again, all under the repo lock.
+pub async fn act_offline(
+    git: &GitOwner,
+    config: &Config,
+    andon_exe: PathBuf,
+    name: &str,
+    action: HumanAction,
+) -> Result<String, String> {
+    let root = git.repo_root().to_path_buf();
+    let dirs = AndonDir::new(&root);
+    let lock = take_lock(&dirs)?;
+    let store = Store::open(&dirs.db()).map_err(|e| chain(&e))?;
+    recover_interrupted(&store, "the supervisor stopped before the iteration ended")
+        .map_err(|e| chain(&e))?;
+    let row = find_loop(&store, name)?;
+    let (spec, p) = load(&row, config, &root)?;
+    let shared = Arc::new(Shared::new(
+        root,
+        git.clone(),
+        store,
+        config.clone(),
+        andon_exe,
+        None,
+        fresh_token(),
+        None,
+        PtyRegistry::default(),
+    ));
+    let sup = Supervisor::new(shared, lock);
+    sup.add_loop(spec, p, None);
+    let result = sup.act(name, action).await;
+    sup.shutdown("offline action done").await;
+    result
+}
+
+/// Whether a loop in this state may have its worktree removed.
+fn ended(state: &str) -> bool {
+    [State::Approved, State::Merged, State::Aborted]
+        .iter()
+        .any(|s| s.to_string() == state)
+}
+
+/// Removes an ended loop's worktree (and its branch when asked). Work no snapshot holds keeps
+/// it, unless `force` names a reason — which is audited before anything is removed.
+pub fn clean_up(
+    git: &GitOwner,
+    store: &Store,
+    actor: &str,
+    name: &str,
+    force: Option<&str>,
+    delete_branch: bool,
+) -> Result<String, String> {
+    let row = find_loop(store, name)?;
+    if !ended(&row.state) {
+        return Err(format!(
+            "loop {name} is {}: only an approved, merged or aborted loop is cleaned up\n  fix: approve or abort it first",
+            row.state
+        ));
+    }
+    let force = force.map(str::trim);
+    if force.is_some_and(str::is_empty) {
+        return Err("a forced cleanup needs a reason\n  fix: --force --reason \"why the unsaved work may go\"".into());
+    }
+    let place = place_of(&row);
+    let iteration = serde_json::from_str::<Persisted>(&row.state_json)
+        .ok()
+        .map(|p| p.state.iteration);
+    let at = now_ms();
+    store
+        .commit(&Step {
+            audit: vec![AuditRow {
+                id: None,
+                at,
+                actor: actor.to_string(),
+                loop_name: Some(name.to_string()),
+                iteration,
+                commit_id: git.branch_tip(&row.branch).ok(),
+                action: if force.is_some() {
+                    "cleanup_forced".into()
+                } else {
+                    "cleanup".into()
+                },
+                reason: force.map(str::to_string),
+            }],
+            ..Step::default()
+        })
+        .map_err(|e| format!("cannot record the action in the audit trail: {}", chain(&e)))?;
+    let result = deliver::cleanup(git, &place, delete_branch, force.is_some());
+    let detail = match &result {
+        Ok(m) => m.clone(),
+        Err(e) => format!("cleanup refused: {e}"),
+    };
+    let _ = store.commit(&Step {
+        events: vec![EventRow {
+            id: None,
+            loop_name: name.to_string(),
+            iteration: iteration.unwrap_or(0),
+            at: now_ms(),
+            kind: "cleanup".into(),
+            lamp: row.lamp.clone(),
+            state: row.state.clone(),
+            detail,
+        }],
+        ..Step::default()
+    });
+    result.map_err(|e| {
+        format!("{e}\n  to remove it anyway: andon cleanup {name} --force --reason TEXT")
+    })
+}
+
+/// Cleanup with no supervisor running: under the repo lock.
+pub fn clean_up_offline(
+    git: &GitOwner,
+    actor: &str,
+    name: &str,
+    force: Option<&str>,
+    delete_branch: bool,
+) -> Result<String, String> {
+    let dirs = AndonDir::new(git.repo_root());
+    let _lock = take_lock(&dirs)?;
+    let store = Store::open(&dirs.db()).map_err(|e| chain(&e))?;
+    clean_up(git, &store, actor, name, force, delete_branch)
+}
+
+fn place_of(row: &LoopRow) -> Place {
+    Place {
+        name: row.name.clone(),
+        branch: row.branch.clone(),
+        worktree: Path::new(&row.worktree).to_path_buf(),
+        base: row.base.clone(),
+        plan_path: row.plan_path.clone(),
+        title: String::new(),
+        goal: String::new(),
+    }
+}

@@ -1,0 +1,127 @@
+//! A loop task's human actions: the reducer's gates, the audit row before the action takes
+//! effect, and an approval's delivery (merge, PR body) and cleanup.
+
+use std::sync::Arc;
+
+use super::LoopTask;
+use crate::core::event::{Event, HumanAction, Outcome};
+use crate::core::reducer::reduce;
+use crate::engine::deliver::{self, Delivered, Place};
+
+/// Run blocking git or file work off the async threads.
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(format!("background task failed: {e}")))
+}
+
+impl LoopTask {
+    pub(super) async fn human(&mut self, action: HumanAction) -> Result<String, String> {
+        let action = match action {
+            // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote.
+            HumanAction::Resume { fix_plan: None } => HumanAction::Resume {
+                fix_plan: std::fs::read_to_string(
+                    self.shared
+                        .dirs
+                        .fix_plan(&self.spec.name, self.p.state.iteration),
+                )
+                .ok(),
+            },
+            other => other,
+        };
+        if matches!(action, HumanAction::Approve { .. }) && self.shared.is_line_stopped() {
+            return Err("the whole line is stopped: resume it before approving".into());
+        }
+        let (next, mut t) = reduce(&self.p.state, &Event::Human(action.clone()));
+        if let Some(reason) = t.refused {
+            return Err(reason);
+        }
+        let approval = match &action {
+            HumanAction::Approve { outcome, anyway } => Some((*outcome, anyway.clone())),
+            _ => None,
+        };
+        if let Some((outcome, _)) = &approval {
+            // A merge that would be refused is refused before anything is recorded.
+            let (git, place, outcome) = (self.shared.git.clone(), Place::of(&self.spec), *outcome);
+            run_blocking(move || deliver::check(&git, &place, outcome)).await?;
+        }
+        let mut message = t.log.clone().unwrap_or_else(|| action.name().to_string());
+        // The audit row is written before the action takes effect (DESIGN §4).
+        self.rec.audit(&self.shared, &self.p, &action);
+        if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
+            return Err(format!("cannot record the action in the audit trail: {e}"));
+        }
+        let mut merged = None;
+        if let Some((outcome, anyway)) = approval {
+            match self.deliver(outcome, anyway).await {
+                Ok(done) => {
+                    message = format!("{message}: {}", done.message);
+                    merged = done.merged.map(|_| outcome);
+                    t.log = Some(message.clone());
+                }
+                Err(e) => {
+                    // Nothing changed: the loop still waits for approval.
+                    self.rec.event(&self.p.state, "approval_failed", &e);
+                    let _ = self.rec.commit(&self.shared, &self.spec, &self.p);
+                    return Err(e);
+                }
+            }
+        }
+        if let Some(reason) = self.apply(next, t, Vec::new()).await {
+            self.feed(Event::EngineFailed { reason }, Vec::new()).await;
+        }
+        // A run that finished while frozen reports now that the loop is running again.
+        if self.p.state.state.is_active() && self.current.is_none() {
+            if let Some((event, runs)) = self.parked.take() {
+                self.feed(event, runs).await;
+            }
+        }
+        if let Some(outcome) = merged {
+            message = format!("{message}; {}", self.clean_up_after_merge(outcome).await);
+        }
+        Ok(message)
+    }
+
+    /// Carry out an approval's outcome (merge, PR body) before the transition is applied.
+    async fn deliver(&self, outcome: Outcome, anyway: Option<String>) -> Result<Delivered, String> {
+        let shared = Arc::clone(&self.shared);
+        let place = Place::of(&self.spec);
+        let state = self.p.state.clone();
+        run_blocking(move || {
+            deliver::deliver(
+                &shared.git,
+                &shared.store,
+                &shared.dirs,
+                &place,
+                &state,
+                outcome,
+                anyway.as_deref(),
+            )
+        })
+        .await
+    }
+
+    /// The merged worktree is removed (and a merged, not squashed, branch with it); work no
+    /// snapshot holds keeps it in place.
+    async fn clean_up_after_merge(&mut self, outcome: Outcome) -> String {
+        let git = self.shared.git.clone();
+        let place = Place::of(&self.spec);
+        let delete_branch = outcome == Outcome::Merge;
+        let result =
+            run_blocking(move || deliver::cleanup(&git, &place, delete_branch, false)).await;
+        let text = match result {
+            Ok(done) => done,
+            Err(e) => format!(
+                "worktree kept: {e}\n  to remove it anyway: andon cleanup {} --force --reason TEXT",
+                self.spec.name
+            ),
+        };
+        self.rec.event(&self.p.state, "cleanup", &text);
+        if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
+            tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
+        }
+        text
+    }
+}
