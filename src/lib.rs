@@ -12,3 +12,4 @@ pub mod store;
 pub mod term;
 pub mod ui;
 pub mod watch;
+pub mod wiki;

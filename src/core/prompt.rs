@@ -19,6 +19,8 @@ pub struct PromptInput<'a> {
     pub skills: &'a [(String, String)],
     /// Where a plan-mode agent writes its fix plan.
     pub fix_plan_path: &'a str,
+    /// The prefilled Five Whys file a plan-mode agent completes, when andon wrote one.
+    pub five_whys_path: Option<&'a str>,
 }
 
 pub fn compose(input: &PromptInput) -> String {
@@ -27,13 +29,14 @@ pub fn compose(input: &PromptInput) -> String {
         state,
         skills,
         fix_plan_path,
+        five_whys_path,
     } = input;
     let mut p = String::new();
     let n = state.iteration;
     let max = state.limits.max_iterations;
     let _ = writeln!(p, "# {} — iteration {n} of at most {max}\n", plan.title);
     if state.mode == Mode::Plan {
-        plan_mode_header(&mut p, state, fix_plan_path);
+        plan_mode_header(&mut p, state, fix_plan_path, *five_whys_path);
     }
     let _ = writeln!(p, "## Goal\n\n{}\n", plan.goal.trim());
     p.push_str("## Scope\n\n");
@@ -107,7 +110,12 @@ pub fn compose(input: &PromptInput) -> String {
     p
 }
 
-fn plan_mode_header(p: &mut String, state: &LoopState, fix_plan_path: &str) {
+fn plan_mode_header(
+    p: &mut String,
+    state: &LoopState,
+    fix_plan_path: &str,
+    five_whys_path: Option<&str>,
+) {
     let _ = writeln!(
         p,
         "## PLAN MODE (Meta-Andon)\n\n\
@@ -118,6 +126,15 @@ fn plan_mode_header(p: &mut String, state: &LoopState, fix_plan_path: &str) {
          take. A human reads and approves it.\n",
         state.consecutive_failures
     );
+    if let Some(path) = five_whys_path {
+        let _ = writeln!(
+            p,
+            "andon has prefilled a Five Whys file with the evidence at `{path}`. Complete it: \
+             answer each why, name the root cause, and propose a countermeasure with its Kaizen \
+             level (L1 poka-yoke, L2 auto-detect, L3 document, L4 alert). The human reads it \
+             beside your fix plan.\n"
+        );
+    }
 }
 
 /// The last `max` bytes of `s`, cut on a char boundary.
@@ -131,3 +148,7 @@ fn tail(s: &str, max: usize) -> &str {
     }
     &s[start..]
 }
+
+#[cfg(test)]
+#[path = "prompt_tests.rs"]
+mod tests;

@@ -156,6 +156,19 @@ pub enum StopCause {
 }
 
 impl StopCause {
+    /// A stop the line made on its own because of how the work went: it gets a Five Whys.
+    /// (A human's stop, a Meta-Andon, a crash or andon's own error do not.)
+    pub fn is_line_stop(self) -> bool {
+        matches!(
+            self,
+            StopCause::Insanity
+                | StopCause::OutOfScope
+                | StopCause::SpecDrift
+                | StopCause::NoProgress
+                | StopCause::MaxIterations
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             StopCause::Human => "human",

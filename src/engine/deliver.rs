@@ -63,7 +63,9 @@ fn style(outcome: Outcome) -> Option<MergeStyle> {
 /// refused is refused before the approval is recorded).
 pub fn check(git: &GitOwner, place: &Place, outcome: Outcome) -> Result<(), String> {
     match style(outcome) {
-        Some(style) => git.check_merge(&place.branch, style).map_err(|e| chain(&e)),
+        Some(style) => git
+            .check_merge(&place.branch, style, crate::wiki::OWNED)
+            .map_err(|e| chain(&e)),
         None => Ok(()),
     }
 }
@@ -103,7 +105,7 @@ pub fn deliver(
                 .unwrap_or_else(|| "HEAD".into());
             let message = commit_message(place, state, style);
             let merged = git
-                .merge_into_base(&place.branch, style, &message)
+                .merge_into_base(&place.branch, style, &message, crate::wiki::OWNED)
                 .map_err(|e| chain(&e))?;
             Ok(Delivered {
                 message: merged.describe(&place.branch, &target),

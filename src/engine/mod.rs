@@ -11,6 +11,7 @@ pub mod input_error;
 pub mod launch;
 pub mod lock;
 pub mod loop_task;
+pub mod memory;
 pub mod ops;
 pub mod paths;
 pub mod ptys;

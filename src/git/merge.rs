@@ -128,22 +128,32 @@ impl GitOwner {
     }
 
     /// Checks that `branch` would merge into the main worktree's branch, changing nothing.
-    pub fn check_merge(&self, branch: &str, style: MergeStyle) -> Result<(), MergeError> {
+    ///
+    /// `tolerated` lists path prefixes (e.g. andon's own wiki log) whose uncommitted changes do
+    /// not block a merge that leaves those paths alone.
+    pub fn check_merge(
+        &self,
+        branch: &str,
+        style: MergeStyle,
+        tolerated: &[&str],
+    ) -> Result<(), MergeError> {
         let repo = self.open_main()?;
-        plan(&repo, branch, style).map(|_| ())
+        plan(&repo, branch, style, tolerated).map(|_| ())
     }
 
     /// Merges `branch` into the branch checked out in the main worktree, updating that
-    /// worktree's files and index. `message` is the merge or squash commit's message.
+    /// worktree's files and index. `message` is the merge or squash commit's message;
+    /// `tolerated` as for [`GitOwner::check_merge`].
     pub fn merge_into_base(
         &self,
         branch: &str,
         style: MergeStyle,
         message: &str,
+        tolerated: &[&str],
     ) -> Result<Merged, MergeError> {
         let _write = self.write_lock();
         let repo = self.open_main()?;
-        let plan = plan(&repo, branch, style)?;
+        let plan = plan(&repo, branch, style, tolerated)?;
         let new = match &plan.kind {
             PlanKind::UpToDate => {
                 return Ok(Merged::UpToDate {
@@ -190,7 +200,12 @@ impl GitOwner {
     }
 }
 
-fn plan(repo: &Repository, branch: &str, style: MergeStyle) -> Result<MergePlan, MergeError> {
+fn plan(
+    repo: &Repository,
+    branch: &str,
+    style: MergeStyle,
+    tolerated: &[&str],
+) -> Result<MergePlan, MergeError> {
     let root = repo
         .workdir()
         .map(|p| p.display().to_string())
@@ -212,7 +227,9 @@ fn plan(repo: &Repository, branch: &str, style: MergeStyle) -> Result<MergePlan,
         }
         Err(e) => return Err(e.into()),
     };
-    let dirty = dirty_paths(repo)?;
+    let (dirty, tolerated_dirty): (Vec<String>, Vec<String>) = dirty_paths(repo)?
+        .into_iter()
+        .partition(|p| !tolerated.iter().any(|t| p.starts_with(t)));
     if !dirty.is_empty() {
         return Err(MergeRefused::Dirty { paths: dirty }.into());
     }
@@ -253,7 +270,22 @@ fn plan(repo: &Repository, branch: &str, style: MergeStyle) -> Result<MergePlan,
         theirs,
         kind,
     };
-    let in_the_way = untracked_in_the_way(repo, &plan)?;
+    let touched = touched_paths(repo, &plan)?;
+    let dirty: Vec<String> = tolerated_dirty
+        .into_iter()
+        .filter(|p| touched.iter().any(|(t, _)| t == p))
+        .collect();
+    if !dirty.is_empty() {
+        return Err(MergeRefused::Dirty { paths: dirty }.into());
+    }
+    let in_the_way: Vec<String> = match repo.workdir() {
+        Some(root) => touched
+            .into_iter()
+            .filter(|(path, added)| *added && root.join(path).symlink_metadata().is_ok())
+            .map(|(path, _)| path)
+            .collect(),
+        None => Vec::new(),
+    };
     if !in_the_way.is_empty() {
         return Err(MergeRefused::InTheWay { paths: in_the_way }.into());
     }
@@ -273,8 +305,8 @@ fn dirty_paths(repo: &Repository) -> Result<Vec<String>, git2::Error> {
         .collect())
 }
 
-/// Files the merge adds that already exist, untracked, in the main worktree.
-fn untracked_in_the_way(repo: &Repository, plan: &MergePlan) -> Result<Vec<String>, git2::Error> {
+/// Every path the merge changes in the main worktree, with whether it is a new file.
+fn touched_paths(repo: &Repository, plan: &MergePlan) -> Result<Vec<(String, bool)>, git2::Error> {
     let new_tree = match &plan.kind {
         PlanKind::UpToDate => return Ok(Vec::new()),
         PlanKind::FastForward => repo.find_commit(plan.theirs)?.tree()?,
@@ -282,22 +314,16 @@ fn untracked_in_the_way(repo: &Repository, plan: &MergePlan) -> Result<Vec<Strin
     };
     let old_tree = repo.find_commit(plan.head)?.tree()?;
     let diff = repo.diff_tree_to_tree(Some(&old_tree), Some(&new_tree), None)?;
-    let Some(root) = repo.workdir() else {
-        return Ok(Vec::new());
-    };
-    let mut found = Vec::new();
-    for delta in diff.deltas() {
-        if delta.status() != git2::Delta::Added {
-            continue;
-        }
-        let Some(path) = delta.new_file().path() else {
-            continue;
-        };
-        if root.join(path).symlink_metadata().is_ok() {
-            found.push(path.to_string_lossy().into_owned());
-        }
-    }
-    Ok(found)
+    Ok(diff
+        .deltas()
+        .filter_map(|delta| {
+            let file = delta.new_file().path().or(delta.old_file().path())?;
+            Some((
+                file.to_string_lossy().into_owned(),
+                delta.status() == git2::Delta::Added,
+            ))
+        })
+        .collect())
 }
 
 fn signature(repo: &Repository) -> Result<Signature<'static>, git2::Error> {

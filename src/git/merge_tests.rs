@@ -42,7 +42,7 @@ fn fast_forward_when_the_base_has_not_moved() {
     let (_tmp, root, owner) = repo_with_loop();
     let tip = git(&root, &["rev-parse", "loop/a"]);
     let merged = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "unused")
+        .merge_into_base("loop/a", MergeStyle::Merge, "unused", &[])
         .unwrap();
     assert_eq!(
         merged,
@@ -63,7 +63,7 @@ fn merge_commit_when_the_base_moved() {
     let moved = commit_all(&root, "meanwhile on main");
     let tip = git(&root, &["rev-parse", "loop/a"]);
     let merged = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "Merge loop/a: two")
+        .merge_into_base("loop/a", MergeStyle::Merge, "Merge loop/a: two", &[])
         .unwrap();
     let Merged::MergeCommit { commit } = &merged else {
         panic!("{merged:?}")
@@ -87,7 +87,7 @@ fn squash_makes_one_commit_with_one_parent() {
     let (_tmp, root, owner) = repo_with_loop();
     let before = git(&root, &["rev-parse", "HEAD"]);
     let merged = owner
-        .merge_into_base("loop/a", MergeStyle::Squash, "Add two and three")
+        .merge_into_base("loop/a", MergeStyle::Squash, "Add two and three", &[])
         .unwrap();
     assert!(matches!(merged, Merged::Squashed { .. }), "{merged:?}");
     assert_eq!(git(&root, &["rev-parse", "HEAD^"]), before);
@@ -108,7 +108,7 @@ fn conflict_is_refused_and_changes_nothing() {
     commit_all(&root, "conflicting change on main");
     let before = fingerprint(&root);
     let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m")
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
         .unwrap_err();
     let text = err.to_string();
     assert!(
@@ -120,7 +120,9 @@ fn conflict_is_refused_and_changes_nothing() {
         "{text}"
     );
     assert_eq!(fingerprint(&root), before);
-    assert!(owner.check_merge("loop/a", MergeStyle::Squash).is_err());
+    assert!(owner
+        .check_merge("loop/a", MergeStyle::Squash, &[])
+        .is_err());
 }
 
 #[test]
@@ -129,7 +131,7 @@ fn dirty_main_worktree_is_refused_and_changes_nothing() {
     write(&root, "README.md", "# uncommitted edit\n");
     let before = fingerprint(&root);
     let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m")
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
         .unwrap_err();
     assert!(
         matches!(&err, MergeError::Refused(MergeRefused::Dirty { paths }) if paths == &["README.md"]),
@@ -145,7 +147,7 @@ fn untracked_file_in_the_way_is_refused_and_kept() {
     write(&root, "src/three.rs", "my own notes\n");
     let before = fingerprint(&root);
     let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m")
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
         .unwrap_err();
     assert!(err.to_string().contains("src/three.rs"), "{err}");
     assert_eq!(fingerprint(&root), before);
@@ -156,12 +158,12 @@ fn untracked_file_in_the_way_is_refused_and_kept() {
 fn detached_head_and_missing_branch_are_refused() {
     let (_tmp, root, owner) = repo_with_loop();
     let err = owner
-        .merge_into_base("loop/nope", MergeStyle::Merge, "m")
+        .merge_into_base("loop/nope", MergeStyle::Merge, "m", &[])
         .unwrap_err();
     assert!(err.to_string().contains("loop/nope"), "{err}");
     git(&root, &["checkout", "-q", "--detach", "HEAD"]);
     let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m")
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
         .unwrap_err();
     assert!(err.to_string().contains("detached HEAD"), "{err}");
 }
@@ -170,11 +172,29 @@ fn detached_head_and_missing_branch_are_refused() {
 fn merging_twice_is_up_to_date() {
     let (_tmp, root, owner) = repo_with_loop();
     owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m")
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
         .unwrap();
     let again = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m")
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
         .unwrap();
     assert!(matches!(again, Merged::UpToDate { .. }), "{again:?}");
     assert_eq!(git(&root, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn tolerated_dirty_paths_do_not_block_a_merge_that_leaves_them_alone() {
+    let (_tmp, root, owner) = repo_with_loop();
+    write(&root, "wiki/log.md", "# Log\n");
+    commit_all(&root, "wiki");
+    // main moved, so this is a merge commit, with andon's own log line uncommitted.
+    write(&root, "wiki/log.md", "# Log\n\n- a loop ended\n");
+    let err = owner
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("wiki/log.md"), "{err}");
+    owner
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &["wiki/"])
+        .unwrap();
+    assert_eq!(read(&root, "wiki/log.md"), "# Log\n\n- a loop ended\n");
+    assert!(read(&root, "src/lib.rs").contains("two"));
 }

@@ -3,19 +3,12 @@
 
 use std::sync::Arc;
 
-use super::LoopTask;
+use super::{run_blocking, LoopTask};
 use crate::core::event::{Event, HumanAction, Outcome};
 use crate::core::reducer::reduce;
+use crate::core::state::Mode;
 use crate::engine::deliver::{self, Delivered, Place};
-
-/// Run blocking git or file work off the async threads.
-async fn run_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(format!("background task failed: {e}")))
-}
+use crate::engine::memory;
 
 impl LoopTask {
     pub(super) async fn human(&mut self, action: HumanAction) -> Result<String, String> {
@@ -78,6 +71,16 @@ impl LoopTask {
                 self.feed(event, runs).await;
             }
         }
+        if self.p.state.state.is_terminal() {
+            // Before the cleanup: the page's diffstat is read from the branch.
+            if let Some(page) = self.write_loop_log(message.clone()).await {
+                let page = page
+                    .strip_prefix(&*self.shared.repo_root.to_string_lossy())
+                    .map(|p| p.trim_start_matches('/').to_string())
+                    .unwrap_or(page);
+                message = format!("{message}; logged in {page}");
+            }
+        }
         if let Some(outcome) = merged {
             message = format!("{message}; {}", self.clean_up_after_merge(outcome).await);
         }
@@ -123,5 +126,58 @@ impl LoopTask {
             tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
         }
         text
+    }
+
+    /// The prefilled Five Whys file for a Meta-Andon (`iteration` is the plan-mode one) or a
+    /// line stop. The repo's memory is not worth stopping the line for: a failure is logged.
+    pub(super) async fn write_five_whys(&self, iteration: u32) -> Option<String> {
+        let (shared, spec) = (Arc::clone(&self.shared), Arc::clone(&self.spec));
+        let state = self.p.state.clone();
+        let snapshot = self.p.last_snapshot.clone();
+        let plan_mode = state.mode == Mode::Plan;
+        let trigger = if plan_mode {
+            format!(
+                "Meta-Andon after {} consecutive failed iterations",
+                state.consecutive_failures
+            )
+        } else {
+            format!("line stop: {}", state.stop_reason().unwrap_or("stopped"))
+        };
+        let result = run_blocking(move || {
+            let fix_plan = plan_mode.then(|| shared.dirs.fix_plan(&spec.name, iteration));
+            memory::write_five_whys(
+                &shared,
+                &spec,
+                &state,
+                &snapshot,
+                iteration,
+                &trigger,
+                fix_plan.as_deref(),
+            )
+        })
+        .await;
+        match result {
+            Ok(path) => Some(path.to_string_lossy().into_owned()),
+            Err(e) => {
+                tracing::warn!(loop_name = %self.spec.name, "Five Whys not written: {e}");
+                None
+            }
+        }
+    }
+
+    /// The 90_LOG page of a loop that has just ended.
+    async fn write_loop_log(&self, detail: String) -> Option<String> {
+        let (shared, spec) = (Arc::clone(&self.shared), Arc::clone(&self.spec));
+        let state = self.p.state.clone();
+        let result =
+            run_blocking(move || memory::write_loop_log(&shared, &spec, &state, Some(&detail)))
+                .await;
+        match result {
+            Ok(path) => Some(path.to_string_lossy().into_owned()),
+            Err(e) => {
+                tracing::warn!(loop_name = %self.spec.name, "90_LOG page not written: {e}");
+                None
+            }
+        }
     }
 }

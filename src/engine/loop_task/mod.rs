@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::core::event::{Effect, Event, HumanAction, Transition};
 use crate::core::prompt::{compose, PromptInput};
 use crate::core::reducer::{interrupt, reduce};
-use crate::core::state::{Badge, LoopState, State, StopCause};
+use crate::core::state::{Badge, LoopState, Mode, State, StopCause};
 use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::ops::{
     agent_op, blocking, check_jobs, checks_op, goal_jobs, OpFuture, PendingOp, RunHandle,
@@ -35,6 +35,15 @@ pub enum LoopCommand {
         reason: String,
         done: oneshot::Sender<()>,
     },
+}
+
+/// Run blocking git or file work off the async threads.
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(format!("background task failed: {e}")))
 }
 
 /// What a finished operation reports back, tagged with the run it belongs to.
@@ -61,6 +70,8 @@ pub struct LoopTask {
     next_token: u64,
     run: RunHandle,
     op_tx: mpsc::Sender<OpDone>,
+    /// The Five Whys file the current plan-mode iteration completes.
+    five_whys: Option<String>,
 }
 
 impl LoopTask {
@@ -83,6 +94,7 @@ impl LoopTask {
             next_token: 1,
             run: RunHandle::default(),
             op_tx,
+            five_whys: None,
         };
         tokio::spawn(task.run(rx, op_rx, first));
         tx
@@ -205,6 +217,11 @@ impl LoopTask {
         if let Some(op) = self.pending.take() {
             self.start(op);
         }
+        if let Some((cause, _)) = &alert {
+            if cause.is_line_stop() {
+                self.write_five_whys(self.p.state.iteration).await;
+            }
+        }
         self.publish(message, alert);
         failed
     }
@@ -232,6 +249,10 @@ impl LoopTask {
             Effect::BeginIteration { iteration, mode } => {
                 let dir = s.dirs.iter_dir(&spec.name, iteration);
                 std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                self.five_whys = match mode {
+                    Mode::Plan => self.write_five_whys(iteration).await,
+                    Mode::Code => None,
+                };
                 let path = s.dirs.prompt(&spec.name, iteration);
                 std::fs::write(&path, self.compose_prompt())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -315,6 +336,7 @@ impl LoopTask {
             state: &self.p.state,
             skills: &skills,
             fix_plan_path: &fix_plan,
+            five_whys_path: self.five_whys.as_deref(),
         })
     }
 

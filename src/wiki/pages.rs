@@ -1,0 +1,225 @@
+//! The text of andon's wiki pages: a 90_LOG page per ended loop and a Five Whys file per line
+//! stop, prefilled with what the store knows. Pure: `wiki::Wiki` writes them.
+
+use std::fmt::Write;
+
+use crate::core::diff::{DiffFile, DiffStat};
+use crate::core::sanitize::one_line;
+use crate::store::{AuditRow, IncidentRow, IterationRow};
+use crate::wiki::date::hm;
+
+/// Longest line kept from a note, summary or reason.
+const LINE: usize = 300;
+
+/// What a 90_LOG page says about one ended loop.
+pub struct LoopLog<'a> {
+    /// `YYYY-MM-DD`, the day the loop ended.
+    pub date: &'a str,
+    pub loop_name: &'a str,
+    pub title: &'a str,
+    pub goal: &'a str,
+    pub plan_path: &'a str,
+    pub branch: &'a str,
+    /// approved, merged or aborted.
+    pub outcome: &'a str,
+    /// What the ending did, e.g. "main fast-forwarded to loop/x (1a2b3c4d)".
+    pub detail: Option<&'a str>,
+    pub iterations: &'a [IterationRow],
+    pub incidents: &'a [IncidentRow],
+    pub actions: &'a [AuditRow],
+    /// The loop branch's cumulative diff, when the branch still exists.
+    pub files: Option<&'a [DiffFile]>,
+    pub stat: Option<DiffStat>,
+}
+
+/// The page's file name under `wiki/90_LOG/`.
+pub fn loop_page_name(date: &str, loop_name: &str) -> String {
+    format!("{date}-{loop_name}.md")
+}
+
+pub fn loop_page(l: &LoopLog) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {} — {}: {}\n",
+        l.date,
+        l.loop_name,
+        one_line(l.title, LINE)
+    );
+    let _ = writeln!(out, "- **Goal:** {}", one_line(l.goal, LINE));
+    let detail = l
+        .detail
+        .map(|d| format!(" — {}", one_line(d, LINE)))
+        .unwrap_or_default();
+    let _ = writeln!(out, "- **Outcome:** {}{detail}", l.outcome);
+    let _ = writeln!(
+        out,
+        "- **Plan:** `{}` · **Branch:** `{}` · **Iterations:** {}",
+        l.plan_path,
+        l.branch,
+        l.iterations.len()
+    );
+    if let Some(stat) = l.stat {
+        let _ = writeln!(out, "- **Diffstat:** {stat}");
+    }
+    out.push_str("\n## Iterations\n\n");
+    if l.iterations.is_empty() {
+        out.push_str("None ran.\n");
+    } else {
+        out.push_str("| # | mode | result | checks | category | fingerprint |\n");
+        out.push_str("|---:|---|---|---|---|---|\n");
+        for it in l.iterations {
+            let checks = match (it.checks_passed, it.checks_total) {
+                (Some(p), Some(t)) => format!("{p}/{t}"),
+                _ => "—".into(),
+            };
+            let fp = it
+                .fingerprint
+                .as_deref()
+                .map(|f| format!("`{}`", f.chars().take(12).collect::<String>()))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {checks} | {} | {fp} |",
+                it.n,
+                it.mode,
+                it.status,
+                it.category.as_deref().unwrap_or("")
+            );
+        }
+    }
+    out.push_str("\n## Incidents\n\n");
+    if l.incidents.is_empty() {
+        out.push_str("None.\n");
+    }
+    for inc in l.incidents {
+        let _ = writeln!(
+            out,
+            "- iteration {} — {} ({:.2}): {} · fingerprint `{}`",
+            inc.iteration,
+            inc.category,
+            inc.confidence,
+            one_line(&inc.summary, LINE),
+            inc.fingerprint.chars().take(12).collect::<String>()
+        );
+    }
+    out.push_str("\n## Human actions\n\n");
+    if l.actions.is_empty() {
+        out.push_str("None: the loop ran on its own.\n");
+    }
+    for a in l.actions {
+        let reason = a
+            .reason
+            .as_deref()
+            .map(|r| format!(" — “{}”", one_line(r, LINE)))
+            .unwrap_or_default();
+        let at = a
+            .iteration
+            .map(|n| format!(" at iteration {n}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- {} {} {}{at}{reason}",
+            hm(a.at),
+            one_line(&a.actor, 40),
+            a.action
+        );
+    }
+    if let Some(files) = l.files.filter(|f| !f.is_empty()) {
+        out.push_str("\n## Files\n\n");
+        for f in files {
+            let _ = writeln!(
+                out,
+                "- {} `{}` +{} −{}",
+                f.status.letter(),
+                one_line(&f.path, LINE),
+                f.added,
+                f.removed
+            );
+        }
+    }
+    out
+}
+
+/// What a Five Whys file starts from.
+pub struct FiveWhysFacts<'a> {
+    pub date: &'a str,
+    pub loop_name: &'a str,
+    pub plan_path: &'a str,
+    pub iteration: u32,
+    /// "Meta-Andon after 3 consecutive failures", "line stop: …".
+    pub trigger: &'a str,
+    pub category: &'a str,
+    pub confidence: f64,
+    pub fingerprint: &'a str,
+    pub summary: &'a str,
+    /// Check and agent log paths.
+    pub logs: &'a [String],
+    pub stat: Option<DiffStat>,
+    /// The tail of the failing output.
+    pub output_tail: &'a str,
+    /// Where the plan-mode agent writes the fix plan, when one is asked for.
+    pub fix_plan_path: Option<&'a str>,
+}
+
+/// The file name under `wiki/90_LOG/incidents/`.
+pub fn five_whys_name(date: &str, loop_name: &str, iteration: u32) -> String {
+    format!("{date}-{loop_name}-{iteration}.md")
+}
+
+pub fn five_whys(f: &FiveWhysFacts) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Five Whys — {}, iteration {}\n",
+        f.loop_name, f.iteration
+    );
+    let _ = writeln!(
+        out,
+        "- **Loop:** {} (`{}`), iteration {}, {}",
+        f.loop_name, f.plan_path, f.iteration, f.date
+    );
+    let _ = writeln!(out, "- **Trigger:** {}", one_line(f.trigger, LINE));
+    let _ = writeln!(
+        out,
+        "- **Classification:** {} (confidence {:.2})",
+        f.category, f.confidence
+    );
+    let _ = writeln!(out, "- **Fingerprint:** `{}`", f.fingerprint);
+    let _ = writeln!(out, "- **Summary:** {}", one_line(f.summary, LINE));
+    if let Some(stat) = f.stat {
+        let _ = writeln!(out, "- **Diffstat:** {stat}");
+    }
+    out.push_str("\n## Evidence\n\n");
+    for log in f.logs {
+        let _ = writeln!(out, "- `{log}`");
+    }
+    let tail: String = crate::core::sanitize::printable(f.output_tail, true);
+    let tail = tail.replace("```", "'''");
+    let _ = writeln!(out, "\n```text\n{}\n```\n", tail.trim_end());
+    out.push_str(
+        "## Five Whys\n\n\
+         <!-- Ask \"why\" of each answer in turn until the cause is one the process can fix. -->\n\n\
+         1. Why did the checks fail?\n   - \n\
+         2. Why?\n   - \n\
+         3. Why?\n   - \n\
+         4. Why?\n   - \n\
+         5. Why?\n   - \n\n\
+         ## Root cause\n\n- \n\n\
+         ## Countermeasure\n\n\
+         <!-- Kaizen level: L1 poka-yoke (make it impossible), L2 auto-detect (a check catches it),\n\
+         L3 document (a skill or wiki page says it), L4 alert (a human is told). -->\n\n\
+         - Level: \n- Change: \n\n",
+    );
+    if let Some(path) = f.fix_plan_path {
+        let _ = writeln!(
+            out,
+            "## Fix plan\n\nWritten by the plan-mode agent to `{path}`."
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "pages_tests.rs"]
+mod tests;

@@ -1,0 +1,146 @@
+//! The repo's memory written by real runs: a Five Whys file and incidents at a Meta-Andon
+//! (completed by the plan-mode agent), and a 90_LOG page with its log.md and index.md lines
+//! when a loop ends.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+fn today_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn meta_andon_writes_a_five_whys_file_the_plan_mode_agent_completes() {
+    let repo = TestRepo::new();
+    repo.agent(
+        "varied",
+        r###"
+if [ "$ANDON_MODE" = plan ]; then
+  whys=$(grep -o '/[^`]*wiki/90_LOG/incidents/[^`]*[.]md' "$ANDON_PROMPT_FILE" | head -n 1)
+  printf '\nRoot cause (agent): each attempt guessed a word instead of computing\n' >> "$whys"
+  echo "## Fix plan: compute the difference and clamp at zero" > "$ANDON_FIX_PLAN"
+  exit 0
+fi
+words="alpha bravo charlie"
+w=$(echo $words | cut -d' ' -f$ANDON_ITERATION)
+printf 'price() { echo %s; }\n' "$w" > src/price.sh
+"###,
+    );
+    let plan = repo.plan("varied", "varied", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+
+    let incidents = repo.store().incidents(Some("varied")).unwrap();
+    assert_eq!(incidents.len(), 3, "one incident per failed iteration");
+    assert!(incidents.iter().all(|i| i.category == "test_failure"));
+
+    let dir = repo.path("wiki/90_LOG/incidents");
+    let files = today_files(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("-varied-4.md"), "{files:?}");
+    let text = std::fs::read_to_string(dir.join(&files[0])).unwrap();
+    let last = incidents.last().unwrap();
+    for needle in [
+        "# Five Whys — varied, iteration 4",
+        "**Trigger:** Meta-Andon after 3 consecutive failed iterations",
+        "**Classification:** test_failure",
+        &format!("**Fingerprint:** `{}`", last.fingerprint),
+        ".andon/loops/varied/iter-3/check-tests.log",
+        ".andon/loops/varied/iter-3/agent.log",
+        "FAIL: price 5 10 = charlie",
+        "1. Why did the checks fail?",
+        "Written by the plan-mode agent to `.andon/loops/varied/iter-4/fix-plan.md`",
+        "Root cause (agent): each attempt guessed a word",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing from\n{text}");
+    }
+    // The human sees the fix plan beside it before accepting it.
+    let fix_plan =
+        std::fs::read_to_string(repo.path(".andon/loops/varied/iter-4/fix-plan.md")).unwrap();
+    assert!(fix_plan.contains("clamp at zero"));
+}
+
+#[test]
+fn an_insanity_stop_writes_a_five_whys_file_too() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    let plan = repo.plan("stubborn", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    let files = today_files(&repo.path("wiki/90_LOG/incidents"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = std::fs::read_to_string(repo.path("wiki/90_LOG/incidents").join(&files[0])).unwrap();
+    assert!(text.contains("**Trigger:** line stop:"), "{text}");
+    assert!(
+        !text.contains("## Fix plan"),
+        "no fix plan is asked at a line stop"
+    );
+}
+
+#[test]
+fn an_ended_loop_gets_a_90_log_page_a_log_line_and_an_index_entry() {
+    let repo = TestRepo::new();
+    repo.agent(
+        "fixer",
+        r###"if [ "$ANDON_ITERATION" = 1 ]; then echo 'price() { echo -1; }' > src/price.sh; exit 0; fi
+printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###,
+    );
+    let plan = repo.plan("fix", "fixer", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 0);
+    let out = repo.andon(&["approve", "fix", "--merge", "--yes"], LIMIT);
+    expect_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("logged in wiki/90_LOG/"),
+        "{}",
+        stdout(&out)
+    );
+
+    let pages: Vec<String> = today_files(&repo.path("wiki/90_LOG"))
+        .into_iter()
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    let name = &pages[0];
+    let date = &name[..10];
+    let page = std::fs::read_to_string(repo.path("wiki/90_LOG").join(name)).unwrap();
+    // Dates, clock times, commits, fingerprints and the actor vary from run to run.
+    let normal = normalise(&page, date);
+    insta::assert_snapshot!(normal);
+
+    let log = std::fs::read_to_string(repo.path("wiki/log.md")).unwrap();
+    assert!(
+        log.contains(&format!(
+            "- {date} — loop fix merged: Fix negative prices ([page](90_LOG/{name}))"
+        )),
+        "{log}"
+    );
+    let index = std::fs::read_to_string(repo.path("wiki/index.md")).unwrap();
+    assert!(
+        index.contains(&format!(
+            "## 90_LOG\n- [{date} fix: Fix negative prices](90_LOG/{name})"
+        )),
+        "{index}"
+    );
+}
+
+fn normalise(text: &str, date: &str) -> String {
+    let hex = regex::Regex::new(r"\b[0-9a-f]{8,40}\b").unwrap();
+    let clock = regex::Regex::new(r"(?m)^- \d\d:\d\d \S+ ").unwrap();
+    let text = text.replace(date, "YYYY-MM-DD");
+    let text = hex.replace_all(&text, "<hex>");
+    clock.replace_all(&text, "- HH:MM <actor> ").into_owned()
+}
