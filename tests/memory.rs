@@ -144,3 +144,52 @@ fn normalise(text: &str, date: &str) -> String {
     let text = hex.replace_all(&text, "<hex>");
     clock.replace_all(&text, "- HH:MM <actor> ").into_owned()
 }
+
+#[test]
+fn andon_kaizen_groups_incidents_and_records_a_decision() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    let plan = repo.plan("stubborn", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+
+    let json = |repo: &TestRepo| -> serde_json::Value {
+        let out = repo.andon(&["kaizen", "--json"], LIMIT);
+        expect_exit(&out, 0);
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let report = json(&repo);
+    let items = report["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one failure, repeated: one group");
+    assert_eq!(items[0]["count"], 3);
+    assert_eq!(items[0]["category"], "test_failure");
+    assert_eq!(items[0]["status"], "open");
+    assert_eq!(report["metrics"]["loops"], 1);
+    assert_eq!(report["by_category"][0][0], "test_failure");
+
+    let id: String = items[0]["fingerprint"].as_str().unwrap()[..8].to_string();
+    let out = repo.andon(
+        &["kaizen", "set", &id, "--level", "L2", "--status", "doing"],
+        LIMIT,
+    );
+    expect_exit(&out, 0);
+    let item = &json(&repo)["items"][0];
+    assert_eq!(
+        (item["level"].as_str(), item["status"].as_str()),
+        (Some("L2"), Some("doing"))
+    );
+    assert_eq!(repo.audit_actions(), vec!["kaizen"]);
+
+    let bad = repo.andon(&["kaizen", "set", &id, "--level", "L9"], LIMIT);
+    expect_exit(&bad, 2);
+    assert!(stderr(&bad).contains("L1 (poka-yoke)"), "{}", stderr(&bad));
+    let table = stdout(&repo.andon(&["kaizen"], LIMIT));
+    assert!(
+        table.contains("incidents per category") && table.contains("█"),
+        "{table}"
+    );
+    assert!(
+        table.contains(&id) && table.contains("L2 auto-detect"),
+        "{table}"
+    );
+}

@@ -7,6 +7,7 @@ mod board;
 mod demo;
 mod headless;
 mod init;
+mod kaizen;
 mod log;
 mod output;
 mod repo;
@@ -58,6 +59,8 @@ enum Command {
     Cleanup(approve::CleanupArgs),
     /// Every human action, oldest first: who, when, which loop, iteration and commit, why.
     Audit(audit::AuditArgs),
+    /// The Kaizen board: incidents grouped across loops, their prevention, and the metrics.
+    Kaizen(kaizen::KaizenArgs),
     /// The demo: a generated repository with six scripted loops showing every lamp.
     Demo(demo::DemoArgs),
     /// Scaffold andon.toml, plans/TEMPLATE.md, skills/ and wiki/ here; never overwrites a file.
@@ -93,6 +96,7 @@ pub fn main() -> i32 {
         Command::Approve(args) => approve::approve(args),
         Command::Cleanup(args) => approve::cleanup(args),
         Command::Audit(args) => audit::run(args),
+        Command::Kaizen(args) => kaizen::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Init => init::run(),
         Command::SimAgent(args) => andon::agent::sim::run(&args),

@@ -12,6 +12,7 @@ pub mod file_error;
 pub mod fingerprint;
 pub mod guard;
 mod human;
+pub mod kaizen;
 pub mod plan;
 pub mod plan_checks;
 pub mod plan_frame;

@@ -8,6 +8,7 @@ pub mod deliver;
 pub mod ended;
 pub mod env;
 pub mod input_error;
+pub mod kaizen;
 pub mod launch;
 pub mod lock;
 pub mod loop_task;

@@ -189,6 +189,7 @@ impl Recorder {
             events: std::mem::take(&mut self.events),
             incidents: std::mem::take(&mut self.incidents),
             audit: std::mem::take(&mut self.audit),
+            kaizen: Vec::new(),
         };
         self.iteration_dirty = false;
         shared.store.commit(&step)

@@ -46,6 +46,7 @@ fn crash_step(n: u32) -> Step {
         events,
         incidents: vec![incident_row(LOOP, n, i64::from(n))],
         audit: vec![audit_row(Some(LOOP), i64::from(n), "step")],
+        kaizen: Vec::new(),
     }
 }
 

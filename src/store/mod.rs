@@ -14,7 +14,7 @@ mod write;
 #[cfg(test)]
 mod crash_tests;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 
 use std::fmt;
 use std::fs;
@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
-pub use rows::{AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, LoopRow, Step};
+pub use rows::{
+    AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, KaizenRow, LoopRow, Step,
+};
 
 /// How long a statement waits for another process's lock before giving up with
 /// [`StoreError::Busy`].
@@ -310,7 +312,10 @@ mod tests {
         drop(store);
         for _ in 0..2 {
             let store = Store::open(&path).expect("reopen");
-            assert_eq!(pragma_i64(&store, "user_version"), 1);
+            assert_eq!(
+                pragma_i64(&store, "user_version"),
+                schema::LATEST_VERSION as i64
+            );
             assert_eq!(store.loops().expect("loops").len(), 1);
         }
     }
@@ -326,11 +331,11 @@ mod tests {
         let mut conn = Connection::open(&path).expect("raw open");
         Migrations::new(steps)
             .to_latest(&mut conn)
-            .expect("migrate to 2");
+            .expect("migrate to the next version");
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .expect("user_version");
-        assert_eq!(version, 2);
+        assert_eq!(version, schema::LATEST_VERSION as i64 + 1);
         let names: i64 = conn
             .query_row(
                 "SELECT count(*) FROM loops WHERE agent IS NULL",
@@ -343,7 +348,12 @@ mod tests {
 
         for result in [Store::open(&path), Store::open_read_only(&path)] {
             match result {
-                Err(StoreError::TooNew { found, known, .. }) => assert_eq!((found, known), (2, 1)),
+                Err(StoreError::TooNew { found, known, .. }) => {
+                    assert_eq!(
+                        (found, known),
+                        (schema::LATEST_VERSION + 1, schema::LATEST_VERSION)
+                    )
+                }
                 other => panic!("expected TooNew, got {other:?}"),
             }
         }
@@ -397,7 +407,7 @@ mod tests {
         match Store::open_read_only(&path) {
             Err(StoreError::Outdated {
                 found, expected, ..
-            }) => assert_eq!((found, expected), (0, 1)),
+            }) => assert_eq!((found, expected), (0, schema::LATEST_VERSION)),
             other => panic!("expected Outdated, got {other:?}"),
         }
     }

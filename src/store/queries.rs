@@ -5,8 +5,9 @@
 use rusqlite::{params, OptionalExtension, Params, Row};
 
 use super::rows::{
-    AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, LoopRow, AUDIT_COLUMNS,
-    CHECK_RUN_COLUMNS, EVENT_COLUMNS, INCIDENT_COLUMNS, ITERATION_COLUMNS, LOOP_COLUMNS,
+    AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, KaizenRow, LoopRow, AUDIT_COLUMNS,
+    CHECK_RUN_COLUMNS, EVENT_COLUMNS, INCIDENT_COLUMNS, ITERATION_COLUMNS, KAIZEN_COLUMNS,
+    LOOP_COLUMNS,
 };
 use super::{Store, StoreError};
 
@@ -117,6 +118,12 @@ impl Store {
         }
     }
 
+    /// Every Kaizen decision, by category and fingerprint.
+    pub fn kaizen(&self) -> Result<Vec<KaizenRow>, StoreError> {
+        let sql = format!("SELECT {KAIZEN_COLUMNS} FROM kaizen ORDER BY category, fingerprint");
+        self.select("read the Kaizen decisions", &sql, [], KaizenRow::from_row)
+    }
+
     /// The whole audit log in insertion order.
     pub fn audit(&self) -> Result<Vec<AuditRow>, StoreError> {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id");
@@ -164,6 +171,7 @@ mod tests {
                 audit_row(Some("pricing"), 170, "approve"),
                 audit_row(None, 171, "stop_all"),
             ],
+            kaizen: Vec::new(),
         };
         store.commit(&step).expect("commit");
         // Through a fresh connection, so nothing can come from a cache.
@@ -249,6 +257,7 @@ mod tests {
                     events: vec![event_row(name, n, i64::from(n))],
                     incidents: vec![incident_row(name, n, i64::from(n))],
                     audit: vec![],
+                    kaizen: Vec::new(),
                 };
                 store.commit(&step).expect("commit");
             }

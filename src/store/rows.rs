@@ -119,6 +119,18 @@ pub struct AuditRow {
     pub reason: Option<String>,
 }
 
+/// A human's Kaizen decision for one (category, fingerprint) group of incidents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KaizenRow {
+    pub category: String,
+    pub fingerprint: String,
+    /// `L1`..`L4`, once chosen.
+    pub level: Option<String>,
+    /// open, doing, done or dropped.
+    pub status: String,
+    pub updated_at: i64,
+}
+
 /// Everything one decision of the engine persists, committed in a single transaction so a
 /// crash leaves either all of it or none of it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -129,6 +141,7 @@ pub struct Step {
     pub events: Vec<EventRow>,
     pub incidents: Vec<IncidentRow>,
     pub audit: Vec<AuditRow>,
+    pub kaizen: Vec<KaizenRow>,
 }
 
 // Column lists shared by the SELECTs in `queries` and the mappers below, so the two cannot
@@ -144,6 +157,7 @@ pub(crate) const CHECK_RUN_COLUMNS: &str = "loop_name, iteration, seq, name, com
 pub(crate) const EVENT_COLUMNS: &str = "id, loop_name, iteration, at, kind, lamp, state, detail";
 pub(crate) const INCIDENT_COLUMNS: &str = "id, loop_name, iteration, at, category, confidence, \
      fingerprint, summary, evidence_json, level, status";
+pub(crate) const KAIZEN_COLUMNS: &str = "category, fingerprint, level, status, updated_at";
 pub(crate) const AUDIT_COLUMNS: &str =
     "id, at, actor, loop_name, iteration, commit_id, action, reason";
 
@@ -255,6 +269,18 @@ impl AuditRow {
             commit_id: row.get("commit_id")?,
             action: row.get("action")?,
             reason: row.get("reason")?,
+        })
+    }
+}
+
+impl KaizenRow {
+    pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            category: row.get("category")?,
+            fingerprint: row.get("fingerprint")?,
+            level: row.get("level")?,
+            status: row.get("status")?,
+            updated_at: row.get("updated_at")?,
         })
     }
 }

@@ -125,8 +125,24 @@ BEGIN
 END;
 "#;
 
+/// Version 2: the Kaizen decisions — a prevention level and status per (category,
+/// fingerprint) group of incidents, which outlive any one loop.
+const V2: &str = r#"
+CREATE TABLE kaizen (
+    category    TEXT    NOT NULL,
+    fingerprint TEXT    NOT NULL,
+    level       TEXT,
+    status      TEXT    NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (category, fingerprint)
+) STRICT;
+"#;
+
 /// Every migration, oldest first; the slice index + 1 is the schema version.
-pub(crate) const MIGRATION_STEPS: &[M<'static>] = &[M::up(V1).comment("initial schema")];
+pub(crate) const MIGRATION_STEPS: &[M<'static>] = &[
+    M::up(V1).comment("initial schema"),
+    M::up(V2).comment("kaizen decisions"),
+];
 
 /// The migrations this build of andon knows about.
 pub(crate) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_STEPS);

@@ -3,7 +3,9 @@
 
 use rusqlite::{named_params, params, Transaction, TransactionBehavior};
 
-use super::rows::{AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, LoopRow, Step};
+use super::rows::{
+    AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, KaizenRow, LoopRow, Step,
+};
 use super::{Store, StoreError};
 
 // Upserts use ON CONFLICT DO UPDATE, never INSERT OR REPLACE: REPLACE deletes the old row
@@ -60,6 +62,12 @@ INSERT INTO incidents (loop_name, iteration, at, category, confidence, fingerpri
 VALUES (:loop_name, :iteration, :at, :category, :confidence, :fingerprint, :summary,
         :evidence_json, :level, :status)";
 
+const UPSERT_KAIZEN: &str = "
+INSERT INTO kaizen (category, fingerprint, level, status, updated_at)
+VALUES (:category, :fingerprint, :level, :status, :updated_at)
+ON CONFLICT (category, fingerprint) DO UPDATE SET
+    level = excluded.level, status = excluded.status, updated_at = excluded.updated_at";
+
 const INSERT_AUDIT: &str = "
 INSERT INTO audit (at, actor, loop_name, iteration, commit_id, action, reason)
 VALUES (:at, :actor, :loop_name, :iteration, :commit_id, :action, :reason)";
@@ -90,6 +98,9 @@ impl Store {
         }
         for row in &step.audit {
             insert_audit(&tx, row).map_err(|e| self.error("append to the audit log", e))?;
+        }
+        for row in &step.kaizen {
+            upsert_kaizen(&tx, row).map_err(|e| self.error("save a Kaizen decision", e))?;
         }
         tx.commit().map_err(|e| self.error("commit a step", e))
     }
@@ -244,6 +255,17 @@ fn insert_audit(tx: &Transaction<'_>, row: &AuditRow) -> rusqlite::Result<()> {
         ":commit_id": row.commit_id,
         ":action": row.action,
         ":reason": row.reason,
+    })?;
+    Ok(())
+}
+
+fn upsert_kaizen(tx: &Transaction<'_>, row: &KaizenRow) -> rusqlite::Result<()> {
+    tx.prepare_cached(UPSERT_KAIZEN)?.execute(named_params! {
+        ":category": row.category,
+        ":fingerprint": row.fingerprint,
+        ":level": row.level,
+        ":status": row.status,
+        ":updated_at": row.updated_at,
     })?;
     Ok(())
 }

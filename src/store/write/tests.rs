@@ -13,6 +13,7 @@ fn full_step(name: &str, n: u32) -> Step {
         events: vec![event_row(name, n, 10)],
         incidents: vec![incident_row(name, n, 11)],
         audit: vec![audit_row(Some(name), 12, "redirect")],
+        kaizen: Vec::new(),
     }
 }
 

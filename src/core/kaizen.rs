@@ -1,0 +1,350 @@
+//! Kaizen (DESIGN §1): incidents grouped by category and fingerprint across loops, each
+//! turned into a standard prevention with a level and a status a human sets; and the metrics
+//! that say whether the line is getting better. Pure: the engine reads the store.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How a countermeasure prevents a failure from coming back, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Level {
+    /// Poka-yoke: the mistake becomes impossible.
+    L1,
+    /// A check detects it automatically.
+    L2,
+    /// A skill or wiki page documents it.
+    L3,
+    /// A human is alerted.
+    L4,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [Level::L1, Level::L2, Level::L3, Level::L4];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::L1 => "L1",
+            Level::L2 => "L2",
+            Level::L3 => "L3",
+            Level::L4 => "L4",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::L1 => "poka-yoke",
+            Level::L2 => "auto-detect",
+            Level::L3 => "document",
+            Level::L4 => "alert",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// The next level round the cycle (the board's key steps through them).
+    pub fn next(level: Option<Level>) -> Option<Level> {
+        match level {
+            None => Some(Level::L1),
+            Some(Level::L1) => Some(Level::L2),
+            Some(Level::L2) => Some(Level::L3),
+            Some(Level::L3) => Some(Level::L4),
+            Some(Level::L4) => None,
+        }
+    }
+}
+
+/// Where a prevention stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KaizenStatus {
+    #[default]
+    Open,
+    /// A countermeasure is being put in place.
+    Doing,
+    /// The countermeasure is in place.
+    Done,
+    /// Judged not worth preventing.
+    Dropped,
+}
+
+impl KaizenStatus {
+    pub const ALL: [KaizenStatus; 4] = [
+        KaizenStatus::Open,
+        KaizenStatus::Doing,
+        KaizenStatus::Done,
+        KaizenStatus::Dropped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KaizenStatus::Open => "open",
+            KaizenStatus::Doing => "doing",
+            KaizenStatus::Done => "done",
+            KaizenStatus::Dropped => "dropped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<KaizenStatus> {
+        KaizenStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    pub fn next(self) -> KaizenStatus {
+        match self {
+            KaizenStatus::Open => KaizenStatus::Doing,
+            KaizenStatus::Doing => KaizenStatus::Done,
+            KaizenStatus::Done => KaizenStatus::Dropped,
+            KaizenStatus::Dropped => KaizenStatus::Open,
+        }
+    }
+}
+
+/// One recorded incident, as Kaizen needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentFact {
+    pub loop_name: String,
+    pub at: i64,
+    pub category: String,
+    pub fingerprint: String,
+    pub summary: String,
+}
+
+/// A human's decision about one (category, fingerprint) group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub category: String,
+    pub fingerprint: String,
+    pub level: Option<Level>,
+    pub status: KaizenStatus,
+}
+
+/// One line of the Kaizen board: a failure that happened, how often, where, and what is done
+/// about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KaizenItem {
+    pub category: String,
+    pub fingerprint: String,
+    pub count: usize,
+    pub loops: Vec<String>,
+    pub first_at: i64,
+    pub last_at: i64,
+    /// The newest incident's summary.
+    pub summary: String,
+    pub level: Option<Level>,
+    /// What the category usually calls for, until a human chooses.
+    pub suggested: Level,
+    pub status: KaizenStatus,
+}
+
+impl KaizenItem {
+    /// The short id a human types: the fingerprint's first 8 characters.
+    pub fn id(&self) -> String {
+        self.fingerprint.chars().take(8).collect()
+    }
+}
+
+/// The level a category's failures usually call for.
+pub fn suggested_level(category: &str) -> Level {
+    match category {
+        // Missing tools and paths, guard violations: make them impossible up front.
+        "environment" | "guard_violation" => Level::L1,
+        // Build, lint and test failures: a check can catch them earlier.
+        "build_error" | "lint_failure" | "test_failure" => Level::L2,
+        // Timeouts and agent errors: document how to avoid them.
+        "timeout" | "agent_error" => Level::L3,
+        _ => Level::L4,
+    }
+}
+
+/// Groups incidents by (category, fingerprint), most frequent first (then newest), joined
+/// with the human's decisions.
+pub fn items(incidents: &[IncidentFact], decisions: &[Decision]) -> Vec<KaizenItem> {
+    let mut groups: BTreeMap<(&str, &str), KaizenItem> = BTreeMap::new();
+    for inc in incidents {
+        let item = groups
+            .entry((inc.category.as_str(), inc.fingerprint.as_str()))
+            .or_insert_with(|| KaizenItem {
+                category: inc.category.clone(),
+                fingerprint: inc.fingerprint.clone(),
+                count: 0,
+                loops: Vec::new(),
+                first_at: inc.at,
+                last_at: inc.at,
+                summary: inc.summary.clone(),
+                level: None,
+                suggested: suggested_level(&inc.category),
+                status: KaizenStatus::Open,
+            });
+        item.count += 1;
+        if !item.loops.contains(&inc.loop_name) {
+            item.loops.push(inc.loop_name.clone());
+        }
+        item.first_at = item.first_at.min(inc.at);
+        if inc.at >= item.last_at {
+            item.last_at = inc.at;
+            item.summary = inc.summary.clone();
+        }
+    }
+    for d in decisions {
+        if let Some(item) = groups.get_mut(&(d.category.as_str(), d.fingerprint.as_str())) {
+            item.level = d.level;
+            item.status = d.status;
+        }
+    }
+    let mut out: Vec<KaizenItem> = groups.into_values().collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_at.cmp(&a.last_at)));
+    out
+}
+
+/// How many incidents each category has, most first (the board's bar chart).
+pub fn by_category(items: &[KaizenItem]) -> Vec<(String, usize)> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for item in items {
+        *counts.entry(&item.category).or_default() += item.count;
+    }
+    let mut out: Vec<(String, usize)> = counts
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// A loop, as the metrics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoopFact {
+    pub name: String,
+    /// The loop state as the store spells it.
+    pub state: String,
+    pub created_at: i64,
+}
+
+/// An iteration, as the metrics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IterationFact {
+    pub loop_name: String,
+    pub n: u32,
+    /// passed, failed, planned, …
+    pub status: String,
+    pub ended_at: Option<i64>,
+}
+
+/// A human action from the audit trail, as the metrics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionFact {
+    pub loop_name: String,
+    pub action: String,
+}
+
+/// One loop's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoopMetric {
+    pub name: String,
+    pub state: String,
+    /// The number of the first iteration whose checks all passed.
+    pub iterations_to_green: Option<u32>,
+    /// From the loop's start to the end of that iteration.
+    pub time_to_green_ms: Option<i64>,
+    pub interventions: usize,
+}
+
+/// The line's figures over the whole store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    pub loops: usize,
+    pub loops_ended: usize,
+    /// Mean over loops that went green.
+    pub mean_iterations_to_green: Option<f64>,
+    /// Loops approved or merged without a redirect, over loops ended.
+    pub autonomous_completion_rate: Option<f64>,
+    pub mean_time_to_green_ms: Option<f64>,
+    pub interventions_per_loop: Option<f64>,
+    /// Oldest loop first.
+    pub per_loop: Vec<LoopMetric>,
+}
+
+/// Actions that are a human stepping in, as opposed to approving or tidying up.
+fn is_intervention(action: &str) -> bool {
+    matches!(
+        action,
+        "stop" | "redirect" | "meta_andon" | "abort" | "rollback"
+    )
+}
+
+pub fn metrics(
+    loops: &[LoopFact],
+    iterations: &[IterationFact],
+    actions: &[ActionFact],
+) -> Metrics {
+    let mut sorted: Vec<&LoopFact> = loops.iter().collect();
+    sorted.sort_by_key(|l| (l.created_at, l.name.clone()));
+    let per_loop: Vec<LoopMetric> = sorted
+        .iter()
+        .map(|l| {
+            let green = iterations
+                .iter()
+                .filter(|i| i.loop_name == l.name && i.status == "passed")
+                .min_by_key(|i| i.n);
+            LoopMetric {
+                name: l.name.clone(),
+                state: l.state.clone(),
+                iterations_to_green: green.map(|i| i.n),
+                time_to_green_ms: green
+                    .and_then(|i| i.ended_at)
+                    .map(|end| (end - l.created_at).max(0)),
+                interventions: actions
+                    .iter()
+                    .filter(|a| a.loop_name == l.name && is_intervention(&a.action))
+                    .count(),
+            }
+        })
+        .collect();
+    let ended: Vec<&LoopFact> = loops
+        .iter()
+        .filter(|l| matches!(l.state.as_str(), "approved" | "merged" | "aborted"))
+        .collect();
+    let autonomous = ended
+        .iter()
+        .filter(|l| l.state != "aborted")
+        .filter(|l| {
+            !actions
+                .iter()
+                .any(|a| a.loop_name == l.name && a.action == "redirect")
+        })
+        .count();
+    let mean = |values: Vec<f64>| {
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    Metrics {
+        loops: loops.len(),
+        loops_ended: ended.len(),
+        mean_iterations_to_green: mean(
+            per_loop
+                .iter()
+                .filter_map(|m| m.iterations_to_green.map(f64::from))
+                .collect(),
+        ),
+        autonomous_completion_rate: (!ended.is_empty())
+            .then(|| autonomous as f64 / ended.len() as f64),
+        mean_time_to_green_ms: mean(
+            per_loop
+                .iter()
+                .filter_map(|m| m.time_to_green_ms.map(|t| t as f64))
+                .collect(),
+        ),
+        interventions_per_loop: (!loops.is_empty()).then(|| {
+            per_loop.iter().map(|m| m.interventions).sum::<usize>() as f64 / loops.len() as f64
+        }),
+        per_loop,
+    }
+}
+
+#[cfg(test)]
+#[path = "kaizen_tests.rs"]
+mod tests;

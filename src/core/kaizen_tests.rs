@@ -1,0 +1,177 @@
+//! Kaizen grouping and metrics from a known history.
+
+use super::*;
+
+fn inc(loop_name: &str, at: i64, category: &str, fp: &str) -> IncidentFact {
+    IncidentFact {
+        loop_name: loop_name.into(),
+        at,
+        category: category.into(),
+        fingerprint: fp.into(),
+        summary: format!("{category} at {at}"),
+    }
+}
+
+#[test]
+fn incidents_group_by_category_and_fingerprint_across_loops() {
+    let incidents = vec![
+        inc("a", 1, "test_failure", "f1"),
+        inc("b", 5, "test_failure", "f1"),
+        inc("a", 2, "build_error", "f2"),
+        inc("a", 3, "test_failure", "f1"),
+        inc("c", 4, "environment", "f3"),
+        // Same fingerprint, other category: its own group.
+        inc("c", 6, "lint_failure", "f1"),
+    ];
+    let decisions = vec![Decision {
+        category: "build_error".into(),
+        fingerprint: "f2".into(),
+        level: Some(Level::L2),
+        status: KaizenStatus::Done,
+    }];
+    let got = items(&incidents, &decisions);
+    let view: Vec<(&str, &str, usize, Vec<&str>, Option<Level>, KaizenStatus)> = got
+        .iter()
+        .map(|i| {
+            (
+                i.category.as_str(),
+                i.fingerprint.as_str(),
+                i.count,
+                i.loops.iter().map(String::as_str).collect(),
+                i.level,
+                i.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        view,
+        vec![
+            (
+                "test_failure",
+                "f1",
+                3,
+                vec!["a", "b"],
+                None,
+                KaizenStatus::Open
+            ),
+            ("lint_failure", "f1", 1, vec!["c"], None, KaizenStatus::Open),
+            ("environment", "f3", 1, vec!["c"], None, KaizenStatus::Open),
+            (
+                "build_error",
+                "f2",
+                1,
+                vec!["a"],
+                Some(Level::L2),
+                KaizenStatus::Done
+            ),
+        ]
+    );
+    assert_eq!((got[0].first_at, got[0].last_at), (1, 5));
+    assert_eq!(got[0].summary, "test_failure at 5");
+    assert_eq!(got[2].suggested, Level::L1);
+    assert_eq!(
+        by_category(&got),
+        vec![
+            ("test_failure".to_string(), 3),
+            ("build_error".to_string(), 1),
+            ("environment".to_string(), 1),
+            ("lint_failure".to_string(), 1),
+        ]
+    );
+}
+
+fn lp(name: &str, state: &str, created_at: i64) -> LoopFact {
+    LoopFact {
+        name: name.into(),
+        state: state.into(),
+        created_at,
+    }
+}
+
+fn it(loop_name: &str, n: u32, status: &str, ended_at: i64) -> IterationFact {
+    IterationFact {
+        loop_name: loop_name.into(),
+        n,
+        status: status.into(),
+        ended_at: Some(ended_at),
+    }
+}
+
+fn act(loop_name: &str, action: &str) -> ActionFact {
+    ActionFact {
+        loop_name: loop_name.into(),
+        action: action.into(),
+    }
+}
+
+#[test]
+fn metrics_from_a_known_history() {
+    // a: green on iteration 1 after 10 s, merged on its own.
+    // b: green on iteration 3 after 50 s, but only after a redirect; approved.
+    // c: never green, aborted after a stop.
+    // d: still running, green on iteration 2 after 20 s.
+    let loops = vec![
+        lp("b", "approved", 1_000),
+        lp("a", "merged", 0),
+        lp("c", "aborted", 2_000),
+        lp("d", "running", 3_000),
+    ];
+    let iterations = vec![
+        it("a", 1, "passed", 10_000),
+        it("b", 1, "failed", 11_000),
+        it("b", 2, "failed", 31_000),
+        it("b", 3, "passed", 51_000),
+        it("c", 1, "failed", 5_000),
+        it("d", 1, "failed", 13_000),
+        it("d", 2, "passed", 23_000),
+        it("d", 3, "passed", 33_000),
+    ];
+    let actions = vec![
+        act("a", "approve_merge"),
+        act("b", "redirect"),
+        act("b", "approve_branch"),
+        act("c", "stop"),
+        act("c", "resume"),
+        act("c", "abort"),
+        act("c", "cleanup"),
+    ];
+    let m = metrics(&loops, &iterations, &actions);
+    assert_eq!((m.loops, m.loops_ended), (4, 3));
+    assert_eq!(m.mean_iterations_to_green, Some(2.0)); // (1 + 3 + 2) / 3
+    assert_eq!(m.autonomous_completion_rate, Some(1.0 / 3.0)); // only a
+    assert_eq!(m.mean_time_to_green_ms, Some(80_000.0 / 3.0)); // (10 + 50 + 20) s / 3
+    assert_eq!(m.interventions_per_loop, Some(0.75)); // b: 1, c: 2 (stop, abort)
+    let order: Vec<(&str, Option<u32>, usize)> = m
+        .per_loop
+        .iter()
+        .map(|l| (l.name.as_str(), l.iterations_to_green, l.interventions))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            ("a", Some(1), 0),
+            ("b", Some(3), 1),
+            ("c", None, 2),
+            ("d", Some(2), 0)
+        ]
+    );
+}
+
+#[test]
+fn metrics_of_an_empty_store_are_absent_not_zero() {
+    let m = metrics(&[], &[], &[]);
+    assert_eq!(m.loops, 0);
+    assert_eq!(m.mean_iterations_to_green, None);
+    assert_eq!(m.autonomous_completion_rate, None);
+    assert_eq!(m.interventions_per_loop, None);
+}
+
+#[test]
+fn levels_and_statuses_cycle_and_parse() {
+    assert_eq!(Level::next(None), Some(Level::L1));
+    assert_eq!(Level::next(Some(Level::L4)), None);
+    assert_eq!(Level::parse("l3"), Some(Level::L3));
+    assert_eq!(Level::parse("L5"), None);
+    assert_eq!(KaizenStatus::Dropped.next(), KaizenStatus::Open);
+    assert_eq!(KaizenStatus::parse("DONE"), Some(KaizenStatus::Done));
+}

@@ -1,0 +1,251 @@
+//! The Kaizen board's data from the store (incidents, decisions, metrics), and a human's
+//! decision about one group — audited like every human action.
+
+use serde::Serialize;
+
+use crate::core::kaizen::{
+    by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenItem,
+    KaizenStatus, Level, LoopFact, Metrics,
+};
+use crate::engine::input_error::chain;
+use crate::engine::spec::now_ms;
+use crate::store::{AuditRow, KaizenRow, Step, Store};
+
+/// Everything the Kaizen board and `andon kaizen` show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KaizenReport {
+    pub items: Vec<KaizenItem>,
+    /// Incidents per category, most first.
+    pub by_category: Vec<(String, usize)>,
+    pub metrics: Metrics,
+}
+
+pub fn report(store: &Store) -> Result<KaizenReport, String> {
+    let err = |e: crate::store::StoreError| chain(&e);
+    let incidents: Vec<IncidentFact> = store
+        .incidents(None)
+        .map_err(err)?
+        .into_iter()
+        .map(|i| IncidentFact {
+            loop_name: i.loop_name,
+            at: i.at,
+            category: i.category,
+            fingerprint: i.fingerprint,
+            summary: i.summary,
+        })
+        .collect();
+    let decisions: Vec<Decision> = store
+        .kaizen()
+        .map_err(err)?
+        .into_iter()
+        .map(|k| Decision {
+            category: k.category,
+            fingerprint: k.fingerprint,
+            level: k.level.as_deref().and_then(Level::parse),
+            status: KaizenStatus::parse(&k.status).unwrap_or_default(),
+        })
+        .collect();
+    let loops = store.loops().map_err(err)?;
+    let mut iterations = Vec::new();
+    for l in &loops {
+        iterations.extend(
+            store
+                .iterations(&l.name)
+                .map_err(err)?
+                .into_iter()
+                .map(|i| IterationFact {
+                    loop_name: i.loop_name,
+                    n: i.n,
+                    status: i.status,
+                    ended_at: i.ended_at,
+                }),
+        );
+    }
+    let actions: Vec<ActionFact> = store
+        .audit()
+        .map_err(err)?
+        .into_iter()
+        .filter_map(|a| {
+            Some(ActionFact {
+                loop_name: a.loop_name?,
+                action: a.action,
+            })
+        })
+        .collect();
+    let loops: Vec<LoopFact> = loops
+        .into_iter()
+        .map(|l| LoopFact {
+            name: l.name,
+            state: l.state,
+            created_at: l.created_at,
+        })
+        .collect();
+    let items = items(&incidents, &decisions);
+    Ok(KaizenReport {
+        by_category: by_category(&items),
+        metrics: metrics(&loops, &iterations, &actions),
+        items,
+    })
+}
+
+/// What a human changes about one group: `level` `Some(None)` clears it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Change {
+    pub level: Option<Option<Level>>,
+    pub status: Option<KaizenStatus>,
+}
+
+/// Applies a change to the group whose fingerprint starts with `id` (and whose category is
+/// `category`, when given), with its audit row, in one transaction.
+pub fn decide(
+    store: &Store,
+    actor: &str,
+    id: &str,
+    category: Option<&str>,
+    change: Change,
+) -> Result<String, String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err("name a Kaizen item by its id (the first characters of its fingerprint)\n  fix: `andon kaizen` lists them".into());
+    }
+    let report = report(store)?;
+    let matches: Vec<&KaizenItem> = report
+        .items
+        .iter()
+        .filter(|i| i.fingerprint.starts_with(id))
+        .filter(|i| category.is_none_or(|c| i.category == c))
+        .collect();
+    let item = match matches.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(format!(
+                "no Kaizen item with id `{id}`\n  fix: `andon kaizen` lists the ids"
+            ))
+        }
+        many => {
+            return Err(format!(
+                "`{id}` names {} items ({})\n  fix: give more characters of the fingerprint, or --category",
+                many.len(),
+                many.iter()
+                    .map(|i| format!("{} {}", i.id(), i.category))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
+    };
+    let level = change.level.unwrap_or(item.level);
+    let status = change.status.unwrap_or(item.status);
+    let describe = format!(
+        "{} {}: level {}, status {}",
+        item.id(),
+        item.category,
+        level.map_or("none", Level::as_str),
+        status.as_str()
+    );
+    let at = now_ms();
+    store
+        .commit(&Step {
+            kaizen: vec![KaizenRow {
+                category: item.category.clone(),
+                fingerprint: item.fingerprint.clone(),
+                level: level.map(|l| l.as_str().to_string()),
+                status: status.as_str().to_string(),
+                updated_at: at,
+            }],
+            audit: vec![AuditRow {
+                id: None,
+                at,
+                actor: actor.to_string(),
+                loop_name: None,
+                iteration: None,
+                commit_id: None,
+                action: "kaizen".into(),
+                reason: Some(describe.clone()),
+            }],
+            ..Step::default()
+        })
+        .map_err(|e| chain(&e))?;
+    Ok(describe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::IncidentRow;
+
+    fn incident(loop_name: &str, category: &str, fp: &str) -> IncidentRow {
+        IncidentRow {
+            id: None,
+            loop_name: loop_name.into(),
+            iteration: 1,
+            at: 1,
+            category: category.into(),
+            confidence: 0.9,
+            fingerprint: fp.into(),
+            summary: "s".into(),
+            evidence_json: "{}".into(),
+            level: None,
+            status: "open".into(),
+        }
+    }
+
+    #[test]
+    fn a_decision_is_stored_audited_and_shown() {
+        let (_dir, _path, store) = crate::store::fixtures::temp_store();
+        store
+            .commit(&Step {
+                upsert_loop: Some(crate::store::fixtures::loop_row("a", 1)),
+                incidents: vec![
+                    incident("a", "test_failure", "abcd1111"),
+                    incident("a", "test_failure", "abcd1111"),
+                    incident("a", "build_error", "abce2222"),
+                ],
+                ..Step::default()
+            })
+            .unwrap();
+        let err = decide(&store, "alice", "abc", None, Change::default()).unwrap_err();
+        assert!(err.contains("names 2 items"), "{err}");
+        let said = decide(
+            &store,
+            "alice",
+            "abcd",
+            None,
+            Change {
+                level: Some(Some(Level::L2)),
+                status: Some(KaizenStatus::Doing),
+            },
+        )
+        .unwrap();
+        assert_eq!(said, "abcd1111 test_failure: level L2, status doing");
+        let r = report(&store).unwrap();
+        assert_eq!(r.items[0].count, 2);
+        assert_eq!(
+            (r.items[0].level, r.items[0].status),
+            (Some(Level::L2), KaizenStatus::Doing)
+        );
+        // A status-only change keeps the level.
+        decide(
+            &store,
+            "alice",
+            "abcd1",
+            Some("test_failure"),
+            Change {
+                status: Some(KaizenStatus::Done),
+                ..Change::default()
+            },
+        )
+        .unwrap();
+        let r = report(&store).unwrap();
+        assert_eq!(
+            (r.items[0].level, r.items[0].status),
+            (Some(Level::L2), KaizenStatus::Done)
+        );
+        let audit = store.audit().unwrap();
+        assert_eq!(audit.len(), 2);
+        assert_eq!(audit[1].action, "kaizen");
+        assert_eq!(
+            audit[1].reason.as_deref(),
+            Some("abcd1111 test_failure: level L2, status done")
+        );
+    }
+}
