@@ -30,7 +30,8 @@ fn incidents_group_by_category_and_fingerprint_across_loops() {
         status: KaizenStatus::Done,
     }];
     let got = items(&incidents, &decisions);
-    let view: Vec<(&str, &str, usize, Vec<&str>, Option<Level>, KaizenStatus)> = got
+    type Row<'a> = (&'a str, &'a str, usize, Vec<&'a str>, Option<Level>, KaizenStatus);
+    let view: Vec<Row> = got
         .iter()
         .map(|i| {
             (
