@@ -125,6 +125,15 @@ fn redirect(s: &mut LoopState, note: &str) -> Transition {
     if s.state == State::Stopped
         && s.stop
             .as_ref()
+            .is_some_and(|st| st.cause == StopCause::MaxIterations)
+    {
+        // The human chose to go on: enough iterations for the new approach to show whether
+        // it works before Meta-Andon would fire, and no "iteration 11 of 10".
+        s.limits.max_iterations = s.iteration + s.limits.consecutive_failures.max(1);
+    }
+    if s.state == State::Stopped
+        && s.stop
+            .as_ref()
             .is_some_and(|st| st.cause == StopCause::Interrupted)
     {
         // The interrupted iteration never finished: it is re-run with the note, same number.

@@ -30,7 +30,14 @@ fn incidents_group_by_category_and_fingerprint_across_loops() {
         status: KaizenStatus::Done,
     }];
     let got = items(&incidents, &decisions);
-    type Row<'a> = (&'a str, &'a str, usize, Vec<&'a str>, Option<Level>, KaizenStatus);
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        usize,
+        Vec<&'a str>,
+        Option<Level>,
+        KaizenStatus,
+    );
     let view: Vec<Row> = got
         .iter()
         .map(|i| {

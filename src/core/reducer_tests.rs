@@ -666,6 +666,21 @@ fn max_iterations_wins_over_meta_andon() {
     let (s, _) = run_from(LoopState::new(limits), &ev);
     assert_eq!((s.state, s.iteration), (State::Stopped, 3));
     assert_eq!(stop_cause(&s), Some(StopCause::MaxIterations));
+
+    // A human redirect after the budget is spent grants a few more iterations, never
+    // "iteration 4 of 3".
+    let (s, e) = run_from(
+        s,
+        &[human(HumanAction::Redirect {
+            note: "try the other parser".into(),
+        })],
+    );
+    assert_eq!((s.state, s.iteration), (State::Running, 4));
+    assert_eq!(
+        s.limits.max_iterations,
+        3 + Limits::default().consecutive_failures
+    );
+    assert!(e[0].contains(&Effect::RunAgent));
 }
 
 #[test]
