@@ -173,8 +173,8 @@ impl DiffViewState {
             Action::ScrollUp => self.scroll_by(geo, -1),
             Action::ScrollPageDown => self.scroll_by(geo, isize::try_from(page).unwrap_or(1)),
             Action::ScrollPageUp => self.scroll_by(geo, -isize::try_from(page).unwrap_or(1)),
-            Action::ScrollTop => self.scroll_by(geo, isize::MIN / 2),
-            Action::ScrollBottom => self.scroll_by(geo, isize::MAX / 2),
+            Action::ScrollTop => self.scroll_to(geo, |_| 0),
+            Action::ScrollBottom => self.scroll_to(geo, |_| usize::MAX),
             Action::NextFile => self.jump(geo, |r, at| r.next_file(at)),
             Action::PrevFile => self.jump(geo, |r, at| r.prev_file(at)),
             Action::NextHunk => self.jump(geo, |r, at| r.next_hunk(at)),
@@ -228,10 +228,15 @@ impl DiffViewState {
     }
 
     fn scroll_by(&mut self, geo: DiffGeometry, delta: isize) {
+        self.scroll_to(geo, |from| from.saturating_add_signed(delta));
+    }
+
+    /// Moves the top row to `to(current top)`, kept off the end.
+    fn scroll_to(&mut self, geo: DiffGeometry, to: impl FnOnce(usize) -> usize) {
         let Some(loaded) = &self.loaded else { return };
         let rows = loaded.rows(geo.split);
         let from = self.top_row(geo);
-        let to = clamp_top(from.saturating_add_signed(delta), rows.len(), geo.rows);
+        let to = clamp_top(to(from), rows.len(), geo.rows);
         if let Some(r) = rows.rows().get(to).filter(|_| to != from) {
             self.top = r.anchor();
             self.selected_file = r.file();

@@ -37,6 +37,13 @@ const MAX_HUNKS: usize = 512;
 const MAX_GAP: usize = 1_000;
 const RESTART_CONTEXT: usize = 100;
 
+/// Loads the syntax definitions now (tens of milliseconds), e.g. on a blocking task at start,
+/// so the first diff opened does not pay for it on the UI thread.
+pub fn warm_up() {
+    let _ = syntaxes();
+    let _ = rules();
+}
+
 fn syntaxes() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
     SET.get_or_init(SyntaxSet::load_defaults_newlines)
@@ -176,13 +183,6 @@ pub struct Highlights(Arc<Mutex<Memo>>);
 impl std::fmt::Debug for Highlights {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Highlights")
-    }
-}
-
-impl PartialEq for Highlights {
-    /// A memo never changes what is drawn, so any two are equal.
-    fn eq(&self, _: &Self) -> bool {
-        true
     }
 }
 

@@ -125,6 +125,28 @@ pub fn on_key(model: &mut BoardModel, keymap: &Keymap, key: &KeyEvent, area: Rec
     }
 }
 
+/// The mouse wheel over a screen: three rows per notch, down when `down`.
+pub fn on_wheel(model: &mut BoardModel, down: bool, area: Rect) {
+    let action = if down {
+        Action::ScrollDown
+    } else {
+        Action::ScrollUp
+    };
+    for _ in 0..3 {
+        match model.screens.last_mut() {
+            Some(Screen::Diff(diff)) => {
+                let geo = diff_geometry(area, diff);
+                diff.apply(action, geo);
+            }
+            Some(Screen::Review(review)) => {
+                let geo = review_geometry(area, review);
+                review.apply(action, geo);
+            }
+            None => return,
+        }
+    }
+}
+
 /// Text pasted while the search box is open goes into the query.
 pub fn on_paste(model: &mut BoardModel, text: &str, area: Rect) {
     if Mode::of(model) != Mode::Search {

@@ -66,9 +66,17 @@ fn the_diff_screen_turns_keys_into_moves_and_requests() {
     press(&mut model, "?");
     assert!(matches!(model.dialog, Some(Dialog::Help)));
     model.dialog = None;
+    press(&mut model, "g");
+    on_wheel(&mut model, true, AREA);
+    on_wheel(&mut model, true, AREA);
+    let geo = diff_geometry(AREA, diff(&model));
+    assert_eq!(diff(&model).top_row(geo), 6, "three rows a notch");
+    on_wheel(&mut model, false, AREA);
+    assert_eq!(diff(&model).top_row(geo), 3);
     press(&mut model, "q");
     assert!(model.screens.is_empty());
     assert_eq!(Mode::of(&model), Mode::Board);
+    on_wheel(&mut model, true, AREA);
 }
 
 #[test]

@@ -6,9 +6,11 @@
 mod board;
 mod dialog;
 mod diff;
+mod diff_header;
 mod diff_lines;
 mod help;
 mod review;
+mod review_page;
 mod status_bar;
 mod title;
 mod toast;
