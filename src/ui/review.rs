@@ -227,7 +227,8 @@ pub struct ReviewState {
 impl ReviewState {
     pub fn new(model: ReviewModel) -> Self {
         ReviewState {
-            gh: model.gh_available,
+            // Opening a pull request is visible to others: the human opts in.
+            gh: false,
             model,
             scroll: 0,
             choice: ReviewChoice::Merge { squash: false },

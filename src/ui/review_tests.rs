@@ -41,7 +41,7 @@ fn each_key_is_one_approval_choice_spelled_out() {
         ),
         (
             Action::PrBody,
-            "Write a PR body for loop/api-auth → main and run gh pr create",
+            "Write a PR body for loop/api-auth → main",
             "approve",
         ),
     ];
@@ -64,12 +64,16 @@ fn each_key_is_one_approval_choice_spelled_out() {
 #[test]
 fn gh_is_a_checkbox_only_when_available() {
     let mut state = ReviewState::new(review_model(None));
-    assert!(state.gh);
+    assert!(!state.gh, "opening a pull request is opt-in");
     assert_eq!(state.apply(Action::ToggleGh, GEO), Applied::Done);
     let Some(ReviewIntent::Confirm(i)) = intent(state.apply(Action::PrBody, GEO)) else {
         panic!("confirm");
     };
-    assert_eq!(i.choice, ReviewChoice::Pr { gh: false });
+    assert_eq!(i.choice, ReviewChoice::Pr { gh: true });
+    assert_eq!(
+        i.describe(),
+        "Write a PR body for loop/api-auth → main and run gh pr create"
+    );
 
     let mut model = review_model(None);
     model.gh_available = false;
