@@ -197,6 +197,7 @@ impl Controller {
                         model.dialog = Some(Dialog::ApproveAnyway {
                             loop_name: name,
                             textarea: textarea(),
+                            approval: None,
                         });
                         return;
                     }
@@ -273,9 +274,11 @@ impl Controller {
                     })
                 }
             },
+            // LEAD: `approval` (chosen on the review screen) carries the outcome to send.
             Dialog::ApproveAnyway {
                 loop_name,
                 textarea,
+                approval,
             } => match text_box(action, key, textarea) {
                 TextBox::Sent(reason) => self.send(
                     loop_name,
@@ -289,6 +292,7 @@ impl Controller {
                     model.dialog = Some(Dialog::ApproveAnyway {
                         loop_name,
                         textarea: *textarea,
+                        approval,
                     })
                 }
             },

@@ -1,10 +1,11 @@
 //! The keymap as data: which key does what in which mode, and the reverse lookup that lets the
 //! status bar and help show the keys actually bound.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind};
 
 pub use super::key_chord::{join_keys, parse_chord, KeyChord};
 use super::model::{BoardModel, Dialog};
+use super::screen::Screen;
 
 /// What the keyboard is talking to right now; bindings are grouped by mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -18,27 +19,40 @@ pub enum Mode {
     /// A multi-line text box (redirect, approve anyway): printable keys are text, not commands.
     TextInput,
     Help,
+    /// The full-screen diff of one loop.
+    Diff,
+    /// The diff view's search box: printable keys are the query.
+    Search,
+    /// The review screen before approval.
+    Review,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Board,
         Mode::Zoomed,
         Mode::Attached,
         Mode::Confirm,
         Mode::TextInput,
         Mode::Help,
+        Mode::Diff,
+        Mode::Search,
+        Mode::Review,
     ];
 
-    /// The mode a model is in: an open dialog wins over attach, which wins over zoom.
+    /// The mode a model is in: an open dialog wins over a full screen (diff, review), which
+    /// wins over attach, which wins over zoom.
     pub fn of(model: &BoardModel) -> Mode {
-        match &model.dialog {
-            Some(Dialog::Confirm { .. }) => Mode::Confirm,
-            Some(Dialog::Redirect { .. } | Dialog::ApproveAnyway { .. }) => Mode::TextInput,
-            Some(Dialog::Help) => Mode::Help,
-            None if model.attached => Mode::Attached,
-            None if model.zoomed => Mode::Zoomed,
-            None => Mode::Board,
+        match (&model.dialog, model.screens.last()) {
+            (Some(Dialog::Confirm { .. }), _) => Mode::Confirm,
+            (Some(Dialog::Redirect { .. } | Dialog::ApproveAnyway { .. }), _) => Mode::TextInput,
+            (Some(Dialog::Help), _) => Mode::Help,
+            (None, Some(Screen::Diff(diff))) if diff.search.editing => Mode::Search,
+            (None, Some(Screen::Diff(_))) => Mode::Diff,
+            (None, Some(Screen::Review(_))) => Mode::Review,
+            (None, None) if model.attached => Mode::Attached,
+            (None, None) if model.zoomed => Mode::Zoomed,
+            (None, None) => Mode::Board,
         }
     }
 
@@ -50,6 +64,9 @@ impl Mode {
             Mode::Confirm => "confirm",
             Mode::TextInput => "text box",
             Mode::Help => "help",
+            Mode::Diff => "diff",
+            Mode::Search => "search box",
+            Mode::Review => "review",
         }
     }
 }
@@ -91,9 +108,50 @@ pub enum Action {
     Cancel,
     /// Send a text box's note.
     Submit,
+    /// Back from a full screen (diff, review) to where it was opened from.
+    Back,
+    NextFile,
+    PrevFile,
+    NextHunk,
+    PrevHunk,
+    ScrollTop,
+    ScrollBottom,
+    /// Side by side or unified.
+    SideBySide,
+    /// Open the diff view's search box.
+    Search,
+    SearchNext,
+    SearchPrev,
+    /// Keep the typed search and leave the box.
+    Accept,
+    /// The cumulative diff (base to now).
+    Cumulative,
+    OlderIteration,
+    NewerIteration,
+    /// Review: approve and merge into the base branch.
+    Merge,
+    SquashMerge,
+    KeepBranch,
+    PrBody,
+    /// Review: whether writing a PR body also runs `gh pr create`.
+    ToggleGh,
+    /// Review: approve despite red checks, with a typed reason.
+    ApproveAnyway,
 }
 
 impl Action {
+    /// The action whose hint also shows this one's keys, so the status bar reads `[/] file`
+    /// rather than spending two hints on one idea.
+    fn partner(self) -> Option<Action> {
+        match self {
+            Action::PrevFile => Some(Action::NextFile),
+            Action::PrevHunk => Some(Action::NextHunk),
+            Action::SearchPrev => Some(Action::SearchNext),
+            Action::OlderIteration => Some(Action::NewerIteration),
+            _ => None,
+        }
+    }
+
     /// Whether the status bar lists this action; moving and scrolling are left to help so the
     /// one-line bar keeps room for the actions on loops.
     fn hinted(self) -> bool {
@@ -109,6 +167,8 @@ impl Action {
                 | Action::ScrollDown
                 | Action::ScrollPageUp
                 | Action::ScrollPageDown
+                | Action::ScrollTop
+                | Action::ScrollBottom
         )
     }
 }
@@ -133,79 +193,12 @@ pub struct Keymap {
     bindings: Vec<Binding>,
 }
 
-const LOOP_MODES: &[Mode] = &[Mode::Board, Mode::Zoomed];
-const BOARD: &[Mode] = &[Mode::Board];
-const ZOOMED: &[Mode] = &[Mode::Zoomed];
-const ATTACHED: &[Mode] = &[Mode::Attached];
-const CONFIRM: &[Mode] = &[Mode::Confirm];
-const TEXT: &[Mode] = &[Mode::TextInput];
-const DIALOGS: &[Mode] = &[Mode::Confirm, Mode::TextInput];
-const HELP: &[Mode] = &[Mode::Help];
-
 impl Keymap {
     /// DESIGN §4's keys; `escape` is the configurable detach key (default Ctrl-g).
     pub fn default_keymap(escape: KeyChord) -> Keymap {
-        use Action as A;
-        use KeyCode as K;
-        let key = KeyChord::plain;
-        let ch = KeyChord::char;
-        #[rustfmt::skip]
-        let table: Vec<(KeyChord, Action, &'static str, &'static [Mode], bool)> = vec![
-            (key(K::Enter), A::Zoom, "zoom the selected pane", BOARD, false),
-            (key(K::Enter), A::Unzoom, "back to the board", ZOOMED, false),
-            (key(K::Esc), A::Unzoom, "back to the board", ZOOMED, false),
-            (key(K::Tab), A::Attach, "attach: keys go to the agent", LOOP_MODES, false),
-            (escape, A::Detach, "detach from the agent", ATTACHED, false),
-            (ch('s'), A::Stop, "stop the line (this loop)", LOOP_MODES, false),
-            (ch('S'), A::StopAll, "stop the whole line", LOOP_MODES, false),
-            (ch('r'), A::Resume, "resume", LOOP_MODES, false),
-            (ch('i'), A::Redirect, "redirect with a note", LOOP_MODES, false),
-            (ch('m'), A::MetaAndon, "Meta-Andon now (plan mode)", LOOP_MODES, true),
-            (ch('a'), A::Approve, "approve (review, then merge)", LOOP_MODES, false),
-            (ch('R'), A::Rollback, "reset to the last green iteration", LOOP_MODES, true),
-            (ch('x'), A::Abort, "abort the loop", LOOP_MODES, true),
-            (ch('d'), A::Diff, "diff of the loop", LOOP_MODES, false),
-            (ch('K'), A::Kaizen, "Kaizen list", LOOP_MODES, false),
-            (ch(']'), A::NextPage, "next page", BOARD, false),
-            (ch('['), A::PrevPage, "previous page", BOARD, false),
-            (ch(']'), A::SelectNext, "next loop", ZOOMED, false),
-            (ch('['), A::SelectPrev, "previous loop", ZOOMED, false),
-            (key(K::Left), A::SelectLeft, "select left", BOARD, false),
-            (ch('h'), A::SelectLeft, "select left", BOARD, false),
-            (key(K::Down), A::SelectDown, "select down", BOARD, false),
-            (ch('j'), A::SelectDown, "select down", BOARD, false),
-            (key(K::Up), A::SelectUp, "select up", BOARD, false),
-            (ch('k'), A::SelectUp, "select up", BOARD, false),
-            (key(K::Right), A::SelectRight, "select right", BOARD, false),
-            (ch('l'), A::SelectRight, "select right", BOARD, false),
-            (key(K::Up), A::ScrollUp, "scroll up a line", ZOOMED, false),
-            (ch('k'), A::ScrollUp, "scroll up a line", ZOOMED, false),
-            (key(K::Down), A::ScrollDown, "scroll down a line", ZOOMED, false),
-            (ch('j'), A::ScrollDown, "scroll down a line", ZOOMED, false),
-            (key(K::PageUp), A::ScrollPageUp, "scroll up a page", LOOP_MODES, false),
-            (key(K::PageDown), A::ScrollPageDown, "scroll down a page", LOOP_MODES, false),
-            (ch('y'), A::Confirm, "yes, do it", CONFIRM, false),
-            (key(K::Enter), A::Confirm, "yes, do it", CONFIRM, false),
-            (KeyChord::ctrl('s'), A::Submit, "send", TEXT, false),
-            (ch('n'), A::Cancel, "cancel", CONFIRM, false),
-            (key(K::Esc), A::Cancel, "cancel", DIALOGS, false),
-            (key(K::Esc), A::Cancel, "close", HELP, false),
-            (ch('?'), A::Help, "help", LOOP_MODES, false),
-            (ch('?'), A::Cancel, "close", HELP, false),
-            (ch('q'), A::Quit, "quit, ending every agent", LOOP_MODES, true),
-        ];
-        let bindings = table
-            .into_iter()
-            .map(|(key, action, description, modes, confirm)| Binding {
-                key,
-                action,
-                description,
-                modes,
-                confirm,
-                available: !matches!(action, A::Diff | A::Kaizen),
-            })
-            .collect();
-        Keymap { bindings }
+        Keymap {
+            bindings: super::keymap_defaults::bindings(escape),
+        }
     }
 
     /// Turns a future feature's bindings on or off.
@@ -258,9 +251,10 @@ impl Keymap {
     pub fn hints(&self, mode: Mode) -> Vec<(String, &'static str)> {
         let mut hints: Vec<(Action, Vec<KeyChord>, &'static str)> = Vec::new();
         for b in self.active(mode).filter(|b| b.action.hinted()) {
-            match hints.iter_mut().find(|(a, _, _)| *a == b.action) {
+            let action = b.action.partner().unwrap_or(b.action);
+            match hints.iter_mut().find(|(a, _, _)| *a == action) {
                 Some((_, keys, _)) => keys.push(b.key),
-                None => hints.push((b.action, vec![b.key], short(b.action, b.description))),
+                None => hints.push((action, vec![b.key], short(action, b.description))),
             }
         }
         hints
@@ -303,6 +297,21 @@ fn short(action: Action, description: &'static str) -> &'static str {
         Action::Kaizen => "kaizen",
         Action::Confirm => "yes",
         Action::Submit => "send",
+        Action::Back => "back",
+        Action::NextFile => "file",
+        Action::NextHunk => "hunk",
+        Action::SideBySide => "split",
+        Action::Search => "search",
+        Action::SearchNext => "match",
+        Action::Accept => "done",
+        Action::Cumulative => "cumulative",
+        Action::NewerIteration => "iteration",
+        Action::Merge => "merge",
+        Action::SquashMerge => "squash",
+        Action::KeepBranch => "keep branch",
+        Action::PrBody => "PR body",
+        Action::ToggleGh => "gh",
+        Action::ApproveAnyway => "anyway",
         _ => description,
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crossterm::event::KeyModifiers;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::*;
 use crate::ui::model::{BoardModel, Dialog};
@@ -56,6 +56,39 @@ fn every_design_action_has_its_default_key() {
         (Mode::TextInput, "esc", A::Cancel),
         (Mode::Help, "?", A::Cancel),
         (Mode::Help, "esc", A::Cancel),
+        (Mode::Board, "d", A::Diff),
+        (Mode::Zoomed, "d", A::Diff),
+        (Mode::Diff, "q", A::Back),
+        (Mode::Diff, "esc", A::Back),
+        (Mode::Diff, "j", A::ScrollDown),
+        (Mode::Diff, "pgdn", A::ScrollPageDown),
+        (Mode::Diff, "space", A::ScrollPageDown),
+        (Mode::Diff, "]", A::NextFile),
+        (Mode::Diff, "[", A::PrevFile),
+        (Mode::Diff, "}", A::NextHunk),
+        (Mode::Diff, "{", A::PrevHunk),
+        (Mode::Diff, "v", A::SideBySide),
+        (Mode::Diff, "/", A::Search),
+        (Mode::Diff, "n", A::SearchNext),
+        (Mode::Diff, "N", A::SearchPrev),
+        (Mode::Diff, "c", A::Cumulative),
+        (Mode::Diff, "<", A::OlderIteration),
+        (Mode::Diff, ">", A::NewerIteration),
+        (Mode::Diff, "g", A::ScrollTop),
+        (Mode::Diff, "End", A::ScrollBottom),
+        (Mode::Diff, "s", A::Stop),
+        (Mode::Diff, "?", A::Help),
+        (Mode::Search, "Enter", A::Accept),
+        (Mode::Search, "Esc", A::Cancel),
+        (Mode::Review, "m", A::Merge),
+        (Mode::Review, "M", A::SquashMerge),
+        (Mode::Review, "b", A::KeepBranch),
+        (Mode::Review, "p", A::PrBody),
+        (Mode::Review, "g", A::ToggleGh),
+        (Mode::Review, "A", A::ApproveAnyway),
+        (Mode::Review, "d", A::Diff),
+        (Mode::Review, "q", A::Back),
+        (Mode::Review, "S", A::StopAll),
     ];
     let km = keymap();
     for (mode, key, action) in cases {
@@ -75,6 +108,10 @@ fn attached_and_text_modes_leave_ordinary_keys_alone() {
     }
     for key in ["s", "y", "n", "q", "Enter", "?"] {
         assert_eq!(km.lookup(Mode::TextInput, &press(key)), None, "{key}");
+    }
+    // The search box: letters are the query.
+    for key in ["s", "n", "q", "/", "?", "j", "]"] {
+        assert_eq!(km.lookup(Mode::Search, &press(key)), None, "{key}");
     }
 }
 
@@ -101,12 +138,15 @@ fn no_two_bindings_collide_within_a_mode() {
 #[test]
 fn future_features_are_off_until_switched_on() {
     let mut km = keymap();
-    assert_eq!(km.lookup(Mode::Board, &press("d")), None);
+    assert_eq!(km.lookup(Mode::Board, &press("K")), None);
     assert!(km.keys_for(Action::Kaizen).is_empty());
-    assert!(!km.hints(Mode::Board).iter().any(|(_, d)| *d == "diff"));
-    km.set_available(Action::Diff, true);
-    assert_eq!(km.lookup(Mode::Board, &press("d")), Some(Action::Diff));
-    assert!(km.hints(Mode::Board).contains(&("d".into(), "diff")));
+    assert!(!km.hints(Mode::Board).iter().any(|(_, d)| *d == "kaizen"));
+    km.set_available(Action::Kaizen, true);
+    assert_eq!(km.lookup(Mode::Board, &press("K")), Some(Action::Kaizen));
+    assert!(km.hints(Mode::Board).contains(&("K".into(), "kaizen")));
+    // The diff is built: on by default, and off again if the app says so.
+    km.set_available(Action::Diff, false);
+    assert_eq!(km.lookup(Mode::Review, &press("d")), None);
 }
 
 #[test]
@@ -122,7 +162,7 @@ fn hints_come_from_the_keymap() {
     let keys: Vec<&str> = board.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         keys,
-        ["Enter", "Tab", "s", "S", "r", "i", "m", "a", "R", "x", "]", "[", "?", "q"]
+        ["Enter", "Tab", "s", "S", "r", "i", "m", "a", "R", "x", "d", "]", "[", "?", "q"]
     );
     assert_eq!(board[2], ("s".to_string(), "stop"));
     assert_eq!(
@@ -135,6 +175,71 @@ fn hints_come_from_the_keymap() {
     assert_eq!(
         km.hints(Mode::Zoomed)[0],
         ("Enter/Esc".to_string(), "unzoom")
+    );
+}
+
+#[test]
+fn screen_hints_pair_moves_and_lead_with_what_matters() {
+    let km = keymap();
+    let diff = km.hints(Mode::Diff);
+    let got: Vec<(&str, &str)> = diff.iter().map(|(k, d)| (k.as_str(), *d)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("q/Esc", "back"),
+            ("v", "split"),
+            ("/", "search"),
+            ("n/N", "match"),
+            ("c", "cumulative"),
+            ("</>", "iteration"),
+            ("[/]", "file"),
+            ("{/}", "hunk"),
+            ("s", "stop"),
+            ("S", "stop all"),
+            ("?", "help"),
+        ]
+    );
+    let review: Vec<String> = km
+        .hints(Mode::Review)
+        .into_iter()
+        .map(|(k, d)| format!("{k} {d}"))
+        .collect();
+    assert_eq!(
+        review[..8],
+        [
+            "q/Esc back",
+            "m merge",
+            "M squash",
+            "b keep branch",
+            "p PR body",
+            "g gh",
+            "A anyway",
+            "d diff"
+        ]
+    );
+    assert_eq!(
+        km.hints(Mode::Search),
+        vec![
+            ("Enter".to_string(), "done"),
+            ("Esc".to_string(), "clear the search")
+        ]
+    );
+}
+
+#[test]
+fn approval_choices_ask_first() {
+    let km = keymap();
+    for action in [
+        Action::Merge,
+        Action::SquashMerge,
+        Action::KeepBranch,
+        Action::PrBody,
+    ] {
+        assert!(km.needs_confirm(action), "{action:?}");
+    }
+    assert!(
+        !km.needs_confirm(Action::ApproveAnyway),
+        "the typed reason is the confirmation"
     );
 }
 
@@ -211,4 +316,17 @@ fn mode_of_a_model() {
         yes: "abort".into(),
     });
     assert_eq!(Mode::of(&model), Mode::Confirm);
+
+    // A full screen wins over attach and zoom; a dialog wins over the screen.
+    model.dialog = None;
+    crate::ui::screen::open_diff(&mut model, "a", 1);
+    assert_eq!(Mode::of(&model), Mode::Diff);
+    if let Some(crate::ui::screen::Screen::Diff(d)) = model.screens.last_mut() {
+        d.search.editing = true;
+    }
+    assert_eq!(Mode::of(&model), Mode::Search);
+    crate::ui::screen::open_review(&mut model, Default::default());
+    assert_eq!(Mode::of(&model), Mode::Review);
+    model.dialog = Some(Dialog::Help);
+    assert_eq!(Mode::of(&model), Mode::Help);
 }

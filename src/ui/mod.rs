@@ -4,11 +4,20 @@
 pub mod app;
 mod cards;
 mod commands;
+#[cfg(test)]
+pub(crate) mod diff_fixtures;
+pub mod diff_rows;
+pub mod diff_search;
+pub mod diff_view;
+pub mod highlight;
 pub mod key_chord;
 pub mod keymap;
+mod keymap_defaults;
 pub mod layout;
 pub mod model;
 pub mod panes;
+pub mod review;
+pub mod screen;
 pub mod terminal;
 pub mod theme;
 mod theme_file;

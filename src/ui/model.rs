@@ -5,6 +5,9 @@
 
 use ratatui_textarea::TextArea;
 
+use super::review::ApprovalIntent;
+use super::screen::Screen;
+
 /// A loop's Andon light (DESIGN §1): the core's own type, so the board cannot drift from it.
 pub use crate::core::state::Lamp;
 
@@ -44,7 +47,7 @@ pub struct LoopCard {
     pub marks: Vec<IterMark>,
     /// Why the loop needs a human (line stop, Insanity Rule, breaker), shown under the pane.
     pub reason: Option<String>,
-    /// Files changed, lines added, lines removed (reserved for the diff issue; not drawn yet).
+    /// Files changed, lines added, lines removed, drawn in the pane's title while it fits.
     pub diffstat: Option<(u32, u32, u32)>,
 }
 
@@ -66,6 +69,8 @@ pub enum Dialog {
     ApproveAnyway {
         loop_name: String,
         textarea: TextArea<'static>,
+        /// The outcome chosen on the review screen (`None` when approved from the board).
+        approval: Option<ApprovalIntent>,
     },
     Help,
 }
@@ -98,6 +103,8 @@ pub struct BoardModel {
     pub supervisor: String,
     /// A human has chosen the selection; updates keep it on the same loop.
     pub selection_pinned: bool,
+    /// Full screens over the board (a diff, a review), the last one shown.
+    pub screens: Vec<Screen>,
 }
 
 impl BoardModel {

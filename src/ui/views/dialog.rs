@@ -13,7 +13,14 @@ use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
 use crate::ui::model::Dialog;
 use crate::ui::theme::Theme;
 
-pub(super) fn draw(buf: &mut Buffer, area: Rect, dialog: &Dialog, theme: &Theme, keymap: &Keymap) {
+pub(super) fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    dialog: &Dialog,
+    theme: &Theme,
+    keymap: &Keymap,
+    help_context: &[Mode],
+) {
     match dialog {
         Dialog::Confirm { title, body, yes } => confirm(buf, area, title, body, yes, theme, keymap),
         Dialog::Redirect {
@@ -25,7 +32,8 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, dialog: &Dialog, theme: &Theme,
             &TextBox {
                 title: format!("Redirect {loop_name}"),
                 intro: "A note for the agent: stored, audited and added to every later prompt. \
-                        The current run ends and a new iteration starts.",
+                        The current run ends and a new iteration starts."
+                    .into(),
                 placeholder: "What should the agent do differently?",
             },
             textarea,
@@ -35,20 +43,29 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, dialog: &Dialog, theme: &Theme,
         Dialog::ApproveAnyway {
             loop_name,
             textarea,
+            approval,
         } => text_box(
             buf,
             area,
             &TextBox {
                 title: format!("Approve {loop_name} anyway"),
-                intro: "Its checks do not all pass. Say why it may be approved anyway; \
-                        the reason is audited with your name.",
+                intro: match approval {
+                    Some(a) => format!(
+                        "{}, although its checks do not all pass. Say why; the reason is \
+                         audited with your name.",
+                        a.describe()
+                    ),
+                    None => "Its checks do not all pass. Say why it may be approved anyway; \
+                             the reason is audited with your name."
+                        .into(),
+                },
                 placeholder: "Why is this acceptable?",
             },
             textarea,
             theme,
             keymap,
         ),
-        Dialog::Help => help::draw(buf, area, theme, keymap),
+        Dialog::Help => help::draw(buf, area, theme, keymap, help_context),
     }
 }
 
@@ -132,7 +149,7 @@ fn confirm(
 
 struct TextBox {
     title: String,
-    intro: &'static str,
+    intro: String,
     placeholder: &'static str,
 }
 
@@ -150,7 +167,7 @@ fn text_box(
         return;
     }
     let inner = frame(buf, centered(area, width, height), &spec.title, theme);
-    let intro = wrap(spec.intro, usize::from(inner.width), 3);
+    let intro = wrap(&spec.intro, usize::from(inner.width), 3);
     let intro_height = u16::try_from(intro.len()).unwrap_or(3);
     for (dy, text) in (0..).zip(&intro) {
         buf.set_string(inner.x, inner.y + dy, text, Style::default().fg(theme.dim));

@@ -1,5 +1,6 @@
 //! Help: every available key, generated from the keymap and grouped by the modes it works in,
-//! then the lamp and iteration-strip legends.
+//! then the lamp and iteration-strip legends. On a full screen (diff, review) help shows that
+//! screen's keys.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,8 +10,28 @@ use ratatui::text::{Line, Span};
 use super::dialog::frame;
 use super::{centered, lamp_spans, mark_glyph};
 use crate::ui::keymap::{join_keys, Action, KeyChord, Keymap, Mode};
-use crate::ui::model::{IterMark, Lamp};
+use crate::ui::model::{BoardModel, IterMark, Lamp};
+use crate::ui::screen::Screen;
 use crate::ui::theme::Theme;
+
+const BOARD_HELP: &[Mode] = &[
+    Mode::Board,
+    Mode::Zoomed,
+    Mode::Attached,
+    Mode::Confirm,
+    Mode::TextInput,
+];
+const DIFF_HELP: &[Mode] = &[Mode::Diff, Mode::Search];
+const REVIEW_HELP: &[Mode] = &[Mode::Review];
+
+/// The modes whose keys help lists: those of the screen it was opened over.
+pub(super) fn context(model: &BoardModel) -> &'static [Mode] {
+    match model.screens.last() {
+        Some(Screen::Diff(_)) => DIFF_HELP,
+        Some(Screen::Review(_)) => REVIEW_HELP,
+        None => BOARD_HELP,
+    }
+}
 
 /// One row of help: keys, what they do, whether the app asks first.
 struct Row {
@@ -22,9 +43,14 @@ struct Row {
 
 /// Bindings grouped by the exact set of modes they work in, in a stable reading order:
 /// the board-wide actions first, then each mode's own keys.
-fn sections(keymap: &Keymap) -> Vec<(&'static [Mode], Vec<Row>)> {
+fn sections(keymap: &Keymap, context: &[Mode]) -> Vec<(&'static [Mode], Vec<Row>)> {
     let mut sections: Vec<(&'static [Mode], Vec<Row>)> = Vec::new();
-    for b in keymap.bindings().iter().filter(|b| b.available) {
+    let shown = |modes: &[Mode]| modes.iter().any(|m| context.contains(m));
+    for b in keymap
+        .bindings()
+        .iter()
+        .filter(|b| b.available && shown(b.modes))
+    {
         let at = match sections.iter().position(|(modes, _)| *modes == b.modes) {
             Some(i) => i,
             None => {
@@ -69,7 +95,7 @@ fn section_title(modes: &[Mode]) -> String {
 }
 
 /// Help as blocks (a heading and its lines) to be laid out in columns.
-fn blocks(keymap: &Keymap, theme: &Theme) -> Vec<Vec<Line<'static>>> {
+fn blocks(keymap: &Keymap, theme: &Theme, context: &[Mode]) -> Vec<Vec<Line<'static>>> {
     let heading = Style::default()
         .fg(theme.title)
         .add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
@@ -77,7 +103,7 @@ fn blocks(keymap: &Keymap, theme: &Theme) -> Vec<Vec<Line<'static>>> {
         .fg(theme.accent)
         .add_modifier(Modifier::BOLD);
     let dim = Style::default().fg(theme.dim);
-    let sections = sections(keymap);
+    let sections = sections(keymap, context);
     let key_width = sections
         .iter()
         .flat_map(|(_, rows)| rows.iter().map(|r| join_keys(&r.keys).chars().count()))
@@ -100,6 +126,9 @@ fn blocks(keymap: &Keymap, theme: &Theme) -> Vec<Vec<Line<'static>>> {
             out.push(Line::from(spans));
         }
         blocks.push(out);
+    }
+    if !context.contains(&Mode::Board) {
+        return blocks;
     }
     let mut out = vec![Line::styled("Lamps", heading)];
     for (lamp, meaning) in [
@@ -163,8 +192,8 @@ fn pack(blocks: &[Vec<Line<'static>>], height: usize) -> Vec<Vec<Line<'static>>>
     columns
 }
 
-pub(super) fn draw(buf: &mut Buffer, area: Rect, theme: &Theme, keymap: &Keymap) {
-    let blocks = blocks(keymap, theme);
+pub(super) fn draw(buf: &mut Buffer, area: Rect, theme: &Theme, keymap: &Keymap, context: &[Mode]) {
+    let blocks = blocks(keymap, theme, context);
     let widest = blocks.iter().flatten().map(Line::width).max().unwrap_or(0);
     let column_width = widest + 2;
     // Room inside the border, the margins and the footer (a blank line and the close key).

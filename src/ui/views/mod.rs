@@ -5,7 +5,12 @@
 
 mod board;
 mod dialog;
+mod diff;
+mod diff_header;
+mod diff_lines;
 mod help;
+mod review;
+mod review_page;
 mod status_bar;
 mod title;
 mod toast;
@@ -20,8 +25,11 @@ use unicode_width::UnicodeWidthChar;
 use super::keymap::Keymap;
 use super::layout;
 use super::model::{BoardModel, Lamp};
+use super::screen::Screen;
 use super::theme::Theme;
 
+pub use diff::diff_geometry;
+pub use review::review_geometry;
 pub use title::{elapsed, mark_glyph};
 
 /// Draws the whole screen. `panes(i, inner, buf)` draws loop `i`'s agent screen into `inner`.
@@ -50,17 +58,24 @@ pub fn render(
     }
     buf.set_style(area, base(theme));
     let (board_area, status_area) = split_status(area);
-    board::draw(buf, board_area, model, theme, panes);
+    match model.screens.last() {
+        Some(Screen::Diff(state)) => diff::draw(buf, board_area, state, model, theme),
+        Some(Screen::Review(state)) => review::draw(buf, board_area, state, model, theme, keymap),
+        None => board::draw(buf, board_area, model, theme, panes),
+    }
     status_bar::draw(buf, status_area, model, theme, keymap);
     toast::draw(buf, board_area, &model.toasts, theme);
     if let Some(dialog) = &model.dialog {
-        dialog::draw(buf, area, dialog, theme, keymap);
+        dialog::draw(buf, area, dialog, theme, keymap, help::context(model));
     }
 }
 
 /// The inner rect of every pane [`draw`] would show, as (loop index, inner rect): what the
-/// app resizes each visible PTY to.
+/// app resizes each visible PTY to. None while a full screen (diff, review) covers the board.
 pub fn pane_areas(area: Rect, model: &BoardModel) -> Vec<(usize, Rect)> {
+    if !model.screens.is_empty() {
+        return Vec::new();
+    }
     let (board_area, _) = split_status(area);
     board::pane_rects(board_area, model)
         .into_iter()
@@ -96,6 +111,30 @@ fn lamp_spans(lamp: Lamp, theme: &Theme) -> Vec<Span<'static>> {
     } else {
         vec![dot]
     }
+}
+
+/// `text` cut to `width` columns from the left, starting with `…` when cut, so a path keeps
+/// its file name.
+fn truncate_left(text: &str, width: usize) -> String {
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    kept.push('…');
+    kept.into_iter().rev().collect()
 }
 
 /// `text` cut to `width` columns, ending in `…` when cut.
@@ -171,6 +210,10 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+#[cfg(test)]
+mod diff_tests;
+#[cfg(test)]
+mod review_tests;
 #[cfg(test)]
 mod snapshot_support;
 #[cfg(test)]

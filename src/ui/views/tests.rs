@@ -142,6 +142,7 @@ fn dialog_approve_anyway() {
     model.dialog = Some(Dialog::ApproveAnyway {
         loop_name: "docs-site".into(),
         textarea: TextArea::default(),
+        approval: None,
     });
     assert_snapshot!(text(&render(&model, 120, 40)));
 }

@@ -62,8 +62,8 @@ impl Segment {
 
 /// The title line for `card` in at most `width` columns, padded by a space on each side.
 ///
-/// Segments are dropped least important first (plan title, state, elapsed, checks, failures,
-/// iteration, badge); the lamp and the loop's name always stay, the name cut with `…`.
+/// Segments are dropped least important first (diffstat, plan title, state, elapsed, checks,
+/// failures, iteration, badge); the lamp and the loop's name always stay, the name cut with `…`.
 pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) -> Line<'static> {
     let name_style = Style::default()
         .fg(if selected {
@@ -115,6 +115,22 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
                 Style::default().fg(color),
             )],
         ));
+    }
+    if let Some((files, added, removed)) = card.diffstat {
+        let plus = Span::styled(format!("+{added}"), Style::default().fg(theme.mark_pass));
+        let minus = Span::styled(format!(" -{removed}"), Style::default().fg(theme.mark_fail));
+        segments.push(Segment {
+            keep: 8,
+            spans: vec![
+                Span::styled(
+                    format!("{files} file{} ", if files == 1 { "" } else { "s" }),
+                    dim,
+                ),
+                plus.clone(),
+                minus.clone(),
+            ],
+            short: Some(vec![plus, minus]),
+        });
     }
     if let Some(badge) = card.badge {
         // REVERSED rather than a computed background: it stays inverse under NO_COLOR and on
@@ -249,6 +265,23 @@ mod tests {
             let line = title_line(&c, &theme, width, false);
             assert_eq!(text(&line), expected, "width {width}");
             assert!(line.width() <= width, "width {width}");
+        }
+    }
+
+    #[test]
+    fn the_diffstat_goes_first_when_space_is_short() {
+        let theme = Theme::builtin("default").unwrap();
+        let mut c = card("api-auth", Lamp::Green);
+        c.diffstat = Some((3, 42, 7));
+        c.title = "Auth".into();
+        let cases = [
+            (60, " ● api-auth 1/10 0s 3 files +42 -7 running · Auth "),
+            (46, " ● api-auth 1/10 0s +42 -7 running · Auth "),
+            (40, " ● api-auth 1/10 0s running · Auth "),
+        ];
+        for (width, expected) in cases {
+            let line = title_line(&c, &theme, width, false);
+            assert_eq!(text(&line), expected, "width {width}");
         }
     }
 

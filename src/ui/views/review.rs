@@ -1,0 +1,231 @@
+//! The review screen: what a human weighs before approving a loop, as one scrollable page
+//! (built in `review_page`), over a fixed footer of approval choices.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Widget};
+
+use super::review_page::{draw_page_row, page, Styles};
+use super::{lamp_spans, split_status};
+use crate::core::sanitize::one_line;
+use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
+use crate::ui::model::BoardModel;
+use crate::ui::review::{PageGeometry, ReviewChoice, ReviewState};
+use crate::ui::theme::Theme;
+
+/// The footer: a border, the choices, what happens, a border.
+const FOOTER: u16 = 4;
+
+struct Areas {
+    header: Rect,
+    block: Rect,
+    body: Rect,
+    footer: Rect,
+}
+
+fn areas(area: Rect) -> Areas {
+    let header = Rect {
+        height: area.height.min(1),
+        ..area
+    };
+    let footer_height = FOOTER.min(area.height.saturating_sub(1));
+    let footer = Rect {
+        y: area.bottom() - footer_height,
+        height: footer_height,
+        ..area
+    };
+    let block = Rect {
+        y: header.bottom(),
+        height: area.height - header.height - footer_height,
+        ..area
+    };
+    let body = Block::bordered().inner(block);
+    let body = Rect {
+        x: body.x + 1,
+        width: body.width.saturating_sub(2),
+        ..body
+    };
+    Areas {
+        header,
+        block,
+        body,
+        footer,
+    }
+}
+
+/// The page's rows on screen and its length, for a terminal of `area` (status bar
+/// included): what scrolling needs to know.
+pub fn review_geometry(area: Rect, state: &ReviewState) -> PageGeometry {
+    let (screen, _) = split_status(area);
+    let body = areas(screen).body;
+    PageGeometry {
+        rows: usize::from(body.height),
+        len: page(state, &Styles::plain(), usize::from(body.width)).len(),
+    }
+}
+
+pub(super) fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    state: &ReviewState,
+    model: &BoardModel,
+    theme: &Theme,
+    keymap: &Keymap,
+) {
+    if area.height < 8 || area.width < 20 {
+        return;
+    }
+    let a = areas(area);
+    let m = &state.model;
+    let s = Styles::of(theme);
+    let mut header = vec![Span::raw(" ")];
+    if let Some(card) = model.loops.iter().find(|c| c.name == m.loop_name) {
+        header.extend(lamp_spans(card.lamp, theme));
+        header.push(Span::raw(" "));
+    }
+    header.push(Span::styled(
+        one_line(&m.loop_name, 40),
+        Style::default()
+            .fg(theme.title)
+            .add_modifier(Modifier::BOLD),
+    ));
+    header.push(Span::styled(
+        format!("  review · {}", one_line(&m.state, 30)),
+        s.dim,
+    ));
+    buf.set_line(a.header.x, a.header.y, &Line::from(header), a.header.width);
+    let branches = format!("{} → {} ", one_line(&m.branch, 60), one_line(&m.base, 60));
+    let width = u16::try_from(branches.chars().count()).unwrap_or(u16::MAX);
+    if width + 40 < a.header.width {
+        buf.set_string(a.header.right() - width, a.header.y, branches, s.dim);
+    }
+
+    let page = page(state, &s, usize::from(a.body.width));
+    let rows = usize::from(a.body.height);
+    let top = state.scroll.min(page.len().saturating_sub(rows));
+    let mut block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(theme.border_selected))
+        .title_top(Line::styled(
+            " Review ",
+            Style::default()
+                .fg(theme.title)
+                .add_modifier(Modifier::BOLD),
+        ));
+    if page.len() > rows {
+        let last = (top + rows).min(page.len());
+        block = block.title_top(
+            Line::styled(format!(" {}-{last} of {} ", top + 1, page.len()), s.dim).right_aligned(),
+        );
+    }
+    block.render(a.block, buf);
+    for dy in 0..a.body.height {
+        let i = top + usize::from(dy);
+        let y = a.body.y + dy;
+        draw_page_row(buf, a.body, y, &page, i);
+    }
+    footer(buf, a.footer, state, theme, keymap);
+}
+
+/// The approval choices from the keymap, the chosen one inverse under a gate, and a line on
+/// what happens next.
+fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keymap: &Keymap) {
+    let m = &state.model;
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(theme.border))
+        .title_top(Line::styled(
+            " Approve ",
+            Style::default()
+                .fg(theme.title)
+                .add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.height == 0 {
+        return;
+    }
+    let key = |action| {
+        Span::styled(
+            join_keys(&keymap.keys_in(Mode::Review, action)),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        )
+    };
+    let gated = m.gate.is_some();
+    let chosen = |choice: ReviewChoice| {
+        let same = match (choice, state.choice) {
+            (ReviewChoice::Pr { .. }, ReviewChoice::Pr { .. }) => true,
+            (a, b) => a == b,
+        };
+        if gated && same {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().fg(theme.foreground)
+        }
+    };
+    let base = one_line(&m.base, 30);
+    let mut spans = vec![
+        Span::raw(" "),
+        key(Action::Merge),
+        Span::styled(
+            format!(" merge into {base}"),
+            chosen(ReviewChoice::Merge { squash: false }),
+        ),
+        Span::raw("   "),
+        key(Action::SquashMerge),
+        Span::styled(
+            " squash-merge",
+            chosen(ReviewChoice::Merge { squash: true }),
+        ),
+        Span::raw("   "),
+        key(Action::KeepBranch),
+        Span::styled(" keep branch", chosen(ReviewChoice::Branch)),
+        Span::raw("   "),
+        key(Action::PrBody),
+        Span::styled(" write PR body", chosen(ReviewChoice::Pr { gh: state.gh })),
+    ];
+    if m.gh_available {
+        let check = if state.gh { "[x]" } else { "[ ]" };
+        spans.push(Span::styled(
+            format!("  {check} "),
+            Style::default().fg(theme.foreground),
+        ));
+        spans.push(key(Action::ToggleGh));
+        spans.push(Span::styled(
+            " also gh pr create",
+            Style::default().fg(theme.dim),
+        ));
+    }
+    buf.set_line(inner.x, inner.y, &Line::from(spans), inner.width);
+    if inner.height < 2 {
+        return;
+    }
+    let dim = Style::default().fg(theme.dim);
+    let next = match &m.gate {
+        None => vec![Span::styled(
+            " Each choice is spelled out and confirmed before it happens; the approval is audited.",
+            dim,
+        )],
+        Some(gate) if gate.overridable => vec![
+            Span::raw(" "),
+            key(Action::ApproveAnyway),
+            Span::styled(" approve anyway: ", Style::default().fg(theme.foreground)),
+            Span::styled(
+                format!(
+                    "{}, with a reason",
+                    state.choice.describe(&m.branch, &m.base)
+                ),
+                dim,
+            ),
+        ],
+        Some(gate) => vec![Span::styled(
+            format!(" Refused: {}.", one_line(&gate.why, 200)),
+            Style::default().fg(theme.mark_fail),
+        )],
+    };
+    buf.set_line(inner.x, inner.y + 1, &Line::from(next), inner.width);
+}

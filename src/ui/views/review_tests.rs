@@ -1,0 +1,115 @@
+//! Snapshots of the review screen and the approval dialog, and the diffstat in a pane title.
+
+use insta::assert_snapshot;
+
+use super::snapshot_support::{board, render, text};
+use crate::ui::diff_fixtures::review_model;
+use crate::ui::model::BoardModel;
+use crate::ui::review::{ApprovalIntent, Gate, ReviewChoice};
+use crate::ui::screen::open_review;
+
+fn reviewing(gate: Option<Gate>, clean: bool) -> BoardModel {
+    let mut model = board(4);
+    let mut review = review_model(gate);
+    if clean {
+        review.placeholders.clear();
+    } else {
+        review.incidents =
+            vec!["iteration 1: same failure twice (test_failure in token::tests::refresh)".into()];
+        review.notes = vec![
+            "Do not touch the fixtures; the refresh endpoint is /token/refresh, not /token.".into(),
+        ];
+        review.last_checks[1].passed = false;
+        review.last_checks[1].exit_code = Some(101);
+    }
+    open_review(&mut model, review);
+    model
+}
+
+#[test]
+fn review_clean() {
+    let model = reviewing(None, true);
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("✓ none found"));
+    assert!(screen.contains("m merge into main"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn review_gated_with_placeholders() {
+    let gate = Gate {
+        why: "1 of 2 checks fails (cargo clippy)".into(),
+        overridable: true,
+    };
+    let model = reviewing(Some(gate), false);
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("✗ Approval refused: 1 of 2 checks fails (cargo clippy)."));
+    assert!(screen.contains("⚠ src/auth/token.rs:"));
+    assert!(screen.contains("A approve anyway: Merge loop/api-auth into main"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn review_narrow_is_one_column_and_scrolls() {
+    let model = reviewing(None, false);
+    let screen = text(&render(&model, 80, 30));
+    assert!(screen.contains("Goal"));
+    assert!(screen.contains(" 1-22 of 32 "), "{screen}");
+    let goal = screen.find("Goal").unwrap_or(0);
+    let changes = screen.find("Changes").unwrap_or(0);
+    assert!(
+        changes == 0 || changes > goal,
+        "one column: changes after the goal"
+    );
+}
+
+#[test]
+fn approval_confirm_dialog() {
+    let mut model = reviewing(None, true);
+    let intent = ApprovalIntent {
+        loop_name: "api-auth".into(),
+        branch: "loop/api-auth".into(),
+        base: "main".into(),
+        choice: ReviewChoice::Merge { squash: false },
+        anyway: None,
+    };
+    model.dialog = Some(intent.confirm_dialog());
+    let screen = text(&render(&model, 120, 40));
+    assert!(
+        screen.contains("Merge loop/api-auth into main (fast-forward if"),
+        "{screen}"
+    );
+    assert!(screen.contains("y/Enter merge"));
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn approve_anyway_dialog_names_the_choice() {
+    let mut model = reviewing(None, true);
+    let intent = ApprovalIntent {
+        loop_name: "api-auth".into(),
+        branch: "loop/api-auth".into(),
+        base: "main".into(),
+        choice: ReviewChoice::Pr { gh: true },
+        anyway: None,
+    };
+    model.dialog = Some(intent.anyway_dialog());
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("Approve api-auth anyway"), "{screen}");
+    assert!(
+        screen.contains("Write a PR body for loop/api-auth → main and run gh pr"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn pane_title_with_a_diffstat() {
+    let mut model = board(4);
+    model.loops[0].diffstat = Some((6, 40, 12));
+    model.loops[1].diffstat = Some((1, 3, 0));
+    model.loops[2].diffstat = Some((12, 1480, 733));
+    let screen = text(&render(&model, 160, 24));
+    assert!(screen.contains("6 files +40 -12"), "{screen}");
+    assert!(screen.contains("1 file +3 -0"), "{screen}");
+    assert_snapshot!(screen);
+}
