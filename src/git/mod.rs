@@ -7,6 +7,8 @@
 //! objects atomically (lock file + rename) and a read never sees a torn file.
 
 mod changes;
+mod diff;
+mod diff_files;
 mod error;
 mod init;
 mod paths;
@@ -24,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use git2::{ErrorCode, Repository, StatusOptions, StatusShow};
 
 pub use changes::{ChangeKind, PathChange};
+pub use diff::DiffLimits;
 pub use error::GitError;
 pub use paths::worktree_path;
 pub use snapshot::CommitInfo;

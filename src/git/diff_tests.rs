@@ -1,0 +1,309 @@
+use std::fs;
+use std::path::PathBuf;
+
+use super::super::test_support::{git, init_repo, write};
+use super::*;
+use crate::core::diff::{DiffFile, DiffLine, FileBody, FileStatus, LineKind};
+
+/// A repo and one loop worktree `<tmp>/wt` on `loop/a` at HEAD; returns HEAD too.
+fn repo_with_worktree() -> (tempfile::TempDir, GitOwner, PathBuf, String) {
+    let (tmp, root) = init_repo();
+    let owner = GitOwner::open(&root).unwrap();
+    let wt = tmp.path().join("wt");
+    owner.create_worktree("a", &wt, "loop/a", "HEAD").unwrap();
+    let base = owner.head_commit().unwrap();
+    (tmp, owner, wt, base)
+}
+
+fn summary(diff: &Diff) -> Vec<(&str, char, u32, u32)> {
+    diff.files
+        .iter()
+        .map(|f| (f.path.as_str(), f.status.letter(), f.added, f.removed))
+        .collect()
+}
+
+fn file<'d>(diff: &'d Diff, path: &str) -> &'d DiffFile {
+    diff.files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} not in {:?}", summary(diff)))
+}
+
+fn line(kind: LineKind, old_no: Option<u32>, new_no: Option<u32>, text: &str) -> DiffLine {
+    DiffLine {
+        kind,
+        old_no,
+        new_no,
+        text: text.into(),
+    }
+}
+
+fn numbered(n: u32) -> String {
+    (1..=n).map(|i| format!("l{i}\n")).collect()
+}
+
+#[test]
+fn worktree_diff_has_modified_untracked_and_deleted_files_but_not_ignored_ones() {
+    let (_tmp, owner, wt, base) = repo_with_worktree();
+    assert!(owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap()
+        .is_empty());
+
+    write(&wt, "README.md", "# changed\nsecond line\n");
+    fs::remove_file(wt.join("src/lib.rs")).unwrap();
+    write(&wt, "src/pricing/deep/new.rs", "// new\nfn f() {}\n");
+    write(&wt, "staged.txt", "staged\n");
+    git(&wt, &["add", "staged.txt"]);
+    write(&wt, "target/debug/out", "ignored dir\n");
+    write(&wt, "run.log", "ignored file\n");
+
+    let diff = owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap();
+    assert_eq!(
+        summary(&diff),
+        [
+            ("README.md", 'M', 2, 1),
+            ("src/lib.rs", 'D', 0, 1),
+            ("src/pricing/deep/new.rs", 'A', 2, 0),
+            ("staged.txt", 'A', 1, 0),
+        ]
+    );
+    // The counts agree with git's own for the files git diffs against a commit.
+    assert_eq!(
+        git(&wt, &["diff", "--numstat", &base]),
+        "2\t1\tREADME.md\n0\t1\tsrc/lib.rs\n1\t0\tstaged.txt"
+    );
+    assert_eq!(
+        file(&diff, "README.md").hunks()[0].lines,
+        [
+            line(LineKind::Removed, Some(1), None, "# demo"),
+            line(LineKind::Added, None, Some(1), "# changed"),
+            line(LineKind::Added, None, Some(2), "second line"),
+        ]
+    );
+    assert_eq!(
+        file(&diff, "src/pricing/deep/new.rs").hunks()[0].header,
+        "@@ -0,0 +1,2 @@"
+    );
+    assert_eq!(diff.stat().to_string(), "4 files +5 -2");
+}
+
+#[test]
+fn hunks_carry_correct_line_numbers_and_headers() {
+    let (_tmp, owner, wt, _) = repo_with_worktree();
+    write(&wt, "notes.txt", &numbered(20));
+    let base = owner.snapshot(&wt, "andon: iteration 1").unwrap();
+    let edited = numbered(20)
+        .replace("l5\n", "five\n")
+        .replace("l16\n", "l16\nextra\n");
+    write(&wt, "notes.txt", &edited);
+
+    let diff = owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap();
+    let hunks = file(&diff, "notes.txt").hunks();
+    assert_eq!(hunks.len(), 2);
+    let (first, second) = (&hunks[0], &hunks[1]);
+    // With the function context git would show too: the nearest line starting with a letter.
+    assert_eq!(first.header, "@@ -2,7 +2,7 @@ l1");
+    assert_eq!(
+        (
+            first.old_start,
+            first.old_lines,
+            first.new_start,
+            first.new_lines
+        ),
+        (2, 7, 2, 7)
+    );
+    assert_eq!(
+        first.lines[2..5],
+        [
+            line(LineKind::Context, Some(4), Some(4), "l4"),
+            line(LineKind::Removed, Some(5), None, "l5"),
+            line(LineKind::Added, None, Some(5), "five"),
+        ]
+    );
+    assert_eq!(
+        second.lines[3..5],
+        [
+            line(LineKind::Context, Some(16), Some(16), "l16"),
+            line(LineKind::Added, None, Some(17), "extra"),
+        ]
+    );
+    assert_eq!(second.lines[5], line(LineKind::Context, Some(17), Some(18), "l17"));
+}
+
+#[test]
+fn binary_and_oversized_files_are_summarised() {
+    let (_tmp, owner, wt, _) = repo_with_worktree();
+    fs::write(wt.join("logo.png"), [0x89, b'P', b'N', b'G', 0, 1, 2, 3]).unwrap();
+    let base = owner.snapshot(&wt, "andon: iteration 1").unwrap();
+    fs::write(wt.join("logo.png"), [0x89, b'P', b'N', b'G', 0, 9, 9, 9, 9, 9]).unwrap();
+    fs::write(wt.join("new.bin"), [0u8; 100]).unwrap();
+    let big_text = "x".repeat(99) + "\n";
+    write(&wt, "generated.json", &big_text.repeat(7_000)); // 700 000 bytes
+    let mut big_binary = vec![0u8; 600_000];
+    big_binary[..4].copy_from_slice(b"\x7fELF");
+    fs::write(wt.join("a.out"), &big_binary).unwrap();
+    write(&wt, "long.txt", &numbered(50));
+
+    let limits = DiffLimits {
+        max_file_bytes: 512 * 1024,
+        max_lines_per_file: 40,
+    };
+    let diff = owner.diff_worktree(&wt, &base, limits).unwrap();
+    let bodies: Vec<_> = diff
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.status.letter(), f.added, &f.body))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            (
+                "a.out",
+                'A',
+                0,
+                &FileBody::Binary {
+                    old_size: 0,
+                    new_size: 600_000
+                }
+            ),
+            (
+                "generated.json",
+                'A',
+                0,
+                &FileBody::TooLarge {
+                    old_size: 0,
+                    new_size: 700_000
+                }
+            ),
+            (
+                "logo.png",
+                'M',
+                0,
+                &FileBody::Binary {
+                    old_size: 8,
+                    new_size: 10
+                }
+            ),
+            // Over the line limit: not expanded, but counted exactly.
+            (
+                "long.txt",
+                'A',
+                50,
+                &FileBody::TooLarge {
+                    old_size: 0,
+                    new_size: 50 * 3 + 41
+                }
+            ),
+            (
+                "new.bin",
+                'A',
+                0,
+                &FileBody::Binary {
+                    old_size: 0,
+                    new_size: 100
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn non_utf8_lines_are_replaced_not_refused() {
+    let (_tmp, owner, wt, base) = repo_with_worktree();
+    fs::write(wt.join("latin1.txt"), b"caf\xe9\nno newline at end").unwrap();
+    let diff = owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap();
+    let latin1 = file(&diff, "latin1.txt");
+    assert_eq!(latin1.added, 2);
+    assert_eq!(
+        latin1.hunks()[0].lines,
+        [
+            line(LineKind::Added, None, Some(1), "caf\u{fffd}"),
+            line(LineKind::Added, None, Some(2), "no newline at end"),
+        ]
+    );
+}
+
+#[test]
+fn exact_renames_are_detected_and_undone_staging_is_not_a_change() {
+    let (_tmp, owner, wt, base) = repo_with_worktree();
+    fs::create_dir(wt.join("docs")).unwrap();
+    fs::rename(wt.join("README.md"), wt.join("docs/README.md")).unwrap();
+    // Staged, then put back on disk: the diff follows the disk, so nothing changed.
+    write(&wt, "src/lib.rs", "pub fn one() -> u32 { 2 }\n");
+    git(&wt, &["add", "src/lib.rs"]);
+    write(&wt, "src/lib.rs", "pub fn one() -> u32 { 1 }\n");
+
+    let diff = owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap();
+    assert_eq!(summary(&diff), [("docs/README.md", 'R', 0, 0)]);
+    assert_eq!(diff.files[0].old_path.as_deref(), Some("README.md"));
+}
+
+#[test]
+fn commit_diff_is_one_iteration_between_two_snapshots() {
+    let (_tmp, owner, wt, base) = repo_with_worktree();
+    write(&wt, "a.txt", "one\n");
+    let first = owner.snapshot(&wt, "andon: iteration 1").unwrap();
+    write(&wt, "a.txt", "one\ntwo\n");
+    write(&wt, "b.txt", "b\n");
+    fs::remove_file(wt.join("README.md")).unwrap();
+    let second = owner.snapshot(&wt, "andon: iteration 2").unwrap();
+    write(&wt, "c.txt", "not snapshotted\n");
+
+    let diff = owner
+        .diff_commits(&first, &second, DiffLimits::default())
+        .unwrap();
+    assert_eq!(
+        summary(&diff),
+        [("README.md", 'D', 0, 1), ("a.txt", 'M', 1, 0), ("b.txt", 'A', 1, 0)]
+    );
+    assert_eq!(
+        file(&diff, "a.txt").hunks()[0].lines[1],
+        line(LineKind::Added, None, Some(2), "two")
+    );
+    let from_base = owner
+        .diff_commits(&base, &first, DiffLimits::default())
+        .unwrap();
+    assert_eq!(summary(&from_base), [("a.txt", 'A', 1, 0)]);
+    // The same range through the worktree adds the unsnapshotted file.
+    let cumulative = owner
+        .diff_worktree(&wt, &first, DiffLimits::default())
+        .unwrap();
+    assert_eq!(cumulative.stat().files, 4);
+    assert_eq!(file(&cumulative, "c.txt").status, FileStatus::Added);
+}
+
+#[test]
+fn an_oversized_binary_blob_between_commits_stays_binary() {
+    let (_tmp, owner, wt, base) = repo_with_worktree();
+    fs::write(wt.join("blob.bin"), vec![0u8; 700_000]).unwrap();
+    let first = owner.snapshot(&wt, "andon: iteration 1").unwrap();
+    let diff = owner
+        .diff_commits(&base, &first, DiffLimits::default())
+        .unwrap();
+    assert_eq!(
+        diff.files[0].body,
+        FileBody::Binary {
+            old_size: 0,
+            new_size: 700_000
+        }
+    );
+}
+
+#[test]
+fn diff_worktree_refuses_the_main_worktree() {
+    let (_tmp, owner, _wt, base) = repo_with_worktree();
+    let root = owner.repo_root().to_path_buf();
+    let err = owner
+        .diff_worktree(&root, &base, DiffLimits::default())
+        .unwrap_err();
+    assert!(matches!(err, GitError::NotAWorktree { .. }), "{err:?}");
+}
