@@ -126,13 +126,13 @@ fn hunks_carry_correct_line_numbers_and_headers() {
         ]
     );
     assert_eq!(
-        second.lines[3..5],
+        second.lines[2..4],
         [
             line(LineKind::Context, Some(16), Some(16), "l16"),
             line(LineKind::Added, None, Some(17), "extra"),
         ]
     );
-    assert_eq!(second.lines[5], line(LineKind::Context, Some(17), Some(18), "l17"));
+    assert_eq!(second.lines[4], line(LineKind::Context, Some(17), Some(18), "l17"));
 }
 
 #[test]
