@@ -4,6 +4,7 @@
 pub mod agent_run;
 pub mod checks;
 pub mod control;
+pub mod diffs;
 pub mod env;
 pub mod input_error;
 pub mod launch;

@@ -104,7 +104,9 @@ fn options(limits: DiffLimits) -> DiffOptions {
 /// scoring (a moved-and-edited file shows as a deletion and an addition).
 fn find_renames(diff: &mut git2::Diff<'_>) -> Result<(), GitError> {
     let mut find = DiffFindOptions::new();
-    find.renames(true).for_untracked(true).exact_match_only(true);
+    find.renames(true)
+        .for_untracked(true)
+        .exact_match_only(true);
     diff.find_similar(Some(&mut find)).op("find renames")
 }
 

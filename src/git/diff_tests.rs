@@ -132,7 +132,10 @@ fn hunks_carry_correct_line_numbers_and_headers() {
             line(LineKind::Added, None, Some(17), "extra"),
         ]
     );
-    assert_eq!(second.lines[4], line(LineKind::Context, Some(17), Some(18), "l17"));
+    assert_eq!(
+        second.lines[4],
+        line(LineKind::Context, Some(17), Some(18), "l17")
+    );
 }
 
 #[test]
@@ -140,7 +143,11 @@ fn binary_and_oversized_files_are_summarised() {
     let (_tmp, owner, wt, _) = repo_with_worktree();
     fs::write(wt.join("logo.png"), [0x89, b'P', b'N', b'G', 0, 1, 2, 3]).unwrap();
     let base = owner.snapshot(&wt, "andon: iteration 1").unwrap();
-    fs::write(wt.join("logo.png"), [0x89, b'P', b'N', b'G', 0, 9, 9, 9, 9, 9]).unwrap();
+    fs::write(
+        wt.join("logo.png"),
+        [0x89, b'P', b'N', b'G', 0, 9, 9, 9, 9, 9],
+    )
+    .unwrap();
     fs::write(wt.join("new.bin"), [0u8; 100]).unwrap();
     let big_text = "x".repeat(99) + "\n";
     write(&wt, "generated.json", &big_text.repeat(7_000)); // 700 000 bytes
@@ -263,7 +270,11 @@ fn commit_diff_is_one_iteration_between_two_snapshots() {
         .unwrap();
     assert_eq!(
         summary(&diff),
-        [("README.md", 'D', 0, 1), ("a.txt", 'M', 1, 0), ("b.txt", 'A', 1, 0)]
+        [
+            ("README.md", 'D', 0, 1),
+            ("a.txt", 'M', 1, 0),
+            ("b.txt", 'A', 1, 0)
+        ]
     );
     assert_eq!(
         file(&diff, "a.txt").hunks()[0].lines[1],

@@ -16,7 +16,7 @@ mod snapshot;
 mod worktree;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 use std::fs;
 use std::io::{self, Write};

@@ -24,10 +24,7 @@ use filter::{is_git_entry, under_noise_dir, IgnoreCache};
 #[derive(Debug, thiserror::Error)]
 pub enum WatchError {
     #[error("cannot watch {path}")]
-    Notify {
-        path: String,
-        source: notify::Error,
-    },
+    Notify { path: String, source: notify::Error },
     #[error("cannot start the file-event thread")]
     Thread(#[source] std::io::Error),
 }

@@ -92,5 +92,8 @@ fn a_long_burst_still_signals_every_max_wait() {
         i += 1;
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(fired.load(Ordering::SeqCst) >= 2, "signalled during the burst");
+    assert!(
+        fired.load(Ordering::SeqCst) >= 2,
+        "signalled during the burst"
+    );
 }
