@@ -47,36 +47,26 @@ fn main() {
         "  andon's diff: {stat}; git: {}",
         git_out(&wt, &["diff", "--shortstat", &base])
     );
-    // Ours first, on the index as andon's worktree checkout left it (git would refresh it).
-    let andon = median(|| drop(ours()));
-    let diff_stat = median(|| git_run(&wt, &["diff", "--stat"]));
-    let diff_stat_base = median(|| git_run(&wt, &["diff", "--stat", &base]));
-    let status = median(|| git_run(&wt, &["status", "--porcelain"]));
-    let andon_after = median(|| drop(ours()));
-    println!("  median of {RUNS} runs after one warm-up:");
-    println!(
-        "    andon diff_worktree (hunks+lines)  {:8.1} ms",
-        ms(andon)
-    );
-    println!(
-        "    andon, after git refreshed index   {:8.1} ms",
-        ms(andon_after)
-    );
-    println!(
-        "    git diff --stat                    {:8.1} ms",
-        ms(diff_stat)
-    );
-    println!(
-        "    git diff --stat <base>             {:8.1} ms",
-        ms(diff_stat_base)
-    );
-    println!(
-        "    git status --porcelain             {:8.1} ms",
-        ms(status)
-    );
+    // Interleaved rounds, so a busy machine slows every contender alike. git's first run also
+    // refreshes the worktree index's stat cache (andon's diff only reads it; see git::diff).
+    let contenders: [(&str, &dyn Fn()); 4] = [
+        ("andon diff_worktree (hunks+lines)", &|| drop(ours())),
+        ("git diff --stat", &|| git_run(&wt, &["diff", "--stat"])),
+        ("git diff --stat <base>", &|| {
+            git_run(&wt, &["diff", "--stat", &base])
+        }),
+        ("git status --porcelain", &|| {
+            git_run(&wt, &["status", "--porcelain"])
+        }),
+    ];
+    let medians = medians(&contenders);
+    println!("  median of {RUNS} interleaved runs after one warm-up:");
+    for ((label, _), time) in contenders.iter().zip(&medians) {
+        println!("    {label:36} {:8.1} ms", ms(*time));
+    }
     println!(
         "    andon / git diff --stat: {:.2}x",
-        andon.as_secs_f64() / diff_stat.as_secs_f64()
+        medians[0].as_secs_f64() / medians[1].as_secs_f64()
     );
 
     storm(git, &wt, base, limits);
@@ -183,7 +173,7 @@ fn storm(git: GitOwner, wt: &Path, base: String, limits: DiffLimits) {
             .is_ok()
     });
     let latency = stormed.elapsed();
-    runtime.block_on(tokio::time::sleep(Duration::from_secs(2)));
+    std::thread::sleep(Duration::from_secs(2));
     println!(
         "  storm: {writes} file writes -> {} diff computation(s); last write shown {:.0} ms after the storm{}",
         service.computations(),
@@ -192,17 +182,25 @@ fn storm(git: GitOwner, wt: &Path, base: String, limits: DiffLimits) {
     );
 }
 
-fn median(mut run: impl FnMut()) -> Duration {
-    run();
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
+fn medians(contenders: &[(&str, &dyn Fn())]) -> Vec<Duration> {
+    let mut times = vec![Vec::with_capacity(RUNS); contenders.len()];
+    for round in 0..=RUNS {
+        for ((_, run), times) in contenders.iter().zip(&mut times) {
             let start = Instant::now();
             run();
-            start.elapsed()
+            // Round 0 is the warm-up.
+            if round > 0 {
+                times.push(start.elapsed());
+            }
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort();
+            t[RUNS / 2]
         })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
+        .collect()
 }
 
 fn ms(d: Duration) -> f64 {
