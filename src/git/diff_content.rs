@@ -2,7 +2,7 @@
 //! without ever loading an oversized one, and turning a libgit2 patch into hunks and lines.
 
 use std::fs::{self, File};
-use std::io::Read;
+use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -29,8 +29,8 @@ pub(super) enum Content<'r> {
     Absent,
     Blob(git2::Blob<'r>),
     Bytes(Vec<u8>),
-    /// Over the size limit: not loaded.
-    TooBig(u64),
+    /// Over the size limit, or unreadable (permissions): not loaded, only its size known.
+    NotLoaded(u64),
 }
 
 impl Content<'_> {
@@ -38,19 +38,19 @@ impl Content<'_> {
         match self {
             Content::Blob(blob) => blob.content(),
             Content::Bytes(bytes) => bytes,
-            Content::Absent | Content::TooBig(_) => &[],
+            Content::Absent | Content::NotLoaded(_) => &[],
         }
     }
 
     pub fn size(&self) -> u64 {
         match self {
-            Content::TooBig(size) => *size,
+            Content::NotLoaded(size) => *size,
             other => other.bytes().len() as u64,
         }
     }
 
-    pub fn too_big(&self) -> bool {
-        matches!(self, Content::TooBig(_))
+    pub fn loaded(&self) -> bool {
+        !matches!(self, Content::NotLoaded(_))
     }
 }
 
@@ -73,12 +73,12 @@ pub(super) fn stored<'r>(
         known => known,
     };
     if size > limits.max_file_bytes {
-        return Ok(Content::TooBig(size));
+        return Ok(Content::NotLoaded(size));
     }
     let blob = repo.find_blob(side.id).op("read blob")?;
     // The recorded size can be stale (a clean/smudge filter); the limit still holds.
     if blob.size() as u64 > limits.max_file_bytes {
-        return Ok(Content::TooBig(blob.size() as u64));
+        return Ok(Content::NotLoaded(blob.size() as u64));
     }
     Ok(Content::Blob(blob))
 }
@@ -91,10 +91,14 @@ pub(super) fn on_disk(path: &Path, limits: DiffLimits) -> Result<Content<'static
         return Ok(Content::Bytes(target.as_os_str().as_bytes().to_vec()));
     }
     if meta.len() > limits.max_file_bytes {
-        return Ok(Content::TooBig(meta.len()));
+        return Ok(Content::NotLoaded(meta.len()));
     }
-    let bytes = fs::read(path).map_err(io_error("read", path))?;
-    Ok(Content::Bytes(bytes))
+    match fs::read(path) {
+        Ok(bytes) => Ok(Content::Bytes(bytes)),
+        // Shown as binary (its first bytes cannot be read either) rather than failing the diff.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Ok(Content::NotLoaded(meta.len())),
+        Err(e) => Err(io_error("read", path)(e)),
+    }
 }
 
 /// Whether an oversized side is binary, from its first bytes: `path` on disk, or else the blob

@@ -131,8 +131,8 @@ fn file_of(
         (_, None) => stored(repo, odb, &change.new, limits)?,
     };
     let (old_size, new_size) = (old.size(), new.size());
-    let (body, added, removed) = if old.too_big() || new.too_big() {
-        // Judged by the new side, unless the file is gone.
+    let (body, added, removed) = if !old.loaded() || !new.loaded() {
+        // Too big or unreadable: judged by the new side's first bytes, unless it is gone.
         let id = match status {
             FileStatus::Deleted => change.old.id,
             _ => change.new.id,
