@@ -5,6 +5,7 @@ pub mod agent_run;
 pub mod checks;
 pub mod control;
 pub mod deliver;
+pub mod diffs;
 pub mod ended;
 pub mod env;
 pub mod input_error;

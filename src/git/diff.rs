@@ -11,25 +11,29 @@
 
 use std::path::Path;
 
-use git2::{DiffFindOptions, DiffOptions, ErrorClass};
+use git2::{DiffOptions, ErrorClass, Repository, Tree};
 
 use super::changes::{commit_tree, worktree_root};
-use super::diff_files::{collect, NewSide};
+use super::diff_files::{changes_of, files_of, finish, Collected, NewSide};
+use super::diff_split::{in_parallel, part_count, partition, Prefixes};
 use super::{GitContext, GitError, GitOwner};
 use crate::core::diff::Diff;
 
-/// A file changing under the diff (the agent is still writing) fails the file's load; the
+/// A file changing under the diff (the agent is still writing) fails the file's read; the
 /// whole diff is retried this many times before the error is returned.
 const RACE_RETRIES: usize = 2;
+/// Files per thread when a diff between commits is split.
+const FILES_PER_PART: usize = 128;
 
 /// How much of a file a diff expands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DiffLimits {
     /// Text files bigger than this (either side) are `TooLarge`, with 0/0 line counts: counting
-    /// them would mean diffing them. Also libgit2's binary cut-off, so it never loads them.
+    /// them would mean diffing them, so they are never loaded (only their first bytes are
+    /// read, to tell binary from text).
     pub max_file_bytes: u64,
     /// Text files whose diff has more lines than this are `TooLarge` too, with exact counts
-    /// (libgit2 has computed the diff by then).
+    /// (the diff has been computed by then).
     pub max_lines_per_file: u32,
 }
 
@@ -44,8 +48,8 @@ impl Default for DiffLimits {
 
 impl GitOwner {
     /// Everything a loop changed: `base`'s tree against the worktree's files as they are on disk
-    /// now, untracked files included (ignored ones not), exact renames detected. A read: no
-    /// write lock, nothing written.
+    /// now, untracked files included (ignored ones not), exact renames paired. A read: no write
+    /// lock, nothing written. A big worktree is diffed by a few threads at once.
     pub fn diff_worktree(
         &self,
         worktree: &Path,
@@ -54,67 +58,84 @@ impl GitOwner {
     ) -> Result<Diff, GitError> {
         let repo = self.open_worktree(worktree)?;
         let root = worktree_root(&repo, worktree)?;
-        let tree = commit_tree(&repo, base)?;
+        let parts = partition(&repo, &commit_tree(&repo, base)?, &root)?;
+        let open = || Repository::open(&root).op("open worktree");
+        let work = |repo: &Repository, prefixes: &Prefixes| -> Result<Vec<Collected>, GitError> {
+            let tree = commit_tree(repo, base)?;
+            let listed = list_worktree(repo, &tree, prefixes)?;
+            files_of(repo, &changes_of(&listed), limits, NewSide::Disk(&root))
+        };
         let mut attempt = 0;
         loop {
-            let result = (|| {
-                let mut opts = options(limits);
-                opts.include_untracked(true)
-                    .recurse_untracked_dirs(true)
-                    .show_untracked_content(true)
-                    .include_ignored(false);
-                let mut diff = repo
-                    .diff_tree_to_workdir_with_index(Some(&tree), Some(&mut opts))
-                    .op("diff worktree")?;
-                find_renames(&mut diff)?;
-                collect(&repo, &diff, limits, NewSide::Disk(&root))
-            })();
-            match result {
+            match in_parallel(&parts, &repo, &open, &work) {
+                Ok(parts) => return Ok(finish(parts.into_iter().flatten().collect())),
                 Err(e) if attempt < RACE_RETRIES && changed_underneath(&e) => attempt += 1,
-                other => return other,
+                Err(e) => return Err(e),
             }
         }
     }
 
     /// One iteration's work: commit `old`'s tree against commit `new`'s (snapshots `k-1` and
-    /// `k`, or the base and snapshot 1). Commits are immutable, so no retry is needed.
+    /// `k`, or the base and snapshot 1).
     pub fn diff_commits(&self, old: &str, new: &str, limits: DiffLimits) -> Result<Diff, GitError> {
         let repo = self.open_main()?;
         let old_tree = commit_tree(&repo, old)?;
         let new_tree = commit_tree(&repo, new)?;
-        let mut opts = options(limits);
-        let mut diff = repo
+        let mut opts = options();
+        let listed = repo
             .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))
             .op("diff commits")?;
-        find_renames(&mut diff)?;
-        collect(&repo, &diff, limits, NewSide::Odb)
+        let changes = changes_of(&listed);
+        let per_part = changes
+            .len()
+            .div_ceil(part_count(changes.len(), FILES_PER_PART));
+        let parts: Vec<_> = changes.chunks(per_part.max(1)).collect();
+        let open = || self.open_main();
+        let work = |repo: &Repository, part: &&[_]| files_of(repo, part, limits, NewSide::Odb);
+        let parts = in_parallel(&parts, &repo, &open, &work)?;
+        Ok(finish(parts.into_iter().flatten().collect()))
     }
 }
 
-fn options(limits: DiffLimits) -> DiffOptions {
+/// The changed files under `prefixes` (all of them when empty): `tree` against the disk,
+/// through the index.
+fn list_worktree<'r>(
+    repo: &'r Repository,
+    tree: &Tree<'_>,
+    prefixes: &Prefixes,
+) -> Result<git2::Diff<'r>, GitError> {
+    let mut opts = options();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        // Literal prefixes: no glob matching, and directories the walk can skip.
+        .disable_pathspec_match(true);
+    for prefix in prefixes {
+        opts.pathspec(prefix.as_slice());
+    }
+    repo.diff_tree_to_workdir_with_index(Some(tree), Some(&mut opts))
+        .op("diff worktree")
+}
+
+/// Options for listing the changed files; their content is read afterwards.
+fn options() -> DiffOptions {
     let mut opts = DiffOptions::new();
     opts.include_typechange(true)
         // A submodule's status means opening its repository: not worth it on every refresh.
-        .ignore_submodules(true)
-        .max_size(i64::try_from(limits.max_file_bytes).unwrap_or(i64::MAX));
+        .ignore_submodules(true);
     opts
 }
 
-/// Exact renames only: found by comparing object ids, so they cost no content similarity
-/// scoring (a moved-and-edited file shows as a deletion and an addition).
-fn find_renames(diff: &mut git2::Diff<'_>) -> Result<(), GitError> {
-    let mut find = DiffFindOptions::new();
-    find.renames(true)
-        .for_untracked(true)
-        .exact_match_only(true);
-    diff.find_similar(Some(&mut find)).op("find renames")
-}
-
-/// libgit2 reports a file that changed size or vanished between listing and reading it as a
-/// filesystem or OS error.
+/// A file that changed size or vanished between the listing and the read: libgit2 reports a
+/// filesystem or OS error, our own read a missing file.
 fn changed_underneath(err: &GitError) -> bool {
-    matches!(err, GitError::Git { source, .. }
-        if matches!(source.class(), ErrorClass::Filesystem | ErrorClass::Os))
+    match err {
+        GitError::Git { source, .. } => {
+            matches!(source.class(), ErrorClass::Filesystem | ErrorClass::Os)
+        }
+        GitError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,26 @@
-//! From a libgit2 diff to `core::diff` data in one pass: each file's patch is loaded once and
-//! gives its hunks, lines and +/- counts together. Binary and oversized files are summarised.
+//! From libgit2's list of changed files to `core::diff` data: each file's two sides are read
+//! once — the old from the object database, the new from disk or the object database — and
+//! diffed as plain buffers, giving hunks, lines and +/- counts together. Binary and oversized
+//! files are summarised without being diffed. Exact renames are paired up at the end, across
+//! the parts a diff was split into.
+//!
+//! Diffing buffers rather than asking libgit2 for each file's patch skips its per-file
+//! attribute and filter lookups (dozens of stat and readlink calls per file — most of the time
+//! on a big diff). The price: `.gitattributes` (`-diff`, `binary`, eol conversion) is not
+//! consulted; a file is binary when its content says so.
 
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
-use git2::{Delta, DiffDelta, Patch, Repository};
+use git2::{Delta, DiffDelta, DiffOptions, FileMode, ObjectType, Odb, Oid, Patch, Repository};
 
 use super::diff::DiffLimits;
+use super::diff_content::{hunks, looks_binary, on_disk, stored, Content, Side};
 use super::{lossy, GitContext, GitError};
-use crate::core::diff::{Diff, DiffFile, DiffLine, FileBody, FileStatus, Hunk, LineKind};
+use crate::core::diff::{Diff, DiffFile, FileBody, FileStatus};
 
-/// How many leading bytes decide whether content is binary: git's own rule (a NUL among the
-/// first 8000 bytes).
-const BINARY_PEEK: usize = 8000;
-
-/// Where the new side of each file lives, for the few files the diff itself did not read.
+/// Where the new side of each file lives.
+#[derive(Clone, Copy)]
 pub(super) enum NewSide<'a> {
     /// The worktree's files on disk, under this root.
     Disk(&'a Path),
@@ -23,88 +28,56 @@ pub(super) enum NewSide<'a> {
     Odb,
 }
 
-/// Every changed file of `diff`, sorted by path.
-pub(super) fn collect(
-    repo: &Repository,
-    diff: &git2::Diff<'_>,
-    limits: DiffLimits,
-    new_side: NewSide<'_>,
-) -> Result<Diff, GitError> {
-    let mut files = Vec::with_capacity(diff.deltas().len());
-    for idx in 0..diff.deltas().len() {
-        // `None` for a delta libgit2 skips (unmodified).
-        let Some(patch) = Patch::from_diff(diff, idx).op("load file diff")? else {
-            continue;
-        };
-        if let Some(file) = file_of(repo, &patch, limits, &new_side)? {
-            files.push(file);
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Diff { files })
+/// One changed file as the listing described it, owned so a worker thread can take it.
+pub(super) struct Change {
+    status: FileStatus,
+    /// Relative to the root, exactly as git has it (a path need not be UTF-8).
+    path: PathBuf,
+    old_path: PathBuf,
+    old: Side,
+    new: Side,
 }
 
-fn file_of(
-    repo: &Repository,
-    patch: &Patch<'_>,
-    limits: DiffLimits,
-    new_side: &NewSide<'_>,
-) -> Result<Option<DiffFile>, GitError> {
-    let delta = patch.delta();
-    let Some(status) = status_of(delta.status()) else {
-        return Ok(None);
-    };
+/// One changed file with what pairing renames needs: its content's id when known (the old
+/// blob of a deletion, the new blob of an addition between commits) and its size.
+pub(super) struct Collected {
+    file: DiffFile,
+    id: Option<Oid>,
+    size: u64,
+    /// Where an added file is on disk, to hash it if its size matches a deletion's.
+    disk: Option<PathBuf>,
+}
+
+/// The changed files libgit2 listed.
+pub(super) fn changes_of(diff: &git2::Diff<'_>) -> Vec<Change> {
+    diff.deltas().filter_map(|d| change_of(&d)).collect()
+}
+
+fn change_of(delta: &DiffDelta<'_>) -> Option<Change> {
+    let status = status_of(delta.status())?;
     let (old, new) = (delta.old_file(), delta.new_file());
     let shown = if status == FileStatus::Deleted {
         &old
     } else {
         &new
     };
-    let Some(path_bytes) = shown.path_bytes() else {
-        return Ok(None);
-    };
+    let path = shown.path()?;
     // An untracked directory entry is a nested repository; like `git clean -d`, leave it be.
-    if path_bytes.ends_with(b"/") {
-        return Ok(None);
+    if shown.path_bytes()?.ends_with(b"/") {
+        return None;
     }
-    let path = lossy(path_bytes);
-    let old_path = match status {
-        FileStatus::Renamed => old.path_bytes().map(lossy),
-        _ => None,
+    let side = |file: &git2::DiffFile<'_>| Side {
+        id: file.id(),
+        mode: file.mode(),
+        size: file.size(),
     };
-    let (old_size, new_size) = (old.size(), new.size());
-    let (body, added, removed) = if delta.flags().is_binary() {
-        // Files over `max_size` are flagged binary by libgit2 without being read.
-        let over = old_size.max(new_size) > limits.max_file_bytes;
-        if over && !looks_binary(repo, &delta, status, new_side, &path) {
-            (FileBody::TooLarge { old_size, new_size }, 0, 0)
-        } else {
-            (FileBody::Binary { old_size, new_size }, 0, 0)
-        }
-    } else {
-        let (context, added, removed) = patch.line_stats().op("count diff lines")?;
-        let total = context + added + removed;
-        let (added, removed) = (count(added), count(removed));
-        if total > limits.max_lines_per_file as usize {
-            (FileBody::TooLarge { old_size, new_size }, added, removed)
-        } else {
-            let hunks = hunks(patch)?;
-            // Content and mode equal: nothing to show. Happens when a staged change was undone
-            // on disk (the diff goes through the index).
-            if hunks.is_empty() && status == FileStatus::Modified && old.mode() == new.mode() {
-                return Ok(None);
-            }
-            (FileBody::Text { hunks }, added, removed)
-        }
-    };
-    Ok(Some(DiffFile {
-        path,
-        old_path,
+    Some(Change {
         status,
-        added,
-        removed,
-        body,
-    }))
+        path: path.to_path_buf(),
+        old_path: old.path().unwrap_or(path).to_path_buf(),
+        old: side(&old),
+        new: side(&new),
+    })
 }
 
 fn status_of(delta: Delta) -> Option<FileStatus> {
@@ -118,74 +91,174 @@ fn status_of(delta: Delta) -> Option<FileStatus> {
     })
 }
 
-fn hunks(patch: &Patch<'_>) -> Result<Vec<Hunk>, GitError> {
-    let mut hunks = Vec::with_capacity(patch.num_hunks());
-    for h in 0..patch.num_hunks() {
-        let (hunk, count) = patch.hunk(h).op("read diff hunk")?;
-        let mut lines = Vec::with_capacity(count);
-        for l in 0..count {
-            let line = patch.line_in_hunk(h, l).op("read diff line")?;
-            // The other origins mark a missing newline at the end of file.
-            let kind = match line.origin() {
-                ' ' => LineKind::Context,
-                '+' => LineKind::Added,
-                '-' => LineKind::Removed,
-                _ => continue,
-            };
-            lines.push(DiffLine {
-                kind,
-                old_no: line.old_lineno(),
-                new_no: line.new_lineno(),
-                text: line_text(line.content()),
-            });
-        }
-        hunks.push(Hunk {
-            header: line_text(hunk.header()),
-            old_start: hunk.old_start(),
-            old_lines: hunk.old_lines(),
-            new_start: hunk.new_start(),
-            new_lines: hunk.new_lines(),
-            lines,
-        });
-    }
-    Ok(hunks)
-}
-
-/// Whether an oversized file is binary rather than text, from its first bytes. A file that
-/// cannot be read any more (the agent just deleted it) counts as binary: the next refresh
-/// sees it gone.
-fn looks_binary(
+pub(super) fn files_of(
     repo: &Repository,
-    delta: &DiffDelta<'_>,
-    status: FileStatus,
-    new_side: &NewSide<'_>,
-    path: &str,
-) -> bool {
-    match new_side {
-        NewSide::Disk(root) if status != FileStatus::Deleted => {
-            let mut head = Vec::with_capacity(BINARY_PEEK);
-            File::open(root.join(path))
-                .and_then(|file| file.take(BINARY_PEEK as u64).read_to_end(&mut head))
-                .map(|_| head.contains(&0))
-                .unwrap_or(true)
-        }
-        _ => {
-            let file = if status == FileStatus::Deleted {
-                delta.old_file()
-            } else {
-                delta.new_file()
-            };
-            repo.find_blob(file.id())
-                .map(|blob| blob.is_binary())
-                .unwrap_or(true)
+    changes: &[Change],
+    limits: DiffLimits,
+    new_side: NewSide<'_>,
+) -> Result<Vec<Collected>, GitError> {
+    let odb = repo.odb().op("open object database")?;
+    let mut opts = DiffOptions::new();
+    let mut files = Vec::with_capacity(changes.len());
+    for change in changes {
+        if let Some(file) = file_of(repo, &odb, change, limits, new_side, &mut opts)? {
+            files.push(file);
         }
     }
+    Ok(files)
 }
 
-/// Without the line's newline; invalid UTF-8 is replaced, never an error.
-fn line_text(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    String::from_utf8_lossy(bytes).into_owned()
+fn file_of(
+    repo: &Repository,
+    odb: &Odb<'_>,
+    change: &Change,
+    limits: DiffLimits,
+    new_side: NewSide<'_>,
+    opts: &mut DiffOptions,
+) -> Result<Option<Collected>, GitError> {
+    let status = change.status;
+    let on_disk_path = match new_side {
+        NewSide::Disk(root) if status != FileStatus::Deleted => Some(root.join(&change.path)),
+        _ => None,
+    };
+    let old = match status {
+        FileStatus::Added => Content::Absent,
+        _ => stored(repo, odb, &change.old, limits)?,
+    };
+    let new = match (status, &on_disk_path) {
+        (FileStatus::Deleted, _) => Content::Absent,
+        (_, Some(path)) => on_disk(path, limits)?,
+        (_, None) => stored(repo, odb, &change.new, limits)?,
+    };
+    let (old_size, new_size) = (old.size(), new.size());
+    let (body, added, removed) = if !old.loaded() || !new.loaded() {
+        // Too big or unreadable: judged by the new side's first bytes, unless it is gone.
+        let id = match status {
+            FileStatus::Deleted => change.old.id,
+            _ => change.new.id,
+        };
+        if looks_binary(repo, id, on_disk_path.as_deref()) {
+            (FileBody::Binary { old_size, new_size }, 0, 0)
+        } else {
+            (FileBody::TooLarge { old_size, new_size }, 0, 0)
+        }
+    } else {
+        let patch = Patch::from_buffers(
+            old.bytes(),
+            Some(&change.old_path),
+            new.bytes(),
+            Some(&change.path),
+            Some(opts),
+        )
+        .op("diff file")?;
+        if patch.delta().flags().is_binary() {
+            (FileBody::Binary { old_size, new_size }, 0, 0)
+        } else {
+            let (context, added, removed) = patch.line_stats().op("count diff lines")?;
+            let total = context + added + removed;
+            let (added, removed) = (count(added), count(removed));
+            if total > limits.max_lines_per_file as usize {
+                (FileBody::TooLarge { old_size, new_size }, added, removed)
+            } else {
+                let hunks = hunks(&patch)?;
+                // Content and mode equal: nothing to show. Happens when a staged change was
+                // undone on disk (the diff goes through the index).
+                let same_mode = change.old.mode == change.new.mode;
+                if hunks.is_empty() && status == FileStatus::Modified && same_mode {
+                    return Ok(None);
+                }
+                (FileBody::Text { hunks }, added, removed)
+            }
+        }
+    };
+    let file = DiffFile {
+        path: lossy(change.path.as_os_str().as_encoded_bytes()),
+        old_path: (status == FileStatus::Renamed)
+            .then(|| lossy(change.old_path.as_os_str().as_encoded_bytes())),
+        status,
+        added,
+        removed,
+        body,
+    };
+    let (id, size) = match status {
+        FileStatus::Deleted => (Some(change.old.id), old_size),
+        _ if on_disk_path.is_some() => (None, new_size),
+        _ => (Some(change.new.id), new_size),
+    };
+    let regular = |mode: FileMode| matches!(mode, FileMode::Blob | FileMode::BlobExecutable);
+    // A symlink's content is its target, which hashing the path would not see.
+    let disk = on_disk_path.filter(|_| regular(change.new.mode));
+    Ok(Some(Collected {
+        file,
+        id,
+        size,
+        disk,
+    }))
+}
+
+/// The diff from every part's files: a deletion and an addition with the same content become
+/// one rename (exact renames only — similarity scoring costs too much for a live view), and
+/// files are sorted by path.
+pub(super) fn finish(collected: Vec<Collected>) -> Diff {
+    let mut deleted: HashMap<Oid, Vec<usize>> = HashMap::new();
+    let mut deleted_sizes = HashSet::new();
+    for (i, c) in collected.iter().enumerate() {
+        if let (FileStatus::Deleted, Some(id)) = (c.file.status, c.id) {
+            deleted.entry(id).or_default().push(i);
+            deleted_sizes.insert(c.size);
+        }
+    }
+    let mut renamed_from = HashMap::new();
+    if !deleted.is_empty() {
+        for (i, c) in collected.iter().enumerate() {
+            if c.file.status != FileStatus::Added || !deleted_sizes.contains(&c.size) {
+                continue;
+            }
+            let id = c.id.or_else(|| {
+                let path = c.disk.as_deref()?;
+                Oid::hash_file(ObjectType::Blob, path).ok()
+            });
+            if let Some(from) = id.and_then(|id| deleted.get_mut(&id)?.pop()) {
+                renamed_from.insert(i, from);
+            }
+        }
+    }
+    let gone: HashSet<usize> = renamed_from.values().copied().collect();
+    let old_paths: HashMap<usize, String> = renamed_from
+        .iter()
+        .map(|(&to, &from)| (to, collected[from].file.path.clone()))
+        .collect();
+    let mut files: Vec<DiffFile> = collected
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !gone.contains(i))
+        .map(|(i, c)| match old_paths.get(&i) {
+            Some(old_path) => renamed(c.file, old_path.clone()),
+            None => c.file,
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Diff { files }
+}
+
+/// An added file that is a deleted one moved: same content, so nothing to show but the move.
+fn renamed(mut file: DiffFile, old_path: String) -> DiffFile {
+    file.status = FileStatus::Renamed;
+    file.old_path = Some(old_path);
+    file.added = 0;
+    file.removed = 0;
+    file.body = match file.body {
+        FileBody::Text { .. } => FileBody::Text { hunks: Vec::new() },
+        FileBody::Binary { new_size, .. } => FileBody::Binary {
+            old_size: new_size,
+            new_size,
+        },
+        FileBody::TooLarge { new_size, .. } => FileBody::TooLarge {
+            old_size: new_size,
+            new_size,
+        },
+    };
+    file
 }
 
 fn count(n: usize) -> u32 {

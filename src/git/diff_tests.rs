@@ -161,62 +161,28 @@ fn binary_and_oversized_files_are_summarised() {
         max_lines_per_file: 40,
     };
     let diff = owner.diff_worktree(&wt, &base, limits).unwrap();
+    // (path, status, added, body kind, old size, new size)
     let bodies: Vec<_> = diff
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.status.letter(), f.added, &f.body))
+        .map(|f| {
+            let (kind, old, new) = match f.body {
+                FileBody::Binary { old_size, new_size } => ("binary", old_size, new_size),
+                FileBody::TooLarge { old_size, new_size } => ("too large", old_size, new_size),
+                FileBody::Text { .. } => ("text", 0, 0),
+            };
+            (f.path.as_str(), f.status.letter(), f.added, kind, old, new)
+        })
         .collect();
-    assert_eq!(
-        bodies,
-        [
-            (
-                "a.out",
-                'A',
-                0,
-                &FileBody::Binary {
-                    old_size: 0,
-                    new_size: 600_000
-                }
-            ),
-            (
-                "generated.json",
-                'A',
-                0,
-                &FileBody::TooLarge {
-                    old_size: 0,
-                    new_size: 700_000
-                }
-            ),
-            (
-                "logo.png",
-                'M',
-                0,
-                &FileBody::Binary {
-                    old_size: 8,
-                    new_size: 10
-                }
-            ),
-            // Over the line limit: not expanded, but counted exactly.
-            (
-                "long.txt",
-                'A',
-                50,
-                &FileBody::TooLarge {
-                    old_size: 0,
-                    new_size: 50 * 3 + 41
-                }
-            ),
-            (
-                "new.bin",
-                'A',
-                0,
-                &FileBody::Binary {
-                    old_size: 0,
-                    new_size: 100
-                }
-            ),
-        ]
-    );
+    let want = [
+        ("a.out", 'A', 0, "binary", 0, 600_000),
+        ("generated.json", 'A', 0, "too large", 0, 700_000),
+        ("logo.png", 'M', 0, "binary", 8, 10),
+        // Over the line limit: not expanded, but counted exactly.
+        ("long.txt", 'A', 50, "too large", 0, 50 * 3 + 41),
+        ("new.bin", 'A', 0, "binary", 0, 100),
+    ];
+    assert_eq!(bodies, want);
 }
 
 #[test]
@@ -317,4 +283,115 @@ fn diff_worktree_refuses_the_main_worktree() {
         .diff_worktree(&root, &base, DiffLimits::default())
         .unwrap_err();
     assert!(matches!(err, GitError::NotAWorktree { .. }), "{err:?}");
+}
+
+#[test]
+fn a_symlink_is_diffed_as_its_target_like_git_stores_it() {
+    let (_tmp, owner, wt, base) = repo_with_worktree();
+    std::os::unix::fs::symlink("src/lib.rs", wt.join("link")).unwrap();
+    let diff = owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap();
+    assert_eq!(
+        file(&diff, "link").hunks()[0].lines,
+        [line(LineKind::Added, None, Some(1), "src/lib.rs")]
+    );
+    owner.snapshot(&wt, "andon: iteration 1").unwrap();
+    assert_eq!(git(&wt, &["cat-file", "-p", "HEAD:link"]), "src/lib.rs");
+}
+
+#[test]
+fn a_diff_big_enough_for_several_threads_matches_git() {
+    let (_tmp, owner, wt, _) = repo_with_worktree();
+    for i in 0..400 {
+        write(&wt, &format!("gen/f{i:03}.txt"), &numbered(5));
+    }
+    let base = owner.snapshot(&wt, "andon: iteration 1").unwrap();
+    for i in 0..400 {
+        let path = format!("gen/f{i:03}.txt");
+        match i % 4 {
+            0 => fs::remove_file(wt.join(&path)).unwrap(),
+            1 => write(&wt, &path, &numbered(5).replace("l3\n", "three\n")),
+            2 => write(&wt, &format!("new/n{i:03}.txt"), "new\n"),
+            _ => {}
+        }
+    }
+    let diff = owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap();
+    assert_eq!(diff.stat().to_string(), "300 files +200 -600");
+    let paths: Vec<_> = diff.files.iter().map(|f| f.path.as_str()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    git(&wt, &["add", "-A"]);
+    assert_eq!(
+        git(&wt, &["diff", "--cached", "--shortstat", &base]),
+        "300 files changed, 200 insertions(+), 600 deletions(-)"
+    );
+}
+
+#[test]
+fn a_worktree_split_across_threads_reports_what_git_reports() {
+    let (_tmp, owner, wt, _) = repo_with_worktree();
+    for d in 0..42 {
+        for f in 0..100 {
+            write(&wt, &format!("src/m{d:02}/f{f:02}.rs"), &numbered(3));
+        }
+    }
+    write(&wt, "docs/guide.md", "# guide\n");
+    let base = owner.snapshot(&wt, "andon: iteration 1").unwrap();
+    assert!(
+        git(&wt, &["ls-files"]).lines().count() > 4096,
+        "big enough to split"
+    );
+
+    write(&wt, "src/m00/f00.rs", "changed\n");
+    write(&wt, "src/m41/f99.rs", "changed\n");
+    fs::remove_file(wt.join("src/m20/f50.rs")).unwrap();
+    git(&wt, &["rm", "--quiet", "src/m21/f00.rs"]);
+    write(&wt, "src/m05/new.rs", "untracked in a tracked dir\n");
+    write(&wt, "src/brand/new/deep.rs", "untracked dir\n");
+    write(&wt, "TOP.md", "at the root\n");
+    write(&wt, "target/ignored.o", "ignored\n");
+    fs::rename(wt.join("docs/guide.md"), wt.join("src/m30/guide.md")).unwrap();
+
+    let diff = owner
+        .diff_worktree(&wt, &base, DiffLimits::default())
+        .unwrap();
+    let ours: Vec<String> = diff
+        .files
+        .iter()
+        .map(|f| format!("{}\t{}", f.status.letter(), f.path))
+        .collect();
+    git(&wt, &["add", "-A"]);
+    let theirs = git(
+        &wt,
+        &[
+            "diff",
+            "--cached",
+            "--name-status",
+            "--find-renames=100%",
+            &base,
+        ],
+    );
+    // git names a rename `R100\told\tnew`; ours carries the old path separately.
+    let theirs: Vec<String> = theirs
+        .lines()
+        .map(|l| match l.strip_prefix("R100\t") {
+            Some(paths) => format!("R\t{}", paths.split('\t').nth(1).unwrap()),
+            None => l.to_string(),
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut ours_sorted = ours.clone();
+    ours_sorted.sort_by(|a, b| a[2..].cmp(&b[2..]));
+    assert_eq!(ours, ours_sorted, "sorted by path");
+    let ours: std::collections::BTreeSet<_> = ours.into_iter().collect();
+    assert_eq!(ours.into_iter().collect::<Vec<_>>(), theirs);
+    assert_eq!(
+        file(&diff, "src/m30/guide.md").old_path.as_deref(),
+        Some("docs/guide.md")
+    );
 }

@@ -1,72 +1,154 @@
-//! File activity in a worktree, for the no-progress breaker: a recursive notify watcher that
-//! records when anything outside `.git/` last changed. Noise (access, metadata-only) is dropped
-//! at the source.
+//! File activity in a worktree, from one recursive notify watcher per worktree serving two
+//! readers: the no-progress breaker (when did anything outside `.git/` last change — build
+//! output counts, it is the agent at work) and the live diff (a debounced "diff stale" signal
+//! for changes that can show in the diff: not build output, not gitignored paths). Noise
+//! (access, metadata-only) is dropped at the source.
+
+mod debounce;
+mod filter;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Instant;
 
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use notify::event::ModifyKind;
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
-/// Keeps the watcher alive; `last_change_ms` is milliseconds since `start` (0 = none yet).
-pub struct ActivityWatcher {
+pub use debounce::{Debounce, StaleHook};
+
+use debounce::Batch;
+use filter::{is_git_entry, under_noise_dir, IgnoreCache};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("cannot watch {path}")]
+    Notify { path: String, source: notify::Error },
+    #[error("cannot start the file-event thread")]
+    Thread(#[source] std::io::Error),
+}
+
+/// The watcher under its old name: the agent run's activity clock.
+pub type ActivityWatcher = WorktreeWatcher;
+
+/// Keeps the watcher (and its debounce thread) alive; dropping it stops both.
+pub struct WorktreeWatcher {
     _watcher: RecommendedWatcher,
     last: Arc<AtomicU64>,
 }
 
-impl ActivityWatcher {
-    pub fn start(dir: &Path, start: Instant) -> notify::Result<ActivityWatcher> {
+impl WorktreeWatcher {
+    /// Activity tracking only.
+    pub fn start(dir: &Path, start: Instant) -> Result<WorktreeWatcher, WatchError> {
+        WorktreeWatcher::spawn(dir, start, None)
+    }
+
+    /// Activity tracking plus `on_stale`, called (debounced) when the diff may have changed.
+    pub fn with_stale(
+        dir: &Path,
+        start: Instant,
+        timing: Debounce,
+        on_stale: StaleHook,
+    ) -> Result<WorktreeWatcher, WatchError> {
+        WorktreeWatcher::spawn(dir, start, Some((timing, on_stale)))
+    }
+
+    fn spawn(
+        dir: &Path,
+        start: Instant,
+        stale: Option<(Debounce, StaleHook)>,
+    ) -> Result<WorktreeWatcher, WatchError> {
         let last = Arc::new(AtomicU64::new(0));
         let seen = Arc::clone(&last);
-        let git_dir = dir.join(".git");
-        let mut watcher =
-            notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-                let Ok(event) = res else { return };
-                let relevant = matches!(
-                    event.kind,
-                    EventKind::Create(_)
-                        | EventKind::Modify(notify::event::ModifyKind::Data(_))
-                        | EventKind::Modify(notify::event::ModifyKind::Name(_))
-                        | EventKind::Modify(notify::event::ModifyKind::Any)
-                        | EventKind::Remove(_)
-                );
-                if relevant && event.paths.iter().any(|p| !p.starts_with(&git_dir)) {
-                    let ms = start.elapsed().as_millis() as u64;
-                    seen.fetch_max(ms.max(1), Ordering::Relaxed);
+        let stale_tx = match stale {
+            Some((timing, on_stale)) => {
+                let (tx, rx) = mpsc::channel::<Batch>();
+                let ignore = IgnoreCache::open(dir);
+                std::thread::Builder::new()
+                    .name("andon-watch".into())
+                    .spawn(move || debounce::run(rx, ignore, timing, on_stale))
+                    .map_err(WatchError::Thread)?;
+                Some(tx)
+            }
+            None => None,
+        };
+        let root = dir.to_path_buf();
+        let mut watcher = notify::recommended_watcher(move |res: notify::Result<Event>| {
+            let event = match res {
+                Ok(event) => event,
+                Err(_) => {
+                    // Events were lost: the diff may be anything now.
+                    if let Some(tx) = &stale_tx {
+                        let _ = tx.send(None);
+                    }
+                    return;
                 }
-            })?;
-        watcher.watch(dir, RecursiveMode::Recursive)?;
-        Ok(ActivityWatcher {
+            };
+            if event.need_rescan() {
+                if let Some(tx) = &stale_tx {
+                    let _ = tx.send(None);
+                }
+            }
+            if !is_change(&event.kind) {
+                return;
+            }
+            // Relative paths; one outside the root (it should not happen) is kept as is.
+            let rels: Vec<_> = event
+                .paths
+                .iter()
+                .map(|p| p.strip_prefix(&root).unwrap_or(p))
+                .filter(|rel| !is_git_entry(rel))
+                .collect();
+            if rels.is_empty() {
+                return;
+            }
+            let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+            seen.fetch_max(ms.max(1), Ordering::Relaxed);
+            if let Some(tx) = &stale_tx {
+                let diffable: Vec<_> = rels
+                    .into_iter()
+                    .filter(|rel| !under_noise_dir(rel))
+                    .map(Path::to_path_buf)
+                    .collect();
+                if !diffable.is_empty() {
+                    let _ = tx.send(Some(diffable));
+                }
+            }
+        })
+        .map_err(|source| notify_error(dir, source))?;
+        watcher
+            .watch(dir, RecursiveMode::Recursive)
+            .map_err(|source| notify_error(dir, source))?;
+        Ok(WorktreeWatcher {
             _watcher: watcher,
             last,
         })
     }
 
+    /// Milliseconds since `start` of the last change outside `.git/` (0 = none yet).
     pub fn last_change_ms(&self) -> u64 {
         self.last.load(Ordering::Relaxed)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
+fn is_change(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Create(_)
+            | EventKind::Modify(ModifyKind::Data(_))
+            | EventKind::Modify(ModifyKind::Name(_))
+            | EventKind::Modify(ModifyKind::Any)
+            | EventKind::Remove(_)
+    )
+}
 
-    #[test]
-    fn sees_file_writes_but_not_git_dir() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join(".git")).unwrap();
-        let start = Instant::now();
-        let w = ActivityWatcher::start(dir.path(), start).unwrap();
-        std::fs::write(dir.path().join(".git/index"), "x").unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        assert_eq!(w.last_change_ms(), 0, ".git writes are not progress");
-        std::fs::write(dir.path().join("a.txt"), "x").unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while w.last_change_ms() == 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(w.last_change_ms() > 0);
+fn notify_error(dir: &Path, source: notify::Error) -> WatchError {
+    WatchError::Notify {
+        path: dir.display().to_string(),
+        source,
     }
 }
+
+#[cfg(test)]
+mod tests;
