@@ -184,40 +184,73 @@ fn approved(outcome: Outcome) -> State {
 /// unless approved anyway with a typed reason. The engine carries out the outcome (merge,
 /// PR body) before this transition is applied, so a refused merge changes nothing.
 fn approve(s: &mut LoopState, anyway: Option<&str>, outcome: Outcome) -> Transition {
-    if s.state == State::Stopped {
-        return Transition::refuse(format!(
-            "the line is stopped ({}): resume or redirect before approving",
-            s.stop_reason().unwrap_or("stopped")
-        ));
-    }
-    if s.state == State::AwaitingApproval {
-        s.state = approved(outcome);
-        s.lamp = Lamp::Gray;
-        return Transition {
-            effects: Vec::new(),
-            log: Some(format!("approved ({})", outcome.as_str())),
-            refused: None,
-        };
-    }
     let reason = anyway.map(str::trim).filter(|r| !r.is_empty());
-    let Some(reason) = reason else {
-        let checks = match s.last_checks {
-            Some((p, t)) => format!("last checks {p}/{t}"),
-            None => "no checks have passed yet".into(),
-        };
-        return Transition::refuse(format!(
-            "checks are not green ({checks}, state {}): approve anyway needs a typed reason",
-            s.state
-        ));
-    };
+    if let Some(gate) = approval_gate(s, false) {
+        if !gate.overridable || reason.is_none() {
+            return Transition::refuse(gate.why);
+        }
+    }
     let effects = cancel_current(s);
     s.state = approved(outcome);
     s.lamp = Lamp::Gray;
+    let log = match reason {
+        Some(reason) => format!("approved anyway ({}): {reason}", outcome.as_str()),
+        None => format!("approved ({})", outcome.as_str()),
+    };
     Transition {
         effects,
-        log: Some(format!("approved anyway ({}): {reason}", outcome.as_str())),
+        log: Some(log),
         refused: None,
     }
+}
+
+/// Why a loop may not be approved right now, if it may not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalGate {
+    pub why: String,
+    /// Red checks yield to "approve anyway" with a typed reason; a stopped line does not.
+    pub overridable: bool,
+}
+
+/// The approval gates (DESIGN §4): refused while the loop or the whole line is stopped, and
+/// while its last checks are not green unless approved anyway. Shared by the reducer and the
+/// review screen, so what the screen says is what the reducer does.
+pub fn approval_gate(s: &LoopState, line_stopped: bool) -> Option<ApprovalGate> {
+    if s.state.is_terminal() {
+        return Some(ApprovalGate {
+            why: format!("loop has ended ({})", s.state),
+            overridable: false,
+        });
+    }
+    if line_stopped {
+        return Some(ApprovalGate {
+            why: "the whole line is stopped: resume it before approving".into(),
+            overridable: false,
+        });
+    }
+    if s.state == State::Stopped {
+        return Some(ApprovalGate {
+            why: format!(
+                "the line is stopped ({}): resume or redirect before approving",
+                s.stop_reason().unwrap_or("stopped")
+            ),
+            overridable: false,
+        });
+    }
+    if s.state == State::AwaitingApproval {
+        return None;
+    }
+    let checks = match s.last_checks {
+        Some((p, t)) => format!("last checks {p}/{t}"),
+        None => "no checks have passed yet".into(),
+    };
+    Some(ApprovalGate {
+        why: format!(
+            "checks are not green ({checks}, state {}): approve anyway needs a typed reason",
+            s.state
+        ),
+        overridable: true,
+    })
 }
 
 /// Only with no process running: a rollback under a live or frozen agent would race it.

@@ -11,7 +11,7 @@ pub mod event;
 pub mod file_error;
 pub mod fingerprint;
 pub mod guard;
-mod human;
+pub mod human;
 pub mod kaizen;
 pub mod plan;
 pub mod plan_checks;

@@ -250,6 +250,11 @@ pub fn run_gh(repo_root: &Path, cmd: &[String]) -> Result<String, String> {
     }
 }
 
+/// Whether `gh` is installed (the review screen offers `gh pr create` only then).
+pub fn gh_on_path() -> bool {
+    find_on_path("gh").is_some()
+}
+
 fn find_on_path(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)

@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 
 use crate::config::Config;
 use crate::core::state::{LoopState, StopCause};
+use crate::engine::diffs::DiffService;
 use crate::engine::paths::AndonDir;
 use crate::engine::ptys::PtyRegistry;
 use crate::engine::spec::Mark;
@@ -58,6 +59,10 @@ pub struct Shared {
     pub line_stopped: AtomicBool,
     /// The running agents' PTYs, for the UI's keystrokes, replies and resizes.
     pub ptys: PtyRegistry,
+    /// Each loop's live diffs (for the diff and review screens and the panes' diffstat).
+    pub diffs: Mutex<HashMap<String, DiffService>>,
+    /// Woken whenever any loop publishes a new diff.
+    pub diff_wake: Notify,
     reaper: Option<Reaper>,
     token: String,
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
@@ -103,7 +108,14 @@ impl Shared {
             reaper,
             token,
             pane_sizes: Mutex::new(HashMap::new()),
+            diffs: Mutex::new(HashMap::new()),
+            diff_wake: Notify::new(),
         }
+    }
+
+    /// A loop's diff service.
+    pub fn diff_service(&self, loop_name: &str) -> Option<DiffService> {
+        self.diffs.lock().ok()?.get(loop_name).cloned()
     }
 
     pub fn token(&self) -> &str {

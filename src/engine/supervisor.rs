@@ -131,6 +131,34 @@ impl Supervisor {
         .unwrap_or_else(|e| Err(format!("cleanup task failed: {e}")))
     }
 
+    /// What the review screen shows about a loop.
+    pub async fn review(&self, name: &str) -> Result<crate::engine::review::ReviewFacts, String> {
+        let shared = Arc::clone(&self.shared);
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || crate::engine::review::review_facts(&shared, &name))
+            .await
+            .unwrap_or_else(|e| Err(format!("review task failed: {e}")))
+    }
+
+    /// `gh pr create` with a loop's PR body (written by an approval with the `pr` outcome).
+    pub async fn open_pr(&self, name: &str) -> Result<String, String> {
+        let pr = self.shared.dirs.loop_dir(name).join("PR.md");
+        let branch = self
+            .shared
+            .board()
+            .into_iter()
+            .find(|v| v.name == name)
+            .map_or_else(|| format!("loop/{name}"), |v| v.branch);
+        let root = self.shared.repo_root.clone();
+        tokio::task::spawn_blocking(move || {
+            let cmd = crate::engine::deliver::gh_command(&branch, &pr)
+                .ok_or("gh is not on PATH, or the PR body is missing")?;
+            crate::engine::deliver::run_gh(&root, &cmd)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("gh task failed: {e}")))
+    }
+
     /// End every loop's run (agents and checks) and record the cut iterations as interrupted.
     pub async fn shutdown(&self, reason: &str) {
         let senders: Vec<_> = self

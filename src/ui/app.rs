@@ -16,6 +16,7 @@ use crate::engine::supervisor::Supervisor;
 use crate::term::{encode_focus, encode_key, encode_mouse, encode_paste, PaneWidget};
 use crate::ui::cards::card;
 use crate::ui::commands::{Command, Controller};
+use crate::ui::feed::ScreenFeed;
 use crate::ui::keymap::Keymap;
 use crate::ui::model::{BoardModel, Toast};
 use crate::ui::panes::PaneSet;
@@ -83,6 +84,9 @@ pub async fn run(
         ..BoardModel::default()
     };
     let mut toast_times: Vec<Instant> = Vec::new();
+    let mut feed = ScreenFeed::default();
+    // Loading syntect's syntaxes takes a moment: not on the UI thread, and not at the first diff.
+    tokio::task::spawn_blocking(crate::ui::highlight::warm_up);
     refresh(&sup, &mut model);
     let mut palette = crate::ui::cards::palette(&opts.theme);
     let mut themes = opts
@@ -121,6 +125,9 @@ pub async fn run(
                 ctl.attached_name(&model),
             );
             ctl.set_origin(origin);
+            if let Ok(size) = terminal.size() {
+                ctl.set_area(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+            }
             last_draw = now;
             dirty = false;
         }
@@ -134,6 +141,7 @@ pub async fn run(
                     if let Some(code) = on_terminal_event(ev, &mut ctl, &mut model, &panes).await {
                         break code;
                     }
+                    feed.feed(sup.shared(), &mut model);
                     dirty = true;
                 }
                 Some(Err(_)) | None => break 1,
@@ -155,6 +163,12 @@ pub async fn run(
                 }
                 Err(_) => break 1,
             },
+            _ = sup.shared().diff_wake.notified() => {
+                // A diff was computed: the screens and the panes' diffstat move on.
+                feed.feed(sup.shared(), &mut model);
+                refresh(&sup, &mut model);
+                dirty = true;
+            }
             _ = wake.notified() => {
                 if panes.take_dirty(&visible(&model)) {
                     dirty = true;
@@ -258,7 +272,13 @@ fn refresh(sup: &Supervisor, model: &mut BoardModel) {
     let now = crate::engine::spec::now_ms();
     let mut board = sup.shared().board();
     board.sort_by(|a, b| a.name.cmp(&b.name));
-    model.loops = board.iter().map(|v| card(v, now)).collect();
+    model.loops = board
+        .iter()
+        .map(|v| {
+            let stat = sup.shared().diff_service(&v.name).and_then(|d| d.stat());
+            card(v, now, stat)
+        })
+        .collect();
     model.line_stopped = sup.shared().is_line_stopped();
     if let Some(name) = selected {
         if let Some(i) = model.loops.iter().position(|c| c.name == name) {
@@ -315,6 +335,9 @@ async fn on_terminal_event(
                 MouseEventKind::ScrollDown => -3,
                 _ => 0,
             };
+            if lines != 0 && ctl.on_wheel(model, lines < 0) {
+                return None;
+            }
             if lines != 0 {
                 // The wheel scrolls the pane under the pointer (else the selected one).
                 let (w, h) = crossterm::terminal::size().unwrap_or((0, 0));

@@ -15,7 +15,8 @@ fn mark(status: &str) -> IterMark {
     }
 }
 
-pub fn card(v: &LoopView, now_ms: i64) -> LoopCard {
+/// `stat` is the loop's live cumulative diffstat, when one has been computed.
+pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>) -> LoopCard {
     let s = &v.state;
     let running = s.state.is_active();
     LoopCard {
@@ -38,7 +39,7 @@ pub fn card(v: &LoopView, now_ms: i64) -> LoopCard {
         reason: s
             .stop_reason()
             .map(|r| crate::core::sanitize::one_line(r, 200)),
-        diffstat: None,
+        diffstat: stat.map(|d| (d.files, d.added, d.removed)),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod app;
 mod cards;
 mod commands;
+mod feed;
 #[cfg(test)]
 pub(crate) mod diff_fixtures;
 pub mod diff_rows;
@@ -17,6 +18,7 @@ pub mod layout;
 pub mod model;
 pub mod panes;
 pub mod review;
+mod review_facts;
 pub mod screen;
 pub mod terminal;
 pub mod theme;

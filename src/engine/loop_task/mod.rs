@@ -72,6 +72,8 @@ pub struct LoopTask {
     op_tx: mpsc::Sender<OpDone>,
     /// The Five Whys file the current plan-mode iteration completes.
     five_whys: Option<String>,
+    /// Marks the loop's diff stale when its worktree changes.
+    _watcher: Option<crate::watch::WorktreeWatcher>,
 }
 
 impl LoopTask {
@@ -83,6 +85,7 @@ impl LoopTask {
     ) -> mpsc::Sender<LoopCommand> {
         let (tx, rx) = mpsc::channel(32);
         let (op_tx, op_rx) = mpsc::channel(4);
+        let watcher = crate::engine::loop_diffs::start(&shared, &spec);
         let task = LoopTask {
             rec: Recorder::new(&spec.name),
             shared,
@@ -95,6 +98,7 @@ impl LoopTask {
             run: RunHandle::default(),
             op_tx,
             five_whys: None,
+            _watcher: watcher,
         };
         tokio::spawn(task.run(rx, op_rx, first));
         tx

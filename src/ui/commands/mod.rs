@@ -8,12 +8,14 @@ use ratatui::layout::Rect;
 use ratatui_textarea::{TextArea, WrapMode};
 use tokio::sync::mpsc;
 
-use crate::core::event::{HumanAction, Outcome};
+use crate::core::event::HumanAction;
 use crate::engine::supervisor::Supervisor;
 use crate::ui::keymap::{Action, Keymap, Mode};
 use crate::ui::layout::{self, Direction};
 use crate::ui::model::{BoardModel, Dialog};
 use crate::ui::panes::PaneSet;
+use crate::ui::review::{ApprovalIntent, ReviewChoice};
+use crate::ui::screen;
 use crate::ui::views;
 
 /// What the event loop must do besides drawing.
@@ -21,12 +23,16 @@ pub enum Command {
     Quit,
 }
 
+mod screens;
+
 /// An action waiting for the human's "yes".
 enum Pending {
     Act {
         loop_name: String,
         action: HumanAction,
     },
+    /// An approval chosen on the review screen.
+    Approval(ApprovalIntent),
     Quit,
 }
 
@@ -37,6 +43,8 @@ pub struct Controller {
     pending: Option<Pending>,
     quit: Option<Command>,
     origin: (u16, u16),
+    /// The terminal's size at the last frame (screens page and scroll by it).
+    area: Rect,
 }
 
 impl Controller {
@@ -52,6 +60,7 @@ impl Controller {
             pending: None,
             quit: None,
             origin: (0, 0),
+            area: Rect::new(0, 0, 160, 48),
         }
     }
 
@@ -76,6 +85,10 @@ impl Controller {
         self.origin = origin;
     }
 
+    pub fn set_area(&mut self, area: Rect) {
+        self.area = area;
+    }
+
     pub fn is_escape(&self, key: &KeyEvent) -> bool {
         self.keymap.lookup(Mode::Attached, key) == Some(Action::Detach)
     }
@@ -90,7 +103,18 @@ impl Controller {
             &mut model.dialog
         {
             textarea.insert_str(text);
+        } else if model.dialog.is_none() && !model.screens.is_empty() {
+            screen::on_paste(model, text, self.area);
         }
+    }
+
+    /// The mouse wheel over an open screen scrolls it.
+    pub fn on_wheel(&mut self, model: &mut BoardModel, down: bool) -> bool {
+        if model.dialog.is_some() || model.screens.is_empty() {
+            return false;
+        }
+        screen::on_wheel(model, down, self.area);
+        true
     }
 
     pub async fn on_key(&mut self, key: KeyEvent, model: &mut BoardModel, panes: &PaneSet) {
@@ -99,12 +123,14 @@ impl Controller {
             self.on_dialog_key(mode, key, model);
             return;
         }
+        if !model.screens.is_empty() {
+            self.on_screen_key(key, model);
+            return;
+        }
         let Some(action) = self.keymap.lookup(mode, &key) else {
             return;
         };
-        let selected = model
-            .selected_loop()
-            .map(|(_, c)| (c.name.clone(), c.state.clone()));
+        let selected = model.selected_loop().map(|(_, c)| c.name.clone());
         let n = model.loops.len();
         match action {
             Action::SelectNext => {
@@ -139,7 +165,7 @@ impl Controller {
             Action::Zoom => model.zoomed = !model.zoomed,
             Action::Unzoom => model.zoomed = false,
             Action::Attach => {
-                if let Some((name, _)) = &selected {
+                if let Some(name) = &selected {
                     model.zoomed = true;
                     model.attached = true;
                     if let Ok(mut p) = panes.pane(name).lock() {
@@ -160,7 +186,7 @@ impl Controller {
             | Action::ScrollDown
             | Action::ScrollPageUp
             | Action::ScrollPageDown => {
-                if let Some((name, _)) = &selected {
+                if let Some(name) = &selected {
                     let lines = match action {
                         Action::ScrollUp => 1,
                         Action::ScrollDown => -1,
@@ -177,7 +203,7 @@ impl Controller {
                 self.send_all(HumanAction::Resume { fix_plan: None })
             }
             other => {
-                let Some((name, state)) = selected else {
+                let Some(name) = selected else {
                     return;
                 };
                 let action = match other {
@@ -193,24 +219,19 @@ impl Controller {
                         });
                         return;
                     }
-                    Action::Approve if state != "awaiting_approval" && state != "stopped" => {
-                        model.dialog = Some(Dialog::ApproveAnyway {
-                            loop_name: name,
-                            textarea: textarea(),
-                            approval: None,
-                        });
+                    Action::Approve => {
+                        self.open_review(model, &name).await;
                         return;
                     }
-                    Action::Approve => HumanAction::Approve {
-                        anyway: None,
-                        outcome: Outcome::Branch,
-                    },
+                    Action::Diff => {
+                        self.open_diff(model, &name);
+                        return;
+                    }
                     _ => return,
                 };
-                // Approval asks first too: until the review screen exists it is one keystroke.
-                if self.keymap.needs_confirm(other) || other == Action::Approve {
+                if self.keymap.needs_confirm(other) {
                     let title = format!("{} {name}?", other_label(&action));
-                    let body = confirm_body(&action, &name);
+                    let body = confirm_body(&action);
                     self.confirm(
                         model,
                         Pending::Act {
@@ -255,6 +276,7 @@ impl Controller {
             Dialog::Confirm { title, body, yes } => match action {
                 Some(Action::Confirm) => match self.pending.take() {
                     Some(Pending::Act { loop_name, action }) => self.send(loop_name, action),
+                    Some(Pending::Approval(intent)) => self.approve(model, intent),
                     Some(Pending::Quit) => self.quit = Some(Command::Quit),
                     None => {}
                 },
@@ -274,19 +296,28 @@ impl Controller {
                     })
                 }
             },
-            // LEAD: `approval` (chosen on the review screen) carries the outcome to send.
+            // `approval` (chosen on the review screen) carries the outcome to send.
             Dialog::ApproveAnyway {
                 loop_name,
                 textarea,
                 approval,
             } => match text_box(action, key, textarea) {
-                TextBox::Sent(reason) => self.send(
-                    loop_name,
-                    HumanAction::Approve {
-                        anyway: Some(reason),
-                        outcome: Outcome::Branch,
-                    },
-                ),
+                TextBox::Sent(reason) => {
+                    let intent = approval.unwrap_or_else(|| ApprovalIntent {
+                        branch: format!("loop/{loop_name}"),
+                        loop_name,
+                        base: String::new(),
+                        choice: ReviewChoice::Branch,
+                        anyway: None,
+                    });
+                    self.approve(
+                        model,
+                        ApprovalIntent {
+                            anyway: Some(reason),
+                            ..intent
+                        },
+                    );
+                }
                 TextBox::Closed => {}
                 TextBox::Open(textarea) => {
                     model.dialog = Some(Dialog::ApproveAnyway {
@@ -375,12 +406,11 @@ fn other_label(action: &HumanAction) -> &'static str {
         HumanAction::MetaAndon => "Pull the Meta-Andon cord on",
         HumanAction::Rollback => "Roll back",
         HumanAction::Stop => "Stop",
-        HumanAction::Approve { .. } => "Approve",
         _ => "Act on",
     }
 }
 
-fn confirm_body(action: &HumanAction, name: &str) -> String {
+fn confirm_body(action: &HumanAction) -> String {
     match action {
         HumanAction::Abort => "The agent's process group is ended (SIGTERM, then SIGKILL). The worktree is kept.".into(),
         HumanAction::MetaAndon => {
@@ -388,9 +418,6 @@ fn confirm_body(action: &HumanAction, name: &str) -> String {
         }
         HumanAction::Rollback => {
             "The worktree is reset to the last iteration whose checks all passed (or the base).".into()
-        }
-        HumanAction::Approve { .. } => {
-            format!("The loop is marked approved; its branch loop/{name} is kept for you to merge.")
         }
         _ => String::new(),
     }

@@ -1,0 +1,79 @@
+//! What the review screen shows about a loop, read from the store, the board and git off the
+//! UI thread: the goal, the approval gate, the last checks, the iteration timeline, incidents,
+//! redirect notes, and where a merge would go.
+
+use std::sync::Arc;
+
+use crate::core::human::{approval_gate, ApprovalGate};
+use crate::engine::deliver;
+use crate::engine::input_error::chain;
+use crate::engine::shared::Shared;
+use crate::store::{CheckRunRow, IncidentRow, IterationRow};
+
+/// A loop's review, as plain data for the board.
+#[derive(Debug, Clone)]
+pub struct ReviewFacts {
+    pub loop_name: String,
+    pub branch: String,
+    /// The branch a merge goes into (the main worktree's), or `HEAD` when detached.
+    pub target: String,
+    pub goal: String,
+    pub state: String,
+    pub gate: Option<ApprovalGate>,
+    /// The checks of the last iteration that ran any.
+    pub last_checks: Vec<CheckRunRow>,
+    pub iterations: Vec<IterationRow>,
+    pub incidents: Vec<IncidentRow>,
+    pub notes: Vec<String>,
+    /// `gh` is on PATH.
+    pub gh_available: bool,
+}
+
+/// Gathers a loop's review (blocking: store and git reads).
+pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, String> {
+    let view = shared
+        .board()
+        .into_iter()
+        .find(|v| v.name == name)
+        .ok_or_else(|| format!("no loop named {name} on the board"))?;
+    let store = &shared.store;
+    let iterations = store.iterations(name).map_err(|e| chain(&e))?;
+    let last = iterations
+        .iter()
+        .rev()
+        .find(|i| i.checks_total.is_some())
+        .map(|i| i.n);
+    let last_checks = match last {
+        Some(n) => store.check_runs(name, Some(n)).map_err(|e| chain(&e))?,
+        None => Vec::new(),
+    };
+    let goal = shared
+        .store
+        .get_loop(name)
+        .ok()
+        .flatten()
+        .and_then(|row| std::fs::read_to_string(shared.repo_root.join(&row.plan_path)).ok())
+        .and_then(|text| {
+            crate::core::plan::parse_plan(std::path::Path::new(&view.plan), &text).ok()
+        })
+        .map(|plan| plan.goal)
+        .unwrap_or_else(|| view.title.clone());
+    Ok(ReviewFacts {
+        loop_name: name.to_string(),
+        branch: view.branch.clone(),
+        target: shared
+            .git
+            .merge_target()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "HEAD".into()),
+        goal,
+        state: view.state.state.to_string(),
+        gate: approval_gate(&view.state, shared.is_line_stopped()),
+        last_checks,
+        iterations,
+        incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,
+        notes: view.state.notes.clone(),
+        gh_available: deliver::gh_on_path(),
+    })
+}

@@ -1,0 +1,120 @@
+//! The controller's side of the full screens: opening a loop's diff (`d`) and review (`a`),
+//! keys on an open screen, and sending the approval the human chose — confirmed, audited by
+//! the engine, and followed by `gh pr create` when asked for.
+
+use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
+
+use super::{Controller, Pending};
+use crate::core::event::{HumanAction, Outcome};
+use crate::ui::diff_view::DiffRequest;
+use crate::ui::keymap::Action;
+use crate::ui::model::BoardModel;
+use crate::ui::review::{ApprovalIntent, ReviewChoice};
+use crate::ui::review_facts::review_model;
+use crate::ui::screen::{self, ScreenIntent};
+
+/// What the engine is asked to do with the branch.
+fn outcome(choice: ReviewChoice) -> Outcome {
+    match choice {
+        ReviewChoice::Merge { squash: false } => Outcome::Merge,
+        ReviewChoice::Merge { squash: true } => Outcome::Squash,
+        ReviewChoice::Branch => Outcome::Branch,
+        ReviewChoice::Pr { .. } => Outcome::Pr,
+    }
+}
+
+impl Controller {
+    pub(super) fn on_screen_key(&mut self, key: KeyEvent, model: &mut BoardModel) {
+        match screen::on_key(model, &self.keymap, &key, self.area) {
+            ScreenIntent::None => {}
+            ScreenIntent::FetchDiff(request) => self.fetch(&request),
+            ScreenIntent::ConfirmApproval(intent) => {
+                model.dialog = Some(intent.confirm_dialog());
+                self.pending = Some(Pending::Approval(intent));
+            }
+            ScreenIntent::Board(action) => {
+                let Some((_, card)) = model.selected_loop() else {
+                    return;
+                };
+                match action {
+                    Action::StopAll => self.send_all(HumanAction::Stop),
+                    _ => self.send(card.name.clone(), HumanAction::Stop),
+                }
+            }
+        }
+    }
+
+    /// The diff is computed by the loop's diff service; the app hands it to the screen.
+    fn fetch(&self, request: &DiffRequest) {
+        if let Some(service) = self.sup.shared().diff_service(&request.loop_name) {
+            service.request(request.target);
+        }
+    }
+
+    pub(super) fn open_diff(&mut self, model: &mut BoardModel, name: &str) {
+        let iterations = model
+            .loops
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(0, |c| c.iteration);
+        if let ScreenIntent::FetchDiff(request) = screen::open_diff(model, name, iterations) {
+            self.fetch(&request);
+        }
+    }
+
+    /// The review screen, from the engine's facts; its diff part follows from the service.
+    pub(super) async fn open_review(&mut self, model: &mut BoardModel, name: &str) {
+        match self.sup.review(name).await {
+            Ok(facts) => {
+                screen::open_review(model, review_model(facts));
+                self.fetch(&DiffRequest {
+                    loop_name: name.to_string(),
+                    target: crate::core::diff::DiffTarget::Cumulative,
+                });
+            }
+            Err(e) => {
+                let _ = self.results.try_send(Err(format!("{name}: {e}")));
+            }
+        }
+    }
+
+    /// Sends a confirmed approval; the review closes, and the engine's answer (merged, PR
+    /// body written, or why not) comes back as a toast.
+    pub(super) fn approve(&mut self, model: &mut BoardModel, intent: ApprovalIntent) {
+        model.screens.retain(|s| match s {
+            screen::Screen::Review(r) => r.model.loop_name != intent.loop_name,
+            screen::Screen::Diff(_) => true,
+        });
+        let sup = Arc::clone(&self.sup);
+        let results = self.results.clone();
+        let name = intent.loop_name.clone();
+        let gh = matches!(intent.choice, ReviewChoice::Pr { gh: true });
+        let action = HumanAction::Approve {
+            anyway: intent.anyway,
+            outcome: outcome(intent.choice),
+        };
+        tokio::spawn(async move {
+            let answer = sup.act(&name, action).await;
+            let approved = answer.is_ok();
+            let _ = results
+                .send(
+                    answer
+                        .map(|m| format!("{name}: {m}"))
+                        .map_err(|e| format!("{name}: {e}")),
+                )
+                .await;
+            if approved && gh {
+                let opened = sup.open_pr(&name).await;
+                let _ = results
+                    .send(
+                        opened
+                            .map(|url| format!("{name}: pull request {url}"))
+                            .map_err(|e| format!("{name}: {e}")),
+                    )
+                    .await;
+            }
+        });
+    }
+}
