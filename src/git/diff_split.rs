@@ -73,10 +73,15 @@ pub(super) fn partition(
             }
         }
     }
-    // Heaviest first, each into the lightest group.
+    // Heaviest first, each into the lightest group. The first group runs on this thread, whose
+    // repository has the index loaded already; the others start behind by the cost of loading
+    // it again (reading and hashing the index is about a tenth of walking the worktree).
     let mut by_weight: Vec<_> = prefixes.into_iter().collect();
     by_weight.sort_by_key(|(_, (weight, _))| std::cmp::Reverse(*weight));
-    let mut groups: Vec<(usize, Prefixes)> = vec![(0, Vec::new()); parts];
+    let reload = tracked.len() / 10;
+    let mut groups: Vec<(usize, Prefixes)> = (0..parts)
+        .map(|i| (if i == 0 { 0 } else { reload }, Vec::new()))
+        .collect();
     for (path, (weight, _)) in by_weight {
         if let Some(lightest) = groups.iter_mut().min_by_key(|(total, _)| *total) {
             lightest.0 += weight;
