@@ -75,12 +75,23 @@ fn every_example_plan_ends_as_documented() {
     let log = repo.root.join(".andon/loops/flood/iter-1/agent.log");
     assert!(std::fs::metadata(&log).unwrap().len() > 20 * 1024 * 1024);
     assert!(stdout(&out).len() < 64 * 1024);
-    // The wandering agent's note was rolled back; the user's repo never changed.
+    // The wandering agent's note was rolled back; the user's repo never changed — only
+    // andon's own memory (Five Whys files of the line stops) was added.
     assert_eq!(
         std::fs::read_to_string(repo.worktree("out-of-scope").join("NOTES.md")).unwrap(),
         "# Notes\n"
     );
-    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    let status = git(
+        &repo.root,
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
+    assert!(
+        status
+            .lines()
+            .all(|l| l.starts_with("?? wiki/90_LOG/incidents/")),
+        "{status}"
+    );
+    assert!(!status.is_empty(), "the line stops left Five Whys files");
 }
 
 #[test]

@@ -39,9 +39,14 @@ fn untouched(repo: &TestRepo) -> (String, String, String, String) {
     (
         git(&repo.root, &["rev-parse", "HEAD"]),
         git(&repo.root, &["rev-parse", "loop/fix"]),
-        git(&repo.root, &["status", "--porcelain"]),
+        status(repo),
         state(repo, "fix"),
     )
+}
+
+/// The main worktree's status, apart from andon's own memory (wiki/90_LOG pages).
+fn status(repo: &TestRepo) -> String {
+    git(&repo.root, &["status", "--porcelain", "--", ".", ":!wiki"])
 }
 
 #[test]
@@ -59,7 +64,7 @@ fn approve_merge_fast_forwards_then_cleans_up_the_worktree_and_branch() {
         std::fs::read_to_string(repo.path("src/price.sh")).unwrap(),
         FIXED_PRICE
     );
-    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert_eq!(status(&repo), "");
     assert!(!wt.exists(), "worktree removed after the merge");
     assert_eq!(git(&repo.root, &["branch", "--list", "loop/fix"]), "");
     assert_eq!(state(&repo, "fix"), "merged");
@@ -83,7 +88,7 @@ fn approve_merge_makes_a_merge_commit_when_main_moved() {
         std::fs::read_to_string(repo.path("src/price.sh")).unwrap(),
         FIXED_PRICE
     );
-    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    assert_eq!(status(&repo), "");
 }
 
 #[test]

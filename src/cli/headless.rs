@@ -33,9 +33,13 @@ pub async fn watch(
     };
     let code = loop {
         if let Some(code) = settled(&sup.shared().board(), &hosted, ours, serve) {
-            break code;
+            if sup.requests_in_flight() == 0 {
+                break code;
+            }
         }
         tokio::select! {
+            // The human whose request ended the last loop still gets the answer.
+            _ = sup.requests_answered(), if sup.requests_in_flight() > 0 => {}
             update = updates.recv() => match update {
                 Ok(u) => print_update(&u, color),
                 Err(broadcast::error::RecvError::Lagged(_)) => {}

@@ -18,7 +18,7 @@ use crate::engine::spec::LoopSpec;
 use crate::engine::tail::Tail;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
-use crate::watch::ActivityWatcher;
+use crate::watch::WorktreeWatcher;
 
 /// How often the breakers look at a running agent. Its exit is noticed at once (the wait is
 /// event-driven); this only bounds how late a breaker fires.
@@ -37,6 +37,7 @@ pub struct AgentRun<'a> {
     pub last_snapshot: String,
     pub pgid: Arc<AtomicI32>,
     pub frozen: Arc<AtomicBool>,
+    pub activity: Option<Arc<WorktreeWatcher>>,
 }
 
 impl AgentRun<'_> {
@@ -102,7 +103,13 @@ impl AgentRun<'_> {
         let loop_name = spec.name.clone();
         let (rows, cols) = s.pane_size(&spec.name);
         let started = Instant::now();
-        let watcher = ActivityWatcher::start(&spec.worktree, started).ok();
+        // The loop's own watcher when it has one (it also marks the diff stale), else one for
+        // this run.
+        let own = match &self.activity {
+            Some(_) => None,
+            None => WorktreeWatcher::start(&spec.worktree, started).ok(),
+        };
+        let watcher = self.activity.as_deref().or(own.as_ref());
         if let Some(out) = &s.output {
             let banner = format!(
                 "\r\n\x1b[2m── {} iteration {} ({}) ──\x1b[0m\r\n",
@@ -148,7 +155,7 @@ impl AgentRun<'_> {
         if (now_rows, now_cols) != (rows, cols) {
             let _ = child.resize(now_rows, now_cols);
         }
-        let (no_progress, timed_out) = self.watch(&child, done, watcher.as_ref()).await;
+        let (no_progress, timed_out) = self.watch(&child, done, watcher).await;
         s.ptys.remove(&spec.name);
         let exit = child.try_exit().unwrap_or(ExitInfo::UNKNOWN);
         drop(child);
@@ -178,7 +185,7 @@ impl AgentRun<'_> {
         &self,
         child: &PtyChild,
         done: impl std::future::Future<Output = ()>,
-        watcher: Option<&ActivityWatcher>,
+        watcher: Option<&WorktreeWatcher>,
     ) -> (bool, bool) {
         let spec = self.spec;
         tokio::pin!(done);

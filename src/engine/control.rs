@@ -109,6 +109,7 @@ pub async fn serve(
             };
             let sup = Arc::clone(&sup);
             tokio::spawn(async move {
+                let _answering = sup.begin_request();
                 let (read, mut write) = stream.into_split();
                 let mut lines = tokio::io::BufReader::new(read).lines();
                 let Ok(Some(line)) = lines.next_line().await else {

@@ -22,11 +22,7 @@ pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
     let iterations: IterationCommits = Arc::new(move |k| {
         let shared = weak.upgrade()?;
         let rows = shared.store.iterations(&name).ok()?;
-        iteration_range(
-            rows.iter().map(|r| (r.n, r.snapshot.as_deref())),
-            &base,
-            k,
-        )
+        iteration_range(rows.iter().map(|r| (r.n, r.snapshot.as_deref())), &base, k)
     });
     let service = DiffService::new(
         Handle::current(),

@@ -29,6 +29,8 @@ pub enum PendingOp {
 pub struct RunHandle {
     pub pgid: Arc<AtomicI32>,
     pub frozen: Arc<AtomicBool>,
+    /// The loop's worktree watcher: its activity clock feeds the no-progress breaker.
+    pub activity: Option<Arc<crate::watch::WorktreeWatcher>>,
 }
 
 /// The future of an op: the event it ends with, and the check rows it produced.
@@ -59,6 +61,7 @@ pub fn agent_op(
             last_snapshot,
             pgid: run.pgid,
             frozen: run.frozen,
+            activity: run.activity,
         }
         .run()
         .await;

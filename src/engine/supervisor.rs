@@ -2,10 +2,10 @@
 //! whole-line actions. Loops run concurrently; each decides alone through its reducer.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::core::event::{Event, HumanAction};
 use crate::engine::lock::RepoLock;
@@ -16,7 +16,22 @@ use crate::engine::spec::{LoopSpec, Persisted};
 pub struct Supervisor {
     shared: Arc<Shared>,
     loops: Mutex<BTreeMap<String, mpsc::Sender<LoopCommand>>>,
+    /// Control requests being answered: a headless run waits for them before it exits, so
+    /// the human who ended the last loop still gets the answer.
+    requests: AtomicUsize,
+    requests_done: Notify,
     _lock: RepoLock,
+}
+
+/// Held while a control request is answered.
+pub struct RequestGuard(Arc<Supervisor>);
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        if self.0.requests.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.requests_done.notify_waiters();
+        }
+    }
 }
 
 impl Supervisor {
@@ -24,8 +39,32 @@ impl Supervisor {
         Arc::new(Supervisor {
             shared,
             loops: Mutex::new(BTreeMap::new()),
+            requests: AtomicUsize::new(0),
+            requests_done: Notify::new(),
             _lock: lock,
         })
+    }
+
+    /// Marks a control request in progress until the guard drops.
+    pub fn begin_request(self: &Arc<Self>) -> RequestGuard {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        RequestGuard(Arc::clone(self))
+    }
+
+    pub fn requests_in_flight(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when the last request in flight has been answered.
+    pub async fn requests_answered(&self) {
+        let done = self.requests_done.notified();
+        tokio::pin!(done);
+        // Registered before the check, so a request ending in between still wakes us.
+        done.as_mut().enable();
+        if self.requests_in_flight() == 0 {
+            return;
+        }
+        done.await;
     }
 
     pub fn shared(&self) -> &Arc<Shared> {

@@ -4,12 +4,12 @@
 pub mod app;
 mod cards;
 mod commands;
-mod feed;
 #[cfg(test)]
 pub(crate) mod diff_fixtures;
 pub mod diff_rows;
 pub mod diff_search;
 pub mod diff_view;
+mod feed;
 pub mod highlight;
 pub mod key_chord;
 pub mod keymap;

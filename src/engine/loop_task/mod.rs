@@ -72,8 +72,6 @@ pub struct LoopTask {
     op_tx: mpsc::Sender<OpDone>,
     /// The Five Whys file the current plan-mode iteration completes.
     five_whys: Option<String>,
-    /// Marks the loop's diff stale when its worktree changes.
-    _watcher: Option<crate::watch::WorktreeWatcher>,
 }
 
 impl LoopTask {
@@ -95,10 +93,12 @@ impl LoopTask {
             parked: None,
             pending: None,
             next_token: 1,
-            run: RunHandle::default(),
+            run: RunHandle {
+                activity: watcher.map(Arc::new),
+                ..RunHandle::default()
+            },
             op_tx,
             five_whys: None,
-            _watcher: watcher,
         };
         tokio::spawn(task.run(rx, op_rx, first));
         tx
