@@ -229,3 +229,66 @@ fn after_a_panic_the_terminal_is_restored_and_no_agent_is_left() {
         (agents_alive(dir.path()) == 0).then_some(())
     });
 }
+
+#[test]
+fn diff_then_review_then_merge_from_the_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(dir.path(), &demo_command(dir.path(), "ANDON_SIM_SPEED=0"));
+    // fix-price sorts first, so it is selected; wait until it waits for approval.
+    let shop = dir.path().join("demo/shop");
+    let db = shop.join(".andon/andon.db");
+    let state = |name: &str| {
+        let store = andon::store::Store::open_read_only(&db).ok()?;
+        store.get_loop(name).ok()?.map(|row| row.state)
+    };
+    eventually(
+        Duration::from_secs(60),
+        "fix-price awaiting approval",
+        || (state("fix-price")? == "awaiting_approval").then_some(()),
+    );
+    tmux.keys(&["d"]);
+    let diff = tmux.wait_for("·  unified", Duration::from_secs(20));
+    let diff = if diff.contains("+price()") {
+        diff
+    } else {
+        tmux.wait_for("+price()", Duration::from_secs(20))
+    };
+    assert!(
+        diff.contains("cumulative") && diff.contains("M src/price.sh"),
+        "{diff}"
+    );
+    tmux.keys(&["v"]);
+    tmux.wait_for("side by side", Duration::from_secs(10));
+    tmux.keys(&["q"]);
+    tmux.keys(&["a"]);
+    let review = tmux.wait_for("Placeholders", Duration::from_secs(20));
+    assert!(
+        review.contains("Timeline") && review.contains("merge into main"),
+        "{review}"
+    );
+    tmux.keys(&["m"]);
+    tmux.wait_for("fast-forward if", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    eventually(Duration::from_secs(30), "fix-price merged", || {
+        (state("fix-price")? == "merged").then_some(())
+    });
+    let price = std::fs::read_to_string(shop.join("src/price.sh")).unwrap();
+    assert!(price.contains("r=0"), "main has the fix: {price}");
+    let audit = andon::store::Store::open_read_only(&db)
+        .unwrap()
+        .audit()
+        .unwrap();
+    assert_eq!(
+        audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        ["approve_merge"]
+    );
+    let page = std::fs::read_dir(shop.join("wiki/90_LOG"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().ends_with("-fix-price.md"));
+    assert!(page, "the loop's 90_LOG page");
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    tmux.wait_for("ANDON-EXITED-", Duration::from_secs(30));
+}
