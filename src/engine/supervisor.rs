@@ -198,6 +198,36 @@ impl Supervisor {
         .unwrap_or_else(|e| Err(format!("gh task failed: {e}")))
     }
 
+    /// The Kaizen board's data.
+    pub async fn kaizen_report(&self) -> Result<crate::engine::kaizen::KaizenReport, String> {
+        let shared = Arc::clone(&self.shared);
+        tokio::task::spawn_blocking(move || crate::engine::kaizen::report(&shared.store))
+            .await
+            .unwrap_or_else(|e| Err(format!("Kaizen task failed: {e}")))
+    }
+
+    /// Records (and audits) a human's Kaizen decision about one group of incidents.
+    pub async fn kaizen_decide(
+        &self,
+        category: &str,
+        fingerprint: &str,
+        change: crate::engine::kaizen::Change,
+    ) -> Result<String, String> {
+        let shared = Arc::clone(&self.shared);
+        let (category, fingerprint) = (category.to_string(), fingerprint.to_string());
+        tokio::task::spawn_blocking(move || {
+            crate::engine::kaizen::decide(
+                &shared.store,
+                &shared.actor,
+                &fingerprint,
+                Some(&category),
+                change,
+            )
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("Kaizen task failed: {e}")))
+    }
+
     /// End every loop's run (agents and checks) and record the cut iterations as interrupted.
     pub async fn shutdown(&self, reason: &str) {
         let senders: Vec<_> = self

@@ -22,9 +22,8 @@ impl ScreenFeed {
     pub fn feed(&mut self, shared: &Shared, model: &mut BoardModel) -> bool {
         let mut changed = false;
         for screen in &mut model.screens {
-            let (name, target, is_diff) = match screen {
-                Screen::Diff(d) => (d.loop_name.clone(), d.target(), true),
-                Screen::Review(r) => (r.model.loop_name.clone(), DiffTarget::Cumulative, false),
+            let Some((name, target, is_diff)) = wants(screen) else {
+                continue;
             };
             let Some(service) = shared.diff_service(&name) else {
                 continue;
@@ -45,19 +44,22 @@ impl ScreenFeed {
                 }
                 (Screen::Diff(d), Err(e)) => d.set_error(target, chain(&**e)),
                 (Screen::Review(r), Ok(diff)) => r.model.set_diff(diff),
-                (Screen::Review(_), Err(_)) => {}
+                (Screen::Review(_), Err(_)) | (Screen::Kaizen(_), _) => {}
             }
         }
         // Screens closed since: forget them, so reopening one delivers again.
-        let open: Vec<(String, DiffTarget, bool)> = model
-            .screens
-            .iter()
-            .map(|s| match s {
-                Screen::Diff(d) => (d.loop_name.clone(), d.target(), true),
-                Screen::Review(r) => (r.model.loop_name.clone(), DiffTarget::Cumulative, false),
-            })
-            .collect();
+        let open: Vec<(String, DiffTarget, bool)> =
+            model.screens.iter().filter_map(wants).collect();
         self.fed.retain(|k, _| open.contains(k));
         changed
+    }
+}
+
+/// The diff a screen shows: (loop, target, whether it is a diff view).
+fn wants(screen: &Screen) -> Option<(String, DiffTarget, bool)> {
+    match screen {
+        Screen::Diff(d) => Some((d.loop_name.clone(), d.target(), true)),
+        Screen::Review(r) => Some((r.model.loop_name.clone(), DiffTarget::Cumulative, false)),
+        Screen::Kaizen(_) => None,
     }
 }

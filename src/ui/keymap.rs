@@ -25,10 +25,12 @@ pub enum Mode {
     Search,
     /// The review screen before approval.
     Review,
+    /// The Kaizen board.
+    Kaizen,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Board,
         Mode::Zoomed,
         Mode::Attached,
@@ -38,6 +40,7 @@ impl Mode {
         Mode::Diff,
         Mode::Search,
         Mode::Review,
+        Mode::Kaizen,
     ];
 
     /// The mode a model is in: an open dialog wins over a full screen (diff, review), which
@@ -50,6 +53,7 @@ impl Mode {
             (None, Some(Screen::Diff(diff))) if diff.search.editing => Mode::Search,
             (None, Some(Screen::Diff(_))) => Mode::Diff,
             (None, Some(Screen::Review(_))) => Mode::Review,
+            (None, Some(Screen::Kaizen(_))) => Mode::Kaizen,
             (None, None) if model.attached => Mode::Attached,
             (None, None) if model.zoomed => Mode::Zoomed,
             (None, None) => Mode::Board,
@@ -67,6 +71,7 @@ impl Mode {
             Mode::Diff => "diff",
             Mode::Search => "search box",
             Mode::Review => "review",
+            Mode::Kaizen => "Kaizen",
         }
     }
 }
@@ -137,6 +142,10 @@ pub enum Action {
     ToggleGh,
     /// Review: approve despite red checks, with a typed reason.
     ApproveAnyway,
+    /// Kaizen: the selected item's next prevention level.
+    KaizenLevel,
+    /// Kaizen: the selected item's next status.
+    KaizenStatus,
 }
 
 impl Action {

@@ -13,7 +13,8 @@ const CONFIRM: &[Mode] = &[Mode::Confirm];
 const TEXT: &[Mode] = &[Mode::TextInput];
 const DIALOGS: &[Mode] = &[Mode::Confirm, Mode::TextInput];
 const HELP: &[Mode] = &[Mode::Help];
-const SCREENS: &[Mode] = &[Mode::Diff, Mode::Review];
+const SCREENS: &[Mode] = &[Mode::Diff, Mode::Review, Mode::Kaizen];
+const KAIZEN: &[Mode] = &[Mode::Kaizen];
 const DIFF: &[Mode] = &[Mode::Diff];
 const SEARCH: &[Mode] = &[Mode::Search];
 const REVIEW: &[Mode] = &[Mode::Review];
@@ -40,7 +41,7 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
         (ch('R'), A::Rollback, "reset to the last green iteration", LOOP_MODES, true),
         (ch('x'), A::Abort, "abort the loop", LOOP_MODES, true),
         (ch('d'), A::Diff, "diff of the loop", LOOP_MODES, false),
-        (ch('K'), A::Kaizen, "Kaizen list", LOOP_MODES, false),
+        (ch('K'), A::Kaizen, "Kaizen board: incidents, prevention, metrics", LOOP_MODES, false),
         (ch(']'), A::NextPage, "next page", BOARD, false),
         (ch('['), A::PrevPage, "previous page", BOARD, false),
         (ch(']'), A::SelectNext, "next loop", ZOOMED, false),
@@ -79,6 +80,9 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
         (ch('g'), A::ToggleGh, "also run gh pr create (with p)", REVIEW, false),
         (ch('A'), A::ApproveAnyway, "approve anyway, with a reason (red checks)", REVIEW, false),
         (ch('d'), A::Diff, "diff of the loop", REVIEW, false),
+        // The Kaizen board.
+        (ch('l'), A::KaizenLevel, "next prevention level (L1..L4)", KAIZEN, false),
+        (ch('t'), A::KaizenStatus, "next status (open, doing, done, dropped)", KAIZEN, false),
         // The diff view.
         (ch('v'), A::SideBySide, "side by side or unified", DIFF, false),
         (ch('/'), A::Search, "search", DIFF, false),
@@ -119,7 +123,7 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
             description,
             modes,
             confirm,
-            available: action != A::Kaizen,
+            available: true,
         })
         .collect()
 }

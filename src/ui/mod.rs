@@ -11,6 +11,7 @@ pub mod diff_search;
 pub mod diff_view;
 mod feed;
 pub mod highlight;
+pub mod kaizen_view;
 pub mod key_chord;
 pub mod keymap;
 mod keymap_defaults;

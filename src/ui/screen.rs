@@ -6,18 +6,21 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 use super::diff_view::{DiffRequest, DiffViewState};
+use super::kaizen_view::{KaizenDecision, KaizenState};
 use super::keymap::{Action, Keymap, Mode};
 use super::model::{BoardModel, Dialog};
 use super::review::{Applied, ApprovalIntent, ReviewIntent, ReviewModel, ReviewState};
 use super::views::{diff_geometry, review_geometry};
 use crate::core::diff::DiffTarget;
 use crate::core::sanitize::printable;
+use crate::engine::kaizen::KaizenReport;
 
 /// A full screen; the last of `BoardModel::screens` is the one shown.
 #[derive(Debug, Clone)]
 pub enum Screen {
     Diff(Box<DiffViewState>),
     Review(Box<ReviewState>),
+    Kaizen(Box<KaizenState>),
 }
 
 /// What the app must do after a key on a screen, besides drawing.
@@ -31,6 +34,8 @@ pub enum ScreenIntent {
     ConfirmApproval(ApprovalIntent),
     /// Not a screen's key: do what the board does with it (stop, stop all).
     Board(Action),
+    /// Record a Kaizen decision (already shown on the board).
+    Kaizen(KaizenDecision),
 }
 
 /// Opens the diff of `loop_name` over whatever is shown; `iterations` is how many
@@ -47,6 +52,13 @@ pub fn open_review(model: &mut BoardModel, review: ReviewModel) {
     model
         .screens
         .push(Screen::Review(Box::new(ReviewState::new(review))));
+}
+
+/// Opens the Kaizen board over whatever is shown.
+pub fn open_kaizen(model: &mut BoardModel, report: KaizenReport) {
+    model
+        .screens
+        .push(Screen::Kaizen(Box::new(KaizenState::new(report))));
 }
 
 /// The open diff screen of `loop_name`, to deliver a computed diff to.
@@ -104,6 +116,9 @@ pub fn on_key(model: &mut BoardModel, keymap: &Keymap, key: &KeyEvent, area: Rec
             diff.take_request()
                 .map_or(ScreenIntent::None, ScreenIntent::FetchDiff)
         }
+        Screen::Kaizen(kaizen) => kaizen
+            .apply(action)
+            .map_or(ScreenIntent::None, ScreenIntent::Kaizen),
         Screen::Review(review) => {
             let geo = review_geometry(area, review);
             match review.apply(action, geo) {
@@ -141,6 +156,9 @@ pub fn on_wheel(model: &mut BoardModel, down: bool, area: Rect) {
             Some(Screen::Review(review)) => {
                 let geo = review_geometry(area, review);
                 review.apply(action, geo);
+            }
+            Some(Screen::Kaizen(kaizen)) => {
+                kaizen.apply(action);
             }
             None => return,
         }

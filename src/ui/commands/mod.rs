@@ -198,6 +198,7 @@ impl Controller {
                     }
                 }
             }
+            Action::Kaizen => self.open_kaizen(model).await,
             Action::StopAll => self.send_all(HumanAction::Stop),
             Action::Resume if model.line_stopped => {
                 self.send_all(HumanAction::Resume { fix_plan: None })

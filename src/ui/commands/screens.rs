@@ -9,6 +9,7 @@ use crossterm::event::KeyEvent;
 use super::{Controller, Pending};
 use crate::core::event::{HumanAction, Outcome};
 use crate::ui::diff_view::DiffRequest;
+use crate::ui::kaizen_view::KaizenDecision;
 use crate::ui::keymap::Action;
 use crate::ui::model::BoardModel;
 use crate::ui::review::{ApprovalIntent, ReviewChoice};
@@ -34,6 +35,7 @@ impl Controller {
                 model.dialog = Some(intent.confirm_dialog());
                 self.pending = Some(Pending::Approval(intent));
             }
+            ScreenIntent::Kaizen(decision) => self.decide(decision),
             ScreenIntent::Board(action) => {
                 let Some((_, card)) = model.selected_loop() else {
                     return;
@@ -44,6 +46,28 @@ impl Controller {
                 }
             }
         }
+    }
+
+    /// The Kaizen board, from the engine's report over the store.
+    pub(super) async fn open_kaizen(&mut self, model: &mut BoardModel) {
+        match self.sup.kaizen_report().await {
+            Ok(report) => screen::open_kaizen(model, report),
+            Err(e) => {
+                let _ = self.results.try_send(Err(format!("Kaizen: {e}")));
+            }
+        }
+    }
+
+    /// The board already shows the decision; the engine records and audits it.
+    fn decide(&self, d: KaizenDecision) {
+        let sup = Arc::clone(&self.sup);
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            let answer = sup
+                .kaizen_decide(&d.category, &d.fingerprint, d.change)
+                .await;
+            let _ = results.send(answer.map(|m| format!("Kaizen {m}"))).await;
+        });
     }
 
     /// The diff is computed by the loop's diff service; the app hands it to the screen.
@@ -85,7 +109,7 @@ impl Controller {
     pub(super) fn approve(&mut self, model: &mut BoardModel, intent: ApprovalIntent) {
         model.screens.retain(|s| match s {
             screen::Screen::Review(r) => r.model.loop_name != intent.loop_name,
-            screen::Screen::Diff(_) => true,
+            screen::Screen::Diff(_) | screen::Screen::Kaizen(_) => true,
         });
         let sup = Arc::clone(&self.sup);
         let results = self.results.clone();

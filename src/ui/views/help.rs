@@ -23,12 +23,14 @@ const BOARD_HELP: &[Mode] = &[
 ];
 const DIFF_HELP: &[Mode] = &[Mode::Diff, Mode::Search];
 const REVIEW_HELP: &[Mode] = &[Mode::Review];
+const KAIZEN_HELP: &[Mode] = &[Mode::Kaizen];
 
 /// The modes whose keys help lists: those of the screen it was opened over.
 pub(super) fn context(model: &BoardModel) -> &'static [Mode] {
     match model.screens.last() {
         Some(Screen::Diff(_)) => DIFF_HELP,
         Some(Screen::Review(_)) => REVIEW_HELP,
+        Some(Screen::Kaizen(_)) => KAIZEN_HELP,
         None => BOARD_HELP,
     }
 }

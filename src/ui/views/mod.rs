@@ -9,6 +9,7 @@ mod diff;
 mod diff_header;
 mod diff_lines;
 mod help;
+mod kaizen;
 mod review;
 mod review_page;
 mod status_bar;
@@ -61,6 +62,7 @@ pub fn render(
     match model.screens.last() {
         Some(Screen::Diff(state)) => diff::draw(buf, board_area, state, model, theme),
         Some(Screen::Review(state)) => review::draw(buf, board_area, state, model, theme, keymap),
+        Some(Screen::Kaizen(state)) => kaizen::draw(buf, board_area, state, theme),
         None => board::draw(buf, board_area, model, theme, panes),
     }
     status_bar::draw(buf, status_area, model, theme, keymap);
@@ -212,6 +214,8 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod diff_tests;
+#[cfg(test)]
+mod kaizen_tests;
 #[cfg(test)]
 mod review_tests;
 #[cfg(test)]

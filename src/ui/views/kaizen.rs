@@ -1,0 +1,237 @@
+//! The Kaizen board: the line's metrics, a bar chart of incidents per category and one of
+//! iterations to green per loop, over the list of incident groups with their prevention level
+//! and status.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Widget};
+
+use super::title::elapsed;
+use crate::core::kaizen::{KaizenItem, KaizenStatus, Metrics};
+use crate::core::sanitize::one_line;
+use crate::ui::kaizen_view::KaizenState;
+use crate::ui::theme::Theme;
+
+pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Theme) {
+    if area.height < 10 || area.width < 40 {
+        return;
+    }
+    let base = Style::default().fg(theme.foreground).bg(theme.background);
+    let title = Style::default()
+        .fg(theme.title)
+        .add_modifier(Modifier::BOLD);
+    let [header, metrics, charts, list] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Length(9),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    let r = &state.report;
+    Line::from(vec![
+        Span::styled(" Kaizen", title),
+        Span::styled(
+            format!(
+                "  {} incident groups · every incident becomes a standard prevention",
+                r.items.len()
+            ),
+            base.fg(theme.dim),
+        ),
+    ])
+    .render(header, buf);
+    draw_metrics(buf, metrics, &r.metrics, theme);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(charts);
+    let block = |name: &'static str| {
+        Block::bordered()
+            .border_style(Style::default().fg(theme.border))
+            .title(Span::styled(name, title))
+    };
+    let categories: Vec<Bar> = r
+        .by_category
+        .iter()
+        .map(|(c, n)| {
+            Bar::default()
+                .value(*n as u64)
+                .label(Line::from(short(c)))
+                .style(Style::default().fg(theme.lamps.red))
+                .value_style(base.fg(theme.background).bg(theme.lamps.red))
+        })
+        .collect();
+    BarChart::default()
+        .block(block(" incidents per category "))
+        .data(BarGroup::default().bars(&categories))
+        .bar_width(8)
+        .bar_gap(1)
+        .render(left, buf);
+    let loops: Vec<Bar> = r
+        .metrics
+        .per_loop
+        .iter()
+        .filter_map(|l| {
+            let n = l.iterations_to_green?;
+            Some(
+                Bar::default()
+                    .value(u64::from(n))
+                    .label(Line::from(one_line(&l.name, 8)))
+                    .style(Style::default().fg(theme.lamps.green))
+                    .value_style(base.fg(theme.background).bg(theme.lamps.green)),
+            )
+        })
+        .collect();
+    let chart = BarChart::default()
+        .block(block(" iterations to green per loop "))
+        .bar_width(8)
+        .bar_gap(1);
+    if loops.is_empty() {
+        let inner = block(" iterations to green per loop ").inner(right);
+        block(" iterations to green per loop ").render(right, buf);
+        Paragraph::new(Span::styled(
+            "no loop has gone green yet",
+            base.fg(theme.dim),
+        ))
+        .render(inner, buf);
+    } else {
+        chart
+            .data(BarGroup::default().bars(&loops))
+            .render(right, buf);
+    }
+    draw_list(buf, list, state, theme);
+}
+
+fn short(category: &str) -> String {
+    match category {
+        "test_failure" => "test".into(),
+        "build_error" => "build".into(),
+        "lint_failure" => "lint".into(),
+        "environment" => "env".into(),
+        "agent_error" => "agent".into(),
+        "guard_violation" => "guard".into(),
+        other => one_line(other, 8),
+    }
+}
+
+fn draw_metrics(buf: &mut Buffer, area: Rect, m: &Metrics, theme: &Theme) {
+    let pct = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.0}%", v * 100.0));
+    let num = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.1}"));
+    let cells = [
+        ("loops", format!("{} ({} ended)", m.loops, m.loops_ended)),
+        ("iterations to green", num(m.mean_iterations_to_green)),
+        (
+            "mean time to green",
+            m.mean_time_to_green_ms
+                .map_or("—".to_string(), |t| elapsed(t as i64)),
+        ),
+        ("autonomous completion", pct(m.autonomous_completion_rate)),
+        ("interventions / loop", num(m.interventions_per_loop)),
+    ];
+    let areas = Layout::horizontal(cells.iter().map(|_| Constraint::Ratio(1, 5))).split(area);
+    for ((label, value), cell) in cells.iter().zip(areas.iter()) {
+        let block = Block::bordered()
+            .border_style(Style::default().fg(theme.border))
+            .title(Span::styled(
+                format!(" {label} "),
+                Style::default().fg(theme.dim),
+            ));
+        let inner = block.inner(*cell);
+        block.render(*cell, buf);
+        Line::from(Span::styled(
+            value.clone(),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        ))
+        .render(inner, buf);
+    }
+}
+
+fn status_color(status: KaizenStatus, theme: &Theme) -> ratatui::style::Color {
+    match status {
+        KaizenStatus::Open => theme.lamps.yellow,
+        KaizenStatus::Doing => theme.lamps.blue,
+        KaizenStatus::Done => theme.lamps.green,
+        KaizenStatus::Dropped => theme.lamps.gray,
+    }
+}
+
+fn draw_list(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Theme) {
+    let block = Block::bordered()
+        .border_style(Style::default().fg(theme.border))
+        .title(Span::styled(
+            " incidents by category and fingerprint ",
+            Style::default()
+                .fg(theme.title)
+                .add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let items = &state.report.items;
+    if items.is_empty() {
+        Line::from(Span::styled(
+            "no incidents recorded yet: every failed iteration will show up here",
+            Style::default().fg(theme.dim),
+        ))
+        .render(inner, buf);
+        return;
+    }
+    let head = Style::default().fg(theme.dim).add_modifier(Modifier::BOLD);
+    Line::from(Span::styled(
+        format!(
+            " {:<8}  {:<15}  {:>5}  {:<16}  {:<7}  {:<16}  summary",
+            "id", "category", "count", "level", "status", "loops"
+        ),
+        head,
+    ))
+    .render(Rect { height: 1, ..inner }, buf);
+    let rows = usize::from(inner.height.saturating_sub(1));
+    let top = state.selected.saturating_sub(rows.saturating_sub(1));
+    for (i, item) in items.iter().enumerate().skip(top).take(rows) {
+        let y = inner.y + 1 + (i - top) as u16;
+        let row = Rect {
+            y,
+            height: 1,
+            ..inner
+        };
+        draw_item(buf, row, item, i == state.selected, theme);
+    }
+}
+
+fn draw_item(buf: &mut Buffer, row: Rect, item: &KaizenItem, selected: bool, theme: &Theme) {
+    let mut base = Style::default().fg(theme.foreground);
+    if selected {
+        base = base.add_modifier(Modifier::REVERSED);
+        buf.set_style(row, base);
+    }
+    let (level, level_style) = match item.level {
+        Some(l) => (format!("{} {}", l.as_str(), l.label()), base),
+        None => (
+            format!("{} {}?", item.suggested.as_str(), item.suggested.label()),
+            base.fg(theme.dim).add_modifier(Modifier::ITALIC),
+        ),
+    };
+    let width = usize::from(row.width);
+    let line = Line::from(vec![
+        Span::styled(format!(" {:<8}  ", item.id()), base.fg(theme.accent)),
+        Span::styled(format!("{:<15}  ", one_line(&item.category, 15)), base),
+        Span::styled(
+            format!("{:>5}  ", item.count),
+            base.add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!("{:<16}  ", one_line(&level, 16)), level_style),
+        Span::styled(
+            format!("{:<7}  ", item.status.as_str()),
+            base.fg(status_color(item.status, theme)),
+        ),
+        Span::styled(
+            format!("{:<16}  ", one_line(&item.loops.join(","), 16)),
+            base,
+        ),
+        Span::styled(
+            one_line(&item.summary, width.saturating_sub(80).max(10)),
+            base,
+        ),
+    ]);
+    line.render(row, buf);
+}
