@@ -198,6 +198,38 @@ impl Supervisor {
         .unwrap_or_else(|e| Err(format!("gh task failed: {e}")))
     }
 
+    /// What a human reads before accepting a Meta-Andon fix plan: the plan the plan-mode
+    /// iteration wrote, and the Five Whys file beside it (repo-relative).
+    pub async fn fix_plan_review(&self, name: &str) -> Result<(String, Option<String>), String> {
+        let view = self
+            .shared
+            .board()
+            .into_iter()
+            .find(|v| v.name == name)
+            .ok_or_else(|| format!("no loop named {name}"))?;
+        let n = view.state.iteration;
+        let plan_path = self.shared.dirs.fix_plan(name, n);
+        let root = self.shared.repo_root.clone();
+        let suffix = format!("-{name}-{n}.md");
+        tokio::task::spawn_blocking(move || {
+            let text = std::fs::read_to_string(&plan_path).map_err(|e| {
+                format!("the plan-mode iteration wrote no fix plan ({}: {e}); redirect with a note instead", plan_path.display())
+            })?;
+            let whys = std::fs::read_dir(root.join("wiki/90_LOG/incidents"))
+                .ok()
+                .and_then(|dir| {
+                    dir.filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .filter(|f| f.ends_with(&suffix))
+                        .max()
+                })
+                .map(|f| format!("wiki/90_LOG/incidents/{f}"));
+            Ok((text, whys))
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("fix plan task failed: {e}")))
+    }
+
     /// The Kaizen board's data.
     pub async fn kaizen_report(&self) -> Result<crate::engine::kaizen::KaizenReport, String> {
         let shared = Arc::clone(&self.shared);

@@ -207,8 +207,15 @@ impl Controller {
                 let Some(name) = selected else {
                     return;
                 };
+                let meta_andon_stop = model.selected_loop().is_some_and(|(_, c)| {
+                    c.state == "stopped" && c.badge == Some(crate::core::state::Badge::MetaAndon)
+                });
                 let action = match other {
                     Action::Stop => HumanAction::Stop,
+                    Action::Resume if meta_andon_stop => {
+                        self.review_fix_plan(model, &name).await;
+                        return;
+                    }
                     Action::Resume => HumanAction::Resume { fix_plan: None },
                     Action::MetaAndon => HumanAction::MetaAndon,
                     Action::Abort => HumanAction::Abort,

@@ -48,6 +48,36 @@ impl Controller {
         }
     }
 
+    /// Resuming a Meta-Andon stop accepts the fix plan: the human reads it, and where the
+    /// Five Whys file is, before saying yes.
+    pub(super) async fn review_fix_plan(&mut self, model: &mut BoardModel, name: &str) {
+        match self.sup.fix_plan_review(name).await {
+            Ok((plan, whys)) => {
+                let whys = whys.map_or_else(
+                    || "No Five Whys file was written.".to_string(),
+                    |w| format!("Five Whys: {w}"),
+                );
+                let body = format!(
+                    "{}\n\n{whys}\nAccepting adds the plan to every later prompt; redirect (i) instead to give your own.",
+                    plan.trim()
+                );
+                self.confirm(
+                    model,
+                    Pending::Act {
+                        loop_name: name.to_string(),
+                        action: HumanAction::Resume { fix_plan: None },
+                    },
+                    &format!("Accept {name}'s fix plan?"),
+                    &body,
+                    "accept",
+                );
+            }
+            Err(e) => {
+                let _ = self.results.try_send(Err(format!("{name}: {e}")));
+            }
+        }
+    }
+
     /// The Kaizen board, from the engine's report over the store.
     pub(super) async fn open_kaizen(&mut self, model: &mut BoardModel) {
         match self.sup.kaizen_report().await {

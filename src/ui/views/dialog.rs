@@ -116,7 +116,9 @@ fn confirm(
     if width < 12 {
         return;
     }
-    let lines = wrap(body, usize::from(width - 4), 8);
+    // Room for a fix plan on a tall terminal; a short question stays short.
+    let max_lines = usize::from(area.height.saturating_sub(10)).clamp(8, 30);
+    let lines = wrap(body, usize::from(width - 4), max_lines);
     let height = u16::try_from(lines.len()).unwrap_or(8) + 5;
     let inner = frame(buf, centered(area, width, height), title, theme);
     for (dy, text) in (1..).zip(&lines) {

@@ -117,6 +117,29 @@ fn dialog_confirm_abort() {
     assert_snapshot!(text(&render(&model, 120, 40)));
 }
 
+#[test]
+fn dialog_accept_a_fix_plan_shows_it_whole() {
+    let mut model = board(4);
+    model.dialog = Some(Dialog::Confirm {
+        title: "Accept vary's fix plan?".into(),
+        body: "# Fix plan (iteration 4)\n\n## Pattern seen\nEvery iteration failed with a \
+               different message; each rewrote src/price.sh with placeholder output.\n\n\
+               ## Root cause\nThe agent guessed values instead of computing the difference.\n\n\
+               ## Approach\n1. Compute a - b.\n2. Clamp at zero.\n3. Keep the test as it is.\n\n\
+               Five Whys: wiki/90_LOG/incidents/2026-11-22-vary-4.md\n\
+               Accepting adds the plan to every later prompt; redirect (i) instead to give your own."
+            .into(),
+        yes: "accept".into(),
+    });
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("3. Keep the test as it is."), "{screen}");
+    assert!(
+        screen.contains("Five Whys: wiki/90_LOG/incidents/2026-11-22-vary-4.md"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
 fn typed(text: &str) -> TextArea<'static> {
     let mut textarea = TextArea::default();
     textarea.insert_str(text);
