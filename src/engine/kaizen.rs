@@ -248,4 +248,43 @@ mod tests {
             Some("abcd1111 test_failure: level L2, status done")
         );
     }
+
+    #[test]
+    fn metrics_from_a_store_with_a_known_history() {
+        use crate::store::fixtures::{audit_row, iteration_row, loop_row};
+        let (_dir, _path, store) = crate::store::fixtures::temp_store();
+        // a: merged, green at iteration 2 (ends at 2 900 ms, started at 0), no intervention.
+        // b: aborted after a stop, never green.
+        let mut a = loop_row("a", 0);
+        a.state = "merged".into();
+        let mut b = loop_row("b", 100);
+        b.state = "aborted".into();
+        let mut a2 = iteration_row("a", 2);
+        a2.status = "passed".into();
+        store
+            .commit(&Step {
+                upsert_loop: Some(a),
+                upsert_iterations: vec![iteration_row("a", 1), a2],
+                audit: vec![audit_row(Some("a"), 10, "approve_merge")],
+                ..Step::default()
+            })
+            .unwrap();
+        store
+            .commit(&Step {
+                upsert_loop: Some(b),
+                upsert_iterations: vec![iteration_row("b", 1)],
+                audit: vec![
+                    audit_row(Some("b"), 20, "stop"),
+                    audit_row(Some("b"), 30, "abort"),
+                ],
+                ..Step::default()
+            })
+            .unwrap();
+        let m = report(&store).unwrap().metrics;
+        assert_eq!((m.loops, m.loops_ended), (2, 2));
+        assert_eq!(m.mean_iterations_to_green, Some(2.0));
+        assert_eq!(m.mean_time_to_green_ms, Some(2_900.0));
+        assert_eq!(m.autonomous_completion_rate, Some(0.5));
+        assert_eq!(m.interventions_per_loop, Some(1.0));
+    }
 }
