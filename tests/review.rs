@@ -249,8 +249,9 @@ fn cleanup_refuses_unsaved_work_unless_forced_with_a_reason() {
     );
     assert!(err.contains("--force --reason"), "{err}");
     assert!(wt.join("src/notes.sh").exists());
-    let out = repo.andon(&["cleanup", "fix", "--force"], LIMIT);
-    expect_exit(&out, 2);
+    // A reason without --force, or --force without a reason, is bad input.
+    expect_exit(&repo.andon(&["cleanup", "fix", "--force"], LIMIT), 2);
+    expect_exit(&repo.andon(&["cleanup", "fix", "--reason", "x"], LIMIT), 2);
     let out = repo.andon(
         &[
             "cleanup",
@@ -267,9 +268,54 @@ fn cleanup_refuses_unsaved_work_unless_forced_with_a_reason() {
         !git(&repo.root, &["branch", "--list", "loop/fix"]).is_empty(),
         "branch kept"
     );
+    // Only the cleanup that happened is in the audit trail, with its reason.
     assert_eq!(
         repo.audit_actions(),
-        vec!["approve_branch", "cleanup", "cleanup_forced"]
+        vec!["approve_branch", "cleanup_forced"]
+    );
+    // Again: nothing left to do, nothing recorded.
+    let out = repo.andon(&["cleanup", "fix"], LIMIT);
+    expect_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("nothing to clean up"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(repo.audit_actions().len(), 2);
+}
+
+#[test]
+fn cleanup_never_deletes_an_unmerged_branch_without_force() {
+    let repo = awaiting();
+    expect_exit(
+        &repo.andon(&["approve", "fix", "--branch", "--yes"], LIMIT),
+        0,
+    );
+    let tip = git(&repo.root, &["rev-parse", "loop/fix"]);
+    let out = repo.andon(&["cleanup", "fix", "--delete-branch"], LIMIT);
+    expect_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("branch loop/fix has commits"), "{err}");
+    assert_eq!(git(&repo.root, &["rev-parse", "loop/fix"]), tip);
+    assert!(repo.worktree("fix").exists(), "nothing removed");
+    assert_eq!(repo.audit_actions(), vec!["approve_branch"]);
+    let out = repo.andon(
+        &[
+            "cleanup",
+            "fix",
+            "--delete-branch",
+            "--force",
+            "--reason",
+            "superseded by #12",
+        ],
+        LIMIT,
+    );
+    expect_exit(&out, 0);
+    assert_eq!(git(&repo.root, &["branch", "--list", "loop/fix"]), "");
+    let audit = repo.store().audit().unwrap();
+    assert_eq!(
+        audit.last().and_then(|a| a.reason.clone()).as_deref(),
+        Some("superseded by #12; deletes branch loop/fix")
     );
 }
 

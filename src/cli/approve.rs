@@ -54,7 +54,7 @@ pub struct CleanupArgs {
     #[arg(long, requires = "reason")]
     pub force: bool,
     /// Why the unsaved work may go (audited).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", requires = "force")]
     pub reason: Option<String>,
 }
 

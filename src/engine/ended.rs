@@ -115,15 +115,34 @@ pub fn clean_up(
         return Err("a forced cleanup needs a reason\n  fix: --force --reason \"why the unsaved work may go\"".into());
     }
     let place = place_of(&row);
+    // Everything that can refuse is checked before the audit row: a refused cleanup is not
+    // an action that took effect.
+    let plan = deliver::CleanupPlan::of(git, &place, delete_branch)?;
+    if plan.is_noop() {
+        return deliver::cleanup(git, &place, &plan, false);
+    }
+    if let (Some(why), None) = (plan.refusal(&place), force) {
+        return Err(format!(
+            "{why}\n  to remove it anyway: andon cleanup {name}{} --force --reason TEXT",
+            if delete_branch {
+                " --delete-branch"
+            } else {
+                ""
+            }
+        ));
+    }
     let iteration = serde_json::from_str::<Persisted>(&row.state_json)
         .ok()
         .map(|p| p.state.iteration);
-    let at = now_ms();
+    let mut reason: Vec<String> = force.iter().map(|r| r.to_string()).collect();
+    if delete_branch && plan.check.branch_exists {
+        reason.push(format!("deletes branch {}", row.branch));
+    }
     store
         .commit(&Step {
             audit: vec![AuditRow {
                 id: None,
-                at,
+                at: now_ms(),
                 actor: actor.to_string(),
                 loop_name: Some(name.to_string()),
                 iteration,
@@ -133,15 +152,15 @@ pub fn clean_up(
                 } else {
                     "cleanup".into()
                 },
-                reason: force.map(str::to_string),
+                reason: (!reason.is_empty()).then(|| reason.join("; ")),
             }],
             ..Step::default()
         })
         .map_err(|e| format!("cannot record the action in the audit trail: {}", chain(&e)))?;
-    let result = deliver::cleanup(git, &place, delete_branch, force.is_some());
+    let result = deliver::cleanup(git, &place, &plan, force.is_some());
     let detail = match &result {
         Ok(m) => m.clone(),
-        Err(e) => format!("cleanup refused: {e}"),
+        Err(e) => format!("cleanup failed: {e}"),
     };
     let _ = store.commit(&Step {
         events: vec![EventRow {
@@ -156,9 +175,7 @@ pub fn clean_up(
         }],
         ..Step::default()
     });
-    result.map_err(|e| {
-        format!("{e}\n  to remove it anyway: andon cleanup {name} --force --reason TEXT")
-    })
+    result
 }
 
 /// Cleanup with no supervisor running: under the repo lock.

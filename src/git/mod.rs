@@ -7,6 +7,7 @@
 //! objects atomically (lock file + rename) and a read never sees a torn file.
 
 mod changes;
+mod cleanup;
 mod diff;
 mod diff_content;
 mod diff_files;
@@ -29,6 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use git2::{ErrorCode, Repository, StatusOptions, StatusShow};
 
 pub use changes::{ChangeKind, PathChange};
+pub use cleanup::CleanupCheck;
 pub use diff::DiffLimits;
 pub use error::GitError;
 pub use merge::{MergeError, MergeRefused, MergeStyle, Merged};

@@ -112,8 +112,11 @@ impl LoopTask {
         let git = self.shared.git.clone();
         let place = Place::of(&self.spec);
         let delete_branch = outcome == Outcome::Merge;
-        let result =
-            run_blocking(move || deliver::cleanup(&git, &place, delete_branch, false)).await;
+        let result = run_blocking(move || {
+            let plan = deliver::CleanupPlan::of(&git, &place, delete_branch)?;
+            deliver::cleanup(&git, &place, &plan, false)
+        })
+        .await;
         let text = match result {
             Ok(done) => done,
             Err(e) => format!(
