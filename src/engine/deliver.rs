@@ -298,7 +298,8 @@ impl CleanupPlan {
 
     /// Nothing is left to remove.
     pub fn is_noop(&self) -> bool {
-        !self.check.worktree_exists && !(self.delete_branch && self.check.branch_exists)
+        let removes_branch = self.delete_branch && self.check.branch_exists;
+        !self.check.worktree_exists && !removes_branch
     }
 
     /// Why removing would lose work, if it would.
