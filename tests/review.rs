@@ -338,6 +338,16 @@ fn approve_pr_with_gh_on_path_runs_gh_pr_create_with_the_body() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
+    // A remote to push the branch to before the PR is opened.
+    let remote = repo.home.join("remote.git");
+    git(
+        &repo.home,
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    git(
+        &repo.root,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let out = repo
         .command(&["approve", "fix", "--pr", "--yes", "--gh"])
@@ -359,4 +369,9 @@ fn approve_pr_with_gh_on_path_runs_gh_pr_create_with_the_body() {
     assert_eq!(args[5], "Fix negative prices");
     assert_eq!(args[6], "--body-file");
     assert!(args[7].ends_with(".andon/loops/fix/PR.md"), "{args:?}");
+    // The branch was pushed first.
+    assert_eq!(
+        git(&remote, &["rev-parse", "loop/fix"]),
+        git(&repo.root, &["rev-parse", "loop/fix"])
+    );
 }

@@ -162,16 +162,24 @@ pub fn approve(args: ApproveArgs) -> i32 {
 /// After `--pr`: run `gh pr create` when gh is installed and the human says so.
 fn offer_gh(repo: &Repo, args: &ApproveArgs) -> i32 {
     let pr = repo.dirs.loop_dir(&args.loop_name).join("PR.md");
-    let Some(cmd) = deliver::gh_command(&format!("loop/{}", args.loop_name), &pr) else {
+    let branch = format!("loop/{}", args.loop_name);
+    let Some(cmd) = deliver::gh_command(&branch, &pr) else {
+        if args.gh {
+            eprintln!(
+                "andon: --gh: gh is not on PATH; the PR body is in {}",
+                pr.display()
+            );
+            return EXIT_ERROR;
+        }
         return EXIT_OK;
     };
+    let question = format!("Push {branch} and run gh pr create now");
     let ask = args.gh
-        || (std::io::stdin().is_terminal()
-            && matches!(confirmed("Run gh pr create now", false), Ok(true)));
+        || (std::io::stdin().is_terminal() && matches!(confirmed(&question, false), Ok(true)));
     if !ask {
         return EXIT_OK;
     }
-    match deliver::run_gh(repo.git.repo_root(), &cmd) {
+    match deliver::open_pr(&repo.git, repo.git.repo_root(), &branch, &cmd) {
         Ok(out) => {
             println!("{out}");
             EXIT_OK

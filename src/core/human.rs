@@ -184,11 +184,14 @@ fn approved(outcome: Outcome) -> State {
 /// unless approved anyway with a typed reason. The engine carries out the outcome (merge,
 /// PR body) before this transition is applied, so a refused merge changes nothing.
 fn approve(s: &mut LoopState, anyway: Option<&str>, outcome: Outcome) -> Transition {
-    let reason = anyway.map(str::trim).filter(|r| !r.is_empty());
-    if let Some(gate) = approval_gate(s, false) {
-        if !gate.overridable || reason.is_none() {
+    let mut reason = anyway.map(str::trim).filter(|r| !r.is_empty());
+    match approval_gate(s, false) {
+        Some(gate) if !gate.overridable || reason.is_none() => {
             return Transition::refuse(gate.why);
         }
+        Some(_) => {}
+        // Green checks need no excuse: a reason given anyway does not make it "anyway".
+        None => reason = None,
     }
     let effects = cancel_current(s);
     s.state = approved(outcome);

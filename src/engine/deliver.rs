@@ -10,6 +10,7 @@ use crate::core::diff::Diff;
 use crate::core::event::Outcome;
 use crate::core::pr_body::{pr_body, pr_title, PrCheck, PrFacts, PrIncident, PrIteration};
 use crate::core::state::LoopState;
+use crate::engine::env::find_program;
 use crate::engine::input_error::chain;
 use crate::engine::paths::AndonDir;
 use crate::engine::spec::LoopSpec;
@@ -217,7 +218,7 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
 /// `gh pr create …` for a loop branch and its PR body (whose first line is `# title`), when
 /// `gh` is on PATH.
 pub fn gh_command(branch: &str, pr_path: &Path) -> Option<Vec<String>> {
-    find_on_path("gh")?;
+    find_program("gh", Path::new("."))?;
     let text = std::fs::read_to_string(pr_path).ok()?;
     let title = text.lines().next()?.trim_start_matches("# ").to_string();
     Some(vec![
@@ -233,9 +234,34 @@ pub fn gh_command(branch: &str, pr_path: &Path) -> Option<Vec<String>> {
     ])
 }
 
-/// Runs `gh pr create` in the repository; its output (the PR's address) or its error.
-pub fn run_gh(repo_root: &Path, cmd: &[String]) -> Result<String, String> {
-    let (program, args) = cmd.split_first().ok_or("empty gh command")?;
+/// Pushes the branch to the repository's remote (`origin` when there is one), then runs
+/// `gh pr create`; its output (the PR's address) or the step that failed.
+pub fn open_pr(
+    git: &GitOwner,
+    repo_root: &Path,
+    branch: &str,
+    cmd: &[String],
+) -> Result<String, String> {
+    let remote = git
+        .push_remote()
+        .map_err(|e| chain(&e))?
+        .ok_or("the repository has no remote to open a pull request against\n  fix: `git remote add origin URL`")?;
+    run(
+        repo_root,
+        &[
+            "git".into(),
+            "push".into(),
+            "--set-upstream".into(),
+            remote,
+            branch.to_string(),
+        ],
+    )?;
+    run(repo_root, cmd)
+}
+
+/// Runs a command in the repository with no input; its output, or its error output.
+fn run(repo_root: &Path, cmd: &[String]) -> Result<String, String> {
+    let (program, args) = cmd.split_first().ok_or("empty command")?;
     let out = Command::new(program)
         .args(args)
         .current_dir(repo_root)
@@ -246,21 +272,18 @@ pub fn run_gh(repo_root: &Path, cmd: &[String]) -> Result<String, String> {
     if out.status.success() {
         Ok(text(&out.stdout))
     } else {
-        Err(format!("gh pr create failed: {}", text(&out.stderr)))
+        Err(format!(
+            "{} failed: {}",
+            shell_words(cmd),
+            text(&out.stderr)
+        ))
     }
 }
 
-/// Whether `gh` is installed (the review screen offers `gh pr create` only then).
-pub fn gh_on_path() -> bool {
-    find_on_path("gh").is_some()
-}
-
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
-            .find(|p| p.is_file())
-    })
+/// Whether `gh` is installed and the repository has a remote: the review screen offers
+/// `gh pr create` only then.
+pub fn gh_available(git: &GitOwner) -> bool {
+    find_program("gh", Path::new(".")).is_some() && git.push_remote().ok().flatten().is_some()
 }
 
 fn shell_words(cmd: &[String]) -> String {

@@ -27,7 +27,7 @@ pub type IterationCommits = Arc<dyn Fn(u32) -> Option<(String, String)> + Send +
 pub enum DiffError {
     #[error("iteration {0} has no snapshot yet")]
     NoSnapshot(u32),
-    #[error("cannot compute the diff")]
+    #[error(transparent)]
     Git(#[from] GitError),
     #[error("the diff computation panicked")]
     Panicked,
@@ -74,7 +74,13 @@ pub struct DiffSource {
     pub base: String,
     pub limits: DiffLimits,
     pub iterations: IterationCommits,
+    /// The loop's last snapshot: what the cumulative diff shows once the worktree is gone
+    /// (after a merge and its cleanup).
+    pub latest: LatestSnapshot,
 }
+
+/// The commit of a loop's last snapshot, if it took one.
+pub type LatestSnapshot = Arc<dyn Fn() -> Option<String> + Send + Sync>;
 
 /// Clone-able handle on one loop's diff service.
 #[derive(Clone)]
@@ -224,6 +230,10 @@ impl Inner {
     fn compute(&self, target: DiffTarget) -> Result<Diff, DiffError> {
         let s = &self.source;
         match target {
+            DiffTarget::Cumulative if !s.worktree.is_dir() => {
+                let tip = (s.latest)().unwrap_or_else(|| s.base.clone());
+                Ok(s.git.diff_commits(&s.base, &tip, s.limits)?)
+            }
             DiffTarget::Cumulative => Ok(s.git.diff_worktree(&s.worktree, &s.base, s.limits)?),
             DiffTarget::Iteration(k) => {
                 let (old, new) = (s.iterations)(k).ok_or(DiffError::NoSnapshot(k))?;

@@ -31,6 +31,7 @@ fn service_on_worktree(
             base,
             limits: DiffLimits::default(),
             iterations,
+            latest: Arc::new(|| None),
         },
     );
     (tmp, git, wt, service)

@@ -17,6 +17,27 @@ pub struct AndonVars<'a> {
     pub supervisor_token: &'a str,
 }
 
+/// Where an executable `program` is: a path (relative ones against `base`), or a name looked
+/// up on PATH.
+pub fn find_program(program: &str, base: &std::path::Path) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &std::path::Path| {
+        p.metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
+    if program.contains('/') {
+        let p = std::path::Path::new(program);
+        return [p.to_path_buf(), base.join(p)]
+            .into_iter()
+            .find(|p| executable(p));
+    }
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(program))
+        .find(|p| executable(p))
+}
+
 /// Build the complete environment for a child. `host` is andon's own environment.
 pub fn child_env(
     policy: &EnvPolicy,

@@ -268,19 +268,7 @@ fn check_agent_binary(
 }
 
 fn program_exists(program: &str, repo_root: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let executable = |p: &Path| {
-        p.metadata()
-            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            .unwrap_or(false)
-    };
-    if program.contains('/') {
-        let p = Path::new(program);
-        return executable(p) || executable(&repo_root.join(p));
-    }
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| executable(&dir.join(program))))
-        .unwrap_or(false)
+    crate::engine::env::find_program(program, repo_root).is_some()
 }
 
 /// The 1-based line of `key = ...` in the front matter, if present.

@@ -8,7 +8,9 @@ use std::time::Instant;
 use tokio::runtime::Handle;
 
 use crate::core::diff::DiffTarget;
-use crate::engine::diffs::{iteration_range, DiffService, DiffSource, IterationCommits};
+use crate::engine::diffs::{
+    iteration_range, DiffService, DiffSource, IterationCommits, LatestSnapshot,
+};
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::git::DiffLimits;
@@ -19,6 +21,12 @@ use crate::watch::WorktreeWatcher;
 pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
     let weak: Weak<Shared> = Arc::downgrade(shared);
     let (name, base) = (spec.name.clone(), spec.base.clone());
+    let (weak_latest, name_latest) = (weak.clone(), name.clone());
+    let latest: LatestSnapshot = Arc::new(move || {
+        let shared = weak_latest.upgrade()?;
+        let rows = shared.store.iterations(&name_latest).ok()?;
+        rows.into_iter().rev().find_map(|r| r.snapshot)
+    });
     let iterations: IterationCommits = Arc::new(move |k| {
         let shared = weak.upgrade()?;
         let rows = shared.store.iterations(&name).ok()?;
@@ -32,6 +40,7 @@ pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
             base: spec.base.clone(),
             limits: DiffLimits::default(),
             iterations,
+            latest,
         },
     );
     let mut results = service.subscribe();

@@ -25,7 +25,7 @@ pub struct ReviewFacts {
     pub iterations: Vec<IterationRow>,
     pub incidents: Vec<IncidentRow>,
     pub notes: Vec<String>,
-    /// `gh` is on PATH.
+    /// `gh` is on PATH and the repository has a remote.
     pub gh_available: bool,
 }
 
@@ -74,6 +74,6 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         iterations,
         incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,
         notes: view.state.notes.clone(),
-        gh_available: deliver::gh_on_path(),
+        gh_available: deliver::gh_available(&shared.git),
     })
 }

@@ -179,7 +179,8 @@ impl Supervisor {
             .unwrap_or_else(|e| Err(format!("review task failed: {e}")))
     }
 
-    /// `gh pr create` with a loop's PR body (written by an approval with the `pr` outcome).
+    /// Pushes a loop's branch and runs `gh pr create` with its PR body (written by an
+    /// approval with the `pr` outcome).
     pub async fn open_pr(&self, name: &str) -> Result<String, String> {
         let pr = self.shared.dirs.loop_dir(name).join("PR.md");
         let branch = self
@@ -189,10 +190,11 @@ impl Supervisor {
             .find(|v| v.name == name)
             .map_or_else(|| format!("loop/{name}"), |v| v.branch);
         let root = self.shared.repo_root.clone();
+        let git = self.shared.git.clone();
         tokio::task::spawn_blocking(move || {
             let cmd = crate::engine::deliver::gh_command(&branch, &pr)
                 .ok_or("gh is not on PATH, or the PR body is missing")?;
-            crate::engine::deliver::run_gh(&root, &cmd)
+            crate::engine::deliver::open_pr(&git, &root, &branch, &cmd)
         })
         .await
         .unwrap_or_else(|e| Err(format!("gh task failed: {e}")))

@@ -173,6 +173,20 @@ impl GitOwner {
         Ok(commit.id().to_string())
     }
 
+    /// The remote a branch is pushed to: `origin` when it exists, else the only remote.
+    pub fn push_remote(&self) -> Result<Option<String>, GitError> {
+        let repo = self.open_main()?;
+        let remotes = repo.remotes().op("list remotes")?;
+        let names: Vec<&str> = remotes.iter().flatten().flatten().collect();
+        Ok(if names.contains(&"origin") {
+            Some("origin".into())
+        } else if names.len() == 1 {
+            Some(names[0].to_string())
+        } else {
+            None
+        })
+    }
+
     /// Whether a local branch of that name exists.
     pub fn branch_exists(&self, branch: &str) -> Result<bool, GitError> {
         let repo = self.open_main()?;

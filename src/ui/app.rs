@@ -13,16 +13,16 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::engine::shared::Update;
 use crate::engine::supervisor::Supervisor;
-use crate::term::{encode_focus, encode_key, encode_mouse, encode_paste, PaneWidget};
+use crate::term::{encode_focus, encode_key, encode_mouse, encode_paste};
 use crate::ui::cards::card;
-use crate::ui::commands::{Command, Controller};
-use crate::ui::feed::ScreenFeed;
+use crate::ui::commands::{Command, Controller, ReviewEvent};
+use crate::ui::feed::{on_review_event, refetch_reviews, ScreenFeed};
+use crate::ui::frame::draw;
 use crate::ui::keymap::Keymap;
 use crate::ui::model::{BoardModel, Toast};
 use crate::ui::panes::PaneSet;
-use crate::ui::terminal::{restore, TerminalGuard, Tui};
+use crate::ui::terminal::{restore, TerminalGuard};
 use crate::ui::theme::Theme;
-use crate::ui::views;
 
 /// At most 60 frames a second.
 const FRAME: Duration = Duration::from_micros(16_667);
@@ -77,7 +77,13 @@ pub async fn run(
         }
     };
     let (results_tx, mut results) = mpsc::channel::<Result<String, String>>(64);
-    let mut ctl = Controller::new(Arc::clone(&sup), results_tx, opts.keymap.clone());
+    let (reviews_tx, mut reviews) = mpsc::channel::<ReviewEvent>(16);
+    let mut ctl = Controller::new(
+        Arc::clone(&sup),
+        results_tx,
+        reviews_tx.clone(),
+        opts.keymap.clone(),
+    );
     let mut model = BoardModel {
         repo: opts.repo.clone(),
         supervisor: "supervising".into(),
@@ -155,6 +161,7 @@ pub async fn run(
                         toast_times.push(Instant::now());
                     }
                     refresh(&sup, &mut model);
+                    refetch_reviews(&sup, &model, &reviews_tx, Some(&u.view.name));
                     dirty = true;
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -163,6 +170,10 @@ pub async fn run(
                 }
                 Err(_) => break 1,
             },
+            Some(event) = reviews.recv() => {
+                on_review_event(event, &mut model, &mut toast_times);
+                dirty = true;
+            }
             _ = sup.shared().diff_wake.notified() => {
                 // A diff was computed: the screens and the panes' diffstat move on.
                 feed.feed(sup.shared(), &mut model);
@@ -365,56 +376,6 @@ async fn on_terminal_event(
         _ => {}
     }
     None
-}
-
-#[allow(clippy::too_many_arguments)]
-/// Draw one frame; returns where the selected pane's screen starts (for attached mouse input).
-fn draw(
-    terminal: &mut Tui,
-    model: &BoardModel,
-    opts: &BoardOptions,
-    palette: &crate::term::TermPalette,
-    panes: &PaneSet,
-    sup: &Supervisor,
-    attached: Option<String>,
-) -> (u16, u16) {
-    let mut origin = (0, 0);
-    let mut out = std::io::stdout();
-    let _ = crossterm::queue!(out, crossterm::terminal::BeginSynchronizedUpdate);
-    let _ = terminal.draw(|frame| {
-        views::draw(
-            frame,
-            model,
-            &opts.theme,
-            &opts.keymap,
-            &mut |i, inner, buf| {
-                let Some(c) = model.loops.get(i) else { return };
-                if i == model.selected {
-                    origin = (inner.x, inner.y);
-                }
-                // The PTY follows the pane: the agent always sees the size it is drawn at.
-                if inner.width > 0 && inner.height > 0 {
-                    panes.resize(&c.name, inner.height, inner.width);
-                    sup.shared()
-                        .set_pane_size(&c.name, inner.height, inner.width);
-                }
-                let pane = panes.pane(&c.name);
-                let Ok(p) = pane.lock() else { return };
-                let show_cursor = attached.as_deref() == Some(c.name.as_str());
-                ratatui::widgets::Widget::render(
-                    PaneWidget {
-                        pane: &p,
-                        palette,
-                        show_cursor,
-                    },
-                    inner,
-                    buf,
-                );
-            },
-        );
-    });
-    let _ = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate);
-    origin
 }
 
 #[cfg(test)]

@@ -1,15 +1,23 @@
-//! Hands the engine's computed diffs to the open screens: a diff view gets the diff it asked
-//! for, and again whenever the worktree moves on; a review gets the cumulative diff's files,
-//! stat and placeholders. Each result is handed over once (by generation).
+//! Feeds the open screens from the engine: a diff view gets the diff it asked for, and again
+//! whenever the worktree moves on; a review gets the cumulative diff's files, stat and
+//! placeholders (each result handed over once, by generation), fresh facts when its loop moves,
+//! and the answer to the approval sent from it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
 
 use crate::core::diff::DiffTarget;
 use crate::engine::input_error::chain;
 use crate::engine::shared::Shared;
-use crate::ui::model::BoardModel;
-use crate::ui::screen::Screen;
+use crate::engine::supervisor::Supervisor;
+use crate::ui::commands::ReviewEvent;
+use crate::ui::model::{BoardModel, Lamp, Toast};
+use crate::ui::review::Answer;
+use crate::ui::review_facts::review_model;
+use crate::ui::screen::{review_screen, Screen};
 
 #[derive(Default)]
 pub struct ScreenFeed {
@@ -61,5 +69,63 @@ fn wants(screen: &Screen) -> Option<(String, DiffTarget, bool)> {
         Screen::Diff(d) => Some((d.loop_name.clone(), d.target(), true)),
         Screen::Review(r) => Some((r.model.loop_name.clone(), DiffTarget::Cumulative, false)),
         Screen::Kaizen(_) => None,
+    }
+}
+
+/// Open review screens follow their loop: on an update for `changed` (or any loop, when
+/// `None`), their facts are fetched again so the gates never go stale.
+pub fn refetch_reviews(
+    sup: &Arc<Supervisor>,
+    model: &BoardModel,
+    tx: &mpsc::Sender<ReviewEvent>,
+    changed: Option<&str>,
+) {
+    for s in &model.screens {
+        let Screen::Review(r) = s else { continue };
+        let name = r.model.loop_name.clone();
+        if changed.is_some_and(|c| c != name) && !model.line_stopped {
+            continue;
+        }
+        let (sup, tx) = (Arc::clone(sup), tx.clone());
+        tokio::spawn(async move {
+            if let Ok(facts) = sup.review(&name).await {
+                let _ = tx.send(ReviewEvent::Facts(facts)).await;
+            }
+        });
+    }
+}
+
+pub fn on_review_event(event: ReviewEvent, model: &mut BoardModel, toast_times: &mut Vec<Instant>) {
+    match event {
+        ReviewEvent::Facts(facts) => {
+            let name = facts.loop_name.clone();
+            if let Some(review) = review_screen(model, &name) {
+                review.set_model(review_model(facts));
+            }
+        }
+        ReviewEvent::Answer { loop_name, result } => match result {
+            Ok(done) => {
+                model
+                    .screens
+                    .retain(|s| !matches!(s, Screen::Review(r) if r.model.loop_name == loop_name));
+                model.toasts.push(Toast {
+                    loop_name,
+                    text: crate::core::sanitize::one_line(&done, 300),
+                    lamp: Lamp::Gray,
+                });
+                toast_times.push(Instant::now());
+            }
+            Err(why) => match review_screen(model, &loop_name) {
+                Some(review) => review.answer = Some(Answer::Refused(why)),
+                None => {
+                    model.toasts.push(Toast {
+                        loop_name,
+                        text: crate::core::sanitize::one_line(&why, 300),
+                        lamp: Lamp::Yellow,
+                    });
+                    toast_times.push(Instant::now());
+                }
+            },
+        },
     }
 }

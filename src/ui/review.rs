@@ -76,6 +76,8 @@ pub struct ReviewModel {
     pub placeholders: Vec<Placeholder>,
     /// `gh` is installed and the repository has a remote: offer `gh pr create`.
     pub gh_available: bool,
+    /// Changed files too large or binary to be scanned for placeholders.
+    pub unscanned: usize,
 }
 
 impl ReviewModel {
@@ -83,6 +85,11 @@ impl ReviewModel {
     pub fn set_diff(&mut self, diff: &Diff) {
         self.stat = diff.stat();
         self.placeholders = placeholders(diff);
+        self.unscanned = diff
+            .files
+            .iter()
+            .filter(|f| !matches!(f.body, FileBody::Text { .. }))
+            .count();
         self.files = diff
             .files
             .iter()
@@ -141,12 +148,9 @@ impl ReviewChoice {
     }
 }
 
-/// An approval the human chose on the review screen.
-///
-/// LEAD: this is the one value to wire to the engine — send
-/// `HumanAction::Approve { anyway: intent.anyway, outcome: intent.choice }` for
-/// `intent.loop_name`, after [`ApprovalIntent::confirm_dialog`] is answered yes (or, for an
-/// approval anyway, once the reason is typed: `anyway` is then `Some(reason)`).
+/// An approval the human chose on the review screen: sent as `HumanAction::Approve` once
+/// [`ApprovalIntent::confirm_dialog`] is answered yes (or, approving anyway, once the reason
+/// is typed: `anyway` is then `Some(reason)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalIntent {
     pub loop_name: String,
@@ -222,6 +226,17 @@ pub struct ReviewState {
     pub gh: bool,
     /// The approval last picked; under a gate it waits for `A`.
     pub choice: ReviewChoice,
+    /// The approval sent to the engine and what became of it.
+    pub answer: Option<Answer>,
+}
+
+/// What happened to the approval sent from this screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Sent; the engine is merging or writing (the description of what was chosen).
+    Waiting(String),
+    /// Refused, with the engine's whole message (what is wrong and the fix).
+    Refused(String),
 }
 
 impl ReviewState {
@@ -232,12 +247,18 @@ impl ReviewState {
             model,
             scroll: 0,
             choice: ReviewChoice::Merge { squash: false },
+            answer: None,
         }
     }
 
-    /// A fresh model from the engine; the place and the choice are kept.
-    pub fn set_model(&mut self, model: ReviewModel) {
+    /// A fresh model from the engine; the place, the choice and the diff's part (which comes
+    /// from the diff service, not the engine's facts) are kept.
+    pub fn set_model(&mut self, mut model: ReviewModel) {
         self.gh &= model.gh_available;
+        model.stat = self.model.stat;
+        model.files = std::mem::take(&mut self.model.files);
+        model.placeholders = std::mem::take(&mut self.model.placeholders);
+        model.unscanned = self.model.unscanned;
         self.model = model;
     }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::{run_blocking, LoopTask};
-use crate::core::event::{Event, HumanAction, Outcome};
+use crate::core::event::{Effect, Event, HumanAction, Outcome};
 use crate::core::reducer::reduce;
 use crate::core::state::Mode;
 use crate::engine::deliver::{self, Delivered, Place};
@@ -48,11 +48,24 @@ impl LoopTask {
         }
         let mut merged = None;
         if let Some((outcome, anyway)) = approval {
+            // Approved anyway while a run goes on: the run ends first, so nothing writes to
+            // the worktree while its branch is merged and cleaned up.
+            let ends_run = t.effects.contains(&Effect::EndRun);
+            if ends_run {
+                self.end_run().await;
+            }
             match self.deliver(outcome, anyway).await {
                 Ok(done) => {
                     message = format!("{message}: {}", done.message);
                     merged = done.merged.map(|_| outcome);
                     t.log = Some(message.clone());
+                }
+                Err(e) if ends_run => {
+                    // The run is gone and the approval failed: the line stops with the reason
+                    // rather than leave a loop that looks busy with nothing running.
+                    let reason = format!("approval failed after the run was ended: {e}");
+                    self.feed(Event::EngineFailed { reason }, Vec::new()).await;
+                    return Err(e);
                 }
                 Err(e) => {
                     // Nothing changed: the loop still waits for approval.

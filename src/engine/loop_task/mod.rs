@@ -157,7 +157,7 @@ impl LoopTask {
     }
 
     /// Reduce an event and apply it; an effect that fails stops the line (EngineFailed).
-    async fn feed(&mut self, event: Event, check_runs: Vec<CheckRunRow>) {
+    pub(super) async fn feed(&mut self, event: Event, check_runs: Vec<CheckRunRow>) {
         let mut next = Some((event, check_runs));
         while let Some((event, runs)) = next.take() {
             let (state, t) = reduce(&self.p.state, &event);
@@ -377,7 +377,7 @@ impl LoopTask {
     }
 
     /// Terminate the running process group (SIGCONT, SIGTERM, grace, SIGKILL) and the op.
-    async fn end_run(&mut self) {
+    pub(super) async fn end_run(&mut self) {
         let id = self.run.pgid.swap(0, Ordering::SeqCst);
         if id > 0 {
             if let Err(e) = terminate_group(id, KILL_GRACE).await {

@@ -25,6 +25,8 @@ pub enum Command {
 
 mod screens;
 
+pub use screens::ReviewEvent;
+
 /// An action waiting for the human's "yes".
 enum Pending {
     Act {
@@ -39,6 +41,8 @@ enum Pending {
 pub struct Controller {
     sup: Arc<Supervisor>,
     results: mpsc::Sender<Result<String, String>>,
+    /// Answers and fresh facts for open review screens.
+    reviews: mpsc::Sender<ReviewEvent>,
     keymap: Keymap,
     pending: Option<Pending>,
     quit: Option<Command>,
@@ -51,11 +55,13 @@ impl Controller {
     pub fn new(
         sup: Arc<Supervisor>,
         results: mpsc::Sender<Result<String, String>>,
+        reviews: mpsc::Sender<ReviewEvent>,
         keymap: Keymap,
     ) -> Controller {
         Controller {
             sup,
             results,
+            reviews,
             keymap,
             pending: None,
             quit: None,

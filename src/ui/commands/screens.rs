@@ -8,13 +8,25 @@ use crossterm::event::KeyEvent;
 
 use super::{Controller, Pending};
 use crate::core::event::{HumanAction, Outcome};
+use crate::engine::review::ReviewFacts;
 use crate::ui::diff_view::DiffRequest;
 use crate::ui::kaizen_view::KaizenDecision;
 use crate::ui::keymap::Action;
 use crate::ui::model::BoardModel;
-use crate::ui::review::{ApprovalIntent, ReviewChoice};
+use crate::ui::review::{Answer, ApprovalIntent, ReviewChoice};
 use crate::ui::review_facts::review_model;
 use crate::ui::screen::{self, ScreenIntent};
+
+/// What the engine says to an open review screen.
+pub enum ReviewEvent {
+    /// Fresh facts (the loop moved on, or the line stopped): gates and timeline follow.
+    Facts(ReviewFacts),
+    /// The answer to an approval sent from the screen.
+    Answer {
+        loop_name: String,
+        result: Result<String, String>,
+    },
+}
 
 /// What the engine is asked to do with the branch.
 fn outcome(choice: ReviewChoice) -> Outcome {
@@ -134,15 +146,15 @@ impl Controller {
         }
     }
 
-    /// Sends a confirmed approval; the review closes, and the engine's answer (merged, PR
-    /// body written, or why not) comes back as a toast.
+    /// Sends a confirmed approval. The review stays open until the engine answers: a refusal
+    /// is shown there whole (what is wrong and the fix); success closes it.
     pub(super) fn approve(&mut self, model: &mut BoardModel, intent: ApprovalIntent) {
-        model.screens.retain(|s| match s {
-            screen::Screen::Review(r) => r.model.loop_name != intent.loop_name,
-            screen::Screen::Diff(_) | screen::Screen::Kaizen(_) => true,
-        });
+        if let Some(review) = screen::review_screen(model, &intent.loop_name) {
+            review.answer = Some(Answer::Waiting(intent.describe()));
+        }
         let sup = Arc::clone(&self.sup);
         let results = self.results.clone();
+        let reviews = self.reviews.clone();
         let name = intent.loop_name.clone();
         let gh = matches!(intent.choice, ReviewChoice::Pr { gh: true });
         let action = HumanAction::Approve {
@@ -152,12 +164,11 @@ impl Controller {
         tokio::spawn(async move {
             let answer = sup.act(&name, action).await;
             let approved = answer.is_ok();
-            let _ = results
-                .send(
-                    answer
-                        .map(|m| format!("{name}: {m}"))
-                        .map_err(|e| format!("{name}: {e}")),
-                )
+            let _ = reviews
+                .send(ReviewEvent::Answer {
+                    loop_name: name.clone(),
+                    result: answer,
+                })
                 .await;
             if approved && gh {
                 let opened = sup.open_pr(&name).await;

@@ -12,7 +12,7 @@ use super::{lamp_spans, split_status};
 use crate::core::sanitize::one_line;
 use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
 use crate::ui::model::BoardModel;
-use crate::ui::review::{PageGeometry, ReviewChoice, ReviewState};
+use crate::ui::review::{Answer, PageGeometry, ReviewChoice, ReviewState};
 use crate::ui::theme::Theme;
 
 /// The footer: a border, the choices, what happens, a border.
@@ -25,12 +25,27 @@ struct Areas {
     footer: Rect,
 }
 
-fn areas(area: Rect) -> Areas {
+/// The footer grows to show a refusal whole (up to four more lines).
+fn footer_rows(state: &ReviewState) -> u16 {
+    match &state.answer {
+        Some(Answer::Refused(text)) => FOOTER + refusal_lines(text).len().min(4) as u16,
+        _ => FOOTER,
+    }
+}
+
+fn refusal_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| one_line(l, 400))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+fn areas(area: Rect, footer_rows: u16) -> Areas {
     let header = Rect {
         height: area.height.min(1),
         ..area
     };
-    let footer_height = FOOTER.min(area.height.saturating_sub(1));
+    let footer_height = footer_rows.min(area.height.saturating_sub(1));
     let footer = Rect {
         y: area.bottom() - footer_height,
         height: footer_height,
@@ -59,7 +74,7 @@ fn areas(area: Rect) -> Areas {
 /// included): what scrolling needs to know.
 pub fn review_geometry(area: Rect, state: &ReviewState) -> PageGeometry {
     let (screen, _) = split_status(area);
-    let body = areas(screen).body;
+    let body = areas(screen, footer_rows(state)).body;
     PageGeometry {
         rows: usize::from(body.height),
         len: page(state, &Styles::plain(), usize::from(body.width)).len(),
@@ -77,7 +92,7 @@ pub(super) fn draw(
     if area.height < 8 || area.width < 20 {
         return;
     }
-    let a = areas(area);
+    let a = areas(area, footer_rows(state));
     let m = &state.model;
     let s = Styles::of(theme);
     let mut header = vec![Span::raw(" ")];
@@ -205,6 +220,30 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
         return;
     }
     let dim = Style::default().fg(theme.dim);
+    let fail = Style::default().fg(theme.mark_fail);
+    match &state.answer {
+        Some(Answer::Waiting(what)) => {
+            let line = Line::from(vec![Span::styled(
+                format!(" {what}: waiting for the engine…"),
+                Style::default().fg(theme.accent),
+            )]);
+            buf.set_line(inner.x, inner.y + 1, &line, inner.width);
+            return;
+        }
+        Some(Answer::Refused(text)) => {
+            for (dy, l) in (1..inner.height).zip(refusal_lines(text)) {
+                let prefix = if dy == 1 { " Refused: " } else { "   " };
+                buf.set_line(
+                    inner.x,
+                    inner.y + dy,
+                    &Line::styled(format!("{prefix}{l}"), fail),
+                    inner.width,
+                );
+            }
+            return;
+        }
+        None => {}
+    }
     let next = match &m.gate {
         None => vec![Span::styled(
             " Each choice is spelled out and confirmed before it happens; the approval is audited.",

@@ -273,6 +273,14 @@ fn placeholders(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles, w
     if found.is_empty() {
         out.push(Line::styled("  ✓ none found", s.pass));
     }
+    match state.model.unscanned {
+        0 => {}
+        1 => out.push(Line::styled("  1 binary or large file not scanned", s.dim)),
+        n => out.push(Line::styled(
+            format!("  {n} binary or large files not scanned"),
+            s.dim,
+        )),
+    }
     for p in found {
         let place = format!("{}:{}", one_line(&p.path, 200), p.line);
         let place = truncate_left(&place, width.saturating_sub(p.marker.len() + 6));

@@ -13,7 +13,7 @@ use crate::ui::theme::Theme;
 /// Most toasts shown at once; older ones wait behind them.
 pub const MAX_TOASTS: usize = 3;
 const WIDTH: u16 = 44;
-const TEXT_LINES: usize = 2;
+const TEXT_LINES: usize = 4;
 
 pub(super) fn draw(buf: &mut Buffer, area: Rect, toasts: &[Toast], theme: &Theme) {
     let width = WIDTH.min(area.width.saturating_sub(2));
