@@ -142,6 +142,7 @@ fn storm(git: GitOwner, wt: &Path, base: String, limits: DiffLimits) {
             base,
             limits,
             iterations: Arc::new(|_| None),
+            latest: Arc::new(|| None),
         },
     );
     let _watcher = service
