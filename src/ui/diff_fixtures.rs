@@ -94,8 +94,9 @@ pub fn too_large(path: &str) -> DiffFile {
         path: path.into(),
         old_path: None,
         status: FileStatus::Modified,
-        added: 48_210,
-        removed: 47_988,
+        // Over the size limit the engine neither expands nor counts a file.
+        added: 0,
+        removed: 0,
         body: FileBody::TooLarge {
             old_size: 3_355_443,
             new_size: 3_401_120,
@@ -187,7 +188,13 @@ pub fn review_model(gate: Option<Gate>) -> ReviewModel {
         goal: "Refresh expired bearer tokens in the auth client instead of failing the \
                request; cover it with tests."
             .into(),
-        state: "awaiting_approval".into(),
+        // A gated review is of a loop still at work; a clean one waits for approval.
+        state: if gate.is_some() {
+            "running"
+        } else {
+            "awaiting_approval"
+        }
+        .into(),
         gate,
         last_checks: vec![
             CheckSummary {
@@ -206,7 +213,7 @@ pub fn review_model(gate: Option<Gate>) -> ReviewModel {
         timeline: vec![
             IterationSummary {
                 n: 1,
-                mode: "build".into(),
+                mode: "code".into(),
                 status: "failed".into(),
                 checks: Some((1, 2)),
                 category: Some("test_failure".into()),
@@ -214,7 +221,7 @@ pub fn review_model(gate: Option<Gate>) -> ReviewModel {
             },
             IterationSummary {
                 n: 2,
-                mode: "build".into(),
+                mode: "code".into(),
                 status: "passed".into(),
                 checks: Some((2, 2)),
                 category: None,

@@ -310,6 +310,11 @@ fn summary(file: &DiffFile, theme: &Theme) -> Line<'static> {
         FileBody::Binary { old_size, new_size } => {
             format!("binary file · {}", sizes(file.status, old_size, new_size))
         }
+        // Over the byte limit nothing is counted; over the line limit the counts are exact.
+        FileBody::TooLarge { old_size, new_size } if file.added + file.removed == 0 => format!(
+            "too large to show or count · {}",
+            sizes(file.status, old_size, new_size)
+        ),
         FileBody::TooLarge { old_size, new_size } => format!(
             "too large to show · {} · +{} -{} lines",
             sizes(file.status, old_size, new_size),

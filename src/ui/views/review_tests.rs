@@ -54,7 +54,7 @@ fn review_narrow_is_one_column_and_scrolls() {
     let model = reviewing(None, false);
     let screen = text(&render(&model, 80, 30));
     assert!(screen.contains("Goal"));
-    assert!(screen.contains(" 1-22 of 32 "), "{screen}");
+    assert!(screen.contains(" 1-22 of 33 "), "{screen}");
     let goal = screen.find("Goal").unwrap_or(0);
     let changes = screen.find("Changes").unwrap_or(0);
     assert!(

@@ -62,8 +62,9 @@ impl Segment {
 
 /// The title line for `card` in at most `width` columns, padded by a space on each side.
 ///
-/// Segments are dropped least important first (diffstat, plan title, state, elapsed, checks,
-/// failures, iteration, badge); the lamp and the loop's name always stay, the name cut with `…`.
+/// Segments are dropped least important first (plan title, state, elapsed, diffstat — first
+/// shortened to `+a -r` —, checks, failures, iteration, badge); the lamp and the loop's name
+/// always stay, the name cut with `…`. The state word is left out when a badge says it.
 pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) -> Line<'static> {
     let name_style = Style::default()
         .fg(if selected {
@@ -99,7 +100,7 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
         ));
     }
     segments.push(Segment::new(
-        5,
+        6,
         vec![Span::styled(elapsed(card.elapsed_ms), dim)],
     ));
     if let Some((passed, run)) = card.last_checks {
@@ -120,7 +121,7 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
         let plus = Span::styled(format!("+{added}"), Style::default().fg(theme.mark_pass));
         let minus = Span::styled(format!(" -{removed}"), Style::default().fg(theme.mark_fail));
         segments.push(Segment {
-            keep: 8,
+            keep: 5,
             spans: vec![
                 Span::styled(
                     format!("{files} file{} ", if files == 1 { "" } else { "s" }),
@@ -148,10 +149,16 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
             )]),
         });
     }
-    segments.push(Segment::new(6, vec![Span::styled(card.state.clone(), dim)]));
+    // STOPPED and AWAITING APPROVAL already say the state.
+    if !matches!(
+        card.badge,
+        Some(crate::ui::model::Badge::Stopped | crate::ui::model::Badge::AwaitingApproval)
+    ) {
+        segments.push(Segment::new(7, vec![Span::styled(card.state.clone(), dim)]));
+    }
     if !card.title.is_empty() {
         segments.push(Segment::new(
-            7,
+            8,
             vec![Span::styled(format!("· {}", card.title), dim)],
         ));
     }
@@ -269,20 +276,29 @@ mod tests {
     }
 
     #[test]
-    fn the_diffstat_goes_first_when_space_is_short() {
+    fn the_diffstat_outlasts_the_plan_title_and_the_state() {
         let theme = Theme::builtin("default").unwrap();
         let mut c = card("api-auth", Lamp::Green);
         c.diffstat = Some((3, 42, 7));
         c.title = "Auth".into();
         let cases = [
             (60, " ● api-auth 1/10 0s 3 files +42 -7 running · Auth "),
-            (46, " ● api-auth 1/10 0s +42 -7 running · Auth "),
-            (40, " ● api-auth 1/10 0s running · Auth "),
+            (46, " ● api-auth 1/10 0s 3 files +42 -7 running "),
+            (36, " ● api-auth 1/10 0s 3 files +42 -7 "),
+            (30, " ● api-auth 1/10 +42 -7 "),
         ];
         for (width, expected) in cases {
             let line = title_line(&c, &theme, width, false);
             assert_eq!(text(&line), expected, "width {width}");
         }
+        // A badge that says the state replaces the state word.
+        c.badge = Some(Badge::AwaitingApproval);
+        c.state = "awaiting_approval".into();
+        let line = text(&title_line(&c, &theme, 80, false));
+        assert_eq!(
+            line,
+            " ● api-auth 1/10 0s 3 files +42 -7  AWAITING APPROVAL  · Auth "
+        );
     }
 
     #[test]
