@@ -375,3 +375,28 @@ fn approve_pr_with_gh_on_path_runs_gh_pr_create_with_the_body() {
         git(&repo.root, &["rev-parse", "loop/fix"])
     );
 }
+
+#[test]
+fn approval_is_refused_while_the_whole_line_is_stopped() {
+    let repo = awaiting();
+    let server = repo.serve();
+    expect_exit(&repo.andon(&["stop", "--all"], LIMIT), 0);
+    // The loop itself is resumed, but the line is still stopped: no approval anywhere.
+    expect_exit(&repo.andon(&["resume", "fix"], LIMIT), 0);
+    let out = repo.andon(&["approve", "fix", "--yes"], LIMIT);
+    expect_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("whole line is stopped"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(repo
+        .audit_actions()
+        .iter()
+        .all(|a| !a.starts_with("approve")));
+    expect_exit(&repo.andon(&["resume", "--all"], LIMIT), 0);
+    let out = repo.andon(&["approve", "fix", "--yes"], LIMIT);
+    expect_exit(&out, 0);
+    let _ = repo.end(server);
+    assert_eq!(state(&repo, "fix"), "approved");
+}

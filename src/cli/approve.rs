@@ -8,10 +8,13 @@ use std::path::PathBuf;
 use clap::Args;
 
 use andon::core::event::{HumanAction, Outcome};
+use andon::core::human::approval_gate;
 use andon::engine::control::{request, ControlError, Request};
-use andon::engine::deliver;
+use andon::engine::deliver::{self, Place};
 use andon::engine::ended::{act_offline, clean_up_offline};
 use andon::engine::shared::actor;
+use andon::engine::spec::Persisted;
+use andon::store::Store;
 
 use super::repo::{self, bad_input, Repo, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
 use super::run::runtime;
@@ -119,6 +122,11 @@ pub fn approve(args: ApproveArgs) -> i32 {
         .ok()
         .flatten()
         .unwrap_or_else(|| "HEAD".into());
+    // What would be refused is refused before the question is asked.
+    if let Err(e) = precheck(&repo, &args.loop_name, outcome, args.reason.as_deref()) {
+        eprintln!("andon: refused: {e}");
+        return EXIT_ERROR;
+    }
     match confirmed(&describe(outcome, &args.loop_name, &target), args.yes) {
         Ok(true) => {}
         Ok(false) => {
@@ -157,6 +165,29 @@ pub fn approve(args: ApproveArgs) -> i32 {
         return offer_gh(&repo, &args);
     }
     code
+}
+
+/// The gates and the merge, checked from the store and git without changing anything. (The
+/// engine checks again when it acts: the state may move in between.)
+fn precheck(repo: &Repo, name: &str, outcome: Outcome, reason: Option<&str>) -> Result<(), String> {
+    if !repo.dirs.db().exists() {
+        return Err(format!(
+            "no loop named `{name}`: this repo has no loops yet"
+        ));
+    }
+    let store = Store::open_read_only(&repo.dirs.db()).map_err(|e| e.to_string())?;
+    let row = store
+        .get_loop(name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no loop named `{name}`\n  fix: `andon status` lists the loops"))?;
+    if let Ok(p) = serde_json::from_str::<Persisted>(&row.state_json) {
+        if let Some(gate) = approval_gate(&p.state, false) {
+            if !gate.overridable || reason.is_none() {
+                return Err(gate.why);
+            }
+        }
+    }
+    deliver::check(&repo.git, &Place::of_row(&row), outcome)
 }
 
 /// After `--pr`: run `gh pr create` when gh is installed and the human says so.

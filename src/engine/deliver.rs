@@ -31,6 +31,19 @@ pub struct Place {
 }
 
 impl Place {
+    /// From the store's row (the plan's title and goal are not needed to merge or clean up).
+    pub fn of_row(row: &crate::store::LoopRow) -> Place {
+        Place {
+            name: row.name.clone(),
+            branch: row.branch.clone(),
+            worktree: PathBuf::from(&row.worktree),
+            base: row.base.clone(),
+            plan_path: row.plan_path.clone(),
+            title: String::new(),
+            goal: String::new(),
+        }
+    }
+
     pub fn of(spec: &LoopSpec) -> Place {
         Place {
             name: spec.name.clone(),

@@ -4,7 +4,7 @@
 //! An offline approval hosts just that loop in a short-lived supervisor under the repo lock, so
 //! it takes exactly the path the board's approval takes: gates, audit row, delivery, store.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::Config;
@@ -114,7 +114,7 @@ pub fn clean_up(
     if force.is_some_and(str::is_empty) {
         return Err("a forced cleanup needs a reason\n  fix: --force --reason \"why the unsaved work may go\"".into());
     }
-    let place = place_of(&row);
+    let place = Place::of_row(&row);
     // Everything that can refuse is checked before the audit row: a refused cleanup is not
     // an action that took effect.
     let plan = deliver::CleanupPlan::of(git, &place, delete_branch)?;
@@ -190,16 +190,4 @@ pub fn clean_up_offline(
     let _lock = take_lock(&dirs)?;
     let store = Store::open(&dirs.db()).map_err(|e| chain(&e))?;
     clean_up(git, &store, actor, name, force, delete_branch)
-}
-
-fn place_of(row: &LoopRow) -> Place {
-    Place {
-        name: row.name.clone(),
-        branch: row.branch.clone(),
-        worktree: Path::new(&row.worktree).to_path_buf(),
-        base: row.base.clone(),
-        plan_path: row.plan_path.clone(),
-        title: String::new(),
-        goal: String::new(),
-    }
 }

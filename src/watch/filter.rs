@@ -7,28 +7,30 @@ use std::path::{Component, Path, PathBuf};
 
 use git2::Repository;
 
-/// Directories whose contents never belong in a diff, whatever `.gitignore` says: git's own,
-/// and the usual build and cache output (so a build never triggers a refresh).
-const NOISE_DIRS: &[&str] = &[
-    ".git",
-    "target",
-    "node_modules",
-    "__pycache__",
-    ".pytest_cache",
-    "dist",
-    "build",
-];
+/// Directories whose contents never belong in a diff, at any depth, whatever `.gitignore`
+/// says: git's own, and caches no one writes by hand.
+const NOISE_DIRS: &[&str] = &[".git", "node_modules", "__pycache__", ".pytest_cache"];
+
+/// Build output at the worktree's root. Deeper down these names are often real source
+/// (`src/build/`), so there `.gitignore` decides.
+const ROOT_OUTPUT_DIRS: &[&str] = &["target", "dist", "build"];
 
 /// Entries kept before the ignore cache starts over: bounds memory for a loop that creates
 /// many distinct files.
 const CACHE_LIMIT: usize = 8192;
 
-/// `rel` (relative to the worktree root) is under git's directory or a build output
-/// directory. Only directory components count: a file named `build` is source.
+/// `rel` (relative to the worktree root) is under git's directory, a cache, or the root's
+/// build output directory. Only directory components count: a file named `build` is source.
 pub fn under_noise_dir(rel: &Path) -> bool {
     let mut dirs = rel.components();
     dirs.next_back();
-    dirs.any(|c| matches!(c, Component::Normal(name) if NOISE_DIRS.iter().any(|d| name == *d)))
+    let named = |c: Component, names: &[&str]| matches!(c, Component::Normal(name) if names.iter().any(|d| name == *d));
+    let mut first = true;
+    dirs.any(|c| {
+        let noise = named(c, NOISE_DIRS) || (first && named(c, ROOT_OUTPUT_DIRS));
+        first = false;
+        noise
+    })
 }
 
 /// `.git` itself (a file in a linked worktree) changes with git commands, not with work.
@@ -85,7 +87,9 @@ mod tests {
             ("target/debug/out", true),
             ("web/node_modules/x/index.js", true),
             ("pkg/__pycache__/m.pyc", true),
-            ("src/build/mod.rs", true),
+            ("build/out.js", true),
+            ("src/build/mod.rs", false),
+            ("crates/a/target/debug/out", false),
             (".git/index", true),
             ("build", false),
             ("src/build.rs", false),
