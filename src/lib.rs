@@ -3,6 +3,7 @@
 //! `core` decides (pure), `engine` does (processes, git, store), and the binary's `cli` shows.
 
 pub mod agent;
+pub mod atomic;
 pub mod config;
 pub mod core;
 pub mod engine;

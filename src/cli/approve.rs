@@ -12,6 +12,7 @@ use andon::core::human::approval_gate;
 use andon::engine::control::{request, ControlError, Request};
 use andon::engine::deliver::{self, Place};
 use andon::engine::ended::{act_offline, clean_up_offline};
+use andon::engine::pull_request;
 use andon::engine::shared::actor;
 use andon::engine::spec::Persisted;
 use andon::store::Store;
@@ -194,7 +195,7 @@ fn precheck(repo: &Repo, name: &str, outcome: Outcome, reason: Option<&str>) -> 
 fn offer_gh(repo: &Repo, args: &ApproveArgs) -> i32 {
     let pr = repo.dirs.loop_dir(&args.loop_name).join("PR.md");
     let branch = format!("loop/{}", args.loop_name);
-    let Some(cmd) = deliver::gh_command(&branch, &pr) else {
+    let Some(cmd) = pull_request::gh_command(&branch, &pr) else {
         if args.gh {
             eprintln!(
                 "andon: --gh: gh is not on PATH; the PR body is in {}",
@@ -210,7 +211,7 @@ fn offer_gh(repo: &Repo, args: &ApproveArgs) -> i32 {
     if !ask {
         return EXIT_OK;
     }
-    match deliver::open_pr(&repo.git, repo.git.repo_root(), &branch, &cmd) {
+    match pull_request::open_pr(&repo.git, repo.git.repo_root(), &branch, &cmd) {
         Ok(out) => {
             println!("{out}");
             EXIT_OK

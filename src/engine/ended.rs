@@ -10,7 +10,8 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::core::event::HumanAction;
 use crate::core::state::State;
-use crate::engine::deliver::{self, Place};
+use crate::engine::cleanup;
+use crate::engine::deliver::Place;
 use crate::engine::input_error::chain;
 use crate::engine::lock::{LockError, RepoLock};
 use crate::engine::paths::AndonDir;
@@ -68,7 +69,7 @@ pub async fn act_offline(
         .map_err(|e| chain(&e))?;
     let row = find_loop(&store, name)?;
     let (spec, p) = load(&row, config, &root)?;
-    let shared = Arc::new(Shared::new(
+    let mut shared = Shared::new(
         root,
         git.clone(),
         store,
@@ -78,8 +79,9 @@ pub async fn act_offline(
         fresh_token(),
         None,
         PtyRegistry::default(),
-    ));
-    let sup = Supervisor::new(shared, lock);
+    );
+    shared.live_diffs = false;
+    let sup = Supervisor::new(Arc::new(shared), lock);
     sup.add_loop(spec, p, None);
     let result = sup.act(name, action).await;
     sup.shutdown("offline action done").await;
@@ -117,9 +119,9 @@ pub fn clean_up(
     let place = Place::of_row(&row);
     // Everything that can refuse is checked before the audit row: a refused cleanup is not
     // an action that took effect.
-    let plan = deliver::CleanupPlan::of(git, &place, delete_branch)?;
+    let plan = cleanup::CleanupPlan::of(git, &place, delete_branch)?;
     if plan.is_noop() {
-        return deliver::cleanup(git, &place, &plan, false);
+        return cleanup::cleanup(git, &place, &plan, false);
     }
     if let (Some(why), None) = (plan.refusal(&place), force) {
         return Err(format!(
@@ -157,7 +159,7 @@ pub fn clean_up(
             ..Step::default()
         })
         .map_err(|e| format!("cannot record the action in the audit trail: {}", chain(&e)))?;
-    let result = deliver::cleanup(git, &place, &plan, force.is_some());
+    let result = cleanup::cleanup(git, &place, &plan, force.is_some());
     let detail = match &result {
         Ok(m) => m.clone(),
         Err(e) => format!("cleanup failed: {e}"),

@@ -19,6 +19,9 @@ use crate::watch::WorktreeWatcher;
 /// Starts the service (with a first cumulative diff) and returns the watcher, which the loop
 /// task keeps for its life. Closures hold `Shared` weakly: `Shared` owns the service.
 pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
+    if !shared.live_diffs {
+        return None;
+    }
     let weak: Weak<Shared> = Arc::downgrade(shared);
     let (name, base) = (spec.name.clone(), spec.base.clone());
     let (weak_latest, name_latest) = (weak.clone(), name.clone());

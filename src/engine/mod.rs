@@ -3,6 +3,7 @@
 
 pub mod agent_run;
 pub mod checks;
+pub mod cleanup;
 pub mod control;
 pub mod deliver;
 pub mod diffs;
@@ -18,6 +19,7 @@ pub mod memory;
 pub mod ops;
 pub mod paths;
 pub mod ptys;
+pub mod pull_request;
 pub mod record;
 pub mod restore;
 pub mod review;

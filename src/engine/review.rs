@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use crate::core::human::{approval_gate, ApprovalGate};
-use crate::engine::deliver;
 use crate::engine::input_error::chain;
 use crate::engine::shared::Shared;
 use crate::store::{CheckRunRow, IncidentRow, IterationRow};
@@ -74,6 +73,6 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         iterations,
         incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,
         notes: view.state.notes.clone(),
-        gh_available: deliver::gh_available(&shared.git),
+        gh_available: crate::engine::pull_request::gh_available(&shared.git),
     })
 }

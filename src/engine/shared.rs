@@ -63,6 +63,9 @@ pub struct Shared {
     pub diffs: Mutex<HashMap<String, DiffService>>,
     /// Woken whenever any loop publishes a new diff.
     pub diff_wake: Notify,
+    /// Whether loops get live diffs (a diff service and a worktree watcher); off for a
+    /// one-shot CLI action that hosts a loop only to act on it.
+    pub live_diffs: bool,
     reaper: Option<Reaper>,
     token: String,
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
@@ -110,6 +113,7 @@ impl Shared {
             pane_sizes: Mutex::new(HashMap::new()),
             diffs: Mutex::new(HashMap::new()),
             diff_wake: Notify::new(),
+            live_diffs: true,
         }
     }
 

@@ -192,9 +192,9 @@ impl Supervisor {
         let root = self.shared.repo_root.clone();
         let git = self.shared.git.clone();
         tokio::task::spawn_blocking(move || {
-            let cmd = crate::engine::deliver::gh_command(&branch, &pr)
+            let cmd = crate::engine::pull_request::gh_command(&branch, &pr)
                 .ok_or("gh is not on PATH, or the PR body is missing")?;
-            crate::engine::deliver::open_pr(&git, &root, &branch, &cmd)
+            crate::engine::pull_request::open_pr(&git, &root, &branch, &cmd)
         })
         .await
         .unwrap_or_else(|e| Err(format!("gh task failed: {e}")))

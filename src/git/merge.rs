@@ -85,6 +85,8 @@ pub enum MergeRefused {
     InTheWay { paths: Vec<String> },
     #[error("branch {branch} does not exist\n  fix: the loop's branch was deleted; nothing can be merged")]
     NoBranch { branch: String },
+    #[error("{base} could not be moved ({why}); the merge was undone\n  fix: check that no other git command is running, then approve again")]
+    RefMoved { base: String, why: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -183,13 +185,22 @@ impl GitOwner {
                 }),
                 _ => e.into(),
             })?;
-        repo.reference_matching(
+        if let Err(e) = repo.reference_matching(
             &plan.base_ref,
             new,
             true,
             plan.head,
             &format!("andon: merge {branch}"),
-        )?;
+        ) {
+            // The branch moved (or its ref is locked) after the checkout: put the files the
+            // checkout touched back as they were, so the worktree still matches its HEAD.
+            restore_touched(&repo, &plan);
+            return Err(MergeRefused::RefMoved {
+                base: plan.base_name.clone(),
+                why: e.message().to_string(),
+            }
+            .into());
+        }
         let commit = new.to_string();
         Ok(match (&plan.kind, style) {
             (PlanKind::FastForward, _) => Merged::FastForward { commit },
@@ -303,6 +314,31 @@ fn dirty_paths(repo: &Repository) -> Result<Vec<String>, git2::Error> {
         .filter(|e| !e.status().is_empty() && !e.status().is_ignored())
         .map(|e| String::from_utf8_lossy(e.path_bytes()).into_owned())
         .collect())
+}
+
+/// Checks the base's own tree out again on the paths the merge touched (index and files).
+fn restore_touched(repo: &Repository, plan: &MergePlan) {
+    let restored = touched_paths(repo, plan).and_then(|touched| {
+        let old = repo.find_commit(plan.head)?;
+        let mut checkout = CheckoutBuilder::new();
+        checkout.force().remove_untracked(false);
+        for (path, _) in &touched {
+            checkout.path(path);
+        }
+        repo.checkout_tree(old.as_object(), Some(&mut checkout))?;
+        // Files the merge added are not in the old tree: remove what the checkout left.
+        if let Some(root) = repo.workdir() {
+            for (path, added) in touched {
+                if added {
+                    let _ = std::fs::remove_file(root.join(path));
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = restored {
+        tracing::error!("could not undo a merge checkout: {e}");
+    }
 }
 
 /// Every path the merge changes in the main worktree, with whether it is a new file.

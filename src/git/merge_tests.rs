@@ -198,3 +198,21 @@ fn tolerated_dirty_paths_do_not_block_a_merge_that_leaves_them_alone() {
     assert_eq!(read(&root, "wiki/log.md"), "# Log\n\n- a loop ended\n");
     assert!(read(&root, "src/lib.rs").contains("two"));
 }
+
+#[test]
+fn a_locked_base_ref_undoes_the_checkout() {
+    let (_tmp, root, owner) = repo_with_loop();
+    let before = fingerprint(&root);
+    // Another git command holds main's ref lock: the ref cannot move after the checkout.
+    std::fs::write(root.join(".git/refs/heads/main.lock"), "").unwrap();
+    let err = owner
+        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("the merge was undone"), "{err}");
+    std::fs::remove_file(root.join(".git/refs/heads/main.lock")).unwrap();
+    assert_eq!(fingerprint(&root), before);
+    assert!(
+        !root.join("src/three.rs").exists(),
+        "the added file is gone again"
+    );
+}

@@ -69,8 +69,8 @@ pub enum Dialog {
     ApproveAnyway {
         loop_name: String,
         textarea: TextArea<'static>,
-        /// The outcome chosen on the review screen (`None` when approved from the board).
-        approval: Option<ApprovalIntent>,
+        /// The outcome chosen on the review screen.
+        approval: ApprovalIntent,
     },
     Help,
 }

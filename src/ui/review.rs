@@ -46,13 +46,9 @@ pub struct FileSummary {
     pub binary: bool,
 }
 
-/// Why approval is refused right now.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gate {
-    pub why: String,
-    /// Red checks may be overridden with a typed reason; a stopped line may not.
-    pub overridable: bool,
-}
+/// Why approval is refused right now: the core's own gate, so the screen says what the
+/// reducer does.
+pub use crate::core::human::ApprovalGate as Gate;
 
 /// What the review screen shows, filled by the app from the engine and the cumulative diff.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -185,7 +181,7 @@ impl ApprovalIntent {
         Dialog::ApproveAnyway {
             loop_name: self.loop_name.clone(),
             textarea,
-            approval: Some(self),
+            approval: self,
         }
     }
 }

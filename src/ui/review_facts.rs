@@ -2,7 +2,7 @@
 //! later, from the loop's diff service).
 
 use crate::engine::review::ReviewFacts;
-use crate::ui::review::{CheckSummary, Gate, IterationSummary, ReviewModel};
+use crate::ui::review::{CheckSummary, IterationSummary, ReviewModel};
 
 pub fn review_model(f: ReviewFacts) -> ReviewModel {
     ReviewModel {
@@ -11,10 +11,7 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
         base: f.target,
         goal: f.goal,
         state: f.state,
-        gate: f.gate.map(|g| Gate {
-            why: g.why,
-            overridable: g.overridable,
-        }),
+        gate: f.gate,
         last_checks: f
             .last_checks
             .into_iter()

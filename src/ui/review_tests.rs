@@ -97,7 +97,7 @@ fn red_checks_ask_for_a_reason_and_a_stopped_line_refuses() {
     let Dialog::ApproveAnyway { approval, .. } = i.clone().anyway_dialog() else {
         panic!("the reason text box");
     };
-    assert_eq!(approval, Some(i));
+    assert_eq!(approval, i);
 
     let stopped = Gate {
         why: "the line is stopped".into(),

@@ -158,7 +158,7 @@ fn red_checks_open_the_reason_box_with_the_choice() {
     assert_eq!(press(&mut model, "A"), ScreenIntent::None);
     let Some(Dialog::ApproveAnyway {
         loop_name,
-        approval: Some(approval),
+        approval,
         ..
     }) = &model.dialog
     else {

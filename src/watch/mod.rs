@@ -29,9 +29,6 @@ pub enum WatchError {
     Thread(#[source] std::io::Error),
 }
 
-/// The watcher under its old name: the agent run's activity clock.
-pub type ActivityWatcher = WorktreeWatcher;
-
 /// Keeps the watcher (and its debounce thread) alive; dropping it stops both.
 pub struct WorktreeWatcher {
     _watcher: RecommendedWatcher,

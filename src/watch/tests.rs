@@ -36,7 +36,7 @@ fn sees_file_writes_but_not_git_dir() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join(".git")).unwrap();
     let start = Instant::now();
-    let w = ActivityWatcher::start(dir.path(), start).unwrap();
+    let w = WorktreeWatcher::start(dir.path(), start).unwrap();
     fs::write(dir.path().join(".git/index"), "x").unwrap();
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(w.last_change_ms(), 0, ".git writes are not progress");

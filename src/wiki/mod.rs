@@ -43,7 +43,7 @@ impl Wiki {
         log_line: &str,
     ) -> io::Result<PathBuf> {
         let page = self.dir.join("90_LOG").join(name);
-        write_atomic(&page, text)?;
+        crate::atomic::write(&page, text)?;
         let rel = format!("90_LOG/{name}");
         append_line(
             &self.dir.join("log.md"),
@@ -62,19 +62,10 @@ impl Wiki {
     pub fn write_five_whys(&self, name: &str, text: &str) -> io::Result<PathBuf> {
         let path = self.dir.join("90_LOG").join("incidents").join(name);
         if !path.exists() {
-            write_atomic(&path, text)?;
+            crate::atomic::write(&path, text)?;
         }
         Ok(path)
     }
-}
-
-fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let tmp = path.with_extension("md.andon-tmp");
-    fs::write(&tmp, text)?;
-    fs::rename(&tmp, path)
 }
 
 fn read_or(path: &Path, default: &str) -> io::Result<String> {
@@ -99,7 +90,7 @@ fn append_line(path: &Path, head: &str, line: &str) -> io::Result<()> {
     }
     text.push_str(line);
     text.push('\n');
-    write_atomic(path, &text)
+    crate::atomic::write(path, &text)
 }
 
 /// Adds `entry` as the last line of the index's 90_LOG section (made when missing), replacing
@@ -145,7 +136,7 @@ fn index_entry(path: &Path, entry: &str) -> io::Result<()> {
     lines.insert(at, entry.to_string());
     let mut out = lines.join("\n");
     out.push('\n');
-    write_atomic(path, &out)
+    crate::atomic::write(path, &out)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::{run_blocking, LoopTask};
 use crate::core::event::{Effect, Event, HumanAction, Outcome};
 use crate::core::reducer::reduce;
 use crate::core::state::Mode;
+use crate::engine::cleanup;
 use crate::engine::deliver::{self, Delivered, Place};
 use crate::engine::memory;
 
@@ -126,8 +127,8 @@ impl LoopTask {
         let place = Place::of(&self.spec);
         let delete_branch = outcome == Outcome::Merge;
         let result = run_blocking(move || {
-            let plan = deliver::CleanupPlan::of(&git, &place, delete_branch)?;
-            deliver::cleanup(&git, &place, &plan, false)
+            let plan = cleanup::CleanupPlan::of(&git, &place, delete_branch)?;
+            cleanup::cleanup(&git, &place, &plan, false)
         })
         .await;
         let text = match result {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
-use ratatui_textarea::{TextArea, WrapMode};
+
 use tokio::sync::mpsc;
 
 use crate::core::event::HumanAction;
@@ -14,7 +14,7 @@ use crate::ui::keymap::{Action, Keymap, Mode};
 use crate::ui::layout::{self, Direction};
 use crate::ui::model::{BoardModel, Dialog};
 use crate::ui::panes::PaneSet;
-use crate::ui::review::{ApprovalIntent, ReviewChoice};
+use crate::ui::review::ApprovalIntent;
 use crate::ui::screen;
 use crate::ui::views;
 
@@ -23,6 +23,8 @@ pub enum Command {
     Quit,
 }
 
+mod dialogs;
+use dialogs::textarea;
 mod screens;
 
 pub use screens::ReviewEvent;
@@ -279,71 +281,6 @@ impl Controller {
         });
     }
 
-    fn on_dialog_key(&mut self, mode: Mode, key: KeyEvent, model: &mut BoardModel) {
-        let action = self.keymap.lookup(mode, &key);
-        let Some(dialog) = model.dialog.take() else {
-            return;
-        };
-        match dialog {
-            // Any key closes help.
-            Dialog::Help => {}
-            Dialog::Confirm { title, body, yes } => match action {
-                Some(Action::Confirm) => match self.pending.take() {
-                    Some(Pending::Act { loop_name, action }) => self.send(loop_name, action),
-                    Some(Pending::Approval(intent)) => self.approve(model, intent),
-                    Some(Pending::Quit) => self.quit = Some(Command::Quit),
-                    None => {}
-                },
-                Some(Action::Cancel) => self.pending = None,
-                _ => model.dialog = Some(Dialog::Confirm { title, body, yes }),
-            },
-            Dialog::Redirect {
-                loop_name,
-                textarea,
-            } => match text_box(action, key, textarea) {
-                TextBox::Sent(note) => self.send(loop_name, HumanAction::Redirect { note }),
-                TextBox::Closed => {}
-                TextBox::Open(textarea) => {
-                    model.dialog = Some(Dialog::Redirect {
-                        loop_name,
-                        textarea: *textarea,
-                    })
-                }
-            },
-            // `approval` (chosen on the review screen) carries the outcome to send.
-            Dialog::ApproveAnyway {
-                loop_name,
-                textarea,
-                approval,
-            } => match text_box(action, key, textarea) {
-                TextBox::Sent(reason) => {
-                    let intent = approval.unwrap_or_else(|| ApprovalIntent {
-                        branch: format!("loop/{loop_name}"),
-                        loop_name,
-                        base: String::new(),
-                        choice: ReviewChoice::Branch,
-                        anyway: None,
-                    });
-                    self.approve(
-                        model,
-                        ApprovalIntent {
-                            anyway: Some(reason),
-                            ..intent
-                        },
-                    );
-                }
-                TextBox::Closed => {}
-                TextBox::Open(textarea) => {
-                    model.dialog = Some(Dialog::ApproveAnyway {
-                        loop_name,
-                        textarea: *textarea,
-                        approval,
-                    })
-                }
-            },
-        }
-    }
-
     fn send(&self, loop_name: String, action: HumanAction) {
         let sup = Arc::clone(&self.sup);
         let results = self.results.clone();
@@ -366,34 +303,6 @@ impl Controller {
     }
 }
 
-/// What a key did to a text box (redirect note, approve-anyway reason).
-enum TextBox {
-    /// Ctrl-S with some text.
-    Sent(String),
-    /// Esc, or Ctrl-S with nothing typed.
-    Closed,
-    /// Still typing.
-    Open(Box<TextArea<'static>>),
-}
-
-fn text_box(action: Option<Action>, key: KeyEvent, mut textarea: TextArea<'static>) -> TextBox {
-    match action {
-        Some(Action::Cancel) => TextBox::Closed,
-        Some(Action::Submit) => {
-            let text = textarea.lines().join("\n");
-            if text.trim().is_empty() {
-                TextBox::Closed
-            } else {
-                TextBox::Sent(text)
-            }
-        }
-        _ => {
-            textarea.input(key);
-            TextBox::Open(Box::new(textarea))
-        }
-    }
-}
-
 /// Arrow/hjkl moves go to the pane that lies that way on screen.
 fn move_selection(model: &mut BoardModel, direction: Direction) {
     let (w, h) = crossterm::terminal::size().unwrap_or((160, 48));
@@ -406,12 +315,6 @@ fn move_selection(model: &mut BoardModel, direction: Direction) {
     if let Some((i, _)) = areas.get(to) {
         model.selected = *i;
     }
-}
-
-fn textarea() -> TextArea<'static> {
-    let mut t = TextArea::default();
-    t.set_wrap_mode(WrapMode::WordOrGlyph);
-    t
 }
 
 fn other_label(action: &HumanAction) -> &'static str {

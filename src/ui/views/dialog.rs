@@ -49,16 +49,11 @@ pub(super) fn draw(
             area,
             &TextBox {
                 title: format!("Approve {loop_name} anyway"),
-                intro: match approval {
-                    Some(a) => format!(
-                        "{}, although its checks do not all pass. Say why; the reason is \
-                         audited with your name.",
-                        a.describe()
-                    ),
-                    None => "Its checks do not all pass. Say why it may be approved anyway; \
-                             the reason is audited with your name."
-                        .into(),
-                },
+                intro: format!(
+                    "{}, although its checks do not all pass. Say why; the reason is \
+                     audited with your name.",
+                    approval.describe()
+                ),
                 placeholder: "Why is this acceptable?",
             },
             textarea,

@@ -165,7 +165,13 @@ fn dialog_approve_anyway() {
     model.dialog = Some(Dialog::ApproveAnyway {
         loop_name: "docs-site".into(),
         textarea: TextArea::default(),
-        approval: None,
+        approval: crate::ui::review::ApprovalIntent {
+            loop_name: "docs-site".into(),
+            branch: "loop/docs-site".into(),
+            base: "main".into(),
+            choice: crate::ui::review::ReviewChoice::Branch,
+            anyway: None,
+        },
     });
     assert_snapshot!(text(&render(&model, 120, 40)));
 }

@@ -1,0 +1,147 @@
+//! A loop task's effects: what each of the reducer's effects does — runs, freezes, prompts,
+//! guards' rollbacks, snapshots, iteration records, incidents — and the prompt it composes.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use super::LoopTask;
+use crate::core::event::Effect;
+use crate::core::prompt::{compose, PromptInput};
+use crate::core::state::Mode;
+use crate::engine::ops::{blocking, check_jobs, goal_jobs, PendingOp};
+use crate::pty::signal::{continue_group, stop_group};
+
+impl LoopTask {
+    pub(super) async fn effect(&mut self, effect: Effect) -> Result<(), String> {
+        let s = Arc::clone(&self.shared);
+        let spec = Arc::clone(&self.spec);
+        match effect {
+            Effect::EndRun => self.end_run().await,
+            Effect::Freeze => {
+                self.run.frozen.store(true, Ordering::SeqCst);
+                let id = self.run.pgid.load(Ordering::SeqCst);
+                if id > 0 {
+                    stop_group(id).map_err(|e| format!("cannot freeze process group {id}: {e}"))?;
+                }
+            }
+            Effect::Thaw => {
+                self.run.frozen.store(false, Ordering::SeqCst);
+                let id = self.run.pgid.load(Ordering::SeqCst);
+                if id > 0 {
+                    continue_group(id)
+                        .map_err(|e| format!("cannot resume process group {id}: {e}"))?;
+                }
+            }
+            Effect::BeginIteration { iteration, mode } => {
+                let dir = s.dirs.iter_dir(&spec.name, iteration);
+                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                self.five_whys = match mode {
+                    Mode::Plan => self.write_five_whys(iteration).await,
+                    Mode::Code => None,
+                };
+                let path = s.dirs.prompt(&spec.name, iteration);
+                std::fs::write(&path, self.compose_prompt())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                self.rec.begin_iteration(iteration, mode, &path);
+                self.p.mark(iteration, "running");
+            }
+            Effect::RunAgent => self.pending = Some(PendingOp::Agent),
+            Effect::RunChecks => {
+                self.pending = Some(PendingOp::Checks {
+                    kind: "check",
+                    jobs: check_jobs(&spec),
+                })
+            }
+            Effect::RunGoal => {
+                self.pending = Some(PendingOp::Checks {
+                    kind: "goal",
+                    jobs: goal_jobs(&spec),
+                })
+            }
+            Effect::RestorePaths { paths } => {
+                let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
+                blocking(move || s.git.restore_paths(&worktree, &base, &paths)).await?;
+            }
+            Effect::DiscardChanges => {
+                let (worktree, to) = (spec.worktree.clone(), self.p.last_snapshot.clone());
+                blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
+            }
+            Effect::RollbackToGreen => {
+                let green = s
+                    .store
+                    .iterations(&spec.name)
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
+                    .rev()
+                    .find(|it| it.status == "passed")
+                    .and_then(|it| it.snapshot.map(|c| (it.n, c)));
+                let (label, to) = match green {
+                    Some((n, commit)) => (format!("iteration {n}"), commit),
+                    None => ("the base".to_string(), spec.base.clone()),
+                };
+                let (worktree, target) = (spec.worktree.clone(), to.clone());
+                blocking(move || s.git.reset_worktree(&worktree, &target)).await?;
+                self.p.last_snapshot = to;
+                let detail = format!("worktree reset to {label}");
+                self.rec.event(&self.p.state, "rollback", &detail);
+            }
+            Effect::Snapshot { message } => {
+                let worktree = spec.worktree.clone();
+                let id = blocking(move || s.git.snapshot(&worktree, &message)).await?;
+                self.p.last_snapshot = id.clone();
+                self.rec.snapshot(&id);
+            }
+            Effect::EndIteration {
+                iteration,
+                status,
+                failure,
+            } => {
+                self.rec.end_iteration(iteration, status, failure.as_ref());
+                self.p.mark(iteration, status.as_str());
+            }
+            Effect::RaiseIncident { iteration, failure } => {
+                self.rec.incident(&s, &spec, iteration, &failure);
+            }
+            // Carried by the transition's event and update (see `apply`).
+            Effect::Alert { .. } => {}
+        }
+        Ok(())
+    }
+
+    pub(super) fn compose_prompt(&self) -> String {
+        let s = &self.shared;
+        let iteration = self.p.state.iteration;
+        let fix_plan = s
+            .dirs
+            .fix_plan(&self.spec.name, iteration)
+            .to_string_lossy()
+            .to_string();
+        let skills = crate::engine::skills::load(&s.repo_root, &self.spec.plan, self.p.state.mode);
+        compose(&PromptInput {
+            plan: &self.spec.plan,
+            state: &self.p.state,
+            skills: &skills,
+            fix_plan_path: &fix_plan,
+            five_whys_path: self.five_whys.as_deref(),
+        })
+    }
+}
+
+pub(super) fn effect_name(e: &Effect) -> &'static str {
+    match e {
+        Effect::EndRun => "end_run",
+        Effect::Freeze => "freeze",
+        Effect::Thaw => "thaw",
+        Effect::BeginIteration { .. } => "begin_iteration",
+        Effect::RunAgent => "run_agent",
+        Effect::RestorePaths { .. } => "restore_paths",
+        Effect::DiscardChanges => "discard_changes",
+        Effect::RollbackToGreen => "rollback",
+        Effect::RunChecks => "run_checks",
+        Effect::RunGoal => "run_goal",
+        Effect::Snapshot { .. } => "snapshot",
+        Effect::EndIteration { .. } => "end_iteration",
+        Effect::RaiseIncident { .. } => "raise_incident",
+        Effect::Alert { .. } => "alert",
+    }
+}
