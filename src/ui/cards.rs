@@ -39,7 +39,10 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
         reason: s
             .stop_reason()
             .map(|r| crate::core::sanitize::one_line(r, 200)),
-        diffstat: stat.map(|d| (d.files, d.added, d.removed)),
+        // An empty diff says nothing worth a title's room.
+        diffstat: stat
+            .filter(|d| d.files > 0)
+            .map(|d| (d.files, d.added, d.removed)),
     }
 }
 
