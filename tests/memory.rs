@@ -46,6 +46,17 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
     let incidents = repo.store().incidents(Some("varied")).unwrap();
     assert_eq!(incidents.len(), 3, "one incident per failed iteration");
     assert!(incidents.iter().all(|i| i.category == "test_failure"));
+    // Evidence: the failing check's log, the agent's log, and what the loop had changed.
+    let evidence: serde_json::Value = serde_json::from_str(&incidents[0].evidence_json).unwrap();
+    assert!(evidence["check_logs"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("check-tests.log"));
+    assert!(evidence["agent_log"]
+        .as_str()
+        .unwrap()
+        .ends_with("iter-1/agent.log"));
+    assert_eq!(evidence["diffstat"]["files"], 1, "{evidence}");
 
     let dir = repo.path("wiki/90_LOG/incidents");
     let files = today_files(&dir);

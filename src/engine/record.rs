@@ -122,7 +122,14 @@ impl Recorder {
         });
     }
 
-    pub fn incident(&mut self, shared: &Shared, spec: &LoopSpec, n: u32, failure: &Failure) {
+    pub fn incident(
+        &mut self,
+        shared: &Shared,
+        spec: &LoopSpec,
+        n: u32,
+        failure: &Failure,
+        stat: Option<crate::core::diff::DiffStat>,
+    ) {
         let logs: Vec<String> = self
             .check_runs
             .iter()
@@ -134,6 +141,7 @@ impl Recorder {
             "checks": failure.checks,
             "check_logs": logs,
             "agent_log": shared.dirs.agent_log(&spec.name, n).to_string_lossy(),
+            "diffstat": stat.map(|d| serde_json::json!({"files": d.files, "added": d.added, "removed": d.removed})),
             "output_tail": failure.output_tail.chars().rev().take(2000).collect::<String>().chars().rev().collect::<String>(),
         });
         self.incidents.push(IncidentRow {

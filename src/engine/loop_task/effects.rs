@@ -9,6 +9,7 @@ use crate::core::event::Effect;
 use crate::core::prompt::{compose, PromptInput};
 use crate::core::state::Mode;
 use crate::engine::ops::{blocking, check_jobs, goal_jobs, PendingOp};
+use crate::git::DiffLimits;
 use crate::pty::signal::{continue_group, stop_group};
 
 impl LoopTask {
@@ -100,7 +101,15 @@ impl LoopTask {
                 self.p.mark(iteration, status.as_str());
             }
             Effect::RaiseIncident { iteration, failure } => {
-                self.rec.incident(&s, &spec, iteration, &failure);
+                // The evidence includes what the loop had changed by then (base to snapshot).
+                let (base, snapshot) = (spec.base.clone(), self.p.last_snapshot.clone());
+                let git = s.git.clone();
+                let stat =
+                    blocking(move || git.diff_commits(&base, &snapshot, DiffLimits::default()))
+                        .await
+                        .ok()
+                        .map(|d| d.stat());
+                self.rec.incident(&s, &spec, iteration, &failure, stat);
             }
             // Carried by the transition's event and update (see `apply`).
             Effect::Alert { .. } => {}
