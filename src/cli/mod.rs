@@ -5,6 +5,7 @@ mod approve;
 mod audit;
 mod board;
 mod demo;
+mod doctor;
 mod headless;
 mod init;
 mod kaizen;
@@ -61,6 +62,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// The Kaizen board: incidents grouped across loops, their prevention, and the metrics.
     Kaizen(kaizen::KaizenArgs),
+    /// What is installed and supported: agent CLIs, git, this repo's config, the terminal.
+    Doctor(doctor::DoctorArgs),
     /// The demo: a generated repository with six scripted loops showing every lamp.
     Demo(demo::DemoArgs),
     /// Scaffold andon.toml, plans/TEMPLATE.md, skills/ and wiki/ here; never overwrites a file.
@@ -97,6 +100,7 @@ pub fn main() -> i32 {
         Command::Cleanup(args) => approve::cleanup(args),
         Command::Audit(args) => audit::run(args),
         Command::Kaizen(args) => kaizen::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Init => init::run(),
         Command::SimAgent(args) => andon::agent::sim::run(&args),

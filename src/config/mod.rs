@@ -14,7 +14,7 @@ use std::time::Duration;
 pub use env_policy::{name_matches, EnvPolicy};
 pub use files::{read_plan, read_text};
 pub use layer::{parse_layer, AgentLayer, ConfigLayer, Located};
-pub use profile::{builtin_profiles, AgentMode, AgentProfile, PromptMode};
+pub use profile::{builtin_profiles, install_hint, AgentMode, AgentProfile, PromptMode};
 
 use crate::core::breaker_overrides::BreakerOverrides;
 use crate::core::file_error::FileError;

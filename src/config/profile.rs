@@ -47,6 +47,8 @@ struct Builtin {
     command: &'static [&'static str],
     prompt: PromptMode,
     env_allow: &'static [&'static str],
+    /// How to install the agent's CLI, for `andon doctor`.
+    install: &'static str,
 }
 
 /// Every built-in profile. Each agent's allow list names its own provider's variables and
@@ -57,6 +59,7 @@ const BUILTINS: &[Builtin] = &[
         command: &["claude", "-p", "--dangerously-skip-permissions"],
         prompt: PromptMode::Stdin,
         env_allow: &["ANTHROPIC_*", "CLAUDE_*"],
+        install: "npm install -g @anthropic-ai/claude-code",
     },
     Builtin {
         name: "codex",
@@ -68,6 +71,7 @@ const BUILTINS: &[Builtin] = &[
         ],
         prompt: PromptMode::Arg,
         env_allow: &["OPENAI_*", "CODEX_*"],
+        install: "npm install -g @openai/codex",
     },
     Builtin {
         name: "aider",
@@ -80,26 +84,35 @@ const BUILTINS: &[Builtin] = &[
         ],
         prompt: PromptMode::File,
         env_allow: &["AIDER_*", "OPENAI_*", "ANTHROPIC_*"],
+        install: "python -m pip install aider-install && aider-install",
     },
     Builtin {
         name: "gemini",
         command: &["gemini", "--yolo", "-p", "{prompt}"],
         prompt: PromptMode::Arg,
         env_allow: &["GEMINI_*", "GOOGLE_*"],
+        install: "npm install -g @google/gemini-cli",
     },
     Builtin {
         name: "opencode",
         command: &["opencode", "run", "{prompt}"],
         prompt: PromptMode::Arg,
         env_allow: &["OPENCODE_*"],
+        install: "npm install -g opencode-ai",
     },
     Builtin {
         name: "sim",
         command: &["{andon}", "sim-agent"],
         prompt: PromptMode::File,
         env_allow: &[],
+        install: "built into andon",
     },
 ];
+
+/// How to install a built-in agent's CLI (`None` for a custom profile).
+pub fn install_hint(name: &str) -> Option<&'static str> {
+    BUILTINS.iter().find(|b| b.name == name).map(|b| b.install)
+}
 
 /// The built-in profiles by name: claude, codex, aider, gemini, opencode and sim (andon's
 /// own scripted agent, for the demo and tests). All are one-shot.

@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod control;
 pub mod deliver;
 pub mod diffs;
+pub mod doctor;
 pub mod ended;
 pub mod env;
 pub mod input_error;
