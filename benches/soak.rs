@@ -24,7 +24,11 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "bench@localhost")
         .output()
         .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"));
-    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -42,7 +46,11 @@ esac
 fn build_repo(root: &Path) {
     std::fs::create_dir_all(root.join("plans")).expect("mkdir");
     std::fs::create_dir_all(root.join("src")).expect("mkdir");
-    std::fs::write(root.join("src/price.sh"), "price() { echo $(( $1 - $2 )); }\n").expect("write");
+    std::fs::write(
+        root.join("src/price.sh"),
+        "price() { echo $(( $1 - $2 )); }\n",
+    )
+    .expect("write");
     std::fs::write(root.join("agent.sh"), AGENT).expect("write");
     std::fs::write(
         root.join("check.sh"),
@@ -99,15 +107,33 @@ fn main() {
         plans.join(" "),
         tmp.path().join("stderr.txt").display()
     );
-    let _ = Command::new("tmux").args(["kill-session", "-t", SESSION]).status();
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", SESSION])
+        .status();
     run(
         tmp.path(),
         "tmux",
-        &["new-session", "-d", "-s", SESSION, "-x", "200", "-y", "50", &command],
+        &[
+            "new-session",
+            "-d",
+            "-s",
+            SESSION,
+            "-x",
+            "200",
+            "-y",
+            "50",
+            &command,
+        ],
     );
     std::thread::sleep(Duration::from_secs(2));
-    let pid = run(tmp.path(), "tmux", &["list-panes", "-t", SESSION, "-F", "#{pane_pid}"]);
-    println!("soak: {LOOPS} loops on the board (200x50, tmux) for {minutes} min, supervisor pid {pid}");
+    let pid = run(
+        tmp.path(),
+        "tmux",
+        &["list-panes", "-t", SESSION, "-F", "#{pane_pid}"],
+    );
+    println!(
+        "soak: {LOOPS} loops on the board (200x50, tmux) for {minutes} min, supervisor pid {pid}"
+    );
     let db = root.join(".andon/andon.db");
     let started = Instant::now();
     let mut samples: Vec<(u64, u64)> = Vec::new();
@@ -116,7 +142,10 @@ fn main() {
     while started.elapsed() < Duration::from_secs(minutes * 60) {
         std::thread::sleep(Duration::from_secs(10));
         let Some(rss) = rss_kib(&pid) else {
-            println!("  the supervisor is gone after {} s", started.elapsed().as_secs());
+            println!(
+                "  the supervisor is gone after {} s",
+                started.elapsed().as_secs()
+            );
             break;
         };
         samples.push((started.elapsed().as_secs(), rss));
@@ -124,7 +153,10 @@ fn main() {
             // Every minute, every loop must have moved on.
             let now = iterations(&db);
             for (name, n) in &now {
-                let before = last_minute.iter().find(|(m, _)| m == name).map_or(0, |(_, b)| *b);
+                let before = last_minute
+                    .iter()
+                    .find(|(m, _)| m == name)
+                    .map_or(0, |(_, b)| *b);
                 if *n <= before {
                     stuck_checks += 1;
                     println!("  loop {name} made no iteration in the last minute (at {n})");
@@ -135,11 +167,17 @@ fn main() {
         }
     }
     let alive = rss_kib(&pid).is_some();
-    let _ = Command::new("tmux").args(["send-keys", "-t", SESSION, "q"]).status();
+    let _ = Command::new("tmux")
+        .args(["send-keys", "-t", SESSION, "q"])
+        .status();
     std::thread::sleep(Duration::from_millis(500));
-    let _ = Command::new("tmux").args(["send-keys", "-t", SESSION, "y"]).status();
+    let _ = Command::new("tmux")
+        .args(["send-keys", "-t", SESSION, "y"])
+        .status();
     std::thread::sleep(Duration::from_secs(3));
-    let _ = Command::new("tmux").args(["kill-session", "-t", SESSION]).status();
+    let _ = Command::new("tmux")
+        .args(["kill-session", "-t", SESSION])
+        .status();
     let stderr = std::fs::read_to_string(tmp.path().join("stderr.txt")).unwrap_or_default();
     let log = std::fs::read_to_string(root.join(".andon/andon.log")).unwrap_or_default();
     let panicked = stderr.contains("panicked") || log.contains("panicked");

@@ -72,11 +72,28 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
         ".andon/loops/varied/iter-3/check-tests.log",
         ".andon/loops/varied/iter-3/agent.log",
         "FAIL: price 5 10 = charlie",
-        "1. Why did the checks fail?",
+        "1. Why did iteration 3 fail?",
+        "## The failures so far",
+        "FAIL: price 5 10 = alpha",
+        ".andon/loops/varied/iter-1/check-tests.log",
         "Written by the plan-mode agent to `.andon/loops/varied/iter-4/fix-plan.md`",
         "Root cause (agent): each attempt guessed a word",
     ] {
         assert!(text.contains(needle), "{needle:?} missing from\n{text}");
+    }
+    // The plan-mode prompt names the Five Whys file, carries the whole pattern (every failure
+    // since the loop last passed) and the line-stop procedure and diagnosis skills.
+    let prompt = repo.prompt("varied", 4);
+    for needle in [
+        "wiki/90_LOG/incidents/",
+        "- iteration 1: test_failure",
+        "FAIL: price 5 10 = alpha",
+        "FAIL: price 5 10 = bravo",
+        "FAIL: price 5 10 = charlie",
+        "## Skill: andon",
+        "## Skill: diagnose",
+    ] {
+        assert!(prompt.contains(needle), "{needle:?} missing from\n{prompt}");
     }
     // The human sees the fix plan beside it before accepting it.
     let fix_plan =
@@ -93,8 +110,21 @@ fn an_insanity_stop_writes_a_five_whys_file_too() {
     expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
     let files = today_files(&repo.path("wiki/90_LOG/incidents"));
     assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("-stubborn-3-insanity.md"), "{files:?}");
     let text = std::fs::read_to_string(repo.path("wiki/90_LOG/incidents").join(&files[0])).unwrap();
-    assert!(text.contains("**Trigger:** line stop:"), "{text}");
+    assert!(
+        text.contains("**Trigger:** line stop (insanity):"),
+        "{text}"
+    );
+    assert!(text.contains("- iteration 3: test_failure"), "{text}");
+    // The stop's event names the file.
+    let events = repo.store().events(Some("stubborn"), None).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "five_whys" && e.detail.contains(&files[0])),
+        "{events:?}"
+    );
     assert!(
         !text.contains("## Fix plan"),
         "no fix plan is asked at a line stop"

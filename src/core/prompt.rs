@@ -21,6 +21,18 @@ pub struct PromptInput<'a> {
     pub fix_plan_path: &'a str,
     /// The prefilled Five Whys file a plan-mode agent completes, when andon wrote one.
     pub five_whys_path: Option<&'a str>,
+    /// The failed iterations since the loop last passed, oldest first: the pattern a
+    /// plan-mode iteration analyses.
+    pub failures: &'a [PastFailure],
+}
+
+/// One failed iteration, as a plan-mode prompt and a Five Whys file list it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastFailure {
+    pub iteration: u32,
+    pub category: String,
+    pub fingerprint: String,
+    pub summary: String,
 }
 
 pub fn compose(input: &PromptInput) -> String {
@@ -30,6 +42,7 @@ pub fn compose(input: &PromptInput) -> String {
         skills,
         fix_plan_path,
         five_whys_path,
+        failures,
     } = input;
     let mut p = String::new();
     let n = state.iteration;
@@ -37,6 +50,20 @@ pub fn compose(input: &PromptInput) -> String {
     let _ = writeln!(p, "# {} — iteration {n} of at most {max}\n", plan.title);
     if state.mode == Mode::Plan {
         plan_mode_header(&mut p, state, fix_plan_path, *five_whys_path);
+        if !failures.is_empty() {
+            p.push_str("## The failures so far (oldest first)\n\n");
+            for f in failures.iter() {
+                let _ = writeln!(
+                    p,
+                    "- iteration {}: {} (fingerprint `{}`): {}",
+                    f.iteration,
+                    f.category,
+                    f.fingerprint.chars().take(16).collect::<String>(),
+                    printable(&f.summary, false)
+                );
+            }
+            p.push('\n');
+        }
     }
     let _ = writeln!(p, "## Goal\n\n{}\n", plan.goal.trim());
     p.push_str("## Scope\n\n");
@@ -49,7 +76,11 @@ pub fn compose(input: &PromptInput) -> String {
         }
         p.push_str("Changes outside the scope are rolled back.\n\n");
     }
-    p.push_str("## Checks\n\nAfter you finish, andon runs these commands; each must exit 0:\n");
+    if state.mode == Mode::Plan {
+        p.push_str("## Checks\n\nThe loop's checks (none run after a plan-mode iteration); each must exit 0:\n");
+    } else {
+        p.push_str("## Checks\n\nAfter you finish, andon runs these commands; each must exit 0:\n");
+    }
     for c in &plan.checks {
         let _ = writeln!(p, "- {}: `{}`", c.name, c.run);
     }
@@ -116,15 +147,21 @@ fn plan_mode_header(
     fix_plan_path: &str,
     five_whys_path: Option<&str>,
 ) {
+    let why = if state.consecutive_failures >= state.limits.consecutive_failures {
+        format!(
+            "The line is stopped after {} consecutive failed iterations.",
+            state.consecutive_failures
+        )
+    } else {
+        "A human pulled the Meta-Andon cord.".to_string()
+    };
     let _ = writeln!(
         p,
         "## PLAN MODE (Meta-Andon)\n\n\
-         The line is stopped after {} consecutive failed iterations. Do NOT change any code in \
-         this iteration: every code change will be discarded. Instead analyse the pattern of \
-         failures below, find the root cause (ask \"why\" five times), and write a fix plan to \
-         `{fix_plan_path}`: what went wrong, why, and the approach the next iterations should \
-         take. A human reads and approves it.\n",
-        state.consecutive_failures
+         {why} Do NOT change any code in this iteration: every code change will be discarded. \
+         Instead analyse the pattern of failures below, find the root cause (ask \"why\" five \
+         times), and write a fix plan to `{fix_plan_path}`: what went wrong, why, and the \
+         approach the next iterations should take. A human reads and approves it.\n"
     );
     if let Some(path) = five_whys_path {
         let _ = writeln!(

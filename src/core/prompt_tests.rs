@@ -32,16 +32,44 @@ fn failure() -> Failure {
 
 fn prompt(state: &LoopState, five_whys: Option<&str>) -> String {
     let plan = parse_plan(Path::new("plans/pricing.md"), PLAN).unwrap();
-    let skills = vec![(
-        "tdd".to_string(),
-        "Write the failing test first.".to_string(),
-    )];
+    // What the engine composes: the plan's skill in code mode, the line-stop procedure and
+    // the diagnosis skill in plan mode.
+    let skills = if state.mode == Mode::Plan {
+        vec![
+            (
+                "andon".to_string(),
+                "Gather the evidence; name the pattern.".to_string(),
+            ),
+            (
+                "diagnose".to_string(),
+                "Reproduce before you explain.".to_string(),
+            ),
+        ]
+    } else {
+        vec![(
+            "tdd".to_string(),
+            "Write the failing test first.".to_string(),
+        )]
+    };
+    let failures: Vec<PastFailure> = if state.mode == Mode::Plan {
+        (1..=3)
+            .map(|n| PastFailure {
+                iteration: n,
+                category: "test_failure".into(),
+                fingerprint: format!("{n}f2c41d07a3be5aa"),
+                summary: format!("tests: attempt {n} printed a different wrong price"),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     compose(&PromptInput {
         plan: &plan,
         state,
         skills: &skills,
         fix_plan_path: "/repo/.andon/loops/pricing/iter-4/fix-plan.md",
         five_whys_path: five_whys,
+        failures: &failures,
     })
 }
 

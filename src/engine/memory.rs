@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::core::diff::DiffStat;
-use crate::core::state::{LoopState, Mode};
+use crate::core::prompt::PastFailure;
+use crate::core::state::LoopState;
 use crate::engine::input_error::chain;
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
@@ -15,6 +16,38 @@ use crate::wiki::pages::{
     five_whys, five_whys_name, loop_page, loop_page_name, FiveWhysFacts, LoopLog,
 };
 use crate::wiki::Wiki;
+
+/// The failed iterations since the loop last passed, oldest first (one per iteration: a
+/// re-run keeps the latest), from the store and the incidents not yet committed.
+pub fn failure_streak(
+    store: &crate::store::Store,
+    loop_name: &str,
+    marks: &[crate::engine::spec::Mark],
+    pending: &[crate::store::IncidentRow],
+) -> Vec<PastFailure> {
+    let last_pass = marks
+        .iter()
+        .filter(|m| m.status == "passed")
+        .map(|m| m.iteration)
+        .max()
+        .unwrap_or(0);
+    let mut by_iteration = std::collections::BTreeMap::new();
+    let stored = store.incidents(Some(loop_name)).unwrap_or_default();
+    for inc in stored.iter().chain(pending) {
+        if inc.iteration > last_pass {
+            by_iteration.insert(
+                inc.iteration,
+                PastFailure {
+                    iteration: inc.iteration,
+                    category: inc.category.clone(),
+                    fingerprint: inc.fingerprint.clone(),
+                    summary: inc.summary.clone(),
+                },
+            );
+        }
+    }
+    by_iteration.into_values().collect()
+}
 
 /// A path as the repo sees it: relative to its root when inside it.
 fn rel(root: &Path, path: &str) -> String {
@@ -35,80 +68,97 @@ fn stat(shared: &Shared, old: &str, new: &str) -> Option<DiffStat> {
         .map(|d| d.stat())
 }
 
-/// Writes the Five Whys file for the loop's latest incident (prefilled with its evidence and
-/// classification) and returns its path. `iteration` names the file: the plan-mode iteration
-/// at a Meta-Andon, the stopped iteration at a line stop.
+/// Which Five Whys file: a Meta-Andon's (asking for a fix plan) or a line stop's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhysFor {
+    /// `iteration` is the plan-mode iteration; the failure was the one before.
+    MetaAndon,
+    /// `iteration` is the stopped iteration.
+    LineStop(crate::core::state::StopCause),
+}
+
+/// Writes the Five Whys file for the loop's latest failure (prefilled with its evidence, its
+/// classification and the failures since the loop last passed) and returns its path.
+#[allow(clippy::too_many_arguments)]
 pub fn write_five_whys(
     shared: &Shared,
     spec: &LoopSpec,
     state: &LoopState,
     snapshot: &str,
     iteration: u32,
-    trigger: &str,
-    fix_plan: Option<&Path>,
+    kind: WhysFor,
+    streak: &[PastFailure],
 ) -> Result<PathBuf, String> {
     let root = &shared.repo_root;
-    // The state's feedback is the newest failure even before its incident is committed; the
-    // store's latest incident covers stops without one (guards).
-    let failed = if state.mode == Mode::Plan {
-        iteration.saturating_sub(1)
-    } else {
-        iteration
+    let failed = match kind {
+        WhysFor::MetaAndon => iteration.saturating_sub(1),
+        WhysFor::LineStop(_) => iteration,
     };
-    let (category, confidence, fingerprint, summary, output_tail, checks) = match &state.feedback {
-        Some(f) => (
+    let trigger = match kind {
+        WhysFor::MetaAndon if state.consecutive_failures >= state.limits.consecutive_failures => {
+            format!(
+                "Meta-Andon after {} consecutive failed iterations",
+                state.consecutive_failures
+            )
+        }
+        WhysFor::MetaAndon => "Meta-Andon pulled by a human".to_string(),
+        WhysFor::LineStop(cause) => format!(
+            "line stop ({}): {}",
+            cause.as_str(),
+            state.stop_reason().unwrap_or("stopped")
+        ),
+    };
+    // The state's feedback is the newest failure even before its incident is committed; the
+    // streak's last entry covers stops without one.
+    let latest = streak.last();
+    let (category, confidence, fingerprint, summary, output_tail) = match (&state.feedback, latest)
+    {
+        (Some(f), _) => (
             f.category.to_string(),
             f64::from(f.confidence),
             f.fingerprint.clone(),
             f.summary.clone(),
             f.output_tail.clone(),
-            f.checks.clone(),
         ),
-        None => {
-            let incidents = shared
-                .store
-                .incidents(Some(&spec.name))
-                .map_err(|e| chain(&e))?;
-            match incidents.last() {
-                Some(i) => (
-                    i.category.clone(),
-                    i.confidence,
-                    i.fingerprint.clone(),
-                    i.summary.clone(),
-                    String::new(),
-                    Vec::new(),
-                ),
-                None => (
-                    "unknown".into(),
-                    0.0,
-                    String::new(),
-                    state.stop_reason().unwrap_or("").to_string(),
-                    String::new(),
-                    Vec::new(),
-                ),
-            }
-        }
+        (None, Some(p)) => (
+            p.category.clone(),
+            0.0,
+            p.fingerprint.clone(),
+            p.summary.clone(),
+            String::new(),
+        ),
+        (None, None) => (
+            "unknown".into(),
+            0.0,
+            String::new(),
+            state.stop_reason().unwrap_or("").to_string(),
+            String::new(),
+        ),
     };
-    let mut logs: Vec<String> = checks
-        .iter()
-        .flat_map(|check| {
-            ["check", "goal"].map(|kind| shared.dirs.check_log(&spec.name, failed, kind, check))
-        })
-        .filter(|p| p.exists())
-        .map(|p| rel(root, &p.to_string_lossy()))
-        .collect();
-    let agent_log = shared.dirs.agent_log(&spec.name, failed);
-    if agent_log.exists() {
-        logs.push(rel(root, &agent_log.to_string_lossy()));
+    let mut iterations: Vec<u32> = streak.iter().map(|p| p.iteration).collect();
+    if !iterations.contains(&failed) {
+        iterations.push(failed);
+    }
+    let mut logs = Vec::new();
+    for n in iterations {
+        logs.extend(iteration_logs(shared, &spec.name, n));
     }
     let date = ymd(now_ms());
-    let fix_plan = fix_plan.map(|p| rel(root, &p.to_string_lossy()));
+    let fix_plan = (kind == WhysFor::MetaAndon).then(|| {
+        rel(
+            root,
+            &shared
+                .dirs
+                .fix_plan(&spec.name, iteration)
+                .to_string_lossy(),
+        )
+    });
     let text = five_whys(&FiveWhysFacts {
         date: &date,
         loop_name: &spec.name,
         plan_path: &spec.plan.path.to_string_lossy(),
         iteration,
-        trigger,
+        trigger: &trigger,
         category: &category,
         confidence,
         fingerprint: &fingerprint,
@@ -117,10 +167,41 @@ pub fn write_five_whys(
         stat: stat(shared, &spec.base, snapshot),
         output_tail: &output_tail,
         fix_plan_path: fix_plan.as_deref(),
+        failed,
+        streak,
     });
+    let cause = match kind {
+        WhysFor::MetaAndon => None,
+        WhysFor::LineStop(cause) => Some(cause.as_str()),
+    };
     Wiki::new(root)
-        .write_five_whys(&five_whys_name(&date, &spec.name, iteration), &text)
+        .write_five_whys(&five_whys_name(&date, &spec.name, iteration, cause), &text)
         .map_err(|e| format!("cannot write the Five Whys file: {e}"))
+}
+
+/// An iteration's check logs and agent log that exist, repo-relative.
+fn iteration_logs(shared: &Shared, loop_name: &str, n: u32) -> Vec<String> {
+    let root = &shared.repo_root;
+    let dir = shared.dirs.iter_dir(loop_name, n);
+    let mut logs: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|f| f.to_string_lossy().starts_with("check-"))
+                })
+                .map(|p| rel(root, &p.to_string_lossy()))
+                .collect()
+        })
+        .unwrap_or_default();
+    logs.sort();
+    let agent_log = shared.dirs.agent_log(loop_name, n);
+    if agent_log.exists() {
+        logs.push(rel(root, &agent_log.to_string_lossy()));
+    }
+    logs
 }
 
 /// Writes the loop's 90_LOG page, its line in log.md and its entry in index.md. Call it

@@ -23,6 +23,11 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// Incidents recorded by the transition being applied, not yet committed.
+    pub fn pending_incidents(&self) -> &[IncidentRow] {
+        &self.incidents
+    }
+
     pub fn new(loop_name: &str) -> Recorder {
         Recorder {
             loop_name: loop_name.to_string(),

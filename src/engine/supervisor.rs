@@ -212,7 +212,12 @@ impl Supervisor {
         let n = view.state.iteration;
         let plan_path = self.shared.dirs.fix_plan(name, n);
         let root = self.shared.repo_root.clone();
-        let suffix = format!("-{name}-{n}.md");
+        // `<date>-<loop>-<n>.md` exactly: `-bar-foo-4.md` is another loop's.
+        let wanted = regex::Regex::new(&format!(
+            r"^\d{{4}}-\d\d-\d\d-{}-{n}\.md$",
+            regex::escape(name)
+        ))
+        .map_err(|e| e.to_string())?;
         tokio::task::spawn_blocking(move || {
             let text = std::fs::read_to_string(&plan_path).map_err(|e| {
                 format!("the plan-mode iteration wrote no fix plan ({}: {e}); redirect with a note instead", plan_path.display())
@@ -222,7 +227,7 @@ impl Supervisor {
                 .and_then(|dir| {
                     dir.filter_map(Result::ok)
                         .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .filter(|f| f.ends_with(&suffix))
+                        .filter(|f| wanted.is_match(f))
                         .max()
                 })
                 .map(|f| format!("wiki/90_LOG/incidents/{f}"));

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::core::diff::{DiffFile, DiffStat};
+use crate::core::prompt::PastFailure;
 use crate::core::sanitize::one_line;
 use crate::store::{AuditRow, IncidentRow, IterationRow};
 use crate::wiki::date::hm;
@@ -160,11 +161,19 @@ pub struct FiveWhysFacts<'a> {
     pub output_tail: &'a str,
     /// Where the plan-mode agent writes the fix plan, when one is asked for.
     pub fix_plan_path: Option<&'a str>,
+    /// The iteration that failed (the one before a plan-mode iteration).
+    pub failed: u32,
+    /// Every failed iteration since the loop last passed, oldest first: the pattern.
+    pub streak: &'a [PastFailure],
 }
 
-/// The file name under `wiki/90_LOG/incidents/`.
-pub fn five_whys_name(date: &str, loop_name: &str, iteration: u32) -> String {
-    format!("{date}-{loop_name}-{iteration}.md")
+/// The file name under `wiki/90_LOG/incidents/`: a Meta-Andon's by its plan-mode iteration,
+/// a line stop's by the stopped iteration and the stop's cause.
+pub fn five_whys_name(date: &str, loop_name: &str, iteration: u32, cause: Option<&str>) -> String {
+    match cause {
+        Some(cause) => format!("{date}-{loop_name}-{iteration}-{cause}.md"),
+        None => format!("{date}-{loop_name}-{iteration}.md"),
+    }
 }
 
 pub fn five_whys(f: &FiveWhysFacts) -> String {
@@ -190,18 +199,40 @@ pub fn five_whys(f: &FiveWhysFacts) -> String {
     if let Some(stat) = f.stat {
         let _ = writeln!(out, "- **Diffstat:** {stat}");
     }
+    if f.streak.len() > 1 {
+        out.push_str("\n## The failures so far\n\n");
+        for p in f.streak {
+            let _ = writeln!(
+                out,
+                "- iteration {}: {} (`{}`): {}",
+                p.iteration,
+                p.category,
+                p.fingerprint.chars().take(16).collect::<String>(),
+                one_line(&p.summary, LINE)
+            );
+        }
+    }
     out.push_str("\n## Evidence\n\n");
+    if f.logs.is_empty() {
+        out.push_str("No check ran and the agent left no log.\n");
+    }
     for log in f.logs {
         let _ = writeln!(out, "- `{log}`");
     }
     let tail: String = crate::core::sanitize::printable(f.output_tail, true);
     let tail = tail.replace("```", "'''");
-    let _ = writeln!(out, "\n```text\n{}\n```\n", tail.trim_end());
-    out.push_str(
-        "## Five Whys\n\n\
+    if !tail.trim().is_empty() {
+        let _ = writeln!(out, "\n```text\n{}\n```", tail.trim_end());
+    }
+    let _ = writeln!(
+        out,
+        "\n## Five Whys\n\n\
          <!-- Ask \"why\" of each answer in turn until the cause is one the process can fix. -->\n\n\
-         1. Why did the checks fail?\n   - \n\
-         2. Why?\n   - \n\
+         1. Why did iteration {} fail?\n   - ",
+        f.failed
+    );
+    out.push_str(
+        "2. Why?\n   - \n\
          3. Why?\n   - \n\
          4. Why?\n   - \n\
          5. Why?\n   - \n\n\

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::core::diff::{FileBody, FileStatus};
+use crate::core::prompt::PastFailure;
 
 fn iteration(n: u32, status: &str, checks: (u32, u32), category: Option<&str>) -> IterationRow {
     IterationRow {
@@ -103,6 +104,21 @@ fn five_whys_snapshot() {
         stat: None,
         output_tail: "FAIL: price 5 10 = -5, expected 0\n```\x1b[31m\n",
         fix_plan_path: Some(".andon/loops/pricing/iter-4/fix-plan.md"),
+        failed: 3,
+        streak: &[
+            PastFailure {
+                iteration: 2,
+                category: "build_error".into(),
+                fingerprint: "41aa07c3d2e9b810".into(),
+                summary: "cargo build: E0308".into(),
+            },
+            PastFailure {
+                iteration: 3,
+                category: "test_failure".into(),
+                fingerprint: "9f2c41d07a3be5aa".into(),
+                summary: "tests: FAIL: price 5 10 = -5, expected 0".into(),
+            },
+        ],
     });
     assert!(!text.contains('\x1b'));
     insta::assert_snapshot!(text);

@@ -37,7 +37,10 @@ impl LoopTask {
                 let dir = s.dirs.iter_dir(&spec.name, iteration);
                 std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
                 self.five_whys = match mode {
-                    Mode::Plan => self.write_five_whys(iteration).await,
+                    Mode::Plan => {
+                        self.write_five_whys(iteration, crate::engine::memory::WhysFor::MetaAndon)
+                            .await
+                    }
                     Mode::Code => None,
                 };
                 let path = s.dirs.prompt(&spec.name, iteration);
@@ -126,12 +129,23 @@ impl LoopTask {
             .to_string_lossy()
             .to_string();
         let skills = crate::engine::skills::load(&s.repo_root, &self.spec.plan, self.p.state.mode);
+        let failures = if self.p.state.mode == Mode::Plan {
+            crate::engine::memory::failure_streak(
+                &s.store,
+                &self.spec.name,
+                &self.p.marks,
+                self.rec.pending_incidents(),
+            )
+        } else {
+            Vec::new()
+        };
         compose(&PromptInput {
             plan: &self.spec.plan,
             state: &self.p.state,
             skills: &skills,
             fix_plan_path: &fix_plan,
             five_whys_path: self.five_whys.as_deref(),
+            failures: &failures,
         })
     }
 }

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use super::{run_blocking, LoopTask};
 use crate::core::event::{Effect, Event, HumanAction, Outcome};
 use crate::core::reducer::reduce;
-use crate::core::state::Mode;
 use crate::engine::cleanup;
 use crate::engine::deliver::{self, Delivered, Place};
-use crate::engine::memory;
+use crate::engine::memory::{self, WhysFor};
 
 impl LoopTask {
     pub(super) async fn human(&mut self, action: HumanAction) -> Result<String, String> {
@@ -88,11 +87,7 @@ impl LoopTask {
         if self.p.state.state.is_terminal() {
             // Before the cleanup: the page's diffstat is read from the branch.
             if let Some(page) = self.write_loop_log(message.clone()).await {
-                let page = page
-                    .strip_prefix(&*self.shared.repo_root.to_string_lossy())
-                    .map(|p| p.trim_start_matches('/').to_string())
-                    .unwrap_or(page);
-                message = format!("{message}; logged in {page}");
+                message = format!("{message}; logged in {}", self.repo_relative(&page));
             }
         }
         if let Some(outcome) = merged {
@@ -146,40 +141,46 @@ impl LoopTask {
     }
 
     /// The prefilled Five Whys file for a Meta-Andon (`iteration` is the plan-mode one) or a
-    /// line stop. The repo's memory is not worth stopping the line for: a failure is logged.
-    pub(super) async fn write_five_whys(&self, iteration: u32) -> Option<String> {
+    /// line stop, recorded as an event. The repo's memory is not worth stopping the line for:
+    /// a failure is logged.
+    pub(super) async fn write_five_whys(
+        &mut self,
+        iteration: u32,
+        kind: WhysFor,
+    ) -> Option<String> {
         let (shared, spec) = (Arc::clone(&self.shared), Arc::clone(&self.spec));
         let state = self.p.state.clone();
         let snapshot = self.p.last_snapshot.clone();
-        let plan_mode = state.mode == Mode::Plan;
-        let trigger = if plan_mode {
-            format!(
-                "Meta-Andon after {} consecutive failed iterations",
-                state.consecutive_failures
-            )
-        } else {
-            format!("line stop: {}", state.stop_reason().unwrap_or("stopped"))
-        };
+        let streak = memory::failure_streak(
+            &shared.store,
+            &spec.name,
+            &self.p.marks,
+            self.rec.pending_incidents(),
+        );
         let result = run_blocking(move || {
-            let fix_plan = plan_mode.then(|| shared.dirs.fix_plan(&spec.name, iteration));
-            memory::write_five_whys(
-                &shared,
-                &spec,
-                &state,
-                &snapshot,
-                iteration,
-                &trigger,
-                fix_plan.as_deref(),
-            )
+            memory::write_five_whys(&shared, &spec, &state, &snapshot, iteration, kind, &streak)
         })
         .await;
         match result {
-            Ok(path) => Some(path.to_string_lossy().into_owned()),
+            Ok(path) => {
+                let path = path.to_string_lossy().into_owned();
+                let shown = self.repo_relative(&path);
+                self.rec
+                    .event(&self.p.state, "five_whys", &format!("Five Whys: {shown}"));
+                Some(path)
+            }
             Err(e) => {
                 tracing::warn!(loop_name = %self.spec.name, "Five Whys not written: {e}");
                 None
             }
         }
+    }
+
+    /// A path inside the repository as the repository sees it.
+    fn repo_relative(&self, path: &str) -> String {
+        path.strip_prefix(&*self.shared.repo_root.to_string_lossy())
+            .map(|p| p.trim_start_matches('/').to_string())
+            .unwrap_or_else(|| path.to_string())
     }
 
     /// The 90_LOG page of a loop that has just ended.

@@ -223,7 +223,20 @@ impl LoopTask {
         }
         if let Some((cause, _)) = &alert {
             if cause.is_line_stop() {
-                self.write_five_whys(self.p.state.iteration).await;
+                let kind = crate::engine::memory::WhysFor::LineStop(*cause);
+                if let Some(path) = self.write_five_whys(self.p.state.iteration, kind).await {
+                    // The stop's evidence file, in the log and on the board right away.
+                    if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
+                        tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
+                    }
+                    let shown = path
+                        .rsplit_once("/wiki/")
+                        .map_or(path.clone(), |(_, p)| format!("wiki/{p}"));
+                    message = Some(match message {
+                        Some(m) => format!("{m} (Five Whys: {shown})"),
+                        None => format!("Five Whys: {shown}"),
+                    });
+                }
             }
         }
         self.publish(message, alert);
