@@ -46,8 +46,13 @@ pub fn failure_streak(
             );
         }
     }
-    by_iteration.into_values().collect()
+    // The newest few tell the pattern; a prompt must not grow with a loop's whole history.
+    let all: Vec<PastFailure> = by_iteration.into_values().collect();
+    all[all.len().saturating_sub(STREAK_KEPT)..].to_vec()
 }
+
+/// Failures a plan-mode prompt and a Five Whys file list at most.
+const STREAK_KEPT: usize = 12;
 
 /// A path as the repo sees it: relative to its root when inside it.
 fn rel(root: &Path, path: &str) -> String {

@@ -49,15 +49,23 @@ pub struct Mark {
     pub status: String,
 }
 
+/// Marks kept for the board's strip: more than any pane is wide. The store keeps every
+/// iteration; a loop that runs for days must not grow its state (and every update) without end.
+pub const MARKS_KEPT: usize = 200;
+
 impl Persisted {
     /// Record iteration `n`'s status (a re-run iteration replaces its mark).
     pub fn mark(&mut self, n: u32, status: &str) {
-        match self.marks.iter_mut().find(|m| m.iteration == n) {
+        match self.marks.iter_mut().rev().find(|m| m.iteration == n) {
             Some(m) => m.status = status.to_string(),
             None => self.marks.push(Mark {
                 iteration: n,
                 status: status.to_string(),
             }),
+        }
+        if self.marks.len() > MARKS_KEPT {
+            let extra = self.marks.len() - MARKS_KEPT;
+            self.marks.drain(..extra);
         }
     }
 }
@@ -75,4 +83,32 @@ pub fn plan_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::state::{Limits, LoopState};
+
+    #[test]
+    fn marks_keep_the_newest_and_a_rerun_replaces_its_own() {
+        let mut p = Persisted {
+            state: LoopState::new(Limits::default()),
+            last_snapshot: String::new(),
+            agent: "sim".into(),
+            protected: Vec::new(),
+            no_progress_ms: 0,
+            iteration_timeout_ms: 0,
+            started_at: 0,
+            marks: Vec::new(),
+        };
+        for n in 1..=(MARKS_KEPT as u32 + 50) {
+            p.mark(n, "failed");
+        }
+        assert_eq!(p.marks.len(), MARKS_KEPT);
+        assert_eq!(p.marks[0].iteration, 51);
+        p.mark(MARKS_KEPT as u32 + 50, "passed");
+        assert_eq!(p.marks.len(), MARKS_KEPT);
+        assert_eq!(p.marks.last().map(|m| m.status.as_str()), Some("passed"));
+    }
 }
