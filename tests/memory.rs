@@ -95,10 +95,34 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
     ] {
         assert!(prompt.contains(needle), "{needle:?} missing from\n{prompt}");
     }
-    // The human sees the fix plan beside it before accepting it.
-    let fix_plan =
-        std::fs::read_to_string(repo.path(".andon/loops/varied/iter-4/fix-plan.md")).unwrap();
-    assert!(fix_plan.contains("clamp at zero"));
+    // The human sees the fix plan and the Five Whys file before accepting, and the trail
+    // keeps what was accepted.
+    let server = repo.serve();
+    let out = repo.andon(&["resume", "varied"], LIMIT);
+    expect_exit(&out, 0);
+    let said = stdout(&out);
+    assert!(
+        said.contains("The fix plan of varied (iteration 4)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("compute the difference and clamp at zero"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("Five Whys: wiki/90_LOG/incidents/{}", files[0])),
+        "{said}"
+    );
+    let _ = repo.end(server);
+    let audit = repo.store().audit().unwrap();
+    let resume = audit.iter().find(|a| a.action == "resume").unwrap();
+    assert!(
+        resume
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("fix plan accepted:\n## Fix plan: compute")),
+        "{resume:?}"
+    );
 }
 
 #[test]
@@ -233,4 +257,35 @@ fn andon_kaizen_groups_incidents_and_records_a_decision() {
         table.contains(&id) && table.contains("L2 auto-detect"),
         "{table}"
     );
+}
+
+#[test]
+fn a_store_from_before_kaizen_is_migrated_by_the_read_commands() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    let plan = repo.plan("old", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    // Turn the store back into version 1 (no kaizen table), as an older andon left it.
+    {
+        let db = rusqlite::Connection::open(repo.path(".andon/andon.db")).unwrap();
+        db.execute_batch("DROP TABLE kaizen; PRAGMA user_version = 1;")
+            .unwrap();
+    }
+    let out = repo.andon(&["kaizen", "--json"], LIMIT);
+    expect_exit(&out, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        report["items"][0]["count"], 3,
+        "the old incidents are all there"
+    );
+    expect_exit(&repo.andon(&["audit"], LIMIT), 0);
+    // And the migrated store takes a decision.
+    let id = report["items"][0]["fingerprint"].as_str().unwrap()[..8].to_string();
+    expect_exit(
+        &repo.andon(&["kaizen", "set", &id, "--status", "done"], LIMIT),
+        0,
+    );
+    let bad = repo.andon(&["kaizen", "set", "zzzz", "--status", "done"], LIMIT);
+    expect_exit(&bad, 2);
 }

@@ -41,7 +41,72 @@ pub fn stop(t: TargetArgs) -> i32 {
 }
 
 pub fn resume(t: TargetArgs) -> i32 {
-    send("resume", t.loop_name, t.all, None)
+    // After a Meta-Andon, resuming accepts the fix plan: the human reads it (and where the
+    // Five Whys file is) first, and exactly that text is what gets accepted.
+    let fix_plan = match (&t.loop_name, repo::open()) {
+        (Some(name), Ok(repo)) => match fix_plan_to_accept(&repo, name) {
+            Ok(plan) => plan,
+            Err(code) => return code,
+        },
+        _ => None,
+    };
+    send("resume", t.loop_name, t.all, fix_plan)
+}
+
+/// The fix plan a Meta-Andon stop waits on, shown (and confirmed on a terminal); `None` when
+/// the loop is not stopped by a Meta-Andon. Err is the exit code when the human says no.
+fn fix_plan_to_accept(repo: &repo::Repo, name: &str) -> Result<Option<String>, i32> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let Ok(store) = andon::store::Store::open_read_only(&repo.dirs.db()) else {
+        return Ok(None);
+    };
+    let Some(row) = store.get_loop(name).ok().flatten() else {
+        return Ok(None);
+    };
+    let Ok(p) = serde_json::from_str::<andon::engine::spec::Persisted>(&row.state_json) else {
+        return Ok(None);
+    };
+    let meta_andon = p
+        .state
+        .stop
+        .as_ref()
+        .is_some_and(|s| s.cause == andon::core::state::StopCause::MetaAndon);
+    if !meta_andon {
+        return Ok(None);
+    }
+    let n = p.state.iteration;
+    let Ok(plan) = std::fs::read_to_string(repo.dirs.fix_plan(name, n)) else {
+        return Ok(None);
+    };
+    println!(
+        "The fix plan of {name} (iteration {n}):\n\n{}\n",
+        plan.trim()
+    );
+    let suffix = format!("-{name}-{n}.md");
+    if let Some(whys) = std::fs::read_dir(repo.git.repo_root().join("wiki/90_LOG/incidents"))
+        .ok()
+        .and_then(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|f| f.ends_with(&suffix) && f.len() == suffix.len() + 10)
+                .max()
+        })
+    {
+        println!("Five Whys: wiki/90_LOG/incidents/{whys}\n");
+    }
+    if std::io::stdin().is_terminal() {
+        print!("Accept this fix plan (it joins every later prompt)? [y/N] ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!(
+                "andon: not accepted; redirect with a note instead: andon redirect {name} -m TEXT"
+            );
+            return Err(EXIT_ERROR);
+        }
+    }
+    Ok(Some(plan))
 }
 
 pub fn redirect(r: RedirectArgs) -> i32 {

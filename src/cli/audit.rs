@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use andon::core::sanitize::{one_line, printable};
 use andon::engine::input_error::chain;
-use andon::store::{AuditRow, Store};
+use andon::store::AuditRow;
 
 use super::output::{clock, quiet_on_broken_pipe};
 use super::repo::{self, bad_input, EXIT_ERROR, EXIT_OK};
@@ -58,7 +58,9 @@ pub fn run(args: AuditArgs) -> i32 {
         Err(e) => return bad_input(&e),
     };
     let rows = if repo.dirs.db().exists() {
-        match Store::open_read_only(&repo.dirs.db()).and_then(|s| s.audit()) {
+        // Through `open_store`: a store an older andon wrote is migrated when no supervisor
+        // holds the repo.
+        match super::status::open_store(&repo.dirs).and_then(|s| s.audit()) {
             Ok(rows) => rows,
             Err(e) => {
                 eprintln!("andon: {}", chain(&e));

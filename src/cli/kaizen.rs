@@ -8,7 +8,6 @@ use andon::core::kaizen::{KaizenStatus, Level};
 use andon::core::sanitize::one_line;
 use andon::engine::kaizen::{decide, report, Change, KaizenReport};
 use andon::engine::shared::actor;
-use andon::store::Store;
 
 use super::output::{elapsed, quiet_on_broken_pipe};
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
@@ -60,17 +59,26 @@ pub fn run(args: KaizenArgs) -> i32 {
                 return EXIT_BAD_INPUT;
             }
         };
+        if !repo.dirs.db().exists() {
+            eprintln!("andon: no incidents recorded yet in this repo, so there is no item `{id}`\n  fix: `andon kaizen` lists the items once loops have failed");
+            return EXIT_BAD_INPUT;
+        }
         let config = match repo::config(&repo) {
             Ok(c) => c,
             Err(e) => return bad_input(&e),
         };
-        let result = Store::open(&repo.dirs.db())
+        let result = super::status::open_store(&repo.dirs)
             .map_err(|e| e.to_string())
             .and_then(|store| decide(&store, &actor(&config), &id, category.as_deref(), change));
         return match result {
             Ok(said) => {
                 println!("{said}");
                 EXIT_OK
+            }
+            // An unknown or ambiguous id is the human's input to fix.
+            Err(e) if e.contains("fix:") => {
+                eprintln!("andon: {e}");
+                EXIT_BAD_INPUT
             }
             Err(e) => {
                 eprintln!("andon: {e}");
@@ -79,7 +87,7 @@ pub fn run(args: KaizenArgs) -> i32 {
         };
     }
     let rep = if repo.dirs.db().exists() {
-        Store::open_read_only(&repo.dirs.db())
+        super::status::open_store(&repo.dirs)
             .map_err(|e| e.to_string())
             .and_then(|s| report(&s))
     } else {
@@ -165,7 +173,7 @@ fn render(r: &KaizenReport) -> String {
         out.push_str(&format!("  {category:<16} {bar} {n}\n"));
     }
     out.push_str(&format!(
-        "\n{:<8}  {:<16}  {:>5}  {:<14}  {:<7}  {:<18}  summary\n",
+        "\n{:<8}  {:<16}  {:>5}  {:<18}  {:<7}  {:<18}  summary\n",
         "id", "category", "count", "level", "status", "loops"
     ));
     for i in &r.items {
@@ -174,7 +182,7 @@ fn render(r: &KaizenReport) -> String {
             None => format!("({} {}?)", i.suggested.as_str(), i.suggested.label()),
         };
         out.push_str(&format!(
-            "{:<8}  {:<16}  {:>5}  {:<14}  {:<7}  {:<18}  {}\n",
+            "{:<8}  {:<16}  {:>5}  {:<18}  {:<7}  {:<18}  {}\n",
             i.id(),
             i.category,
             i.count,

@@ -247,7 +247,8 @@ pub struct ActionFact {
 pub struct LoopMetric {
     pub name: String,
     pub state: String,
-    /// The number of the first iteration whose checks all passed.
+    /// The number of the first iteration that passed (its checks, and its goal check when the
+    /// plan has one), counting every iteration before it, plan-mode ones included.
     pub iterations_to_green: Option<u32>,
     /// From the loop's start to the end of that iteration.
     pub time_to_green_ms: Option<i64>,
@@ -269,7 +270,8 @@ pub struct Metrics {
     pub per_loop: Vec<LoopMetric>,
 }
 
-/// Actions that are a human stepping in, as opposed to approving or tidying up.
+/// Actions that are a human stepping in to change a loop's course — stop, redirect, Meta-Andon,
+/// abort, rollback — as opposed to approving, accepting a fix plan or tidying up.
 fn is_intervention(action: &str) -> bool {
     matches!(
         action,

@@ -145,7 +145,10 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
             return Response::from(sup.clean_up(&name, force, req.delete_branch).await);
         }
         "stop" => HumanAction::Stop,
-        "resume" => HumanAction::Resume { fix_plan: None },
+        // With a message: the fix plan text the human was shown and accepts.
+        "resume" => HumanAction::Resume {
+            fix_plan: req.message.clone(),
+        },
         "redirect" => HumanAction::Redirect {
             note: req.message.clone().unwrap_or_default(),
         },

@@ -167,6 +167,10 @@ impl Recorder {
     pub fn audit(&mut self, shared: &Shared, p: &Persisted, action: &HumanAction) {
         let reason = match action {
             HumanAction::Redirect { note } => Some(note.clone()),
+            // The accepted fix plan joins every later prompt: the trail keeps its text.
+            HumanAction::Resume {
+                fix_plan: Some(plan),
+            } => Some(format!("fix plan accepted:\n{}", plan.trim())),
             HumanAction::Approve { anyway, .. } => anyway.clone(),
             _ => None,
         };

@@ -12,9 +12,16 @@ use crate::engine::memory::{self, WhysFor};
 
 impl LoopTask {
     pub(super) async fn human(&mut self, action: HumanAction) -> Result<String, String> {
+        let meta_andon_stop = self
+            .p
+            .state
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.cause == crate::core::state::StopCause::MetaAndon);
         let action = match action {
-            // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote.
-            HumanAction::Resume { fix_plan: None } => HumanAction::Resume {
+            // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote (the
+            // board and the CLI pass the text they showed; otherwise it is read here).
+            HumanAction::Resume { fix_plan: None } if meta_andon_stop => HumanAction::Resume {
                 fix_plan: std::fs::read_to_string(
                     self.shared
                         .dirs

@@ -45,6 +45,8 @@ pub struct Controller {
     results: mpsc::Sender<Result<String, String>>,
     /// Answers and fresh facts for open review screens.
     reviews: mpsc::Sender<ReviewEvent>,
+    /// Kaizen decisions, recorded in order by one worker.
+    kaizen: mpsc::Sender<crate::ui::kaizen_view::KaizenDecision>,
     keymap: Keymap,
     pending: Option<Pending>,
     quit: Option<Command>,
@@ -61,6 +63,7 @@ impl Controller {
         keymap: Keymap,
     ) -> Controller {
         Controller {
+            kaizen: screens::kaizen_worker(Arc::clone(&sup), results.clone()),
             sup,
             results,
             reviews,

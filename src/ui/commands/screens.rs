@@ -73,11 +73,14 @@ impl Controller {
                     "{}\n\n{whys}\nAccepting adds the plan to every later prompt; redirect (i) instead to give your own.",
                     plan.trim()
                 );
+                // What is accepted is exactly what was shown, whatever the file says later.
                 self.confirm(
                     model,
                     Pending::Act {
                         loop_name: name.to_string(),
-                        action: HumanAction::Resume { fix_plan: None },
+                        action: HumanAction::Resume {
+                            fix_plan: Some(plan),
+                        },
                     },
                     &format!("Accept {name}'s fix plan?"),
                     &body,
@@ -100,16 +103,14 @@ impl Controller {
         }
     }
 
-    /// The board already shows the decision; the engine records and audits it.
+    /// The board already shows the decision; the engine records and audits it, one decision
+    /// after another in the order they were made (see [`kaizen_worker`]).
     fn decide(&self, d: KaizenDecision) {
-        let sup = Arc::clone(&self.sup);
-        let results = self.results.clone();
-        tokio::spawn(async move {
-            let answer = sup
-                .kaizen_decide(&d.category, &d.fingerprint, d.change)
-                .await;
-            let _ = results.send(answer.map(|m| format!("Kaizen {m}"))).await;
-        });
+        if self.kaizen.try_send(d).is_err() {
+            let _ = self
+                .results
+                .try_send(Err("Kaizen: too many decisions at once; press again".into()));
+        }
     }
 
     /// The diff is computed by the loop's diff service; the app hands it to the screen.
@@ -182,4 +183,22 @@ impl Controller {
             }
         });
     }
+}
+
+/// Records Kaizen decisions in the order they were made: two quick presses of `l` must not
+/// land in the store in reverse.
+pub(super) fn kaizen_worker(
+    sup: Arc<crate::engine::supervisor::Supervisor>,
+    results: tokio::sync::mpsc::Sender<Result<String, String>>,
+) -> tokio::sync::mpsc::Sender<KaizenDecision> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<KaizenDecision>(64);
+    tokio::spawn(async move {
+        while let Some(d) = rx.recv().await {
+            let answer = sup
+                .kaizen_decide(&d.category, &d.fingerprint, d.change)
+                .await;
+            let _ = results.send(answer.map(|m| format!("Kaizen {m}"))).await;
+        }
+    });
+    tx
 }
