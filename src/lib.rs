@@ -9,6 +9,7 @@ pub mod core;
 pub mod engine;
 pub mod git;
 pub mod pty;
+pub mod sandbox;
 pub mod store;
 pub mod term;
 pub mod ui;

@@ -73,6 +73,10 @@ enum Command {
     /// Internal: the guardian that ends every agent process group when the supervisor dies.
     #[command(name = "__reaper", hide = true)]
     Reaper { token: String },
+    /// Internal: confine this process with Landlock, then run the program (sandboxed agents
+    /// and checks).
+    #[command(name = "__sandbox", hide = true)]
+    Sandbox(andon::sandbox::SandboxArgs),
 }
 
 pub fn main() -> i32 {
@@ -105,5 +109,6 @@ pub fn main() -> i32 {
         Command::Init => init::run(),
         Command::SimAgent(args) => andon::agent::sim::run(&args),
         Command::Reaper { token } => andon::pty::reaper::reaper_main(&token),
+        Command::Sandbox(args) => andon::sandbox::sandbox_main(&args),
     }
 }

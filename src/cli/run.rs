@@ -151,6 +151,11 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         }
         config.default_agent = agent.clone();
     }
+    if let Some(warning) =
+        andon::engine::sandbox::startup_warning(&config, &andon::sandbox::landlock_status())
+    {
+        eprintln!("andon: warning: {warning}");
+    }
     let root = repo.git.repo_root().to_path_buf();
     if let Err(e) = std::fs::create_dir_all(repo.dirs.root()) {
         eprintln!("andon: cannot create {}: {e}", repo.dirs.root().display());

@@ -12,6 +12,7 @@ use super::profile::{AgentMode, PromptMode};
 use super::ConfigError;
 use crate::core::breaker_overrides::BreakerOverrides;
 use crate::core::file_error::{check_text, FileError};
+use crate::core::sandbox::SandboxMode;
 use crate::core::template::{self, PLACEHOLDERS};
 use crate::core::toml_errors::TomlSource;
 
@@ -38,6 +39,8 @@ pub struct ConfigLayer {
     pub escape: Option<String>,
     pub env_allow: Option<Vec<String>>,
     pub env_deny: Option<Vec<String>>,
+    pub sandbox_mode: Option<Located<SandboxMode>>,
+    pub cache_dirs: Option<Vec<String>>,
 }
 
 /// An `[agents.NAME]` table: fields for a new profile, or overrides of an existing one.
@@ -50,6 +53,7 @@ pub struct AgentLayer {
     pub mode: Option<AgentMode>,
     pub env: Option<BTreeMap<String, String>>,
     pub env_allow: Option<Vec<String>>,
+    pub sandbox: Option<Located<SandboxMode>>,
 }
 
 /// Top-level keys, in [`RawLayer`]'s field order; a test keeps them in step.
@@ -62,6 +66,7 @@ pub(super) const CONFIG_KEYS: &[&str] = &[
     "worktrees",
     "ui",
     "env",
+    "sandbox",
 ];
 
 const EXAMPLES: &[(&str, &str)] = &[
@@ -71,6 +76,8 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("escape", "\"ctrl-g\""),
     ("root", "\"../{repo}.worktrees\""),
     ("protected", "[\"tests/**\"]"),
+    ("sandbox", "\"landlock\""),
+    ("cache_dirs", "[\"~/.cargo\"]"),
 ];
 
 #[derive(Deserialize)]
@@ -86,6 +93,7 @@ struct RawLayer {
     worktrees: Option<RawWorktrees>,
     ui: Option<RawUi>,
     env: Option<RawEnv>,
+    sandbox: Option<RawSandbox>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +104,7 @@ struct RawAgent {
     mode: Option<AgentMode>,
     env: Option<Spanned<BTreeMap<String, String>>>,
     env_allow: Option<Vec<Spanned<String>>>,
+    sandbox: Option<Spanned<SandboxMode>>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +135,14 @@ struct RawEnv {
     deny: Option<Vec<Spanned<String>>>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [sandbox] table")]
+struct RawSandbox {
+    mode: Option<Spanned<SandboxMode>>,
+    /// Directories the sandbox lets agents and checks write besides their loop's own places.
+    cache_dirs: Option<Vec<Spanned<String>>>,
+}
+
 /// Parses one configuration file. Unknown keys, wrong types, bad globs, bad templates and
 /// bad variable patterns are errors naming the line.
 pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> {
@@ -145,6 +162,7 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
     let guards = raw.guards.and_then(|g| g.protected);
     let (root, setup) = raw.worktrees.map_or((None, None), |w| (w.root, w.setup));
     let (allow, deny) = raw.env.map_or((None, None), |e| (e.allow, e.deny));
+    let (sandbox_mode, cache_dirs) = raw.sandbox.map_or((None, None), |s| (s.mode, s.cache_dirs));
     Ok(ConfigLayer {
         path: path.to_path_buf(),
         default_agent: raw.default_agent.map(|d| Located {
@@ -165,6 +183,8 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             .map(|a| env_patterns(&source, "allow", a))
             .transpose()?,
         env_deny: deny.map(|d| env_patterns(&source, "deny", d)).transpose()?,
+        sandbox_mode: sandbox_mode.map(|m| located(&source, m)),
+        cache_dirs: cache_dirs.map(|d| cache_dirs_of(&source, d)).transpose()?,
     })
 }
 
@@ -240,7 +260,38 @@ fn agent_layer(
             .env_allow
             .map(|a| env_patterns(source, "env_allow", a))
             .transpose()?,
+        sandbox: agent.sandbox.map(|s| located(source, s)),
     })
+}
+
+fn located<T>(source: &TomlSource<'_>, value: Spanned<T>) -> Located<T> {
+    Located {
+        line: source.line_of_span(&value.span()),
+        value: value.into_inner(),
+    }
+}
+
+/// Cache directories are absolute or under the home directory (`~/...`): a relative one
+/// would mean a different place in every worktree.
+fn cache_dirs_of(
+    source: &TomlSource<'_>,
+    dirs: Vec<Spanned<String>>,
+) -> Result<Vec<String>, FileError> {
+    if let Some(bad) = dirs
+        .iter()
+        .find(|d| !(d.get_ref().starts_with('/') || d.get_ref().starts_with("~/")))
+    {
+        return Err(source.error_at(
+            &bad.span(),
+            format!(
+                "[sandbox] cache_dirs has {:?}, which is neither absolute nor under ~/",
+                bad.get_ref()
+            ),
+            "write an absolute path or one starting with ~/, e.g. cache_dirs = [\"~/.cargo\", \
+             \"~/.cache\"]",
+        ));
+    }
+    Ok(dirs.into_iter().map(Spanned::into_inner).collect())
 }
 
 fn template_fix() -> String {

@@ -19,6 +19,7 @@ pub use profile::{builtin_profiles, install_hint, AgentMode, AgentProfile, Promp
 use crate::core::breaker_overrides::BreakerOverrides;
 use crate::core::file_error::FileError;
 use crate::core::plan::Plan;
+use crate::core::sandbox::{effective, SandboxSetting};
 use crate::core::suggest::nearest;
 use crate::core::template::{self, TemplateError, TemplateVars};
 
@@ -38,6 +39,7 @@ pub struct Config {
     pub worktrees: Worktrees,
     pub ui: Ui,
     pub env: EnvPolicy,
+    pub sandbox: Sandbox,
     /// Who is recorded in the audit table; `None` means the caller decides (e.g. `$USER`).
     pub actor: Option<String>,
 }
@@ -132,6 +134,15 @@ impl Worktrees {
     }
 }
 
+/// `[sandbox]`: the mode for loops whose plan and profile say nothing, and the directories
+/// every sandboxed agent and check may write besides its loop's own places.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sandbox {
+    pub mode: Option<SandboxSetting>,
+    /// Absolute or `~/...` paths, e.g. `~/.cargo`, `~/.cache`.
+    pub cache_dirs: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ui {
     pub theme: String,
@@ -165,6 +176,7 @@ impl Config {
             worktrees: Worktrees::default(),
             ui: Ui::default(),
             env: EnvPolicy::default(),
+            sandbox: Sandbox::default(),
             actor: None,
         }
     }
@@ -216,6 +228,14 @@ impl Config {
         replace(&mut self.ui.escape, layer.escape);
         replace(&mut self.env.allow, layer.env_allow);
         replace(&mut self.env.deny, layer.env_deny);
+        if let Some(mode) = layer.sandbox_mode {
+            self.sandbox.mode = Some(SandboxSetting {
+                mode: mode.value,
+                file: layer.path.clone(),
+                line: mode.line,
+            });
+        }
+        replace(&mut self.sandbox.cache_dirs, layer.cache_dirs);
         Ok(())
     }
 
@@ -251,6 +271,7 @@ impl Config {
                     mode: AgentMode::Oneshot,
                     env: BTreeMap::new(),
                     env_allow: Vec::new(),
+                    sandbox: None,
                 }
             }
         };
@@ -259,6 +280,13 @@ impl Config {
         replace(&mut profile.mode, agent.mode);
         replace(&mut profile.env, agent.env);
         replace(&mut profile.env_allow, agent.env_allow);
+        if let Some(mode) = agent.sandbox {
+            profile.sandbox = Some(SandboxSetting {
+                mode: mode.value,
+                file: file.to_path_buf(),
+                line: mode.line,
+            });
+        }
         Ok(profile)
     }
 
@@ -278,6 +306,20 @@ impl Config {
     /// The plan's protected globs: its own list, else the config's.
     pub fn protected_for<'a>(&'a self, plan: &'a Plan) -> &'a [String] {
         plan.protected.as_deref().unwrap_or(&self.guards.protected)
+    }
+
+    /// The sandbox setting that governs `plan` run by `profile`: the plan's, else the
+    /// profile's, else `[sandbox] mode`; `None` means off.
+    pub fn sandbox_for<'a>(
+        &'a self,
+        plan: &'a Plan,
+        profile: &'a AgentProfile,
+    ) -> Option<&'a SandboxSetting> {
+        effective(
+            plan.sandbox.as_ref(),
+            profile.sandbox.as_ref(),
+            self.sandbox.mode.as_ref(),
+        )
     }
 
     /// The plan's agent profile: the one it names, else the default.

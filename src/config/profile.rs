@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::core::sandbox::SandboxSetting;
+
 /// How the prompt reaches the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,6 +42,8 @@ pub struct AgentProfile {
     /// Variable name patterns passed to this agent even when the deny list matches them
     /// (its own credentials, e.g. `ANTHROPIC_*`).
     pub env_allow: Vec<String>,
+    /// This profile's `sandbox = ...` and where it was set; a plan's own setting wins.
+    pub sandbox: Option<SandboxSetting>,
 }
 
 struct Builtin {
@@ -127,6 +131,7 @@ pub fn builtin_profiles() -> BTreeMap<String, AgentProfile> {
                 mode: AgentMode::Oneshot,
                 env: BTreeMap::new(),
                 env_allow: b.env_allow.iter().map(|s| s.to_string()).collect(),
+                sandbox: None,
             };
             (b.name.to_string(), profile)
         })

@@ -1,5 +1,6 @@
 use super::*;
 use crate::core::plan::parse_plan;
+use crate::core::sandbox::SandboxMode;
 use std::fs;
 
 fn strings(list: &[&str]) -> Vec<String> {
@@ -74,6 +75,7 @@ fn layers_apply_defaults_then_user_then_repo() {
             mode: AgentMode::Oneshot,
             env: BTreeMap::new(),
             env_allow: vec![],
+            sandbox: None,
         },
     );
     assert_eq!(config, expected);
@@ -138,6 +140,10 @@ fn every_config_error_names_its_line_and_a_specific_fix() {
         ("[ui]\ntheme = \"dark\"\ndefault_agent = \"codex\"\n", 3, "`default_agent` is inside the [ui] table", "move `default_agent` above line 1"),
         ("[ui]\ntheme = \"dark\n", 2, "", "fix the TOML on line 2"),
         ("actor = \"a\0b\"\n", 1, "NUL byte", "plain UTF-8"),
+        ("[sandbox]\nmode = \"landlok\"\n", 2, "`mode` cannot be \"landlok\"", "did you mean `landlock`? Allowed values: off, landlock"),
+        ("[agents.claude]\nsandbox = \"on\"\n", 2, "`sandbox` cannot be \"on\"", "Allowed values: off, landlock"),
+        ("[sandbox]\ncache_dirs = [\"/opt/cache\", \".cache\"]\n", 2, "\".cache\", which is neither absolute nor under ~/", "cache_dirs = [\"~/.cargo\""),
+        ("[sandbox]\nmod = \"landlock\"\n", 2, "unknown key `mod` in [sandbox]", "did you mean `mode`?"),
     ];
     for (text, line, message, fix) in cases {
         let err = apply(text).expect_err(text);
@@ -288,4 +294,40 @@ fn reading_files_reports_problems_with_the_path() {
     fs::write(bad_repo.join("andon.toml"), "[ui]\nthemes = 1\n").expect("write");
     let err = Config::load(&bad_repo, None).expect_err("bad repo config");
     assert_eq!((err.file, err.line), (bad_repo.join("andon.toml"), 2));
+}
+
+#[test]
+fn sandbox_comes_from_the_plan_then_the_profile_then_the_config() {
+    let mut config = Config::defaults();
+    let user = "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo\"]\n";
+    config
+        .apply(parse_layer(Path::new("user.toml"), user).expect("parses"))
+        .expect("applies");
+    let repo = "[agents.sim]\nsandbox = \"off\"\n\n[sandbox]\ncache_dirs = [\"/opt/cache\"]\n";
+    config
+        .apply(parse_layer(Path::new("andon.toml"), repo).expect("parses"))
+        .expect("applies");
+    // A later layer that sets only cache_dirs keeps the earlier mode.
+    assert_eq!(config.sandbox.cache_dirs, strings(&["/opt/cache"]));
+    let place = |s: Option<&SandboxSetting>| s.map(|s| (s.mode, s.place()));
+
+    let claude = &config.agents["claude"];
+    let sim = &config.agents["sim"];
+    assert_eq!(
+        place(config.sandbox_for(&plan(""), claude)),
+        Some((SandboxMode::Landlock, "user.toml:2".to_string()))
+    );
+    assert_eq!(
+        place(config.sandbox_for(&plan(""), sim)),
+        Some((SandboxMode::Off, "andon.toml:2".to_string()))
+    );
+    assert_eq!(
+        place(config.sandbox_for(&plan("sandbox = \"landlock\"\n"), sim)),
+        Some((SandboxMode::Landlock, "plans/p.md:3".to_string()))
+    );
+    assert_eq!(
+        Config::defaults().sandbox_for(&plan(""), claude),
+        None,
+        "off unless someone asks"
+    );
 }

@@ -5,13 +5,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::state::{Failure, Mode, StopCause};
 
-/// The guards' verdict on an iteration's diff against the loop's base commit.
+/// The guards' verdict on an iteration: its diff against the loop's base commit, and the
+/// writes the sandbox refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardReport {
     /// Changed files outside the plan's scope (restored from base).
     pub out_of_scope: Vec<String>,
     /// Protected files that existed in base and were changed or deleted (spec drift).
     pub spec_drift: Vec<String>,
+    /// Absolute paths outside the loop's writable places that the agent tried to write and
+    /// the sandbox refused (nothing to restore: the writes never happened).
+    #[serde(default)]
+    pub sandbox_denied: Vec<String>,
 }
 
 impl GuardReport {

@@ -20,6 +20,8 @@ pub mod plan_goal;
 pub mod pr_body;
 pub mod prompt;
 pub mod reducer;
+pub mod sandbox;
+pub mod sandbox_denial;
 pub mod sanitize;
 pub mod scope;
 pub mod state;

@@ -13,6 +13,7 @@ use super::file_error::{check_text, FileError};
 use super::plan_checks::{body_checks, ensure_unique, valid_check_name, DEFAULT_CHECK_TIMEOUT};
 use super::plan_frame::{self, Frame};
 use super::plan_goal::RawGoal;
+use super::sandbox::{SandboxMode, SandboxSetting};
 use super::scope::PathMatcher;
 use super::toml_errors::TomlSource;
 
@@ -48,7 +49,9 @@ pub struct Plan {
     /// Everything after the closing `+++` line.
     pub body: String,
     pub reviewer: Option<String>,
-    pub sandbox: Option<String>,
+    /// `sandbox = "landlock"` or `"off"`, with its line; `None` leaves it to the agent
+    /// profile and the config.
+    pub sandbox: Option<SandboxSetting>,
 }
 
 /// One check: a shell command that must exit 0.
@@ -85,6 +88,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("max_iterations", "8"),
     ("scope", "[\"src/**\"]"),
     ("protected", "[\"tests/**\"]"),
+    ("sandbox", "\"landlock\""),
 ];
 
 #[derive(Deserialize)]
@@ -100,7 +104,7 @@ struct RawPlan {
     #[serde(default, with = "super::duration::serde_opt")]
     iteration_timeout: Option<Duration>,
     reviewer: Option<String>,
-    sandbox: Option<String>,
+    sandbox: Option<Spanned<SandboxMode>>,
     breakers: Option<Spanned<BreakerOverrides>>,
     #[serde(default)]
     checks: Vec<Spanned<RawCheck>>,
@@ -214,7 +218,11 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         goal_checks,
         body: frame.body.to_string(),
         reviewer: raw.reviewer,
-        sandbox: raw.sandbox,
+        sandbox: raw.sandbox.map(|s| SandboxSetting {
+            line: source.line_of_span(&s.span()),
+            mode: s.into_inner(),
+            file: path.to_path_buf(),
+        }),
     })
 }
 

@@ -7,6 +7,7 @@ use crate::core::breakers::{
 };
 use crate::core::event::{AgentReport, ChecksReport, Effect, Event, IterationStatus, Transition};
 use crate::core::human::human;
+use crate::core::sandbox_denial::denial_failure;
 use crate::core::state::{Lamp, LoopState, Mode, State, Stop, StopCause};
 
 /// Decide what `event` does to a loop. A refused event returns the state unchanged.
@@ -182,6 +183,19 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
             r.guards.out_of_scope.join(", ")
         );
         return guard_stop(s, StopCause::OutOfScope, reason, effects);
+    }
+
+    if !r.guards.sandbox_denied.is_empty() {
+        // The refused writes never happened; the agent is told where it may write and tries
+        // again, and the breakers count it like any failed iteration.
+        let failure = r
+            .failure
+            .clone()
+            .unwrap_or_else(|| denial_failure(&r.guards.sandbox_denied, ""));
+        effects.push(Effect::Snapshot {
+            message: format!("andon: iteration {n} (sandbox denied writes)"),
+        });
+        return failed_iteration(s, failure, r.changed_since_last == 0, effects);
     }
 
     let agent_failed = r.timed_out || (r.exit_code != Some(0) && r.changed_since_last == 0);

@@ -356,6 +356,7 @@ fn out_of_scope_below_limit_restores_and_continues_yellow() {
     let guards = GuardReport {
         out_of_scope: vec!["README.md".into()],
         spec_drift: vec![],
+        ..GuardReport::default()
     };
     let (s, effects) = run(&[Event::Start, agent_with(guards)]);
     assert_eq!((s.state, s.lamp), (State::Checking, Lamp::Yellow));
@@ -375,6 +376,7 @@ fn out_of_scope_at_limit_rolls_back_and_stops() {
     let guards = GuardReport {
         out_of_scope: files.clone(),
         spec_drift: vec![],
+        ..GuardReport::default()
     };
     let (s, effects) = run(&[Event::Start, agent_with(guards)]);
     assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
@@ -389,6 +391,7 @@ fn spec_drift_restores_and_stops() {
     let guards = GuardReport {
         out_of_scope: vec![],
         spec_drift: vec!["tests/test_price.sh".into()],
+        ..GuardReport::default()
     };
     let (s, effects) = run(&[Event::Start, agent_with(guards)]);
     assert_eq!(stop_cause(&s), Some(StopCause::SpecDrift));

@@ -9,10 +9,12 @@ use std::time::{Duration, Instant};
 use crate::config::PromptMode;
 use crate::core::event::AgentReport;
 use crate::core::guard::{ChangedPath, Guards};
+use crate::core::sandbox_denial::{denial_failure, DenialLines};
 use crate::core::state::Mode;
 use crate::core::template::{expand, TemplateVars};
 use crate::core::verdict::judge_agent;
 use crate::engine::env::{child_env, AndonVars};
+use crate::engine::sandbox::LoopSandbox;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::engine::tail::Tail;
@@ -79,6 +81,10 @@ impl AgentRun<'_> {
         if spec.profile.prompt == PromptMode::Arg && !mentions_prompt {
             argv.push(self.prompt.clone());
         }
+        let sandbox = LoopSandbox::for_loop(s, spec);
+        if let Some(sandbox) = &sandbox {
+            argv = sandbox.wrap(&argv);
+        }
         let stdin_data =
             (spec.profile.prompt == PromptMode::Stdin).then(|| self.prompt.clone().into_bytes());
         let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
@@ -99,6 +105,11 @@ impl AgentRun<'_> {
         );
         let tail = Arc::new(Mutex::new(Tail::new(16 * 1024)));
         let sink_tail = Arc::clone(&tail);
+        // Refusals are caught as the bytes stream, so a flood cannot push them out of the tail.
+        let denials = sandbox
+            .as_ref()
+            .map(|_| Arc::new(Mutex::new(DenialLines::new())));
+        let sink_denials = denials.clone();
         let output = s.output.clone();
         let loop_name = spec.name.clone();
         let (rows, cols) = s.pane_size(&spec.name);
@@ -133,6 +144,9 @@ impl AgentRun<'_> {
                 if let Ok(mut t) = sink_tail.lock() {
                     t.push(bytes);
                 }
+                if let Some(Ok(mut d)) = sink_denials.as_ref().map(|d| d.lock()) {
+                    d.push(bytes);
+                }
                 if let Some(out) = &output {
                     out(&loop_name, bytes);
                 }
@@ -164,11 +178,20 @@ impl AgentRun<'_> {
 
         let output_tail = tail.lock().map(|t| t.text()).unwrap_or_default();
         let (changes, changed_since_last) = self.diff().await?;
-        let guards = Guards::new(&spec.plan.scope, &spec.protected)
+        let mut guards = Guards::new(&spec.plan.scope, &spec.protected)
             .map_err(|e| e.to_string())?
             .evaluate(&changes);
+        if let (Some(sandbox), Some(denials)) = (&sandbox, &denials) {
+            let lines = denials.lock().map(|d| d.lines()).unwrap_or_default();
+            guards.sandbox_denied = sandbox.refused_writes(&lines);
+        }
         let failed = no_progress || timed_out || (exit.code != Some(0) && changed_since_last == 0);
-        let failure = failed.then(|| judge_agent(&output_tail, exit.code, timed_out, no_progress));
+        // A refused write explains a failed run better than its exit code does.
+        let failure = if no_progress || timed_out || guards.sandbox_denied.is_empty() {
+            failed.then(|| judge_agent(&output_tail, exit.code, timed_out, no_progress))
+        } else {
+            Some(denial_failure(&guards.sandbox_denied, &output_tail))
+        };
         Ok(AgentReport {
             exit_code: exit.code,
             no_progress,

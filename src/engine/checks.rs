@@ -2,15 +2,17 @@
 //! with its timeout, its output saved to its own log and shown in the pane, judged by exit code.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often a running check's timeout is looked at.
 const TICK: Duration = Duration::from_millis(250);
 
+use crate::core::sandbox_denial::DenialLines;
 use crate::core::state::Mode;
 use crate::core::verdict::CheckOutcome;
 use crate::engine::env::{child_env, AndonVars};
+use crate::engine::sandbox::LoopSandbox;
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::pty::command::{run_command, CommandSpec};
@@ -25,6 +27,14 @@ pub struct CheckJob {
     pub timeout: Duration,
 }
 
+/// What a batch of checks produced.
+pub struct CheckResults {
+    pub outcomes: Vec<CheckOutcome>,
+    pub rows: Vec<CheckRunRow>,
+    /// Writes the sandbox refused during the checks that failed.
+    pub refused_writes: Vec<String>,
+}
+
 pub struct CheckBatch<'a> {
     pub shared: &'a Shared,
     pub spec: &'a LoopSpec,
@@ -37,7 +47,7 @@ pub struct CheckBatch<'a> {
 }
 
 impl CheckBatch<'_> {
-    pub async fn run(self) -> (Vec<CheckOutcome>, Vec<CheckRunRow>) {
+    pub async fn run(self) -> CheckResults {
         let s = self.shared;
         let spec = self.spec;
         let worktree = spec.worktree.to_string_lossy().to_string();
@@ -66,8 +76,14 @@ impl CheckBatch<'_> {
             },
             std::env::vars(),
         );
+        let sandbox = LoopSandbox::for_loop(s, spec);
+        let wrapper = sandbox
+            .as_ref()
+            .map(|sandbox| sandbox.wrap(&[]))
+            .unwrap_or_default();
         let mut outcomes = Vec::new();
         let mut rows = Vec::new();
+        let mut refused_writes: Vec<String> = Vec::new();
         for (seq, job) in self.jobs.iter().enumerate() {
             let log_path = s
                 .dirs
@@ -84,6 +100,9 @@ impl CheckBatch<'_> {
             let pgid = Arc::clone(&self.pgid);
             let frozen = Arc::clone(&self.frozen);
             let started = now_ms();
+            let denials = Arc::new(Mutex::new(DenialLines::new()));
+            let sink_denials = Arc::clone(&denials);
+            let watch_denials = sandbox.is_some();
             let command = run_command(
                 CommandSpec {
                     shell_command: job.run.clone(),
@@ -93,8 +112,14 @@ impl CheckBatch<'_> {
                     // The check's own timeout is enforced below, paused while a human has the
                     // line stopped; this one only guards against a lost group.
                     timeout: job.timeout.saturating_mul(4).max(Duration::from_secs(3600)),
+                    wrapper: wrapper.clone(),
                 },
                 move |bytes: &[u8]| {
+                    if watch_denials {
+                        if let Ok(mut d) = sink_denials.lock() {
+                            d.push(bytes);
+                        }
+                    }
                     if let Some(out) = &output {
                         out(&loop_name, bytes);
                     }
@@ -132,6 +157,14 @@ impl CheckBatch<'_> {
                     output_tail: e.to_string(),
                 },
             };
+            if let (Some(sandbox), false) = (&sandbox, outcome.passed()) {
+                let lines = denials.lock().map(|d| d.lines()).unwrap_or_default();
+                for path in sandbox.refused_writes(&lines) {
+                    if !refused_writes.contains(&path) {
+                        refused_writes.push(path);
+                    }
+                }
+            }
             let verdict = if outcome.passed() {
                 "\x1b[32mpassed\x1b[0m"
             } else {
@@ -155,7 +188,11 @@ impl CheckBatch<'_> {
             });
             outcomes.push(outcome);
         }
-        (outcomes, rows)
+        CheckResults {
+            outcomes,
+            rows,
+            refused_writes,
+        }
     }
 
     /// Wait for a check, ending its group when it has run `timeout` — counting only time the

@@ -8,6 +8,7 @@ use crate::config::{AgentMode, Config, ConfigError};
 use crate::core::plan::{parse_plan, Plan, PlanError};
 use crate::core::state::LoopState;
 use crate::engine::input_error::InputError;
+use crate::engine::sandbox;
 use crate::engine::skills;
 use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
 use crate::git::{worktree_path, GitOwner};
@@ -43,6 +44,7 @@ pub fn validate(
         ));
     }
     let base = git.head_commit().map_err(InputError::from_display)?;
+    let landlock = crate::sandbox::landlock_status();
     let mut out: Vec<Planned> = Vec::new();
     for path in paths {
         let shown = display_path(path, &repo_root);
@@ -107,6 +109,12 @@ pub fn validate(
             }
         }
         check_agent_binary(&plan, &text, &profile.command, &repo_root, &shown)?;
+        let sandbox = sandbox::require(
+            config.sandbox_for(&plan, &profile),
+            &landlock,
+            &repo_root,
+            config,
+        )?;
         let branch = format!("loop/{}", plan.slug);
         if git
             .branch_exists(&branch)
@@ -148,6 +156,7 @@ pub fn validate(
                 worktree,
                 branch,
                 base: base.clone(),
+                sandbox,
                 plan,
             },
             text_path: shown,

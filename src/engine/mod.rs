@@ -24,6 +24,7 @@ pub mod pull_request;
 pub mod record;
 pub mod restore;
 pub mod review;
+pub mod sandbox;
 pub mod shared;
 pub mod skills;
 pub mod spec;

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32};
 use std::sync::Arc;
 
 use crate::core::event::Event;
+use crate::core::sandbox_denial::with_denied_writes;
 use crate::core::state::Mode;
 use crate::core::verdict::judge_checks;
 use crate::engine::agent_run::AgentRun;
@@ -78,7 +79,7 @@ pub fn checks_op(
     run: RunHandle,
 ) -> OpFuture {
     Box::pin(async move {
-        let (outcomes, rows) = CheckBatch {
+        let done = CheckBatch {
             shared: &shared,
             spec: &spec,
             iteration,
@@ -89,13 +90,13 @@ pub fn checks_op(
         }
         .run()
         .await;
-        let report = judge_checks(&outcomes);
+        let report = with_denied_writes(judge_checks(&done.outcomes), &done.refused_writes);
         let event = if kind == "goal" {
             Event::GoalFinished(report)
         } else {
             Event::ChecksFinished(report)
         };
-        (event, rows)
+        (event, done.rows)
     })
 }
 

@@ -93,6 +93,14 @@ pub fn load(
             row.name, p.agent
         )
     })?;
+    // A loop that needs Landlock is not hosted where it cannot be confined.
+    let sandbox = crate::engine::sandbox::require(
+        config.sandbox_for(&plan, &profile),
+        &crate::sandbox::landlock_status(),
+        repo_root,
+        config,
+    )
+    .map_err(|e| format!("loop {}: {e}", row.name))?;
     let spec = LoopSpec {
         name: row.name.clone(),
         plan,
@@ -104,6 +112,7 @@ pub fn load(
         worktree: PathBuf::from(&row.worktree),
         branch: row.branch.clone(),
         base: row.base.clone(),
+        sandbox,
     };
     Ok((spec, p))
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::AgentProfile;
 use crate::core::plan::Plan;
+use crate::core::sandbox::SandboxMode;
 use crate::core::state::LoopState;
 
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct LoopSpec {
     pub worktree: PathBuf,
     pub branch: String,
     pub base: String,
+    /// How the agent and checks are confined (resolved from plan, profile and config).
+    pub sandbox: SandboxMode,
 }
 
 /// The part of a loop the store keeps as JSON: the reducer's state plus the engine's own

@@ -35,6 +35,9 @@ pub struct CommandSpec {
     /// stdout and stderr are appended here together; parent directories are created.
     pub log_path: PathBuf,
     pub timeout: Duration,
+    /// Runs `sh` through this argv prefix (e.g. `andon __sandbox --write DIR --`); empty runs
+    /// it directly.
+    pub wrapper: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,8 +146,11 @@ fn spawn_sh(spec: &CommandSpec) -> Result<(Child, pipe::Receiver), PtyError> {
     let stderr = stdout
         .try_clone()
         .map_err(io_error("cannot prepare the check's output pipe"))?;
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
+    let mut argv = spec.wrapper.iter().map(String::as_str).chain(["sh"]);
+    let program = argv.next().unwrap_or("sh");
+    let mut cmd = Command::new(program);
+    cmd.args(argv)
+        .arg("-c")
         .arg(&spec.shell_command)
         .current_dir(&spec.cwd)
         .env_clear()
@@ -159,7 +165,7 @@ fn spawn_sh(spec: &CommandSpec) -> Result<(Child, pipe::Receiver), PtyError> {
     // never ends.
     drop(cmd);
     let child = spawned.map_err(|err| PtyError::Spawn {
-        program: "sh".into(),
+        program: program.into(),
         message: err.to_string(),
     })?;
     Ok((child, output_rx))
@@ -232,6 +238,7 @@ mod tests {
             env: vec![("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into())],
             log_path: dir.path().join("iter-1/check-tests.log"),
             timeout,
+            wrapper: Vec::new(),
         }
     }
 

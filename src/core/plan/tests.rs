@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::sandbox::{SandboxMode, SandboxSetting};
 
 const DESIGN_PLAN: &str = r#"+++
 goal = "Discounts never produce a negative price"
@@ -79,7 +80,11 @@ fn full_plan_round_trips() {
             goal_checks: vec![],
             body: DESIGN_PLAN[body_start..].to_string(),
             reviewer: Some("codex".into()),
-            sandbox: Some("landlock".into()),
+            sandbox: Some(SandboxSetting {
+                mode: SandboxMode::Landlock,
+                file: "plans/pricing-validation.md".into(),
+                line: 10,
+            }),
         }
     );
 }
@@ -148,6 +153,7 @@ fn every_error_names_its_line_and_a_specific_fix() {
         ("p.md", with("", "").replace("# T\n", "# T\n- [Testing] Run cargo test - must pass\n"), 8, "looks like a check", "the command in backticks"),
         ("p.md", with("skill = \"skills/tdd.md\"\n", ""), 3, "not a skill name", "skill = \"tdd\""),
         ("p.md", with("agent = 3\n", ""), 3, "`agent`", "write `agent` as a string in double quotes"),
+        ("p.md", with("sandbox = \"landlok\"\n", ""), 3, "`sandbox` cannot be \"landlok\"", "did you mean `landlock`? Allowed values: off, landlock"),
         ("Fix Pricing.md", with("", ""), 1, "cannot be a loop name", "rename the file to `fix-pricing.md`"),
         ("p.md", with("", "").replace("# T", "# T\0"), 7, "NUL byte", "plain UTF-8"),
         ("p.md", huge, 1, "the limit is 1024 KiB", "wiki/"),

@@ -1,0 +1,161 @@
+//! A loop's sandbox, as the engine runs it: whether a plan may start (Landlock must exist when
+//! a setting asks for it), the places its agent and checks may write, their argv wrapped in
+//! `andon __sandbox`, and the refused writes their output reports.
+//!
+//! Writable: the loop's worktree, its `.andon/loops/<loop>` folder, the temp dir (and
+//! `/dev/shm`, POSIX shared memory), and `[sandbox] cache_dirs`. Not the main repository's
+//! `.git`: an agent may run read-only git in its worktree (status, diff, log), but a commit
+//! would write the shared object store and refs, where a confined process could also delete
+//! objects or move the main branch — andon commits every iteration itself, so an agent's
+//! `git commit` is refused and reported like any other write outside its places.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::core::sandbox::{SandboxMode, SandboxSetting};
+use crate::core::sandbox_denial::paths_outside;
+use crate::engine::input_error::InputError;
+use crate::engine::shared::Shared;
+use crate::engine::spec::LoopSpec;
+use crate::sandbox::{wrap, LandlockStatus, DEVICE_FILES};
+
+/// The mode a loop runs with. A setting that asks for Landlock on a kernel without it, or a
+/// repository the sandbox could not protect, refuses the plan at the line that asked.
+pub fn require(
+    setting: Option<&SandboxSetting>,
+    status: &LandlockStatus,
+    repo_root: &Path,
+    config: &Config,
+) -> Result<SandboxMode, InputError> {
+    let Some(setting) = setting.filter(|s| s.mode == SandboxMode::Landlock) else {
+        return Ok(SandboxMode::Off);
+    };
+    let at = Some((setting.file.clone(), Some(setting.line)));
+    if let LandlockStatus::Unavailable { why } = status {
+        return Err(InputError::new(
+            at,
+            format!("sandbox = \"landlock\" is set here, but {why}"),
+            "run andon on a kernel with Landlock (`andon doctor` tells), or set sandbox = \"off\" \
+             on this line to run the agent with all of your user's write access",
+        ));
+    }
+    let repo = repo_root
+        .canonicalize()
+        .unwrap_or_else(|_| repo_root.to_path_buf());
+    for root in shared_places(config) {
+        let canonical = root.canonicalize().unwrap_or_else(|_| root.clone());
+        if repo.starts_with(&canonical) || repo.starts_with(&root) {
+            return Err(InputError::new(
+                at,
+                format!(
+                    "the sandbox cannot protect this repository: it lies inside {}, which every \
+                     sandboxed agent may write",
+                    root.display()
+                ),
+                "move the repository elsewhere, start andon with TMPDIR set outside it, or take \
+                 that directory out of [sandbox] cache_dirs",
+            ));
+        }
+    }
+    Ok(SandboxMode::Landlock)
+}
+
+/// A warning for start-up when the config asks for Landlock and the kernel has none.
+pub fn startup_warning(config: &Config, status: &LandlockStatus) -> Option<String> {
+    let LandlockStatus::Unavailable { why } = status else {
+        return None;
+    };
+    let asked = config
+        .sandbox
+        .mode
+        .iter()
+        .chain(config.agents.values().filter_map(|a| a.sandbox.as_ref()))
+        .find(|s| s.mode == SandboxMode::Landlock)?;
+    Some(format!(
+        "sandbox = \"landlock\" ({}) cannot be honoured: {why}; plans that need it will be refused",
+        asked.place()
+    ))
+}
+
+/// The places every sandboxed loop may write: the temp dir, `/dev/shm` and the cache dirs.
+fn shared_places(config: &Config) -> Vec<PathBuf> {
+    let mut places = vec![std::env::temp_dir(), PathBuf::from("/dev/shm")];
+    places.extend(cache_dirs(config));
+    places
+}
+
+/// `[sandbox] cache_dirs` with `~/` taken from `$HOME` (without one, `~/...` names nothing).
+fn cache_dirs(config: &Config) -> Vec<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    config
+        .sandbox
+        .cache_dirs
+        .iter()
+        .filter_map(|dir| match dir.strip_prefix("~/") {
+            Some(rest) => home.as_ref().map(|home| home.join(rest)),
+            None => Some(PathBuf::from(dir)),
+        })
+        .collect()
+}
+
+/// One loop's confinement.
+pub struct LoopSandbox {
+    andon_exe: PathBuf,
+    worktree: PathBuf,
+    writable: Vec<PathBuf>,
+}
+
+impl LoopSandbox {
+    /// The loop's sandbox, or `None` when it runs unconfined.
+    pub fn for_loop(shared: &Shared, spec: &LoopSpec) -> Option<LoopSandbox> {
+        if spec.sandbox != SandboxMode::Landlock {
+            return None;
+        }
+        for dir in cache_dirs(&shared.config) {
+            // A cache that does not exist yet could never be created from inside.
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut writable = vec![spec.worktree.clone(), shared.dirs.loop_dir(&spec.name)];
+        writable.extend(shared_places(&shared.config));
+        Some(LoopSandbox {
+            andon_exe: shared.andon_exe.clone(),
+            worktree: spec.worktree.clone(),
+            writable,
+        })
+    }
+
+    /// `argv` run through `andon __sandbox`.
+    pub fn wrap(&self, argv: &[String]) -> Vec<String> {
+        wrap(&self.andon_exe, &self.writable, argv)
+    }
+
+    /// The paths that denial lines of a run name outside its places and that andon itself
+    /// could write: the writes the sandbox refused.
+    pub fn refused_writes(&self, lines: &[String]) -> Vec<String> {
+        let mut roots = self.writable.clone();
+        roots.extend(self.writable.iter().filter_map(|p| p.canonicalize().ok()));
+        roots.extend(DEVICE_FILES.iter().map(PathBuf::from));
+        roots.push(PathBuf::from("/dev/pts"));
+        paths_outside(lines, &self.worktree, &roots)
+            .into_iter()
+            .filter(|p| writable_unconfined(p))
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+/// Whether andon, unconfined, may write `path` or create it in its nearest existing
+/// directory. When not, the refusal was the file system's own, not the sandbox's.
+fn writable_unconfined(path: &Path) -> bool {
+    let may_write = |p: &Path| rustix::fs::access(p, rustix::fs::Access::WRITE_OK).is_ok();
+    if path.symlink_metadata().is_ok() && may_write(path) {
+        return true;
+    }
+    path.ancestors()
+        .skip(1)
+        .find(|dir| dir.is_dir())
+        .is_some_and(may_write)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,164 @@
+//! Limited power for agents, against the real binary and a real kernel: a sandboxed agent (and
+//! a sandboxed check) that writes into the main repository or `$HOME` is refused, the refusal
+//! becomes a `guard_violation` incident naming the path, and writes in the worktree succeed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use andon::sandbox::{landlock_status, LandlockStatus};
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+const FIX: &str = r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###;
+
+/// The kernel must offer Landlock for these tests to mean anything; say so when it does not.
+fn landlock() -> bool {
+    match landlock_status() {
+        LandlockStatus::Available { .. } => true,
+        LandlockStatus::Unavailable { why } => {
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
+/// `andon run --headless PLAN` with its own temp dir: the sandbox lets agents write the temp
+/// dir, and the test repository itself lives in the system's.
+fn run(repo: &TestRepo, plan: &str) -> Output {
+    let tmp = scratch_tmp(repo);
+    let child = repo
+        .command(&["run", "--headless", plan])
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("andon starts");
+    wait_output(child, LIMIT)
+}
+
+fn scratch_tmp(repo: &TestRepo) -> PathBuf {
+    let tmp = repo.root.parent().unwrap().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    tmp
+}
+
+fn incidents(repo: &TestRepo, slug: &str) -> Vec<(u32, String, String)> {
+    repo.store()
+        .incidents(Some(slug))
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.iteration, i.category, i.summary))
+        .collect()
+}
+
+fn shown(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_sandboxed_agent_writes_its_worktree_and_is_refused_the_repo_and_home() {
+    if !landlock() {
+        return;
+    }
+    let repo = TestRepo::new();
+    let in_repo = repo.root.join("pwned");
+    let in_home = repo.home.join("pwned");
+    // Iteration 1 fixes the code and tries to escape; iteration 2 only fixes the code.
+    repo.agent(
+        "jail",
+        &format!(
+            "{FIX}\nif [ \"$ANDON_ITERATION\" = 1 ]; then\n  echo x > '{}'\n  echo x > \"$HOME/pwned\"\nfi\nmkdir -p \"$TMPDIR/scratch\" && echo ok > \"$TMPDIR/scratch/f\"\n",
+            shown(&in_repo)
+        ),
+    );
+    let plan = repo.plan("jail", "jail", "sandbox = \"landlock\"");
+    repo.commit("plan");
+
+    let out = run(&repo, &plan);
+    expect_exit(&out, 0);
+
+    assert!(!in_repo.exists(), "the main repository was written");
+    assert!(!in_home.exists(), "$HOME was written");
+    let worktree = repo.worktree("jail");
+    assert_eq!(
+        std::fs::read_to_string(worktree.join("src/price.sh")).unwrap(),
+        FIXED_PRICE,
+        "the write in the worktree went through"
+    );
+    assert!(
+        scratch_tmp(&repo).join("scratch/f").exists(),
+        "the temp dir is writable"
+    );
+
+    let incidents = incidents(&repo, "jail");
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    let (iteration, category, summary) = &incidents[0];
+    assert_eq!((*iteration, category.as_str()), (1, "guard_violation"));
+    assert!(summary.contains(&shown(&in_repo)), "{summary}");
+    assert!(summary.contains(&shown(&in_home)), "{summary}");
+
+    // The agent heard what was refused, and the checks saw the worktree's change.
+    assert!(
+        repo.prompt("jail", 2).contains("sandbox denied"),
+        "{}",
+        repo.prompt("jail", 2)
+    );
+    let runs = repo.store().check_runs("jail", None).unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(runs[0].iteration == 2 && runs[0].passed, "{runs:?}");
+    let log = std::fs::read_to_string(repo.root.join(".andon/loops/jail/iter-1/agent.log"))
+        .unwrap_or_default();
+    assert!(log.contains("Permission denied"), "{log}");
+}
+
+#[test]
+fn a_sandboxed_check_that_writes_home_fails_as_a_guard_violation() {
+    if !landlock() {
+        return;
+    }
+    let repo = TestRepo::new();
+    repo.agent("fixer", FIX);
+    // Only the [sandbox] table asks for Landlock: the global setting reaches checks too.
+    repo.config("[sandbox]\nmode = \"landlock\"\n");
+    let plan = repo.plan("cache", "fixer", "max_iterations = 1");
+    repo.edit(
+        &plan,
+        &[(
+            "run = \"sh tests/test_price.sh\"",
+            "run = \"echo warm > $HOME/.cache-file && sh tests/test_price.sh\"",
+        )],
+    );
+    repo.commit("plan");
+
+    let out = run(&repo, &plan);
+    expect_exit(&out, 3);
+
+    let refused = repo.home.join(".cache-file");
+    assert!(!refused.exists());
+    let incidents = incidents(&repo, "cache");
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    let (_, category, summary) = &incidents[0];
+    assert_eq!(category, "guard_violation");
+    assert!(summary.contains(&shown(&refused)), "{summary}");
+    assert!(summary.contains("tests failed"), "{summary}");
+}
+
+#[test]
+fn an_unknown_sandbox_value_in_a_plan_names_the_line_and_the_fix() {
+    let repo = TestRepo::new();
+    repo.agent("ok", "true");
+    let plan = repo.plan("bad", "ok", "sandbox = \"landlok\"");
+    repo.commit("plan");
+
+    let out = run(&repo, &plan);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("plans/bad.md:5"), "{err}");
+    assert!(err.contains("`sandbox` cannot be \"landlok\""), "{err}");
+    assert!(err.contains("fix: did you mean `landlock`?"), "{err}");
+    assert!(!repo.worktree("bad").exists(), "nothing was created");
+}
