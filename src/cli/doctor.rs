@@ -46,6 +46,13 @@ pub fn run(args: DoctorArgs) -> i32 {
                         fix: None,
                     });
                     findings.extend(doctor::agents(&config, r.git.repo_root()));
+                    let landlock = |s: &Option<andon::core::sandbox::SandboxSetting>| {
+                        s.as_ref()
+                            .is_some_and(|s| s.mode == andon::core::sandbox::SandboxMode::Landlock)
+                    };
+                    let required = landlock(&config.sandbox.mode)
+                        || config.agents.values().any(|p| landlock(&p.sandbox));
+                    findings.push(doctor::landlock(required));
                 }
                 Err(e) => findings.push(Finding {
                     level: Level::Problem,
@@ -55,12 +62,15 @@ pub fn run(args: DoctorArgs) -> i32 {
                 }),
             }
         }
-        Err(e) => findings.push(Finding {
-            level: Level::Note,
-            subject: "repository".into(),
-            detail: e.to_string(),
-            fix: None,
-        }),
+        Err(e) => {
+            findings.push(Finding {
+                level: Level::Note,
+                subject: "repository".into(),
+                detail: e.to_string(),
+                fix: None,
+            });
+            findings.push(doctor::landlock(false));
+        }
     }
     findings.extend(doctor::git());
     let env = |k: &str| std::env::var(k).ok();

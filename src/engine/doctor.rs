@@ -151,6 +151,28 @@ pub fn git() -> Vec<Finding> {
     out
 }
 
+/// Whether agents can be confined (`sandbox = "landlock"`). Not a problem unless asked for:
+/// the config's own sandbox mode decides.
+pub fn landlock(required: bool) -> Finding {
+    match crate::sandbox::landlock_status() {
+        crate::sandbox::LandlockStatus::Available { abi } => finding(
+            Level::Ok,
+            "landlock",
+            format!("available (ABI {abi}): sandbox = \"landlock\" confines agents' writes"),
+        ),
+        crate::sandbox::LandlockStatus::Unavailable { why } => {
+            let level = if required {
+                Level::Problem
+            } else {
+                Level::Note
+            };
+            finding(level, "landlock", format!("not available: {why}")).fix(
+                "use a Linux kernel 5.13+ with Landlock enabled (lsm=landlock), or set sandbox = \"off\"",
+            )
+        }
+    }
+}
+
 /// What the terminal can show: colors, its size, and whether andon runs inside tmux.
 pub fn terminal(
     env: &dyn Fn(&str) -> Option<String>,
