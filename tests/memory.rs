@@ -289,3 +289,56 @@ fn a_store_from_before_kaizen_is_migrated_by_the_read_commands() {
     let bad = repo.andon(&["kaizen", "set", "zzzz", "--status", "done"], LIMIT);
     expect_exit(&bad, 2);
 }
+
+/// The loop's 90_LOG page (read), found by its name's suffix.
+fn page_of(repo: &TestRepo, loop_name: &str) -> Option<String> {
+    let dir = repo.path("wiki/90_LOG");
+    let name = today_files(&dir)
+        .into_iter()
+        .find(|n| n.ends_with(&format!("-{loop_name}.md")))?;
+    std::fs::read_to_string(dir.join(name)).ok()
+}
+
+#[test]
+fn every_ending_gets_its_page_approved_and_aborted_too() {
+    let repo = TestRepo::new();
+    repo.agent(
+        "fixer",
+        r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###,
+    );
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    let kept = repo.plan("kept", "fixer", "");
+    let doomed = repo.plan("doomed", "stubborn", "");
+    repo.commit("plans");
+    expect_exit(
+        &repo.andon(&["run", "--headless", &kept, &doomed], LIMIT),
+        3,
+    );
+    expect_exit(
+        &repo.andon(&["approve", "kept", "--branch", "--yes"], LIMIT),
+        0,
+    );
+    let server = repo.serve();
+    expect_exit(&repo.andon(&["abort", "doomed"], LIMIT), 0);
+    let _ = repo.end(server);
+
+    let kept_page = page_of(&repo, "kept").expect("a page for the approved loop");
+    assert!(kept_page.contains("- **Outcome:** approved"), "{kept_page}");
+    assert!(kept_page.contains("approve_branch"), "{kept_page}");
+    let doomed_page = page_of(&repo, "doomed").expect("a page for the aborted loop");
+    assert!(
+        doomed_page.contains("- **Outcome:** aborted"),
+        "{doomed_page}"
+    );
+    // Its line stop's Five Whys file is linked from the page.
+    assert!(doomed_page.contains("## Five Whys"), "{doomed_page}");
+    assert!(
+        doomed_page.contains("-doomed-3-insanity.md](incidents/"),
+        "{doomed_page}"
+    );
+    let log = std::fs::read_to_string(repo.path("wiki/log.md")).unwrap();
+    assert!(
+        log.contains("loop kept approved") && log.contains("loop doomed aborted"),
+        "{log}"
+    );
+}

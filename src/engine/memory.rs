@@ -54,6 +54,26 @@ pub fn failure_streak(
 /// Failures a plan-mode prompt and a Five Whys file list at most.
 const STREAK_KEPT: usize = 12;
 
+/// A loop's Five Whys files under `wiki/90_LOG/incidents/`, oldest first (by name: dated).
+fn five_whys_files(root: &Path, loop_name: &str) -> Vec<String> {
+    let Ok(pattern) = regex::Regex::new(&format!(
+        r"^\d{{4}}-\d\d-\d\d-{}-\d+(-[a-z_]+)?\.md$",
+        regex::escape(loop_name)
+    )) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = std::fs::read_dir(root.join("wiki/90_LOG/incidents"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| pattern.is_match(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// A path as the repo sees it: relative to its root when inside it.
 fn rel(root: &Path, path: &str) -> String {
     Path::new(path)
@@ -234,6 +254,7 @@ pub fn write_loop_log(
     });
     let date = ymd(now_ms());
     let outcome = state.state.to_string();
+    let five_whys = five_whys_files(&shared.repo_root, &spec.name);
     let text = loop_page(&LoopLog {
         date: &date,
         loop_name: &spec.name,
@@ -248,6 +269,7 @@ pub fn write_loop_log(
         actions: &actions,
         files: diff.as_ref().map(|d| d.files.as_slice()),
         stat: diff.as_ref().map(|d| d.stat()),
+        five_whys: &five_whys,
     });
     let title = crate::core::sanitize::one_line(&spec.plan.title, 80);
     Wiki::new(&shared.repo_root)

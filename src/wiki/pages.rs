@@ -31,6 +31,8 @@ pub struct LoopLog<'a> {
     /// The loop branch's cumulative diff, when the branch still exists.
     pub files: Option<&'a [DiffFile]>,
     pub stat: Option<DiffStat>,
+    /// The loop's Five Whys files (names under `90_LOG/incidents/`).
+    pub five_whys: &'a [String],
 }
 
 /// The page's file name under `wiki/90_LOG/`.
@@ -103,6 +105,12 @@ pub fn loop_page(l: &LoopLog) -> String {
             one_line(&inc.summary, LINE),
             inc.fingerprint.chars().take(12).collect::<String>()
         );
+    }
+    if !l.five_whys.is_empty() {
+        out.push_str("\n## Five Whys\n\n");
+        for name in l.five_whys {
+            let _ = writeln!(out, "- [{name}](incidents/{name})");
+        }
     }
     out.push_str("\n## Human actions\n\n");
     if l.actions.is_empty() {

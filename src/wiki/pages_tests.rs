@@ -80,6 +80,7 @@ fn loop_page_snapshot() {
             added: 1,
             removed: 1,
         }),
+        five_whys: &["2026-11-22-pricing-1-insanity.md".to_string()],
     });
     insta::assert_snapshot!(page);
 }
