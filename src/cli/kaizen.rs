@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand};
 
-use andon::core::kaizen::{KaizenStatus, Level};
+use andon::core::kaizen::{one_decimal, percent, KaizenStatus, Level};
 use andon::core::sanitize::one_line;
 use andon::engine::kaizen::{decide, report, Change, KaizenReport};
 use andon::engine::shared::actor;
@@ -140,14 +140,6 @@ fn parse_change(level: Option<&str>, status: Option<&str>) -> Result<Change, Str
     Ok(Change { level, status })
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
-}
-
-fn num(x: Option<f64>) -> String {
-    x.map_or("—".into(), |v| format!("{v:.1}"))
-}
-
 /// The text form: metrics, a bar chart of incidents per category, then the items.
 fn render(r: &KaizenReport) -> String {
     let m = &r.metrics;
@@ -156,11 +148,11 @@ fn render(r: &KaizenReport) -> String {
         "loops {} (ended {})  iterations to green {}  time to green {}  autonomous {}  interventions/loop {}\n",
         m.loops,
         m.loops_ended,
-        num(m.mean_iterations_to_green),
+        one_decimal(m.mean_iterations_to_green),
         m.mean_time_to_green_ms
             .map_or("—".into(), |t| elapsed(t as i64)),
-        pct(m.autonomous_completion_rate),
-        num(m.interventions_per_loop),
+        percent(m.autonomous_completion_rate),
+        one_decimal(m.interventions_per_loop),
     ));
     if r.items.is_empty() {
         out.push_str("\nno incidents recorded yet\n");

@@ -270,6 +270,16 @@ pub struct Metrics {
     pub per_loop: Vec<LoopMetric>,
 }
 
+/// A rate as a whole percentage, or `—` when there is nothing to rate yet.
+pub fn percent(x: Option<f64>) -> String {
+    x.map_or("—".to_string(), |v| format!("{:.0}%", v * 100.0))
+}
+
+/// A mean with one decimal, or `—` when there is nothing to average yet.
+pub fn one_decimal(x: Option<f64>) -> String {
+    x.map_or("—".to_string(), |v| format!("{v:.1}"))
+}
+
 /// Actions that are a human stepping in to change a loop's course — stop, redirect, Meta-Andon,
 /// abort, rollback — as opposed to approving, accepting a fix plan or tidying up.
 fn is_intervention(action: &str) -> bool {

@@ -11,7 +11,7 @@ use crate::engine::input_error::chain;
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::git::DiffLimits;
-use crate::wiki::date::ymd;
+use crate::wiki::date::local_ymd as ymd;
 use crate::wiki::pages::{
     five_whys, five_whys_name, loop_page, loop_page_name, FiveWhysFacts, LoopLog,
 };

@@ -1,5 +1,6 @@
-//! Calendar dates for page names, from the store's unix milliseconds (UTC), without a clock
-//! or a date crate: the civil-from-days algorithm (Howard Hinnant).
+//! Calendar dates for page names, from the store's unix milliseconds, without a date crate:
+//! the machine's local time (a loop that ends late in the evening is filed under that day),
+//! or UTC by the civil-from-days algorithm (Howard Hinnant) when the local time is unknown.
 
 /// `YYYY-MM-DD` of a unix-millisecond timestamp, in UTC.
 pub fn ymd(ms: i64) -> String {
@@ -14,6 +15,35 @@ pub fn ymd(ms: i64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `YYYY-MM-DD` of a unix-millisecond timestamp in the machine's local time zone.
+pub fn local_ymd(ms: i64) -> String {
+    match local(ms) {
+        Some(tm) => format!(
+            "{:04}-{:02}-{:02}",
+            tm.tm_year + 1900,
+            tm.tm_mon + 1,
+            tm.tm_mday
+        ),
+        None => ymd(ms),
+    }
+}
+
+/// `HH:MM` of a unix-millisecond timestamp in the machine's local time zone.
+pub fn local_hm(ms: i64) -> String {
+    match local(ms) {
+        Some(tm) => format!("{:02}:{:02}", tm.tm_hour, tm.tm_min),
+        None => hm(ms),
+    }
+}
+
+fn local(ms: i64) -> Option<libc::tm> {
+    let secs = libc::time_t::try_from(ms.div_euclid(1000)).ok()?;
+    // SAFETY: `tm` is plain old data that localtime_r fills in; a null return means it did not.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let filled = unsafe { libc::localtime_r(&secs, &mut tm) };
+    (!filled.is_null()).then_some(tm)
 }
 
 /// `HH:MM` of a unix-millisecond timestamp, in UTC.

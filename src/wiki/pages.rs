@@ -7,7 +7,7 @@ use crate::core::diff::{DiffFile, DiffStat};
 use crate::core::prompt::PastFailure;
 use crate::core::sanitize::one_line;
 use crate::store::{AuditRow, IncidentRow, IterationRow};
-use crate::wiki::date::hm;
+use crate::wiki::date::local_hm;
 
 /// Longest line kept from a note, summary or reason.
 const LINE: usize = 300;
@@ -129,7 +129,7 @@ pub fn loop_page(l: &LoopLog) -> String {
         let _ = writeln!(
             out,
             "- {} {} {}{at}{reason}",
-            hm(a.at),
+            local_hm(a.at),
             one_line(&a.actor, 40),
             a.action
         );

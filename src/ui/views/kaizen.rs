@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Widget};
 
 use super::title::elapsed;
-use crate::core::kaizen::{KaizenItem, KaizenStatus, Metrics};
+use crate::core::kaizen::{one_decimal, percent, KaizenItem, KaizenStatus, Metrics};
 use crate::core::sanitize::one_line;
 use crate::ui::kaizen_view::KaizenState;
 use crate::ui::theme::Theme;
@@ -114,18 +114,25 @@ fn short(category: &str) -> String {
 }
 
 fn draw_metrics(buf: &mut Buffer, area: Rect, m: &Metrics, theme: &Theme) {
-    let pct = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{:.0}%", v * 100.0));
-    let num = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.1}"));
     let cells = [
         ("loops", format!("{} ({} ended)", m.loops, m.loops_ended)),
-        ("iterations to green", num(m.mean_iterations_to_green)),
+        (
+            "iterations to green",
+            one_decimal(m.mean_iterations_to_green),
+        ),
         (
             "mean time to green",
             m.mean_time_to_green_ms
                 .map_or("—".to_string(), |t| elapsed(t as i64)),
         ),
-        ("autonomous completion", pct(m.autonomous_completion_rate)),
-        ("interventions / loop", num(m.interventions_per_loop)),
+        (
+            "autonomous completion",
+            percent(m.autonomous_completion_rate),
+        ),
+        (
+            "interventions / loop",
+            one_decimal(m.interventions_per_loop),
+        ),
     ];
     let areas = Layout::horizontal(cells.iter().map(|_| Constraint::Ratio(1, 5))).split(area);
     for ((label, value), cell) in cells.iter().zip(areas.iter()) {
