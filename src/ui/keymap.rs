@@ -191,9 +191,6 @@ pub struct Binding {
     pub modes: &'static [Mode],
     /// Destructive: the app asks for confirmation before acting.
     pub confirm: bool,
-    /// False for features not built yet (diff, Kaizen): such a binding neither matches nor
-    /// shows in help or hints until the app flips it with [`Keymap::set_available`].
-    pub available: bool,
 }
 
 /// All bindings, in the order help and hints list them.
@@ -210,13 +207,6 @@ impl Keymap {
         }
     }
 
-    /// Turns a future feature's bindings on or off.
-    pub fn set_available(&mut self, action: Action, available: bool) {
-        for b in self.bindings.iter_mut().filter(|b| b.action == action) {
-            b.available = available;
-        }
-    }
-
     /// The action a key press asks for in `mode`; releases never act.
     pub fn lookup(&self, mode: Mode, key: &KeyEvent) -> Option<Action> {
         if key.kind == KeyEventKind::Release {
@@ -229,11 +219,7 @@ impl Keymap {
     /// Every key bound to `action` in any mode, without repeats, in binding order.
     pub fn keys_for(&self, action: Action) -> Vec<KeyChord> {
         let mut keys: Vec<KeyChord> = Vec::new();
-        for b in self
-            .bindings
-            .iter()
-            .filter(|b| b.action == action && b.available)
-        {
+        for b in self.bindings.iter().filter(|b| b.action == action) {
             if !keys.contains(&b.key) {
                 keys.push(b.key);
             }
@@ -279,7 +265,7 @@ impl Keymap {
     fn active(&self, mode: Mode) -> impl Iterator<Item = &Binding> {
         self.bindings
             .iter()
-            .filter(move |b| b.available && b.modes.contains(&mode))
+            .filter(move |b| b.modes.contains(&mode))
     }
 }
 

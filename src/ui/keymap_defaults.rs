@@ -123,7 +123,6 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
             description,
             modes,
             confirm,
-            available: true,
         })
         .collect()
 }

@@ -48,11 +48,7 @@ struct Row {
 fn sections(keymap: &Keymap, context: &[Mode]) -> Vec<(&'static [Mode], Vec<Row>)> {
     let mut sections: Vec<(&'static [Mode], Vec<Row>)> = Vec::new();
     let shown = |modes: &[Mode]| modes.iter().any(|m| context.contains(m));
-    for b in keymap
-        .bindings()
-        .iter()
-        .filter(|b| b.available && shown(b.modes))
-    {
+    for b in keymap.bindings().iter().filter(|b| shown(b.modes)) {
         let at = match sections.iter().position(|(modes, _)| *modes == b.modes) {
             Some(i) => i,
             None => {

@@ -193,17 +193,6 @@ fn help() {
 }
 
 #[test]
-fn help_leaves_out_keys_switched_off() {
-    let mut model = board(1);
-    model.dialog = Some(Dialog::Help);
-    let mut km = keymap();
-    km.set_available(crate::ui::keymap::Action::Kaizen, false);
-    let theme = Theme::builtin("default").unwrap();
-    let screen = text(&render_with(&model, &theme, &km, 120, 40));
-    assert!(!screen.contains("Kaizen"), "{screen}");
-}
-
-#[test]
 fn red_lamp_toasts_newest_first() {
     let mut model = board(4);
     model.toasts = ["old-1", "old-2", "older", "pricing"]
