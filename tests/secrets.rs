@@ -3,11 +3,8 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 
-const LIMIT: Duration = Duration::from_secs(90);
 const SECRET: &str = "s3cr3t-value-8c1d5e0f";
 
 /// Every byte under `dir`, searched for `needle` (files only; symlinks not followed).
