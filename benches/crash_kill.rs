@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use andon::store::Store;
 
+#[path = "../tests/common/procs.rs"]
+mod procs;
+
 const ANDON: &str = env!("CARGO_BIN_EXE_andon");
 const LOOPS: usize = 4;
 
@@ -94,28 +97,6 @@ fn spawn(root: &Path, plans: &[String]) -> Child {
         .expect("spawn andon")
 }
 
-/// Live processes working in worktrees under `dir` (agents and checks carry ANDON_WORKTREE).
-fn orphans(dir: &Path) -> usize {
-    let prefix = format!("ANDON_WORKTREE={}", dir.display());
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter(|e| {
-            let pid = e.file_name().to_string_lossy().to_string();
-            let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .map(|s| s.contains(") Z "))
-                .unwrap_or(true);
-            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
-            !zombie
-                && env
-                    .split(|b| *b == 0)
-                    .any(|kv| kv.starts_with(prefix.as_bytes()))
-        })
-        .count()
-}
-
 /// Every finished iteration in the store: (loop, n) → (status, checks passed).
 fn finished(db: &Path) -> BTreeMap<(String, u32), (String, Option<u32>)> {
     let Ok(store) = Store::open_read_only(db) else {
@@ -159,10 +140,10 @@ fn main() {
         let _ = child.kill();
         let _ = child.wait();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while orphans(tmp.path()) > 0 && Instant::now() < deadline {
+        while procs::processes_working_in(tmp.path()) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
-        let left = orphans(tmp.path());
+        let left = procs::processes_working_in(tmp.path());
         if left > 0 {
             orphan_kills += 1;
             eprintln!("kill {k}: {left} processes outlived the supervisor");

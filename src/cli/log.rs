@@ -34,20 +34,8 @@ pub fn run(args: LogArgs) -> i32 {
     let row = match store.get_loop(name) {
         Ok(Some(row)) => row,
         Ok(None) => {
-            let known: Vec<String> = store
-                .loops()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| r.name)
-                .collect();
-            eprintln!(
-                "andon: no loop named `{name}`\n  fix: pick one of: {}",
-                if known.is_empty() {
-                    "(none yet)".into()
-                } else {
-                    known.join(", ")
-                }
-            );
+            let unknown = andon::engine::ended::find_loop(&store, name).err();
+            eprintln!("andon: {}", unknown.unwrap_or_default());
             return EXIT_BAD_INPUT;
         }
         Err(e) => {

@@ -33,7 +33,8 @@ fn take_lock(dirs: &AndonDir) -> Result<RepoLock, String> {
     })
 }
 
-fn find_loop(store: &Store, name: &str) -> Result<LoopRow, String> {
+/// The loop's row, or a message naming the loops there are.
+pub fn find_loop(store: &Store, name: &str) -> Result<LoopRow, String> {
     store.get_loop(name).map_err(|e| chain(&e))?.ok_or_else(|| {
         let known: Vec<String> = store
             .loops()

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use andon::store::Store;
 
+pub mod procs;
+
 pub const ANDON: &str = env!("CARGO_BIN_EXE_andon");
 
 /// The shell project every test repo starts from: a price function with a bug (negative
