@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use andon::store::Store;
 
+#[path = "support/endless.rs"]
+mod endless;
 #[path = "../tests/common/procs.rs"]
 mod procs;
 
@@ -33,56 +35,8 @@ impl Rng {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "bench")
-        .env("GIT_AUTHOR_EMAIL", "bench@localhost")
-        .env("GIT_COMMITTER_NAME", "bench")
-        .env("GIT_COMMITTER_EMAIL", "bench@localhost")
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "git {args:?}");
-}
-
-/// A repo whose agent never fixes the bug, a little differently each time, so loops keep
-/// iterating (breakers set out of reach) until the kills are done.
-fn build_repo(root: &Path) {
-    std::fs::create_dir_all(root.join("src")).expect("mkdir");
-    std::fs::create_dir_all(root.join("plans")).expect("mkdir");
-    std::fs::create_dir_all(root.join("agents")).expect("mkdir");
-    std::fs::write(
-        root.join("src/price.sh"),
-        "price() { echo $(( $1 - $2 )); }\n",
-    )
-    .expect("write");
-    std::fs::write(
-        root.join("check.sh"),
-        "#!/bin/sh\n. ./src/price.sh\n[ \"$(price 5 10)\" = 0 ] || { echo \"FAIL $(date +%N)\"; exit 1; }\n",
-    )
-    .expect("write");
-    std::fs::write(
-        root.join("agents/busy.sh"),
-        "#!/bin/sh\nsleep 0.$(( $(date +%N) % 5 + 1 ))\necho \"# attempt $ANDON_ITERATION $(date +%N)\" >> src/price.sh\n",
-    )
-    .expect("write");
-    std::fs::write(
-        root.join("andon.toml"),
-        "[agents.busy]\ncommand = [\"sh\", \"agents/busy.sh\"]\nprompt = \"file\"\n\n[breakers]\nconsecutive_failures = 100000\nrepeat_fingerprint = 100000\nmax_iterations = 100000\n",
-    )
-    .expect("write");
-    for i in 0..LOOPS {
-        std::fs::write(
-            root.join(format!("plans/loop{i}.md")),
-            "+++\ngoal = \"Prices are never negative\"\nagent = \"busy\"\nscope = [\"src/**\"]\n[[checks]]\nname = \"tests\"\nrun = \"sh check.sh\"\ntimeout = \"30s\"\n+++\n# Keep trying\n",
-        )
-        .expect("write");
-    }
-    git(root, &["init", "-q", "-b", "main"]);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "initial"]);
-}
+/// The agent: a short pause, then an edit that never fixes the bug.
+const AGENT: &str = "#!/bin/sh\nsleep 0.$(( $(date +%N) % 5 + 1 ))\necho \"# attempt $ANDON_ITERATION $(date +%N)\" >> src/price.sh\n";
 
 fn spawn(root: &Path, plans: &[String]) -> Child {
     let mut args = vec!["run".to_string(), "--headless".to_string()];
@@ -125,9 +79,8 @@ fn main() {
     let mut rng = Rng(seed);
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path().join("repo");
-    build_repo(&root);
+    let plans = endless::build(&root, AGENT, LOOPS, "loop");
     let db = root.join(".andon/andon.db");
-    let plans: Vec<String> = (0..LOOPS).map(|i| format!("plans/loop{i}.md")).collect();
     println!("crash_kill: {LOOPS} loops, {kills} SIGKILLs at random moments (seed {seed:#x})");
 
     let started = Instant::now();

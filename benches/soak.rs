@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use andon::store::Store;
 
+#[path = "support/endless.rs"]
+mod endless;
+
 const ANDON: &str = env!("CARGO_BIN_EXE_andon");
 const LOOPS: usize = 16;
 const SESSION: &str = "andon-soak";
@@ -43,37 +46,6 @@ case $(( ANDON_ITERATION % 4 )) in
 esac
 "##;
 
-fn build_repo(root: &Path) {
-    std::fs::create_dir_all(root.join("plans")).expect("mkdir");
-    std::fs::create_dir_all(root.join("src")).expect("mkdir");
-    std::fs::write(
-        root.join("src/price.sh"),
-        "price() { echo $(( $1 - $2 )); }\n",
-    )
-    .expect("write");
-    std::fs::write(root.join("agent.sh"), AGENT).expect("write");
-    std::fs::write(
-        root.join("check.sh"),
-        "#!/bin/sh\n. ./src/price.sh\n[ \"$(price 5 10)\" = 0 ] || { echo \"FAIL: price 5 10 = $(price 5 10)\"; exit 1; }\n",
-    )
-    .expect("write");
-    std::fs::write(
-        root.join("andon.toml"),
-        "[agents.soak]\ncommand = [\"sh\", \"agent.sh\"]\nprompt = \"file\"\n\n[breakers]\nconsecutive_failures = 1000000\nrepeat_fingerprint = 1000000\nmax_iterations = 1000000\n",
-    )
-    .expect("write");
-    for i in 0..LOOPS {
-        std::fs::write(
-            root.join(format!("plans/soak{i:02}.md")),
-            "+++\ngoal = \"Prices are never negative\"\nagent = \"soak\"\nscope = [\"src/**\"]\n[[checks]]\nname = \"tests\"\nrun = \"sh check.sh\"\ntimeout = \"30s\"\n+++\n# Soak\n",
-        )
-        .expect("write");
-    }
-    run(root, "git", &["init", "-q", "-b", "main"]);
-    run(root, "git", &["add", "-A"]);
-    run(root, "git", &["commit", "-q", "-m", "initial"]);
-}
-
 fn rss_kib(pid: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
@@ -99,8 +71,7 @@ fn main() {
         .unwrap_or(10);
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path().join("repo");
-    build_repo(&root);
-    let plans: Vec<String> = (0..LOOPS).map(|i| format!("plans/soak{i:02}.md")).collect();
+    let plans = endless::build(&root, AGENT, LOOPS, "soak");
     let command = format!(
         "cd {} && exec {ANDON} run {} 2> {}",
         root.display(),
