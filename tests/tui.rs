@@ -276,3 +276,53 @@ fn diff_then_review_then_merge_from_the_board() {
     tmux.keys(&["y"]);
     tmux.wait_for("ANDON-EXITED-", Duration::from_secs(30));
 }
+
+#[test]
+fn a_second_andon_opens_a_read_only_board_that_acts_through_the_supervisor() {
+    let repo = TestRepo::new();
+    repo.agent(
+        "slow",
+        "while :; do echo \"working $(date +%s)\"; sleep 1; done",
+    );
+    let plan = repo.plan("slow", "slow", "");
+    repo.commit("plan");
+    let supervisor = repo.spawn(&["run", "--headless", &plan]);
+    eventually(Duration::from_secs(30), "the loop running", || {
+        let store = andon::store::Store::open_read_only(&repo.path(".andon/andon.db")).ok()?;
+        (store.get_loop("slow").ok()??.state == "running").then_some(())
+    });
+    let command = format!(
+        "cd {} && HOME={} {ANDON}; echo \"ANDON\"\"-EXITED-$?\"",
+        repo.root.display(),
+        repo.home.display()
+    );
+    let tmux = Tmux::start(&repo.home, &command);
+    tmux.wait_for("read-only · pid", Duration::from_secs(20));
+    // The loops come from the store a moment later.
+    tmux.wait_for("Fix negative prices", Duration::from_secs(20));
+    // The running agent's output reaches the pane from its log.
+    tmux.wait_for("working ", Duration::from_secs(20));
+    // A stop on the read-only board stops the loop in the supervising process.
+    tmux.keys(&["s"]);
+    eventually(
+        Duration::from_secs(20),
+        "the loop stopped by the board",
+        || {
+            let store = andon::store::Store::open_read_only(&repo.path(".andon/andon.db")).ok()?;
+            (store.get_loop("slow").ok()??.state == "stopped").then_some(())
+        },
+    );
+    assert_eq!(repo.audit_actions(), vec!["stop"]);
+    // Quitting the board leaves the supervisor running.
+    tmux.keys(&["q"]);
+    tmux.wait_for("keeps running", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("ANDON-EXITED-", Duration::from_secs(20));
+    assert!(screen.contains("ANDON-EXITED-0"), "{screen}");
+    let mut supervisor = supervisor;
+    assert!(
+        supervisor.try_wait().unwrap().is_none(),
+        "the supervisor outlives the read-only board"
+    );
+    let _ = repo.end(supervisor);
+}

@@ -1,9 +1,15 @@
 //! The full-screen board as a front end of the supervisor: `andon` (host every unfinished
 //! loop), `andon run PLAN...` and `andon demo` without `--headless`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use andon::engine::lock::{LockError, RepoLock};
 use andon::engine::ptys::PtyRegistry;
+use andon::engine::shared::Shared;
+use andon::engine::supervisor::Supervisor;
+use andon::pty::reaper::fresh_token;
+use andon::store::Store;
 use andon::ui::app::{self, BoardOptions};
 use andon::ui::key_chord::parse_chord;
 use andon::ui::keymap::Keymap;
@@ -63,13 +69,24 @@ pub fn run(args: RunArgs) -> i32 {
         .ok()
         .and_then(|s| s.parse().ok())
         .map(Duration::from_secs);
-    let opts = BoardOptions {
+    // Another andon supervises this repo: the board opens read-only beside it (with no plan
+    // to start), its actions going to that process through the control socket.
+    let supervised_by = match RepoLock::acquire(&repo.dirs.lock()) {
+        Err(LockError::Held { pid }) if args.plans.is_empty() => Some(pid),
+        _ => None,
+    };
+    let mut opts = BoardOptions {
         theme,
         keymap: Keymap::default_keymap(escape),
         repo: root.display().to_string(),
         panic_after,
         theme_source: Some((root.clone(), name, no_color)),
+        supervised_by: None,
     };
+    if let Some(pid) = supervised_by {
+        opts.supervised_by = Some(pid);
+        return rt.block_on(read_only(repo, config, opts));
+    }
     rt.block_on(async {
         let ptys = PtyRegistry::default();
         let panes = PaneSet::new(ptys.clone());
@@ -87,4 +104,41 @@ pub fn run(args: RunArgs) -> i32 {
         session.close();
         code
     })
+}
+
+/// The read-only board: the loops as the store shows them, each pane the tail of its current
+/// agent log; quitting it leaves the supervising process alone.
+async fn read_only(
+    repo: super::repo::Repo,
+    config: andon::config::Config,
+    opts: BoardOptions,
+) -> i32 {
+    let pid = opts.supervised_by.clone().unwrap_or_default();
+    let store = match Store::open_read_only(&repo.dirs.db()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("andon: another andon (pid {pid}) supervises this repo, and its store cannot be read: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let ptys = PtyRegistry::default();
+    let panes = PaneSet::new(ptys.clone());
+    let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("andon"));
+    let mut shared = Shared::new(
+        repo.git.repo_root().to_path_buf(),
+        repo.git.clone(),
+        store,
+        config,
+        exe,
+        None,
+        fresh_token(),
+        Some(panes.hook()),
+        ptys,
+    );
+    shared.live_diffs = false;
+    let shared = Arc::new(shared);
+    let sup = Supervisor::remote(Arc::clone(&shared), repo.dirs.socket());
+    let updates = shared.updates.subscribe();
+    andon::engine::remote::observe(Arc::clone(&shared), Duration::from_millis(500));
+    app::run(sup, updates, panes, opts).await
 }

@@ -22,6 +22,7 @@ pub mod paths;
 pub mod ptys;
 pub mod pull_request;
 pub mod record;
+pub mod remote;
 pub mod restore;
 pub mod review;
 pub mod sandbox;

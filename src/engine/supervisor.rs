@@ -2,6 +2,7 @@
 //! whole-line actions. Loops run concurrently; each decides alone through its reducer.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,10 @@ pub struct Supervisor {
     /// the human who ended the last loop still gets the answer.
     requests: AtomicUsize,
     requests_done: Notify,
-    _lock: RepoLock,
+    /// The repo lock; `None` on a read-only board, where another process supervises.
+    _lock: Option<RepoLock>,
+    /// On a read-only board: the supervisor's control socket, which every action goes to.
+    remote: Option<PathBuf>,
 }
 
 /// Held while a control request is answered.
@@ -41,8 +45,27 @@ impl Supervisor {
             loops: Mutex::new(BTreeMap::new()),
             requests: AtomicUsize::new(0),
             requests_done: Notify::new(),
-            _lock: lock,
+            _lock: Some(lock),
+            remote: None,
         })
+    }
+
+    /// A read-only board's stand-in: no loops of its own; human actions go through `socket`
+    /// to the process that supervises the repo.
+    pub fn remote(shared: Arc<Shared>, socket: PathBuf) -> Arc<Supervisor> {
+        Arc::new(Supervisor {
+            shared,
+            loops: Mutex::new(BTreeMap::new()),
+            requests: AtomicUsize::new(0),
+            requests_done: Notify::new(),
+            _lock: None,
+            remote: Some(socket),
+        })
+    }
+
+    /// Whether another process supervises (a read-only board).
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
     }
 
     /// Marks a control request in progress until the guard drops.
@@ -94,6 +117,15 @@ impl Supervisor {
 
     /// A human action on one loop; the answer says what happened or why it was refused.
     pub async fn act(&self, name: &str, action: HumanAction) -> Result<String, String> {
+        if let Some(socket) = &self.remote {
+            return crate::engine::remote::act(
+                socket.clone(),
+                Some(name.to_string()),
+                false,
+                action,
+            )
+            .await;
+        }
         let Some(tx) = self.sender(name) else {
             let known = self.loop_names().join(", ");
             return Err(format!(
@@ -111,6 +143,9 @@ impl Supervisor {
 
     /// Stop / resume the whole line, or the same action on every loop.
     pub async fn act_all(&self, action: HumanAction) -> Result<String, String> {
+        if let Some(socket) = &self.remote {
+            return crate::engine::remote::act(socket.clone(), None, true, action).await;
+        }
         match action {
             HumanAction::Stop => self.shared.line_stopped.store(true, Ordering::SeqCst),
             HumanAction::Resume { .. } => self.shared.line_stopped.store(false, Ordering::SeqCst),

@@ -38,6 +38,8 @@ pub struct BoardOptions {
     /// Where the theme came from, so an edit of `themes/<name>.toml` is picked up live:
     /// (repo root, theme name, NO_COLOR).
     pub theme_source: Option<(std::path::PathBuf, String, bool)>,
+    /// A read-only board: the pid of the andon that supervises the repo.
+    pub supervised_by: Option<String>,
 }
 
 /// Watch the repo's `themes/` folder; every change wakes the returned receiver.
@@ -86,7 +88,10 @@ pub async fn run(
     );
     let mut model = BoardModel {
         repo: opts.repo.clone(),
-        supervisor: "supervising".into(),
+        supervisor: match &opts.supervised_by {
+            Some(pid) => format!("read-only · pid {pid} supervises"),
+            None => "supervising".into(),
+        },
         ..BoardModel::default()
     };
     let mut toast_times: Vec<Instant> = Vec::new();

@@ -186,13 +186,14 @@ impl Controller {
             }
             Action::Detach => model.attached = false,
             Action::Help => model.dialog = Some(Dialog::Help),
-            Action::Quit => self.confirm(
-                model,
-                Pending::Quit,
-                "Quit andon?",
-                "Every agent is stopped; interrupted iterations resume with `andon run`.",
-                "quit",
-            ),
+            Action::Quit => {
+                let body = if self.sup.is_remote() {
+                    "The board closes; the andon that supervises this repo keeps running."
+                } else {
+                    "Every agent is stopped; interrupted iterations resume with `andon run`."
+                };
+                self.confirm(model, Pending::Quit, "Quit andon?", body, "quit")
+            }
             Action::ScrollUp
             | Action::ScrollDown
             | Action::ScrollPageUp
