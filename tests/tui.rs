@@ -286,7 +286,8 @@ fn a_second_andon_opens_a_read_only_board_that_acts_through_the_supervisor() {
     );
     let plan = repo.plan("slow", "slow", "");
     repo.commit("plan");
-    let supervisor = repo.spawn(&["run", "--headless", &plan]);
+    // Ended even if an assertion below fails, so no supervisor outlives this test.
+    let mut supervisor = Ended(Some(repo.spawn(&["run", "--headless", &plan])));
     eventually(Duration::from_secs(30), "the loop running", || {
         let store = andon::store::Store::open_read_only(&repo.path(".andon/andon.db")).ok()?;
         (store.get_loop("slow").ok()??.state == "running").then_some(())
@@ -319,10 +320,26 @@ fn a_second_andon_opens_a_read_only_board_that_acts_through_the_supervisor() {
     tmux.keys(&["y"]);
     let screen = tmux.wait_for("ANDON-EXITED-", Duration::from_secs(20));
     assert!(screen.contains("ANDON-EXITED-0"), "{screen}");
-    let mut supervisor = supervisor;
+    let child = supervisor.0.take().unwrap();
+    let mut child = child;
     assert!(
-        supervisor.try_wait().unwrap().is_none(),
+        child.try_wait().unwrap().is_none(),
         "the supervisor outlives the read-only board"
     );
-    let _ = repo.end(supervisor);
+    let _ = repo.end(child);
+}
+
+/// A supervisor the test started, ended (SIGTERM, so it ends its agents) when dropped.
+struct Ended(Option<std::process::Child>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let _ = wait_output(child, Duration::from_secs(30));
+        }
+    }
 }
