@@ -15,7 +15,6 @@ use andon::engine::ended::{act_offline, clean_up_offline};
 use andon::engine::pull_request;
 use andon::engine::shared::actor;
 use andon::engine::spec::Persisted;
-use andon::store::Store;
 
 use super::repo::{self, bad_input, Repo, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
 use super::run::runtime;
@@ -176,7 +175,7 @@ fn precheck(repo: &Repo, name: &str, outcome: Outcome, reason: Option<&str>) -> 
             "no loop named `{name}`: this repo has no loops yet"
         ));
     }
-    let store = Store::open_read_only(&repo.dirs.db()).map_err(|e| e.to_string())?;
+    let store = super::status::open_store(&repo.dirs).map_err(|e| e.to_string())?;
     let row = store
         .get_loop(name)
         .map_err(|e| e.to_string())?
