@@ -12,7 +12,7 @@ use crate::core::event::HumanAction;
 use crate::engine::control::{request, Request};
 use crate::engine::shared::{LoopView, Shared};
 use crate::engine::spec::Persisted;
-use crate::store::{LoopRow, Store};
+use crate::store::LoopRow;
 
 /// Sends a human action to the supervising process and returns its answer.
 pub async fn act(
@@ -52,7 +52,7 @@ pub async fn act(
 /// The most of an agent log read per loop and pass: a flood is shown, not replayed whole.
 const TAIL_CHUNK: u64 = 256 * 1024;
 
-/// Keeps `shared`'s board in step with the store every `every`, and feeds each loop's current
+/// Keeps `shared`'s board in step with its store every `every`, and feeds each loop's current
 /// agent log to the output hook (the board's panes), until the runtime ends.
 pub fn observe(shared: Arc<Shared>, every: Duration) {
     tokio::spawn(async move {
@@ -60,14 +60,13 @@ pub fn observe(shared: Arc<Shared>, every: Duration) {
         let mut tails: HashMap<String, (u32, u64)> = HashMap::new();
         let mut titles: HashMap<String, String> = HashMap::new();
         loop {
-            let db = shared.dirs.db();
-            let rows = tokio::task::spawn_blocking(move || {
-                Store::open_read_only(&db).and_then(|s| s.loops())
-            })
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default();
+            // The board's own store is the supervisor's database, opened read-only.
+            let reader = Arc::clone(&shared);
+            let rows = tokio::task::spawn_blocking(move || reader.store.loops())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
             for row in rows {
                 let Ok(p) = serde_json::from_str::<Persisted>(&row.state_json) else {
                     continue;
