@@ -422,3 +422,27 @@ fn agent_exiting_non_zero_without_change_is_an_agent_error() {
     );
     assert_eq!(repo.store().incidents(Some("crasher")).unwrap().len(), 3);
 }
+
+#[test]
+fn a_wall_time_budget_stops_the_line_with_the_figure() {
+    let repo = TestRepo::new();
+    repo.agent("forever", "while :; do echo working; sleep 0.2; done");
+    let plan = repo.plan("budgeted", "forever", "budget = \"2s\"");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    expect_exit(&out, 3);
+    let row = repo.store().get_loop("budgeted").unwrap().unwrap();
+    assert_eq!((row.state.as_str(), row.lamp.as_str()), ("stopped", "red"));
+    let reason = row.reason.unwrap_or_default();
+    assert!(
+        reason.starts_with("wall-time budget of 2s spent ("),
+        "{reason}"
+    );
+    let its = repo.store().iterations("budgeted").unwrap();
+    assert_eq!(its.len(), 1);
+    assert_eq!(
+        its[0].status, "cancelled",
+        "the run was ended, not left behind"
+    );
+    assert!(loop_processes("budgeted").is_empty());
+}

@@ -137,6 +137,10 @@ impl HumanAction {
 pub enum Event {
     /// The loop's worktree exists; begin iteration 1.
     Start,
+    /// The loop's wall-time budget ran out; `spent` says how long it ran (e.g. "2h03m").
+    BudgetSpent {
+        spent: String,
+    },
     /// The supervisor restarted after dying mid-iteration (or a human resumed such a loop).
     Restarted,
     AgentFinished(AgentReport),

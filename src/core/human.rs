@@ -134,6 +134,14 @@ fn redirect(s: &mut LoopState, note: &str) -> Transition {
     if s.state == State::Stopped
         && s.stop
             .as_ref()
+            .is_some_and(|st| st.cause == StopCause::Budget)
+    {
+        // Going on past a spent budget is the human's call: the budget is lifted.
+        s.limits.budget_ms = None;
+    }
+    if s.state == State::Stopped
+        && s.stop
+            .as_ref()
             .is_some_and(|st| st.cause == StopCause::Interrupted)
     {
         // The interrupted iteration never finished: it is re-run with the note, same number.

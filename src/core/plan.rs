@@ -42,6 +42,8 @@ pub struct Plan {
     pub max_iterations: Option<u32>,
     pub breakers: BreakerOverrides,
     pub iteration_timeout: Option<Duration>,
+    /// The loop's wall-time budget: spent, the line stops with the figure.
+    pub budget: Option<Duration>,
     /// `[[checks]]` tables first, then body check lines, in file order.
     pub checks: Vec<CheckSpec>,
     /// The goal check's commands (`[goal] run = [...]`).
@@ -74,6 +76,7 @@ pub(super) const PLAN_KEYS: &[&str] = &[
     "protected",
     "max_iterations",
     "iteration_timeout",
+    "budget",
     "reviewer",
     "sandbox",
     "breakers",
@@ -103,6 +106,8 @@ struct RawPlan {
     max_iterations: Option<Spanned<NonZeroU32>>,
     #[serde(default, with = "super::duration::serde_opt")]
     iteration_timeout: Option<Duration>,
+    #[serde(default, with = "super::duration::serde_opt")]
+    budget: Option<Duration>,
     reviewer: Option<String>,
     sandbox: Option<Spanned<SandboxMode>>,
     breakers: Option<Spanned<BreakerOverrides>>,
@@ -214,6 +219,7 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         max_iterations: raw.max_iterations.map(|m| m.into_inner().get()),
         breakers: breakers.map(|(_, b)| b).unwrap_or_default(),
         iteration_timeout: raw.iteration_timeout,
+        budget: raw.budget,
         checks,
         goal_checks,
         body: frame.body.to_string(),

@@ -16,6 +16,7 @@ fn limits() -> Limits {
         repeat_fingerprint: 3,
         max_iterations: 8,
         out_of_scope_stop: 5,
+        budget_ms: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::GoalFinished(report) => goal_finished(&mut s, report),
         Event::Human(action) => human(&mut s, action),
         Event::EngineFailed { reason } => engine_failed(&mut s, reason),
+        Event::BudgetSpent { spent } => budget_spent(&mut s, spent),
     };
     if t.refused.is_some() {
         return (current.clone(), t);
@@ -319,6 +320,32 @@ fn engine_failed(s: &mut LoopState, reason: &str) -> Transition {
         s,
         StopCause::EngineError,
         format!("andon could not continue: {reason}"),
+        effects,
+    )
+}
+
+/// The wall-time budget is spent: whatever runs ends and the line stops with the figure.
+fn budget_spent(s: &mut LoopState, spent: &str) -> Transition {
+    let Some(budget) = s.limits.budget_ms else {
+        return Transition::refuse("this loop has no budget");
+    };
+    if !s.state.is_active() && s.state != State::Pending {
+        return Transition::refuse(format!("nothing runs ({})", s.state));
+    }
+    let mut effects = Vec::new();
+    if s.state.is_active() {
+        effects.push(Effect::EndRun);
+        effects.push(Effect::EndIteration {
+            iteration: s.iteration,
+            status: IterationStatus::Cancelled,
+            failure: None,
+        });
+    }
+    let budget = crate::core::duration::humanize(std::time::Duration::from_millis(budget));
+    line_stop(
+        s,
+        StopCause::Budget,
+        format!("wall-time budget of {budget} spent ({spent} since the start)"),
         effects,
     )
 }

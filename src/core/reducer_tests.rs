@@ -722,3 +722,42 @@ fn rollback_only_when_nothing_runs() {
     assert_eq!(t.effects, vec![Effect::RollbackToGreen]);
     assert_eq!(after.state, State::Stopped);
 }
+
+#[test]
+fn a_spent_budget_ends_the_run_and_stops_the_line_until_a_redirect_lifts_it() {
+    let limits = Limits {
+        budget_ms: Some(7_200_000),
+        ..Limits::default()
+    };
+    let (running, _) = run_from(LoopState::new(limits), &[Event::Start]);
+    let spent = Event::BudgetSpent {
+        spent: "2h0m3s".into(),
+    };
+    let (s, t) = reduce(&running, &spent);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::Budget));
+    assert_eq!(
+        s.stop_reason(),
+        Some("wall-time budget of 2h spent (2h0m3s since the start)")
+    );
+    assert_eq!(t.effects[0], Effect::EndRun);
+    assert!(matches!(
+        t.effects[1],
+        Effect::EndIteration {
+            status: IterationStatus::Cancelled,
+            ..
+        }
+    ));
+    // Spent twice, or without a budget: refused.
+    assert!(reduce(&s, &spent).1.refused.is_some());
+    let (no_budget, _) = run(&[Event::Start]);
+    assert!(reduce(&no_budget, &spent).1.refused.is_some());
+    // A human goes on: the budget is lifted, a new iteration starts.
+    let (s, _) = run_from(
+        s,
+        &[human(HumanAction::Redirect {
+            note: "finish the parser only".into(),
+        })],
+    );
+    assert_eq!((s.state, s.limits.budget_ms), (State::Running, None));
+}

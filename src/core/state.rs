@@ -153,6 +153,8 @@ pub enum StopCause {
     Interrupted,
     /// andon itself could not carry out a step (git, disk); the evidence is in the reason.
     EngineError,
+    /// The loop's wall-time budget is spent.
+    Budget,
 }
 
 impl StopCause {
@@ -166,6 +168,7 @@ impl StopCause {
                 | StopCause::SpecDrift
                 | StopCause::NoProgress
                 | StopCause::MaxIterations
+                | StopCause::Budget
         )
     }
 
@@ -180,6 +183,7 @@ impl StopCause {
             StopCause::MaxIterations => "max_iterations",
             StopCause::Interrupted => "interrupted",
             StopCause::EngineError => "engine_error",
+            StopCause::Budget => "budget",
         }
     }
 }
@@ -221,6 +225,9 @@ pub struct Limits {
     pub repeat_fingerprint: u32,
     pub max_iterations: u32,
     pub out_of_scope_stop: u32,
+    /// The loop's wall-time budget from its start, in ms; `None` for no budget.
+    #[serde(default)]
+    pub budget_ms: Option<u64>,
 }
 
 impl Default for Limits {
@@ -230,6 +237,7 @@ impl Default for Limits {
             repeat_fingerprint: 3,
             max_iterations: 10,
             out_of_scope_stop: 5,
+            budget_ms: None,
         }
     }
 }

@@ -191,6 +191,7 @@ pub fn create(
             repeat_fingerprint: breakers.repeat_fingerprint,
             max_iterations: breakers.max_iterations,
             out_of_scope_stop: breakers.out_of_scope_stop,
+            budget_ms: spec.plan.budget.map(|b| b.as_millis() as u64),
         };
         let persisted = Persisted {
             state: LoopState::new(limits),

@@ -70,6 +70,7 @@ fn full_plan_round_trips() {
                 ..BreakerOverrides::default()
             },
             iteration_timeout: Some(Duration::from_secs(20 * 60)),
+            budget: None,
             checks: vec![
                 check("tests", "cargo test --quiet", 300, 16),
                 check("fmt", "cargo fmt --check", 600, 21),

@@ -116,7 +116,14 @@ impl LoopTask {
             None => self.publish(None, None),
         }
         loop {
+            let budget_left = self.budget_left();
             tokio::select! {
+                // The wall-time budget runs out while the loop works.
+                _ = tokio::time::sleep(budget_left.unwrap_or_default()), if budget_left.is_some() => {
+                    let spent = now_ms().saturating_sub(self.p.started_at).max(0) as u64;
+                    let spent = crate::core::duration::humanize(std::time::Duration::from_millis(spent));
+                    self.feed(Event::BudgetSpent { spent }, Vec::new()).await;
+                }
                 cmd = rx.recv() => match cmd {
                     Some(LoopCommand::Human { action, reply }) => {
                         let answer = self.human(action).await;
@@ -144,6 +151,19 @@ impl LoopTask {
                 }
             }
         }
+    }
+
+    /// How long the loop may still work before its wall-time budget is spent; `None` when
+    /// it has no budget or is not working (a stopped or waiting loop spends nothing new).
+    fn budget_left(&self) -> Option<std::time::Duration> {
+        let budget = self.p.state.limits.budget_ms?;
+        if !self.p.state.state.is_active() {
+            return None;
+        }
+        let spent = now_ms().saturating_sub(self.p.started_at).max(0) as u64;
+        Some(std::time::Duration::from_millis(
+            budget.saturating_sub(spent),
+        ))
     }
 
     fn human_frozen(&self) -> bool {
