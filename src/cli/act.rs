@@ -75,24 +75,17 @@ fn fix_plan_to_accept(repo: &repo::Repo, name: &str) -> Result<Option<String>, i
         return Ok(None);
     }
     let n = p.state.iteration;
-    let Ok(plan) = std::fs::read_to_string(repo.dirs.fix_plan(name, n)) else {
+    let Ok((plan, whys)) =
+        andon::engine::memory::fix_plan_review(&repo.dirs, repo.git.repo_root(), name, n)
+    else {
         return Ok(None);
     };
     println!(
         "The fix plan of {name} (iteration {n}):\n\n{}\n",
         plan.trim()
     );
-    let suffix = format!("-{name}-{n}.md");
-    if let Some(whys) = std::fs::read_dir(repo.git.repo_root().join("wiki/90_LOG/incidents"))
-        .ok()
-        .and_then(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|f| f.ends_with(&suffix) && f.len() == suffix.len() + 10)
-                .max()
-        })
-    {
-        println!("Five Whys: wiki/90_LOG/incidents/{whys}\n");
+    if let Some(whys) = whys {
+        println!("Five Whys: {whys}\n");
     }
     if std::io::stdin().is_terminal() {
         print!("Accept this fix plan (it joins every later prompt)? [y/N] ");

@@ -75,11 +75,36 @@ fn five_whys_files(root: &Path, loop_name: &str) -> Vec<String> {
 }
 
 /// A path as the repo sees it: relative to its root when inside it.
-fn rel(root: &Path, path: &str) -> String {
+pub fn repo_relative(root: &Path, path: &str) -> String {
     Path::new(path)
         .strip_prefix(root)
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|_| path.to_string())
+}
+
+/// What a human reads before accepting a Meta-Andon fix plan: the plan that plan-mode
+/// iteration `n` wrote, and its Five Whys file (repo-relative, `<date>-<loop>-<n>.md` exactly:
+/// `-bar-foo-4.md` is another loop's). Blocking.
+pub fn fix_plan_review(
+    dirs: &crate::engine::paths::AndonDir,
+    root: &Path,
+    loop_name: &str,
+    n: u32,
+) -> Result<(String, Option<String>), String> {
+    let plan_path = dirs.fix_plan(loop_name, n);
+    let text = std::fs::read_to_string(&plan_path).map_err(|e| {
+        format!(
+            "the plan-mode iteration wrote no fix plan ({}: {e}); redirect with a note instead",
+            plan_path.display()
+        )
+    })?;
+    let suffix = format!("-{n}.md");
+    let whys = five_whys_files(root, loop_name)
+        .into_iter()
+        .filter(|f| f.ends_with(&suffix) && f.len() == 11 + loop_name.len() + suffix.len())
+        .max()
+        .map(|f| format!("wiki/90_LOG/incidents/{f}"));
+    Ok((text, whys))
 }
 
 fn stat(shared: &Shared, old: &str, new: &str) -> Option<DiffStat> {
@@ -170,7 +195,7 @@ pub fn write_five_whys(
     }
     let date = ymd(now_ms());
     let fix_plan = (kind == WhysFor::MetaAndon).then(|| {
-        rel(
+        repo_relative(
             root,
             &shared
                 .dirs
@@ -217,14 +242,14 @@ fn iteration_logs(shared: &Shared, loop_name: &str, n: u32) -> Vec<String> {
                     p.file_name()
                         .is_some_and(|f| f.to_string_lossy().starts_with("check-"))
                 })
-                .map(|p| rel(root, &p.to_string_lossy()))
+                .map(|p| repo_relative(root, &p.to_string_lossy()))
                 .collect()
         })
         .unwrap_or_default();
     logs.sort();
     let agent_log = shared.dirs.agent_log(loop_name, n);
     if agent_log.exists() {
-        logs.push(rel(root, &agent_log.to_string_lossy()));
+        logs.push(repo_relative(root, &agent_log.to_string_lossy()));
     }
     logs
 }
@@ -280,4 +305,44 @@ pub fn write_loop_log(
             &format!("{date} — loop {} {outcome}: {title}", spec.name),
         )
         .map_err(|e| format!("cannot write the 90_LOG page: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::paths::AndonDir;
+
+    #[test]
+    fn the_fix_plan_review_finds_its_own_loops_five_whys_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let dirs = AndonDir::new(root);
+        let incidents = root.join("wiki/90_LOG/incidents");
+        std::fs::create_dir_all(&incidents).unwrap();
+        for name in [
+            "2026-11-22-bar-foo-4.md",      // another loop's
+            "2026-11-22-foo-14.md",         // another iteration's
+            "2026-11-22-foo-4-insanity.md", // a line stop's, not the Meta-Andon's
+            "2026-11-22-foo-4.md",
+        ] {
+            std::fs::write(incidents.join(name), "x").unwrap();
+        }
+        assert!(
+            fix_plan_review(&dirs, root, "foo", 4).is_err(),
+            "no plan written yet"
+        );
+        let plan = dirs.fix_plan("foo", 4);
+        std::fs::create_dir_all(plan.parent().unwrap()).unwrap();
+        std::fs::write(&plan, "## Fix plan\n").unwrap();
+        let (text, whys) = fix_plan_review(&dirs, root, "foo", 4).unwrap();
+        assert_eq!(text, "## Fix plan\n");
+        assert_eq!(
+            whys.as_deref(),
+            Some("wiki/90_LOG/incidents/2026-11-22-foo-4.md")
+        );
+        assert_eq!(
+            repo_relative(root, &root.join("wiki/x.md").to_string_lossy()),
+            "wiki/x.md"
+        );
+    }
 }

@@ -245,28 +245,10 @@ impl Supervisor {
             .find(|v| v.name == name)
             .ok_or_else(|| format!("no loop named {name}"))?;
         let n = view.state.iteration;
-        let plan_path = self.shared.dirs.fix_plan(name, n);
-        let root = self.shared.repo_root.clone();
-        // `<date>-<loop>-<n>.md` exactly: `-bar-foo-4.md` is another loop's.
-        let wanted = regex::Regex::new(&format!(
-            r"^\d{{4}}-\d\d-\d\d-{}-{n}\.md$",
-            regex::escape(name)
-        ))
-        .map_err(|e| e.to_string())?;
+        let shared = Arc::clone(&self.shared);
+        let name = name.to_string();
         tokio::task::spawn_blocking(move || {
-            let text = std::fs::read_to_string(&plan_path).map_err(|e| {
-                format!("the plan-mode iteration wrote no fix plan ({}: {e}); redirect with a note instead", plan_path.display())
-            })?;
-            let whys = std::fs::read_dir(root.join("wiki/90_LOG/incidents"))
-                .ok()
-                .and_then(|dir| {
-                    dir.filter_map(Result::ok)
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .filter(|f| wanted.is_match(f))
-                        .max()
-                })
-                .map(|f| format!("wiki/90_LOG/incidents/{f}"));
-            Ok((text, whys))
+            crate::engine::memory::fix_plan_review(&shared.dirs, &shared.repo_root, &name, n)
         })
         .await
         .unwrap_or_else(|e| Err(format!("fix plan task failed: {e}")))

@@ -184,10 +184,8 @@ impl LoopTask {
     }
 
     /// A path inside the repository as the repository sees it.
-    fn repo_relative(&self, path: &str) -> String {
-        path.strip_prefix(&*self.shared.repo_root.to_string_lossy())
-            .map(|p| p.trim_start_matches('/').to_string())
-            .unwrap_or_else(|| path.to_string())
+    pub(super) fn repo_relative(&self, path: &str) -> String {
+        memory::repo_relative(&self.shared.repo_root, path)
     }
 
     /// The 90_LOG page of a loop that has just ended.

@@ -249,9 +249,7 @@ impl LoopTask {
                     if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
                         tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
                     }
-                    let shown = path
-                        .rsplit_once("/wiki/")
-                        .map_or(path.clone(), |(_, p)| format!("wiki/{p}"));
+                    let shown = self.repo_relative(&path);
                     message = Some(match message {
                         Some(m) => format!("{m} (Five Whys: {shown})"),
                         None => format!("Five Whys: {shown}"),
