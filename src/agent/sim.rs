@@ -60,6 +60,16 @@ pub struct SimArgs {
     /// [default: 1]
     #[arg(long, env = "ANDON_SIM_SPEED", value_name = "FACTOR")]
     pub speed: Option<f64>,
+    /// Run as a long-lived TUI: one iteration per pasted message (interactive profiles)
+    #[arg(long)]
+    pub interactive: bool,
+    /// With --interactive: end each turn with `andon signal done`, as a hook would
+    #[arg(long, requires = "interactive", conflicts_with = "claude_hooks")]
+    pub signal: bool,
+    /// With --interactive: end each turn by running the Stop hooks of
+    /// `.claude/settings.local.json`, as Claude Code does
+    #[arg(long, requires = "interactive")]
+    pub claude_hooks: bool,
 }
 
 /// Runs one iteration of the scripted agent and returns the process exit code: the scenario's
@@ -82,6 +92,15 @@ fn try_run(args: &SimArgs) -> Result<i32, SimError> {
     })?;
     let ctx = context_from(&cwd, |key| std::env::var(key).ok())?;
     let (scenario, speed) = resolve(args, &cwd)?;
+    if args.interactive {
+        use super::sim_tui::TurnEnd;
+        let end = match (args.signal, args.claude_hooks) {
+            (true, _) => TurnEnd::Signal,
+            (_, true) => TurnEnd::ClaudeHooks,
+            _ => TurnEnd::Quiet,
+        };
+        return super::sim_tui::run(&scenario, speed, &ctx, end);
+    }
     let mut printer = Printer::new(io::stdout().lock(), io::stderr().lock(), Pace::new(speed));
     play(&scenario, &ctx, &mut printer)
 }

@@ -13,6 +13,7 @@ mod log;
 mod output;
 mod repo;
 mod run;
+mod signal;
 mod status;
 
 use clap::{Parser, Subcommand};
@@ -70,6 +71,8 @@ enum Command {
     Init,
     /// Run the scripted agent used by demos and tests (the `sim` profile).
     SimAgent(SimArgs),
+    /// From an interactive agent's hook: `andon signal done` ends its turn.
+    Signal(signal::SignalArgs),
     /// Internal: the guardian that ends every agent process group when the supervisor dies.
     #[command(name = "__reaper", hide = true)]
     Reaper { token: String },
@@ -108,6 +111,7 @@ pub fn main() -> i32 {
         Command::Demo(args) => demo::run(args),
         Command::Init => init::run(),
         Command::SimAgent(args) => andon::agent::sim::run(&args),
+        Command::Signal(args) => signal::run(args),
         Command::Reaper { token } => andon::pty::reaper::reaper_main(&token),
         Command::Sandbox(args) => andon::sandbox::sandbox_main(&args),
     }

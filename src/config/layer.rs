@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -11,6 +12,7 @@ use super::env_policy::{valid_env_name, valid_env_pattern};
 use super::profile::{AgentMode, PromptMode};
 use super::ConfigError;
 use crate::core::breaker_overrides::BreakerOverrides;
+use crate::core::duration::parse_duration;
 use crate::core::file_error::{check_text, FileError};
 use crate::core::sandbox::SandboxMode;
 use crate::core::template::{self, PLACEHOLDERS};
@@ -54,6 +56,10 @@ pub struct AgentLayer {
     pub env: Option<BTreeMap<String, String>>,
     pub env_allow: Option<Vec<String>>,
     pub sandbox: Option<Located<SandboxMode>>,
+    /// Interactive mode: quiet time that ends a turn, and the screen markers.
+    pub idle: Option<Duration>,
+    pub idle_marker: Option<String>,
+    pub busy_marker: Option<String>,
 }
 
 /// Top-level keys, in [`RawLayer`]'s field order; a test keeps them in step.
@@ -105,6 +111,9 @@ struct RawAgent {
     env: Option<Spanned<BTreeMap<String, String>>>,
     env_allow: Option<Vec<Spanned<String>>>,
     sandbox: Option<Spanned<SandboxMode>>,
+    idle: Option<Spanned<String>>,
+    idle_marker: Option<String>,
+    busy_marker: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -261,6 +270,20 @@ fn agent_layer(
             .map(|a| env_patterns(source, "env_allow", a))
             .transpose()?,
         sandbox: agent.sandbox.map(|s| located(source, s)),
+        idle: agent
+            .idle
+            .map(|idle| {
+                parse_duration(idle.get_ref()).map_err(|e| {
+                    source.error_at(
+                        &idle.span(),
+                        format!("agent `{name}`, `idle`: {e}"),
+                        "write a duration such as idle = \"5s\" or \"1m\"",
+                    )
+                })
+            })
+            .transpose()?,
+        idle_marker: agent.idle_marker.filter(|m| !m.is_empty()),
+        busy_marker: agent.busy_marker.filter(|m| !m.is_empty()),
     })
 }
 

@@ -14,7 +14,10 @@ use std::time::Duration;
 pub use env_policy::{name_matches, EnvPolicy};
 pub use files::{read_plan, read_text};
 pub use layer::{parse_layer, AgentLayer, ConfigLayer, Located};
-pub use profile::{builtin_profiles, install_hint, AgentMode, AgentProfile, PromptMode};
+pub use profile::{
+    builtin_command, builtin_profiles, install_hint, AgentMode, AgentProfile, Family, PromptMode,
+    TurnEnd,
+};
 
 use crate::core::breaker_overrides::BreakerOverrides;
 use crate::core::file_error::FileError;
@@ -57,6 +60,8 @@ pub struct Breakers {
     /// This many out-of-scope files in one iteration stops the line.
     pub out_of_scope_stop: u32,
     pub iteration_timeout: Duration,
+    /// The first wait after a rate limit; each further one doubles, up to 10 minutes.
+    pub rate_limit_wait: Duration,
 }
 
 impl Default for Breakers {
@@ -68,6 +73,7 @@ impl Default for Breakers {
             max_iterations: 10,
             out_of_scope_stop: 5,
             iteration_timeout: Duration::from_secs(30 * 60),
+            rate_limit_wait: Duration::from_secs(30),
         }
     }
 }
@@ -82,6 +88,7 @@ impl Breakers {
         self.max_iterations = o.max_iterations.unwrap_or(self.max_iterations);
         self.out_of_scope_stop = o.out_of_scope_stop.unwrap_or(self.out_of_scope_stop);
         self.iteration_timeout = o.iteration_timeout.unwrap_or(self.iteration_timeout);
+        self.rate_limit_wait = o.rate_limit_wait.unwrap_or(self.rate_limit_wait);
     }
 }
 
@@ -202,7 +209,9 @@ impl Config {
             let profile = self.merge_agent(&layer.path, &name, agent)?;
             let uses_prompt = template::placeholders(&profile.command)
                 .is_ok_and(|used| used.iter().any(|p| p == "prompt"));
-            if profile.prompt == PromptMode::Arg && !uses_prompt {
+            // An interactive agent gets its prompt pasted, whatever `prompt` says.
+            let oneshot = profile.mode == AgentMode::Oneshot;
+            if oneshot && profile.prompt == PromptMode::Arg && !uses_prompt {
                 return Err(FileError::new(
                     &layer.path,
                     line,
@@ -264,7 +273,7 @@ impl Config {
                         ),
                     ));
                 };
-                AgentProfile {
+                let mut profile = AgentProfile {
                     name: name.to_string(),
                     command,
                     prompt: PromptMode::File,
@@ -272,14 +281,47 @@ impl Config {
                     env: BTreeMap::new(),
                     env_allow: Vec::new(),
                     sandbox: None,
+                    turn: TurnEnd::default(),
+                };
+                // A custom profile that runs a known agent's TUI knows what its screen
+                // looks like when idle.
+                if let Some(builtin) = profile
+                    .family()
+                    .and_then(|f| self.agents.get(f.builtin_name()))
+                {
+                    profile.turn = builtin.turn.clone();
                 }
+                profile
             }
         };
+        // `mode = "interactive"` alone switches a built-in to its own TUI command.
+        if let (Some(mode), None) = (agent.mode, &agent.command) {
+            if mode != profile.mode {
+                match builtin_command(name, mode) {
+                    Some(command) => profile.command = command,
+                    None if mode == AgentMode::Interactive => {
+                        return Err(FileError::new(
+                            file,
+                            agent.line,
+                            format!("agent `{name}` has no built-in interactive command"),
+                            format!(
+                                "give its TUI command too: command = [...] below [agents.{name}], \
+                                 or use claude, codex or sim, which have one"
+                            ),
+                        ));
+                    }
+                    None => {}
+                }
+            }
+        }
         replace(&mut profile.command, agent.command);
         replace(&mut profile.prompt, agent.prompt);
         replace(&mut profile.mode, agent.mode);
         replace(&mut profile.env, agent.env);
         replace(&mut profile.env_allow, agent.env_allow);
+        replace(&mut profile.turn.idle, agent.idle);
+        replace(&mut profile.turn.idle_marker, agent.idle_marker.map(Some));
+        replace(&mut profile.turn.busy_marker, agent.busy_marker.map(Some));
         if let Some(mode) = agent.sandbox {
             profile.sandbox = Some(SandboxSetting {
                 mode: mode.value,
@@ -298,6 +340,7 @@ impl Config {
         breakers.apply(&BreakerOverrides {
             max_iterations: plan.max_iterations,
             iteration_timeout: plan.iteration_timeout,
+            rate_limit_wait: None,
             ..BreakerOverrides::default()
         });
         breakers

@@ -2,6 +2,7 @@
 //! environment), with the built-in profiles kept as one data table.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -44,11 +45,89 @@ pub struct AgentProfile {
     pub env_allow: Vec<String>,
     /// This profile's `sandbox = ...` and where it was set; a plan's own setting wins.
     pub sandbox: Option<SandboxSetting>,
+    /// How an interactive session's turn is seen to end (used in interactive mode only).
+    pub turn: TurnEnd,
+}
+
+/// How andon tells that an interactive agent finished its turn when no `andon signal done`
+/// arrives: quiet for `idle`, the idle marker on screen and the busy marker gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnEnd {
+    /// No output for this long (the streaming pause an agent never takes mid-answer).
+    pub idle: Duration,
+    /// Text the agent's screen shows while it waits for input.
+    pub idle_marker: Option<String>,
+    /// Text the agent's screen shows while it works (e.g. "esc to interrupt").
+    pub busy_marker: Option<String>,
+}
+
+impl Default for TurnEnd {
+    fn default() -> Self {
+        TurnEnd {
+            idle: Duration::from_secs(5),
+            idle_marker: None,
+            busy_marker: None,
+        }
+    }
+}
+
+/// The built-in agent a profile is, or runs: decides the turn hook, the screen markers and
+/// the messages andon recognises. A custom profile whose program is `claude` is Claude Code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Claude,
+    Codex,
+    Aider,
+    Gemini,
+    Opencode,
+    Sim,
+}
+
+impl Family {
+    /// The built-in profile of this agent.
+    pub fn builtin_name(self) -> &'static str {
+        match self {
+            Family::Claude => "claude",
+            Family::Codex => "codex",
+            Family::Aider => "aider",
+            Family::Gemini => "gemini",
+            Family::Opencode => "opencode",
+            Family::Sim => "sim",
+        }
+    }
+}
+
+impl AgentProfile {
+    /// The built-in agent this profile is (by name) or launches (by program name).
+    pub fn family(&self) -> Option<Family> {
+        let program = self
+            .command
+            .first()
+            .map(|p| p.rsplit('/').next().unwrap_or(p))
+            .unwrap_or_default();
+        let by = |name: &str| match name {
+            "claude" => Some(Family::Claude),
+            "codex" => Some(Family::Codex),
+            "aider" => Some(Family::Aider),
+            "gemini" => Some(Family::Gemini),
+            "opencode" => Some(Family::Opencode),
+            "sim" => Some(Family::Sim),
+            _ => None,
+        };
+        by(&self.name).or_else(|| by(program)).or_else(|| {
+            (program == "{andon}" && self.command.get(1).is_some_and(|a| a == "sim-agent"))
+                .then_some(Family::Sim)
+        })
+    }
 }
 
 struct Builtin {
     name: &'static str,
     command: &'static [&'static str],
+    /// The agent's own TUI, for `mode = "interactive"` (empty: no interactive form).
+    interactive: &'static [&'static str],
+    idle_marker: Option<&'static str>,
+    busy_marker: Option<&'static str>,
     prompt: PromptMode,
     env_allow: &'static [&'static str],
     /// How to install the agent's CLI, for `andon doctor`.
@@ -61,6 +140,9 @@ const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "claude",
         command: &["claude", "-p", "--dangerously-skip-permissions"],
+        interactive: &["claude", "--dangerously-skip-permissions"],
+        idle_marker: Some("? for shortcuts"),
+        busy_marker: Some("esc to interrupt"),
         prompt: PromptMode::Stdin,
         env_allow: &["ANTHROPIC_*", "CLAUDE_*"],
         install: "npm install -g @anthropic-ai/claude-code",
@@ -73,6 +155,14 @@ const BUILTINS: &[Builtin] = &[
             "--dangerously-bypass-approvals-and-sandbox",
             "{prompt}",
         ],
+        interactive: &[
+            "codex",
+            "--dangerously-bypass-approvals-and-sandbox",
+            "-c",
+            "notify=[\"{andon}\", \"signal\", \"done\"]",
+        ],
+        idle_marker: Some("send"),
+        busy_marker: Some("to interrupt"),
         prompt: PromptMode::Arg,
         env_allow: &["OPENAI_*", "CODEX_*"],
         install: "npm install -g @openai/codex",
@@ -86,6 +176,9 @@ const BUILTINS: &[Builtin] = &[
             "--message-file",
             "{prompt_file}",
         ],
+        interactive: &[],
+        idle_marker: None,
+        busy_marker: None,
         prompt: PromptMode::File,
         env_allow: &["AIDER_*", "OPENAI_*", "ANTHROPIC_*"],
         install: "python -m pip install aider-install && aider-install",
@@ -93,6 +186,9 @@ const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "gemini",
         command: &["gemini", "--yolo", "-p", "{prompt}"],
+        interactive: &[],
+        idle_marker: None,
+        busy_marker: None,
         prompt: PromptMode::Arg,
         env_allow: &["GEMINI_*", "GOOGLE_*"],
         install: "npm install -g @google/gemini-cli",
@@ -100,6 +196,9 @@ const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "opencode",
         command: &["opencode", "run", "{prompt}"],
+        interactive: &[],
+        idle_marker: None,
+        busy_marker: None,
         prompt: PromptMode::Arg,
         env_allow: &["OPENCODE_*"],
         install: "npm install -g opencode-ai",
@@ -107,11 +206,25 @@ const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "sim",
         command: &["{andon}", "sim-agent"],
+        interactive: &["{andon}", "sim-agent", "--interactive", "--signal"],
+        idle_marker: Some("sim> "),
+        busy_marker: None,
         prompt: PromptMode::File,
         env_allow: &[],
         install: "built into andon",
     },
 ];
+
+/// The built-in command of `name` in `mode`: what `mode = "..."` alone switches a built-in
+/// profile to. `None` for a custom profile, or an agent with no interactive form.
+pub fn builtin_command(name: &str, mode: AgentMode) -> Option<Vec<String>> {
+    let b = BUILTINS.iter().find(|b| b.name == name)?;
+    let command = match mode {
+        AgentMode::Oneshot => b.command,
+        AgentMode::Interactive => b.interactive,
+    };
+    (!command.is_empty()).then(|| command.iter().map(|s| s.to_string()).collect())
+}
 
 /// How to install a built-in agent's CLI (`None` for a custom profile).
 pub fn install_hint(name: &str) -> Option<&'static str> {
@@ -119,7 +232,8 @@ pub fn install_hint(name: &str) -> Option<&'static str> {
 }
 
 /// The built-in profiles by name: claude, codex, aider, gemini, opencode and sim (andon's
-/// own scripted agent, for the demo and tests). All are one-shot.
+/// own scripted agent, for the demo and tests). All start one-shot; claude, codex and sim
+/// also have an interactive form ([`builtin_command`]).
 pub fn builtin_profiles() -> BTreeMap<String, AgentProfile> {
     BUILTINS
         .iter()
@@ -132,6 +246,11 @@ pub fn builtin_profiles() -> BTreeMap<String, AgentProfile> {
                 env: BTreeMap::new(),
                 env_allow: b.env_allow.iter().map(|s| s.to_string()).collect(),
                 sandbox: None,
+                turn: TurnEnd {
+                    idle_marker: b.idle_marker.map(str::to_string),
+                    busy_marker: b.busy_marker.map(str::to_string),
+                    ..TurnEnd::default()
+                },
             };
             (b.name.to_string(), profile)
         })

@@ -66,6 +66,7 @@ fn layers_apply_defaults_then_user_then_repo() {
     };
     let claude = expected.agents.get_mut("claude").expect("built-in");
     claude.mode = AgentMode::Interactive;
+    claude.command = builtin_command("claude", AgentMode::Interactive).expect("a TUI");
     expected.agents.insert(
         "fixer".into(),
         AgentProfile {
@@ -76,13 +77,16 @@ fn layers_apply_defaults_then_user_then_repo() {
             env: BTreeMap::new(),
             env_allow: vec![],
             sandbox: None,
+            turn: TurnEnd::default(),
         },
     );
     assert_eq!(config, expected);
-    // The override changed one field and kept the built-in's others.
+    // `mode` alone switched the built-in to its TUI and kept its other fields.
+    assert_eq!(config.agents["claude"].command[0], "claude");
+    assert!(!config.agents["claude"].command.contains(&"-p".to_string()));
     assert_eq!(
-        config.agents["claude"].command,
-        builtin_profiles()["claude"].command
+        config.agents["claude"].env_allow,
+        builtin_profiles()["claude"].env_allow
     );
     assert_eq!(
         config.worktrees.root_for(&repo).expect("valid root"),

@@ -16,6 +16,8 @@ pub struct BreakerOverrides {
     pub max_iterations: Option<u32>,
     pub out_of_scope_stop: Option<u32>,
     pub iteration_timeout: Option<Duration>,
+    /// The first wait after an agent hits a rate limit (each further one doubles).
+    pub rate_limit_wait: Option<Duration>,
 }
 
 /// Zero thresholds are refused while deserializing, so the error carries the value's line:
@@ -31,6 +33,8 @@ struct RawBreakerOverrides {
     out_of_scope_stop: Option<NonZeroU32>,
     #[serde(default, with = "crate::core::duration::serde_opt")]
     iteration_timeout: Option<Duration>,
+    #[serde(default, with = "crate::core::duration::serde_opt")]
+    rate_limit_wait: Option<Duration>,
 }
 
 impl From<RawBreakerOverrides> for BreakerOverrides {
@@ -42,6 +46,7 @@ impl From<RawBreakerOverrides> for BreakerOverrides {
             max_iterations: raw.max_iterations.map(NonZeroU32::get),
             out_of_scope_stop: raw.out_of_scope_stop.map(NonZeroU32::get),
             iteration_timeout: raw.iteration_timeout,
+            rate_limit_wait: raw.rate_limit_wait,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::condition::Condition;
 use crate::core::state::{Failure, Mode, StopCause};
 
 /// The guards' verdict on an iteration: its diff against the loop's base commit, and the
@@ -46,6 +47,9 @@ pub struct AgentReport {
     pub guards: GuardReport,
     /// The judged failure when the agent itself failed (non-zero exit, timeout, no progress).
     pub failure: Option<Failure>,
+    /// What the agent's last output said about the agent (rate limit, refused credentials).
+    #[serde(default)]
+    pub condition: Option<Condition>,
 }
 
 /// The checks of an iteration (or the goal checks), judged.
@@ -194,6 +198,10 @@ pub enum Effect {
     },
     /// Launch the agent for the current iteration.
     RunAgent,
+    /// Launch it again for the same iteration after a wait (a rate limit).
+    RunAgentAfter {
+        ms: u64,
+    },
     /// Restore these paths from the loop's base commit (guard rollback).
     RestorePaths {
         paths: Vec<String>,

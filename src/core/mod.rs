@@ -5,6 +5,7 @@ pub mod breaker_overrides;
 mod breakers;
 pub mod classify;
 mod classify_rules;
+pub mod condition;
 pub mod diff;
 pub mod duration;
 pub mod event;

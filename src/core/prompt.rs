@@ -91,6 +91,20 @@ pub fn compose(input: &PromptInput) -> String {
         "Existing tests are protected: do not edit or delete them; add new ones instead.\n\n",
     );
 
+    feedback_sections(&mut p, state);
+    for (name, text) in skills.iter() {
+        let _ = writeln!(p, "## Skill: {name}\n\n{}\n", text.trim());
+    }
+    let body = plan.body.trim();
+    if !body.is_empty() {
+        let _ = writeln!(p, "## Plan\n\n{body}\n");
+    }
+    p
+}
+
+/// What happened since the last prompt: the previous failure, the guards' rollbacks, the
+/// human's notes and any accepted fix plan.
+fn feedback_sections(p: &mut String, state: &LoopState) {
     if let Some(f) = &state.feedback {
         let _ = writeln!(
             p,
@@ -131,13 +145,31 @@ pub fn compose(input: &PromptInput) -> String {
             let _ = writeln!(p, "{}\n", fp.trim());
         }
     }
-    for (name, text) in skills.iter() {
-        let _ = writeln!(p, "## Skill: {name}\n\n{}\n", text.trim());
+}
+
+/// The message pasted into an interactive agent that keeps its session from the previous
+/// iteration: it already has the brief, so only what is new — the iteration, plan mode, the
+/// feedback — and where the full brief is.
+pub fn follow_up(input: &PromptInput, prompt_file: &str) -> String {
+    let state = input.state;
+    let mut p = String::new();
+    let _ = writeln!(
+        p,
+        "# andon — iteration {} of at most {}\n",
+        state.iteration, state.limits.max_iterations
+    );
+    if state.mode == Mode::Plan {
+        plan_mode_header(&mut p, state, input.fix_plan_path, input.five_whys_path);
     }
-    let body = plan.body.trim();
-    if !body.is_empty() {
-        let _ = writeln!(p, "## Plan\n\n{body}\n");
+    feedback_sections(&mut p, state);
+    if state.feedback.is_none() && state.mode == Mode::Code {
+        p.push_str("Continue with the goal.\n\n");
     }
+    let _ = writeln!(
+        p,
+        "The full brief (goal, scope, checks, notes) is in `{prompt_file}`. Work on it, and end \
+         your turn when the checks should pass."
+    );
     p
 }
 

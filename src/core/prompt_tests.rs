@@ -17,6 +17,7 @@ fn limits() -> Limits {
         max_iterations: 8,
         out_of_scope_stop: 5,
         budget_ms: None,
+        rate_limit_wait_ms: 30_000,
     }
 }
 

@@ -5,6 +5,7 @@ use crate::core::breakers::{
     agent_error_failure, exit_text, failed_iteration, guard_stop, line_stop, no_progress_failure,
     plural, record_failure,
 };
+use crate::core::condition::{rate_limit_wait_ms, AgentCondition};
 use crate::core::event::{AgentReport, ChecksReport, Effect, Event, IterationStatus, Transition};
 use crate::core::human::human;
 use crate::core::sandbox_denial::denial_failure;
@@ -137,11 +138,63 @@ pub(crate) fn running_lamp(s: &LoopState) -> Lamp {
     }
 }
 
+/// A rate or usage limit is not the code's fault: the iteration is not counted; the loop
+/// waits (yellow), then runs the agent again for the same iteration.
+fn rate_limited(s: &mut LoopState, line: &str) -> Transition {
+    s.rate_limits += 1;
+    s.waiting = Some(line.to_string());
+    s.lamp = Lamp::Yellow;
+    let ms = rate_limit_wait_ms(s.limits.rate_limit_wait_ms, s.rate_limits);
+    Transition {
+        effects: vec![Effect::RunAgentAfter { ms }],
+        log: Some(format!(
+            "waiting: the agent hit a limit ({line}); iteration {} runs again in {}",
+            s.iteration,
+            crate::core::duration::humanize(std::time::Duration::from_millis(ms))
+        )),
+        refused: None,
+    }
+}
+
+/// Refused credentials: every further run would fail the same way, so the line stops until
+/// a human fixes them and resumes (which re-runs the iteration).
+fn auth_failed(s: &mut LoopState, line: &str) -> Transition {
+    s.waiting = None;
+    s.rate_limits = 0;
+    let resume_to = Some(s.state);
+    let effects = vec![Effect::Snapshot {
+        message: format!(
+            "andon: iteration {} (agent credentials refused)",
+            s.iteration
+        ),
+    }];
+    let reason = format!(
+        "the agent's credentials were refused ({line}); fix them, then resume to re-run iteration {}",
+        s.iteration
+    );
+    let t = line_stop(s, StopCause::AgentAuth, reason, effects);
+    if let Some(stop) = s.stop.as_mut() {
+        stop.resume_to = resume_to;
+    }
+    t
+}
+
 fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
     if !matches!(s.state, State::Running | State::MetaAndon) {
         return Transition::refuse(format!("no agent run in state {}", s.state));
     }
     let n = s.iteration;
+    let condition = r
+        .condition
+        .as_ref()
+        .filter(|_| !r.no_progress && !r.timed_out);
+    match condition.map(|c| (c.condition, c)) {
+        Some((AgentCondition::RateLimited, c)) => return rate_limited(s, &c.line),
+        Some((AgentCondition::AuthFailed, c)) => return auth_failed(s, &c.line),
+        _ => {}
+    }
+    s.waiting = None;
+    s.rate_limits = 0;
     if s.mode == Mode::Plan {
         return plan_finished(s, r);
     }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::core::classify::Category;
+use crate::core::condition::{AgentCondition, Condition};
 use crate::core::event::{
     AgentReport, ChecksReport, Effect, Event, GuardReport, HumanAction, IterationStatus, Outcome,
 };
@@ -27,6 +28,7 @@ fn agent_ok(changed: u32) -> Event {
         changed_since_last: changed,
         guards: GuardReport::default(),
         failure: None,
+        condition: None,
     })
 }
 
@@ -38,6 +40,7 @@ fn agent_with(guards: GuardReport) -> Event {
         changed_since_last: 1,
         guards,
         failure: None,
+        condition: None,
     })
 }
 
@@ -275,6 +278,7 @@ fn iteration_that_changed_nothing_counts_as_repeat() {
         changed_since_last: 0,
         guards: GuardReport::default(),
         failure: None,
+        condition: None,
     });
     let mut ev = vec![Event::Start];
     ev.extend(failed_iter("a"));
@@ -295,6 +299,7 @@ fn agent_error_without_change_is_failed_iteration_without_checks() {
             changed_since_last: 0,
             guards: GuardReport::default(),
             failure: None,
+            condition: None,
         }),
     ];
     let (s, effects) = run(&ev);
@@ -318,6 +323,7 @@ fn agent_non_zero_with_changes_still_runs_checks() {
             changed_since_last: 2,
             guards: GuardReport::default(),
             failure: None,
+            condition: None,
         }),
     ];
     let (s, effects) = run(&ev);
@@ -336,6 +342,7 @@ fn no_progress_stops_red_with_timeout_incident() {
             changed_since_last: 0,
             guards: GuardReport::default(),
             failure: None,
+            condition: None,
         }),
     ];
     let (s, effects) = run(&ev);
@@ -760,4 +767,84 @@ fn a_spent_budget_ends_the_run_and_stops_the_line_until_a_redirect_lifts_it() {
         })],
     );
     assert_eq!((s.state, s.limits.budget_ms), (State::Running, None));
+}
+
+fn agent_said(exit: i32, condition: AgentCondition, line: &str) -> Event {
+    Event::AgentFinished(AgentReport {
+        exit_code: Some(exit),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: 0,
+        guards: GuardReport::default(),
+        failure: Some(failure("agent")),
+        condition: Some(Condition {
+            condition,
+            line: line.into(),
+        }),
+    })
+}
+
+#[test]
+fn a_rate_limit_waits_doubling_and_counts_no_failure() {
+    let limited = || agent_said(1, AgentCondition::RateLimited, "429 Too Many Requests");
+    let (s, effects) = run(&[Event::Start, limited(), limited()]);
+    let effects: Vec<Effect> = effects.into_iter().flatten().collect();
+    assert_eq!(
+        (s.state, s.lamp, s.iteration),
+        (State::Running, Lamp::Yellow, 1)
+    );
+    assert_eq!(s.consecutive_failures, 0);
+    assert_eq!(s.badge(), Some(Badge::Waiting));
+    assert_eq!(s.waiting.as_deref(), Some("429 Too Many Requests"));
+    let waits: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RunAgentAfter { ms } => Some(*ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(waits, [30_000, 60_000]);
+    assert!(!effects.iter().any(|e| matches!(
+        e,
+        Effect::EndIteration { .. } | Effect::RaiseIncident { .. }
+    )));
+    // The run that gets through clears the wait and goes on to the checks.
+    let (s, _) = run(&[Event::Start, limited(), agent_ok(1)]);
+    assert_eq!(
+        (s.state, s.waiting.as_ref(), s.rate_limits),
+        (State::Checking, None, 0)
+    );
+}
+
+#[test]
+fn refused_credentials_stop_the_line_and_resume_reruns_the_iteration() {
+    let refused = agent_said(1, AgentCondition::AuthFailed, "Invalid API key");
+    let (s, effects) = run(&[Event::Start, refused.clone()]);
+    let effects: Vec<Effect> = effects.into_iter().flatten().collect();
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    let stop = s.stop.clone().expect("stopped");
+    assert_eq!(stop.cause, StopCause::AgentAuth);
+    assert!(stop.reason.contains("Invalid API key"), "{}", stop.reason);
+    assert_eq!(s.consecutive_failures, 0, "not the code's failure");
+    assert!(s.needs_human());
+    assert!(effects.iter().any(|e| matches!(e, Effect::Alert { .. })));
+    let resume = Event::Human(HumanAction::Resume { fix_plan: None });
+    let (s, effects) = run(&[Event::Start, refused, resume]);
+    assert_eq!((s.state, s.iteration), (State::Running, 1));
+    assert!(effects
+        .last()
+        .is_some_and(|last| last.contains(&Effect::RunAgent)));
+}
+
+#[test]
+fn an_api_error_is_an_ordinary_failed_iteration() {
+    let (s, _) = run(&[
+        Event::Start,
+        agent_said(1, AgentCondition::ApiError, "API Error: 500"),
+    ]);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(s.waiting, None);
 }

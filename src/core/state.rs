@@ -155,6 +155,8 @@ pub enum StopCause {
     EngineError,
     /// The loop's wall-time budget is spent.
     Budget,
+    /// The agent's credentials were refused; resume re-runs the iteration once fixed.
+    AgentAuth,
 }
 
 impl StopCause {
@@ -184,6 +186,7 @@ impl StopCause {
             StopCause::Interrupted => "interrupted",
             StopCause::EngineError => "engine_error",
             StopCause::Budget => "budget",
+            StopCause::AgentAuth => "agent_auth",
         }
     }
 }
@@ -228,6 +231,13 @@ pub struct Limits {
     /// The loop's wall-time budget from its start, in ms; `None` for no budget.
     #[serde(default)]
     pub budget_ms: Option<u64>,
+    /// The first wait after a rate limit, in ms (each further one doubles).
+    #[serde(default = "default_rate_limit_wait_ms")]
+    pub rate_limit_wait_ms: u64,
+}
+
+fn default_rate_limit_wait_ms() -> u64 {
+    30_000
 }
 
 impl Default for Limits {
@@ -238,6 +248,7 @@ impl Default for Limits {
             max_iterations: 10,
             out_of_scope_stop: 5,
             budget_ms: None,
+            rate_limit_wait_ms: default_rate_limit_wait_ms(),
         }
     }
 }
@@ -267,6 +278,12 @@ pub struct LoopState {
     pub restored: Vec<String>,
     pub stop: Option<Stop>,
     pub limits: Limits,
+    /// The agent hit a rate or usage limit (its message): the loop waits, then retries.
+    #[serde(default)]
+    pub waiting: Option<String>,
+    /// Rate-limited runs of this iteration in a row (each wait doubles).
+    #[serde(default)]
+    pub rate_limits: u32,
 }
 
 impl LoopState {
@@ -287,12 +304,15 @@ impl LoopState {
             restored: Vec::new(),
             stop: None,
             limits,
+            waiting: None,
+            rate_limits: 0,
         }
     }
 
     /// The badge a board shows beside the lamp.
     pub fn badge(&self) -> Option<Badge> {
         match self.state {
+            State::Running | State::MetaAndon if self.waiting.is_some() => Some(Badge::Waiting),
             State::MetaAndon => Some(Badge::MetaAndon),
             State::Stopped => match self.stop.as_ref().map(|s| s.cause) {
                 Some(StopCause::MetaAndon) => Some(Badge::MetaAndon),
@@ -332,6 +352,8 @@ pub enum Badge {
     MetaAndon,
     Stopped,
     AwaitingApproval,
+    /// A rate or usage limit: the loop waits to retry.
+    Waiting,
 }
 
 impl Badge {
@@ -341,6 +363,7 @@ impl Badge {
             Badge::MetaAndon => "META-ANDON",
             Badge::Stopped => "STOPPED",
             Badge::AwaitingApproval => "AWAITING APPROVAL",
+            Badge::Waiting => "WAITING",
         }
     }
 
@@ -351,6 +374,7 @@ impl Badge {
             Badge::MetaAndon => "META",
             Badge::Stopped => "STOP",
             Badge::AwaitingApproval => "APPROVE?",
+            Badge::Waiting => "WAIT",
         }
     }
 
@@ -361,6 +385,7 @@ impl Badge {
             Badge::MetaAndon => Lamp::Magenta,
             Badge::Stopped => Lamp::Red,
             Badge::AwaitingApproval => Lamp::Blue,
+            Badge::Waiting => Lamp::Yellow,
         }
     }
 }

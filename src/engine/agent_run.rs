@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::config::PromptMode;
+use crate::agent::states::{recognise, AgentCondition};
+use crate::config::{AgentMode, PromptMode};
 use crate::core::event::AgentReport;
 use crate::core::guard::{ChangedPath, Guards};
 use crate::core::sandbox_denial::{denial_failure, DenialLines};
@@ -15,6 +16,7 @@ use crate::core::template::{expand, TemplateVars};
 use crate::core::verdict::judge_agent;
 use crate::engine::env::{child_env, AndonVars};
 use crate::engine::sandbox::LoopSandbox;
+use crate::engine::session::SessionSlot;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::engine::tail::Tail;
@@ -25,6 +27,8 @@ use crate::watch::WorktreeWatcher;
 /// How often the breakers look at a running agent. Its exit is noticed at once (the wait is
 /// event-driven); this only bounds how late a breaker fires.
 const TICK: Duration = Duration::from_secs(1);
+/// How many of the last lines of output say what the agent thinks of itself.
+const CONDITION_LINES: usize = 12;
 /// Grace between SIGTERM and SIGKILL when a breaker ends a run.
 pub const KILL_GRACE: Duration = Duration::from_secs(3);
 
@@ -40,6 +44,18 @@ pub struct AgentRun<'a> {
     pub pgid: Arc<AtomicI32>,
     pub frozen: Arc<AtomicBool>,
     pub activity: Option<Arc<WorktreeWatcher>>,
+    /// The loop's interactive session (interactive profiles only).
+    pub session: SessionSlot,
+}
+
+/// How a run ended, before the guards look at the worktree.
+pub(crate) struct RunEnd {
+    pub exit: ExitInfo,
+    pub no_progress: bool,
+    pub timed_out: bool,
+    pub output_tail: String,
+    /// Lines of output the sandbox's refusals are read from.
+    pub denial_lines: Vec<String>,
 }
 
 impl AgentRun<'_> {
@@ -56,27 +72,19 @@ impl AgentRun<'_> {
                     changed_since_last: 0,
                     guards: Default::default(),
                     failure: Some(failure),
+                    condition: None,
                 }
             }
         }
     }
 
     async fn run_inner(self) -> Result<AgentReport, String> {
+        if self.spec.profile.mode == AgentMode::Interactive {
+            return self.run_interactive().await;
+        }
         let s = self.shared;
         let spec = self.spec;
-        let worktree = spec.worktree.to_string_lossy().to_string();
-        let prompt_file = self.prompt_path.to_string_lossy().to_string();
-        let vars = TemplateVars {
-            prompt_file: prompt_file.clone(),
-            prompt: self.prompt.clone(),
-            worktree: worktree.clone(),
-            repo: s.repo_root.to_string_lossy().to_string(),
-            loop_name: spec.name.clone(),
-            iteration: self.iteration,
-            andon: s.andon_exe.to_string_lossy().to_string(),
-        };
-        let template = absolutize_repo_paths(&spec.profile.command, &s.repo_root);
-        let mut argv = expand(&template, &vars).map_err(|e| e.to_string())?;
+        let mut argv = self.argv()?;
         let mentions_prompt = spec.profile.command.iter().any(|a| a.contains("{prompt}"));
         if spec.profile.prompt == PromptMode::Arg && !mentions_prompt {
             argv.push(self.prompt.clone());
@@ -87,22 +95,7 @@ impl AgentRun<'_> {
         }
         let stdin_data =
             (spec.profile.prompt == PromptMode::Stdin).then(|| self.prompt.clone().into_bytes());
-        let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
-        let env = child_env(
-            &s.config.env,
-            Some(&spec.profile),
-            &AndonVars {
-                loop_name: &spec.name,
-                iteration: self.iteration,
-                prompt_file: &prompt_file,
-                worktree: &worktree,
-                mode: self.mode,
-                base: &spec.base,
-                fix_plan: &fix_plan,
-                supervisor_token: s.token(),
-            },
-            std::env::vars(),
-        );
+        let env = self.env();
         let tail = Arc::new(Mutex::new(Tail::new(16 * 1024)));
         let sink_tail = Arc::clone(&tail);
         // Refusals are caught as the bytes stream, so a flood cannot push them out of the tail.
@@ -177,18 +170,102 @@ impl AgentRun<'_> {
         s.reaper_unregister(pgid);
 
         let output_tail = tail.lock().map(|t| t.text()).unwrap_or_default();
+        let denial_lines = match &denials {
+            Some(d) => d.lock().map(|d| d.lines()).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        self.conclude(
+            RunEnd {
+                exit,
+                no_progress,
+                timed_out,
+                output_tail,
+                denial_lines,
+            },
+            sandbox.as_ref(),
+        )
+        .await
+    }
+
+    /// The argv of the profile's command for this run (the prompt not yet appended).
+    pub(crate) fn argv(&self) -> Result<Vec<String>, String> {
+        let s = self.shared;
+        let spec = self.spec;
+        let vars = TemplateVars {
+            prompt_file: self.prompt_path.to_string_lossy().to_string(),
+            prompt: self.prompt.clone(),
+            worktree: spec.worktree.to_string_lossy().to_string(),
+            repo: s.repo_root.to_string_lossy().to_string(),
+            loop_name: spec.name.clone(),
+            iteration: self.iteration,
+            andon: s.andon_exe.to_string_lossy().to_string(),
+        };
+        let template = absolutize_repo_paths(&spec.profile.command, &s.repo_root);
+        expand(&template, &vars).map_err(|e| e.to_string())
+    }
+
+    /// The filtered environment with the `ANDON_*` variables of this run.
+    pub(crate) fn env(&self) -> Vec<(String, String)> {
+        let s = self.shared;
+        let spec = self.spec;
+        let prompt_file = self.prompt_path.to_string_lossy().to_string();
+        let worktree = spec.worktree.to_string_lossy().to_string();
+        let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
+        let socket = s.dirs.socket().to_string_lossy().to_string();
+        child_env(
+            &s.config.env,
+            Some(&spec.profile),
+            &AndonVars {
+                loop_name: &spec.name,
+                iteration: self.iteration,
+                prompt_file: &prompt_file,
+                worktree: &worktree,
+                mode: self.mode,
+                base: &spec.base,
+                fix_plan: &fix_plan,
+                supervisor_token: s.token(),
+                socket: Some(&socket),
+            },
+            std::env::vars(),
+        )
+    }
+
+    /// The guards on the run's changes, and the judgement of how the agent itself did.
+    pub(crate) async fn conclude(
+        &self,
+        end: RunEnd,
+        sandbox: Option<&LoopSandbox>,
+    ) -> Result<AgentReport, String> {
+        let RunEnd {
+            exit,
+            no_progress,
+            timed_out,
+            output_tail,
+            denial_lines,
+        } = end;
         let (changes, changed_since_last) = self.diff().await?;
-        let mut guards = Guards::new(&spec.plan.scope, &spec.protected)
+        let mut guards = Guards::new(&self.spec.plan.scope, &self.spec.protected)
             .map_err(|e| e.to_string())?
             .evaluate(&changes);
-        if let (Some(sandbox), Some(denials)) = (&sandbox, &denials) {
-            let lines = denials.lock().map(|d| d.lines()).unwrap_or_default();
-            guards.sandbox_denied = sandbox.refused_writes(&lines);
+        if let Some(sandbox) = sandbox {
+            guards.sandbox_denied = sandbox.refused_writes(&denial_lines);
         }
         let failed = no_progress || timed_out || (exit.code != Some(0) && changed_since_last == 0);
+        // What the agent said about itself (a rate limit, refused credentials, an API error)
+        // on a run that did not succeed.
+        let condition = (exit.code != Some(0) || changed_since_last == 0)
+            .then(|| recognise(self.spec.profile.family(), &output_tail, CONDITION_LINES))
+            .flatten()
+            .filter(|c| c.condition != AgentCondition::NeedsPermission);
         // A refused write explains a failed run better than its exit code does.
         let failure = if no_progress || timed_out || guards.sandbox_denied.is_empty() {
-            failed.then(|| judge_agent(&output_tail, exit.code, timed_out, no_progress))
+            failed.then(|| {
+                let mut failure = judge_agent(&output_tail, exit.code, timed_out, no_progress);
+                if let Some(c) = condition.as_ref().filter(|_| !no_progress && !timed_out) {
+                    failure.summary = format!("{}: {}", c.condition.label().to_lowercase(), c.line);
+                }
+                failure
+            })
         } else {
             Some(denial_failure(&guards.sandbox_denied, &output_tail))
         };
@@ -199,6 +276,7 @@ impl AgentRun<'_> {
             changed_since_last,
             guards,
             failure,
+            condition,
         })
     }
 

@@ -73,6 +73,7 @@ impl CheckBatch<'_> {
                 base: &spec.base,
                 fix_plan: &fix_plan,
                 supervisor_token: s.token(),
+                socket: None,
             },
             std::env::vars(),
         );

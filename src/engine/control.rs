@@ -16,7 +16,7 @@ use crate::engine::supervisor::Supervisor;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Request {
-    /// stop | resume | redirect | meta_andon | abort | approve | status
+    /// stop | resume | redirect | meta_andon | abort | approve | status | cleanup | signal
     pub action: String,
     #[serde(default, rename = "loop")]
     pub loop_name: Option<String>,
@@ -143,6 +143,18 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
             };
             let force = req.force.then(|| req.message.clone().unwrap_or_default());
             return Response::from(sup.clean_up(&name, force, req.delete_branch).await);
+        }
+        // From an agent's hook, not a human: not audited, changes no state by itself.
+        "signal" => {
+            let Some(name) = req.loop_name else {
+                return Response::from(Err("name a loop".into()));
+            };
+            return match req.message.as_deref() {
+                Some("done") | None => Response::from(sup.signal_done(&name).await),
+                Some(other) => {
+                    Response::from(Err(format!("unknown signal `{other}` (known: done)")))
+                }
+            };
         }
         "stop" => HumanAction::Stop,
         // With a message: the fix plan text the human was shown and accepts.

@@ -15,6 +15,9 @@ pub struct AndonVars<'a> {
     pub base: &'a str,
     pub fix_plan: &'a str,
     pub supervisor_token: &'a str,
+    /// The supervisor's control socket, for `andon signal done` from an agent's hook.
+    /// Agents only: checks have no business steering the supervisor.
+    pub socket: Option<&'a str>,
 }
 
 /// Where an executable `program` is: a path (relative ones against `base`), or a name looked
@@ -69,6 +72,9 @@ pub fn child_env(
     for (k, v) in ours {
         env.push((k.to_string(), v));
     }
+    if let Some(socket) = vars.socket {
+        env.push(("ANDON_SOCKET".into(), socket.to_string()));
+    }
     if !env.iter().any(|(k, _)| k == "TERM") {
         env.push(("TERM".into(), "xterm-256color".into()));
     }
@@ -97,6 +103,7 @@ mod tests {
             base: "abc",
             fix_plan: "/f",
             supervisor_token: "tok",
+            socket: Some("/r/.andon/control.sock"),
         }
     }
 

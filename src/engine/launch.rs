@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{AgentMode, Config, ConfigError};
+use crate::config::{Config, ConfigError};
 use crate::core::plan::{parse_plan, Plan, PlanError};
 use crate::core::state::LoopState;
 use crate::engine::input_error::InputError;
@@ -86,16 +86,6 @@ pub fn validate(
             ));
         }
         let profile = config.profile_for(&plan).map_err(config_error)?.clone();
-        if profile.mode == AgentMode::Interactive {
-            return Err(InputError::new(
-                Some((shown.clone(), plan.agent_line)),
-                format!(
-                    "agent profile `{}` is interactive, which this version does not run yet",
-                    profile.name
-                ),
-                "use a one-shot profile (mode = \"oneshot\"), e.g. claude -p or codex exec",
-            ));
-        }
         if let Some(skill) = &plan.skill {
             if skills::find(&repo_root, skill).is_none() {
                 return Err(InputError::new(
@@ -192,6 +182,7 @@ pub fn create(
             max_iterations: breakers.max_iterations,
             out_of_scope_stop: breakers.out_of_scope_stop,
             budget_ms: spec.plan.budget.map(|b| b.as_millis() as u64),
+            rate_limit_wait_ms: breakers.rate_limit_wait.as_millis() as u64,
         };
         let persisted = Persisted {
             state: LoopState::new(limits),

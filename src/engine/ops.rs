@@ -10,6 +10,7 @@ use crate::core::state::Mode;
 use crate::core::verdict::judge_checks;
 use crate::engine::agent_run::AgentRun;
 use crate::engine::checks::{CheckBatch, CheckJob};
+use crate::engine::session::SessionSlot;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::store::CheckRunRow;
@@ -17,7 +18,8 @@ use crate::store::CheckRunRow;
 /// An operation the reducer asked for, started only after the transition that asked for it is
 /// safely in the store (so a crash never finds an agent running for an unrecorded iteration).
 pub enum PendingOp {
-    Agent,
+    /// The agent, after `delay_ms` (a rate limit's wait).
+    Agent { delay_ms: u64 },
     Checks {
         kind: &'static str,
         jobs: Vec<CheckJob>,
@@ -32,6 +34,8 @@ pub struct RunHandle {
     pub frozen: Arc<AtomicBool>,
     /// The loop's worktree watcher: its activity clock feeds the no-progress breaker.
     pub activity: Option<Arc<crate::watch::WorktreeWatcher>>,
+    /// An interactive agent's session, alive across iterations.
+    pub session: SessionSlot,
 }
 
 /// The future of an op: the event it ends with, and the check rows it produced.
@@ -45,8 +49,12 @@ pub fn agent_op(
     mode: Mode,
     last_snapshot: String,
     run: RunHandle,
+    delay_ms: u64,
 ) -> OpFuture {
     Box::pin(async move {
+        if delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        }
         let prompt_path = shared.dirs.prompt(&spec.name, iteration);
         let prompt = tokio::fs::read_to_string(&prompt_path)
             .await
@@ -63,6 +71,7 @@ pub fn agent_op(
             pgid: run.pgid,
             frozen: run.frozen,
             activity: run.activity,
+            session: run.session,
         }
         .run()
         .await;

@@ -47,6 +47,16 @@ impl AndonDir {
         self.iter_dir(loop_name, iteration).join("prompt.md")
     }
 
+    /// The follow-up pasted into a continuing interactive session.
+    pub fn follow_up(&self, loop_name: &str, iteration: u32) -> PathBuf {
+        self.iter_dir(loop_name, iteration).join("follow-up.md")
+    }
+
+    /// Everything an interactive session printed, across its iterations.
+    pub fn session_log(&self, loop_name: &str) -> PathBuf {
+        self.loop_dir(loop_name).join("session.log")
+    }
+
     pub fn agent_log(&self, loop_name: &str, iteration: u32) -> PathBuf {
         self.iter_dir(loop_name, iteration).join("agent.log")
     }

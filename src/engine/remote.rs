@@ -91,6 +91,7 @@ pub fn observe(shared: Arc<Shared>, every: Duration) {
                     updated_at: row.updated_at,
                     state: p.state,
                     marks: p.marks,
+                    condition: None,
                 };
                 shared.publish(view, None, None);
             }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 
 use crate::config::Config;
+use crate::core::condition::Condition;
 use crate::core::state::{LoopState, StopCause};
 use crate::engine::diffs::DiffService;
 use crate::engine::paths::AndonDir;
@@ -35,6 +36,9 @@ pub struct LoopView {
     pub updated_at: i64,
     pub state: LoopState,
     pub marks: Vec<Mark>,
+    /// What the running agent's screen says about it now (a permission prompt, a limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
 }
 
 /// A change on the board, broadcast to the headless printer and the UI.
@@ -182,6 +186,27 @@ impl Shared {
             view,
             message,
             alert,
+        });
+    }
+
+    /// The running agent's screen shows (or no longer shows) a condition: the board's view
+    /// of the loop changes without a transition.
+    pub fn set_condition(&self, loop_name: &str, condition: Option<Condition>) {
+        let view = match self.board.lock() {
+            Ok(mut board) => match board.get_mut(loop_name) {
+                Some(view) if view.condition != condition => {
+                    view.condition = condition.clone();
+                    view.clone()
+                }
+                _ => return,
+            },
+            Err(_) => return,
+        };
+        let message = condition.map(|c| format!("{}: {}", c.condition.label(), c.line));
+        let _ = self.updates.send(Update {
+            view,
+            message,
+            alert: None,
         });
     }
 

@@ -141,6 +141,17 @@ impl Supervisor {
             .map_err(|_| format!("loop `{name}` did not answer"))?
     }
 
+    /// `andon signal done` from a loop's interactive agent: its turn is over.
+    pub async fn signal_done(&self, name: &str) -> Result<String, String> {
+        let Some(tx) = self.sender(name) else {
+            return Err(format!("no loop named `{name}` in this supervisor"));
+        };
+        tx.send(LoopCommand::Signal)
+            .await
+            .map_err(|_| format!("loop `{name}` has ended"))?;
+        Ok(format!("{name}: turn over"))
+    }
+
     /// Stop / resume the whole line, or the same action on every loop.
     pub async fn act_all(&self, action: HumanAction) -> Result<String, String> {
         if let Some(socket) = &self.remote {

@@ -173,6 +173,17 @@ impl GitOwner {
         Ok(commit.id().to_string())
     }
 
+    /// Whether `path` is a file in `commit`'s tree.
+    pub fn path_in_commit(&self, commit: &str, path: &str) -> Result<bool, GitError> {
+        let repo = self.open_main()?;
+        let oid = git2::Oid::from_str(commit).op("parse commit id")?;
+        let tree = repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .op("read commit")?;
+        Ok(tree.get_path(Path::new(path)).is_ok())
+    }
+
     /// The remote a branch is pushed to: `origin` when it exists, else the only remote.
     pub fn push_remote(&self) -> Result<Option<String>, GitError> {
         let repo = self.open_main()?;

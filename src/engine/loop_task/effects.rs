@@ -5,8 +5,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::LoopTask;
+use crate::config::AgentMode;
 use crate::core::event::Effect;
-use crate::core::prompt::{compose, PromptInput};
+use crate::core::prompt::{compose, follow_up, PromptInput};
 use crate::core::state::Mode;
 use crate::engine::ops::{blocking, check_jobs, goal_jobs, PendingOp};
 use crate::git::DiffLimits;
@@ -44,12 +45,20 @@ impl LoopTask {
                     Mode::Code => None,
                 };
                 let path = s.dirs.prompt(&spec.name, iteration);
-                std::fs::write(&path, self.compose_prompt())
+                std::fs::write(&path, self.compose_prompt(None))
                     .map_err(|e| format!("{}: {e}", path.display()))?;
+                if spec.profile.mode == AgentMode::Interactive {
+                    // What a session that already has the brief gets pasted instead.
+                    let follow_up = s.dirs.follow_up(&spec.name, iteration);
+                    let brief = path.to_string_lossy().to_string();
+                    std::fs::write(&follow_up, self.compose_prompt(Some(&brief)))
+                        .map_err(|e| format!("{}: {e}", follow_up.display()))?;
+                }
                 self.rec.begin_iteration(iteration, mode, &path);
                 self.p.mark(iteration, "running");
             }
-            Effect::RunAgent => self.pending = Some(PendingOp::Agent),
+            Effect::RunAgent => self.pending = Some(PendingOp::Agent { delay_ms: 0 }),
+            Effect::RunAgentAfter { ms } => self.pending = Some(PendingOp::Agent { delay_ms: ms }),
             Effect::RunChecks => {
                 self.pending = Some(PendingOp::Checks {
                     kind: "check",
@@ -120,7 +129,9 @@ impl LoopTask {
         Ok(())
     }
 
-    pub(super) fn compose_prompt(&self) -> String {
+    /// The iteration's prompt; with the brief's path, the follow-up a continuing interactive
+    /// session gets instead.
+    pub(super) fn compose_prompt(&self, brief: Option<&str>) -> String {
         let s = &self.shared;
         let iteration = self.p.state.iteration;
         let fix_plan = s
@@ -139,14 +150,18 @@ impl LoopTask {
         } else {
             Vec::new()
         };
-        compose(&PromptInput {
+        let input = PromptInput {
             plan: &self.spec.plan,
             state: &self.p.state,
             skills: &skills,
             fix_plan_path: &fix_plan,
             five_whys_path: self.five_whys.as_deref(),
             failures: &failures,
-        })
+        };
+        match brief {
+            Some(brief) => follow_up(&input, brief),
+            None => compose(&input),
+        }
     }
 }
 
@@ -157,6 +172,7 @@ pub(super) fn effect_name(e: &Effect) -> &'static str {
         Effect::Thaw => "thaw",
         Effect::BeginIteration { .. } => "begin_iteration",
         Effect::RunAgent => "run_agent",
+        Effect::RunAgentAfter { .. } => "run_agent_after",
         Effect::RestorePaths { .. } => "restore_paths",
         Effect::DiscardChanges => "discard_changes",
         Effect::RollbackToGreen => "rollback",

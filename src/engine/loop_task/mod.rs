@@ -30,6 +30,8 @@ pub enum LoopCommand {
         action: HumanAction,
         reply: oneshot::Sender<Result<String, String>>,
     },
+    /// `andon signal done` from the loop's interactive agent: its turn is over.
+    Signal,
     /// End any run and leave the loop as interrupted (the supervisor is going away).
     Shutdown {
         reason: String,
@@ -128,6 +130,12 @@ impl LoopTask {
                     Some(LoopCommand::Human { action, reply }) => {
                         let answer = self.human(action).await;
                         let _ = reply.send(answer);
+                    }
+                    Some(LoopCommand::Signal) => {
+                        let session = self.run.session.lock().ok().and_then(|s| s.clone());
+                        if let Some(session) = session {
+                            session.signal_done();
+                        }
                     }
                     Some(LoopCommand::Shutdown { reason, done }) => {
                         self.shutdown(&reason).await;
@@ -241,6 +249,11 @@ impl LoopTask {
         if let Some(op) = self.pending.take() {
             self.start(op);
         }
+        // An interactive session lives while the loop works (or a human holds it frozen);
+        // a loop that waits for approval, a redirect or nothing at all ends it.
+        if !self.p.state.state.is_active() && !self.human_frozen() {
+            self.end_session().await;
+        }
         if let Some((cause, _)) = &alert {
             if cause.is_line_stop() {
                 let kind = crate::engine::memory::WhysFor::LineStop(*cause);
@@ -265,13 +278,14 @@ impl LoopTask {
         let (s, spec) = (Arc::clone(&self.shared), Arc::clone(&self.spec));
         let iteration = self.p.state.iteration;
         let fut: OpFuture = match op {
-            PendingOp::Agent => agent_op(
+            PendingOp::Agent { delay_ms } => agent_op(
                 s,
                 spec,
                 iteration,
                 self.p.state.mode,
                 self.p.last_snapshot.clone(),
                 self.run.clone(),
+                delay_ms,
             ),
             PendingOp::Checks { kind, jobs } => {
                 checks_op(s, spec, iteration, kind, jobs, self.run.clone())
@@ -308,6 +322,26 @@ impl LoopTask {
             op.handle.abort();
             let _ = op.handle.await;
         }
+        self.end_session().await;
+    }
+
+    /// End the interactive agent's session, if one runs.
+    async fn end_session(&mut self) {
+        let session = self
+            .run
+            .session
+            .lock()
+            .ok()
+            .and_then(|mut slot| slot.take());
+        let Some(session) = session else {
+            return;
+        };
+        let id = session.pid();
+        if let Err(e) = terminate_group(id, KILL_GRACE).await {
+            tracing::warn!(loop_name = %self.spec.name, "ending the agent's session {id}: {e}");
+        }
+        self.shared.reaper_unregister(id);
+        self.shared.ptys.remove(&self.spec.name);
     }
 
     async fn shutdown(&mut self, reason: &str) {
@@ -340,6 +374,7 @@ impl LoopTask {
             updated_at: now_ms(),
             state: self.p.state.clone(),
             marks: self.p.marks.clone(),
+            condition: None,
         };
         self.shared.publish(view, message, alert);
     }
