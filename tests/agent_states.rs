@@ -1,0 +1,115 @@
+//! Agent states beyond exit codes, end to end with shell-script agents that print what real
+//! CLIs print: a rate limit waits (yellow, WAITING) and retries the same iteration without
+//! counting a failure; refused credentials stop the line until a human resumes; an API error
+//! is a failed iteration whose summary is the agent's own message.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// Fixes the price, unless `$marker` is missing: then prints `$message` and exits 1 after
+/// creating the marker (the next run succeeds).
+fn once_then_fix(message: &str) -> String {
+    format!(
+        "marker=\"$(dirname \"$1\")/../said-once\"\nif [ ! -f \"$marker\" ]; then touch \"$marker\"; echo 'working…'; echo '{message}'; exit 1; fi\ncp fixes/price.sh src/price.sh\n"
+    )
+}
+
+#[test]
+fn a_rate_limit_waits_and_retries_the_same_iteration() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.agent(
+        "limited",
+        &once_then_fix(r#"API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#),
+    );
+    repo.plan("limited", "limited", "[breakers]\nrate_limit_wait = \"1s\"\n");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/limited.md"], LIMIT);
+    expect_exit(&out, 0);
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("waiting: the agent hit a limit") && printed.contains("rate_limit_error"),
+        "{printed}"
+    );
+    let row = repo.store().get_loop("limited").unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.iteration, row.consecutive_failures),
+        ("awaiting_approval", 1, 0)
+    );
+    let its = repo.store().iterations("limited").unwrap();
+    assert_eq!(
+        its.iter().map(|i| i.status.as_str()).collect::<Vec<_>>(),
+        ["passed"]
+    );
+    assert!(repo.store().incidents(Some("limited")).unwrap().is_empty());
+    assert!(repo
+        .lamp_states("limited")
+        .contains(&("yellow".to_string(), "running".to_string())));
+}
+
+#[test]
+fn refused_credentials_stop_the_line_until_a_human_resumes() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.agent("keyless", &once_then_fix("Invalid API key · Please run /login"));
+    repo.plan("keyless", "keyless", "");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/keyless.md"], LIMIT);
+    expect_exit(&out, 3);
+    let row = repo.store().get_loop("keyless").unwrap().unwrap();
+    assert_eq!((row.state.as_str(), row.lamp.as_str()), ("stopped", "red"));
+    let status = repo.andon(&["status", "--json"], LIMIT);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    let reason = json[0]["reason"].as_str().unwrap_or_default().to_string();
+    assert!(
+        reason.contains("credentials were refused") && reason.contains("Invalid API key"),
+        "{json}"
+    );
+    // Not the code's failure: no incident, no failure counted.
+    assert_eq!(row.consecutive_failures, 0);
+
+    // The human fixes the key (the marker) and resumes: the same iteration runs again.
+    let server = repo.serve();
+    let resumed = repo.andon(&["resume", "keyless"], LIMIT);
+    expect_exit(&resumed, 0);
+    eventually(LIMIT, "the loop to await approval", || {
+        let row = repo.store().get_loop("keyless").unwrap().unwrap();
+        (row.state == "awaiting_approval").then_some(row.iteration)
+    });
+    repo.end(server);
+    let row = repo.store().get_loop("keyless").unwrap().unwrap();
+    assert_eq!(row.iteration, 1);
+}
+
+#[test]
+fn an_api_error_fails_the_iteration_with_the_agents_message() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.agent(
+        "flaky",
+        &once_then_fix(r#"API Error: 500 {"type":"error","error":{"type":"api_error","message":"mock overloaded"}}"#),
+    );
+    repo.plan("flaky", "flaky", "");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/flaky.md"], LIMIT);
+    expect_exit(&out, 0);
+    let its = repo.store().iterations("flaky").unwrap();
+    assert_eq!(
+        its.iter()
+            .map(|i| (i.status.as_str(), i.category.as_deref()))
+            .collect::<Vec<_>>(),
+        [("failed", Some("agent_error")), ("passed", None)]
+    );
+    let incidents = repo.store().incidents(Some("flaky")).unwrap();
+    assert!(
+        incidents[0].summary.contains("api error: API Error: 500")
+            && incidents[0].summary.contains("mock overloaded"),
+        "{:?}",
+        incidents[0].summary
+    );
+}
