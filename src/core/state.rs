@@ -354,6 +354,8 @@ pub enum Badge {
     AwaitingApproval,
     /// A rate or usage limit: the loop waits to retry.
     Waiting,
+    /// The agent asks a human (a permission prompt on its screen): attach and answer.
+    NeedsHuman,
 }
 
 impl Badge {
@@ -364,6 +366,7 @@ impl Badge {
             Badge::Stopped => "STOPPED",
             Badge::AwaitingApproval => "AWAITING APPROVAL",
             Badge::Waiting => "WAITING",
+            Badge::NeedsHuman => "NEEDS HUMAN",
         }
     }
 
@@ -375,6 +378,7 @@ impl Badge {
             Badge::Stopped => "STOP",
             Badge::AwaitingApproval => "APPROVE?",
             Badge::Waiting => "WAIT",
+            Badge::NeedsHuman => "HUMAN?",
         }
     }
 
@@ -386,6 +390,7 @@ impl Badge {
             Badge::Stopped => Lamp::Red,
             Badge::AwaitingApproval => Lamp::Blue,
             Badge::Waiting => Lamp::Yellow,
+            Badge::NeedsHuman => Lamp::Red,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! From the engine's board (LoopView) to the view model's cards: the UI shows snapshots, it
 //! never reads the store or git itself.
 
+use crate::core::condition::AgentCondition;
+use crate::core::state::{Badge, Lamp};
 use crate::engine::shared::LoopView;
 use crate::ui::model::{IterMark, LoopCard};
 
@@ -19,10 +21,16 @@ fn mark(status: &str) -> IterMark {
 pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>) -> LoopCard {
     let s = &v.state;
     let running = s.state.is_active();
+    // What the running agent's screen says now outranks the state's own badge.
+    let (lamp, badge) = match v.condition.as_ref().map(|c| c.condition) {
+        Some(AgentCondition::NeedsPermission) => (Lamp::Yellow, Some(Badge::NeedsHuman)),
+        Some(AgentCondition::RateLimited) => (Lamp::Yellow, Some(Badge::Waiting)),
+        _ => (s.lamp, s.badge()),
+    };
     LoopCard {
         name: v.name.clone(),
         title: v.title.clone(),
-        lamp: s.lamp,
+        lamp,
         state: s.state.as_str().to_string(),
         iteration: s.iteration,
         max_iterations: s.limits.max_iterations,
@@ -34,10 +42,12 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
             v.updated_at - v.started_at
         },
         last_checks: s.last_checks,
-        badge: s.badge(),
+        badge,
         marks: v.marks.iter().map(|m| mark(&m.status)).collect(),
         reason: s
             .stop_reason()
+            .or(v.condition.as_ref().map(|c| c.line.as_str()))
+            .or(s.waiting.as_deref())
             .map(|r| crate::core::sanitize::one_line(r, 200)),
         // An empty diff says nothing worth a title's room.
         diffstat: stat

@@ -299,6 +299,14 @@ mod tests {
             line,
             " ● api-auth 1/10 0s 3 files +42 -7  AWAITING APPROVAL  · Auth "
         );
+        // The agent's screen asks a human: the badge says so while the state runs on.
+        c.badge = Some(Badge::NeedsHuman);
+        c.state = "running".into();
+        let line = text(&title_line(&c, &theme, 80, false));
+        assert_eq!(
+            line,
+            " ● api-auth 1/10 0s 3 files +42 -7  NEEDS HUMAN  running · Auth "
+        );
     }
 
     #[test]
