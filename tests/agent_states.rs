@@ -27,7 +27,11 @@ fn a_rate_limit_waits_and_retries_the_same_iteration() {
         "limited",
         &once_then_fix(r#"API Error: 429 {"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#),
     );
-    repo.plan("limited", "limited", "[breakers]\nrate_limit_wait = \"1s\"\n");
+    repo.plan(
+        "limited",
+        "limited",
+        "[breakers]\nrate_limit_wait = \"1s\"\n",
+    );
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", "plans/limited.md"], LIMIT);
     expect_exit(&out, 0);
@@ -56,7 +60,10 @@ fn a_rate_limit_waits_and_retries_the_same_iteration() {
 fn refused_credentials_stop_the_line_until_a_human_resumes() {
     let repo = TestRepo::new();
     repo.write("fixes/price.sh", FIXED_PRICE);
-    repo.agent("keyless", &once_then_fix("Invalid API key · Please run /login"));
+    repo.agent(
+        "keyless",
+        &once_then_fix("Invalid API key · Please run /login"),
+    );
     repo.plan("keyless", "keyless", "");
     repo.commit("plan");
     let out = repo.andon(&["run", "--headless", "plans/keyless.md"], LIMIT);

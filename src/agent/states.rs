@@ -66,7 +66,8 @@ fn compiled() -> &'static [(usize, Regex)] {
 /// lines (what the agent said last, not a file it printed earlier). The first matching rule
 /// wins, and within it the latest line.
 pub fn recognise(family: Option<Family>, text: &str, lines: usize) -> Option<Condition> {
-    let last: Vec<&str> = text
+    let clean = crate::core::sanitize::printable(text, true);
+    let last: Vec<&str> = clean
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

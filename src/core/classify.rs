@@ -22,11 +22,13 @@ pub enum Category {
     Environment,
     AgentError,
     GuardViolation,
+    /// The plan's reviewer (a second agent) rejected the change.
+    ReviewRejected,
     Unknown,
 }
 
 impl Category {
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 9] = [
         Category::BuildError,
         Category::TestFailure,
         Category::LintFailure,
@@ -34,6 +36,7 @@ impl Category {
         Category::Environment,
         Category::AgentError,
         Category::GuardViolation,
+        Category::ReviewRejected,
         Category::Unknown,
     ];
 
@@ -47,6 +50,7 @@ impl Category {
             Category::Environment => "environment",
             Category::AgentError => "agent_error",
             Category::GuardViolation => "guard_violation",
+            Category::ReviewRejected => "review_rejected",
             Category::Unknown => "unknown",
         }
     }

@@ -150,6 +150,8 @@ pub enum Event {
     AgentFinished(AgentReport),
     ChecksFinished(ChecksReport),
     GoalFinished(ChecksReport),
+    /// The reviewer answered (one "check": passed is an APPROVE).
+    ReviewFinished(ChecksReport),
     Human(HumanAction),
     /// The engine could not carry out an effect (a git or disk error): stop the line.
     EngineFailed {
@@ -212,6 +214,8 @@ pub enum Effect {
     RollbackToGreen,
     RunChecks,
     RunGoal,
+    /// Ask the plan's reviewer for a second opinion on the change.
+    RunReview,
     /// Commit the worktree to the loop branch.
     Snapshot {
         message: String,

@@ -21,6 +21,7 @@ pub mod plan_goal;
 pub mod pr_body;
 pub mod prompt;
 pub mod reducer;
+pub mod reviewer;
 pub mod sandbox;
 pub mod sandbox_denial;
 pub mod sanitize;

@@ -18,6 +18,7 @@ fn limits() -> Limits {
         out_of_scope_stop: 5,
         budget_ms: None,
         rate_limit_wait_ms: 30_000,
+        review: false,
     }
 }
 

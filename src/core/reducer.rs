@@ -20,6 +20,7 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::AgentFinished(report) => agent_finished(&mut s, report),
         Event::ChecksFinished(report) => checks_finished(&mut s, report),
         Event::GoalFinished(report) => goal_finished(&mut s, report),
+        Event::ReviewFinished(report) => review_finished(&mut s, report),
         Event::Human(action) => human(&mut s, action),
         Event::EngineFailed { reason } => engine_failed(&mut s, reason),
         Event::BudgetSpent { spent } => budget_spent(&mut s, spent),
@@ -339,23 +340,53 @@ fn goal_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
     }
     let n = s.iteration;
     match &r.failure {
-        None => {
-            s.state = State::AwaitingApproval;
-            s.lamp = Lamp::Blue;
-            s.consecutive_failures = 0;
-            s.repeat_count = 0;
-            s.feedback = None;
-            Transition {
-                effects: vec![Effect::EndIteration {
-                    iteration: n,
-                    status: IterationStatus::Passed,
-                    failure: None,
-                }],
-                log: Some(format!("goal met in iteration {n}: awaiting approval")),
-                refused: None,
-            }
-        }
+        None if s.limits.review => Transition {
+            effects: vec![Effect::RunReview],
+            log: Some(format!(
+                "goal met in iteration {n}; the reviewer gives a second opinion"
+            )),
+            refused: None,
+        },
+        None => passed(s, format!("goal met in iteration {n}: awaiting approval")),
         Some(f) => failed_iteration(s, f.clone(), false, Vec::new()),
+    }
+}
+
+/// The reviewer answered. Whatever it did to the worktree is discarded: only the maker
+/// writes code.
+fn review_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
+    if s.state != State::Checking || !s.limits.review {
+        return Transition::refuse(format!("no review running in state {}", s.state));
+    }
+    let n = s.iteration;
+    match &r.failure {
+        None => {
+            let mut t = passed(
+                s,
+                format!("the reviewer approved iteration {n}: awaiting approval"),
+            );
+            t.effects.insert(0, Effect::DiscardChanges);
+            t
+        }
+        Some(f) => failed_iteration(s, f.clone(), false, vec![Effect::DiscardChanges]),
+    }
+}
+
+/// The iteration is green: the loop waits for a human's approval.
+fn passed(s: &mut LoopState, log: String) -> Transition {
+    s.state = State::AwaitingApproval;
+    s.lamp = Lamp::Blue;
+    s.consecutive_failures = 0;
+    s.repeat_count = 0;
+    s.feedback = None;
+    Transition {
+        effects: vec![Effect::EndIteration {
+            iteration: s.iteration,
+            status: IterationStatus::Passed,
+            failure: None,
+        }],
+        log: Some(log),
+        refused: None,
     }
 }
 

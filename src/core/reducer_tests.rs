@@ -848,3 +848,60 @@ fn an_api_error_is_an_ordinary_failed_iteration() {
     );
     assert_eq!(s.waiting, None);
 }
+
+#[test]
+fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
+    let reviewed = LoopState::new(Limits {
+        review: true,
+        ..Limits::default()
+    });
+    let review = |fail: Option<&str>| {
+        Event::ReviewFinished(ChecksReport {
+            passed: u32::from(fail.is_none()),
+            total: 1,
+            failure: fail.map(failure),
+        })
+    };
+    let (s, effects) = run_from(
+        reviewed.clone(),
+        &[Event::Start, agent_ok(1), checks_pass(), goal_pass()],
+    );
+    assert_eq!(s.state, State::Checking);
+    assert_eq!(effects.last(), Some(&vec![Effect::RunReview]));
+    let (s, effects) = run_from(
+        reviewed.clone(),
+        &[
+            Event::Start,
+            agent_ok(1),
+            checks_pass(),
+            goal_pass(),
+            review(Some("r")),
+        ],
+    );
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(
+        effects.last().and_then(|e| e.first()),
+        Some(&Effect::DiscardChanges)
+    );
+    let (s, effects) = run_from(
+        reviewed,
+        &[
+            Event::Start,
+            agent_ok(1),
+            checks_pass(),
+            goal_pass(),
+            review(None),
+        ],
+    );
+    assert_eq!((s.state, s.lamp), (State::AwaitingApproval, Lamp::Blue));
+    assert_eq!(
+        effects.last().and_then(|e| e.first()),
+        Some(&Effect::DiscardChanges)
+    );
+    // Without a reviewer a review answer is refused.
+    let (plain, _) = run(&[Event::Start, agent_ok(1), checks_pass()]);
+    assert!(reduce(&plain, &review(None)).1.refused.is_some());
+}

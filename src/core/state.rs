@@ -234,6 +234,9 @@ pub struct Limits {
     /// The first wait after a rate limit, in ms (each further one doubles).
     #[serde(default = "default_rate_limit_wait_ms")]
     pub rate_limit_wait_ms: u64,
+    /// The plan has a reviewer: a green iteration needs its APPROVE too.
+    #[serde(default)]
+    pub review: bool,
 }
 
 fn default_rate_limit_wait_ms() -> u64 {
@@ -249,6 +252,7 @@ impl Default for Limits {
             out_of_scope_stop: 5,
             budget_ms: None,
             rate_limit_wait_ms: default_rate_limit_wait_ms(),
+            review: false,
         }
     }
 }

@@ -354,7 +354,7 @@ impl AgentRun<'_> {
 /// A relative program path (e.g. `agents/fixer.sh`) names a file under the repo root
 /// (DESIGN §5), so it is made absolute; the other arguments stay relative to the worktree,
 /// which holds the same committed files — so `sh agents/fixer.sh` works either way.
-fn absolutize_repo_paths(argv: &[String], repo_root: &Path) -> Vec<String> {
+pub(crate) fn absolutize_repo_paths(argv: &[String], repo_root: &Path) -> Vec<String> {
     let mut out = argv.to_vec();
     if let Some(program) = out.first_mut() {
         let relative_path =

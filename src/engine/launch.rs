@@ -99,6 +99,7 @@ pub fn validate(
             }
         }
         check_agent_binary(&plan, &text, &profile.command, &repo_root, &shown)?;
+        let reviewer = reviewer_for(config, &plan, &profile, &text, &repo_root, &shown)?;
         let sandbox = sandbox::require(
             config.sandbox_for(&plan, &profile),
             &landlock,
@@ -140,6 +141,7 @@ pub fn validate(
                 name: plan.slug.clone(),
                 plan_hash: plan_hash(&text),
                 profile,
+                reviewer,
                 protected,
                 no_progress: breakers.no_progress,
                 iteration_timeout,
@@ -183,6 +185,7 @@ pub fn create(
             out_of_scope_stop: breakers.out_of_scope_stop,
             budget_ms: spec.plan.budget.map(|b| b.as_millis() as u64),
             rate_limit_wait_ms: breakers.rate_limit_wait.as_millis() as u64,
+            review: spec.reviewer.is_some(),
         };
         let persisted = Persisted {
             state: LoopState::new(limits),
@@ -266,6 +269,53 @@ fn check_agent_binary(
         format!("agent `{agent}` runs `{program}`, which is not installed (not on PATH)"),
         format!("install `{program}`, pick another agent profile, or set [agents.{agent}] command in andon.toml"),
     ))
+}
+
+/// The plan's `reviewer`: a configured one-shot profile, installed, and not the maker — the
+/// maker never grades its own work.
+fn reviewer_for(
+    config: &Config,
+    plan: &Plan,
+    maker: &crate::config::AgentProfile,
+    text: &str,
+    repo_root: &Path,
+    shown: &Path,
+) -> Result<Option<crate::config::AgentProfile>, InputError> {
+    let Some(name) = &plan.reviewer else {
+        return Ok(None);
+    };
+    let at = Some((shown.to_path_buf(), key_line(text, "reviewer")));
+    let Some(reviewer) = config.agents.get(name) else {
+        let known: Vec<&str> = config.agents.keys().map(String::as_str).collect();
+        return Err(InputError::new(
+            at,
+            format!("unknown reviewer profile `{name}`"),
+            format!("use one of: {}", known.join(", ")),
+        ));
+    };
+    if reviewer.name == maker.name || reviewer.command == maker.command {
+        return Err(InputError::new(
+            at,
+            format!("the reviewer `{name}` is the agent that writes the code"),
+            "the maker never grades its own work: name a different agent or model as reviewer",
+        ));
+    }
+    if reviewer.mode == crate::config::AgentMode::Interactive {
+        return Err(InputError::new(
+            at,
+            format!("the reviewer `{name}` is interactive"),
+            format!("a reviewer runs once per review: set mode = \"oneshot\" below [agents.{name}], or pick another profile"),
+        ));
+    }
+    let program = reviewer.command.first().map(String::as_str).unwrap_or("");
+    if !program.contains("{andon}") && !program_exists(program, repo_root) {
+        return Err(InputError::new(
+            at,
+            format!("the reviewer `{name}` runs `{program}`, which is not installed (not on PATH)"),
+            format!("install `{program}`, or pick another reviewer"),
+        ));
+    }
+    Ok(Some(reviewer.clone()))
 }
 
 fn program_exists(program: &str, repo_root: &Path) -> bool {

@@ -26,6 +26,7 @@ pub mod record;
 pub mod remote;
 pub mod restore;
 pub mod review;
+pub mod reviewer;
 pub mod sandbox;
 pub mod session;
 pub mod shared;

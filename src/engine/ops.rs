@@ -24,6 +24,8 @@ pub enum PendingOp {
         kind: &'static str,
         jobs: Vec<CheckJob>,
     },
+    /// The plan's reviewer on the change.
+    Review,
 }
 
 /// What a loop's running process looks like from outside: its process group and whether a

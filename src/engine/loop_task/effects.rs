@@ -65,6 +65,7 @@ impl LoopTask {
                     jobs: check_jobs(&spec),
                 })
             }
+            Effect::RunReview => self.pending = Some(PendingOp::Review),
             Effect::RunGoal => {
                 self.pending = Some(PendingOp::Checks {
                     kind: "goal",
@@ -178,6 +179,7 @@ pub(super) fn effect_name(e: &Effect) -> &'static str {
         Effect::RollbackToGreen => "rollback",
         Effect::RunChecks => "run_checks",
         Effect::RunGoal => "run_goal",
+        Effect::RunReview => "run_review",
         Effect::Snapshot { .. } => "snapshot",
         Effect::EndIteration { .. } => "end_iteration",
         Effect::RaiseIncident { .. } => "raise_incident",

@@ -290,6 +290,9 @@ impl LoopTask {
             PendingOp::Checks { kind, jobs } => {
                 checks_op(s, spec, iteration, kind, jobs, self.run.clone())
             }
+            PendingOp::Review => {
+                crate::engine::reviewer::review_op(s, spec, iteration, self.run.clone())
+            }
         };
         let token = self.next_token;
         self.next_token += 1;

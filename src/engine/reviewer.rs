@@ -1,0 +1,202 @@
+//! The second opinion (issue: the Checker as a second opinion): the plan's reviewer agent
+//! runs once, one-shot, in the loop's worktree and PTY, on a prompt with the goal and the
+//! diff; its APPROVE or REJECT comes back as `Event::ReviewFinished`, recorded as a
+//! `review` check run with its log.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::PromptMode;
+use crate::core::event::{ChecksReport, Event};
+use crate::core::reviewer::{
+    parse_verdict, rejection, review_prompt, unified, Verdict, DIFF_BUDGET,
+};
+use crate::core::template::{expand, TemplateVars};
+use crate::engine::agent_run::{absolutize_repo_paths, KILL_GRACE};
+use crate::engine::env::{child_env, AndonVars};
+use crate::engine::ops::{blocking, OpFuture, RunHandle};
+use crate::engine::sandbox::LoopSandbox;
+use crate::engine::shared::Shared;
+use crate::engine::spec::{now_ms, LoopSpec};
+use crate::engine::tail::Tail;
+use crate::git::DiffLimits;
+use crate::pty::signal::{stop_group, terminate_group};
+use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
+use crate::store::CheckRunRow;
+
+pub fn review_op(
+    shared: Arc<Shared>,
+    spec: Arc<LoopSpec>,
+    iteration: u32,
+    run: RunHandle,
+) -> OpFuture {
+    Box::pin(async move {
+        let reviewer = spec
+            .reviewer
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let started = now_ms();
+        let log_path = shared
+            .dirs
+            .check_log(&spec.name, iteration, "review", "review");
+        let (verdict, exit, timed_out) = match review(&shared, &spec, iteration, &run).await {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::warn!(loop_name = %spec.name, "review: {e}");
+                (Verdict::Unclear, ExitInfo::UNKNOWN, false)
+            }
+        };
+        let failure = rejection(&verdict, &reviewer, exit.code);
+        let row = CheckRunRow {
+            loop_name: spec.name.clone(),
+            iteration,
+            seq: 0,
+            name: "review".into(),
+            command: reviewer,
+            kind: "review".into(),
+            exit_code: exit.code,
+            passed: failure.is_none(),
+            timed_out,
+            duration_ms: now_ms().saturating_sub(started).max(0),
+            log_path: log_path.to_string_lossy().to_string(),
+        };
+        let report = ChecksReport {
+            passed: u32::from(failure.is_none()),
+            total: 1,
+            failure,
+        };
+        (Event::ReviewFinished(report), vec![row])
+    })
+}
+
+/// Runs the reviewer to its end (or the iteration timeout) and reads its verdict.
+async fn review(
+    s: &Shared,
+    spec: &LoopSpec,
+    iteration: u32,
+    run: &RunHandle,
+) -> Result<(Verdict, ExitInfo, bool), String> {
+    let reviewer = spec.reviewer.as_ref().ok_or("the plan has no reviewer")?;
+    let git = s.git.clone();
+    let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
+    let diff = blocking(move || git.diff_worktree(&worktree, &base, DiffLimits::default())).await?;
+    let prompt = review_prompt(&spec.plan, iteration, &unified(&diff, DIFF_BUDGET));
+    let prompt_path = s
+        .dirs
+        .iter_dir(&spec.name, iteration)
+        .join("review-prompt.md");
+    std::fs::write(&prompt_path, &prompt).map_err(|e| format!("{}: {e}", prompt_path.display()))?;
+    let prompt_file = prompt_path.to_string_lossy().to_string();
+    let worktree = spec.worktree.to_string_lossy().to_string();
+    let vars = TemplateVars {
+        prompt_file: prompt_file.clone(),
+        prompt: prompt.clone(),
+        worktree: worktree.clone(),
+        repo: s.repo_root.to_string_lossy().to_string(),
+        loop_name: spec.name.clone(),
+        iteration,
+        andon: s.andon_exe.to_string_lossy().to_string(),
+    };
+    let template = absolutize_repo_paths(&reviewer.command, &s.repo_root);
+    let mut argv = expand(&template, &vars).map_err(|e| e.to_string())?;
+    if reviewer.prompt == PromptMode::Arg
+        && !reviewer.command.iter().any(|a| a.contains("{prompt}"))
+    {
+        argv.push(prompt.clone());
+    }
+    if let Some(sandbox) = LoopSandbox::for_loop(s, spec) {
+        argv = sandbox.wrap(&argv);
+    }
+    let fix_plan = s
+        .dirs
+        .fix_plan(&spec.name, iteration)
+        .to_string_lossy()
+        .to_string();
+    let env = child_env(
+        &s.config.env,
+        Some(reviewer),
+        &AndonVars {
+            loop_name: &spec.name,
+            iteration,
+            prompt_file: &prompt_file,
+            worktree: &worktree,
+            mode: crate::core::state::Mode::Code,
+            base: &spec.base,
+            fix_plan: &fix_plan,
+            supervisor_token: s.token(),
+            socket: None,
+        },
+        std::env::vars(),
+    );
+    if let Some(out) = &s.output {
+        let banner = format!(
+            "\r\n\x1b[2m── {} iteration {iteration}: review by {} ──\x1b[0m\r\n",
+            spec.name, reviewer.name
+        );
+        out(&spec.name, banner.as_bytes());
+    }
+    let tail = Arc::new(std::sync::Mutex::new(Tail::new(32 * 1024)));
+    let sink = Arc::clone(&tail);
+    let output = s.output.clone();
+    let name = spec.name.clone();
+    let (rows, cols) = s.pane_size(&spec.name);
+    let mut child = PtyChild::spawn(
+        PtySpec {
+            argv,
+            cwd: spec.worktree.clone(),
+            env,
+            rows,
+            cols,
+            log_path: s.dirs.check_log(&spec.name, iteration, "review", "review"),
+            stdin_data: (reviewer.prompt == PromptMode::Stdin).then(|| prompt.into_bytes()),
+        },
+        Box::new(move |bytes: &[u8]| {
+            if let Ok(mut t) = sink.lock() {
+                t.push(bytes);
+            }
+            if let Some(out) = &output {
+                out(&name, bytes);
+            }
+        }),
+    )
+    .map_err(|e| e.to_string())?;
+    let pgid = child.pid();
+    s.reaper_register(pgid);
+    run.pgid.store(pgid, Ordering::SeqCst);
+    if run.frozen.load(Ordering::SeqCst) {
+        let _ = stop_group(pgid);
+    }
+    let done = child.finished();
+    tokio::pin!(done);
+    // The iteration timeout bounds the review too; time frozen by a human does not count.
+    let mut busy = Duration::ZERO;
+    let mut last = Instant::now();
+    let timed_out = loop {
+        tokio::select! {
+            _ = &mut done => break false,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        let now = Instant::now();
+        if !run.frozen.load(Ordering::SeqCst) {
+            busy += now - last;
+        }
+        last = now;
+        if busy >= spec.iteration_timeout {
+            let _ = terminate_group(pgid, KILL_GRACE).await;
+            done.await;
+            break true;
+        }
+    };
+    run.pgid.store(0, Ordering::SeqCst);
+    s.reaper_unregister(pgid);
+    let exit = child.wait().await;
+    let output = tail.lock().map(|t| t.text()).unwrap_or_default();
+    let verdict = if timed_out {
+        Verdict::Unclear
+    } else {
+        parse_verdict(&output)
+    };
+    Ok((verdict, exit, timed_out))
+}
