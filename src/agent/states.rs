@@ -22,12 +22,12 @@ const RULES: &[Rule] = &[
     Rule {
         condition: AgentCondition::NeedsPermission,
         families: Some(&[Family::Claude]),
-        pattern: r"Do you want to (proceed|make this edit|create|allow)",
+        pattern: r"(Do you want to (proceed|make this edit|create|allow|use this API key)|Yes, I trust this folder|Yes, I accept)",
     },
     Rule {
         condition: AgentCondition::NeedsPermission,
         families: Some(&[Family::Codex]),
-        pattern: r"(Would you like to (run|make|apply)|Allow command\?|approve this)",
+        pattern: r"(Would you like to (run|make|apply)|Allow command\?|Trust this folder\?|Press enter to confirm)",
     },
     Rule {
         condition: AgentCondition::NeedsPermission,
@@ -37,7 +37,7 @@ const RULES: &[Rule] = &[
     Rule {
         condition: AgentCondition::RateLimited,
         families: None,
-        pattern: r"(?i)(rate[ _-]?limit|\b429\b|too many requests|usage limit|quota exceeded|limit reached)",
+        pattern: r"(?i)(rate[ _-]?limit|\(429\)|\b429 too many|status:? 429|api error: 429|too many requests|usage limit|quota exceeded|limit reached)",
     },
     Rule {
         condition: AgentCondition::AuthFailed,
@@ -47,7 +47,7 @@ const RULES: &[Rule] = &[
     Rule {
         condition: AgentCondition::ApiError,
         families: None,
-        pattern: r"(?i)(api error|overloaded|internal server error|\b5\d\d (internal|service|bad gateway|server)|stream (error|disconnected)|unexpected status \d{3}|connection (error|refused))",
+        pattern: r"(?i)(api error|overloaded|internal server error|\b5\d\d (internal|service|bad gateway|server)|stream (error|disconnected)|unexpected status \d{3}|connection (error|refused)|experiencing high demand)",
     },
 ];
 
@@ -119,9 +119,23 @@ mod tests {
             ("codex 401", codex, "ERROR: unexpected status 401 Unauthorized: Incorrect API key provided", Some(AuthFailed)),
             ("codex 429", codex, "ERROR: exceeded retry limit, last status: 429 Too Many Requests", Some(RateLimited)),
             ("codex approval", codex, "Would you like to run the following command?", Some(NeedsPermission)),
+            // Texts the real CLIs print against a mock API (claude 2.1.330, codex 0.169.0).
+            ("claude 500, real", claude, "API Error: 500 mock overloaded. This is a server-side issue, usually temporary — try again in a moment.", Some(ApiError)),
+            ("claude 429, real", claude, "API Error: Request rejected (429) · mock rate limited", Some(RateLimited)),
+            ("claude 401, real", claude, "Invalid API key · Fix external API key", Some(AuthFailed)),
+            ("claude json error", claude, r#"{"type":"result","subtype":"success","is_error":true,"result":"API Error: Request rejected (429) · slow down","api_error_status":429}"#, Some(RateLimited)),
+            ("claude trust dialog", claude, "Accessing workspace:
+❯ 1. Yes, I trust this folder
+  2. No, exit", Some(NeedsPermission)),
+            ("codex 500, real", codex, "ERROR: We’re currently experiencing high demand, which may cause temporary errors.", Some(ApiError)),
+            ("codex 401, real", codex, "ERROR: unexpected status 401 Unauthorized: mock invalid x-api-key, url: http://127.0.0.1:9/v1/responses", Some(AuthFailed)),
+            ("codex trust", codex, "Folder access
+Trust this folder?
+› 1. Trust and continue", Some(NeedsPermission)),
             ("a claude prompt is not a codex prompt", codex, "Do you want to proceed?", None),
             ("ordinary test output", claude, "test result: FAILED. 3 passed; 1 failed", None),
             ("a number that is not a status", claude, "wrote 4290 bytes", None),
+            ("429 as a count", claude, "checked 429 files", None),
             ("clean finish", codex, "tokens used: 1,234", None),
         ];
         for (name, family, text, expected) in cases {

@@ -139,9 +139,19 @@ struct Builtin {
 const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "claude",
-        command: &["claude", "-p", "--dangerously-skip-permissions"],
+        // JSON output carries the run's usage and cost (budgets); text mode prints nothing
+        // before the end either.
+        command: &[
+            "claude",
+            "-p",
+            "--output-format",
+            "json",
+            "--dangerously-skip-permissions",
+        ],
         interactive: &["claude", "--dangerously-skip-permissions"],
-        idle_marker: Some("? for shortcuts"),
+        // The footer changes with the permission mode; "esc to interrupt" is there exactly
+        // while Claude works.
+        idle_marker: None,
         busy_marker: Some("esc to interrupt"),
         prompt: PromptMode::Stdin,
         env_allow: &["ANTHROPIC_*", "CLAUDE_*"],
@@ -155,14 +165,17 @@ const BUILTINS: &[Builtin] = &[
             "--dangerously-bypass-approvals-and-sandbox",
             "{prompt}",
         ],
+        // `--no-daemon`: otherwise the TUI leaves a background app-server running after it
+        // exits. `notify` runs on every finished turn.
         interactive: &[
             "codex",
             "--dangerously-bypass-approvals-and-sandbox",
+            "--no-daemon",
             "-c",
             "notify=[\"{andon}\", \"signal\", \"done\"]",
         ],
-        idle_marker: Some("send"),
-        busy_marker: Some("to interrupt"),
+        idle_marker: None,
+        busy_marker: Some("esc to interrupt"),
         prompt: PromptMode::Arg,
         env_allow: &["OPENAI_*", "CODEX_*"],
         install: "npm install -g @openai/codex",

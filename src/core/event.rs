@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::condition::Condition;
 use crate::core::state::{Failure, Mode, StopCause};
+use crate::core::usage::Usage;
 
 /// The guards' verdict on an iteration: its diff against the loop's base commit, and the
 /// writes the sandbox refused.
@@ -50,6 +51,9 @@ pub struct AgentReport {
     /// What the agent's last output said about the agent (rate limit, refused credentials).
     #[serde(default)]
     pub condition: Option<Condition>,
+    /// Tokens and cost the run reported.
+    #[serde(default)]
+    pub usage: Option<Usage>,
 }
 
 /// The checks of an iteration (or the goal checks), judged.

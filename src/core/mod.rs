@@ -30,4 +30,5 @@ pub mod state;
 pub mod suggest;
 pub mod template;
 pub mod toml_errors;
+pub mod usage;
 pub mod verdict;

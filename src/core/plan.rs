@@ -1,7 +1,7 @@
 //! Parsing a plan file (`plans/<slug>.md`) into a [`Plan`]: TOML front matter between
 //! `+++` lines, then a Markdown body. Every error names the file's real line and a fix.
 
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -44,6 +44,11 @@ pub struct Plan {
     pub iteration_timeout: Option<Duration>,
     /// The loop's wall-time budget: spent, the line stops with the figure.
     pub budget: Option<Duration>,
+    /// Tokens the agent may use over the whole loop (as it reports them).
+    pub token_budget: Option<u64>,
+    /// Micro-dollars the agent may spend over the whole loop (`cost_budget` in US dollars,
+    /// as the agent reports its cost).
+    pub cost_budget_micros: Option<u64>,
     /// `[[checks]]` tables first, then body check lines, in file order.
     pub checks: Vec<CheckSpec>,
     /// The goal check's commands (`[goal] run = [...]`).
@@ -77,6 +82,8 @@ pub(super) const PLAN_KEYS: &[&str] = &[
     "max_iterations",
     "iteration_timeout",
     "budget",
+    "token_budget",
+    "cost_budget",
     "reviewer",
     "sandbox",
     "breakers",
@@ -92,6 +99,8 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("scope", "[\"src/**\"]"),
     ("protected", "[\"tests/**\"]"),
     ("sandbox", "\"landlock\""),
+    ("token_budget", "200000"),
+    ("cost_budget", "2.50"),
 ];
 
 #[derive(Deserialize)]
@@ -108,6 +117,8 @@ struct RawPlan {
     iteration_timeout: Option<Duration>,
     #[serde(default, with = "super::duration::serde_opt")]
     budget: Option<Duration>,
+    token_budget: Option<Spanned<NonZeroU64>>,
+    cost_budget: Option<Spanned<f64>>,
     reviewer: Option<String>,
     sandbox: Option<Spanned<SandboxMode>>,
     breakers: Option<Spanned<BreakerOverrides>>,
@@ -182,6 +193,20 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         .map(|p| globs(&source, "protected", p))
         .transpose()?;
     let skill = raw.skill.map(|s| skill_name(&source, s)).transpose()?;
+    let cost_budget = match raw.cost_budget {
+        Some(cost) if !(cost.get_ref().is_finite() && *cost.get_ref() > 0.0) => {
+            return Err(source.error_at(
+                &cost.span(),
+                format!(
+                    "`cost_budget` must be more than zero US dollars, not {}",
+                    cost.get_ref()
+                ),
+                "write the most the loop may spend, e.g. cost_budget = 2.50",
+            ))
+        }
+        Some(cost) => Some(crate::core::usage::micros(cost.into_inner())),
+        None => None,
+    };
     let breakers = raw.breakers.map(|b| (b.span(), b.into_inner()));
     if let Some((span, overrides)) = &breakers {
         let both = [
@@ -220,6 +245,8 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         breakers: breakers.map(|(_, b)| b).unwrap_or_default(),
         iteration_timeout: raw.iteration_timeout,
         budget: raw.budget,
+        token_budget: raw.token_budget.map(|t| t.into_inner().get()),
+        cost_budget_micros: cost_budget,
         checks,
         goal_checks,
         body: frame.body.to_string(),

@@ -19,6 +19,8 @@ fn limits() -> Limits {
         budget_ms: None,
         rate_limit_wait_ms: 30_000,
         review: false,
+        token_budget: None,
+        cost_budget_micros: None,
     }
 }
 

@@ -10,6 +10,7 @@ use crate::core::event::{AgentReport, ChecksReport, Effect, Event, IterationStat
 use crate::core::human::human;
 use crate::core::sandbox_denial::denial_failure;
 use crate::core::state::{Lamp, LoopState, Mode, State, Stop, StopCause};
+use crate::core::usage::{dollars, thousands};
 
 /// Decide what `event` does to a loop. A refused event returns the state unchanged.
 pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
@@ -139,6 +140,27 @@ pub(crate) fn running_lamp(s: &LoopState) -> Lamp {
     }
 }
 
+/// The token or cost budget the agent's reported usage has crossed, with the figures.
+fn over_budget(s: &LoopState) -> Option<String> {
+    let spent = &s.spent;
+    if let Some(budget) = s.limits.token_budget.filter(|b| spent.tokens() > *b) {
+        return Some(format!(
+            "token budget spent: {} tokens used of {} ({} in, {} out)",
+            thousands(spent.tokens()),
+            thousands(budget),
+            thousands(spent.input_tokens),
+            thousands(spent.output_tokens)
+        ));
+    }
+    let cost = spent.cost_micros?;
+    let budget = s.limits.cost_budget_micros.filter(|b| cost > *b)?;
+    Some(format!(
+        "cost budget spent: {} of {}",
+        dollars(cost),
+        dollars(budget)
+    ))
+}
+
 /// A rate or usage limit is not the code's fault: the iteration is not counted; the loop
 /// waits (yellow), then runs the agent again for the same iteration.
 fn rate_limited(s: &mut LoopState, line: &str) -> Transition {
@@ -185,6 +207,23 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
         return Transition::refuse(format!("no agent run in state {}", s.state));
     }
     let n = s.iteration;
+    if let Some(usage) = &r.usage {
+        s.spent.add(usage);
+    }
+    if let Some(reason) = over_budget(s) {
+        let effects = vec![
+            Effect::Snapshot {
+                message: format!("andon: iteration {n} (budget spent)"),
+            },
+            Effect::EndIteration {
+                iteration: n,
+                status: IterationStatus::Cancelled,
+                failure: None,
+            },
+        ];
+        s.waiting = None;
+        return line_stop(s, StopCause::Budget, reason, effects);
+    }
     let condition = r
         .condition
         .as_ref()

@@ -29,6 +29,7 @@ fn agent_ok(changed: u32) -> Event {
         guards: GuardReport::default(),
         failure: None,
         condition: None,
+        usage: None,
     })
 }
 
@@ -41,6 +42,7 @@ fn agent_with(guards: GuardReport) -> Event {
         guards,
         failure: None,
         condition: None,
+        usage: None,
     })
 }
 
@@ -279,6 +281,7 @@ fn iteration_that_changed_nothing_counts_as_repeat() {
         guards: GuardReport::default(),
         failure: None,
         condition: None,
+        usage: None,
     });
     let mut ev = vec![Event::Start];
     ev.extend(failed_iter("a"));
@@ -300,6 +303,7 @@ fn agent_error_without_change_is_failed_iteration_without_checks() {
             guards: GuardReport::default(),
             failure: None,
             condition: None,
+            usage: None,
         }),
     ];
     let (s, effects) = run(&ev);
@@ -324,6 +328,7 @@ fn agent_non_zero_with_changes_still_runs_checks() {
             guards: GuardReport::default(),
             failure: None,
             condition: None,
+            usage: None,
         }),
     ];
     let (s, effects) = run(&ev);
@@ -343,6 +348,7 @@ fn no_progress_stops_red_with_timeout_incident() {
             guards: GuardReport::default(),
             failure: None,
             condition: None,
+            usage: None,
         }),
     ];
     let (s, effects) = run(&ev);
@@ -781,6 +787,7 @@ fn agent_said(exit: i32, condition: AgentCondition, line: &str) -> Event {
             condition,
             line: line.into(),
         }),
+        usage: None,
     })
 }
 
@@ -904,4 +911,60 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
     // Without a reviewer a review answer is refused.
     let (plain, _) = run(&[Event::Start, agent_ok(1), checks_pass()]);
     assert!(reduce(&plain, &review(None)).1.refused.is_some());
+}
+
+#[test]
+fn reported_usage_adds_up_and_a_crossed_budget_stops_the_line_with_the_figures() {
+    let with_usage = |input: u64, output: u64, cost: Option<u64>| {
+        Event::AgentFinished(AgentReport {
+            usage: Some(crate::core::usage::Usage {
+                input_tokens: input,
+                output_tokens: output,
+                cost_micros: cost,
+            }),
+            ..match agent_ok(1) {
+                Event::AgentFinished(r) => r,
+                _ => unreachable!(),
+            }
+        })
+    };
+    let budget = |tokens: Option<u64>, cost: Option<u64>| {
+        LoopState::new(Limits {
+            token_budget: tokens,
+            cost_budget_micros: cost,
+            ..Limits::default()
+        })
+    };
+    // Under budget: the usage is kept and the loop goes on to its checks.
+    let (s, _) = run_from(
+        budget(Some(10_000), None),
+        &[Event::Start, with_usage(4_000, 1_000, None)],
+    );
+    assert_eq!((s.state, s.spent.tokens()), (State::Checking, 5_000));
+    // Over it on the second run: stopped red with both figures.
+    let (s, effects) = run_from(
+        budget(Some(10_000), None),
+        &[
+            Event::Start,
+            with_usage(4_000, 1_000, None),
+            checks_fail("a"),
+            with_usage(5_000, 1_000, None),
+        ],
+    );
+    assert_eq!(
+        (s.state, stop_cause(&s)),
+        (State::Stopped, Some(StopCause::Budget))
+    );
+    assert_eq!(
+        s.stop_reason(),
+        Some("token budget spent: 11,000 tokens used of 10,000 (9,000 in, 2,000 out)")
+    );
+    assert!(effects
+        .last()
+        .is_some_and(|e| e.iter().any(|e| matches!(e, Effect::Alert { .. }))));
+    let (s, _) = run_from(
+        budget(None, Some(2_000_000)),
+        &[Event::Start, with_usage(10, 10, Some(2_500_000))],
+    );
+    assert_eq!(s.stop_reason(), Some("cost budget spent: $2.50 of $2.00"));
 }

@@ -100,7 +100,7 @@ pub fn review_prompt(plan: &Plan, iteration: u32, diff_text: &str) -> String {
 /// on its own, markdown emphasis allowed), with the text after it — or, when nothing
 /// follows, before it — as the reasons.
 pub fn parse_verdict(output: &str) -> Verdict {
-    let clean = printable(output, true);
+    let clean = readable(&printable(output, true));
     let lines: Vec<&str> = clean.lines().collect();
     let word = |line: &str| {
         let bare = line
@@ -142,6 +142,30 @@ pub fn parse_verdict(output: &str) -> Verdict {
     } else {
         Verdict::Reject { reasons }
     }
+}
+
+/// The agent's answer as text: JSON output (Claude Code's result object, Codex's
+/// `agent_message` events) is unwrapped to the message it carries; other lines stay.
+fn readable(output: &str) -> String {
+    let mut out = String::new();
+    for line in output.lines() {
+        let trimmed = line.trim();
+        let message = trimmed
+            .starts_with('{')
+            .then(|| serde_json::from_str::<serde_json::Value>(trimmed).ok())
+            .flatten()
+            .and_then(|v| {
+                let result = v.get("result").and_then(|r| r.as_str());
+                let item = v
+                    .get("item")
+                    .filter(|i| i["type"] == "agent_message")
+                    .and_then(|i| i["text"].as_str());
+                result.or(item).map(str::to_string)
+            });
+        out.push_str(message.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
 }
 
 /// A rejection as the maker's failure: fed into the next prompt, counted by the breakers

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::classify::Category;
+use crate::core::usage::Usage;
 
 /// Where a loop is in its life (DESIGN §5 states).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -237,6 +238,12 @@ pub struct Limits {
     /// The plan has a reviewer: a green iteration needs its APPROVE too.
     #[serde(default)]
     pub review: bool,
+    /// Tokens the agent may use over the loop, as it reports them.
+    #[serde(default)]
+    pub token_budget: Option<u64>,
+    /// Micro-dollars the agent may spend over the loop, as it reports them.
+    #[serde(default)]
+    pub cost_budget_micros: Option<u64>,
 }
 
 fn default_rate_limit_wait_ms() -> u64 {
@@ -253,6 +260,8 @@ impl Default for Limits {
             budget_ms: None,
             rate_limit_wait_ms: default_rate_limit_wait_ms(),
             review: false,
+            token_budget: None,
+            cost_budget_micros: None,
         }
     }
 }
@@ -288,6 +297,9 @@ pub struct LoopState {
     /// Rate-limited runs of this iteration in a row (each wait doubles).
     #[serde(default)]
     pub rate_limits: u32,
+    /// What the agent reported using so far, over every run of the loop.
+    #[serde(default)]
+    pub spent: Usage,
 }
 
 impl LoopState {
@@ -310,6 +322,7 @@ impl LoopState {
             limits,
             waiting: None,
             rate_limits: 0,
+            spent: Usage::default(),
         }
     }
 

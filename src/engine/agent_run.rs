@@ -13,6 +13,7 @@ use crate::core::guard::{ChangedPath, Guards};
 use crate::core::sandbox_denial::{denial_failure, DenialLines};
 use crate::core::state::Mode;
 use crate::core::template::{expand, TemplateVars};
+use crate::core::usage::{usage_in, Usage};
 use crate::core::verdict::judge_agent;
 use crate::engine::env::{child_env, AndonVars};
 use crate::engine::sandbox::LoopSandbox;
@@ -73,6 +74,7 @@ impl AgentRun<'_> {
                     guards: Default::default(),
                     failure: Some(failure),
                     condition: None,
+                    usage: None,
                 }
             }
         }
@@ -277,7 +279,22 @@ impl AgentRun<'_> {
             guards,
             failure,
             condition,
+            usage: self.reported_usage(),
         })
+    }
+
+    /// The usage the agent printed in this iteration's log (the end of it: a JSON result
+    /// can be longer than the output tail).
+    fn reported_usage(&self) -> Option<Usage> {
+        use std::io::{Read, Seek, SeekFrom};
+        const READ: u64 = 512 * 1024;
+        let path = self.shared.dirs.agent_log(&self.spec.name, self.iteration);
+        let mut file = std::fs::File::open(path).ok()?;
+        let len = file.metadata().ok()?.len();
+        file.seek(SeekFrom::Start(len.saturating_sub(READ))).ok()?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).ok()?;
+        usage_in(&String::from_utf8_lossy(&bytes))
     }
 
     /// Wait for the child while enforcing the no-progress and timeout breakers. Time spent

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::agent::states::{recognise, AgentCondition};
-use crate::agent::turn::{ready, Observation, TurnWatch, Verdict, READY_TIMEOUT};
+use crate::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdict, READY_TIMEOUT};
 use crate::core::condition::Condition;
 use crate::core::event::AgentReport;
 use crate::engine::agent_run::{AgentRun, RunEnd, KILL_GRACE};
@@ -146,6 +146,7 @@ impl AgentRun<'_> {
     /// changed screen should cost a slower start, not a dead loop).
     async fn wait_ready(&self, session: &Session) -> Result<(), String> {
         let started = Instant::now();
+        let mut waited_for_human = Duration::ZERO;
         loop {
             tokio::time::sleep(LOOK).await;
             if !session.alive() {
@@ -161,13 +162,22 @@ impl AgentRun<'_> {
                 last_output_ms: session.last_output_ms(),
                 screen: &screen,
             };
+            let condition = recognise(self.spec.profile.family(), &screen, SCREEN_LINES);
+            let dialog = condition
+                .as_ref()
+                .is_some_and(|c| c.condition == AgentCondition::NeedsPermission);
+            self.publish_condition(condition);
+            if dialog {
+                // A first-run dialog (trust this folder, use this key) waits for the human,
+                // who attaches and answers it; pasting the brief into it would answer it.
+                waited_for_human += LOOK;
+                continue;
+            }
             if ready(&self.spec.profile.turn, look, 0) {
+                self.publish_condition(None);
                 return Ok(());
             }
-            if let Some(c) = recognise(self.spec.profile.family(), &screen, SCREEN_LINES) {
-                self.publish_condition(Some(c));
-            }
-            if started.elapsed() >= READY_TIMEOUT {
+            if started.elapsed().saturating_sub(waited_for_human) >= READY_TIMEOUT {
                 tracing::warn!(loop_name = %self.spec.name, "the agent's TUI never looked ready; pasting anyway");
                 return Ok(());
             }
@@ -179,6 +189,11 @@ impl AgentRun<'_> {
         let mut watch = TurnWatch::new(&spec.profile.turn, session.now_ms());
         let signalled = session.signalled_after(signals);
         tokio::pin!(signalled);
+        // A signal ends the turn once the screen no longer says the agent works and the
+        // agent has answered at all: Codex's notify also fires for side threads (a title),
+        // which must not cut a turn short.
+        let mut signal = false;
+        let pasted = session.now_ms();
         let mut busy = Duration::ZERO;
         let mut last_tick = Instant::now();
         let mut quiet_since = Instant::now();
@@ -186,7 +201,7 @@ impl AgentRun<'_> {
         let mut shown: Option<Condition> = None;
         loop {
             tokio::select! {
-                _ = &mut signalled => return TurnEnded::Signalled,
+                _ = &mut signalled, if !signal => signal = true,
                 _ = tokio::time::sleep(LOOK) => {}
             }
             if !session.alive() {
@@ -225,12 +240,24 @@ impl AgentRun<'_> {
                 self.publish_condition(condition.clone());
                 shown = condition;
             }
+            // A dialog waits for a human: neither a signal nor quiet ends the turn.
+            if shown
+                .as_ref()
+                .is_some_and(|c| c.condition == AgentCondition::NeedsPermission)
+            {
+                continue;
+            }
             let look = Observation {
                 now_ms: session.now_ms(),
                 last_output_ms: session.last_output_ms(),
                 screen: &screen,
             };
-            if watch.observe(look) == Verdict::Ended {
+            let verdict = watch.observe(look);
+            let answered = watch.armed() || session.last_output_ms() > pasted;
+            if signal && answered && looks_idle(&spec.profile.turn, &screen) {
+                return TurnEnded::Signalled;
+            }
+            if verdict == Verdict::Ended {
                 return TurnEnded::Idle;
             }
         }

@@ -186,6 +186,8 @@ pub fn create(
             budget_ms: spec.plan.budget.map(|b| b.as_millis() as u64),
             rate_limit_wait_ms: breakers.rate_limit_wait.as_millis() as u64,
             review: spec.reviewer.is_some(),
+            token_budget: spec.plan.token_budget,
+            cost_budget_micros: spec.plan.cost_budget_micros,
         };
         let persisted = Persisted {
             state: LoopState::new(limits),

@@ -71,6 +71,8 @@ fn full_plan_round_trips() {
             },
             iteration_timeout: Some(Duration::from_secs(20 * 60)),
             budget: None,
+            token_budget: None,
+            cost_budget_micros: None,
             checks: vec![
                 check("tests", "cargo test --quiet", 300, 16),
                 check("fmt", "cargo fmt --check", 600, 21),

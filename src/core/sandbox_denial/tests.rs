@@ -205,6 +205,7 @@ fn the_reducer_fails_an_iteration_whose_writes_were_refused() {
         },
         failure: Some(denial_failure(&paths, "sh: 1: cannot create ...")),
         condition: None,
+        usage: None,
     };
     let (s, t) = reduce(&s, &Event::AgentFinished(report));
     assert_eq!(
