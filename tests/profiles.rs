@@ -1,0 +1,109 @@
+//! The built-in profiles' exact command lines, checked against real child processes: a fake
+//! `claude`, `codex`, `aider`, `gemini` and `opencode` on PATH records the argv (and, for
+//! Claude Code, the stdin) andon hands it, then fixes the price like an agent would.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// A fake agent CLI: records its arguments one per line (and stdin when `reads_stdin`), then
+/// copies the fix into place.
+fn fake_cli(bin: &Path, name: &str, reads_stdin: bool) {
+    let stdin = if reads_stdin {
+        "echo '--- stdin ---' >> \"$out\"\ncat >> \"$out\"\n"
+    } else {
+        ""
+    };
+    let script = format!(
+        "#!/bin/sh\nout=\"$HOME/{name}.record\"\n: > \"$out\"\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\" | head -n 1 >> \"$out\"; done\n{stdin}cp fixes/price.sh src/price.sh\necho done\n"
+    );
+    let path = bin.join(name);
+    std::fs::write(&path, script).unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&path, perms).unwrap();
+}
+
+#[test]
+fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    let bin = repo.home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let agents = [
+        ("claude", true),
+        ("codex", false),
+        ("aider", false),
+        ("gemini", false),
+        ("opencode", false),
+    ];
+    for (name, stdin) in agents {
+        fake_cli(&bin, name, stdin);
+        repo.plan(&format!("with-{name}"), name, "");
+    }
+    repo.commit("plans");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for (name, _) in agents {
+        let slug = format!("with-{name}");
+        let out = repo
+            .command(&["run", "--headless", &format!("plans/{slug}.md")])
+            .env("PATH", &path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = wait_output(out, LIMIT);
+        expect_exit(&out, 0);
+        let record = std::fs::read_to_string(repo.home.join(format!("{name}.record"))).unwrap();
+        let prompt_file = repo
+            .root
+            .join(format!(".andon/loops/{slug}/iter-1/prompt.md"));
+        let prompt = std::fs::read_to_string(&prompt_file).unwrap();
+        let first_line = prompt.lines().next().unwrap().to_string();
+        let args: Vec<&str> = record
+            .lines()
+            .take_while(|l| *l != "--- stdin ---")
+            .map(|l| l.strip_prefix("ARG ").unwrap_or(l))
+            .collect();
+        // The prompt as an argument arrives whole; its first line is what the record keeps.
+        let expected: Vec<String> = match name {
+            "claude" => vec!["-p", "--output-format", "json", "--dangerously-skip-permissions"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "codex" => vec![
+                "exec".to_string(),
+                "--dangerously-bypass-approvals-and-sandbox".into(),
+                first_line.clone(),
+            ],
+            "aider" => vec![
+                "--yes-always".to_string(),
+                "--no-auto-commits".into(),
+                "--message-file".into(),
+                prompt_file.to_string_lossy().to_string(),
+            ],
+            "gemini" => vec!["--yolo".to_string(), "-p".into(), first_line.clone()],
+            "opencode" => vec!["run".to_string(), first_line.clone()],
+            _ => unreachable!(),
+        };
+        assert_eq!(args, expected, "{name}: {record}");
+        if name == "claude" {
+            let stdin = record.split("--- stdin ---\n").nth(1).unwrap_or("");
+            assert!(
+                stdin.contains(&first_line) && stdin.contains("## Goal"),
+                "claude gets the prompt on stdin: {stdin}"
+            );
+        }
+        let row = repo.store().get_loop(&slug).unwrap().unwrap();
+        assert_eq!((row.state.as_str(), row.iteration), ("awaiting_approval", 1), "{name}");
+    }
+}
