@@ -120,3 +120,29 @@ fn an_api_error_fails_the_iteration_with_the_agents_message() {
         incidents[0].summary
     );
 }
+
+#[test]
+fn reported_tokens_add_up_and_a_crossed_budget_stops_the_line_with_the_figure() {
+    let repo = TestRepo::new();
+    // Prints what `claude -p --output-format json` prints at the end of a run, and fixes
+    // nothing: each run costs 800 tokens.
+    repo.agent(
+        "spender",
+        r##"echo '{"type":"result","subtype":"success","is_error":false,"result":"Tried.","total_cost_usd":0.0121,"usage":{"input_tokens":700,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":100}}'
+echo "# try $ANDON_ITERATION" >> src/price.sh"##,
+    );
+    repo.plan("spender", "spender", "token_budget = 1500");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/spender.md"], LIMIT);
+    expect_exit(&out, 3);
+    let row = repo.store().get_loop("spender").unwrap().unwrap();
+    assert_eq!((row.state.as_str(), row.iteration), ("stopped", 2));
+    let status = repo.andon(&["status", "--json"], LIMIT);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(
+        json[0]["reason"],
+        "token budget spent: 1,600 tokens used of 1,500 (1,400 in, 200 out)"
+    );
+    assert_eq!(json[0]["spent"]["input_tokens"], 1400);
+    assert_eq!(json[0]["spent"]["cost_micros"], 24_200);
+}

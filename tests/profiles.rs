@@ -76,10 +76,15 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
             .collect();
         // The prompt as an argument arrives whole; its first line is what the record keeps.
         let expected: Vec<String> = match name {
-            "claude" => vec!["-p", "--output-format", "json", "--dangerously-skip-permissions"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            "claude" => vec![
+                "-p",
+                "--output-format",
+                "json",
+                "--dangerously-skip-permissions",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
             "codex" => vec![
                 "exec".to_string(),
                 "--dangerously-bypass-approvals-and-sandbox".into(),
@@ -104,6 +109,10 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
             );
         }
         let row = repo.store().get_loop(&slug).unwrap().unwrap();
-        assert_eq!((row.state.as_str(), row.iteration), ("awaiting_approval", 1), "{name}");
+        assert_eq!(
+            (row.state.as_str(), row.iteration),
+            ("awaiting_approval", 1),
+            "{name}"
+        );
     }
 }

@@ -39,6 +39,10 @@ pub struct StatusEntry {
     pub badge: Option<String>,
     pub reason: Option<String>,
     pub notes: Vec<String>,
+    /// What the agent reported using so far (tokens, and cost when it reports one); absent
+    /// when it reported nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spent: Option<andon::core::usage::Usage>,
     pub branch: String,
     pub worktree: String,
     pub base: String,
@@ -69,6 +73,10 @@ pub fn entry(row: &LoopRow) -> StatusEntry {
             .and_then(|s| s.badge())
             .map(|b| b.label().to_string()),
         reason: row.reason.as_deref().map(|r| printable(r, false)),
+        spent: state
+            .as_ref()
+            .map(|s| s.spent)
+            .filter(|u| u.tokens() > 0 || u.cost_micros.is_some()),
         notes: state
             .map(|s| s.notes.iter().map(|n| printable(n, true)).collect())
             .unwrap_or_default(),
