@@ -15,7 +15,14 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 # [agents.fixer]
 # command = ["bash", "agents/fixer.sh", "{prompt_file}"]   # placeholders: {prompt_file} {prompt}
 # prompt = "file"                   # file | arg | stdin       {worktree} {repo} {loop} {iteration}
-# mode = "oneshot"
+# mode = "oneshot"                  # oneshot | interactive (the agent's TUI stays in the pane)
+
+# Claude Code's own TUI in the pane; a Stop hook ends each turn (claude, codex and sim have one).
+# [agents.claude]
+# mode = "interactive"
+# idle = "5s"                       # no hook signal: quiet this long, and…
+# busy_marker = "esc to interrupt"  # …this text gone from the screen, ends a turn
+# idle_marker = ""                  # text the screen must show when idle (none by default)
 
 [breakers]
 # consecutive_failures = 3          # failed iterations in a row before Meta-Andon (plan mode)
@@ -24,6 +31,7 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 # max_iterations = 10
 # out_of_scope_stop = 5             # files outside scope in one iteration that stop the line
 # iteration_timeout = "30m"
+# rate_limit_wait = "30s"           # first wait after an agent hits a rate limit (then doubling)
 
 [guards]
 # protected = ["tests/**", "**/*_test.*", "**/*.test.*", "**/test_*.py"]
