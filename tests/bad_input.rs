@@ -114,12 +114,86 @@ fn bad_inputs_exit_2_with_file_line_and_fix_and_leave_nothing_behind() {
             branch_before: false,
         },
         Case {
-            name: "interactive profile",
+            name: "interactive mode for an agent without a TUI",
             setup: |r| {
-                r.config("[agents.live]\ncommand = [\"sh\"]\nmode = \"interactive\"\n");
-                with_plan(r, &GOOD_FRONT.replace("agent = \"ok\"", "agent = \"live\""))
+                r.config("[agents.aider]\nmode = \"interactive\"\n");
+                with_plan(r, GOOD_FRONT)
             },
-            expect: &["plans/bad.md:3", "interactive", "fix:"],
+            expect: &[
+                "andon.toml:",
+                "`aider` has no built-in interactive command",
+                "fix:",
+            ],
+            branch_before: false,
+        },
+        Case {
+            name: "unknown reviewer",
+            setup: |r| with_plan(r, &format!("reviewer = \"codx\"\n{GOOD_FRONT}")),
+            expect: &["plans/bad.md:2", "unknown reviewer profile `codx`", "fix:"],
+            branch_before: false,
+        },
+        Case {
+            name: "a plan that is binary",
+            setup: |r| {
+                r.agent("ok", "true");
+                r.write("plans/bad.md", "+++\ngoal = \"g\0\u{1}\"\n+++\n");
+                r.commit("plan");
+                "plans/bad.md".into()
+            },
+            expect: &["plans/bad.md", "fix:"],
+            branch_before: false,
+        },
+        Case {
+            name: "a plan that is not UTF-8",
+            setup: |r| {
+                r.agent("ok", "true");
+                std::fs::create_dir_all(r.path("plans")).unwrap();
+                std::fs::write(r.path("plans/bad.md"), b"+++\ngoal = \"caf\xe9\"\n+++\n").unwrap();
+                r.commit("plan");
+                "plans/bad.md".into()
+            },
+            expect: &["plans/bad.md", "not UTF-8", "fix:"],
+            branch_before: false,
+        },
+        Case {
+            name: "a truncated plan",
+            setup: |r| {
+                r.agent("ok", "true");
+                r.write(
+                    "plans/bad.md",
+                    "+++\ngoal = \"g\"\n[[checks]]\nname = \"t\"\nrun = \"tr",
+                );
+                r.commit("plan");
+                "plans/bad.md".into()
+            },
+            expect: &["plans/bad.md:", "fix:"],
+            branch_before: false,
+        },
+        Case {
+            name: "a huge plan",
+            setup: |r| {
+                r.agent("ok", "true");
+                let body = "x".repeat(80) + "\n";
+                r.write(
+                    "plans/bad.md",
+                    &format!("+++\n{GOOD_FRONT}+++\n{}", body.repeat(200_000)),
+                );
+                r.commit("plan");
+                "plans/bad.md".into()
+            },
+            expect: &["plans/bad.md", "fix:"],
+            branch_before: false,
+        },
+        Case {
+            name: "a plan file name with control characters",
+            setup: |r| {
+                r.agent("ok", "true");
+                let name = "plans/evil\u{1b}]0;pwned\u{7}.md";
+                r.write(name, &plan_text(GOOD_FRONT));
+                r.commit("plan");
+                name.into()
+            },
+            expect: &["rename the file", "fix:"],
             branch_before: false,
         },
         Case {
@@ -139,6 +213,14 @@ fn bad_inputs_exit_2_with_file_line_and_fix_and_leave_nothing_behind() {
         let worktree_before = repo.worktree("bad").exists();
         let out = repo.andon(&["run", "--headless", &plan], LIMIT);
         let err = stderr(&out);
+        // Whatever the input held, the message is safe to print: no escape or control bytes.
+        assert!(
+            !out.stderr
+                .iter()
+                .any(|b| matches!(b, 0x1b | 0x07 | 0x00 | 0x9b)),
+            "{}: control bytes in stderr: {err:?}",
+            case.name
+        );
         assert_eq!(
             out.status.code(),
             Some(2),

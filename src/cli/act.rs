@@ -136,7 +136,7 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
             EXIT_ERROR
         }
         Err(e) => {
-            eprintln!("andon: {e}");
+            super::output::error(&e);
             EXIT_ERROR
         }
     }

@@ -134,7 +134,7 @@ pub fn approve(args: ApproveArgs) -> i32 {
             return EXIT_ERROR;
         }
         Err(e) => {
-            eprintln!("andon: {e}");
+            super::output::error(&e);
             return EXIT_BAD_INPUT;
         }
     }
@@ -216,7 +216,7 @@ fn offer_gh(repo: &Repo, args: &ApproveArgs) -> i32 {
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("andon: {e}");
+            super::output::error(&e);
             EXIT_ERROR
         }
     }
@@ -269,7 +269,7 @@ fn finish(result: Result<String, String>) -> i32 {
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("andon: {e}");
+            super::output::error(&e);
             EXIT_ERROR
         }
     }

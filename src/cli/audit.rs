@@ -63,7 +63,7 @@ pub fn run(args: AuditArgs) -> i32 {
         match super::status::open_store(&repo.dirs).and_then(|s| s.audit()) {
             Ok(rows) => rows,
             Err(e) => {
-                eprintln!("andon: {}", chain(&e));
+                super::output::error(chain(&e));
                 return EXIT_ERROR;
             }
         }
@@ -79,7 +79,7 @@ pub fn run(args: AuditArgs) -> i32 {
         match serde_json::to_string_pretty(&rows) {
             Ok(text) => println!("{text}"),
             Err(e) => {
-                eprintln!("andon: {e}");
+                super::output::error(&e);
                 return EXIT_ERROR;
             }
         }

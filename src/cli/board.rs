@@ -40,7 +40,7 @@ pub fn run(args: RunArgs) -> i32 {
     let mut theme = match Theme::load(&root, &name) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("andon: {e}");
+            super::output::error(&e);
             return super::repo::EXIT_BAD_INPUT;
         }
     };

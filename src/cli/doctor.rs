@@ -85,7 +85,7 @@ pub fn run(args: DoctorArgs) -> i32 {
     if args.json {
         match serde_json::to_string_pretty(&findings) {
             Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("andon: {e}"),
+            Err(e) => super::output::error(&e),
         }
     } else {
         let color = use_color();

@@ -55,7 +55,7 @@ pub fn run(args: KaizenArgs) -> i32 {
         let change = match parse_change(level.as_deref(), status.as_deref()) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("andon: {e}");
+                super::output::error(&e);
                 return EXIT_BAD_INPUT;
             }
         };
@@ -77,11 +77,11 @@ pub fn run(args: KaizenArgs) -> i32 {
             }
             // An unknown or ambiguous id is the human's input to fix.
             Err(e) if e.contains("fix:") => {
-                eprintln!("andon: {e}");
+                super::output::error(&e);
                 EXIT_BAD_INPUT
             }
             Err(e) => {
-                eprintln!("andon: {e}");
+                super::output::error(&e);
                 EXIT_ERROR
             }
         };
@@ -100,7 +100,7 @@ pub fn run(args: KaizenArgs) -> i32 {
     let rep = match rep {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("andon: {e}");
+            super::output::error(&e);
             return EXIT_ERROR;
         }
     };
@@ -111,7 +111,7 @@ pub fn run(args: KaizenArgs) -> i32 {
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("andon: {e}");
+                super::output::error(&e);
                 EXIT_ERROR
             }
         };

@@ -26,7 +26,7 @@ pub fn run(args: LogArgs) -> i32 {
     let store = match open_store(&repo.dirs) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("andon: {}", chain(&e));
+            super::output::error(chain(&e));
             return EXIT_ERROR;
         }
     };
@@ -35,11 +35,11 @@ pub fn run(args: LogArgs) -> i32 {
         Ok(Some(row)) => row,
         Ok(None) => {
             let unknown = andon::engine::ended::find_loop(&store, name).err();
-            eprintln!("andon: {}", unknown.unwrap_or_default());
+            super::output::error(unknown.unwrap_or_default());
             return EXIT_BAD_INPUT;
         }
         Err(e) => {
-            eprintln!("andon: {}", chain(&e));
+            super::output::error(chain(&e));
             return EXIT_ERROR;
         }
     };

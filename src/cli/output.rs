@@ -54,3 +54,13 @@ pub fn quiet_on_broken_pipe() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
+
+/// Prints `andon: <message>` on stderr. Messages quote names as the user (or an agent) wrote
+/// them — file names, branch names, titles — so control characters are written out visibly
+/// rather than sent to the terminal.
+pub fn error(message: impl std::fmt::Display) {
+    eprintln!(
+        "andon: {}",
+        andon::core::sanitize::visible(&message.to_string())
+    );
+}

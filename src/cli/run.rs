@@ -166,20 +166,20 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     let lock = match lock(&repo.dirs.lock()).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("andon: {e}");
+            super::output::error(&e);
             return Err(EXIT_ERROR);
         }
     };
     let store = match Store::open(&repo.dirs.db()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("andon: {}", chain(&e));
+            super::output::error(chain(&e));
             return Err(EXIT_ERROR);
         }
     };
     if let Err(e) = recover_interrupted(&store, "the supervisor stopped before the iteration ended")
     {
-        eprintln!("andon: {}", chain(&e));
+        super::output::error(chain(&e));
         return Err(EXIT_ERROR);
     }
 
@@ -242,7 +242,7 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
             ..Step::default()
         }) {
             launch::undo(&repo.git, &store, &made);
-            eprintln!("andon: {}", chain(&e));
+            super::output::error(chain(&e));
             return Err(EXIT_ERROR);
         }
     }

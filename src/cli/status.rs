@@ -112,7 +112,7 @@ pub fn run(args: StatusArgs) -> i32 {
         Ok(rows) => rows,
         Err(StoreError::Missing { .. }) => Vec::new(),
         Err(e) => {
-            eprintln!("andon: {}", chain(&e));
+            super::output::error(chain(&e));
             return EXIT_ERROR;
         }
     };
@@ -121,7 +121,7 @@ pub fn run(args: StatusArgs) -> i32 {
         match serde_json::to_string_pretty(&entries) {
             Ok(j) => println!("{j}"),
             Err(e) => {
-                eprintln!("andon: {e}");
+                super::output::error(&e);
                 return EXIT_ERROR;
             }
         }

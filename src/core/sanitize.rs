@@ -22,6 +22,21 @@ pub fn printable(text: &str, keep_lines: bool) -> String {
     out
 }
 
+/// `text` with every control character other than newline and tab written out visibly
+/// (`\u{1b}`), for error messages that quote a name as the user wrote it: nothing in it acts
+/// on the terminal, and the name can still be recognised.
+pub fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// One line for a status table: printable, whitespace collapsed, at most `max` characters.
 pub fn one_line(text: &str, max: usize) -> String {
     let clean = printable(text, false);
@@ -77,6 +92,14 @@ fn skip_string(chars: &mut Chars) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visible_writes_controls_out() {
+        assert_eq!(
+            visible("plans/evil\u{1b}]0;x\u{7}.md\nnext\u{9b}"),
+            "plans/evil\\u{1b}]0;x\\u{7}.md\nnext\\u{9b}"
+        );
+    }
 
     #[test]
     fn hostile_sequences_are_removed() {

@@ -29,7 +29,8 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
     };
     LoopCard {
         name: v.name.clone(),
-        title: v.title.clone(),
+        // A plan's heading is text like any other: escapes in it must not reach the terminal.
+        title: crate::core::sanitize::one_line(&v.title, 200),
         lamp,
         state: s.state.as_str().to_string(),
         iteration: s.iteration,
@@ -67,5 +68,30 @@ pub fn palette(theme: &crate::ui::theme::Theme) -> crate::term::TermPalette {
         cursor: theme.pane_fg,
         ansi: theme.ansi,
         dim_foreground: theme.dim,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::state::{Limits, LoopState};
+
+    #[test]
+    fn a_hostile_plan_title_reaches_the_card_as_plain_text() {
+        let view = LoopView {
+            name: "x".into(),
+            plan: "plans/x.md".into(),
+            title: "Fix \x1b]52;c;cHdu\x07prices\x1b[2J\r\nnow\u{9b}31m".into(),
+            branch: "loop/x".into(),
+            worktree: "/w".into(),
+            base: "b".into(),
+            started_at: 0,
+            updated_at: 0,
+            state: LoopState::new(Limits::default()),
+            marks: Vec::new(),
+            condition: None,
+        };
+        let c = card(&view, 0, None);
+        assert_eq!(c.title, "Fix prices now");
     }
 }
