@@ -329,6 +329,91 @@ fn a_second_andon_opens_a_read_only_board_that_acts_through_the_supervisor() {
     let _ = repo.end(child);
 }
 
+/// VmRSS of a process, in KiB.
+fn rss_kib(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_flooding_agent_slows_nothing_else_and_memory_stays_bounded() {
+    let repo = TestRepo::new();
+    // 300 MB of colored log lines as fast as the pipe takes them; it never reads its input.
+    repo.agent(
+        "flood",
+        "yes \"$(printf '\\033[31mERROR\\033[0m flooding the pane with a long colored log line %s' 0123456789)\" | head -c 300000000\nsleep 600",
+    );
+    // Beside it, an agent that ticks: its pane must keep moving during the flood.
+    repo.agent(
+        "ticker",
+        "i=0; while :; do i=$((i+1)); echo \"tick-$i\"; sleep 0.2; done",
+    );
+    let flood = repo.plan("flood", "flood", "");
+    let ticker = repo.plan("ticker", "ticker", "");
+    repo.commit("plans");
+    let command = format!(
+        "cd {} && HOME={} {ANDON} run {flood} {ticker}; echo \"ANDON\"\"-EXITED-$?\"",
+        repo.root.display(),
+        repo.home.display()
+    );
+    let tmux = Tmux::start(&repo.home, &command);
+    tmux.wait_for("flooding the pane", Duration::from_secs(30));
+    let pid = std::fs::read_to_string(repo.path(".andon/lock"))
+        .unwrap()
+        .trim()
+        .to_string();
+    // While the flood runs: the other pane keeps drawing, keys keep working, memory stays flat.
+    let mut peak = 0;
+    let mut ticks_seen = Vec::new();
+    for round in 0..5 {
+        let screen = tmux.screen();
+        let tick = screen
+            .split("tick-")
+            .filter_map(|t| t.split_whitespace().next()?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0);
+        ticks_seen.push(tick);
+        tmux.keys(&["?"]);
+        tmux.wait_for("andon keys", Duration::from_secs(10));
+        tmux.keys(&["?"]);
+        peak = peak.max(rss_kib(&pid));
+        std::thread::sleep(Duration::from_millis(500 + 100 * round));
+    }
+    let flood_log = repo.path(".andon/loops/flood/iter-1/agent.log");
+    let logged = std::fs::metadata(&flood_log).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        ticks_seen.windows(2).filter(|w| w[1] > w[0]).count() >= 3,
+        "the ticker's pane stopped moving during the flood: {ticks_seen:?}"
+    );
+    // The flood went to disk, not into memory: the log holds what the pane no longer does.
+    assert!(logged > 20_000_000, "flood log only {logged} bytes");
+    assert!(
+        peak < 250 * 1024,
+        "andon's memory grew with the flood: peak {peak} KiB after {logged} bytes"
+    );
+    // Typing into the agent that never reads its input cannot block andon: attach, type far
+    // more than its terminal takes (a canonical line holds 4 095 bytes), detach, and the
+    // board still answers.
+    tmux.keys(&["Tab"]);
+    for _ in 0..4 {
+        tmux.literal(&"x".repeat(4 * 1024));
+    }
+    tmux.keys(&["C-g"]);
+    tmux.keys(&["?"]);
+    tmux.wait_for("andon keys", Duration::from_secs(30));
+    tmux.keys(&["?"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("ANDON-EXITED-", Duration::from_secs(30));
+    assert!(screen.contains("ANDON-EXITED-"), "{screen}");
+    assert_eq!(procs::processes_working_in(&repo.root), 0);
+}
+
 /// A supervisor the test started, ended (SIGTERM, so it ends its agents) when dropped.
 struct Ended(Option<std::process::Child>);
 

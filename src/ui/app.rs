@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{broadcast, mpsc};
 
@@ -26,6 +26,8 @@ use crate::ui::theme::Theme;
 
 /// At most 60 frames a second.
 const FRAME: Duration = Duration::from_micros(16_667);
+/// Terminal events handled together when they arrive in a burst.
+const INPUT_BATCH: usize = 4096;
 /// How long a toast stays.
 const TOAST_FOR: Duration = Duration::from_secs(8);
 
@@ -146,10 +148,34 @@ pub async fn run(
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => {
-                    if matches!(ev, TermEvent::Key(_)) {
-                        model.selection_pinned = true;
+                    // A burst of input (keys typed or pasted into an attached agent by a
+                    // terminal without bracketed paste) is handled as one batch: one feed,
+                    // at most one frame, however many keys arrived.
+                    let mut batch = vec![ev];
+                    while batch.len() < INPUT_BATCH {
+                        match events.next().now_or_never() {
+                            Some(Some(Ok(ev))) => batch.push(ev),
+                            _ => break,
+                        }
                     }
-                    if let Some(code) = on_terminal_event(ev, &mut ctl, &mut model, &panes).await {
+                    let mut quit = None;
+                    // Keystrokes for an attached agent go out as one write per run of them.
+                    let mut typed = Typed::default();
+                    for ev in batch {
+                        if matches!(ev, TermEvent::Key(_)) {
+                            model.selection_pinned = true;
+                        }
+                        if typed.take(&ev, &ctl, &model, &panes) {
+                            continue;
+                        }
+                        typed.flush(&ctl);
+                        if let Some(code) = on_terminal_event(ev, &mut ctl, &mut model, &panes).await {
+                            quit = Some(code);
+                            break;
+                        }
+                    }
+                    typed.flush(&ctl);
+                    if let Some(code) = quit {
                         break code;
                     }
                     feed.feed(sup.shared(), &mut model);
@@ -302,6 +328,62 @@ fn refresh(sup: &Supervisor, model: &mut BoardModel) {
         }
     }
     model.selected = model.selected.min(model.loops.len().saturating_sub(1));
+}
+
+/// Keystrokes bound for the attached agent, gathered across a batch of input events so a
+/// burst reaches its PTY in one write instead of one per key.
+#[derive(Default)]
+struct Typed {
+    target: Option<(String, crate::term::Modes)>,
+    bytes: Vec<u8>,
+}
+
+impl Typed {
+    /// Takes `ev` when it is a plain keystroke for the attached agent.
+    fn take(
+        &mut self,
+        ev: &TermEvent,
+        ctl: &Controller,
+        model: &BoardModel,
+        panes: &PaneSet,
+    ) -> bool {
+        let TermEvent::Key(key) = ev else {
+            return false;
+        };
+        if key.kind == KeyEventKind::Release || ctl.is_escape(key) {
+            return false;
+        }
+        let Some(name) = ctl.attached_name(model) else {
+            return false;
+        };
+        if self.target.as_ref().is_none_or(|(n, _)| *n != name) {
+            self.flush(ctl);
+            // Typing into a pane scrolled back into history shows the live screen again.
+            let modes = match panes.pane(&name).lock() {
+                Ok(mut p) => {
+                    p.scroll_to_bottom();
+                    p.modes()
+                }
+                Err(_) => return false,
+            };
+            self.target = Some((name, modes));
+        }
+        if let Some((_, modes)) = &self.target {
+            if let Some(bytes) = encode_key(key, modes) {
+                self.bytes.extend(bytes);
+            }
+        }
+        true
+    }
+
+    fn flush(&mut self, ctl: &Controller) {
+        if let Some((name, _)) = &self.target {
+            if !self.bytes.is_empty() {
+                ctl.write(name, std::mem::take(&mut self.bytes));
+            }
+        }
+        self.target = None;
+    }
 }
 
 async fn on_terminal_event(
