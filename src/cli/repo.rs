@@ -43,6 +43,6 @@ pub fn config(repo: &Repo) -> Result<Config, InputError> {
 
 /// Print an input error the way every subcommand does, and return exit 2.
 pub fn bad_input(e: &InputError) -> i32 {
-    super::output::error(&e);
+    super::output::error(e);
     EXIT_BAD_INPUT
 }
