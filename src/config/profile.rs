@@ -140,20 +140,25 @@ const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "claude",
         // JSON output carries the run's usage and cost (budgets); text mode prints nothing
-        // before the end either.
+        // before the end either. The prompt is an argument (after `--`, so a prompt starting
+        // with `-` is no option): `claude -p` reads stdin only when it is not a terminal, and
+        // an agent's stdin is its PTY ("Input must be provided either through stdin or as a
+        // prompt argument when using --print").
         command: &[
             "claude",
             "-p",
             "--output-format",
             "json",
             "--dangerously-skip-permissions",
+            "--",
+            "{prompt}",
         ],
         interactive: &["claude", "--dangerously-skip-permissions"],
         // The footer changes with the permission mode; "esc to interrupt" is there exactly
         // while Claude works.
         idle_marker: None,
         busy_marker: Some("esc to interrupt"),
-        prompt: PromptMode::Stdin,
+        prompt: PromptMode::Arg,
         env_allow: &["ANTHROPIC_*", "CLAUDE_*"],
         install: "npm install -g @anthropic-ai/claude-code",
     },
@@ -293,7 +298,8 @@ mod tests {
                 "{name}"
             );
         }
-        assert_eq!(profiles["claude"].prompt, PromptMode::Stdin);
+        assert_eq!(profiles["claude"].prompt, PromptMode::Arg);
+        assert_eq!(profiles["claude"].command[5..], ["--", "{prompt}"]);
         assert_eq!(profiles["aider"].command[4], "{prompt_file}");
         assert_eq!(profiles["sim"].command, ["{andon}", "sim-agent"]);
     }

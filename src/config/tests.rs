@@ -128,7 +128,7 @@ fn every_config_error_names_its_line_and_a_specific_fix() {
         ("[agents.x]\ncommand = [\"x\", \"{promt}\"]\n", 2, "unknown placeholder `{promt}`", "use only the placeholders {prompt_file}, {prompt}"),
         ("[agents.x]\ncommand = []\n", 2, "command of agent `x` is empty", "command = [\"bash\""),
         ("[agents.x]\ncommand = [\"x\"]\nprompt = \"arg\"\n", 1, "no {prompt}", "put \"{prompt}\" where the prompt goes"),
-        ("[agents.claude]\ncommand = [\"claude\"]\n[agents.codex]\ncommand = [\"codex\", \"exec\"]\n", 3, "agent `codex` takes its prompt as an argument", "prompt = \"stdin\""),
+        ("[agents.aider]\ncommand = [\"aider\"]\n[agents.codex]\ncommand = [\"codex\", \"exec\"]\n", 3, "agent `codex` takes its prompt as an argument", "prompt = \"stdin\""),
         ("[agents.\"a b\"]\ncommand = [\"x\"]\n", 1, "profile name \"a b\"", "[agents.fixer]"),
         ("[agents.x]\ncommand = [\"x\"]\nenv = { ANDON_LOOP = \"y\" }\n", 3, "\"ANDON_LOOP\"", "andon sets the ANDON_* variables itself"),
         ("[agents.x]\ncommand = [\"x\"]\nenv = { \"A-B\" = \"y\" }\n", 3, "\"A-B\"", "letters, digits and '_'"),
