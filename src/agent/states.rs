@@ -67,12 +67,13 @@ fn compiled() -> &'static [(usize, Regex)] {
 /// wins, and within it the latest line.
 pub fn recognise(family: Option<Family>, text: &str, lines: usize) -> Option<Condition> {
     let clean = crate::core::sanitize::printable(text, true);
-    let last: Vec<&str> = clean
+    let last: Vec<String> = clean
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .rev()
         .take(lines)
+        .map(said)
         .collect();
     for (i, re) in compiled() {
         let rule = &RULES[*i];
@@ -91,6 +92,24 @@ pub fn recognise(family: Option<Family>, text: &str, lines: usize) -> Option<Con
         }
     }
     None
+}
+
+/// What a line of output says: the message of a JSON report (Claude Code's
+/// `--output-format json` result, whose `result` comes after twenty other fields; a Codex
+/// JSON `error` event), else the line itself.
+fn said(line: &str) -> String {
+    if line.starts_with('{') {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+            let text = v["result"]
+                .as_str()
+                .or(v["message"].as_str())
+                .or(v["error"]["message"].as_str());
+            if let Some(text) = text {
+                return text.to_string();
+            }
+        }
+    }
+    line.to_string()
 }
 
 #[cfg(test)]
@@ -150,5 +169,21 @@ Trust this folder?
         assert_eq!(recognise(Some(Family::Claude), text, 3), None);
         let got = recognise(Some(Family::Claude), text, 4).expect("seen");
         assert_eq!(got.line, "API Error: 500 early");
+    }
+
+    #[test]
+    fn a_json_report_is_read_for_its_message() {
+        // Claude Code 2.1.330's `--output-format json` on a 500, trimmed: `result` comes late.
+        let claude = r#"{"duration_api_ms":0,"stop_reason":"stop_sequence","session_id":"d212","total_cost_usd":0,"usage":{"input_tokens":0,"output_tokens":0},"terminal_reason":"api_error","is_error":true,"num_turns":1,"subtype":"success","api_error_status":500,"result":"API Error: 500 mock overloaded. This is a server-side issue, usually temporary — try again in a moment.","type":"result"}"#;
+        let got = recognise(Some(Family::Claude), claude, 4).expect("seen");
+        assert_eq!(got.condition, ApiError);
+        assert!(
+            got.line.starts_with("API Error: 500 mock overloaded."),
+            "{}",
+            got.line
+        );
+        let codex = r#"{"type":"error","message":"We’re currently experiencing high demand, which may cause temporary errors."}"#;
+        let got = recognise(Some(Family::Codex), codex, 4).expect("seen");
+        assert!(got.line.starts_with("We’re currently"), "{}", got.line);
     }
 }
