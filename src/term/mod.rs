@@ -6,6 +6,7 @@
 //! clipboard) is sanitized or denied in [`listener`]. The pane holds no handle to andon's
 //! stdout, so nothing a child writes can reach it.
 
+mod cells;
 mod input;
 mod listener;
 mod mouse;
@@ -26,6 +27,7 @@ use alacritty_terminal::term::cell::Flags;
 use alacritty_terminal::term::{color, Config, Osc52, Term, TermMode};
 use alacritty_terminal::vte::ansi::Processor;
 
+pub use cells::{CellColor, CellView};
 pub use input::{encode_focus, encode_key, encode_paste};
 pub use mouse::encode_mouse;
 pub use palette::TermPalette;
