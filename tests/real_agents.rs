@@ -9,11 +9,15 @@
 //! a folder holding `claude` and `codex`). Without them every test here prints a note and
 //! passes, unless `ANDON_REQUIRE_AGENT_CLIS=1` (CI), where a missing CLI fails the test.
 
+#[path = "real_agents/capture.rs"]
+mod capture;
 mod common;
 #[path = "common/mock_llm/mod.rs"]
 mod mock_llm;
 #[path = "real_agents/rig.rs"]
 mod rig;
+#[path = "real_agents/screens.rs"]
+mod screens;
 
 use std::time::Duration;
 
@@ -247,4 +251,23 @@ fn interactive_claude_turns_end_through_the_stop_hook() {
     let hook = std::fs::read_to_string(worktree.join(".claude/settings.local.json")).unwrap();
     assert!(hook.contains("signal done"), "{hook}");
     assert_eq!(git(&worktree, &["status", "--porcelain"]), "");
+}
+
+/// The screen check: Claude Code's idle screen in an andon pane equals tmux's, cell
+/// by cell (text, colors, reverse video).
+#[test]
+fn claude_screen_in_a_pane_equals_tmux() {
+    let Some(clis) = rig::agent_clis() else {
+        return;
+    };
+    screens::compare(&clis, screens::Agent::Claude);
+}
+
+/// The same for Codex.
+#[test]
+fn codex_screen_in_a_pane_equals_tmux() {
+    let Some(clis) = rig::agent_clis() else {
+        return;
+    };
+    screens::compare(&clis, screens::Agent::Codex);
 }

@@ -32,14 +32,14 @@ pub fn agent_clis() -> Option<PathBuf> {
         return Some(dir);
     }
     let note = format!(
-        "real-agent test SKIPPED: {} not in {} (run `bash tests/agents/install.sh target/agent-clis` or set ANDON_AGENT_CLIS)",
+        "{} not in {} (run `bash tests/agents/install.sh target/agent-clis` or set ANDON_AGENT_CLIS)",
         missing.join(" and "),
         dir.display()
     );
     if std::env::var("ANDON_REQUIRE_AGENT_CLIS").is_ok_and(|v| v == "1") {
         panic!("ANDON_REQUIRE_AGENT_CLIS=1 but {note}");
     }
-    eprintln!("\n*** {note} ***\n");
+    eprintln!("\n*** real-agent test SKIPPED: {note} ***\n");
     None
 }
 
