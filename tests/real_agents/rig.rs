@@ -172,15 +172,14 @@ pub fn codex_config(base_url: &str, trusted: &[&Path]) -> String {
     text
 }
 
-/// What the loop's agents reported using, from the loop's state in the store (`andon status
-/// --json` does not show it).
+/// What the loop's agents reported using, as `andon status --json` shows it.
 pub fn spent(repo: &TestRepo, slug: &str) -> Usage {
-    let row = repo
-        .store()
-        .get_loop(slug)
-        .unwrap()
-        .expect("the loop is stored");
-    let persisted: andon::engine::spec::Persisted =
-        serde_json::from_str(&row.state_json).expect("the state is JSON");
-    persisted.state.spent
+    // What a user sees: `andon status --json` reports what the agent said it used.
+    let out = repo.andon(&["status", "--json"], std::time::Duration::from_secs(30));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status is JSON");
+    let entry = json
+        .as_array()
+        .and_then(|loops| loops.iter().find(|l| l["loop"] == slug))
+        .expect("the loop is listed");
+    serde_json::from_value(entry["spent"].clone()).expect("the loop reports its usage")
 }
