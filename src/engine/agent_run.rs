@@ -25,9 +25,12 @@ use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
 use crate::watch::WorktreeWatcher;
 
-/// How often the breakers look at a running agent. Its exit is noticed at once (the wait is
-/// event-driven); this only bounds how late a breaker fires.
-const TICK: Duration = Duration::from_secs(1);
+/// How often the breakers look at a running agent: a twentieth of the no-progress time,
+/// between 1 and 5 seconds. Its exit is noticed at once (the wait is event-driven); this only
+/// bounds how late a breaker fires, and a slower look keeps a board of idle agents idle.
+fn tick(no_progress: Duration) -> Duration {
+    (no_progress / 20).clamp(Duration::from_secs(1), Duration::from_secs(5))
+}
 /// How many of the last lines of output say what the agent thinks of itself.
 const CONDITION_LINES: usize = 12;
 /// Grace between SIGTERM and SIGKILL when a breaker ends a run.
@@ -314,7 +317,7 @@ impl AgentRun<'_> {
         loop {
             tokio::select! {
                 _ = &mut done => return (false, false),
-                _ = tokio::time::sleep(TICK) => {}
+                _ = tokio::time::sleep(tick(spec.no_progress)) => {}
             }
             let now = Instant::now();
             let frozen = self.frozen.load(Ordering::SeqCst);
