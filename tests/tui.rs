@@ -329,6 +329,63 @@ fn a_second_andon_opens_a_read_only_board_that_acts_through_the_supervisor() {
     let _ = repo.end(child);
 }
 
+#[test]
+fn an_interactive_agent_owns_its_pane_and_takes_typed_keys() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.config(
+        "[agents.tui]\ncommand = [\"{andon}\", \"sim-agent\", \"--interactive\", \"--signal\", \"--scenario\", \"fix\", \"--target\", \"src/price.sh\", \"--fix-from\", \"fixes/price.sh\"]\nmode = \"interactive\"\n",
+    );
+    // A slow check leaves time to attach and type between the turns.
+    let plan = repo.plan("live", "tui", "");
+    repo.edit(
+        &plan,
+        &[(
+            "run = \"sh tests/test_price.sh\"",
+            "run = \"sleep 4; sh tests/test_price.sh\"",
+        )],
+    );
+    repo.commit("plan");
+    let command = format!(
+        "cd {} && HOME={} ANDON_SIM_SPEED=0 {ANDON} run {plan}; echo \"ANDON\"\"-EXITED-$?\"",
+        repo.root.display(),
+        repo.home.display()
+    );
+    let tmux = Tmux::start(&repo.home, &command);
+    // Turn 1 is done and the checks run beside the idle agent: attach and type into it.
+    tmux.wait_for("(turn 1 done", Duration::from_secs(30));
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("ATTACHED", Duration::from_secs(10));
+    tmux.literal("hello");
+    let typed = tmux.wait_for("sim> hello", Duration::from_secs(10));
+    tmux.keys(&["C-g"]);
+    // The follow-up is pasted after the typed text, the fix lands, the loop waits for a human.
+    let done = tmux.wait_for("AWAITING APPROVAL", Duration::from_secs(60));
+    // The checks ran beside the agent, not in its screen.
+    for screen in [&typed, &done] {
+        assert!(
+            !screen.contains("check tests"),
+            "check output in the TUI's pane:\n{screen}"
+        );
+    }
+    assert!(done.contains("(turn 2 done"), "{done}");
+    let row = repo.store().get_loop("live").unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.iteration),
+        ("awaiting_approval", 2)
+    );
+    let session = std::fs::read_to_string(repo.path(".andon/loops/live/session.log")).unwrap();
+    assert!(
+        session.contains("hello"),
+        "the typed keys reached the agent"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    tmux.wait_for("ANDON-EXITED-", Duration::from_secs(30));
+    assert_eq!(procs::processes_working_in(&repo.root), 0);
+}
+
 /// VmRSS of a process, in KiB.
 fn rss_kib(pid: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

@@ -82,10 +82,27 @@ pub(crate) fn run(
                     print_prompt()?;
                 }
                 EOT if !in_paste && input.is_empty() => return Ok(0),
+                // Typed (not pasted) text shows in the input line, as in a real agent's TUI.
+                0x20..=0x7e if !in_paste => {
+                    input.push(b);
+                    echo(&[b])?;
+                }
+                0x7f if !in_paste => {
+                    if input.pop().is_some() {
+                        echo(b"\x08 \x08")?;
+                    }
+                }
                 _ => input.push(b),
             }
         }
     }
+}
+
+fn echo(bytes: &[u8]) -> Result<(), SimError> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(SimError::Output)
 }
 
 fn print_prompt() -> Result<(), SimError> {

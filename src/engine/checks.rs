@@ -96,7 +96,7 @@ impl CheckBatch<'_> {
                 )
                 .as_bytes(),
             );
-            let output = s.output.clone();
+            let output = spec.side_output(&s.output);
             let loop_name = spec.name.clone();
             let pgid = Arc::clone(&self.pgid);
             let frozen = Arc::clone(&self.frozen);
@@ -228,7 +228,7 @@ impl CheckBatch<'_> {
     }
 
     fn show(&self, bytes: &[u8]) {
-        if let Some(out) = &self.shared.output {
+        if let Some(out) = &self.spec.side_output(&self.shared.output) {
             out(&self.spec.name, bytes);
         }
     }

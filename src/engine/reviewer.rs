@@ -130,7 +130,7 @@ async fn review(
         },
         std::env::vars(),
     );
-    if let Some(out) = &s.output {
+    if let Some(out) = &spec.side_output(&s.output) {
         let banner = format!(
             "\r\n\x1b[2m── {} iteration {iteration}: review by {} ──\x1b[0m\r\n",
             spec.name, reviewer.name
@@ -139,7 +139,7 @@ async fn review(
     }
     let tail = Arc::new(std::sync::Mutex::new(Tail::new(32 * 1024)));
     let sink = Arc::clone(&tail);
-    let output = s.output.clone();
+    let output = spec.side_output(&s.output);
     let name = spec.name.clone();
     let (rows, cols) = s.pane_size(&spec.name);
     let mut child = PtyChild::spawn(

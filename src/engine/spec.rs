@@ -29,6 +29,21 @@ pub struct LoopSpec {
     pub sandbox: SandboxMode,
 }
 
+impl LoopSpec {
+    /// Where this loop's checks and reviewer may print: the board's pane, unless an
+    /// interactive agent's TUI owns it — their bytes would move its cursor under its own
+    /// redraws, and its terminal queries' answers would be typed into the agent.
+    pub fn side_output(
+        &self,
+        output: &Option<crate::engine::shared::OutputHook>,
+    ) -> Option<crate::engine::shared::OutputHook> {
+        match self.profile.mode {
+            crate::config::AgentMode::Interactive => None,
+            crate::config::AgentMode::Oneshot => output.clone(),
+        }
+    }
+}
+
 /// The part of a loop the store keeps as JSON: the reducer's state plus the engine's own
 /// bookkeeping that a restart needs.
 #[derive(Debug, Clone, Serialize, Deserialize)]

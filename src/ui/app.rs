@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{broadcast, mpsc};
 
@@ -152,9 +152,12 @@ pub async fn run(
                     // terminal without bracketed paste) is handled as one batch: one feed,
                     // at most one frame, however many keys arrived.
                     let mut batch = vec![ev];
+                    // Polled with this task's own waker (not a no-op one): crossterm keeps the
+                    // first waker it was handed while its reader waits, so the next key must
+                    // wake this loop.
                     while batch.len() < INPUT_BATCH {
-                        match events.next().now_or_never() {
-                            Some(Some(Ok(ev))) => batch.push(ev),
+                        match futures_util::poll!(events.next()) {
+                            std::task::Poll::Ready(Some(Ok(ev))) => batch.push(ev),
                             _ => break,
                         }
                     }
