@@ -146,3 +146,23 @@ echo "# try $ANDON_ITERATION" >> src/price.sh"##,
     assert_eq!(json[0]["spent"]["input_tokens"], 1400);
     assert_eq!(json[0]["spent"]["cost_micros"], 24_200);
 }
+
+#[test]
+fn a_successful_run_that_talks_about_limits_is_not_taken_for_one() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.agent(
+        "limiter",
+        "cp fixes/price.sh src/price.sh\necho 'Done: the endpoint now answers 429 Too Many Requests past the rate limit.'\necho 'Unauthorized callers get 401.'",
+    );
+    repo.plan("limiter", "limiter", "");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/limiter.md"], LIMIT);
+    expect_exit(&out, 0);
+    let row = repo.store().get_loop("limiter").unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.iteration),
+        ("awaiting_approval", 1)
+    );
+    assert!(!stdout(&out).contains("waiting: "), "{}", stdout(&out));
+}

@@ -79,7 +79,7 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
             }
             continue_after_human(s, "fix plan accepted")
         }
-        StopCause::Interrupted | StopCause::AgentAuth => rerun(s, &stop),
+        StopCause::Interrupted | StopCause::AgentAuth | StopCause::AgentLimit => rerun(s, &stop),
         cause => Transition::refuse(format!(
             "stopped by {} ({}): redirect it with a note, or abort it",
             cause.as_str(),

@@ -161,9 +161,29 @@ fn over_budget(s: &LoopState) -> Option<String> {
     ))
 }
 
+/// Waits on a rate limit in a row before the line stops for a human (with the doubling
+/// waits, about an hour): a usage limit can last a day, and a loop should not idle silently.
+const MAX_RATE_LIMIT_WAITS: u32 = 8;
+
 /// A rate or usage limit is not the code's fault: the iteration is not counted; the loop
 /// waits (yellow), then runs the agent again for the same iteration.
 fn rate_limited(s: &mut LoopState, line: &str) -> Transition {
+    if s.rate_limits >= MAX_RATE_LIMIT_WAITS {
+        let waits = s.rate_limits;
+        s.waiting = None;
+        s.rate_limits = 0;
+        let resume_to = Some(s.state);
+        let reason = format!(
+            "the agent hit a limit {} times in a row ({line}); resume to try iteration {} again",
+            waits + 1,
+            s.iteration
+        );
+        let t = line_stop(s, StopCause::AgentLimit, reason, Vec::new());
+        if let Some(stop) = s.stop.as_mut() {
+            stop.resume_to = resume_to;
+        }
+        return t;
+    }
     s.rate_limits += 1;
     s.waiting = Some(line.to_string());
     s.lamp = Lamp::Yellow;
@@ -292,7 +312,10 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
         return failed_iteration(s, failure, r.changed_since_last == 0, effects);
     }
 
-    let agent_failed = r.timed_out || (r.exit_code != Some(0) && r.changed_since_last == 0);
+    // An agent that changed nothing failed if it said so: a non-zero exit, or a judged
+    // failure (an interactive agent's API error, whose turn "exits" 0).
+    let agent_failed = r.timed_out
+        || (r.changed_since_last == 0 && (r.exit_code != Some(0) || r.failure.is_some()));
     if agent_failed {
         let failure = r.failure.clone().unwrap_or_else(|| agent_error_failure(r));
         effects.push(Effect::Snapshot {

@@ -815,6 +815,26 @@ fn a_rate_limit_waits_doubling_and_counts_no_failure() {
         e,
         Effect::EndIteration { .. } | Effect::RaiseIncident { .. }
     )));
+    // Past eight waits in a row the line stops for a human; resume tries again.
+    let mut events = vec![Event::Start];
+    events.extend((0..9).map(|_| limited()));
+    let (s, _) = run(&events);
+    assert_eq!(
+        (s.state, stop_cause(&s)),
+        (State::Stopped, Some(StopCause::AgentLimit))
+    );
+    assert!(
+        s.stop_reason()
+            .is_some_and(|r| r.contains("9 times in a row")),
+        "{:?}",
+        s.stop_reason()
+    );
+    events.push(Event::Human(HumanAction::Resume { fix_plan: None }));
+    let (s, _) = run(&events);
+    assert_eq!(
+        (s.state, s.iteration, s.rate_limits),
+        (State::Running, 1, 0)
+    );
     // The run that gets through clears the wait and goes on to the checks.
     let (s, _) = run(&[Event::Start, limited(), agent_ok(1)]);
     assert_eq!(
@@ -841,6 +861,25 @@ fn refused_credentials_stop_the_line_and_resume_reruns_the_iteration() {
     assert!(effects
         .last()
         .is_some_and(|last| last.contains(&Effect::RunAgent)));
+}
+
+#[test]
+fn an_interactive_api_error_that_changed_nothing_fails_though_the_turn_exits_0() {
+    let said = agent_said(1, AgentCondition::ApiError, "API Error: 500");
+    let Event::AgentFinished(mut report) = said else {
+        unreachable!()
+    };
+    report.exit_code = Some(0);
+    let (s, _) = run(&[Event::Start, Event::AgentFinished(report)]);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(
+        s.last_category,
+        Some(Category::TestFailure),
+        "the failure judged by the engine"
+    );
 }
 
 #[test]

@@ -158,6 +158,8 @@ pub enum StopCause {
     Budget,
     /// The agent's credentials were refused; resume re-runs the iteration once fixed.
     AgentAuth,
+    /// The agent kept hitting a rate or usage limit; resume tries the iteration again.
+    AgentLimit,
 }
 
 impl StopCause {
@@ -188,6 +190,7 @@ impl StopCause {
             StopCause::EngineError => "engine_error",
             StopCause::Budget => "budget",
             StopCause::AgentAuth => "agent_auth",
+            StopCause::AgentLimit => "agent_limit",
         }
     }
 }

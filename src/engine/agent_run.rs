@@ -255,13 +255,25 @@ impl AgentRun<'_> {
         if let Some(sandbox) = sandbox {
             guards.sandbox_denied = sandbox.refused_writes(&denial_lines);
         }
-        let failed = no_progress || timed_out || (exit.code != Some(0) && changed_since_last == 0);
-        // What the agent said about itself (a rate limit, refused credentials, an API error)
-        // on a run that did not succeed.
-        let condition = (exit.code != Some(0) || changed_since_last == 0)
+        // What the agent said about itself (a rate limit, refused credentials, an API error),
+        // read only from a run that did not succeed — a one-shot agent's non-zero exit, an
+        // interactive turn that changed nothing — so a plan about rate limiting that ends
+        // with "429 Too Many Requests" in a summary is not taken for one.
+        let unsuccessful = match self.spec.profile.mode {
+            AgentMode::Oneshot => exit.code != Some(0),
+            AgentMode::Interactive => changed_since_last == 0,
+        };
+        let condition = unsuccessful
             .then(|| recognise(self.spec.profile.family(), &output_tail, CONDITION_LINES))
             .flatten()
             .filter(|c| c.condition != AgentCondition::NeedsPermission);
+        let api_error = condition
+            .as_ref()
+            .is_some_and(|c| c.condition == AgentCondition::ApiError);
+        let failed = no_progress
+            || timed_out
+            || (exit.code != Some(0) && changed_since_last == 0)
+            || (api_error && changed_since_last == 0);
         // A refused write explains a failed run better than its exit code does.
         let failure = if no_progress || timed_out || guards.sandbox_denied.is_empty() {
             failed.then(|| {
