@@ -146,3 +146,29 @@ fn a_claude_stop_hook_is_installed_merged_and_kept_out_of_the_diff() {
     );
     assert!(!files.contains(".claude"), "{files}");
 }
+
+#[test]
+fn a_permission_prompt_on_the_agents_screen_needs_a_human() {
+    let repo = TestRepo::new();
+    // The sim asks "Allow this action? [y/n]" before it works; headless, nobody answers.
+    tui_profile(
+        &repo,
+        "asker",
+        "\"--signal\", \"--ask\", ",
+        "idle = \"1s\"\n",
+    );
+    repo.plan("asks", "asker", "[breakers]\nno_progress = \"3s\"\n");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/asks.md"], LIMIT);
+    expect_exit(&out, 3);
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("NEEDS HUMAN: Allow this action? [y/n]"),
+        "{printed}"
+    );
+    // Nothing failed: the iteration waits on the human (run the board to answer it).
+    let its = repo.store().iterations("asks").unwrap();
+    assert!(its.iter().all(|i| i.status != "failed"), "{its:?}");
+    assert!(!printed.contains("no progress"), "{printed}");
+    assert!(loop_processes("asks").is_empty());
+}

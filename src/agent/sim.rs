@@ -70,6 +70,10 @@ pub struct SimArgs {
     /// `.claude/settings.local.json`, as Claude Code does
     #[arg(long, requires = "interactive")]
     pub claude_hooks: bool,
+    /// With --interactive: ask "Allow this action? [y/n]" before each turn and wait for `y`,
+    /// like an agent's permission prompt
+    #[arg(long, requires = "interactive")]
+    pub ask: bool,
 }
 
 /// Runs one iteration of the scripted agent and returns the process exit code: the scenario's
@@ -99,7 +103,7 @@ fn try_run(args: &SimArgs) -> Result<i32, SimError> {
             (_, true) => TurnEnd::ClaudeHooks,
             _ => TurnEnd::Quiet,
         };
-        return super::sim_tui::run(&scenario, speed, &ctx, end);
+        return super::sim_tui::run(&scenario, speed, &ctx, end, args.ask);
     }
     let mut printer = Printer::new(io::stdout().lock(), io::stderr().lock(), Pace::new(speed));
     play(&scenario, &ctx, &mut printer)

@@ -26,6 +26,7 @@ pub(crate) fn run(
     speed: f64,
     base: &Context,
     end: TurnEnd,
+    ask: bool,
 ) -> Result<i32, SimError> {
     let _raw = RawInput::enable();
     let mut out = io::stdout().lock();
@@ -40,6 +41,8 @@ pub(crate) fn run(
     let mut input = Vec::new();
     let mut in_paste = false;
     let mut turn = 0;
+    // A submitted message waiting for the human's `y` (with --ask).
+    let mut asking: Option<String> = None;
     let mut stdin = io::stdin().lock();
     let mut buf = [0u8; 4096];
     loop {
@@ -61,6 +64,16 @@ pub(crate) fn run(
             }
             let b = bytes[0];
             bytes = &bytes[1..];
+            if let Some(message) = asking.take() {
+                if b == b'y' || b == b'Y' {
+                    turn += 1;
+                    play_turn(scenario, speed, base, turn, &message)?;
+                    finish_turn(end)?;
+                } else {
+                    asking = Some(message);
+                }
+                continue;
+            }
             match b {
                 b'\r' | b'\n' if !in_paste => {
                     let message = String::from_utf8_lossy(&input).to_string();
@@ -72,14 +85,14 @@ pub(crate) fn run(
                         print_prompt()?;
                         continue;
                     }
+                    if ask {
+                        echo(b"\r\x1b[2KAllow this action? [y/n]")?;
+                        asking = Some(message);
+                        continue;
+                    }
                     turn += 1;
                     play_turn(scenario, speed, base, turn, &message)?;
-                    match end {
-                        TurnEnd::Quiet => {}
-                        TurnEnd::Signal => signal_done(),
-                        TurnEnd::ClaudeHooks => run_claude_stop_hooks(),
-                    }
-                    print_prompt()?;
+                    finish_turn(end)?;
                 }
                 EOT if !in_paste && input.is_empty() => return Ok(0),
                 // Typed (not pasted) text shows in the input line, as in a real agent's TUI.
@@ -96,6 +109,16 @@ pub(crate) fn run(
             }
         }
     }
+}
+
+/// The turn is over: say so the configured way, and show the prompt again.
+fn finish_turn(end: TurnEnd) -> Result<(), SimError> {
+    match end {
+        TurnEnd::Quiet => {}
+        TurnEnd::Signal => signal_done(),
+        TurnEnd::ClaudeHooks => run_claude_stop_hooks(),
+    }
+    print_prompt()
 }
 
 fn echo(bytes: &[u8]) -> Result<(), SimError> {

@@ -42,11 +42,21 @@ pub fn looks_idle(turn: &TurnEnd, screen: &str) -> bool {
     idle && !busy
 }
 
-/// Whether the screen shows `marker`. Screen rows lose their trailing blanks, so a marker's
-/// own (a prompt such as `> `) does not count.
+/// Rows from the bottom of the screen a marker is looked for in: where agents keep their
+/// status and input lines. The transcript above may quote anything, markers included.
+const MARKER_ROWS: usize = 8;
+
+/// Whether the bottom of the screen shows `marker`. Screen rows lose their trailing blanks,
+/// so a marker's own (a prompt such as `> `) does not count.
 fn shows(screen: &str, marker: &str) -> bool {
     let marker = marker.trim_end();
-    !marker.is_empty() && screen.contains(marker)
+    !marker.is_empty()
+        && screen
+            .lines()
+            .rev()
+            .filter(|l| !l.trim().is_empty())
+            .take(MARKER_ROWS)
+            .any(|l| l.contains(marker))
 }
 
 /// Watches one turn, from the moment the prompt was pasted.
@@ -240,6 +250,20 @@ mod tests {
         for (name, turn, looks, expected) in cases {
             assert_eq!(play(turn, &looks), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn markers_count_at_the_bottom_of_the_screen_only() {
+        let t = turn(Some("> ready"), Some("esc to interrupt"));
+        let quoted = format!(
+            "the doc says: esc to interrupt\n{}> ready\n",
+            "transcript line\n".repeat(10)
+        );
+        assert!(
+            looks_idle(&t, &quoted),
+            "a marker quoted in the transcript is no status"
+        );
+        assert!(!looks_idle(&t, "working… esc to interrupt\n> ready"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::broadcast;
 
+use andon::core::condition::AgentCondition;
 use andon::core::sanitize::one_line;
 use andon::core::state::State;
 use andon::engine::shared::{LoopView, Update};
@@ -73,7 +74,16 @@ fn settled(
     if hosted.iter().any(|n| !board.iter().any(|v| &v.name == n)) {
         return None;
     }
-    let quiet = |v: &&LoopView| v.state.state.is_terminal() || (!serve && v.state.needs_human());
+    // A dialog on an interactive agent's screen (a permission prompt, a first-run question)
+    // waits for a human as surely as a stopped line does.
+    let asks_human = |v: &LoopView| {
+        v.condition
+            .as_ref()
+            .is_some_and(|c| c.condition == AgentCondition::NeedsPermission)
+    };
+    let quiet = |v: &&LoopView| {
+        v.state.state.is_terminal() || (!serve && (v.state.needs_human() || asks_human(v)))
+    };
     if !board.iter().all(|v| quiet(&v)) {
         return None;
     }
@@ -83,10 +93,11 @@ fn settled(
         board.iter().filter(|v| ours.contains(&v.name)).collect()
     };
     let all_good = judged.iter().all(|v| {
-        matches!(
-            v.state.state,
-            State::AwaitingApproval | State::Approved | State::Merged
-        )
+        !asks_human(v)
+            && matches!(
+                v.state.state,
+                State::AwaitingApproval | State::Approved | State::Merged
+            )
     });
     Some(if all_good { EXIT_OK } else { EXIT_NEEDS_HUMAN })
 }
@@ -121,7 +132,12 @@ fn print_outcome(board: &[LoopView], color: bool) {
             lamp(s.lamp, color),
             s.state.as_str(),
             s.iteration,
-            one_line(s.stop_reason().unwrap_or(""), 200)
+            one_line(
+                s.stop_reason()
+                    .or(v.condition.as_ref().map(|c| c.line.as_str()))
+                    .unwrap_or(""),
+                200
+            )
         );
     }
 }

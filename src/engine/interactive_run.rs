@@ -21,6 +21,9 @@ use crate::pty::spawn::{ExitInfo, PtySpec};
 
 /// How often the turn watcher looks at the screen.
 const LOOK: Duration = Duration::from_millis(250);
+/// Quiet that confirms a signal when the screen still shows the busy marker: a working
+/// agent's status line updates every second.
+const SIGNAL_QUIET_MS: u64 = 1_500;
 /// Lines at the bottom of the screen a condition (a permission prompt, a limit) is read from.
 const SCREEN_LINES: usize = 10;
 
@@ -35,10 +38,27 @@ enum TurnEnded {
 
 impl AgentRun<'_> {
     pub(crate) async fn run_interactive(self) -> Result<AgentReport, String> {
+        let sandbox = LoopSandbox::for_loop(self.shared, self.spec);
+        let (session, _fresh) = self.session(sandbox.as_ref())?;
+        let result = self.turn(&session, sandbox.as_ref()).await;
+        if result.is_err() {
+            // A turn that could not even be given leaves nothing half-set: no pgid a later
+            // stop could signal, no stale badge, no session in an unknown state.
+            self.pgid.store(0, Ordering::SeqCst);
+            session.end_iteration_log();
+            self.publish_condition(None);
+            self.end_session(&session).await;
+        }
+        result
+    }
+
+    async fn turn(
+        &self,
+        session: &Arc<Session>,
+        sandbox: Option<&LoopSandbox>,
+    ) -> Result<AgentReport, String> {
         let s = self.shared;
         let spec = self.spec;
-        let sandbox = LoopSandbox::for_loop(s, spec);
-        let (session, fresh) = self.session(sandbox.as_ref())?;
         self.pgid.store(session.pid(), Ordering::SeqCst);
         if self.frozen.load(Ordering::SeqCst) {
             let _ = stop_group(session.pid());
@@ -47,9 +67,9 @@ impl AgentRun<'_> {
         session
             .begin_iteration_log(&log)
             .map_err(|e| format!("{}: {e}", log.display()))?;
-        if fresh {
-            self.wait_ready(&session).await?;
-        }
+        // Before every paste, not only the first: a dialog may be up, or the agent may still
+        // be answering what a human typed into it during the checks.
+        self.wait_ready(session).await?;
         let signals = session.signals();
         let (text, path) = if session.briefed() {
             let path = s.dirs.follow_up(&spec.name, self.iteration);
@@ -62,7 +82,7 @@ impl AgentRun<'_> {
         };
         let one_line = format!("Read {} and do what it says.", path.display());
         session.submit(&text, &one_line).await?;
-        let ended = self.wait_turn(&session, signals).await;
+        let ended = self.wait_turn(session, signals).await;
         session.end_iteration_log();
         self.pgid.store(0, Ordering::SeqCst);
         self.publish_condition(None);
@@ -79,12 +99,12 @@ impl AgentRun<'_> {
             },
             TurnEnded::Exited => session.child().try_exit().unwrap_or(ExitInfo::UNKNOWN),
             TurnEnded::NoProgress | TurnEnded::TimedOut => {
-                self.end_session(&session).await;
+                self.end_session(session).await;
                 ExitInfo::UNKNOWN
             }
         };
         if matches!(ended, TurnEnded::Exited) {
-            self.end_session(&session).await;
+            self.end_session(session).await;
         }
         tracing::debug!(loop_name = %spec.name, iteration = self.iteration, how = ?ended_name(&ended), "interactive turn ended");
         let denial_lines = output_tail.lines().map(str::to_string).collect();
@@ -96,7 +116,7 @@ impl AgentRun<'_> {
                 output_tail,
                 denial_lines,
             },
-            sandbox.as_ref(),
+            sandbox,
         )
         .await
     }
@@ -208,7 +228,18 @@ impl AgentRun<'_> {
                 return TurnEnded::Exited;
             }
             let now = Instant::now();
-            let frozen = self.frozen.load(Ordering::SeqCst);
+            let screen = session.screen();
+            let condition = recognise(spec.profile.family(), &screen, SCREEN_LINES);
+            if condition != shown {
+                self.publish_condition(condition.clone());
+                shown = condition;
+            }
+            // A dialog waits for a human: like a frozen line, it spends no time of the
+            // breakers, and neither a signal nor quiet ends the turn.
+            let dialog = shown
+                .as_ref()
+                .is_some_and(|c| c.condition == AgentCondition::NeedsPermission);
+            let frozen = self.frozen.load(Ordering::SeqCst) || dialog;
             if !frozen {
                 busy += now - last_tick;
             }
@@ -230,21 +261,8 @@ impl AgentRun<'_> {
             if busy >= spec.iteration_timeout {
                 return TurnEnded::TimedOut;
             }
-            if frozen {
-                continue;
-            }
             self.follow_pane_size(session);
-            let screen = session.screen();
-            let condition = recognise(spec.profile.family(), &screen, SCREEN_LINES);
-            if condition != shown {
-                self.publish_condition(condition.clone());
-                shown = condition;
-            }
-            // A dialog waits for a human: neither a signal nor quiet ends the turn.
-            if shown
-                .as_ref()
-                .is_some_and(|c| c.condition == AgentCondition::NeedsPermission)
-            {
+            if frozen {
                 continue;
             }
             let look = Observation {
@@ -254,7 +272,11 @@ impl AgentRun<'_> {
             };
             let verdict = watch.observe(look);
             let answered = watch.armed() || session.last_output_ms() > pasted;
-            if signal && answered && looks_idle(&spec.profile.turn, &screen) {
+            // The hook's word ends the turn once the screen is idle — or, should a stale busy
+            // line linger, once the agent has been quiet a moment: working agents tick.
+            let settled = looks_idle(&spec.profile.turn, &screen)
+                || session.now_ms().saturating_sub(session.last_output_ms()) >= SIGNAL_QUIET_MS;
+            if signal && answered && settled {
                 return TurnEnded::Signalled;
             }
             if verdict == Verdict::Ended {
