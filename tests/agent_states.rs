@@ -166,3 +166,32 @@ fn a_successful_run_that_talks_about_limits_is_not_taken_for_one() {
     );
     assert!(!stdout(&out).contains("waiting: "), "{}", stdout(&out));
 }
+
+#[test]
+fn a_rerun_of_the_same_iteration_counts_only_its_own_usage() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    // Both runs report 100 tokens; the first also hits a rate limit and exits 1.
+    let usage = r#"{"type":"result","is_error":false,"result":"ok","usage":{"input_tokens":60,"output_tokens":40}}"#;
+    repo.agent(
+        "twice",
+        &format!(
+            "echo '{usage}'\nmarker=\"$(dirname \"$1\")/../said-once\"\nif [ ! -f \"$marker\" ]; then touch \"$marker\"; echo 'API Error: Request rejected (429) · slow down'; exit 1; fi\ncp fixes/price.sh src/price.sh"
+        ),
+    );
+    repo.plan("twice", "twice", "[breakers]\nrate_limit_wait = \"1s\"\n");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/twice.md"], LIMIT);
+    expect_exit(&out, 0);
+    let status = repo.andon(&["status", "--json"], LIMIT);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(json[0]["iteration"], 1);
+    assert_eq!(
+        (
+            json[0]["spent"]["input_tokens"].as_u64(),
+            json[0]["spent"]["output_tokens"].as_u64()
+        ),
+        (Some(120), Some(80)),
+        "{json}"
+    );
+}

@@ -60,6 +60,9 @@ pub(crate) struct RunEnd {
     pub output_tail: String,
     /// Lines of output the sandbox's refusals are read from.
     pub denial_lines: Vec<String>,
+    /// Where this run's output starts in the iteration's `agent.log` (a re-run of the same
+    /// iteration appends to it; usage is read from this run's part only).
+    pub log_start: u64,
 }
 
 impl AgentRun<'_> {
@@ -112,6 +115,7 @@ impl AgentRun<'_> {
         let loop_name = spec.name.clone();
         let (rows, cols) = s.pane_size(&spec.name);
         let started = Instant::now();
+        let log_start = self.log_len();
         // The loop's own watcher when it has one (it also marks the diff stale), else one for
         // this run.
         let own = match &self.activity {
@@ -186,6 +190,7 @@ impl AgentRun<'_> {
                 timed_out,
                 output_tail,
                 denial_lines,
+                log_start,
             },
             sandbox.as_ref(),
         )
@@ -247,6 +252,7 @@ impl AgentRun<'_> {
             timed_out,
             output_tail,
             denial_lines,
+            log_start,
         } = end;
         let (changes, changed_since_last) = self.diff().await?;
         let mut guards = Guards::new(&self.spec.plan.scope, &self.spec.protected)
@@ -294,19 +300,27 @@ impl AgentRun<'_> {
             guards,
             failure,
             condition,
-            usage: self.reported_usage(),
+            usage: self.reported_usage(log_start),
         })
+    }
+
+    /// The current length of this iteration's `agent.log` (0 before the first run).
+    pub(crate) fn log_len(&self) -> u64 {
+        std::fs::metadata(self.shared.dirs.agent_log(&self.spec.name, self.iteration))
+            .map(|m| m.len())
+            .unwrap_or(0)
     }
 
     /// The usage the agent printed in this iteration's log (the end of it: a JSON result
     /// can be longer than the output tail).
-    fn reported_usage(&self) -> Option<Usage> {
+    fn reported_usage(&self, log_start: u64) -> Option<Usage> {
         use std::io::{Read, Seek, SeekFrom};
         const READ: u64 = 512 * 1024;
         let path = self.shared.dirs.agent_log(&self.spec.name, self.iteration);
         let mut file = std::fs::File::open(path).ok()?;
         let len = file.metadata().ok()?.len();
-        file.seek(SeekFrom::Start(len.saturating_sub(READ))).ok()?;
+        file.seek(SeekFrom::Start(len.saturating_sub(READ).max(log_start)))
+            .ok()?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).ok()?;
         usage_in(&String::from_utf8_lossy(&bytes))

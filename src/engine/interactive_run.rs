@@ -64,6 +64,7 @@ impl AgentRun<'_> {
             let _ = stop_group(session.pid());
         }
         let log = s.dirs.agent_log(&spec.name, self.iteration);
+        let log_start = self.log_len();
         session
             .begin_iteration_log(&log)
             .map_err(|e| format!("{}: {e}", log.display()))?;
@@ -115,6 +116,7 @@ impl AgentRun<'_> {
                 timed_out,
                 output_tail,
                 denial_lines,
+                log_start,
             },
             sandbox,
         )
