@@ -91,3 +91,33 @@ fn the_maker_cannot_be_its_own_reviewer() {
     );
     assert!(repo.store().get_loop("self-graded").unwrap().is_none());
 }
+
+#[test]
+fn a_reviewer_that_cannot_review_stops_the_line_without_charging_the_maker() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.agent("maker", "cp fixes/price.sh src/price.sh");
+    repo.agent(
+        "down",
+        "echo 'API Error: 500 {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"overloaded\"}}'; exit 1",
+    );
+    repo.plan("unreviewed", "maker", "reviewer = \"down\"");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/unreviewed.md"], LIMIT);
+    expect_exit(&out, 3);
+    let row = repo.store().get_loop("unreviewed").unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.consecutive_failures),
+        ("stopped", 0)
+    );
+    let reason = row.reason.unwrap_or_default();
+    assert!(
+        reason.contains("the reviewer (down) could not review: API Error: 500"),
+        "{reason}"
+    );
+    assert!(repo
+        .store()
+        .incidents(Some("unreviewed"))
+        .unwrap()
+        .is_empty());
+}

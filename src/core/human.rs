@@ -80,6 +80,19 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
             continue_after_human(s, "fix plan accepted")
         }
         StopCause::Interrupted | StopCause::AgentAuth | StopCause::AgentLimit => rerun(s, &stop),
+        StopCause::Reviewer => {
+            s.stop = None;
+            s.state = State::Checking;
+            s.lamp = running_lamp(s);
+            Transition {
+                effects: vec![Effect::RunReview],
+                log: Some(format!(
+                    "the reviewer is asked again about iteration {}",
+                    s.iteration
+                )),
+                refused: None,
+            }
+        }
         cause => Transition::refuse(format!(
             "stopped by {} ({}): redirect it with a note, or abort it",
             cause.as_str(),

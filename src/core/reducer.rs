@@ -5,6 +5,7 @@ use crate::core::breakers::{
     agent_error_failure, exit_text, failed_iteration, guard_stop, line_stop, no_progress_failure,
     plural, record_failure,
 };
+use crate::core::classify::Category;
 use crate::core::condition::{rate_limit_wait_ms, AgentCondition};
 use crate::core::event::{AgentReport, ChecksReport, Effect, Event, IterationStatus, Transition};
 use crate::core::human::human;
@@ -428,6 +429,20 @@ fn review_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
                 format!("the reviewer approved iteration {n}: awaiting approval"),
             );
             t.effects.insert(0, Effect::DiscardChanges);
+            t
+        }
+        // The reviewer could not work: a human looks; the maker is not charged.
+        Some(f) if f.category == Category::AgentError => {
+            let resume_to = Some(State::Checking);
+            let t = line_stop(
+                s,
+                StopCause::Reviewer,
+                format!("{}; resume to ask again", f.summary),
+                vec![Effect::DiscardChanges],
+            );
+            if let Some(stop) = s.stop.as_mut() {
+                stop.resume_to = resume_to;
+            }
             t
         }
         Some(f) => failed_iteration(s, f.clone(), false, vec![Effect::DiscardChanges]),

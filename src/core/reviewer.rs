@@ -170,19 +170,26 @@ fn readable(output: &str) -> String {
 
 /// A rejection as the maker's failure: fed into the next prompt, counted by the breakers
 /// (the same reasons twice is the same failure).
-pub fn rejection(verdict: &Verdict, reviewer: &str, exit_code: Option<i32>) -> Option<Failure> {
+pub fn rejection(
+    verdict: &Verdict,
+    reviewer: &str,
+    exit_code: Option<i32>,
+    output: &str,
+) -> Option<Failure> {
     let (summary, reasons) = match verdict {
         Verdict::Approve { .. } => return None,
         Verdict::Reject { reasons } => (
             format!("the reviewer ({reviewer}) rejected the change"),
             reasons.clone(),
         ),
+        // What it said instead is the evidence (and the fingerprint: the same non-answer
+        // twice is the same failure).
         Verdict::Unclear => (
             format!(
                 "the reviewer ({reviewer}) gave no APPROVE/REJECT verdict (exit {})",
                 exit_code.map_or("by signal".to_string(), |c| c.to_string())
             ),
-            String::new(),
+            tail_lines(&printable(output, true), 20),
         ),
     };
     let first = reasons.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
@@ -198,6 +205,27 @@ pub fn rejection(verdict: &Verdict, reviewer: &str, exit_code: Option<i32>) -> O
         checks: vec!["review".into()],
         output_tail: reasons,
     })
+}
+
+/// The reviewer could not review at all (`why`): the line stops for a human, and nothing is
+/// counted against the maker.
+pub fn reviewer_failed(reviewer: &str, why: &str) -> Failure {
+    Failure {
+        category: Category::AgentError,
+        confidence: 1.0,
+        fingerprint: format!("reviewer:{reviewer}"),
+        summary: format!(
+            "the reviewer ({reviewer}) could not review: {}",
+            printable(why, false)
+        ),
+        checks: vec!["review".into()],
+        output_tail: String::new(),
+    }
+}
+
+fn tail_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 #[cfg(test)]
@@ -245,24 +273,33 @@ mod tests {
         let reject = Verdict::Reject {
             reasons: "tests weakened\nrestore them".into(),
         };
-        let a = rejection(&reject, "codex", Some(0)).expect("failure");
-        let b = rejection(&reject, "codex", Some(0)).expect("failure");
+        let a = rejection(&reject, "codex", Some(0), "").expect("failure");
+        let b = rejection(&reject, "codex", Some(0), "").expect("failure");
         assert_eq!(a.category, Category::ReviewRejected);
         assert_eq!(a.fingerprint, b.fingerprint);
         assert_eq!(
             a.summary,
             "the reviewer (codex) rejected the change: tests weakened"
         );
-        let unclear = rejection(&Verdict::Unclear, "codex", Some(1)).expect("failure");
+        let unclear =
+            rejection(&Verdict::Unclear, "codex", Some(0), "I think it is fine.").expect("failure");
         assert!(unclear
             .summary
-            .contains("no APPROVE/REJECT verdict (exit 1)"));
+            .contains("no APPROVE/REJECT verdict (exit 0)"));
+        assert_eq!(unclear.output_tail, "I think it is fine.");
+        let failed = reviewer_failed("codex", "API Error: 500");
+        assert_eq!(failed.category, Category::AgentError);
+        assert_eq!(
+            failed.summary,
+            "the reviewer (codex) could not review: API Error: 500"
+        );
         assert!(rejection(
             &Verdict::Approve {
                 reasons: String::new()
             },
             "codex",
-            Some(0)
+            Some(0),
+            ""
         )
         .is_none());
     }

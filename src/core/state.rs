@@ -160,6 +160,8 @@ pub enum StopCause {
     AgentAuth,
     /// The agent kept hitting a rate or usage limit; resume tries the iteration again.
     AgentLimit,
+    /// The plan's reviewer could not review; resume asks it again.
+    Reviewer,
 }
 
 impl StopCause {
@@ -191,6 +193,7 @@ impl StopCause {
             StopCause::Budget => "budget",
             StopCause::AgentAuth => "agent_auth",
             StopCause::AgentLimit => "agent_limit",
+            StopCause::Reviewer => "reviewer",
         }
     }
 }

@@ -7,10 +7,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::agent::states::recognise;
 use crate::config::PromptMode;
 use crate::core::event::{ChecksReport, Event};
 use crate::core::reviewer::{
-    parse_verdict, rejection, review_prompt, unified, Verdict, DIFF_BUDGET,
+    parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
 };
 use crate::core::template::{expand, TemplateVars};
 use crate::engine::agent_run::{absolutize_repo_paths, KILL_GRACE};
@@ -41,14 +42,39 @@ pub fn review_op(
         let log_path = shared
             .dirs
             .check_log(&spec.name, iteration, "review", "review");
-        let (verdict, exit, timed_out) = match review(&shared, &spec, iteration, &run).await {
-            Ok(done) => done,
+        let family = spec.reviewer.as_ref().and_then(|r| r.family());
+        // A reviewer that gave no verdict because it could not work (it did not start, exited
+        // non-zero, timed out, hit a limit) is not the maker's failure: the line stops for a
+        // human instead. One that ran fine and still gave none counts as a REJECT.
+        let (failure, exit, timed_out) = match review(&shared, &spec, iteration, &run).await {
+            Ok((verdict, exit, timed_out, output)) => {
+                let failure = match &verdict {
+                    Verdict::Unclear if timed_out => {
+                        Some(reviewer_failed(&reviewer, "it timed out"))
+                    }
+                    Verdict::Unclear if exit.code != Some(0) => {
+                        let said = recognise(family, &output, 12)
+                            .map(|c| c.line)
+                            .unwrap_or_else(|| match exit.code {
+                                Some(code) => format!("it exited with {code}"),
+                                None => "it was killed".into(),
+                            });
+                        Some(reviewer_failed(&reviewer, &said))
+                    }
+                    _ => rejection(&verdict, &reviewer, exit.code, &output),
+                };
+                (failure, exit, timed_out)
+            }
             Err(e) => {
                 tracing::warn!(loop_name = %spec.name, "review: {e}");
-                (Verdict::Unclear, ExitInfo::UNKNOWN, false)
+                let why = format!("it could not start: {e}");
+                (
+                    Some(reviewer_failed(&reviewer, &why)),
+                    ExitInfo::UNKNOWN,
+                    false,
+                )
             }
         };
-        let failure = rejection(&verdict, &reviewer, exit.code);
         let row = CheckRunRow {
             loop_name: spec.name.clone(),
             iteration,
@@ -77,7 +103,7 @@ async fn review(
     spec: &LoopSpec,
     iteration: u32,
     run: &RunHandle,
-) -> Result<(Verdict, ExitInfo, bool), String> {
+) -> Result<(Verdict, ExitInfo, bool, String), String> {
     let reviewer = spec.reviewer.as_ref().ok_or("the plan has no reviewer")?;
     let git = s.git.clone();
     let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
@@ -198,5 +224,5 @@ async fn review(
     } else {
         parse_verdict(&output)
     };
-    Ok((verdict, exit, timed_out))
+    Ok((verdict, exit, timed_out, output))
 }
