@@ -21,6 +21,8 @@ pub mod plan_goal;
 pub mod pr_body;
 pub mod prompt;
 pub mod reducer;
+mod reducer_agent;
+mod reducer_review;
 pub mod reviewer;
 pub mod sandbox;
 pub mod sandbox_denial;

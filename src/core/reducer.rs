@@ -5,13 +5,13 @@ use crate::core::breakers::{
     agent_error_failure, exit_text, failed_iteration, guard_stop, line_stop, no_progress_failure,
     plural, record_failure,
 };
-use crate::core::classify::Category;
-use crate::core::condition::{rate_limit_wait_ms, AgentCondition};
+use crate::core::condition::AgentCondition;
 use crate::core::event::{AgentReport, ChecksReport, Effect, Event, IterationStatus, Transition};
 use crate::core::human::human;
+use crate::core::reducer_agent::{auth_failed, over_budget, rate_limited};
+use crate::core::reducer_review::review_finished;
 use crate::core::sandbox_denial::denial_failure;
 use crate::core::state::{Lamp, LoopState, Mode, State, Stop, StopCause};
-use crate::core::usage::{dollars, thousands};
 
 /// Decide what `event` does to a loop. A refused event returns the state unchanged.
 pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
@@ -139,88 +139,6 @@ pub(crate) fn running_lamp(s: &LoopState) -> Lamp {
         _ if s.consecutive_failures > 0 || !s.restored.is_empty() => Lamp::Yellow,
         _ => Lamp::Green,
     }
-}
-
-/// The token or cost budget the agent's reported usage has crossed, with the figures.
-fn over_budget(s: &LoopState) -> Option<String> {
-    let spent = &s.spent;
-    if let Some(budget) = s.limits.token_budget.filter(|b| spent.tokens() > *b) {
-        return Some(format!(
-            "token budget spent: {} tokens used of {} ({} in, {} out)",
-            thousands(spent.tokens()),
-            thousands(budget),
-            thousands(spent.input_tokens),
-            thousands(spent.output_tokens)
-        ));
-    }
-    let cost = spent.cost_micros?;
-    let budget = s.limits.cost_budget_micros.filter(|b| cost > *b)?;
-    Some(format!(
-        "cost budget spent: {} of {}",
-        dollars(cost),
-        dollars(budget)
-    ))
-}
-
-/// Waits on a rate limit in a row before the line stops for a human (with the doubling
-/// waits, about an hour): a usage limit can last a day, and a loop should not idle silently.
-const MAX_RATE_LIMIT_WAITS: u32 = 8;
-
-/// A rate or usage limit is not the code's fault: the iteration is not counted; the loop
-/// waits (yellow), then runs the agent again for the same iteration.
-fn rate_limited(s: &mut LoopState, line: &str) -> Transition {
-    if s.rate_limits >= MAX_RATE_LIMIT_WAITS {
-        let waits = s.rate_limits;
-        s.waiting = None;
-        s.rate_limits = 0;
-        let resume_to = Some(s.state);
-        let reason = format!(
-            "the agent hit a limit {} times in a row ({line}); resume to try iteration {} again",
-            waits + 1,
-            s.iteration
-        );
-        let t = line_stop(s, StopCause::AgentLimit, reason, Vec::new());
-        if let Some(stop) = s.stop.as_mut() {
-            stop.resume_to = resume_to;
-        }
-        return t;
-    }
-    s.rate_limits += 1;
-    s.waiting = Some(line.to_string());
-    s.lamp = Lamp::Yellow;
-    let ms = rate_limit_wait_ms(s.limits.rate_limit_wait_ms, s.rate_limits);
-    Transition {
-        effects: vec![Effect::RunAgentAfter { ms }],
-        log: Some(format!(
-            "waiting: the agent hit a limit ({line}); iteration {} runs again in {}",
-            s.iteration,
-            crate::core::duration::humanize(std::time::Duration::from_millis(ms))
-        )),
-        refused: None,
-    }
-}
-
-/// Refused credentials: every further run would fail the same way, so the line stops until
-/// a human fixes them and resumes (which re-runs the iteration).
-fn auth_failed(s: &mut LoopState, line: &str) -> Transition {
-    s.waiting = None;
-    s.rate_limits = 0;
-    let resume_to = Some(s.state);
-    let effects = vec![Effect::Snapshot {
-        message: format!(
-            "andon: iteration {} (agent credentials refused)",
-            s.iteration
-        ),
-    }];
-    let reason = format!(
-        "the agent's credentials were refused ({line}); fix them, then resume to re-run iteration {}",
-        s.iteration
-    );
-    let t = line_stop(s, StopCause::AgentAuth, reason, effects);
-    if let Some(stop) = s.stop.as_mut() {
-        stop.resume_to = resume_to;
-    }
-    t
 }
 
 fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
@@ -415,42 +333,8 @@ fn goal_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
     }
 }
 
-/// The reviewer answered. Whatever it did to the worktree is discarded: only the maker
-/// writes code.
-fn review_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
-    if s.state != State::Checking || !s.limits.review {
-        return Transition::refuse(format!("no review running in state {}", s.state));
-    }
-    let n = s.iteration;
-    match &r.failure {
-        None => {
-            let mut t = passed(
-                s,
-                format!("the reviewer approved iteration {n}: awaiting approval"),
-            );
-            t.effects.insert(0, Effect::DiscardChanges);
-            t
-        }
-        // The reviewer could not work: a human looks; the maker is not charged.
-        Some(f) if f.category == Category::AgentError => {
-            let resume_to = Some(State::Checking);
-            let t = line_stop(
-                s,
-                StopCause::Reviewer,
-                format!("{}; resume to ask again", f.summary),
-                vec![Effect::DiscardChanges],
-            );
-            if let Some(stop) = s.stop.as_mut() {
-                stop.resume_to = resume_to;
-            }
-            t
-        }
-        Some(f) => failed_iteration(s, f.clone(), false, vec![Effect::DiscardChanges]),
-    }
-}
-
 /// The iteration is green: the loop waits for a human's approval.
-fn passed(s: &mut LoopState, log: String) -> Transition {
+pub(crate) fn passed(s: &mut LoopState, log: String) -> Transition {
     s.state = State::AwaitingApproval;
     s.lamp = Lamp::Blue;
     s.consecutive_failures = 0;

@@ -1,7 +1,7 @@
 //! One agent run (DESIGN §2 step 2): the agent in its PTY in the worktree, watched by the
 //! no-progress and iteration-timeout breakers, then the guards on its diff.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use crate::core::state::Mode;
 use crate::core::template::{expand, TemplateVars};
 use crate::core::usage::{usage_in, Usage};
 use crate::core::verdict::judge_agent;
+use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
 use crate::engine::env::{child_env, AndonVars};
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::session::SessionSlot;
@@ -95,7 +96,10 @@ impl AgentRun<'_> {
         let mut argv = self.argv()?;
         let mentions_prompt = spec.profile.command.iter().any(|a| a.contains("{prompt}"));
         if spec.profile.prompt == PromptMode::Arg && !mentions_prompt {
-            argv.push(self.prompt.clone());
+            argv.push(prompt_argument(
+                &self.prompt,
+                &self.prompt_path.to_string_lossy(),
+            ));
         }
         let sandbox = LoopSandbox::for_loop(s, spec);
         if let Some(sandbox) = &sandbox {
@@ -201,9 +205,10 @@ impl AgentRun<'_> {
     pub(crate) fn argv(&self) -> Result<Vec<String>, String> {
         let s = self.shared;
         let spec = self.spec;
+        let prompt_file = self.prompt_path.to_string_lossy().to_string();
         let vars = TemplateVars {
-            prompt_file: self.prompt_path.to_string_lossy().to_string(),
-            prompt: self.prompt.clone(),
+            prompt: prompt_argument(&self.prompt, &prompt_file),
+            prompt_file,
             worktree: spec.worktree.to_string_lossy().to_string(),
             repo: s.repo_root.to_string_lossy().to_string(),
             loop_name: spec.name.clone(),
@@ -395,19 +400,4 @@ impl AgentRun<'_> {
         .await
         .map_err(|e| e.to_string())?
     }
-}
-
-/// A relative program path (e.g. `agents/fixer.sh`) names a file under the repo root
-/// (DESIGN §5), so it is made absolute; the other arguments stay relative to the worktree,
-/// which holds the same committed files — so `sh agents/fixer.sh` works either way.
-pub(crate) fn absolutize_repo_paths(argv: &[String], repo_root: &Path) -> Vec<String> {
-    let mut out = argv.to_vec();
-    if let Some(program) = out.first_mut() {
-        let relative_path =
-            program.contains('/') && !program.starts_with('/') && !program.contains('{');
-        if relative_path && repo_root.join(&*program).exists() {
-            *program = repo_root.join(&*program).to_string_lossy().to_string();
-        }
-    }
-    out
 }

@@ -2,6 +2,7 @@
 //! agents in PTYs, guards, checks, snapshots, the store — plus the repo lock and control socket.
 
 pub mod agent_run;
+pub mod argv;
 pub mod checks;
 pub mod cleanup;
 pub mod control;

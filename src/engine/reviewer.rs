@@ -14,7 +14,8 @@ use crate::core::reviewer::{
     parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
 };
 use crate::core::template::{expand, TemplateVars};
-use crate::engine::agent_run::{absolutize_repo_paths, KILL_GRACE};
+use crate::engine::agent_run::KILL_GRACE;
+use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
 use crate::engine::env::{child_env, AndonVars};
 use crate::engine::ops::{blocking, OpFuture, RunHandle};
 use crate::engine::sandbox::LoopSandbox;
@@ -118,7 +119,7 @@ async fn review(
     let worktree = spec.worktree.to_string_lossy().to_string();
     let vars = TemplateVars {
         prompt_file: prompt_file.clone(),
-        prompt: prompt.clone(),
+        prompt: prompt_argument(&prompt, &prompt_file),
         worktree: worktree.clone(),
         repo: s.repo_root.to_string_lossy().to_string(),
         loop_name: spec.name.clone(),
@@ -130,7 +131,7 @@ async fn review(
     if reviewer.prompt == PromptMode::Arg
         && !reviewer.command.iter().any(|a| a.contains("{prompt}"))
     {
-        argv.push(prompt.clone());
+        argv.push(prompt_argument(&prompt, &prompt_file));
     }
     if let Some(sandbox) = LoopSandbox::for_loop(s, spec) {
         argv = sandbox.wrap(&argv);

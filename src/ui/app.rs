@@ -163,7 +163,7 @@ pub async fn run(
                     }
                     let mut quit = None;
                     // Keystrokes for an attached agent go out as one write per run of them.
-                    let mut typed = Typed::default();
+                    let mut typed = crate::ui::typed::Typed::default();
                     for ev in batch {
                         if matches!(ev, TermEvent::Key(_)) {
                             model.selection_pinned = true;
@@ -331,62 +331,6 @@ fn refresh(sup: &Supervisor, model: &mut BoardModel) {
         }
     }
     model.selected = model.selected.min(model.loops.len().saturating_sub(1));
-}
-
-/// Keystrokes bound for the attached agent, gathered across a batch of input events so a
-/// burst reaches its PTY in one write instead of one per key.
-#[derive(Default)]
-struct Typed {
-    target: Option<(String, crate::term::Modes)>,
-    bytes: Vec<u8>,
-}
-
-impl Typed {
-    /// Takes `ev` when it is a plain keystroke for the attached agent.
-    fn take(
-        &mut self,
-        ev: &TermEvent,
-        ctl: &Controller,
-        model: &BoardModel,
-        panes: &PaneSet,
-    ) -> bool {
-        let TermEvent::Key(key) = ev else {
-            return false;
-        };
-        if key.kind == KeyEventKind::Release || ctl.is_escape(key) {
-            return false;
-        }
-        let Some(name) = ctl.attached_name(model) else {
-            return false;
-        };
-        if self.target.as_ref().is_none_or(|(n, _)| *n != name) {
-            self.flush(ctl);
-            // Typing into a pane scrolled back into history shows the live screen again.
-            let modes = match panes.pane(&name).lock() {
-                Ok(mut p) => {
-                    p.scroll_to_bottom();
-                    p.modes()
-                }
-                Err(_) => return false,
-            };
-            self.target = Some((name, modes));
-        }
-        if let Some((_, modes)) = &self.target {
-            if let Some(bytes) = encode_key(key, modes) {
-                self.bytes.extend(bytes);
-            }
-        }
-        true
-    }
-
-    fn flush(&mut self, ctl: &Controller) {
-        if let Some((name, _)) = &self.target {
-            if !self.bytes.is_empty() {
-                ctl.write(name, std::mem::take(&mut self.bytes));
-            }
-        }
-        self.target = None;
-    }
 }
 
 async fn on_terminal_event(

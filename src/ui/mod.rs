@@ -25,4 +25,5 @@ pub mod screen;
 pub mod terminal;
 pub mod theme;
 mod theme_file;
+mod typed;
 pub mod views;

@@ -1,0 +1,43 @@
+//! The reducer's rule for the reviewer's answer (the Checker as a second opinion): APPROVE
+//! lets the loop wait for a human, REJECT is the maker's failed iteration, a reviewer that
+//! could not review stops the line without charging the maker.
+
+use crate::core::breakers::{failed_iteration, line_stop};
+use crate::core::classify::Category;
+use crate::core::event::{ChecksReport, Effect, Transition};
+use crate::core::reducer::passed;
+use crate::core::state::{LoopState, State, StopCause};
+
+/// The reviewer answered. Whatever it did to the worktree is discarded: only the maker
+/// writes code.
+pub(crate) fn review_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
+    if s.state != State::Checking || !s.limits.review {
+        return Transition::refuse(format!("no review running in state {}", s.state));
+    }
+    let n = s.iteration;
+    match &r.failure {
+        None => {
+            let mut t = passed(
+                s,
+                format!("the reviewer approved iteration {n}: awaiting approval"),
+            );
+            t.effects.insert(0, Effect::DiscardChanges);
+            t
+        }
+        // The reviewer could not work: a human looks; the maker is not charged.
+        Some(f) if f.category == Category::AgentError => {
+            let resume_to = Some(State::Checking);
+            let t = line_stop(
+                s,
+                StopCause::Reviewer,
+                format!("{}; resume to ask again", f.summary),
+                vec![Effect::DiscardChanges],
+            );
+            if let Some(stop) = s.stop.as_mut() {
+                stop.resume_to = resume_to;
+            }
+            t
+        }
+        Some(f) => failed_iteration(s, f.clone(), false, vec![Effect::DiscardChanges]),
+    }
+}
