@@ -127,6 +127,25 @@ fn bad_inputs_exit_2_with_file_line_and_fix_and_leave_nothing_behind() {
             branch_before: false,
         },
         Case {
+            name: "a cost budget for an agent that reports no cost",
+            setup: |r| {
+                with_plan(
+                    r,
+                    &format!(
+                        "cost_budget = 2.5\n{}",
+                        GOOD_FRONT.replace("\"ok\"", "\"sim\"")
+                    ),
+                )
+            },
+            expect: &[
+                "plans/bad.md:2",
+                "`cost_budget` can never be reached",
+                "agent `sim`",
+                "fix:",
+            ],
+            branch_before: false,
+        },
+        Case {
             name: "unknown reviewer",
             setup: |r| with_plan(r, &format!("reviewer = \"codx\"\n{GOOD_FRONT}")),
             expect: &["plans/bad.md:2", "unknown reviewer profile `codx`", "fix:"],

@@ -14,8 +14,14 @@ const LIMIT: Duration = Duration::from_secs(90);
 /// A fake agent CLI: records the first line of each argument, then copies the fix into
 /// place. (Its stdin is the PTY, which never ends: a one-shot agent must not wait on it.)
 fn fake_cli(bin: &Path, name: &str) {
+    // Aider also leaves its history and tag cache in the working directory.
+    let own_files = if name == "aider" {
+        "touch .aider.chat.history.md .aider.input.history\nmkdir -p .aider.tags.cache.v4 && touch .aider.tags.cache.v4/cache.db\n"
+    } else {
+        ""
+    };
     let script = format!(
-        "#!/bin/sh\nout=\"$HOME/{name}.record\"\n: > \"$out\"\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\" | head -n 1 >> \"$out\"; done\ncp fixes/price.sh src/price.sh\necho done\n"
+        "#!/bin/sh\nout=\"$HOME/{name}.record\"\n: > \"$out\"\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\" | head -n 1 >> \"$out\"; done\n{own_files}cp fixes/price.sh src/price.sh\necho done\n"
     );
     let path = bin.join(name);
     std::fs::write(&path, script).unwrap();
@@ -62,7 +68,7 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
             .lines()
             .map(|l| l.strip_prefix("ARG ").unwrap_or(l))
             .collect();
-        // The prompt as an argument arrives whole; its first line is what the record keeps.
+        // The record keeps each argument's first line: the prompt's is its heading.
         let expected: Vec<String> = match name {
             "claude" => vec![
                 "-p".to_string(),
@@ -80,6 +86,7 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
             "aider" => vec![
                 "--yes-always".to_string(),
                 "--no-auto-commits".into(),
+                "--no-gitignore".into(),
                 "--message-file".into(),
                 prompt_file.to_string_lossy().to_string(),
             ],
@@ -88,6 +95,14 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
             _ => unreachable!(),
         };
         assert_eq!(args, expected, "{name}: {record}");
+        // An agent's own files are not the work: not in the status, not in the snapshot.
+        let status = git(&repo.worktree(&slug), &["status", "--porcelain"]);
+        assert_eq!(status.trim(), "", "{name}: {status}");
+        let files = git(
+            &repo.root,
+            &["ls-tree", "-r", "--name-only", &format!("loop/{slug}")],
+        );
+        assert!(!files.contains(".aider"), "{name}: {files}");
         let row = repo.store().get_loop(&slug).unwrap().unwrap();
         assert_eq!(
             (row.state.as_str(), row.iteration),

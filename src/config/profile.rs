@@ -191,6 +191,9 @@ const BUILTINS: &[Builtin] = &[
             "aider",
             "--yes-always",
             "--no-auto-commits",
+            // Its history and cache files are git-excluded by andon instead: a .gitignore
+            // edit would be a change outside the plan's scope.
+            "--no-gitignore",
             "--message-file",
             "{prompt_file}",
         ],
@@ -300,7 +303,7 @@ mod tests {
         }
         assert_eq!(profiles["claude"].prompt, PromptMode::Arg);
         assert_eq!(profiles["claude"].command[5..], ["--", "{prompt}"]);
-        assert_eq!(profiles["aider"].command[4], "{prompt_file}");
+        assert_eq!(profiles["aider"].command[5], "{prompt_file}");
         assert_eq!(profiles["sim"].command, ["{andon}", "sim-agent"]);
     }
 }

@@ -413,7 +413,7 @@ impl Badge {
             Badge::Stopped => Lamp::Red,
             Badge::AwaitingApproval => Lamp::Blue,
             Badge::Waiting => Lamp::Yellow,
-            Badge::NeedsHuman => Lamp::Red,
+            Badge::NeedsHuman => Lamp::Yellow,
         }
     }
 }

@@ -93,6 +93,7 @@ impl AgentRun<'_> {
         }
         let s = self.shared;
         let spec = self.spec;
+        crate::engine::turn_hook::exclude_agent_files(s, spec)?;
         let mut argv = self.argv()?;
         let mentions_prompt = spec.profile.command.iter().any(|a| a.contains("{prompt}"));
         if spec.profile.prompt == PromptMode::Arg && !mentions_prompt {

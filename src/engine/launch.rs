@@ -100,6 +100,7 @@ pub fn validate(
         }
         check_agent_binary(&plan, &text, &profile.command, &repo_root, &shown)?;
         let reviewer = reviewer_for(config, &plan, &profile, &text, &repo_root, &shown)?;
+        check_budgets(&plan, &profile, &text, &shown)?;
         let sandbox = sandbox::require(
             config.sandbox_for(&plan, &profile),
             &landlock,
@@ -318,6 +319,43 @@ fn reviewer_for(
         ));
     }
     Ok(Some(reviewer.clone()))
+}
+
+/// A token or cost budget only means something for an agent that reports what it used:
+/// among the built-ins, Claude Code one-shot (tokens and cost, JSON output) and Codex
+/// one-shot (tokens). A custom agent may print the same reports, so it is taken at its word.
+fn check_budgets(
+    plan: &Plan,
+    profile: &crate::config::AgentProfile,
+    text: &str,
+    shown: &Path,
+) -> Result<(), InputError> {
+    use crate::config::{AgentMode, Family};
+    let oneshot = profile.mode == AgentMode::Oneshot;
+    let family = profile.family();
+    let custom = family.is_none();
+    let reports_tokens =
+        custom || (oneshot && matches!(family, Some(Family::Claude | Family::Codex)));
+    let reports_cost = custom || (oneshot && family == Some(Family::Claude));
+    let refused = if plan.token_budget.is_some() && !reports_tokens {
+        Some(("token_budget", "tokens"))
+    } else if plan.cost_budget_micros.is_some() && !reports_cost {
+        Some(("cost_budget", "its cost"))
+    } else {
+        None
+    };
+    match refused {
+        None => Ok(()),
+        Some((key, what)) => Err(InputError::new(
+            Some((shown.to_path_buf(), key_line(text, key))),
+            format!(
+                "`{key}` can never be reached: agent `{}` does not report {what}",
+                profile.name
+            ),
+            "remove it, or use an agent that reports its usage (claude reports tokens and cost, \
+             codex tokens; both one-shot)",
+        )),
+    }
 }
 
 fn program_exists(program: &str, repo_root: &Path) -> bool {

@@ -19,8 +19,25 @@ pub const CLAUDE_SETTINGS: &str = ".claude/settings.local.json";
 /// The `info/exclude` line that keeps the file out of every worktree's status.
 const EXCLUDE: &str = "/.claude/settings.local.json";
 
+/// Files an agent keeps in its working directory that are its own, not the work: kept out
+/// of every worktree's status (guards, diffs, snapshots) through `info/exclude`.
+const AGENT_FILES: &[(Family, &str)] = &[(Family::Aider, "/.aider*")];
+
+/// Before an agent starts: its own files excluded from git's view of the worktree.
+pub fn exclude_agent_files(shared: &Shared, spec: &LoopSpec) -> Result<(), String> {
+    let family = spec.profile.family();
+    for (_, pattern) in AGENT_FILES.iter().filter(|(f, _)| Some(*f) == family) {
+        shared
+            .git
+            .add_info_exclude(pattern)
+            .map_err(|e| format!("cannot exclude {pattern}: {e}"))?;
+    }
+    Ok(())
+}
+
 /// Installs the loop's turn hook before its agent starts (nothing for agents without one).
 pub fn install(shared: &Shared, spec: &LoopSpec) -> Result<(), String> {
+    exclude_agent_files(shared, spec)?;
     if spec.profile.family() != Some(Family::Claude) {
         return Ok(());
     }
