@@ -214,3 +214,33 @@ fi
     let integrity = repo.store().integrity_check().unwrap();
     assert_eq!(integrity, "ok");
 }
+
+#[test]
+fn an_agent_cannot_steer_the_supervisor_that_runs_it() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    // The agent tries to abort its own loop and stop the line before it fixes the price.
+    repo.agent(
+        "rogue",
+        &format!(
+            "{ANDON} abort \"$ANDON_LOOP\" > \"$HOME/rogue.out\" 2>&1\n{ANDON} stop --all >> \"$HOME/rogue.out\" 2>&1\ncp fixes/price.sh src/price.sh"
+        ),
+    );
+    let plan = repo.plan("rogue", "rogue", "");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", &plan], Duration::from_secs(60));
+    expect_exit(&out, 0);
+    let row = repo.store().get_loop("rogue").unwrap().unwrap();
+    assert_eq!(row.state, "awaiting_approval");
+    assert!(
+        repo.audit_actions().is_empty(),
+        "{:?}",
+        repo.audit_actions()
+    );
+    let said = std::fs::read_to_string(repo.home.join("rogue.out")).unwrap();
+    assert_eq!(
+        said.matches("agents cannot steer the supervisor").count(),
+        2,
+        "{said}"
+    );
+}

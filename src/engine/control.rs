@@ -108,6 +108,13 @@ pub async fn serve(
                 }
             };
             let sup = Arc::clone(&sup);
+            // Agents may say their turn is over, nothing more: a process that carries this
+            // supervisor's token in its environment is one of its agents (or their children).
+            let from_agent = stream
+                .peer_cred()
+                .ok()
+                .and_then(|c| c.pid())
+                .is_some_and(|pid| carries_token(pid, sup.shared().token()));
             tokio::spawn(async move {
                 let _answering = sup.begin_request();
                 let (read, mut write) = stream.into_split();
@@ -116,6 +123,13 @@ pub async fn serve(
                     return;
                 };
                 let response = match serde_json::from_str::<Request>(&line) {
+                    Ok(req) if from_agent && !AGENT_ACTIONS.contains(&req.action.as_str()) => {
+                        Response::from(Err(format!(
+                            "`{}` refused: agents cannot steer the supervisor that runs them \
+                             (only `andon signal` and `andon status` are open to them)",
+                            req.action
+                        )))
+                    }
                     Ok(req) => handle(&sup, req).await,
                     Err(e) => Response::from(Err(format!("bad request: {e}"))),
                 };
@@ -125,6 +139,21 @@ pub async fn serve(
             });
         }
     }))
+}
+
+/// What an agent's process may ask of the supervisor.
+const AGENT_ACTIONS: &[&str] = &["signal", "status"];
+
+/// Whether process `pid`'s environment holds this supervisor's token (every agent and check
+/// gets it, and their children inherit it).
+fn carries_token(pid: i32, token: &str) -> bool {
+    let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+        return false;
+    };
+    let entry = format!("{}={token}", crate::pty::reaper::TOKEN_VAR);
+    environ
+        .split(|b| *b == 0)
+        .any(|var| var == entry.as_bytes())
 }
 
 async fn handle(sup: &Supervisor, req: Request) -> Response {
