@@ -72,7 +72,7 @@ fn claude_one_shot_fixes_the_price_and_reports_its_usage() {
         rig.mock.tool_results()
     );
     // Two model calls (tool use, then "Fixed.") of 1234 in / 56 out each, and Claude's own
-    // client-side cost: `andon status --json` does not show usage, the loop's state does.
+    // client-side cost, as `andon status --json` reports them.
     let main = rig.mock.requests_of(Kind::AnthropicMain);
     assert_eq!(main.len(), 2, "{main:?}");
     let used = spent(&rig.repo, slug);

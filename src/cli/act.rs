@@ -104,7 +104,10 @@ fn fix_plan_to_accept(repo: &repo::Repo, name: &str) -> Result<Option<String>, i
 
 pub fn redirect(r: RedirectArgs) -> i32 {
     if r.message.trim().is_empty() {
-        eprintln!("andon: a redirect needs a note\n  fix: andon redirect {} --message \"what to do differently\"", r.loop_name);
+        super::output::error(format!(
+            "a redirect needs a note\n  fix: andon redirect {} --message \"what to do differently\"",
+            r.loop_name
+        ));
         return EXIT_BAD_INPUT;
     }
     send("redirect", Some(r.loop_name), false, Some(r.message))
@@ -132,7 +135,7 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
             EXIT_OK
         }
         Ok(r) => {
-            eprintln!("andon: refused: {}", r.message);
+            super::output::error(format!("refused: {}", r.message));
             EXIT_ERROR
         }
         Err(e) => {

@@ -211,7 +211,9 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
                     "restore the plan file, or abort the loop",
                 )));
             }
-            Err(e) => eprintln!("andon: warning: loop {} is not hosted: {e}", row.name),
+            Err(e) => {
+                super::output::error(format!("warning: loop {} is not hosted: {e}", row.name))
+            }
         }
     }
     let hosted_names: BTreeSet<String> = hosted
