@@ -19,17 +19,17 @@ impl LoopTask {
         let spec = Arc::clone(&self.spec);
         match effect {
             Effect::EndRun => self.end_run().await,
+            // The running group, and an interactive session idling beside the checks: a
+            // stopped line is frozen whole.
             Effect::Freeze => {
                 self.run.frozen.store(true, Ordering::SeqCst);
-                let id = self.run.pgid.load(Ordering::SeqCst);
-                if id > 0 {
+                for id in self.run_groups() {
                     stop_group(id).map_err(|e| format!("cannot freeze process group {id}: {e}"))?;
                 }
             }
             Effect::Thaw => {
                 self.run.frozen.store(false, Ordering::SeqCst);
-                let id = self.run.pgid.load(Ordering::SeqCst);
-                if id > 0 {
+                for id in self.run_groups() {
                     continue_group(id)
                         .map_err(|e| format!("cannot resume process group {id}: {e}"))?;
                 }
@@ -128,6 +128,18 @@ impl LoopTask {
             Effect::Alert { .. } => {}
         }
         Ok(())
+    }
+
+    /// The process groups a stop freezes: the running one and the interactive session.
+    fn run_groups(&self) -> Vec<i32> {
+        let mut ids = vec![self.run.pgid.load(Ordering::SeqCst)];
+        if let Some(session) = self.run.session.lock().ok().and_then(|s| s.clone()) {
+            ids.push(session.pid());
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.retain(|id| *id > 0);
+        ids
     }
 
     /// The iteration's prompt; with the brief's path, the follow-up a continuing interactive
