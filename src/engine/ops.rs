@@ -40,6 +40,18 @@ pub struct RunHandle {
     pub session: SessionSlot,
 }
 
+impl RunHandle {
+    /// A process group of this loop's just started: the reaper knows it, a stop reaches it,
+    /// and if a human stopped the line while it was starting it is frozen at once.
+    pub fn adopt(&self, shared: &Shared, pgid: i32) {
+        shared.reaper_register(pgid);
+        self.pgid.store(pgid, std::sync::atomic::Ordering::SeqCst);
+        if self.frozen.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = crate::pty::signal::stop_group(pgid);
+        }
+    }
+}
+
 /// The future of an op: the event it ends with, and the check rows it produced.
 pub type OpFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = (Event, Vec<CheckRunRow>)> + Send>>;

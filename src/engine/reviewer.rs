@@ -23,7 +23,7 @@ use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::engine::tail::Tail;
 use crate::git::DiffLimits;
-use crate::pty::signal::{stop_group, terminate_group};
+use crate::pty::signal::terminate_group;
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
 use crate::store::CheckRunRow;
 
@@ -190,11 +190,7 @@ async fn review(
     )
     .map_err(|e| e.to_string())?;
     let pgid = child.pid();
-    s.reaper_register(pgid);
-    run.pgid.store(pgid, Ordering::SeqCst);
-    if run.frozen.load(Ordering::SeqCst) {
-        let _ = stop_group(pgid);
-    }
+    run.adopt(s, pgid);
     let done = child.finished();
     tokio::pin!(done);
     // The iteration timeout bounds the review too; time frozen by a human does not count.
