@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (1): `cat` of a 100 MB file of colored log lines in one pane, the board drawn at
-# 200x50, against tmux (one pane, an attached client) doing the same. Prints MB/s of both.
+# 200x50, against tmux (one pane, an attached client) doing the same, and the ceiling: the same
+# cat into a bare PTY whose reader discards the bytes. Prints MB/s of all three.
 # Usage: bash bench/throughput.sh [MB]
 source "$(dirname "$0")/lib.sh"
 mb="${1:-100}"
@@ -34,6 +35,25 @@ client=$(attach_client board)
 while [ ! -s "$work/andon.end" ]; do sleep 0.2; done
 kill "$client" 2>/dev/null || true
 
+# The ceiling: the same cat into a bare PTY whose reader does nothing with the bytes.
+python3 - "$work/log.txt" "$work" <<'PY'
+import os, pty, sys, time
+path, w = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("cat", ["cat", path])
+t0 = time.time()
+while True:
+    try:
+        b = os.read(fd, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+open(f"{w}/raw.s", "w").write(str(time.time() - t0))
+os.waitpid(pid, 0)
+PY
+
 python3 - "$work" "$size" <<'PY'
 import sys
 w, size = sys.argv[1], int(sys.argv[2])
@@ -43,4 +63,6 @@ mb = size / 1e6
 print(f"cat of {mb:.0f} MB of colored log lines, one pane, 200x50, attached client")
 print(f"  tmux : {tm:7.2f} s  {mb/tm:8.1f} MB/s")
 print(f"  andon: {an:7.2f} s  {mb/an:8.1f} MB/s   ({tm/an:.1f}x tmux)")
+raw = float(open(f"{w}/raw.s").read())
+print(f"  the PTY itself (cat into a pty nobody parses): {raw:5.2f} s  {mb/raw:8.1f} MB/s   (andon at {raw/an*100:.0f}% of it)")
 PY

@@ -128,6 +128,7 @@ pub async fn run(
     let code = loop {
         let now = Instant::now();
         if dirty && now.duration_since(last_draw) >= FRAME {
+            panes.clear_dirty();
             let origin = draw(
                 &mut terminal,
                 &model,
@@ -215,7 +216,7 @@ pub async fn run(
                 dirty = true;
             }
             _ = wake.notified() => {
-                if panes.take_dirty(&visible(&model)) {
+                if panes.any_dirty(&visible(&model)) {
                     dirty = true;
                 }
             }
@@ -236,7 +237,7 @@ pub async fn run(
             }
             _ = tick.tick() => {
                 panes.tick();
-                if panes.take_dirty(&visible(&model)) {
+                if panes.any_dirty(&visible(&model)) {
                     dirty = true;
                 }
                 // Expire toasts; advance running loops' clocks once a second.

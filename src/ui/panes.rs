@@ -93,14 +93,21 @@ impl PaneSet {
         self.wake.notify_one();
     }
 
-    /// Whether any of the `visible` panes changed since the last call (all marks are cleared).
-    pub fn take_dirty(&self, visible: &[&str]) -> bool {
-        let Ok(mut d) = self.dirty.lock() else {
+    /// Whether any of the `visible` panes changed since the last frame. The marks stay until
+    /// the frame is drawn ([`PaneSet::clear_dirty`]): a pane already marked wakes nobody, so a
+    /// flood costs one wake-up per frame, not one per chunk of output.
+    pub fn any_dirty(&self, visible: &[&str]) -> bool {
+        let Ok(d) = self.dirty.lock() else {
             return true;
         };
-        let any = visible.iter().any(|v| d.contains(*v));
-        d.clear();
-        any
+        visible.iter().any(|v| d.contains(*v))
+    }
+
+    /// A frame is being drawn from the panes as they are now: the next output marks anew.
+    pub fn clear_dirty(&self) {
+        if let Ok(mut d) = self.dirty.lock() {
+            d.clear();
+        }
     }
 
     /// Let every pane end a synchronized update whose child forgot to (DEC 2026 timeout).
