@@ -24,7 +24,6 @@ add_loop() {
 }
 commit_repo() { (cd "$1" && git add -A && git -c user.name=b -c user.email=b@b commit -qm bench); }
 
-# CPU seconds (user+system) of a pid and its threads, from /proc.
 # CPU time of a process, all its threads, in seconds with nanosecond resolution (schedstat;
 # /proc/PID/stat counts 10 ms ticks, too coarse for an idle process over 30 s).
 cpu_seconds() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.6f\n", s / 1e9}'; }

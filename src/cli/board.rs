@@ -89,7 +89,7 @@ pub fn run(args: RunArgs) -> i32 {
     }
     rt.block_on(async {
         let ptys = PtyRegistry::default();
-        let panes = PaneSet::new(ptys.clone());
+        let panes = PaneSet::new(ptys.clone(), config.ui.scrollback);
         let hooks = Hooks {
             output: Some(panes.hook()),
             ptys,
@@ -122,7 +122,7 @@ async fn read_only(
         }
     };
     let ptys = PtyRegistry::default();
-    let panes = PaneSet::new(ptys.clone());
+    let panes = PaneSet::new(ptys.clone(), config.ui.scrollback);
     let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("andon"));
     let mut shared = Shared::new(
         repo.git.repo_root().to_path_buf(),

@@ -43,6 +43,7 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 [ui]
 # theme = "default"                 # default, light, high-contrast, solarized-dark, themes/<name>.toml
 # escape = "ctrl-g"                 # detaches from an attached agent
+# scrollback = 2000                 # lines of history per pane in memory (all of it is in agent.log)
 
 [env]
 # allow = []                        # names agents may inherit even if denied below

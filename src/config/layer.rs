@@ -39,6 +39,7 @@ pub struct ConfigLayer {
     pub worktree_setup: Option<Vec<String>>,
     pub theme: Option<String>,
     pub escape: Option<String>,
+    pub scrollback: Option<usize>,
     pub env_allow: Option<Vec<String>>,
     pub env_deny: Option<Vec<String>>,
     pub sandbox_mode: Option<Located<SandboxMode>>,
@@ -135,6 +136,8 @@ struct RawUi {
     theme: Option<String>,
     /// The key that detaches from an attached agent, e.g. "ctrl-g".
     escape: Option<String>,
+    /// Lines of history per pane kept in memory.
+    scrollback: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -187,7 +190,8 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
         worktree_root: root.map(|r| worktree_root(&source, r)).transpose()?,
         worktree_setup: setup.map(|s| setup_commands(&source, s)).transpose()?,
         theme: raw.ui.as_ref().and_then(|u| u.theme.clone()),
-        escape: raw.ui.and_then(|u| u.escape),
+        escape: raw.ui.as_ref().and_then(|u| u.escape.clone()),
+        scrollback: raw.ui.and_then(|u| u.scrollback),
         env_allow: allow
             .map(|a| env_patterns(&source, "allow", a))
             .transpose()?,

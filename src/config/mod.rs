@@ -28,6 +28,10 @@ use crate::core::template::{self, TemplateError, TemplateVars};
 
 pub type ConfigError = FileError;
 
+/// Lines of history a pane keeps in memory by default: a cell costs 24 bytes, so deeper
+/// history is read from the iteration's `agent.log` instead.
+pub const DEFAULT_SCROLLBACK: usize = 2_000;
+
 /// The repo's config file, at its root.
 pub const REPO_CONFIG: &str = "andon.toml";
 
@@ -155,6 +159,8 @@ pub struct Ui {
     pub theme: String,
     /// Detaches from an attached agent.
     pub escape: String,
+    /// Lines of history each pane keeps in memory (the whole output is in `agent.log`).
+    pub scrollback: usize,
 }
 
 impl Default for Ui {
@@ -162,6 +168,7 @@ impl Default for Ui {
         Self {
             theme: "default".into(),
             escape: "ctrl-g".into(),
+            scrollback: DEFAULT_SCROLLBACK,
         }
     }
 }
@@ -235,6 +242,7 @@ impl Config {
         replace(&mut self.worktrees.setup, layer.worktree_setup);
         replace(&mut self.ui.theme, layer.theme);
         replace(&mut self.ui.escape, layer.escape);
+        replace(&mut self.ui.scrollback, layer.scrollback);
         replace(&mut self.env.allow, layer.env_allow);
         replace(&mut self.env.deny, layer.env_deny);
         if let Some(mode) = layer.sandbox_mode {

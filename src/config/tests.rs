@@ -17,6 +17,7 @@ no_progress = "5m"
 
 [ui]
 theme = "dark"
+scrollback = 10000
 
 [env]
 allow = ["AWS_REGION"]
@@ -58,6 +59,7 @@ fn layers_apply_defaults_then_user_then_repo() {
     expected.breakers.max_iterations = 12;
     expected.breakers.no_progress = Duration::from_secs(300);
     expected.ui.theme = "dark".into();
+    expected.ui.scrollback = 10_000;
     expected.env.allow = strings(&["AWS_REGION"]);
     expected.guards.protected = strings(&["spec/**"]);
     expected.worktrees = Worktrees {

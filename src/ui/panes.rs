@@ -11,11 +11,10 @@ use crate::engine::ptys::PtyRegistry;
 use crate::engine::shared::OutputHook;
 use crate::term::Pane;
 
-/// Lines of history a pane keeps in memory (deeper history is in the iteration's agent.log).
-pub const SCROLLBACK: usize = 2000;
-
 pub struct PaneSet {
     panes: Mutex<HashMap<String, Arc<Mutex<Pane>>>>,
+    /// Lines of history each pane keeps in memory (`[ui] scrollback`).
+    scrollback: usize,
     ptys: PtyRegistry,
     /// Panes changed since the last frame: a flood in a pane that is not on screen (another
     /// page, or another loop zoomed) costs no frames.
@@ -24,9 +23,10 @@ pub struct PaneSet {
 }
 
 impl PaneSet {
-    pub fn new(ptys: PtyRegistry) -> Arc<PaneSet> {
+    pub fn new(ptys: PtyRegistry, scrollback: usize) -> Arc<PaneSet> {
         Arc::new(PaneSet {
             panes: Mutex::new(HashMap::new()),
+            scrollback,
             ptys,
             dirty: Mutex::new(HashSet::new()),
             wake: Arc::new(Notify::new()),
@@ -68,7 +68,7 @@ impl PaneSet {
         Pane::new(
             rows,
             cols,
-            SCROLLBACK,
+            self.scrollback,
             Box::new(move |reply: Vec<u8>| {
                 ptys.write(&loop_name, reply);
             }),
