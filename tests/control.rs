@@ -223,7 +223,7 @@ fn an_agent_cannot_steer_the_supervisor_that_runs_it() {
     repo.agent(
         "rogue",
         &format!(
-            "{ANDON} abort \"$ANDON_LOOP\" > \"$HOME/rogue.out\" 2>&1\n{ANDON} stop --all >> \"$HOME/rogue.out\" 2>&1\ncp fixes/price.sh src/price.sh"
+            "{ANDON} abort \"$ANDON_LOOP\" > \"$HOME/rogue.out\" 2>&1\n{ANDON} stop --all >> \"$HOME/rogue.out\" 2>&1\nenv -u ANDON_SUPERVISOR_TOKEN {ANDON} stop --all >> \"$HOME/rogue.out\" 2>&1\ncp fixes/price.sh src/price.sh"
         ),
     );
     let plan = repo.plan("rogue", "rogue", "");
@@ -239,8 +239,9 @@ fn an_agent_cannot_steer_the_supervisor_that_runs_it() {
     );
     let said = std::fs::read_to_string(repo.home.join("rogue.out")).unwrap();
     assert_eq!(
-        said.matches("agents cannot steer the supervisor").count(),
-        2,
+        said.matches("runs inside an agent of this supervisor")
+            .count(),
+        3,
         "{said}"
     );
 }

@@ -64,13 +64,20 @@ pub(crate) fn run(
             }
             let b = bytes[0];
             bytes = &bytes[1..];
+            // The question takes one typed key: `y` plays the turn, `n` declines it; a paste
+            // answers nothing.
             if let Some(message) = asking.take() {
-                if b == b'y' || b == b'Y' {
-                    turn += 1;
-                    play_turn(scenario, speed, base, turn, &message)?;
-                    finish_turn(end)?;
-                } else {
-                    asking = Some(message);
+                match b {
+                    b'y' | b'Y' if !in_paste => {
+                        turn += 1;
+                        play_turn(scenario, speed, base, turn, &message)?;
+                        finish_turn(end)?;
+                    }
+                    b'n' | b'N' if !in_paste => {
+                        echo(b"\r\n(declined)")?;
+                        finish_turn(end)?;
+                    }
+                    _ => asking = Some(message),
                 }
                 continue;
             }

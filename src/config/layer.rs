@@ -76,6 +76,9 @@ pub(super) const CONFIG_KEYS: &[&str] = &[
     "sandbox",
 ];
 
+/// The most history lines a pane may keep (Alacritty's own limit); more is taken as this.
+const MAX_SCROLLBACK: usize = 100_000;
+
 const EXAMPLES: &[(&str, &str)] = &[
     ("command", "[\"my-agent\", \"{prompt_file}\"]"),
     ("default_agent", "\"claude\""),
@@ -191,7 +194,10 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
         worktree_setup: setup.map(|s| setup_commands(&source, s)).transpose()?,
         theme: raw.ui.as_ref().and_then(|u| u.theme.clone()),
         escape: raw.ui.as_ref().and_then(|u| u.escape.clone()),
-        scrollback: raw.ui.and_then(|u| u.scrollback),
+        scrollback: raw
+            .ui
+            .and_then(|u| u.scrollback)
+            .map(|lines| lines.min(MAX_SCROLLBACK)),
         env_allow: allow
             .map(|a| env_patterns(&source, "allow", a))
             .transpose()?,

@@ -252,6 +252,21 @@ pub fn approval_gate(s: &LoopState, line_stopped: bool) -> Option<ApprovalGate> 
             overridable: false,
         });
     }
+    // The maker's checks and goal passed; only the second opinion is missing because the
+    // reviewer could not work. A human may approve anyway, saying why.
+    if s.state == State::Stopped
+        && s.stop
+            .as_ref()
+            .is_some_and(|st| st.cause == StopCause::Reviewer)
+    {
+        return Some(ApprovalGate {
+            why: format!(
+                "the reviewer gave no opinion ({}): approve anyway needs a typed reason",
+                s.stop_reason().unwrap_or("stopped")
+            ),
+            overridable: true,
+        });
+    }
     if s.state == State::Stopped {
         return Some(ApprovalGate {
             why: format!(

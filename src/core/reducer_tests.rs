@@ -947,6 +947,44 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
         effects.last().and_then(|e| e.first()),
         Some(&Effect::DiscardChanges)
     );
+    // A reviewer that could not review stops the line; the maker's green work can still be
+    // approved anyway, with a reason, or the review asked again.
+    let down = Event::ReviewFinished(ChecksReport {
+        passed: 0,
+        total: 1,
+        failure: Some(crate::core::reviewer::reviewer_failed(
+            "codex",
+            "API Error: 500",
+        )),
+    });
+    let stopped_events = [Event::Start, agent_ok(1), checks_pass(), goal_pass(), down];
+    let (s, _) = run_from(
+        LoopState::new(Limits {
+            review: true,
+            ..Limits::default()
+        }),
+        &stopped_events,
+    );
+    assert_eq!(
+        (s.state, stop_cause(&s), s.consecutive_failures),
+        (State::Stopped, Some(StopCause::Reviewer), 0)
+    );
+    let anyway = |reason: Option<&str>| {
+        Event::Human(HumanAction::Approve {
+            anyway: reason.map(str::to_string),
+            outcome: Outcome::Branch,
+        })
+    };
+    assert!(reduce(&s, &anyway(None)).1.refused.is_some());
+    assert_eq!(
+        reduce(&s, &anyway(Some("reviewer is down"))).0.state,
+        State::Approved
+    );
+    let (again, t) = reduce(&s, &Event::Human(HumanAction::Resume { fix_plan: None }));
+    assert_eq!(
+        (again.state, t.effects),
+        (State::Checking, vec![Effect::RunReview])
+    );
     // Without a reviewer a review answer is refused.
     let (plain, _) = run(&[Event::Start, agent_ok(1), checks_pass()]);
     assert!(reduce(&plain, &review(None)).1.refused.is_some());

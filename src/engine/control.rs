@@ -109,12 +109,13 @@ pub async fn serve(
             };
             let sup = Arc::clone(&sup);
             // Agents may say their turn is over, nothing more: a process that carries this
-            // supervisor's token in its environment is one of its agents (or their children).
+            // supervisor's token in its environment, or runs in the session of one that does
+            // (every agent leads its own session), is one of its agents or their children.
             let from_agent = stream
                 .peer_cred()
                 .ok()
                 .and_then(|c| c.pid())
-                .is_some_and(|pid| carries_token(pid, sup.shared().token()));
+                .is_some_and(|pid| in_agent_session(pid, sup.shared().token()));
             tokio::spawn(async move {
                 let _answering = sup.begin_request();
                 let (read, mut write) = stream.into_split();
@@ -125,8 +126,9 @@ pub async fn serve(
                 let response = match serde_json::from_str::<Request>(&line) {
                     Ok(req) if from_agent && !AGENT_ACTIONS.contains(&req.action.as_str()) => {
                         Response::from(Err(format!(
-                            "`{}` refused: agents cannot steer the supervisor that runs them \
-                             (only `andon signal` and `andon status` are open to them)",
+                            "`{}` refused: this runs inside an agent of this supervisor, which \
+                             may only signal or read status; run it from a shell andon did not \
+                             start, or use the board's keys",
                             req.action
                         )))
                     }
@@ -143,6 +145,20 @@ pub async fn serve(
 
 /// What an agent's process may ask of the supervisor.
 const AGENT_ACTIONS: &[&str] = &["signal", "status"];
+
+/// Whether `pid` is an agent's process: its own environment holds this supervisor's token,
+/// or its session leader's does (a child that dropped the variable is still in the agent's
+/// session). A guard against accidents, not a boundary: agents run as the same user.
+fn in_agent_session(pid: i32, token: &str) -> bool {
+    carries_token(pid, token) || session_of(pid).is_some_and(|sid| carries_token(sid, token))
+}
+
+/// The session id of `pid` (field 6 of /proc/PID/stat, after the parenthesised name).
+fn session_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(3)?.parse().ok()
+}
 
 /// Whether process `pid`'s environment holds this supervisor's token (every agent and check
 /// gets it, and their children inherit it).

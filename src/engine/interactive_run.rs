@@ -92,7 +92,9 @@ impl AgentRun<'_> {
             TurnEnded::TimedOut => (false, true),
             _ => (false, false),
         };
-        let output_tail = session.tail_text();
+        // A TUI's raw bytes are cursor moves and redraws: its evidence, and what it says about
+        // itself, is the screen it ends on.
+        let output_tail = session.screen();
         let exit = match ended {
             TurnEnded::Signalled | TurnEnded::Idle => ExitInfo {
                 code: Some(0),

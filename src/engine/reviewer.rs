@@ -49,18 +49,18 @@ pub fn review_op(
         // human instead. One that ran fine and still gave none counts as a REJECT.
         let (failure, exit, timed_out) = match review(&shared, &spec, iteration, &run).await {
             Ok((verdict, exit, timed_out, output)) => {
+                let said = recognise(family, &output, 12).map(|c| c.line);
                 let failure = match &verdict {
                     Verdict::Unclear if timed_out => {
                         Some(reviewer_failed(&reviewer, "it timed out"))
                     }
-                    Verdict::Unclear if exit.code != Some(0) => {
-                        let said = recognise(family, &output, 12)
-                            .map(|c| c.line)
-                            .unwrap_or_else(|| match exit.code {
-                                Some(code) => format!("it exited with {code}"),
-                                None => "it was killed".into(),
-                            });
-                        Some(reviewer_failed(&reviewer, &said))
+                    // An API error or a limit, whatever the exit code, is not a verdict.
+                    Verdict::Unclear if said.is_some() || exit.code != Some(0) => {
+                        let why = said.unwrap_or_else(|| match exit.code {
+                            Some(code) => format!("it exited with {code}"),
+                            None => "it was killed".into(),
+                        });
+                        Some(reviewer_failed(&reviewer, &why))
                     }
                     _ => rejection(&verdict, &reviewer, exit.code, &output),
                 };

@@ -21,7 +21,11 @@ const EXCLUDE: &str = "/.claude/settings.local.json";
 
 /// Files an agent keeps in its working directory that are its own, not the work: kept out
 /// of every worktree's status (guards, diffs, snapshots) through `info/exclude`.
-const AGENT_FILES: &[(Family, &str)] = &[(Family::Aider, "/.aider*")];
+const AGENT_FILES: &[(Family, &str)] = &[
+    (Family::Aider, "/.aider.chat.history.md"),
+    (Family::Aider, "/.aider.input.history"),
+    (Family::Aider, "/.aider.tags.cache.v*/"),
+];
 
 /// Before an agent starts: its own files excluded from git's view of the worktree.
 pub fn exclude_agent_files(shared: &Shared, spec: &LoopSpec) -> Result<(), String> {

@@ -156,10 +156,15 @@ pub async fn run(
                     // Polled with this task's own waker (not a no-op one): crossterm keeps the
                     // first waker it was handed while its reader waits, so the next key must
                     // wake this loop.
+                    let mut input_gone = false;
                     while batch.len() < INPUT_BATCH {
                         match futures_util::poll!(events.next()) {
                             std::task::Poll::Ready(Some(Ok(ev))) => batch.push(ev),
-                            _ => break,
+                            std::task::Poll::Ready(Some(Err(_)) | None) => {
+                                input_gone = true;
+                                break;
+                            }
+                            std::task::Poll::Pending => break,
                         }
                     }
                     let mut quit = None;
@@ -181,6 +186,9 @@ pub async fn run(
                     typed.flush(&ctl);
                     if let Some(code) = quit {
                         break code;
+                    }
+                    if input_gone {
+                        break 1;
                     }
                     feed.feed(sup.shared(), &mut model);
                     dirty = true;

@@ -133,7 +133,8 @@ impl LoopTask {
     /// The process groups a stop freezes: the running one and the interactive session.
     fn run_groups(&self) -> Vec<i32> {
         let mut ids = vec![self.run.pgid.load(Ordering::SeqCst)];
-        if let Some(session) = self.run.session.lock().ok().and_then(|s| s.clone()) {
+        let live = self.run.session.lock().ok().and_then(|s| s.clone());
+        if let Some(session) = live.filter(|s| s.alive()) {
             ids.push(session.pid());
         }
         ids.sort_unstable();
