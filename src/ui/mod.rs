@@ -12,6 +12,7 @@ pub mod diff_view;
 mod feed;
 mod frame;
 pub mod highlight;
+mod input_events;
 pub mod kaizen_view;
 pub mod key_chord;
 pub mod keymap;

@@ -1,0 +1,106 @@
+//! A terminal event on the board: keys, pastes, mouse and focus either go to the attached
+//! agent, encoded as it asked, or become the board's own actions.
+
+use crossterm::event::{Event as TermEvent, KeyEventKind, MouseEventKind};
+
+use crate::term::{encode_focus, encode_key, encode_mouse, encode_paste};
+use crate::ui::commands::Controller;
+use crate::ui::model::BoardModel;
+use crate::ui::panes::PaneSet;
+
+pub async fn on_terminal_event(
+    ev: TermEvent,
+    ctl: &mut Controller,
+    model: &mut BoardModel,
+    panes: &PaneSet,
+) -> Option<i32> {
+    let attached = ctl.attached_name(model);
+    match ev {
+        TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
+            if let Some(name) = &attached {
+                if !ctl.is_escape(&key) {
+                    // Typing into a pane scrolled back into history shows the live screen again.
+                    let modes = match panes.pane(name).lock() {
+                        Ok(mut p) => {
+                            p.scroll_to_bottom();
+                            p.modes()
+                        }
+                        Err(_) => return None,
+                    };
+                    if let Some(bytes) = encode_key(&key, &modes) {
+                        ctl.write(name, bytes);
+                    }
+                    return None;
+                }
+            }
+            ctl.on_key(key, model, panes).await;
+        }
+        TermEvent::Paste(text) => match &attached {
+            Some(name) => {
+                let modes = panes.modes(name);
+                ctl.write(name, encode_paste(&text, &modes));
+            }
+            None => ctl.on_paste(&text, model),
+        },
+        TermEvent::Mouse(m) => {
+            if let Some(name) = &attached {
+                let modes = panes.modes(name);
+                if let Some(bytes) = encode_mouse(&m, &modes, ctl.attached_origin()) {
+                    ctl.write(name, bytes);
+                    return None;
+                }
+            }
+            let lines = match m.kind {
+                MouseEventKind::ScrollUp => 3,
+                MouseEventKind::ScrollDown => -3,
+                _ => 0,
+            };
+            if lines != 0 && ctl.on_wheel(model, lines < 0) {
+                return None;
+            }
+            if lines != 0 {
+                // The wheel scrolls the pane under the pointer (else the selected one).
+                let (w, h) = crossterm::terminal::size().unwrap_or((0, 0));
+                let area = ratatui::layout::Rect::new(0, 0, w, h);
+                let under = crate::ui::views::pane_areas(area, model)
+                    .into_iter()
+                    .find(|(_, r)| r.contains(ratatui::layout::Position::new(m.column, m.row)))
+                    .map(|(i, _)| i);
+                let target = under.or(model.selected_loop().map(|(i, _)| i));
+                if let Some(c) = target.and_then(|i| model.loops.get(i)) {
+                    if let Ok(mut p) = panes.pane(&c.name).lock() {
+                        p.scroll(lines);
+                    }
+                }
+            }
+        }
+        TermEvent::FocusGained | TermEvent::FocusLost => {
+            if let Some(name) = &attached {
+                let modes = panes.modes(name);
+                if let Some(bytes) = encode_focus(matches!(ev, TermEvent::FocusGained), &modes) {
+                    ctl.write(name, bytes);
+                }
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_edited_theme_file_wakes_the_board() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("themes")).unwrap();
+        let path = dir.path().join("themes/mine.toml");
+        std::fs::write(&path, "x").unwrap();
+        let (_watcher, mut rx) = watch_themes(dir.path()).unwrap();
+        std::fs::write(&path, "y").unwrap();
+        let woke = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(woke.ok().flatten(), Some(()));
+        assert!(watch_themes(&dir.path().join("nowhere")).is_none());
+    }
+}
