@@ -86,21 +86,3 @@ pub async fn on_terminal_event(
     }
     None
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn an_edited_theme_file_wakes_the_board() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("themes")).unwrap();
-        let path = dir.path().join("themes/mine.toml");
-        std::fs::write(&path, "x").unwrap();
-        let (_watcher, mut rx) = watch_themes(dir.path()).unwrap();
-        std::fs::write(&path, "y").unwrap();
-        let woke = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
-        assert_eq!(woke.ok().flatten(), Some(()));
-        assert!(watch_themes(&dir.path().join("nowhere")).is_none());
-    }
-}
