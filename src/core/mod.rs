@@ -1,6 +1,7 @@
 //! The pure core: andon's decisions with no I/O, no clocks and no threads — plan parsing, the
 //! reducer and its breakers, fingerprints, classification, prompts, guards — all unit-tested.
 
+pub mod badge;
 pub mod breaker_overrides;
 mod breakers;
 pub mod classify;
