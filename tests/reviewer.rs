@@ -121,3 +121,30 @@ fn a_reviewer_that_cannot_review_stops_the_line_without_charging_the_maker() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn the_reviewers_reported_usage_counts_against_the_loops_budget() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.agent("maker", "cp fixes/price.sh src/price.sh");
+    // Answers like `claude -p --output-format json`: the verdict inside the result.
+    repo.agent(
+        "judge",
+        r#"printf '%s\n' '{"type":"result","is_error":false,"result":"Sound.\nAPPROVE\nclamped","usage":{"input_tokens":300,"output_tokens":20}}'"#,
+    );
+    repo.plan(
+        "judged",
+        "maker",
+        "reviewer = \"judge\"\ntoken_budget = 250",
+    );
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/judged.md"], LIMIT);
+    expect_exit(&out, 3);
+    let status = repo.andon(&["status", "--json"], LIMIT);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    assert_eq!(json[0]["state"], "stopped");
+    assert_eq!(
+        json[0]["reason"],
+        "token budget spent: 320 tokens used of 250 (300 in, 20 out)"
+    );
+}

@@ -154,8 +154,12 @@ pub enum Event {
     AgentFinished(AgentReport),
     ChecksFinished(ChecksReport),
     GoalFinished(ChecksReport),
-    /// The reviewer answered (one "check": passed is an APPROVE).
-    ReviewFinished(ChecksReport),
+    /// The reviewer answered (one "check": passed is an APPROVE), with the usage it reported.
+    ReviewFinished {
+        report: ChecksReport,
+        #[serde(default)]
+        usage: Option<Usage>,
+    },
     Human(HumanAction),
     /// The engine could not carry out an effect (a git or disk error): stop the line.
     EngineFailed {

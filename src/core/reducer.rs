@@ -22,7 +22,7 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::AgentFinished(report) => agent_finished(&mut s, report),
         Event::ChecksFinished(report) => checks_finished(&mut s, report),
         Event::GoalFinished(report) => goal_finished(&mut s, report),
-        Event::ReviewFinished(report) => review_finished(&mut s, report),
+        Event::ReviewFinished { report, usage } => review_finished(&mut s, report, usage.as_ref()),
         Event::Human(action) => human(&mut s, action),
         Event::EngineFailed { reason } => engine_failed(&mut s, reason),
         Event::BudgetSpent { spent } => budget_spent(&mut s, spent),

@@ -6,15 +6,28 @@ use crate::core::breakers::{failed_iteration, line_stop};
 use crate::core::classify::Category;
 use crate::core::event::{ChecksReport, Effect, Transition};
 use crate::core::reducer::passed;
+use crate::core::reducer_agent::over_budget;
 use crate::core::state::{LoopState, State, StopCause};
+use crate::core::usage::Usage;
 
 /// The reviewer answered. Whatever it did to the worktree is discarded: only the maker
 /// writes code.
-pub(crate) fn review_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
+pub(crate) fn review_finished(
+    s: &mut LoopState,
+    r: &ChecksReport,
+    usage: Option<&Usage>,
+) -> Transition {
     if s.state != State::Checking || !s.limits.review {
         return Transition::refuse(format!("no review running in state {}", s.state));
     }
     let n = s.iteration;
+    // The reviewer spends from the loop's budget like the maker.
+    if let Some(usage) = usage {
+        s.spent.add(usage);
+    }
+    if let Some(reason) = over_budget(s) {
+        return line_stop(s, StopCause::Budget, reason, vec![Effect::DiscardChanges]);
+    }
     match &r.failure {
         None => {
             let mut t = passed(

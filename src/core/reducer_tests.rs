@@ -901,12 +901,13 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
         review: true,
         ..Limits::default()
     });
-    let review = |fail: Option<&str>| {
-        Event::ReviewFinished(ChecksReport {
+    let review = |fail: Option<&str>| Event::ReviewFinished {
+        report: ChecksReport {
             passed: u32::from(fail.is_none()),
             total: 1,
             failure: fail.map(failure),
-        })
+        },
+        usage: None,
     };
     let (s, effects) = run_from(
         reviewed.clone(),
@@ -949,14 +950,17 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
     );
     // A reviewer that could not review stops the line; the maker's green work can still be
     // approved anyway, with a reason, or the review asked again.
-    let down = Event::ReviewFinished(ChecksReport {
-        passed: 0,
-        total: 1,
-        failure: Some(crate::core::reviewer::reviewer_failed(
-            "codex",
-            "API Error: 500",
-        )),
-    });
+    let down = Event::ReviewFinished {
+        report: ChecksReport {
+            passed: 0,
+            total: 1,
+            failure: Some(crate::core::reviewer::reviewer_failed(
+                "codex",
+                "API Error: 500",
+            )),
+        },
+        usage: None,
+    };
     let stopped_events = [Event::Start, agent_ok(1), checks_pass(), goal_pass(), down];
     let (s, _) = run_from(
         LoopState::new(Limits {

@@ -14,6 +14,7 @@ use crate::core::reviewer::{
     parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
 };
 use crate::core::template::{expand, TemplateVars};
+use crate::core::usage::usage_in;
 use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
 use crate::engine::env::{child_env, AndonVars};
@@ -47,8 +48,10 @@ pub fn review_op(
         // A reviewer that gave no verdict because it could not work (it did not start, exited
         // non-zero, timed out, hit a limit) is not the maker's failure: the line stops for a
         // human instead. One that ran fine and still gave none counts as a REJECT.
+        let mut usage = None;
         let (failure, exit, timed_out) = match review(&shared, &spec, iteration, &run).await {
             Ok((verdict, exit, timed_out, output)) => {
+                usage = usage_in(&output);
                 let said = recognise(family, &output, 12).map(|c| c.line);
                 let failure = match &verdict {
                     Verdict::Unclear if timed_out => {
@@ -94,7 +97,7 @@ pub fn review_op(
             total: 1,
             failure,
         };
-        (Event::ReviewFinished(report), vec![row])
+        (Event::ReviewFinished { report, usage }, vec![row])
     })
 }
 
