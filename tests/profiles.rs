@@ -49,14 +49,9 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
     );
     for name in agents {
         let slug = format!("with-{name}");
-        let out = repo
-            .command(&["run", "--headless", &format!("plans/{slug}.md")])
-            .env("PATH", &path)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = wait_output(out, LIMIT);
+        let mut command = repo.command(&["run", "--headless", &format!("plans/{slug}.md")]);
+        command.env("PATH", &path);
+        let out = run_to_end(command, LIMIT);
         expect_exit(&out, 0);
         let record = std::fs::read_to_string(repo.home.join(format!("{name}.record"))).unwrap();
         let prompt_file = repo

@@ -123,13 +123,7 @@ impl TestRepo {
 
     /// Run andon to completion (panics after `limit`).
     pub fn andon(&self, args: &[&str], limit: Duration) -> Output {
-        let child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("andon starts");
-        wait_output(child, limit)
+        run_to_end(self.command(args), limit)
     }
 
     pub fn spawn(&self, args: &[&str]) -> Child {
@@ -210,6 +204,16 @@ impl TestRepo {
         )
         .unwrap_or_default()
     }
+}
+
+/// Runs `command` with its output captured until it ends (panics after `limit`).
+pub fn run_to_end(mut command: Command, limit: Duration) -> Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("andon starts");
+    wait_output(child, limit)
 }
 
 pub fn wait_output(mut child: Child, limit: Duration) -> Output {

@@ -3,12 +3,12 @@
 //! with every first-run question answered and every retry off.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use andon::core::usage::Usage;
 
-use crate::common::{wait_output, TestRepo};
+use crate::common::{run_to_end, TestRepo};
 use crate::mock_llm::{MockLlm, Script};
 
 /// The dummy credentials; Claude Code remembers a custom key by its last 20 characters.
@@ -119,13 +119,7 @@ impl Rig {
 
     /// Runs andon to completion (panics after `limit`).
     pub fn andon(&self, args: &[&str], limit: Duration) -> Output {
-        let child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("andon starts");
-        wait_output(child, limit)
+        run_to_end(self.command(args), limit)
     }
 
     /// Answers Claude Code's first-run screens for an interactive session in `project`.
