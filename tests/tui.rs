@@ -4,97 +4,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::tmux::Tmux;
 use common::*;
-
-struct Tmux {
-    session: String,
-    socket: PathBuf,
-}
-
-impl Tmux {
-    fn start(dir: &Path, command: &str) -> Tmux {
-        let socket = dir.join("tmux.sock");
-        let session = "andon-e2e".to_string();
-        let status = Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args([
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "160",
-                "-y",
-                "48",
-            ])
-            .env("TERM", "xterm-256color")
-            .status()
-            .expect("tmux runs");
-        assert!(status.success());
-        let t = Tmux { session, socket };
-        // A plain shell first, so the test can look at the terminal after andon exits.
-        t.keys(&[command, "Enter"]);
-        t
-    }
-
-    fn tmux(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.arg("-S").arg(&self.socket);
-        c
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut c = self.tmux();
-        c.args(["send-keys", "-t", &self.session]);
-        c.args(keys);
-        assert!(c.status().unwrap().success());
-    }
-
-    fn literal(&self, text: &str) {
-        assert!(self
-            .tmux()
-            .args(["send-keys", "-t", &self.session, "-l", text])
-            .status()
-            .unwrap()
-            .success());
-    }
-
-    fn screen(&self) -> String {
-        let out = self
-            .tmux()
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
-
-    fn wait_for(&self, what: &str, limit: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(what) {
-                return screen;
-            }
-            if start.elapsed() > limit {
-                panic!("screen never showed {what:?}; last screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux().args(["kill-server"]).status();
-    }
-}
 
 fn demo_command(dir: &Path, extra_env: &str) -> String {
     format!(
@@ -441,13 +356,18 @@ fn a_flooding_agent_slows_nothing_else_and_memory_stays_bounded() {
         std::thread::sleep(Duration::from_millis(500 + 100 * round));
     }
     let flood_log = repo.path(".andon/loops/flood/iter-1/agent.log");
-    let logged = std::fs::metadata(&flood_log).map(|m| m.len()).unwrap_or(0);
+    // However fast this machine drains it, the flood goes on until 20 MB are on disk; memory
+    // is watched the while.
+    let logged = eventually(Duration::from_secs(180), "20 MB of flood on disk", || {
+        peak = peak.max(rss_kib(&pid));
+        let len = std::fs::metadata(&flood_log).map(|m| m.len()).unwrap_or(0);
+        (len > 20_000_000).then_some(len)
+    });
     assert!(
         ticks_seen.windows(2).filter(|w| w[1] > w[0]).count() >= 3,
         "the ticker's pane stopped moving during the flood: {ticks_seen:?}"
     );
     // The flood went to disk, not into memory: the log holds what the pane no longer does.
-    assert!(logged > 20_000_000, "flood log only {logged} bytes");
     assert!(
         peak < 250 * 1024,
         "andon's memory grew with the flood: peak {peak} KiB after {logged} bytes"
@@ -456,12 +376,12 @@ fn a_flooding_agent_slows_nothing_else_and_memory_stays_bounded() {
     // more than its terminal takes (a canonical line holds 4 095 bytes), detach, and the
     // board still answers.
     tmux.keys(&["Tab"]);
-    for _ in 0..4 {
-        tmux.literal(&"x".repeat(4 * 1024));
-    }
+    tmux.literal(&"x".repeat(5 * 1024));
     tmux.keys(&["C-g"]);
     tmux.keys(&["?"]);
-    tmux.wait_for("andon keys", Duration::from_secs(30));
+    // A debug build draws slowly during a flood and takes keys between frames: the wait is
+    // for the answer, however long this machine needs, not a measure of speed.
+    tmux.wait_for("andon keys", Duration::from_secs(120));
     tmux.keys(&["?"]);
     tmux.keys(&["q"]);
     tmux.wait_for("Quit", Duration::from_secs(10));

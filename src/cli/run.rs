@@ -276,6 +276,20 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         hooks.output,
         hooks.ptys,
     ));
+    // A board opening on loops an earlier run left shows what their panes last showed.
+    if let Some(out) = &shared.output {
+        for ((spec, p), _) in &hosted {
+            let last = andon::engine::replay::last_output(
+                &shared.store,
+                &shared.dirs,
+                &spec.name,
+                p.state.iteration,
+            );
+            if !last.is_empty() {
+                out(&spec.name, &last);
+            }
+        }
+    }
     let sup = Supervisor::new(Arc::clone(&shared), lock);
     let updates = shared.updates.subscribe();
     let server = match control::serve(&repo.dirs.socket(), Arc::clone(&sup)).await {

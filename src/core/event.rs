@@ -216,6 +216,13 @@ pub enum Effect {
     RestorePaths {
         paths: Vec<String>,
     },
+    /// Say where a human looks (the pane, the iteration's guard incident) which files the
+    /// guards restored in `iteration`, and why.
+    NoteRestored {
+        iteration: u32,
+        out_of_scope: Vec<String>,
+        spec_drift: Vec<String>,
+    },
     /// Throw away every change since the last snapshot (plan mode changes no code).
     DiscardChanges,
     /// Reset the worktree and branch to the last green iteration's snapshot (or the base).

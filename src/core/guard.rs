@@ -1,8 +1,55 @@
 //! The guards (DESIGN §2 step 3): which changed files lie outside the plan's scope, and which
 //! protected files that existed in the base were changed or deleted (spec drift).
 
+use crate::core::classify::Category;
 use crate::core::event::GuardReport;
 use crate::core::scope::{GlobError, Protected, Scope};
+use crate::core::state::Failure;
+
+/// The keys under an incident's `restored` evidence: files restored because they lay outside
+/// the plan's scope, and protected files restored after the agent changed them.
+pub const OUT_OF_SCOPE: &str = "out_of_scope";
+pub const SPEC_DRIFT: &str = "spec_drift";
+
+/// The `restored` evidence of a guard incident: which files the guards put back, and why.
+pub fn restored_evidence(out_of_scope: &[String], spec_drift: &[String]) -> serde_json::Value {
+    serde_json::json!({ OUT_OF_SCOPE: out_of_scope, SPEC_DRIFT: spec_drift })
+}
+
+/// The files an incident's evidence says the guards restored for `kind` (`OUT_OF_SCOPE` or
+/// `SPEC_DRIFT`); `None` when it says nothing of them.
+pub fn restored_paths(evidence_json: &str, kind: &str) -> Option<Vec<String>> {
+    let evidence: serde_json::Value = serde_json::from_str(evidence_json).ok()?;
+    let paths = evidence.get("restored")?.get(kind)?.as_array()?;
+    Some(
+        paths
+            .iter()
+            .filter_map(|p| p.as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
+/// The incident for files restored from outside the plan's scope in an iteration that goes
+/// on (too many stop the line instead): not a failure of the iteration, but an abnormality a
+/// reviewer must see and Kaizen may count.
+pub fn out_of_scope_restored(paths: &[String]) -> Failure {
+    let files = if paths.len() == 1 {
+        "1 file".to_string()
+    } else {
+        format!("{} files", paths.len())
+    };
+    Failure {
+        category: Category::GuardViolation,
+        confidence: 1.0,
+        fingerprint: "guard:out_of_scope".into(),
+        summary: format!(
+            "restored {files} changed outside the plan's scope: {}",
+            paths.join(", ")
+        ),
+        checks: Vec::new(),
+        output_tail: String::new(),
+    }
+}
 
 /// A file that differs between the worktree and the loop's base commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +96,25 @@ mod tests {
             path: path.into(),
             in_base,
         }
+    }
+
+    #[test]
+    fn restored_files_round_trip_through_the_evidence() {
+        let evidence = serde_json::json!({
+            "summary": "x",
+            "restored": restored_evidence(&["README.md".into()], &["tests/t.sh".into()]),
+        })
+        .to_string();
+        assert_eq!(
+            restored_paths(&evidence, OUT_OF_SCOPE),
+            Some(vec!["README.md".to_string()])
+        );
+        assert_eq!(
+            restored_paths(&evidence, SPEC_DRIFT),
+            Some(vec!["tests/t.sh".to_string()])
+        );
+        assert_eq!(restored_paths("{}", OUT_OF_SCOPE), None);
+        assert_eq!(restored_paths("not json", OUT_OF_SCOPE), None);
     }
 
     #[test]

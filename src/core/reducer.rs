@@ -7,6 +7,7 @@ use crate::core::breakers::{
 };
 use crate::core::condition::AgentCondition;
 use crate::core::event::{AgentReport, ChecksReport, Effect, Event, IterationStatus, Transition};
+use crate::core::guard::out_of_scope_restored;
 use crate::core::human::human;
 use crate::core::reducer_agent::{auth_failed, over_budget, rate_limited};
 use crate::core::reducer_review::review_finished;
@@ -197,6 +198,11 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
         effects.push(Effect::RestorePaths {
             paths: violations.clone(),
         });
+        effects.push(Effect::NoteRestored {
+            iteration: n,
+            out_of_scope: r.guards.out_of_scope.clone(),
+            spec_drift: r.guards.spec_drift.clone(),
+        });
     }
     s.restored = violations;
     if !r.guards.spec_drift.is_empty() {
@@ -216,6 +222,13 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
             r.guards.out_of_scope.join(", ")
         );
         return guard_stop(s, StopCause::OutOfScope, reason, effects);
+    }
+    if oos > 0 {
+        // The iteration goes on without those files; the restore is an incident of its own.
+        effects.push(Effect::RaiseIncident {
+            iteration: n,
+            failure: out_of_scope_restored(&r.guards.out_of_scope),
+        });
     }
 
     if !r.guards.sandbox_denied.is_empty() {

@@ -129,12 +129,8 @@ impl AgentRun<'_> {
         };
         let watcher = self.activity.as_deref().or(own.as_ref());
         if let Some(out) = &s.output {
-            let banner = format!(
-                "\r\n\x1b[2m── {} iteration {} ({}) ──\x1b[0m\r\n",
-                spec.name,
-                self.iteration,
-                self.mode.as_str()
-            );
+            let banner =
+                crate::engine::pane_text::iteration_banner(&spec.name, self.iteration, self.mode);
             out(&spec.name, banner.as_bytes());
         }
         let mut child = PtyChild::spawn(

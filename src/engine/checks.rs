@@ -12,6 +12,7 @@ use crate::core::sandbox_denial::DenialLines;
 use crate::core::state::Mode;
 use crate::core::verdict::CheckOutcome;
 use crate::engine::env::{child_env, AndonVars};
+use crate::engine::pane_text;
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
@@ -89,13 +90,7 @@ impl CheckBatch<'_> {
             let log_path = s
                 .dirs
                 .check_log(&spec.name, self.iteration, self.kind, &job.name);
-            self.show(
-                format!(
-                    "\r\n\x1b[1;36m$ {}\x1b[0m  \x1b[2m({} {})\x1b[0m\r\n",
-                    job.run, self.kind, job.name
-                )
-                .as_bytes(),
-            );
+            self.show(pane_text::check_header(&job.run, self.kind, &job.name).as_bytes());
             let output = spec.side_output(&s.output);
             let loop_name = spec.name.clone();
             let pgid = Arc::clone(&self.pgid);
@@ -103,6 +98,9 @@ impl CheckBatch<'_> {
             let started = now_ms();
             let denials = Arc::new(Mutex::new(DenialLines::new()));
             let sink_denials = Arc::clone(&denials);
+            // Whether the check's output so far ends a line: the verdict goes on a line of its own.
+            let at_line_start = Arc::new(AtomicBool::new(true));
+            let sink_line_start = Arc::clone(&at_line_start);
             let watch_denials = sandbox.is_some();
             let command = run_command(
                 CommandSpec {
@@ -121,8 +119,13 @@ impl CheckBatch<'_> {
                             d.push(bytes);
                         }
                     }
+                    if let Some(last) = bytes.last() {
+                        sink_line_start.store(*last == b'\n', Ordering::Relaxed);
+                    }
                     if let Some(out) = &output {
-                        out(&loop_name, bytes);
+                        // A check has no terminal: its bare line feeds are made what a TTY
+                        // would show, while its log keeps the bytes it wrote.
+                        out(&loop_name, &pane_text::as_terminal_output(bytes));
                     }
                 },
                 {
@@ -166,13 +169,14 @@ impl CheckBatch<'_> {
                     }
                 }
             }
-            let verdict = if outcome.passed() {
-                "\x1b[32mpassed\x1b[0m"
-            } else {
-                "\x1b[31mfailed\x1b[0m"
-            };
             self.show(
-                format!("\x1b[2m{} {}:\x1b[0m {verdict}\r\n", self.kind, job.name).as_bytes(),
+                pane_text::check_verdict(
+                    self.kind,
+                    &job.name,
+                    outcome.passed(),
+                    at_line_start.load(Ordering::Relaxed),
+                )
+                .as_bytes(),
             );
             rows.push(CheckRunRow {
                 loop_name: spec.name.clone(),

@@ -140,10 +140,7 @@ impl AgentRun<'_> {
         }
         let (rows, cols) = s.pane_size(&spec.name);
         if let Some(out) = &s.output {
-            let banner = format!(
-                "\r\n\x1b[2m── {}: interactive session ({}) ──\x1b[0m\r\n",
-                spec.name, spec.profile.name
-            );
+            let banner = crate::engine::pane_text::session_banner(&spec.name, &spec.profile.name);
             out(&spec.name, banner.as_bytes());
         }
         let session = Session::start(

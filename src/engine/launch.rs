@@ -199,6 +199,8 @@ pub fn create(
             iteration_timeout_ms: spec.iteration_timeout.as_millis() as u64,
             started_at: now_ms(),
             marks: Vec::new(),
+            worked_ms: 0,
+            changed_at: 0,
         };
         made.push((spec, persisted));
     }

@@ -2,6 +2,7 @@
 //! row, the current iteration, check runs, events, incidents, audit) and commits them together,
 //! so a SIGKILL between two transitions never leaves half of one.
 
+use crate::core::classify::Category;
 use crate::core::event::{ChecksReport, HumanAction, IterationStatus};
 use crate::core::state::{Failure, LoopState, Mode};
 use crate::engine::shared::Shared;
@@ -20,6 +21,8 @@ pub struct Recorder {
     events: Vec<EventRow>,
     incidents: Vec<IncidentRow>,
     audit: Vec<AuditRow>,
+    /// What the guards restored in an iteration: the evidence of its guard incident.
+    restored: Option<(u32, serde_json::Value)>,
 }
 
 impl Recorder {
@@ -38,7 +41,16 @@ impl Recorder {
             events: Vec::new(),
             incidents: Vec::new(),
             audit: Vec::new(),
+            restored: None,
         }
+    }
+
+    /// The guards restored these files in iteration `n`; its guard incident names them.
+    pub fn restored(&mut self, n: u32, out_of_scope: &[String], spec_drift: &[String]) {
+        self.restored = Some((
+            n,
+            crate::core::guard::restored_evidence(out_of_scope, spec_drift),
+        ));
     }
 
     pub fn begin_iteration(&mut self, n: u32, mode: Mode, prompt: &std::path::Path) {
@@ -141,8 +153,14 @@ impl Recorder {
             .filter(|c| c.iteration == n && !c.passed)
             .map(|c| c.log_path.clone())
             .collect();
+        let restored = self
+            .restored
+            .as_ref()
+            .filter(|(at, _)| *at == n && failure.category == Category::GuardViolation)
+            .map(|(_, files)| files.clone());
         let evidence = serde_json::json!({
             "summary": failure.summary,
+            "restored": restored,
             "checks": failure.checks,
             "check_logs": logs,
             "agent_log": shared.dirs.agent_log(&spec.name, n).to_string_lossy(),

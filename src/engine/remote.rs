@@ -89,6 +89,8 @@ pub fn observe(shared: Arc<Shared>, every: Duration) {
                     base: row.base.clone(),
                     started_at: row.created_at,
                     updated_at: row.updated_at,
+                    worked_ms: p.worked_ms,
+                    active_since: p.active_since(),
                     state: p.state,
                     marks: p.marks,
                     condition: None,

@@ -36,6 +36,9 @@ pub fn recover_interrupted(store: &Store, why: &str) -> Result<Vec<String>, Stor
             })
             .collect();
         p.state = cut;
+        // The cut spell's time since the last recorded change is unknown: the clock counts
+        // none of it, and none of the time the loop waited for this restart.
+        p.clock(false, at);
         p.mark(p.state.iteration, "interrupted");
         row.state = p.state.state.to_string();
         row.lamp = p.state.lamp.to_string();

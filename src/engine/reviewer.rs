@@ -161,10 +161,7 @@ async fn review(
         std::env::vars(),
     );
     if let Some(out) = &spec.side_output(&s.output) {
-        let banner = format!(
-            "\r\n\x1b[2m── {} iteration {iteration}: review by {} ──\x1b[0m\r\n",
-            spec.name, reviewer.name
-        );
+        let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);
         out(&spec.name, banner.as_bytes());
     }
     let tail = Arc::new(std::sync::Mutex::new(Tail::new(32 * 1024)));

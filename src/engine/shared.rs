@@ -34,6 +34,10 @@ pub struct LoopView {
     pub base: String,
     pub started_at: i64,
     pub updated_at: i64,
+    /// The loop's clock: time worked in spells that have ended, in ms.
+    pub worked_ms: u64,
+    /// When the current working spell began; `None` while the loop does not work.
+    pub active_since: Option<i64>,
     pub state: LoopState,
     pub marks: Vec<Mark>,
     /// What the running agent's screen says about it now (a permission prompt, a limit).

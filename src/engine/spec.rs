@@ -59,6 +59,13 @@ pub struct Persisted {
     /// Every iteration's status so far, for the board's pass/fail strip.
     #[serde(default)]
     pub marks: Vec<Mark>,
+    /// Time spent working (agent, checks, review) in the spells that have ended, in ms: the
+    /// loop's clock, which stands still while it waits for a human or for a restart.
+    #[serde(default)]
+    pub worked_ms: u64,
+    /// When the loop last changed state (ms since the epoch; 0 before the first change).
+    #[serde(default)]
+    pub changed_at: i64,
 }
 
 /// One iteration on the board's strip.
@@ -74,6 +81,30 @@ pub struct Mark {
 pub const MARKS_KEPT: usize = 200;
 
 impl Persisted {
+    /// The loop changes state at `now`, leaving a state that was (or was not) a working one:
+    /// a working spell's time joins the clock.
+    pub fn clock(&mut self, was_active: bool, now: i64) {
+        if was_active {
+            let since = self.last_change();
+            self.worked_ms += now.saturating_sub(since).max(0) as u64;
+        }
+        self.changed_at = now;
+    }
+
+    /// When the current working spell began; `None` while the loop does not work.
+    pub fn active_since(&self) -> Option<i64> {
+        self.state.state.is_active().then_some(self.last_change())
+    }
+
+    /// The last change of state (a loop from before the clock was kept: its start).
+    fn last_change(&self) -> i64 {
+        if self.changed_at > 0 {
+            self.changed_at
+        } else {
+            self.started_at
+        }
+    }
+
     /// Record iteration `n`'s status (a re-run iteration replaces its mark).
     pub fn mark(&mut self, n: u32, status: &str) {
         match self.marks.iter_mut().rev().find(|m| m.iteration == n) {
@@ -121,6 +152,8 @@ mod tests {
             iteration_timeout_ms: 0,
             started_at: 0,
             marks: Vec::new(),
+            worked_ms: 0,
+            changed_at: 0,
         };
         for n in 1..=(MARKS_KEPT as u32 + 50) {
             p.mark(n, "failed");
@@ -130,5 +163,36 @@ mod tests {
         p.mark(MARKS_KEPT as u32 + 50, "passed");
         assert_eq!(p.marks.len(), MARKS_KEPT);
         assert_eq!(p.marks.last().map(|m| m.status.as_str()), Some("passed"));
+    }
+
+    #[test]
+    fn the_clock_counts_working_spells_only() {
+        use crate::core::state::State;
+        let mut p = Persisted {
+            state: LoopState::new(Limits::default()),
+            last_snapshot: String::new(),
+            agent: "sim".into(),
+            protected: Vec::new(),
+            no_progress_ms: 0,
+            iteration_timeout_ms: 0,
+            started_at: 1_000,
+            marks: Vec::new(),
+            worked_ms: 0,
+            changed_at: 0,
+        };
+        // Pending until 5 s, then running 6 s, stopped for ten minutes, running 2 s, waiting.
+        let steps = [
+            (5_000, State::Running, 0, Some(5_000)),
+            (11_000, State::Stopped, 6_000, None),
+            (611_000, State::Running, 6_000, Some(611_000)),
+            (612_000, State::Checking, 7_000, Some(612_000)),
+            (613_000, State::AwaitingApproval, 8_000, None),
+        ];
+        for (now, next, worked, since) in steps {
+            let was_active = p.state.state.is_active();
+            p.state.state = next;
+            p.clock(was_active, now);
+            assert_eq!((p.worked_ms, p.active_since()), (worked, since), "{next}");
+        }
     }
 }

@@ -20,7 +20,6 @@ fn mark(status: &str) -> IterMark {
 /// `stat` is the loop's live cumulative diffstat, when one has been computed.
 pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>) -> LoopCard {
     let s = &v.state;
-    let running = s.state.is_active();
     // What the running agent's screen says now outranks the state's own badge.
     let (lamp, badge) = match v.condition.as_ref().map(|c| c.condition) {
         Some(AgentCondition::NeedsPermission) => (Lamp::Yellow, Some(Badge::NeedsHuman)),
@@ -36,12 +35,10 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
         iteration: s.iteration,
         max_iterations: s.limits.max_iterations,
         consecutive_failures: s.consecutive_failures,
-        // A settled loop's clock stops at its last change.
-        elapsed_ms: if running {
-            now_ms - v.started_at
-        } else {
-            v.updated_at - v.started_at
-        },
+        // The loop's clock runs while it works and stands still while it waits.
+        elapsed_ms: v.worked_ms as i64
+            + v.active_since
+                .map_or(0, |since| now_ms.saturating_sub(since).max(0)),
         last_checks: s.last_checks,
         badge,
         marks: v.marks.iter().map(|m| mark(&m.status)).collect(),
@@ -49,12 +46,27 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
             .stop_reason()
             .or(v.condition.as_ref().map(|c| c.line.as_str()))
             .or(s.waiting.as_deref())
-            .map(|r| crate::core::sanitize::one_line(r, 200)),
+            .map(|r| crate::core::sanitize::one_line(r, 200))
+            .or_else(|| restored_note(&s.restored)),
         // An empty diff says nothing worth a title's room.
         diffstat: stat
             .filter(|d| d.files > 0)
             .map(|d| (d.files, d.added, d.removed)),
     }
+}
+
+/// Files the guards put back in the loop's latest iteration: a green or waiting loop still
+/// says so, since the pane no longer shows it.
+fn restored_note(restored: &[String]) -> Option<String> {
+    let first = restored.first()?;
+    let more = match restored.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Some(crate::core::sanitize::one_line(
+        &format!("andon restored {first}{more}"),
+        200,
+    ))
 }
 
 /// The panes' terminal palette from the board's theme.
@@ -87,6 +99,8 @@ mod tests {
             base: "b".into(),
             started_at: 0,
             updated_at: 0,
+            worked_ms: 0,
+            active_since: None,
             state: LoopState::new(Limits::default()),
             marks: Vec::new(),
             condition: None,

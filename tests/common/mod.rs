@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use andon::store::Store;
 
 pub mod procs;
+pub mod tmux;
 
 pub const ANDON: &str = env!("CARGO_BIN_EXE_andon");
 

@@ -76,6 +76,18 @@ impl LoopTask {
                 let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
                 blocking(move || s.git.restore_paths(&worktree, &base, &paths)).await?;
             }
+            Effect::NoteRestored {
+                iteration,
+                out_of_scope,
+                spec_drift,
+            } => {
+                // Not into an interactive agent's TUI: its own screen owns the pane.
+                if let Some(out) = spec.side_output(&s.output) {
+                    let note = crate::engine::pane_text::guard_note(&out_of_scope, &spec_drift);
+                    out(&spec.name, note.as_bytes());
+                }
+                self.rec.restored(iteration, &out_of_scope, &spec_drift);
+            }
             Effect::DiscardChanges => {
                 let (worktree, to) = (spec.worktree.clone(), self.p.last_snapshot.clone());
                 blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
@@ -188,6 +200,7 @@ pub(super) fn effect_name(e: &Effect) -> &'static str {
         Effect::RunAgent => "run_agent",
         Effect::RunAgentAfter { .. } => "run_agent_after",
         Effect::RestorePaths { .. } => "restore_paths",
+        Effect::NoteRestored { .. } => "note_restored",
         Effect::DiscardChanges => "discard_changes",
         Effect::RollbackToGreen => "rollback",
         Effect::RunChecks => "run_checks",

@@ -210,7 +210,9 @@ impl LoopTask {
         t: Transition,
         check_runs: Vec<CheckRunRow>,
     ) -> Option<String> {
+        let was_active = self.p.state.state.is_active();
         self.p.state = next;
+        self.p.clock(was_active, now_ms());
         self.rec.add_check_runs(check_runs);
         let mut alert = None;
         let mut failed = None;
@@ -375,6 +377,8 @@ impl LoopTask {
             base: spec.base.clone(),
             started_at: self.p.started_at,
             updated_at: now_ms(),
+            worked_ms: self.p.worked_ms,
+            active_since: self.p.active_since(),
             state: self.p.state.clone(),
             marks: self.p.marks.clone(),
             condition: None,
