@@ -19,7 +19,8 @@ use crate::ui::feed::{on_review_event, refetch_reviews, ScreenFeed};
 use crate::ui::frame::draw;
 use crate::ui::input_events::on_terminal_event;
 use crate::ui::keymap::Keymap;
-use crate::ui::model::{BoardModel, Toast};
+use crate::ui::model::{BoardModel, Lamp};
+use crate::ui::notices::Notices;
 use crate::ui::panes::PaneSet;
 use crate::ui::terminal::{restore, TerminalGuard};
 use crate::ui::theme::Theme;
@@ -28,8 +29,6 @@ use crate::ui::theme::Theme;
 const FRAME: Duration = Duration::from_micros(16_667);
 /// Terminal events handled together when they arrive in a burst.
 const INPUT_BATCH: usize = 4096;
-/// How long a toast stays.
-const TOAST_FOR: Duration = Duration::from_secs(8);
 
 pub struct BoardOptions {
     pub theme: Theme,
@@ -96,7 +95,7 @@ pub async fn run(
         },
         ..BoardModel::default()
     };
-    let mut toast_times: Vec<Instant> = Vec::new();
+    let mut notices = Notices::default();
     let mut feed = ScreenFeed::default();
     // Loading syntect's syntaxes takes a moment: not on the UI thread, and not at the first diff.
     tokio::task::spawn_blocking(crate::ui::highlight::warm_up);
@@ -173,6 +172,8 @@ pub async fn run(
                     for ev in batch {
                         if matches!(ev, TermEvent::Key(_)) {
                             model.selection_pinned = true;
+                            // A key means the notice in the status line has been seen.
+                            notices.dismiss(&mut model);
                         }
                         if typed.take(&ev, &ctl, &model, &panes) {
                             continue;
@@ -184,6 +185,12 @@ pub async fn run(
                         }
                     }
                     typed.flush(&ctl);
+                    // Help scrolls no further than its last line at this size.
+                    if let (Some(crate::ui::model::Dialog::Help), Ok(size)) = (&model.dialog, terminal.size()) {
+                        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                        let most = crate::ui::views::help_max_scroll(area, &model, &opts.theme, &opts.keymap);
+                        model.help_scroll = model.help_scroll.min(most);
+                    }
                     if let Some(code) = quit {
                         break code;
                     }
@@ -200,8 +207,7 @@ pub async fn run(
                     if let Some((_, reason)) = &u.alert {
                         // A red lamp rings the host terminal's bell and names the loop.
                         let _ = std::io::stdout().write_all(b"\x07");
-                        model.toasts.push(Toast { loop_name: u.view.name.clone(), text: crate::core::sanitize::one_line(reason, 120), lamp: u.view.state.lamp });
-                        toast_times.push(Instant::now());
+                        notices.push(&mut model, &u.view.name, reason, u.view.state.lamp);
                     }
                     refresh(&sup, &mut model);
                     refetch_reviews(&sup, &model, &reviews_tx, Some(&u.view.name));
@@ -214,7 +220,7 @@ pub async fn run(
                 Err(_) => break 1,
             },
             Some(event) = reviews.recv() => {
-                on_review_event(event, &mut model, &mut toast_times);
+                on_review_event(event, &mut model, &mut notices);
                 dirty = true;
             }
             _ = sup.shared().diff_wake.notified() => {
@@ -230,16 +236,11 @@ pub async fn run(
             }
             Some(result) = results.recv() => {
                 // Every action answers: what it did, or why it was refused.
-                let (text, l) = match result {
-                    Ok(done) => (done, crate::ui::model::Lamp::Gray),
-                    Err(reason) => (reason, crate::ui::model::Lamp::Yellow),
+                let (text, lamp) = match result {
+                    Ok(done) => (done, Lamp::Gray),
+                    Err(reason) => (reason, Lamp::Yellow),
                 };
-                model.toasts.push(Toast {
-                    loop_name: "andon".into(),
-                    text: crate::core::sanitize::one_line(&text, 120),
-                    lamp: l,
-                });
-                toast_times.push(Instant::now());
+                notices.push(&mut model, "andon", &text, lamp);
                 refresh(&sup, &mut model);
                 dirty = true;
             }
@@ -248,12 +249,8 @@ pub async fn run(
                 if panes.any_dirty(&visible(&model)) {
                     dirty = true;
                 }
-                // Expire toasts; advance running loops' clocks once a second.
-                while toast_times.first().is_some_and(|t| t.elapsed() > TOAST_FOR) {
-                    toast_times.remove(0);
-                    if !model.toasts.is_empty() {
-                        model.toasts.remove(0);
-                    }
+                // Expire notices; advance running loops' clocks once a second.
+                if notices.expire(&mut model) {
                     dirty = true;
                 }
                 let second = crate::engine::spec::now_ms() / 1000;
@@ -276,8 +273,7 @@ pub async fn run(
                             palette = crate::ui::cards::palette(&opts.theme);
                         }
                         Err(e) => {
-                            model.toasts.push(Toast { loop_name: "theme".into(), text: crate::core::sanitize::one_line(&e.to_string(), 120), lamp: crate::ui::model::Lamp::Yellow });
-                            toast_times.push(Instant::now());
+                            notices.push(&mut model, "theme", &e.to_string(), Lamp::Yellow);
                         }
                     }
                     dirty = true;

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use tokio::sync::mpsc;
 
@@ -14,7 +13,8 @@ use crate::engine::input_error::chain;
 use crate::engine::shared::Shared;
 use crate::engine::supervisor::Supervisor;
 use crate::ui::commands::ReviewEvent;
-use crate::ui::model::{BoardModel, Lamp, Toast};
+use crate::ui::model::{BoardModel, Lamp};
+use crate::ui::notices::Notices;
 use crate::ui::review::Answer;
 use crate::ui::review_facts::review_model;
 use crate::ui::screen::{review_screen, Screen};
@@ -52,7 +52,7 @@ impl ScreenFeed {
                 }
                 (Screen::Diff(d), Err(e)) => d.set_error(target, chain(&**e)),
                 (Screen::Review(r), Ok(diff)) => r.model.set_diff(diff),
-                (Screen::Review(_), Err(_)) | (Screen::Kaizen(_), _) => {}
+                (Screen::Review(_), Err(_)) | (Screen::Kaizen(_) | Screen::Messages(_), _) => {}
             }
         }
         // Screens closed since: forget them, so reopening one delivers again.
@@ -68,7 +68,7 @@ fn wants(screen: &Screen) -> Option<(String, DiffTarget, bool)> {
     match screen {
         Screen::Diff(d) => Some((d.loop_name.clone(), d.target(), true)),
         Screen::Review(r) => Some((r.model.loop_name.clone(), DiffTarget::Cumulative, false)),
-        Screen::Kaizen(_) => None,
+        Screen::Kaizen(_) | Screen::Messages(_) => None,
     }
 }
 
@@ -95,7 +95,7 @@ pub fn refetch_reviews(
     }
 }
 
-pub fn on_review_event(event: ReviewEvent, model: &mut BoardModel, toast_times: &mut Vec<Instant>) {
+pub fn on_review_event(event: ReviewEvent, model: &mut BoardModel, notices: &mut Notices) {
     match event {
         ReviewEvent::Facts(facts) => {
             let name = facts.loop_name.clone();
@@ -108,23 +108,11 @@ pub fn on_review_event(event: ReviewEvent, model: &mut BoardModel, toast_times: 
                 model
                     .screens
                     .retain(|s| !matches!(s, Screen::Review(r) if r.model.loop_name == loop_name));
-                model.toasts.push(Toast {
-                    loop_name,
-                    text: crate::core::sanitize::one_line(&done, 300),
-                    lamp: Lamp::Gray,
-                });
-                toast_times.push(Instant::now());
+                notices.push(model, &loop_name, &done, Lamp::Gray);
             }
             Err(why) => match review_screen(model, &loop_name) {
                 Some(review) => review.answer = Some(Answer::Refused(why)),
-                None => {
-                    model.toasts.push(Toast {
-                        loop_name,
-                        text: crate::core::sanitize::one_line(&why, 300),
-                        lamp: Lamp::Yellow,
-                    });
-                    toast_times.push(Instant::now());
-                }
+                None => notices.push(model, &loop_name, &why, Lamp::Yellow),
             },
         },
     }

@@ -27,10 +27,12 @@ pub enum Mode {
     Review,
     /// The Kaizen board.
     Kaizen,
+    /// The message log: every notice of this session in full.
+    Messages,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Board,
         Mode::Zoomed,
         Mode::Attached,
@@ -41,6 +43,7 @@ impl Mode {
         Mode::Search,
         Mode::Review,
         Mode::Kaizen,
+        Mode::Messages,
     ];
 
     /// The mode a model is in: an open dialog wins over a full screen (diff, review), which
@@ -54,6 +57,7 @@ impl Mode {
             (None, Some(Screen::Diff(_))) => Mode::Diff,
             (None, Some(Screen::Review(_))) => Mode::Review,
             (None, Some(Screen::Kaizen(_))) => Mode::Kaizen,
+            (None, Some(Screen::Messages(_))) => Mode::Messages,
             (None, None) if model.attached => Mode::Attached,
             (None, None) if model.zoomed => Mode::Zoomed,
             (None, None) => Mode::Board,
@@ -72,6 +76,7 @@ impl Mode {
             Mode::Search => "search box",
             Mode::Review => "review",
             Mode::Kaizen => "Kaizen",
+            Mode::Messages => "messages",
         }
     }
 }
@@ -146,6 +151,8 @@ pub enum Action {
     KaizenLevel,
     /// Kaizen: the selected item's next status.
     KaizenStatus,
+    /// Open the message log.
+    Messages,
 }
 
 impl Action {
@@ -178,6 +185,8 @@ impl Action {
                 | Action::ScrollPageDown
                 | Action::ScrollTop
                 | Action::ScrollBottom
+                // A notice cut short in the status line points to the log itself.
+                | Action::Messages
         )
     }
 }

@@ -13,7 +13,8 @@ const CONFIRM: &[Mode] = &[Mode::Confirm];
 const TEXT: &[Mode] = &[Mode::TextInput];
 const DIALOGS: &[Mode] = &[Mode::Confirm, Mode::TextInput];
 const HELP: &[Mode] = &[Mode::Help];
-const SCREENS: &[Mode] = &[Mode::Diff, Mode::Review, Mode::Kaizen];
+const SCREENS: &[Mode] = &[Mode::Diff, Mode::Review, Mode::Kaizen, Mode::Messages];
+
 const KAIZEN: &[Mode] = &[Mode::Kaizen];
 const DIFF: &[Mode] = &[Mode::Diff];
 const SEARCH: &[Mode] = &[Mode::Search];
@@ -38,10 +39,11 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
         (ch('i'), A::Redirect, "redirect with a note", LOOP_MODES, false),
         (ch('m'), A::MetaAndon, "Meta-Andon now (plan mode)", LOOP_MODES, true),
         (ch('a'), A::Approve, "approve (review, then merge)", LOOP_MODES, false),
-        (ch('R'), A::Rollback, "reset to the last green iteration", LOOP_MODES, true),
+        (ch('R'), A::Rollback, "roll back to the last green", LOOP_MODES, true),
         (ch('x'), A::Abort, "abort the loop", LOOP_MODES, true),
         (ch('d'), A::Diff, "diff of the loop", LOOP_MODES, false),
-        (ch('K'), A::Kaizen, "Kaizen board: incidents, prevention, metrics", LOOP_MODES, false),
+        (ch('K'), A::Kaizen, "Kaizen board", LOOP_MODES, false),
+        (ch('L'), A::Messages, "message log", LOOP_MODES, false),
         (ch(']'), A::NextPage, "next page", BOARD, false),
         (ch('['), A::PrevPage, "previous page", BOARD, false),
         (ch(']'), A::SelectNext, "next loop", ZOOMED, false),
@@ -68,6 +70,16 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
         (key(K::Esc), A::Cancel, "close", HELP, false),
         (ch('?'), A::Help, "help", LOOP_MODES, false),
         (ch('?'), A::Cancel, "close", HELP, false),
+        (ch('q'), A::Cancel, "close", HELP, false),
+        (ch('j'), A::ScrollDown, "scroll down", HELP, false),
+        (key(K::Down), A::ScrollDown, "scroll down", HELP, false),
+        (ch('k'), A::ScrollUp, "scroll up", HELP, false),
+        (key(K::Up), A::ScrollUp, "scroll up", HELP, false),
+        (key(K::PageDown), A::ScrollPageDown, "scroll down a page", HELP, false),
+        (ch(' '), A::ScrollPageDown, "scroll down a page", HELP, false),
+        (key(K::PageUp), A::ScrollPageUp, "scroll up a page", HELP, false),
+        (ch('g'), A::ScrollTop, "top", HELP, false),
+        (ch('G'), A::ScrollBottom, "bottom", HELP, false),
         (ch('q'), A::Quit, "quit, ending every agent", LOOP_MODES, true),
         // The full screens: the way back first, then the review's approval choices, so the
         // status bar shows them before anything else.
@@ -111,6 +123,7 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
         (ch('s'), A::Stop, "stop the line (this loop)", SCREENS, false),
         (ch('S'), A::StopAll, "stop the whole line", SCREENS, false),
         (ch('?'), A::Help, "help", SCREENS, false),
+        (ch('L'), A::Messages, "message log", SCREENS, false),
         // The search box.
         (key(K::Enter), A::Accept, "keep the search", SEARCH, false),
         (key(K::Esc), A::Cancel, "clear the search", SEARCH, false),

@@ -19,6 +19,7 @@ pub mod keymap;
 mod keymap_defaults;
 pub mod layout;
 pub mod model;
+pub mod notices;
 pub mod panes;
 pub mod review;
 pub mod review_facts;

@@ -75,9 +75,19 @@ pub enum Dialog {
     Help,
 }
 
-/// A transient notice, e.g. "a lamp turned red".
+/// A notice shown in the status line for a moment, e.g. "a lamp turned red".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toast {
+    pub loop_name: String,
+    pub text: String,
+    pub lamp: Lamp,
+}
+
+/// A notice as the message log keeps it: whole, with the time it came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Local time of day, e.g. "14:03".
+    pub time: String,
     pub loop_name: String,
     pub text: String,
     pub lamp: Lamp,
@@ -96,8 +106,12 @@ pub struct BoardModel {
     pub attached: bool,
     pub line_stopped: bool,
     pub dialog: Option<Dialog>,
-    /// Oldest first; the newest is drawn on top.
+    /// Notices not yet seen, oldest first; the status line shows the newest.
     pub toasts: Vec<Toast>,
+    /// Every notice of this session, oldest first (the message log).
+    pub messages: Vec<Message>,
+    /// How far help is scrolled, in lines.
+    pub help_scroll: usize,
     pub repo: String,
     /// e.g. "supervising" or "read-only".
     pub supervisor: String,

@@ -21,6 +21,38 @@ pub enum Screen {
     Diff(Box<DiffViewState>),
     Review(Box<ReviewState>),
     Kaizen(Box<KaizenState>),
+    /// The message log, scrolled this many rows from its newest notice.
+    Messages(MessageLog),
+}
+
+/// The message log's state: how far it is scrolled (in rows, from the newest notice).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessageLog {
+    pub scroll: usize,
+}
+
+impl MessageLog {
+    /// A scrolling key; `page` is the rows on screen, `rows` all the rows there are.
+    fn apply(&mut self, action: Action, page: usize, rows: usize) {
+        let last = rows.saturating_sub(page);
+        self.scroll = match action {
+            Action::ScrollUp => self.scroll.saturating_sub(1),
+            Action::ScrollDown => self.scroll + 1,
+            Action::ScrollPageUp => self.scroll.saturating_sub(page.max(1)),
+            Action::ScrollPageDown => self.scroll + page.max(1),
+            Action::ScrollTop => 0,
+            Action::ScrollBottom => last,
+            _ => self.scroll,
+        }
+        .min(last);
+    }
+}
+
+/// Opens the message log over whatever is shown (once: not over itself).
+pub fn open_messages(model: &mut BoardModel) {
+    if !matches!(model.screens.last(), Some(Screen::Messages(_))) {
+        model.screens.push(Screen::Messages(MessageLog::default()));
+    }
 }
 
 /// What the app must do after a key on a screen, besides drawing.
@@ -101,11 +133,17 @@ pub fn on_key(model: &mut BoardModel, keymap: &Keymap, key: &KeyEvent, area: Rec
         }
         Action::Help => {
             model.dialog = Some(Dialog::Help);
+            model.help_scroll = 0;
             return ScreenIntent::None;
         }
         Action::Stop | Action::StopAll => return ScreenIntent::Board(action),
+        Action::Messages => {
+            open_messages(model);
+            return ScreenIntent::None;
+        }
         _ => {}
     }
+    let log_rows = super::views::message_rows(model, area);
     let Some(screen) = model.screens.last_mut() else {
         return ScreenIntent::None;
     };
@@ -119,6 +157,11 @@ pub fn on_key(model: &mut BoardModel, keymap: &Keymap, key: &KeyEvent, area: Rec
         Screen::Kaizen(kaizen) => kaizen
             .apply(action)
             .map_or(ScreenIntent::None, ScreenIntent::Kaizen),
+        Screen::Messages(log) => {
+            let (page, rows) = log_rows;
+            log.apply(action, page, rows);
+            ScreenIntent::None
+        }
         Screen::Review(review) => {
             let geo = review_geometry(area, review);
             match review.apply(action, geo) {
@@ -147,6 +190,7 @@ pub fn on_wheel(model: &mut BoardModel, down: bool, area: Rect) {
     } else {
         Action::ScrollUp
     };
+    let (page, rows) = super::views::message_rows(model, area);
     for _ in 0..3 {
         match model.screens.last_mut() {
             Some(Screen::Diff(diff)) => {
@@ -160,6 +204,7 @@ pub fn on_wheel(model: &mut BoardModel, down: bool, area: Rect) {
             Some(Screen::Kaizen(kaizen)) => {
                 kaizen.apply(action);
             }
+            Some(Screen::Messages(log)) => log.apply(action, page, rows),
             None => return,
         }
     }

@@ -17,8 +17,14 @@ impl Controller {
             return;
         };
         match dialog {
-            // Any key closes help.
-            Dialog::Help => {}
+            // Help scrolls with the pager's keys and closes with its own; any other key is
+            // ignored (it must not act on the board behind it).
+            Dialog::Help => {
+                let page = usize::from(self.area.height.saturating_sub(6)).max(1);
+                if help_key(action, &mut model.help_scroll, page) {
+                    model.dialog = Some(Dialog::Help);
+                }
+            }
             Dialog::Confirm { title, body, yes } => match action {
                 Some(Action::Confirm) => match self.pending.take() {
                     Some(Pending::Act { loop_name, action }) => self.send(loop_name, action),
@@ -68,6 +74,23 @@ impl Controller {
     }
 }
 
+/// A key while help is open: the pager's keys scroll it (the app clamps the scroll to the
+/// last line), its own keys close it, and any other key does nothing — it must not act on the
+/// board behind help. Returns whether help stays open.
+fn help_key(action: Option<Action>, scroll: &mut usize, page: usize) -> bool {
+    match action {
+        Some(Action::Cancel) => return false,
+        Some(Action::ScrollDown) => *scroll += 1,
+        Some(Action::ScrollUp) => *scroll = scroll.saturating_sub(1),
+        Some(Action::ScrollPageDown) => *scroll += page,
+        Some(Action::ScrollPageUp) => *scroll = scroll.saturating_sub(page),
+        Some(Action::ScrollTop) => *scroll = 0,
+        Some(Action::ScrollBottom) => *scroll = usize::MAX / 2,
+        _ => {}
+    }
+    true
+}
+
 /// What a key did to a text box (redirect note, approve-anyway reason).
 enum TextBox {
     /// Ctrl-S with some text.
@@ -100,4 +123,40 @@ pub(super) fn textarea() -> TextArea<'static> {
     let mut t = TextArea::default();
     t.set_wrap_mode(WrapMode::WordOrGlyph);
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::keymap::{parse_chord, KeyChord, Keymap};
+
+    #[test]
+    fn help_scrolls_with_the_pager_keys_and_lets_no_key_through() {
+        let keymap = Keymap::default_keymap(KeyChord::ctrl('g'));
+        let lookup = |chord: &str| {
+            let c = parse_chord(chord).unwrap_or_else(|e| panic!("{e}"));
+            keymap.lookup(Mode::Help, &KeyEvent::new(c.code, c.modifiers))
+        };
+        let mut scroll = 0;
+        // (key, stays open, scroll after)
+        let rows = [
+            ("j", true, 1),
+            ("down", true, 2),
+            ("k", true, 1),
+            ("pagedown", true, 11),
+            ("pageup", true, 1),
+            ("g", true, 0),
+            // Keys of the board behind help do nothing while it is open.
+            ("x", true, 0),
+            ("s", true, 0),
+            ("l", true, 0),
+            ("?", false, 0),
+            ("esc", false, 0),
+            ("q", false, 0),
+        ];
+        for (key, open, after) in rows {
+            assert_eq!(help_key(lookup(key), &mut scroll, 10), open, "{key}");
+            assert_eq!(scroll, after, "{key}");
+        }
+    }
 }

@@ -185,7 +185,10 @@ impl Controller {
                 }
             }
             Action::Detach => model.attached = false,
-            Action::Help => model.dialog = Some(Dialog::Help),
+            Action::Help => {
+                model.dialog = Some(Dialog::Help);
+                model.help_scroll = 0;
+            }
             Action::Quit => {
                 let body = if self.sup.is_remote() {
                     "The board closes; the andon that supervises this repo keeps running."
@@ -211,6 +214,7 @@ impl Controller {
                 }
             }
             Action::Kaizen => self.open_kaizen(model).await,
+            Action::Messages => screen::open_messages(model),
             Action::StopAll => self.send_all(HumanAction::Stop),
             Action::Resume if model.line_stopped => {
                 self.send_all(HumanAction::Resume { fix_plan: None })

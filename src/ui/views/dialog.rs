@@ -20,6 +20,7 @@ pub(super) fn draw(
     theme: &Theme,
     keymap: &Keymap,
     help_context: &[Mode],
+    help_scroll: usize,
 ) {
     match dialog {
         Dialog::Confirm { title, body, yes } => confirm(buf, area, title, body, yes, theme, keymap),
@@ -60,7 +61,7 @@ pub(super) fn draw(
             theme,
             keymap,
         ),
-        Dialog::Help => help::draw(buf, area, theme, keymap, help_context),
+        Dialog::Help => help::draw(buf, area, theme, keymap, help_context, help_scroll),
     }
 }
 

@@ -24,6 +24,7 @@ const BOARD_HELP: &[Mode] = &[
 const DIFF_HELP: &[Mode] = &[Mode::Diff, Mode::Search];
 const REVIEW_HELP: &[Mode] = &[Mode::Review];
 const KAIZEN_HELP: &[Mode] = &[Mode::Kaizen];
+const MESSAGES_HELP: &[Mode] = &[Mode::Messages];
 
 /// The modes whose keys help lists: those of the screen it was opened over.
 pub(super) fn context(model: &BoardModel) -> &'static [Mode] {
@@ -31,6 +32,7 @@ pub(super) fn context(model: &BoardModel) -> &'static [Mode] {
         Some(Screen::Diff(_)) => DIFF_HELP,
         Some(Screen::Review(_)) => REVIEW_HELP,
         Some(Screen::Kaizen(_)) => KAIZEN_HELP,
+        Some(Screen::Messages(_)) => MESSAGES_HELP,
         None => BOARD_HELP,
     }
 }
@@ -190,56 +192,123 @@ fn pack(blocks: &[Vec<Line<'static>>], height: usize) -> Vec<Vec<Line<'static>>>
     columns
 }
 
-pub(super) fn draw(buf: &mut Buffer, area: Rect, theme: &Theme, keymap: &Keymap, context: &[Mode]) {
+/// How help lays out at this size: balanced columns when every key fits, else one column
+/// scrolled like a pager.
+struct Layout {
+    columns: Vec<Vec<Line<'static>>>,
+    column_width: usize,
+    /// Rows of the body on screen.
+    height: usize,
+    /// Everything does not fit: one column, scrolled.
+    scrolled: bool,
+}
+
+fn layout(area: Rect, theme: &Theme, keymap: &Keymap, context: &[Mode]) -> Layout {
     let blocks = blocks(keymap, theme, context);
     let widest = blocks.iter().flatten().map(Line::width).max().unwrap_or(0);
     let column_width = widest + 2;
-    // Room inside the border, the margins and the footer (a blank line and the close key).
+    // Room inside the border, the margins and the footer (a blank line and the keys).
     let max_height = usize::from(area.height.saturating_sub(6)).max(1);
     let max_columns = (usize::from(area.width.saturating_sub(4)) / column_width).max(1);
     let total: usize = blocks.iter().map(|b| b.len() + 1).sum();
     let columns_wanted = total.div_ceil(max_height).clamp(1, max_columns);
     // The shortest height whose packing needs no more columns than wanted: balanced columns.
-    let columns = (total / columns_wanted..=max_height)
+    let balanced = (total / columns_wanted..=max_height)
         .map(|h| pack(&blocks, h))
-        .find(|c| c.len() <= columns_wanted)
-        .unwrap_or_else(|| pack(&blocks, max_height));
-    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+        .find(|c| c.len() <= columns_wanted);
+    match balanced {
+        Some(columns) => Layout {
+            height: columns.iter().map(Vec::len).max().unwrap_or(0),
+            columns,
+            column_width,
+            scrolled: false,
+        },
+        None => Layout {
+            columns: pack(&blocks, usize::MAX),
+            column_width,
+            height: max_height,
+            scrolled: true,
+        },
+    }
+}
+
+/// The furthest help scrolls at this size (0 when everything fits).
+pub fn max_scroll(area: Rect, theme: &Theme, keymap: &Keymap, context: &[Mode]) -> usize {
+    let l = layout(area, theme, keymap, context);
+    let rows = l.columns.first().map_or(0, Vec::len);
+    if l.scrolled {
+        rows.saturating_sub(l.height)
+    } else {
+        0
+    }
+}
+
+pub(super) fn draw(
+    buf: &mut Buffer,
+    area: Rect,
+    theme: &Theme,
+    keymap: &Keymap,
+    context: &[Mode],
+    scroll: usize,
+) {
+    let l = layout(area, theme, keymap, context);
     let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
-    let shown = columns.len().min(max_columns);
-    let clipped = shown < columns.len() || rows > max_height;
-    let width = to_u16(column_width * shown + 2);
-    let height = to_u16(rows + 4);
+    let shown = l
+        .columns
+        .len()
+        .min((usize::from(area.width.saturating_sub(4)) / l.column_width).max(1));
+    let width = to_u16(l.column_width * shown + 2).min(area.width);
+    let height = to_u16(l.height + 4);
     let inner = frame(buf, centered(area, width, height), "andon keys", theme);
     let body = Rect {
         height: inner.height.saturating_sub(2),
         ..inner
     };
-    for (c, column) in columns.iter().enumerate() {
-        let x = body.x.saturating_add(to_u16(c * column_width));
+    let rows = l.columns.first().map_or(0, Vec::len);
+    let scroll = if l.scrolled {
+        scroll.min(rows.saturating_sub(usize::from(body.height)))
+    } else {
+        0
+    };
+    for (c, column) in l.columns.iter().enumerate() {
+        let x = body.x.saturating_add(to_u16(c * l.column_width));
         if x >= body.right() {
             break;
         }
-        let room = to_u16(column_width).min(body.right() - x);
-        for (y, line) in (body.y..body.bottom()).zip(column) {
+        let room = to_u16(l.column_width).min(body.right() - x);
+        for (y, line) in (body.y..body.bottom()).zip(column.iter().skip(scroll)) {
             buf.set_line(x, y, line, room);
         }
     }
-    let close = Line::from(vec![
-        Span::styled(
-            join_keys(&keymap.keys_in(Mode::Help, Action::Cancel)),
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD),
-        ),
-        Span::styled(
-            if clipped {
-                " close   (enlarge the terminal to see every key)"
-            } else {
-                " close"
-            },
-            Style::default().fg(theme.dim),
-        ),
-    ]);
-    buf.set_line(inner.x, inner.bottom() - 1, &close, inner.width);
+    let key = Style::default()
+        .fg(theme.accent)
+        .add_modifier(Modifier::BOLD);
+    let dim = Style::default().fg(theme.dim);
+    let mut footer = vec![
+        Span::styled(join_keys(&keymap.keys_in(Mode::Help, Action::Cancel)), key),
+        Span::styled(" close", dim),
+    ];
+    if l.scrolled {
+        let last = (scroll + usize::from(body.height)).min(rows);
+        footer.extend([
+            Span::styled("   ", dim),
+            Span::styled(
+                join_keys(
+                    &[
+                        keymap.keys_in(Mode::Help, Action::ScrollDown),
+                        keymap.keys_in(Mode::Help, Action::ScrollUp),
+                    ]
+                    .concat(),
+                ),
+                key,
+            ),
+            Span::styled(format!(" scroll   [{}-{last}/{rows}]", scroll + 1), dim),
+        ]);
+    }
+    buf.set_line(
+        inner.x,
+        inner.bottom() - 1,
+        &Line::from(footer),
+        inner.width,
+    );
 }

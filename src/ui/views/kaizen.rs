@@ -22,9 +22,14 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Th
     let title = Style::default()
         .fg(theme.title)
         .add_modifier(Modifier::BOLD);
+    let metric_lines = metric_rows(
+        &state.report.metrics,
+        usize::from(area.width.saturating_sub(2)),
+    )
+    .len();
     let [header, metrics, charts, list] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(3),
+        Constraint::Length(u16::try_from(metric_lines).unwrap_or(1) + 2),
         Constraint::Length(9),
         Constraint::Min(3),
     ])
@@ -113,7 +118,9 @@ fn short(category: &str) -> String {
     }
 }
 
-fn draw_metrics(buf: &mut Buffer, area: Rect, m: &Metrics, theme: &Theme) {
+/// The metrics as `label value` pairs in one box, as many to a row as fit (a pair is never
+/// split), so no label is cut at any width.
+fn metric_rows(m: &Metrics, width: usize) -> Vec<Vec<(&'static str, String)>> {
     let cells = [
         ("loops", format!("{} ({} ended)", m.loops, m.loops_ended)),
         (
@@ -134,23 +141,40 @@ fn draw_metrics(buf: &mut Buffer, area: Rect, m: &Metrics, theme: &Theme) {
             one_decimal(m.interventions_per_loop),
         ),
     ];
-    let areas = Layout::horizontal(cells.iter().map(|_| Constraint::Ratio(1, 5))).split(area);
-    for ((label, value), cell) in cells.iter().zip(areas.iter()) {
-        let block = Block::bordered()
-            .border_style(Style::default().fg(theme.border))
-            .title(Span::styled(
-                format!(" {label} "),
-                Style::default().fg(theme.dim),
-            ));
-        let inner = block.inner(*cell);
-        block.render(*cell, buf);
-        Line::from(Span::styled(
-            value.clone(),
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD),
-        ))
-        .render(inner, buf);
+    let mut rows: Vec<Vec<(&'static str, String)>> = vec![Vec::new()];
+    let mut used = 0;
+    for (label, value) in cells {
+        let w = label.chars().count() + 1 + value.chars().count() + 4;
+        if used > 0 && used + w > width {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        used += w;
+        rows.last_mut()
+            .into_iter()
+            .for_each(|r| r.push((label, value.clone())));
+    }
+    rows
+}
+
+fn draw_metrics(buf: &mut Buffer, area: Rect, m: &Metrics, theme: &Theme) {
+    let block = Block::bordered()
+        .border_style(Style::default().fg(theme.border))
+        .title(Span::styled(" metrics ", Style::default().fg(theme.dim)));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let value_style = Style::default()
+        .fg(theme.accent)
+        .add_modifier(Modifier::BOLD);
+    let label_style = Style::default().fg(theme.dim);
+    for (y, row) in (inner.y..inner.bottom()).zip(metric_rows(m, usize::from(inner.width))) {
+        let mut spans = Vec::new();
+        for (label, value) in row {
+            spans.push(Span::styled(format!(" {label} "), label_style));
+            spans.push(Span::styled(value, value_style));
+            spans.push(Span::raw("   "));
+        }
+        buf.set_line(inner.x, y, &Line::from(spans), inner.width);
     }
 }
 

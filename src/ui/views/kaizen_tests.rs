@@ -128,3 +128,19 @@ fn kaizen_board_empty() {
     assert!(screen.contains("no incidents recorded yet"), "{screen}");
     assert!(screen.contains("no loop has gone green yet"), "{screen}");
 }
+
+#[test]
+fn kaizen_board_at_80x24_keeps_every_title_whole() {
+    let mut model = board(3);
+    open_kaizen(&mut model, report());
+    let screen = text(&render(&model, 80, 24));
+    for title in [
+        "incidents per category",
+        "iterations to green",
+        "autonomous",
+        "interventions",
+    ] {
+        assert!(screen.contains(title), "{title:?} is cut:\n{screen}");
+    }
+    assert_snapshot!(screen);
+}

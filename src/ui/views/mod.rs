@@ -1,4 +1,4 @@
-//! Draws a `BoardModel` into a ratatui frame: board, status bar, toasts, then the dialog.
+//! Draws a `BoardModel` into a ratatui frame: board (or a full screen), status bar, dialog.
 //!
 //! Views are pure functions of (model, theme, keymap); the agents' screens are drawn by the
 //! caller through the `panes` callback, so this layer never touches a PTY or an emulator.
@@ -10,11 +10,11 @@ mod diff_header;
 mod diff_lines;
 mod help;
 mod kaizen;
+mod messages;
 mod review;
 mod review_page;
 mod status_bar;
 mod title;
-mod toast;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -30,6 +30,12 @@ use super::screen::Screen;
 use super::theme::Theme;
 
 pub use diff::diff_geometry;
+pub use messages::message_rows;
+
+/// The furthest help scrolls on a terminal of this size, for the help open over `model`.
+pub fn help_max_scroll(area: Rect, model: &BoardModel, theme: &Theme, keymap: &Keymap) -> usize {
+    help::max_scroll(area, theme, keymap, help::context(model))
+}
 pub use review::review_geometry;
 pub use title::{elapsed, mark_glyph};
 
@@ -63,12 +69,20 @@ pub fn render(
         Some(Screen::Diff(state)) => diff::draw(buf, board_area, state, model, theme),
         Some(Screen::Review(state)) => review::draw(buf, board_area, state, model, theme, keymap),
         Some(Screen::Kaizen(state)) => kaizen::draw(buf, board_area, state, theme),
+        Some(Screen::Messages(log)) => messages::draw(buf, board_area, log, model, theme),
         None => board::draw(buf, board_area, model, theme, panes),
     }
     status_bar::draw(buf, status_area, model, theme, keymap);
-    toast::draw(buf, board_area, &model.toasts, theme);
     if let Some(dialog) = &model.dialog {
-        dialog::draw(buf, area, dialog, theme, keymap, help::context(model));
+        dialog::draw(
+            buf,
+            area,
+            dialog,
+            theme,
+            keymap,
+            help::context(model),
+            model.help_scroll,
+        );
     }
 }
 

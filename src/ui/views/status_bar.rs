@@ -1,15 +1,16 @@
 //! The status bar: the whole line's state (a LINE STOPPED banner when stopped), the repo,
-//! counts per lamp, the page, and the keys that apply in the current mode.
+//! counts per lamp, the page, and the keys that apply in the current mode — or, for a moment,
+//! the newest notice, as tmux shows a message in its status line.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::truncate;
+use super::{lamp_spans, truncate};
 use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
 use crate::ui::layout;
-use crate::ui::model::BoardModel;
+use crate::ui::model::{BoardModel, Toast};
 use crate::ui::theme::Theme;
 
 pub(super) fn draw(
@@ -23,6 +24,11 @@ pub(super) fn draw(
         return;
     }
     let mode = Mode::of(model);
+    if let Some(toast) = model.toasts.last() {
+        let line = notice_line(model, toast, theme, keymap, usize::from(area.width));
+        buf.set_line(area.x, area.y, &line, area.width);
+        return;
+    }
     let left = Line::from(state_spans(model, theme, mode));
     buf.set_line(area.x, area.y, &left, area.width);
     let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX);
@@ -34,20 +40,67 @@ pub(super) fn draw(
     }
 }
 
+/// The newest notice over the whole bar (after the LINE STOPPED banner): the loop it is about
+/// and as much of its text as fits, with the way to the message log when some is hidden.
+fn notice_line(
+    model: &BoardModel,
+    toast: &Toast,
+    theme: &Theme,
+    keymap: &Keymap,
+    width: usize,
+) -> Line<'static> {
+    let mut spans = if model.line_stopped {
+        vec![banner(theme)]
+    } else {
+        Vec::new()
+    };
+    spans.push(Span::raw(" "));
+    spans.extend(lamp_spans(toast.lamp, theme));
+    spans.push(Span::styled(
+        format!(" {} ", toast.loop_name),
+        Style::default()
+            .fg(theme.foreground)
+            .add_modifier(Modifier::BOLD),
+    ));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let log_keys = join_keys(&keymap.keys_in(Mode::Board, Action::Messages));
+    let more = match model.toasts.len() {
+        1 => String::new(),
+        n => format!("+{} more ", n - 1),
+    };
+    let text_width = toast.text.chars().count();
+    let pointer = if more.is_empty() && used + text_width < width {
+        String::new()
+    } else {
+        format!("  {more}· {log_keys} messages ")
+    };
+    let room = width.saturating_sub(used + pointer.chars().count());
+    spans.push(Span::styled(
+        truncate(&toast.text, room),
+        Style::default().fg(theme.foreground),
+    ));
+    spans.push(Span::styled(pointer, Style::default().fg(theme.dim)));
+    Line::from(spans)
+}
+
+/// The LINE STOPPED banner; REVERSED keeps it a solid block under NO_COLOR.
+fn banner(theme: &Theme) -> Span<'static> {
+    let style = if theme.no_color {
+        Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    } else {
+        Style::default()
+            .fg(theme.banner_fg)
+            .bg(theme.banner_bg)
+            .add_modifier(Modifier::BOLD)
+    };
+    Span::styled(" ■ LINE STOPPED ", style)
+}
+
 /// Banner or program name, repo and supervisor, lamp counts, page, attach target.
 fn state_spans(model: &BoardModel, theme: &Theme, mode: Mode) -> Vec<Span<'static>> {
     let dim = Style::default().fg(theme.dim);
     let mut spans = if model.line_stopped {
-        // REVERSED keeps the banner a solid block under NO_COLOR, where both colors reset.
-        let banner = if theme.no_color {
-            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
-        } else {
-            Style::default()
-                .fg(theme.banner_fg)
-                .bg(theme.banner_bg)
-                .add_modifier(Modifier::BOLD)
-        };
-        vec![Span::styled(" ■ LINE STOPPED ", banner)]
+        vec![banner(theme)]
     } else {
         Vec::new()
     };

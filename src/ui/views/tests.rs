@@ -186,28 +186,83 @@ fn help() {
         "x          abort the loop (confirm)",
         "Ctrl-g     detach from the agent",
     ] {
-        assert!(screen.contains(line), "help lacks {line:?}");
+        assert!(screen.contains(line), "help lacks {line:?}\n{screen}");
     }
     assert!(screen.contains("K          Kaizen board"), "{screen}");
     assert_snapshot!(screen);
 }
 
 #[test]
-fn red_lamp_toasts_newest_first() {
+fn help_at_80x24_scrolls_to_every_key() {
     let mut model = board(4);
-    model.toasts = ["old-1", "old-2", "older", "pricing"]
+    model.dialog = Some(Dialog::Help);
+    let top = text(&render(&model, 80, 24));
+    assert!(top.contains("scroll   [1-"), "help says it scrolls:\n{top}");
+    assert!(top.contains("Tab        attach"), "{top}");
+    let area = Rect::new(0, 0, 80, 24);
+    let theme = Theme::builtin("default").unwrap();
+    let most = crate::ui::views::help_max_scroll(area, &model, &theme, &keymap());
+    assert!(most > 0);
+    model.help_scroll = most;
+    let bottom = text(&render(&model, 80, 24));
+    for line in ["Ctrl-s     send", "▸ running", "[45-62/62]"] {
+        assert!(
+            bottom.contains(line),
+            "the end of help lacks {line:?}:\n{bottom}"
+        );
+    }
+    assert_snapshot!("help_80x24_top", top);
+    assert_snapshot!("help_80x24_bottom", bottom);
+}
+
+#[test]
+fn the_newest_notice_shows_in_the_status_line_and_covers_no_pane() {
+    let mut model = board(4);
+    let plain = text(&render(&model, 80, 24));
+    model.toasts = ["older", "pricing"]
         .iter()
         .map(|name| Toast {
             loop_name: (*name).into(),
-            text: "same failure 3 times (Insanity Rule)".into(),
+            text: "stopped by insanity (the same failure 3 times in a row: tests failed (exit 1): FAIL: price 5 10 = -5, expected 0); change the approach".into(),
             lamp: Lamp::Red,
         })
         .collect();
-    model.toasts[0].loop_name = "hidden".into();
-    let screen = text(&render(&model, 120, 40));
-    assert!(!screen.contains("hidden"), "at most three toasts");
-    let pos = |s: &str| screen.find(s).unwrap_or_else(|| panic!("no {s}"));
-    assert!(pos("● pricing") < pos("● older") && pos("● older") < pos("● old-2"));
+    let screen = text(&render(&model, 80, 24));
+    let lines: Vec<&str> = screen.lines().collect();
+    let plain_lines: Vec<&str> = plain.lines().collect();
+    // Every row but the status line is exactly the board without a notice.
+    assert_eq!(lines[..23], plain_lines[..23]);
+    let status = lines[23];
+    assert!(status.contains("● pricing stopped by insanity"), "{status}");
+    assert!(status.contains("+1 more · L messages"), "{status}");
+    assert!(!status.contains("older"), "{status}");
+    assert_snapshot!(screen);
+}
+
+#[test]
+fn the_message_log_keeps_every_notice_whole() {
+    let mut model = board(4);
+    let path = "/home/dev/src/shop/.andon/loops/docs-site/PR.md";
+    for (name, text) in [
+        ("docs-site", format!("approved (pr): PR body written to {path}; to open it: gh pr create --head loop/docs-site --body-file {path}")),
+        ("pricing", "stopped by insanity: the same failure 3 times in a row".to_string()),
+    ] {
+        model.messages.push(crate::ui::model::Message {
+            time: "14:03".into(),
+            loop_name: name.into(),
+            text,
+            lamp: Lamp::Gray,
+        });
+    }
+    crate::ui::screen::open_messages(&mut model);
+    let screen = text(&render(&model, 80, 24));
+    assert!(
+        screen.contains(&format!("│                         {path}; to ")),
+        "the path is not cut:\n{screen}"
+    );
+    let newest = screen.find("pricing").unwrap_or(usize::MAX);
+    let older = screen.find("docs-site").unwrap_or(0);
+    assert!(newest < older, "newest first:\n{screen}");
     assert_snapshot!(screen);
 }
 
