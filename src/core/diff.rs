@@ -75,6 +75,45 @@ pub struct Hunk {
     pub new_start: u32,
     pub new_lines: u32,
     pub lines: Vec<DiffLine>,
+    /// The file's lines just above the hunk on each side (back to the previous hunk, at most
+    /// `LEAD_IN` of them): what a highlighter parses first, so a hunk that starts inside a
+    /// docstring or a block comment is colored as the file reads.
+    #[serde(skip)]
+    pub lead_in: LeadIn,
+}
+
+/// The lines above a hunk on its old and new sides, nearest last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadIn {
+    pub old: Vec<String>,
+    pub new: Vec<String>,
+}
+
+/// The most lines a hunk's lead-in keeps per side.
+pub const LEAD_IN: usize = 400;
+
+impl Hunk {
+    /// The 0-based index of the side's first line in its file (for a side with no lines, the
+    /// index where they would be: git numbers such a side by the line before).
+    pub fn first_index(&self, old: bool) -> usize {
+        let (start, count) = if old {
+            (self.old_start, self.old_lines)
+        } else {
+            (self.new_start, self.new_lines)
+        };
+        let start = start as usize;
+        if count == 0 {
+            start
+        } else {
+            start.saturating_sub(1)
+        }
+    }
+
+    /// One past the 0-based index of the side's last line in its file.
+    pub fn end_index(&self, old: bool) -> usize {
+        let count = if old { self.old_lines } else { self.new_lines };
+        self.first_index(old) + count as usize
+    }
 }
 
 /// What a file's change looks like in the view.
@@ -252,6 +291,7 @@ mod tests {
                     new_start: 1,
                     new_lines: 2,
                     lines,
+                    lead_in: LeadIn::default(),
                 }],
             },
         }

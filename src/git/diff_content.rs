@@ -10,7 +10,7 @@ use git2::{FileMode, Odb, Oid, Patch, Repository};
 
 use super::diff::DiffLimits;
 use super::{io_error, GitContext, GitError};
-use crate::core::diff::{DiffLine, Hunk, LineKind};
+use crate::core::diff::{DiffLine, Hunk, LeadIn, LineKind, LEAD_IN};
 
 /// How many leading bytes decide whether content is binary (git's own rule: a NUL among them).
 const BINARY_PEEK: usize = 8000;
@@ -150,9 +150,30 @@ pub(super) fn hunks(patch: &Patch<'_>) -> Result<Vec<Hunk>, GitError> {
             new_start: hunk.new_start(),
             new_lines: hunk.new_lines(),
             lines,
+            lead_in: LeadIn::default(),
         });
     }
     Ok(hunks)
+}
+
+/// Fills each hunk's lead-in from the file's two sides: the lines between the previous hunk
+/// (or the top of the file) and this one, the nearest `LEAD_IN` of them.
+pub(super) fn add_lead_ins(hunks: &mut [Hunk], old: &[u8], new: &[u8]) {
+    let old_lines: Vec<&[u8]> = old.split(|b| *b == b'\n').collect();
+    let new_lines: Vec<&[u8]> = new.split(|b| *b == b'\n').collect();
+    let mut ends = (0, 0);
+    for hunk in hunks.iter_mut() {
+        let lead = |lines: &[&[u8]], from: usize, to: usize| -> Vec<String> {
+            let to = to.min(lines.len());
+            let from = from.max(to.saturating_sub(LEAD_IN)).min(to);
+            lines[from..to].iter().map(|l| line_text(l)).collect()
+        };
+        hunk.lead_in = LeadIn {
+            old: lead(&old_lines, ends.0, hunk.first_index(true)),
+            new: lead(&new_lines, ends.1, hunk.first_index(false)),
+        };
+        ends = (hunk.end_index(true), hunk.end_index(false));
+    }
 }
 
 /// Without the line's newline; invalid UTF-8 is replaced, never an error.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use git2::{Delta, DiffDelta, DiffOptions, FileMode, ObjectType, Odb, Oid, Patch, Repository};
 
 use super::diff::DiffLimits;
-use super::diff_content::{hunks, looks_binary, on_disk, stored, Content, Side};
+use super::diff_content::{add_lead_ins, hunks, looks_binary, on_disk, stored, Content, Side};
 use super::{lossy, GitContext, GitError};
 use crate::core::diff::{Diff, DiffFile, FileBody, FileStatus};
 
@@ -160,7 +160,8 @@ fn file_of(
             if total > limits.max_lines_per_file as usize {
                 (FileBody::TooLarge { old_size, new_size }, added, removed)
             } else {
-                let hunks = hunks(&patch)?;
+                let mut hunks = hunks(&patch)?;
+                add_lead_ins(&mut hunks, old.bytes(), new.bytes());
                 // Content and mode equal: nothing to show. Happens when a staged change was
                 // undone on disk (the diff goes through the index).
                 let same_mode = change.old.mode == change.new.mode;

@@ -395,3 +395,28 @@ fn a_worktree_split_across_threads_reports_what_git_reports() {
         Some("docs/guide.md")
     );
 }
+
+#[test]
+fn each_hunk_carries_the_lines_above_it_back_to_the_previous_hunk() {
+    let (_tmp, owner, wt, _) = repo_with_worktree();
+    write(&wt, "long.txt", &numbered(40));
+    git(&wt, &["add", "long.txt"]);
+    git(&wt, &["commit", "-q", "-m", "long"]);
+    let base_long = git(&wt, &["rev-parse", "HEAD"]).trim().to_string();
+    let edited = numbered(40)
+        .replace("l10\n", "l10 changed\n")
+        .replace("l30\n", "l30 changed\n");
+    write(&wt, "long.txt", &edited);
+    let diff = owner
+        .diff_worktree(&wt, &base_long, DiffLimits::default())
+        .unwrap();
+    let hunks = file(&diff, "long.txt").hunks();
+    assert_eq!(hunks.len(), 2);
+    // Hunk 1 starts at line 7 (three lines of context): lines 1-6 above it.
+    let want: Vec<String> = (1..=6).map(|i| format!("l{i}")).collect();
+    assert_eq!(hunks[0].lead_in.new, want);
+    assert_eq!(hunks[0].lead_in.old, want);
+    // Hunk 2 starts at line 27; hunk 1 ended at line 13: lines 14-26 between them.
+    let want: Vec<String> = (14..=26).map(|i| format!("l{i}")).collect();
+    assert_eq!(hunks[1].lead_in.new, want);
+}

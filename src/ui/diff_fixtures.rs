@@ -34,6 +34,7 @@ pub fn hunk(start: u32, text: &str) -> Hunk {
         new_start: start,
         new_lines,
         lines,
+        lead_in: Default::default(),
     }
 }
 

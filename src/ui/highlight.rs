@@ -1,7 +1,8 @@
-//! Syntax highlighting for the diff view: syntect parses each hunk, and its scopes are folded
-//! into a handful of token kinds that the andon theme colors (so a theme and NO_COLOR decide
-//! the look, not a syntect theme). Work is lazy: a hunk side is parsed only as far as the
-//! lowest line drawn so far, and the results are memoized.
+//! Syntax highlighting for the diff view: syntect parses each side of a file as the file reads
+//! — each hunk's lead-in (the lines above it) before its own lines — so a hunk that starts in
+//! a docstring is colored as one. Scopes are folded into a handful of token kinds that the
+//! andon theme colors (so a theme and NO_COLOR decide the look, not a syntect theme). Work is
+//! lazy: a side is parsed only as far as the lowest line drawn so far, and memoized.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
 use super::diff_search::display_text;
-use crate::core::diff::{Diff, LineKind};
+use crate::core::diff::{Diff, Hunk, LineKind};
 
 /// What a piece of code is, as far as coloring goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +30,6 @@ pub type Spans = Vec<(Token, Range<usize>)>;
 
 /// Longer lines (minified code, data) are drawn plain: the regex engine would crawl.
 const MAX_LINE: usize = 2_000;
-/// Hunks remembered before the memo starts afresh.
-const MAX_HUNKS: usize = 512;
 /// A jump further ahead than this (the end of a huge new file) starts a fresh parse this many
 /// lines back rather than parsing everything above: a rare wrong color inside a long comment
 /// beats a frozen screen.
@@ -109,9 +108,6 @@ pub fn syntax_for(path: &str) -> Option<&'static SyntaxReference> {
 struct Side {
     parser: ParseState,
     stack: ScopeStack,
-    /// The lines this side has parsed in a row: `from..next` (line indices of the hunk).
-    from: usize,
-    next: usize,
     failed: bool,
 }
 
@@ -120,8 +116,6 @@ impl Side {
         Side {
             parser: ParseState::new(syntax),
             stack: ScopeStack::new(),
-            from: 0,
-            next: 0,
             failed: false,
         }
     }
@@ -163,18 +157,42 @@ fn push(spans: &mut Spans, token: Token, range: Range<usize>) {
     }
 }
 
-/// A hunk's two sides and the spans found so far, by line index.
-struct HunkState {
-    old: Side,
-    new: Side,
-    spans: Vec<Option<Spans>>,
+/// Where one side's parse has got to in a file: a position in the side's lines as the file
+/// reads them — each hunk's lead-in, then the hunk's own lines of that side.
+struct Cursor {
+    side: Side,
+    /// The hunk and the place in it: `0..lead` are lead-in lines, `lead..` the hunk's lines.
+    hunk: usize,
+    at: usize,
+}
+
+impl Cursor {
+    fn at(syntax: &SyntaxReference, hunk: usize, at: usize) -> Cursor {
+        Cursor {
+            side: Side::new(syntax),
+            hunk,
+            at,
+        }
+    }
+}
+
+/// A file's two sides and the spans found so far, by hunk and line index.
+struct FileState {
+    old: Cursor,
+    new: Cursor,
+    spans: Vec<Vec<Option<Spans>>>,
 }
 
 #[derive(Default)]
 struct Memo {
     syntaxes: HashMap<u32, Option<&'static SyntaxReference>>,
-    hunks: HashMap<(u32, u32), HunkState>,
+    files: HashMap<u32, FileState>,
+    /// Lines parsed since the memo started afresh, to bound its size.
+    lines: usize,
 }
+
+/// Lines remembered before the memo starts afresh.
+const MAX_LINES: usize = 200_000;
 
 /// The memo of highlighted lines for one diff. Clones share it; a new diff needs a new one.
 #[derive(Clone, Default)]
@@ -186,14 +204,106 @@ impl std::fmt::Debug for Highlights {
     }
 }
 
+/// The lines of `hunk` that belong to a side: context and removed (old), context and added.
+fn owns(old: bool, kind: LineKind) -> bool {
+    if old {
+        kind != LineKind::Added
+    } else {
+        kind != LineKind::Removed
+    }
+}
+
+/// Whether the old side draws a line (removed lines) or the new side (the rest).
+fn draws(old: bool, kind: LineKind) -> bool {
+    (kind == LineKind::Removed) == old
+}
+
+fn lead(h: &Hunk, old: bool) -> &[String] {
+    if old {
+        &h.lead_in.old
+    } else {
+        &h.lead_in.new
+    }
+}
+
+/// Whether hunk `j`'s lead-in on a side reaches back to the previous hunk (or the top of the
+/// file): then the parse runs on through the gap, else it starts afresh at the lead-in.
+fn joined(hunks: &[Hunk], j: usize, old: bool) -> bool {
+    let first = hunks[j]
+        .first_index(old)
+        .saturating_sub(lead(&hunks[j], old).len());
+    let previous_end = match j.checked_sub(1) {
+        Some(p) => hunks[p].end_index(old),
+        None => 0,
+    };
+    first == previous_end
+}
+
+/// Parses a side forward until hunk `h` line `l` is parsed, storing the spans of the lines
+/// the side draws. A target behind the cursor, or far ahead of it, restarts the parse near
+/// the target.
+fn advance(
+    cursor: &mut Cursor,
+    spans: &mut [Vec<Option<Spans>>],
+    hunks: &[Hunk],
+    syntax: &'static SyntaxReference,
+    old: bool,
+    (h, l): (usize, usize),
+) -> usize {
+    let target = lead(&hunks[h], old).len() + l;
+    let behind = (cursor.hunk, cursor.at) > (h, target);
+    let gap = if cursor.hunk == h {
+        target.saturating_sub(cursor.at)
+    } else {
+        // A rough count: the lines left in the cursor's hunk and everything before the target.
+        hunks[cursor.hunk..h]
+            .iter()
+            .map(|x| lead(x, old).len() + x.lines.len())
+            .sum::<usize>()
+            + target
+    };
+    if behind || gap > MAX_GAP {
+        *cursor = Cursor::at(syntax, h, target.saturating_sub(RESTART_CONTEXT));
+    }
+    let mut parsed = 0;
+    while (cursor.hunk, cursor.at) <= (h, target) {
+        let hunk = &hunks[cursor.hunk];
+        let lead_in = lead(hunk, old);
+        if cursor.at == 0 && cursor.hunk > 0 && !joined(hunks, cursor.hunk, old) {
+            cursor.side = Side::new(syntax);
+        }
+        if cursor.at < lead_in.len() {
+            cursor.side.parse(&display_text(&lead_in[cursor.at]));
+        } else if let Some(line) = hunk.lines.get(cursor.at - lead_in.len()) {
+            if owns(old, line.kind) {
+                let found = cursor.side.parse(&display_text(&line.text));
+                if draws(old, line.kind) {
+                    spans[cursor.hunk][cursor.at - lead_in.len()] = found;
+                }
+            }
+        }
+        parsed += 1;
+        cursor.at += 1;
+        if cursor.at >= lead_in.len() + hunk.lines.len() {
+            if cursor.hunk + 1 >= hunks.len() {
+                break;
+            }
+            cursor.hunk += 1;
+            cursor.at = 0;
+        }
+    }
+    parsed
+}
+
 impl Highlights {
     /// The spans of one line's display text, or `None` when it is drawn plain (unknown
     /// language, a line too long, a grammar that failed).
     pub fn line(&self, diff: &Diff, file: u32, hunk: u32, line: u32) -> Option<Spans> {
         let f = diff.files.get(usize::try_from(file).ok()?)?;
-        let h = f.hunks().get(usize::try_from(hunk).ok()?)?;
+        let hunks = f.hunks();
+        let h = usize::try_from(hunk).ok()?;
         let l = usize::try_from(line).ok()?;
-        let kind = h.lines.get(l)?.kind;
+        let kind = hunks.get(h)?.lines.get(l)?.kind;
         let mut memo = self
             .0
             .lock()
@@ -203,49 +313,24 @@ impl Highlights {
             .entry(file)
             .or_insert_with(|| syntax_for(&f.path));
         let syntax = syntax?;
-        if memo.hunks.len() >= MAX_HUNKS && !memo.hunks.contains_key(&(file, hunk)) {
-            memo.hunks.clear();
+        if memo.lines > MAX_LINES {
+            memo.files.clear();
+            memo.lines = 0;
         }
-        let state = memo.hunks.entry((file, hunk)).or_insert_with(|| HunkState {
-            old: Side::new(syntax),
-            new: Side::new(syntax),
-            spans: vec![None; h.lines.len()],
+        let state = memo.files.entry(file).or_insert_with(|| FileState {
+            old: Cursor::at(syntax, 0, 0),
+            new: Cursor::at(syntax, 0, 0),
+            spans: hunks.iter().map(|h| vec![None; h.lines.len()]).collect(),
         });
-        if let Some(Some(spans)) = state.spans.get(l) {
+        if let Some(Some(spans)) = state.spans[h].get(l) {
             return Some(spans.clone());
         }
-        // Context lines are parsed on both sides (each side's state needs them) and drawn
-        // with the new side's spans.
-        let (side, owns): (&mut Side, fn(LineKind) -> bool) = if kind == LineKind::Removed {
-            (&mut state.old, |k| k != LineKind::Added)
-        } else {
-            (&mut state.new, |k| k != LineKind::Removed)
-        };
-        let draws = |k: LineKind| {
-            if kind == LineKind::Removed {
-                k == LineKind::Removed
-            } else {
-                k != LineKind::Removed
-            }
-        };
-        if l < side.from || l > side.next + MAX_GAP {
-            *side = Side::new(syntax);
-            side.from = l.saturating_sub(RESTART_CONTEXT);
-            side.next = side.from;
-        }
-        while side.next <= l {
-            let i = side.next;
-            side.next += 1;
-            let k = h.lines[i].kind;
-            if !owns(k) {
-                continue;
-            }
-            let spans = side.parse(&display_text(&h.lines[i].text));
-            if draws(k) {
-                state.spans[i] = spans;
-            }
-        }
-        state.spans.get(l).cloned().flatten()
+        let old = kind == LineKind::Removed;
+        let cursor = if old { &mut state.old } else { &mut state.new };
+        let parsed = advance(cursor, &mut state.spans, hunks, syntax, old, (h, l));
+        let found = state.spans[h].get(l).cloned().flatten();
+        memo.lines += parsed;
+        found
     }
 }
 
@@ -311,8 +396,7 @@ mod tests {
         let text = "let v4999 = \"4999\";";
         assert!(tokens(&last, text).contains(&(Token::Keyword, "let".to_string())));
         let memo = hl.0.lock().unwrap_or_else(|p| p.into_inner());
-        let parsed = memo.hunks[&(0, 0)]
-            .spans
+        let parsed = memo.files[&0].spans[0]
             .iter()
             .filter(|s| s.is_some())
             .count();
@@ -321,6 +405,64 @@ mod tests {
         // Scrolling back up from there parses from a little above, not from the top.
         assert!(hl.line(&diff, 0, 0, 3_000).is_some());
         assert!(hl.line(&diff, 0, 0, 2_999).is_some());
+    }
+
+    #[test]
+    fn a_hunk_that_starts_inside_a_docstring_is_colored_with_the_files_context() {
+        // The file opens a docstring above the hunk; the hunk's first lines are its text.
+        let mut h = hunk(
+            3,
+            " Counts are exact: if x in d: the code is not run.\n-    return 2\n+    return 1\n \"\"\"",
+        );
+        h.lead_in.old = vec!["def frequencies(seq):".into(), "    \"\"\"".into()];
+        h.lead_in.new = h.lead_in.old.clone();
+        let mut file = text_file("toolz/itertoolz.py", &[]);
+        file.body = crate::core::diff::FileBody::Text { hunks: vec![h] };
+        let diff = Diff { files: vec![file] };
+        let hl = Highlights::default();
+        let context = hl.line(&diff, 0, 0, 0).unwrap_or_default();
+        let text = "Counts are exact: if x in d: the code is not run.";
+        let words = tokens(&context, text);
+        // Python's grammar scopes a docstring as documentation (a comment): text, not code.
+        assert!(
+            words
+                .iter()
+                .all(|(t, _)| matches!(t, Token::String | Token::Comment)),
+            "docstring text is text, not code: {words:?}"
+        );
+        // Without the lead-in the same line reads as code (`if`, `in`, `not` keywords).
+        let mut bare = diff.clone();
+        if let crate::core::diff::FileBody::Text { hunks } = &mut bare.files[0].body {
+            hunks[0].lead_in = Default::default();
+        }
+        let words = tokens(
+            &Highlights::default()
+                .line(&bare, 0, 0, 0)
+                .unwrap_or_default(),
+            text,
+        );
+        assert!(words.iter().any(|(t, _)| *t == Token::Keyword), "{words:?}");
+    }
+
+    #[test]
+    fn the_parse_runs_on_from_one_hunk_into_the_next() {
+        // A block comment opened in hunk 1 is still open in hunk 2, joined by the lead-in.
+        let mut first = hunk(1, " /* open\n-a\n+b");
+        first.lead_in = Default::default();
+        let mut second = hunk(10, " still in the comment");
+        // Lines 3 to 9: from just below hunk 1 (lines 1-2) to just above hunk 2 (line 10).
+        second.lead_in.old = (3..=9).map(|i| format!("line {i}")).collect();
+        second.lead_in.new = second.lead_in.old.clone();
+        let mut file = text_file("a.c", &[]);
+        file.body = crate::core::diff::FileBody::Text {
+            hunks: vec![first, second],
+        };
+        let diff = Diff { files: vec![file] };
+        let spans = Highlights::default()
+            .line(&diff, 0, 1, 0)
+            .unwrap_or_default();
+        let words = tokens(&spans, "still in the comment");
+        assert!(words.iter().all(|(t, _)| *t == Token::Comment), "{words:?}");
     }
 
     #[test]
