@@ -246,6 +246,13 @@ fn rollback_returns_the_worktree_to_the_last_green_iteration() {
         .contains("broken"));
     let out = repo.andon(&["rollback", "rb"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The answer names the real target and what was given up.
+    let said = stdout(&out);
+    assert!(said.contains("reset to iteration 2 ("), "{said}");
+    assert!(
+        said.contains("dropped iteration 3 and their changes: 1 file"),
+        "{said}"
+    );
     assert_eq!(
         std::fs::read_to_string(wt.join("src/price.sh")).unwrap(),
         FIXED_PRICE
@@ -255,6 +262,26 @@ fn rollback_returns_the_worktree_to_the_last_green_iteration() {
     repo.end(server);
     let audit: Vec<String> = repo.audit_actions();
     assert_eq!(audit, vec!["redirect", "rollback"]);
+}
+
+#[test]
+fn a_rollback_with_no_green_iteration_says_it_goes_to_the_base() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    let plan = repo.plan("nogreen", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    let server = repo.serve();
+    let out = repo.andon(&["rollback", "nogreen"], LIMIT);
+    repo.end(server);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("reset to the base ("), "{said}");
+    assert!(said.contains("dropped iterations 1–3"), "{said}");
+    assert!(
+        !said.contains("green"),
+        "no green iteration is claimed: {said}"
+    );
 }
 
 #[test]

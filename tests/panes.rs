@@ -107,6 +107,13 @@ fn a_board_opened_after_a_headless_run_shows_each_loops_last_output() {
     }
     let cols = columns(&screen, &["second line", "check tests: passed"]);
     assert_eq!(cols, vec![Some(1), Some(1)], "{screen}");
+    // Its agent has exited: Tab says so instead of attaching, and keys still reach the board.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("no agent is running to attach to", Duration::from_secs(10));
+    tmux.keys(&["?"]);
+    tmux.wait_for("andon keys", Duration::from_secs(10));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("Enter zoom", Duration::from_secs(10));
     tmux.keys(&["q"]);
     tmux.wait_for("Quit", Duration::from_secs(10));
     tmux.keys(&["y"]);

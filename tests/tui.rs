@@ -294,6 +294,14 @@ fn an_interactive_agent_owns_its_pane_and_takes_typed_keys() {
         session.contains("hello"),
         "the typed keys reached the agent"
     );
+    // Typing into the agent is a human's hand on the loop: audited once per attach, so
+    // Kaizen does not count the loop as finished on its own.
+    let answers = repo
+        .audit_actions()
+        .iter()
+        .filter(|a| *a == "answer")
+        .count();
+    assert_eq!(answers, 1, "{:?}", repo.audit_actions());
     tmux.keys(&["q"]);
     tmux.wait_for("Quit", Duration::from_secs(10));
     tmux.keys(&["y"]);

@@ -82,6 +82,9 @@ pub enum HumanAction {
     Abort,
     /// Reset the worktree to the last iteration whose checks all passed (or the base).
     Rollback,
+    /// A human typed into the agent's terminal (attached): no change of course, but the loop
+    /// did not get where it is on its own (Kaizen's autonomous completion).
+    Answer,
     Approve {
         /// "Approve anyway": the typed reason that overrides red checks.
         anyway: Option<String>,
@@ -131,6 +134,7 @@ impl HumanAction {
             HumanAction::MetaAndon => "meta_andon",
             HumanAction::Abort => "abort",
             HumanAction::Rollback => "rollback",
+            HumanAction::Answer => "answer",
             HumanAction::Approve { outcome, .. } => match outcome {
                 Outcome::Branch => "approve_branch",
                 Outcome::Merge => "approve_merge",

@@ -7,7 +7,7 @@ use crate::core::state::{Lamp, LoopState, Mode, State, Stop, StopCause};
 
 pub(crate) fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
     if s.state.is_terminal() {
-        return Transition::refuse(format!("loop has ended ({})", s.state));
+        return Transition::refuse(format!("loop has ended ({})", s.state.label()));
     }
     match action {
         HumanAction::Stop => human_stop(s),
@@ -16,6 +16,11 @@ pub(crate) fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
         HumanAction::MetaAndon => meta_andon_now(s),
         HumanAction::Abort => abort(s),
         HumanAction::Rollback => rollback(s),
+        HumanAction::Answer => Transition {
+            effects: Vec::new(),
+            log: Some("a human typed into the agent's terminal".into()),
+            refused: None,
+        },
         HumanAction::Approve { anyway, outcome } => approve(s, anyway.as_deref(), *outcome),
     }
 }
@@ -40,7 +45,7 @@ fn human_stop(s: &mut LoopState) -> Transition {
         } else {
             Vec::new()
         },
-        log: Some("line stopped by a human".into()),
+        log: Some("stopped by a human; the rest of the line runs on".into()),
         refused: None,
     }
 }
@@ -64,7 +69,7 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
                 } else {
                     Vec::new()
                 },
-                log: Some(format!("resumed ({})", s.state)),
+                log: Some(format!("resumed: {}", s.state.label())),
                 refused: None,
             }
         }
@@ -95,7 +100,7 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
         }
         cause => Transition::refuse(format!(
             "stopped by {} ({}): redirect it with a note, or abort it",
-            cause.as_str(),
+            cause.label(),
             stop.reason
         )),
     }
@@ -242,7 +247,7 @@ pub struct ApprovalGate {
 pub fn approval_gate(s: &LoopState, line_stopped: bool) -> Option<ApprovalGate> {
     if s.state.is_terminal() {
         return Some(ApprovalGate {
-            why: format!("loop has ended ({})", s.state),
+            why: format!("loop has ended ({})", s.state.label()),
             overridable: false,
         });
     }
@@ -285,8 +290,8 @@ pub fn approval_gate(s: &LoopState, line_stopped: bool) -> Option<ApprovalGate> 
     };
     Some(ApprovalGate {
         why: format!(
-            "checks are not green ({checks}, state {}): approve anyway needs a typed reason",
-            s.state
+            "checks are not green ({checks}, {}): approve anyway needs a typed reason",
+            s.state.label()
         ),
         overridable: true,
     })
@@ -298,12 +303,12 @@ fn rollback(s: &mut LoopState) -> Transition {
     if s.state.is_active() || frozen {
         return Transition::refuse(format!(
             "a run is in progress ({}): abort it, or wait until the loop stops, before rolling back",
-            s.state
+            s.state.label()
         ));
     }
     Transition {
         effects: vec![Effect::RollbackToGreen],
-        log: Some("rolled back to the last green iteration".into()),
+        log: Some("rolled back".into()),
         refused: None,
     }
 }

@@ -281,12 +281,18 @@ pub fn one_decimal(x: Option<f64>) -> String {
 }
 
 /// Actions that are a human stepping in to change a loop's course — stop, redirect, Meta-Andon,
-/// abort, rollback — as opposed to approving, accepting a fix plan or tidying up.
+/// abort, rollback, typing into the agent — as opposed to approving or tidying up.
 fn is_intervention(action: &str) -> bool {
     matches!(
         action,
-        "stop" | "redirect" | "meta_andon" | "abort" | "rollback"
+        "stop" | "redirect" | "meta_andon" | "abort" | "rollback" | "answer"
     )
+}
+
+/// A loop that saw any of these did not finish on its own: an intervention, or a resume (a
+/// human accepted a fix plan or lifted a breaker's stop).
+fn needed_a_human(action: &str) -> bool {
+    is_intervention(action) || action == "resume"
 }
 
 pub fn metrics(
@@ -327,7 +333,7 @@ pub fn metrics(
         .filter(|l| {
             !actions
                 .iter()
-                .any(|a| a.loop_name == l.name && a.action == "redirect")
+                .any(|a| a.loop_name == l.name && needed_a_human(&a.action))
         })
         .count();
     let mean = |values: Vec<f64>| {

@@ -118,7 +118,11 @@ fn metrics_from_a_known_history() {
     // b: green on iteration 3 after 50 s, but only after a redirect; approved.
     // c: never green, aborted after a stop.
     // d: still running, green on iteration 2 after 20 s.
+    // e: green on iteration 1, merged — but a human answered its agent's question.
+    // f: green on iteration 2, merged after a human accepted its Meta-Andon fix plan.
     let loops = vec![
+        lp("e", "merged", 4_000),
+        lp("f", "merged", 5_000),
         lp("b", "approved", 1_000),
         lp("a", "merged", 0),
         lp("c", "aborted", 2_000),
@@ -133,6 +137,8 @@ fn metrics_from_a_known_history() {
         it("d", 1, "failed", 13_000),
         it("d", 2, "passed", 23_000),
         it("d", 3, "passed", 33_000),
+        it("e", 1, "passed", 14_000),
+        it("f", 2, "passed", 15_000),
     ];
     let actions = vec![
         act("a", "approve_merge"),
@@ -142,13 +148,19 @@ fn metrics_from_a_known_history() {
         act("c", "resume"),
         act("c", "abort"),
         act("c", "cleanup"),
+        act("e", "answer"),
+        act("e", "approve_squash"),
+        act("f", "resume"),
+        act("f", "approve_squash"),
     ];
     let m = metrics(&loops, &iterations, &actions);
-    assert_eq!((m.loops, m.loops_ended), (4, 3));
-    assert_eq!(m.mean_iterations_to_green, Some(2.0)); // (1 + 3 + 2) / 3
-    assert_eq!(m.autonomous_completion_rate, Some(1.0 / 3.0)); // only a
-    assert_eq!(m.mean_time_to_green_ms, Some(80_000.0 / 3.0)); // (10 + 50 + 20) s / 3
-    assert_eq!(m.interventions_per_loop, Some(0.75)); // b: 1, c: 2 (stop, abort)
+    assert_eq!((m.loops, m.loops_ended), (6, 5));
+    assert_eq!(m.mean_iterations_to_green, Some(9.0 / 5.0)); // (1 + 3 + 2 + 1 + 2) / 5
+    assert_eq!(m.autonomous_completion_rate, Some(1.0 / 5.0)); // only a
+                                                               // (10 + 50 + 20 + 10 + 10) s / 5
+    assert_eq!(m.mean_time_to_green_ms, Some(100_000.0 / 5.0));
+    // b: 1, c: 2 (stop, abort), e: 1 (answer); a resume alone is no intervention.
+    assert_eq!(m.interventions_per_loop, Some(4.0 / 6.0));
     let order: Vec<(&str, Option<u32>, usize)> = m
         .per_loop
         .iter()
@@ -160,7 +172,9 @@ fn metrics_from_a_known_history() {
             ("a", Some(1), 0),
             ("b", Some(3), 1),
             ("c", None, 2),
-            ("d", Some(2), 0)
+            ("d", Some(2), 0),
+            ("e", Some(1), 1),
+            ("f", Some(2), 0)
         ]
     );
 }

@@ -16,7 +16,8 @@ use crate::engine::supervisor::Supervisor;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Request {
-    /// stop | resume | redirect | meta_andon | abort | approve | status | cleanup | signal
+    /// stop | resume | redirect | meta_andon | abort | rollback | answer | approve | status |
+    /// cleanup | signal
     pub action: String,
     #[serde(default, rename = "loop")]
     pub loop_name: Option<String>,
@@ -212,6 +213,7 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
         "meta_andon" => HumanAction::MetaAndon,
         "abort" => HumanAction::Abort,
         "rollback" => HumanAction::Rollback,
+        "answer" => HumanAction::Answer,
         "approve" => HumanAction::Approve {
             anyway: req.message.clone(),
             outcome: req.outcome.unwrap_or_default(),

@@ -30,6 +30,7 @@ pub mod replay;
 pub mod restore;
 pub mod review;
 pub mod reviewer;
+pub mod rollback;
 pub mod sandbox;
 pub mod session;
 pub mod shared;

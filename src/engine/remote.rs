@@ -28,6 +28,7 @@ pub async fn act(
         HumanAction::MetaAndon => ("meta_andon", None, None),
         HumanAction::Abort => ("abort", None, None),
         HumanAction::Rollback => ("rollback", None, None),
+        HumanAction::Answer => ("answer", None, None),
         HumanAction::Approve { anyway, outcome } => ("approve", anyway, Some(outcome)),
     };
     let req = Request {

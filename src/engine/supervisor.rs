@@ -265,6 +265,27 @@ impl Supervisor {
         .unwrap_or_else(|e| Err(format!("fix plan task failed: {e}")))
     }
 
+    /// Where a rollback of loop `name` would go and what it would give up (the confirm text).
+    pub async fn rollback_preview(
+        &self,
+        name: &str,
+    ) -> Result<crate::engine::rollback::RollbackTarget, String> {
+        let base = self
+            .shared
+            .board()
+            .into_iter()
+            .find(|v| v.name == name)
+            .map(|v| v.base)
+            .ok_or_else(|| format!("no loop named {name}"))?;
+        let shared = Arc::clone(&self.shared);
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || {
+            crate::engine::rollback::target(&shared.store, &shared.git, &name, &base)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("rollback task failed: {e}")))
+    }
+
     /// The Kaizen board's data.
     pub async fn kaizen_report(&self) -> Result<crate::engine::kaizen::KaizenReport, String> {
         let shared = Arc::clone(&self.shared);

@@ -242,6 +242,11 @@ impl Pane {
         self.term.grid().display_offset()
     }
 
+    /// Lines of history above the screen (how far the view can scroll back).
+    pub fn history_size(&self) -> usize {
+        self.term.grid().history_size()
+    }
+
     pub fn modes(&self) -> Modes {
         let mode = *self.term.mode();
         let mouse = if mode.contains(TermMode::MOUSE_MOTION) {

@@ -66,7 +66,22 @@ impl Widget for PaneWidget<'_> {
                 }
             }
         }
+        if offset > 0 {
+            draw_position(area, buf, offset, grid.history_size());
+        }
     }
+}
+
+/// A view scrolled back into history says so, and where it is, as tmux's copy mode does:
+/// `[offset/history]` in reverse video at the top right.
+fn draw_position(area: Rect, buf: &mut Buffer, offset: usize, history: usize) {
+    let text = format!("[{offset}/{history}]");
+    let width = u16::try_from(text.chars().count()).unwrap_or(u16::MAX);
+    if width > area.width || area.height == 0 {
+        return;
+    }
+    let style = Style::default().add_modifier(Modifier::REVERSED);
+    buf.set_string(area.right() - width, area.y, text, style);
 }
 
 impl PaneWidget<'_> {
@@ -168,6 +183,26 @@ mod tests {
 
     fn cell(terminal: &Terminal<TestBackend>, x: u16, y: u16) -> &ratatui::buffer::Cell {
         &terminal.backend().buffer()[(x, y)]
+    }
+
+    fn row(terminal: &Terminal<TestBackend>, y: u16) -> String {
+        let buf = terminal.backend().buffer();
+        (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+    }
+
+    #[test]
+    fn a_view_scrolled_into_history_says_where_it_is() {
+        let palette = TermPalette::dark();
+        let lines: Vec<String> = (1..=30).map(|i| format!("line {i}")).collect();
+        let mut pane = pane_with(5, 30, lines.join("\r\n").as_bytes());
+        let live = render(&pane, &palette, false, (30, 5));
+        assert!(!row(&live, 0).contains('['), "{}", row(&live, 0));
+        pane.scroll(3);
+        let scrolled = render(&pane, &palette, false, (30, 5));
+        let top = row(&scrolled, 0);
+        assert!(top.starts_with("line 23"), "{top}");
+        assert!(top.ends_with("[3/25]"), "tmux's copy-mode position: {top}");
+        assert!(cell(&scrolled, 29, 0).modifier.contains(Modifier::REVERSED));
     }
 
     #[test]
@@ -298,10 +333,11 @@ mod tests {
             None,
             "the child hides it"
         );
+        // Scrolled back, the only reversed cells are the position in the top row.
         assert_eq!(
             reversed(b"1\r\n2\r\n3\r\n4\r\n5", true, 1),
-            None,
-            "scrolled back"
+            Some(5),
+            "scrolled back: no cursor, the [1/2] position instead"
         );
     }
 
@@ -336,9 +372,10 @@ mod tests {
         }
         .render(Rect::new(2, 1, 6, 2), &mut buffer);
         let row = |y: u16| (0..10).map(|x| buffer[(x, y)].symbol()).collect::<String>();
+        // The position overlays the area's top right: [1/1] on a six-column area.
         assert_eq!(
             [row(0), row(1), row(2), row(3)],
-            ["          ", "  one     ", "  two     ", "          "]
+            ["          ", "  o[1/1]  ", "  two     ", "          "]
         );
     }
 

@@ -210,6 +210,9 @@ pub async fn run(
                         notices.push(&mut model, &u.view.name, reason, u.view.state.lamp);
                     }
                     refresh(&sup, &mut model);
+                    if let Some(name) = ctl.detach_if_gone(&mut model) {
+                        notices.push(&mut model, &name, "the agent exited: detached, keys go to the board again", Lamp::Gray);
+                    }
                     refetch_reviews(&sup, &model, &reviews_tx, Some(&u.view.name));
                     dirty = true;
                 }

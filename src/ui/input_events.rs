@@ -78,7 +78,7 @@ pub async fn on_terminal_event(
             if let Some(name) = &attached {
                 let modes = panes.modes(name);
                 if let Some(bytes) = encode_focus(matches!(ev, TermEvent::FocusGained), &modes) {
-                    ctl.write(name, bytes);
+                    ctl.write_unaudited(name, bytes);
                 }
             }
         }

@@ -93,23 +93,22 @@ impl LoopTask {
                 blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
             }
             Effect::RollbackToGreen => {
-                let green = s
-                    .store
-                    .iterations(&spec.name)
-                    .map_err(|e| e.to_string())?
-                    .into_iter()
-                    .rev()
-                    .find(|it| it.status == "passed")
-                    .and_then(|it| it.snapshot.map(|c| (it.n, c)));
-                let (label, to) = match green {
-                    Some((n, commit)) => (format!("iteration {n}"), commit),
-                    None => ("the base".to_string(), spec.base.clone()),
-                };
-                let (worktree, target) = (spec.worktree.clone(), to.clone());
-                blocking(move || s.git.reset_worktree(&worktree, &target)).await?;
-                self.p.last_snapshot = to;
-                let detail = format!("worktree reset to {label}");
+                let (shared, name, base) = (Arc::clone(&s), spec.name.clone(), spec.base.clone());
+                let target = tokio::task::spawn_blocking(move || {
+                    crate::engine::rollback::target(&shared.store, &shared.git, &name, &base)
+                })
+                .await
+                .map_err(|e| format!("rollback task failed: {e}"))??;
+                let (worktree, to) = (spec.worktree.clone(), target.commit.clone());
+                blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
+                self.p.last_snapshot = target.commit.clone();
+                let detail = format!(
+                    "worktree and branch reset to {}; dropped {}",
+                    target.label(),
+                    target.loss()
+                );
                 self.rec.event(&self.p.state, "rollback", &detail);
+                self.effect_note = Some(detail);
             }
             Effect::Snapshot { message } => {
                 let worktree = spec.worktree.clone();

@@ -85,6 +85,9 @@ impl LoopTask {
         if let Some(reason) = self.apply(next, t, Vec::new()).await {
             self.feed(Event::EngineFailed { reason }, Vec::new()).await;
         }
+        if let Some(note) = self.effect_note.take() {
+            message = format!("{message}: {note}");
+        }
         // A run that finished while frozen reports now that the loop is running again.
         if self.p.state.state.is_active() && self.current.is_none() {
             if let Some((event, runs)) = self.parked.take() {

@@ -74,6 +74,8 @@ pub struct LoopTask {
     op_tx: mpsc::Sender<OpDone>,
     /// The Five Whys file the current plan-mode iteration completes.
     five_whys: Option<String>,
+    /// What an effect did that the human who asked for it must hear (a rollback's target).
+    effect_note: Option<String>,
 }
 
 impl LoopTask {
@@ -101,6 +103,7 @@ impl LoopTask {
             },
             op_tx,
             five_whys: None,
+            effect_note: None,
         };
         tokio::spawn(task.run(rx, op_rx, first));
         tx

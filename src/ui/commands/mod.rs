@@ -53,6 +53,8 @@ pub struct Controller {
     origin: (u16, u16),
     /// The terminal's size at the last frame (screens page and scroll by it).
     area: Rect,
+    /// The loop whose agent a human has typed into since attaching (audited once per attach).
+    answered: std::sync::Mutex<Option<String>>,
 }
 
 impl Controller {
@@ -72,7 +74,18 @@ impl Controller {
             quit: None,
             origin: (0, 0),
             area: Rect::new(0, 0, 160, 48),
+            answered: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The attached agent has exited: keys go back to the board. Returns the loop's name.
+    pub fn detach_if_gone(&self, model: &mut BoardModel) -> Option<String> {
+        let name = self.attached_name(model)?;
+        if self.sup.shared().ptys.is_running(&name) {
+            return None;
+        }
+        model.attached = false;
+        Some(name)
     }
 
     pub fn take_quit(&mut self) -> Option<Command> {
@@ -104,8 +117,29 @@ impl Controller {
         self.keymap.lookup(Mode::Attached, key) == Some(Action::Detach)
     }
 
-    /// Keystrokes, pastes and mouse reports for the attached agent.
+    /// Keystrokes, pastes and mouse reports a human sends the attached agent. The first of
+    /// an attach is audited (`answer`): the loop did not get where it is on its own.
     pub fn write(&self, loop_name: &str, bytes: Vec<u8>) {
+        self.sup.shared().ptys.write(loop_name, bytes);
+        let first = match self.answered.lock() {
+            Ok(mut answered) if answered.as_deref() != Some(loop_name) => {
+                *answered = Some(loop_name.to_string());
+                true
+            }
+            _ => false,
+        };
+        if first {
+            let (sup, name) = (Arc::clone(&self.sup), loop_name.to_string());
+            tokio::spawn(async move {
+                if let Err(e) = sup.act(&name, HumanAction::Answer).await {
+                    tracing::warn!(loop_name = %name, "the answer was not audited: {e}");
+                }
+            });
+        }
+    }
+
+    /// What the terminal says on its own (focus in or out) goes to the agent unaudited.
+    pub fn write_unaudited(&self, loop_name: &str, bytes: Vec<u8>) {
         self.sup.shared().ptys.write(loop_name, bytes);
     }
 
@@ -176,12 +210,25 @@ impl Controller {
             Action::Zoom => model.zoomed = !model.zoomed,
             Action::Unzoom => model.zoomed = false,
             Action::Attach => {
-                if let Some(name) = &selected {
-                    model.zoomed = true;
-                    model.attached = true;
-                    if let Ok(mut p) = panes.pane(name).lock() {
-                        p.scroll_to_bottom();
-                    }
+                let Some(name) = &selected else { return };
+                // Keys typed at an agent that is not running would go nowhere.
+                if !self.sup.shared().ptys.is_running(name) {
+                    let state = model
+                        .selected_loop()
+                        .map(|(_, c)| crate::core::state::State::label_of(&c.state).to_string())
+                        .unwrap_or_default();
+                    let _ = self.results.try_send(Err(format!(
+                        "{name}: no agent is running to attach to ({state}); Enter zooms its pane"
+                    )));
+                    return;
+                }
+                model.zoomed = true;
+                model.attached = true;
+                if let Ok(mut answered) = self.answered.lock() {
+                    *answered = None;
+                }
+                if let Ok(mut p) = panes.pane(name).lock() {
+                    p.scroll_to_bottom();
                 }
             }
             Action::Detach => model.attached = false,
@@ -235,7 +282,10 @@ impl Controller {
                     Action::Resume => HumanAction::Resume { fix_plan: None },
                     Action::MetaAndon => HumanAction::MetaAndon,
                     Action::Abort => HumanAction::Abort,
-                    Action::Rollback => HumanAction::Rollback,
+                    Action::Rollback => {
+                        self.confirm_rollback(model, &name).await;
+                        return;
+                    }
                     Action::Redirect => {
                         model.dialog = Some(Dialog::Redirect {
                             loop_name: name,
@@ -340,9 +390,6 @@ fn confirm_body(action: &HumanAction) -> String {
         HumanAction::Abort => "The agent's process group is ended (SIGTERM, then SIGKILL). The worktree is kept.".into(),
         HumanAction::MetaAndon => {
             "The current run is ended and a plan-mode iteration starts: the agent analyses, changes no code.".into()
-        }
-        HumanAction::Rollback => {
-            "The worktree is reset to the last iteration whose checks all passed (or the base).".into()
         }
         _ => String::new(),
     }

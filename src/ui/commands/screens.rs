@@ -93,6 +93,25 @@ impl Controller {
         }
     }
 
+    /// A rollback is confirmed with its real target and what it gives up, asked of the engine.
+    pub(super) async fn confirm_rollback(&mut self, model: &mut BoardModel, name: &str) {
+        match self.sup.rollback_preview(name).await {
+            Ok(target) => self.confirm(
+                model,
+                Pending::Act {
+                    loop_name: name.to_string(),
+                    action: HumanAction::Rollback,
+                },
+                &format!("Roll {name} back to {}?", target.label()),
+                &target.preview(),
+                "roll back",
+            ),
+            Err(e) => {
+                let _ = self.results.try_send(Err(format!("{name}: {e}")));
+            }
+        }
+    }
+
     /// The Kaizen board, from the engine's report over the store.
     pub(super) async fn open_kaizen(&mut self, model: &mut BoardModel) {
         match self.sup.kaizen_report().await {
