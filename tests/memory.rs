@@ -137,7 +137,7 @@ fn an_insanity_stop_writes_a_five_whys_file_too() {
     assert!(files[0].ends_with("-stubborn-3-insanity.md"), "{files:?}");
     let text = std::fs::read_to_string(repo.path("wiki/90_LOG/incidents").join(&files[0])).unwrap();
     assert!(
-        text.contains("**Trigger:** line stop (insanity):"),
+        text.contains("**Trigger:** line stop (the Insanity Rule):"),
         "{text}"
     );
     assert!(text.contains("- iteration 3: test_failure"), "{text}");

@@ -11,7 +11,8 @@ pub fn clock(ms: i64) -> String {
 /// The lamp as a colored dot when stdout is a terminal (and NO_COLOR is unset), else its name.
 pub fn lamp(l: Lamp, color: bool) -> String {
     if !color {
-        return format!("{:<7}", l.as_str());
+        // As wide as the colored "● green": the columns after it line up either way.
+        return format!("{:<9}", l.as_str());
     }
     let code = match l {
         Lamp::Green => "32",

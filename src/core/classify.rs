@@ -55,6 +55,29 @@ impl Category {
         }
     }
 
+    /// The category in words, for the board, the PR body and the wiki.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Category::BuildError => "build error",
+            Category::TestFailure => "test failure",
+            Category::LintFailure => "lint failure",
+            Category::Timeout => "timeout",
+            Category::Environment => "environment",
+            Category::AgentError => "agent error",
+            Category::GuardViolation => "guard",
+            Category::ReviewRejected => "review rejected",
+            Category::Unknown => "unknown",
+        }
+    }
+
+    /// [`Category::label`] of a category named as the store names it (else the name).
+    pub fn label_of(name: &str) -> &str {
+        match Category::parse(name) {
+            Some(category) => category.label(),
+            None => name,
+        }
+    }
+
     /// The category named by [`Category::as_str`], if any.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL

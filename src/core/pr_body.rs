@@ -126,7 +126,9 @@ pub fn pr_body(f: &PrFacts) -> String {
             it.n,
             it.mode,
             it.status,
-            it.category.as_deref().unwrap_or("")
+            it.category
+                .as_deref()
+                .map_or("", crate::core::classify::Category::label_of)
         );
     }
     out.push('\n');
@@ -137,7 +139,7 @@ pub fn pr_body(f: &PrFacts) -> String {
                 out,
                 "- iteration {} — {}: {}",
                 inc.iteration,
-                inc.category,
+                crate::core::classify::Category::label_of(&inc.category),
                 one_line(&inc.summary, LINE)
             );
         }
@@ -235,9 +237,9 @@ mod tests {
             "1 file +12 -3",
             "| M | `src/pricing.rs` | 12 | 3 |",
             "- [x] tests — `cargo test`",
-            "| 1 | code | failed | 1/2 | test_failure |",
+            "| 1 | code | failed | 1/2 | test failure |",
             "| 2 | code | passed | 2/2 |  |",
-            "- iteration 1 — test_failure: discount_never_negative failed",
+            "- iteration 1 — test failure: discount_never_negative failed",
             "- clamp at zero instead",
             "branch `loop/pricing`",
         ];

@@ -63,7 +63,7 @@ pub fn interrupt(current: &LoopState, reason: &str) -> LoopState {
 
 fn start(s: &mut LoopState) -> Transition {
     if s.state != State::Pending {
-        return Transition::refuse(format!("loop already started ({})", s.state));
+        return Transition::refuse(format!("loop already started ({})", s.state.label()));
     }
     s.state = State::Running;
     s.lamp = Lamp::Green;
@@ -144,7 +144,7 @@ pub(crate) fn running_lamp(s: &LoopState) -> Lamp {
 
 fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
     if !matches!(s.state, State::Running | State::MetaAndon) {
-        return Transition::refuse(format!("no agent run in state {}", s.state));
+        return Transition::refuse(format!("no agent run while {}", s.state.label()));
     }
     let n = s.iteration;
     if let Some(usage) = &r.usage {
@@ -305,7 +305,7 @@ fn plan_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
 
 fn checks_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
     if s.state != State::Checking {
-        return Transition::refuse(format!("no checks running in state {}", s.state));
+        return Transition::refuse(format!("no checks running while {}", s.state.label()));
     }
     let n = s.iteration;
     s.last_checks = Some((r.passed, r.total));
@@ -330,7 +330,7 @@ fn checks_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
 
 fn goal_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
     if s.state != State::Checking {
-        return Transition::refuse(format!("no goal check running in state {}", s.state));
+        return Transition::refuse(format!("no goal check running while {}", s.state.label()));
     }
     let n = s.iteration;
     match &r.failure {
@@ -367,7 +367,7 @@ pub(crate) fn passed(s: &mut LoopState, log: String) -> Transition {
 /// andon could not carry out an effect: stop the line with the reason as evidence.
 fn engine_failed(s: &mut LoopState, reason: &str) -> Transition {
     if s.state.is_terminal() {
-        return Transition::refuse(format!("loop has ended ({})", s.state));
+        return Transition::refuse(format!("loop has ended ({})", s.state.label()));
     }
     let effects = if s.state.is_active() {
         vec![Effect::EndRun]
@@ -388,7 +388,7 @@ fn budget_spent(s: &mut LoopState, spent: &str) -> Transition {
         return Transition::refuse("this loop has no budget");
     };
     if !s.state.is_active() && s.state != State::Pending {
-        return Transition::refuse(format!("nothing runs ({})", s.state));
+        return Transition::refuse(format!("nothing runs ({})", s.state.label()));
     }
     let mut effects = Vec::new();
     if s.state.is_active() {

@@ -18,7 +18,7 @@ pub(crate) fn review_finished(
     usage: Option<&Usage>,
 ) -> Transition {
     if s.state != State::Checking || !s.limits.review {
-        return Transition::refuse(format!("no review running in state {}", s.state));
+        return Transition::refuse(format!("no review running while {}", s.state.label()));
     }
     let n = s.iteration;
     // The reviewer spends from the loop's budget like the maker.

@@ -55,6 +55,29 @@ impl State {
         State::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// The state in words, for the board and messages (`as_str` is the store's name).
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Running => "running",
+            State::Checking => "checking",
+            State::MetaAndon => "Meta-Andon",
+            State::Stopped => "stopped",
+            State::AwaitingApproval => "awaiting approval",
+            State::Approved => "approved",
+            State::Merged => "merged",
+            State::Aborted => "aborted",
+        }
+    }
+
+    /// [`State::label`] of a state named as the store names it (the name itself otherwise).
+    pub fn label_of(name: &str) -> &str {
+        match State::parse(name) {
+            Some(state) => state.label(),
+            None => name,
+        }
+    }
+
     /// A process (agent or check) of this loop may be running in this state.
     pub fn is_active(self) -> bool {
         matches!(self, State::Running | State::Checking | State::MetaAndon)
@@ -179,6 +202,25 @@ impl StopCause {
                 | StopCause::MaxIterations
                 | StopCause::Budget
         )
+    }
+
+    /// What stopped the line, in words: "stopped by {label}".
+    pub fn label(self) -> &'static str {
+        match self {
+            StopCause::Human => "a human",
+            StopCause::Insanity => "the Insanity Rule",
+            StopCause::MetaAndon => "Meta-Andon",
+            StopCause::OutOfScope => "too many files out of scope",
+            StopCause::SpecDrift => "spec drift",
+            StopCause::NoProgress => "no progress",
+            StopCause::MaxIterations => "the iteration limit",
+            StopCause::Interrupted => "an interruption",
+            StopCause::EngineError => "an andon error",
+            StopCause::Budget => "the budget",
+            StopCause::AgentAuth => "refused credentials",
+            StopCause::AgentLimit => "the agent's usage limit",
+            StopCause::Reviewer => "the reviewer",
+        }
     }
 
     pub fn as_str(self) -> &'static str {

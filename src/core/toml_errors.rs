@@ -114,7 +114,30 @@ impl<'a> TomlSource<'a> {
                 );
             }
         }
+        if message.contains("must be quoted") || message.starts_with("unexpected key or value") {
+            if let Some(err) = self.extra_value(line) {
+                return err;
+            }
+        }
         self.error(line, message.to_string(), syntax_fix(message, line))
+    }
+
+    /// `key = 5 5` or `key = "a" b`: a value followed by more on the line reads to TOML as an
+    /// unquoted string, but quoting is not the fix — one value is.
+    fn extra_value(&self, line: usize) -> Option<FileError> {
+        let text = self.text.lines().nth(line.checked_sub(self.first_line)?)?;
+        let (key, value) = text.split_once('=')?;
+        let (key, value) = (key.trim(), value.trim());
+        let first = first_value(value)?;
+        let rest = value[first.len()..].trim();
+        if rest.is_empty() || rest.starts_with('#') {
+            return None;
+        }
+        Some(self.error(
+            line,
+            format!("`{key}` has more than one value: `{value}`"),
+            format!("a key takes one value: write `{key} = {first}` (or a list: `{key} = [{first}, ...]`)"),
+        ))
     }
 
     fn unknown_key(&self, line: usize, rest: &str) -> FileError {
@@ -260,6 +283,17 @@ fn split_unknown(rest: &str) -> (String, Vec<String>) {
     // After the name, every odd piece is a backquoted allowed name.
     let allowed = parts.skip(1).step_by(2).map(str::to_string).collect();
     (name, allowed)
+}
+
+/// The first whole value at the start of `value`: a number, a boolean or a quoted string.
+fn first_value(value: &str) -> Option<&str> {
+    if let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') {
+        let end = value[1..].find(quote)? + 2;
+        return Some(&value[..end]);
+    }
+    let token = value.split_whitespace().next()?;
+    let number = token.replace('_', "").parse::<f64>().is_ok();
+    (number || token == "true" || token == "false").then_some(token)
 }
 
 fn syntax_fix(message: &str, line: usize) -> String {

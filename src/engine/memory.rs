@@ -154,7 +154,7 @@ pub fn write_five_whys(
         WhysFor::MetaAndon => "Meta-Andon pulled by a human".to_string(),
         WhysFor::LineStop(cause) => format!(
             "line stop ({}): {}",
-            cause.as_str(),
+            cause.label(),
             state.stop_reason().unwrap_or("stopped")
         ),
     };

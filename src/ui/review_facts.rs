@@ -37,7 +37,10 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
         incidents: f
             .incidents
             .into_iter()
-            .map(|i| format!("iteration {} — {}: {}", i.iteration, i.category, i.summary))
+            .map(|i| {
+                let category = crate::core::classify::Category::label_of(&i.category);
+                format!("iteration {} — {category}: {}", i.iteration, i.summary)
+            })
             .collect(),
         notes: f.notes,
         gh_available: f.gh_available,

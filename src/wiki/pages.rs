@@ -100,7 +100,7 @@ pub fn loop_page(l: &LoopLog) -> String {
             out,
             "- iteration {} — {} ({:.2}): {} · fingerprint `{}`",
             inc.iteration,
-            inc.category,
+            crate::core::classify::Category::label_of(&inc.category),
             inc.confidence,
             one_line(&inc.summary, LINE),
             inc.fingerprint.chars().take(12).collect::<String>()

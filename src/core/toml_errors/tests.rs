@@ -124,6 +124,18 @@ fn every_failure_names_the_file_line_and_a_specific_fix() {
         ),
         ("scope = [\"a\"\n", 2, "unclosed array", "close the list"),
         (
+            "max_iterations = 5 5\n",
+            2,
+            "`max_iterations` has more than one value: `5 5`",
+            "write `max_iterations = 5`",
+        ),
+        (
+            "goal = \"a\" b\n",
+            2,
+            "`goal` has more than one value",
+            "write `goal = \"a\"`",
+        ),
+        (
             "[agents.x]\nprompt = \"stdn\"\n",
             3,
             "`prompt` cannot be \"stdn\"",

@@ -25,18 +25,40 @@ struct Areas {
     footer: Rect,
 }
 
-/// The footer grows to show a refusal whole (up to four more lines).
-fn footer_rows(state: &ReviewState) -> u16 {
-    match &state.answer {
-        Some(Answer::Refused(text)) => FOOTER + refusal_lines(text).len().min(4) as u16,
-        _ => FOOTER,
-    }
+/// Lines of a refusal (or of why approval is closed) the footer shows at most.
+const REFUSAL_LINES: usize = 5;
+
+/// The footer grows to show a refusal, or why approval is closed, whole (`width`: the
+/// footer's, borders included).
+fn footer_rows(state: &ReviewState, width: u16) -> u16 {
+    let width = width.saturating_sub(2);
+    let extra = match (&state.answer, closed_gate(state)) {
+        (Some(Answer::Refused(text)), _) => refusal_lines(text, width).len(),
+        (None, Some(why)) => refusal_lines(why, width).len(),
+        _ => 0,
+    };
+    FOOTER + u16::try_from(extra.saturating_sub(1)).unwrap_or(0)
 }
 
-fn refusal_lines(text: &str) -> Vec<String> {
+/// Why approval is closed here (a stopped loop or line, an ended loop): nothing to choose.
+pub(super) fn closed_gate(state: &ReviewState) -> Option<&str> {
+    state
+        .model
+        .gate
+        .as_ref()
+        .filter(|g| !g.overridable)
+        .map(|g| g.why.as_str())
+}
+
+/// A message wrapped to the footer's inner width (after a ten-column prefix), not cut at the
+/// edge.
+fn refusal_lines(text: &str, inner_width: u16) -> Vec<String> {
+    let width = usize::from(inner_width.saturating_sub(11)).max(10);
     text.lines()
         .map(|l| one_line(l, 400))
         .filter(|l| !l.is_empty())
+        .flat_map(|l| super::wrap(&l, width, REFUSAL_LINES))
+        .take(REFUSAL_LINES)
         .collect()
 }
 
@@ -74,7 +96,7 @@ fn areas(area: Rect, footer_rows: u16) -> Areas {
 /// included): what scrolling needs to know.
 pub fn review_geometry(area: Rect, state: &ReviewState) -> PageGeometry {
     let (screen, _) = split_status(area);
-    let body = areas(screen, footer_rows(state)).body;
+    let body = areas(screen, footer_rows(state, screen.width)).body;
     PageGeometry {
         rows: usize::from(body.height),
         len: page(state, &Styles::plain(), usize::from(body.width)).len(),
@@ -92,7 +114,7 @@ pub(super) fn draw(
     if area.height < 8 || area.width < 20 {
         return;
     }
-    let a = areas(area, footer_rows(state));
+    let a = areas(area, footer_rows(state, area.width));
     let m = &state.model;
     let s = Styles::of(theme);
     let mut header = vec![Span::raw(" ")];
@@ -107,7 +129,10 @@ pub(super) fn draw(
             .add_modifier(Modifier::BOLD),
     ));
     header.push(Span::styled(
-        format!("  review · {}", one_line(&m.state, 30)),
+        format!(
+            "  review · {}",
+            one_line(crate::core::state::State::label_of(&m.state), 30)
+        ),
         s.dim,
     ));
     buf.set_line(a.header.x, a.header.y, &Line::from(header), a.header.width);
@@ -170,6 +195,30 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
                 .add_modifier(Modifier::BOLD),
         )
     };
+    let dim = Style::default().fg(theme.dim);
+    let fail = Style::default().fg(theme.mark_fail);
+    // A stopped or ended loop offers no choice at all: the footer says why and what to do.
+    if let (None, Some(why)) = (&state.answer, closed_gate(state)) {
+        for (dy, l) in (0..inner.height).zip(refusal_lines(why, inner.width)) {
+            let prefix = if dy == 0 { " Closed: " } else { "         " };
+            buf.set_line(
+                inner.x,
+                inner.y + dy,
+                &Line::styled(format!("{prefix}{l}"), fail),
+                inner.width,
+            );
+        }
+        let back = Line::from(vec![
+            Span::raw(" "),
+            key(Action::Back),
+            Span::styled(
+                " back to the board, where the loop can be resumed or redirected",
+                dim,
+            ),
+        ]);
+        buf.set_line(inner.x, inner.bottom() - 1, &back, inner.width);
+        return;
+    }
     let gated = m.gate.is_some();
     let chosen = |choice: ReviewChoice| {
         let same = match (choice, state.choice) {
@@ -219,8 +268,6 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
     if inner.height < 2 {
         return;
     }
-    let dim = Style::default().fg(theme.dim);
-    let fail = Style::default().fg(theme.mark_fail);
     match &state.answer {
         Some(Answer::Waiting(what)) => {
             let line = Line::from(vec![Span::styled(
@@ -231,7 +278,7 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
             return;
         }
         Some(Answer::Refused(text)) => {
-            for (dy, l) in (1..inner.height).zip(refusal_lines(text)) {
+            for (dy, l) in (1..inner.height).zip(refusal_lines(text, inner.width)) {
                 let prefix = if dy == 1 { " Refused: " } else { "   " };
                 buf.set_line(
                     inner.x,

@@ -77,14 +77,13 @@ pub(super) fn page(state: &ReviewState, s: &Styles, width: usize) -> Page {
     let column = columns.unwrap_or(width);
     let m = &state.model;
     let mut banner = Vec::new();
-    if let Some(gate) = &m.gate {
-        let how = if gate.overridable {
-            "A approves anyway, with a reason that is audited."
-        } else {
-            "It cannot be overridden here."
-        };
-        let text = format!("✗ Approval refused: {}. {how}", one_line(&gate.why, 200));
-        for line in wrap(&text, width, 3) {
+    // A gate that cannot be overridden here is the footer's to explain (it offers no choice).
+    if let Some(gate) = m.gate.as_ref().filter(|g| g.overridable) {
+        let text = format!(
+            "✗ Approval refused: {}. A approves anyway, with a reason that is audited.",
+            one_line(&gate.why, 600)
+        );
+        for line in wrap(&text, width, 8) {
             banner.push(Line::styled(line, s.fail));
         }
         banner.push(Line::default());
@@ -192,7 +191,8 @@ fn timeline(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {
             spans.push(Span::styled(format!("✓{passed}/{run} "), style));
         }
         if let Some(category) = &it.category {
-            spans.push(Span::styled(format!(" {}", one_line(category, 24)), s.text));
+            let label = crate::core::classify::Category::label_of(category);
+            spans.push(Span::styled(format!(" {}", one_line(label, 24)), s.text));
         }
         if let Some(fp) = &it.fingerprint {
             spans.push(Span::styled(format!("  {}", one_line(fp, 12)), s.dim));

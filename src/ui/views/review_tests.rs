@@ -50,6 +50,32 @@ fn review_gated_with_placeholders() {
 }
 
 #[test]
+fn review_of_a_stopped_loop_offers_no_approval_and_says_why_whole() {
+    let gate = Gate {
+        why:
+            "the line is stopped (Insanity Rule: the same failure 3 times in a row (pytest failed \
+              (exit 1): FAILED toolz/tests/test_itertoolz.py::test_frequencies - AssertionError); \
+              change the approach): resume or redirect before approving"
+                .into(),
+        overridable: false,
+    };
+    let model = reviewing(Some(gate), true);
+    let screen = text(&render(&model, 80, 24));
+    assert!(
+        !screen.contains("m merge"),
+        "no approval key is offered:\n{screen}"
+    );
+    assert!(screen.contains("Closed: the line is stopped"), "{screen}");
+    // The reason is wrapped, not cut at the edge: its last words are on screen.
+    assert!(
+        screen.contains("resume or redirect before approving"),
+        "{screen}"
+    );
+    assert!(screen.contains("q/Esc back to the board"), "{screen}");
+    assert_snapshot!(screen);
+}
+
+#[test]
 fn review_narrow_is_one_column_and_scrolls() {
     let model = reviewing(None, false);
     let screen = text(&render(&model, 80, 30));

@@ -33,7 +33,13 @@ pub(super) fn draw(
     buf.set_line(area.x, area.y, &left, area.width);
     let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX);
     let room = area.width.saturating_sub(left_width.saturating_add(2));
-    let hints = Line::from(hint_spans(keymap, mode, theme, usize::from(room)));
+    let hints = Line::from(hint_spans(
+        keymap,
+        mode,
+        theme,
+        usize::from(room),
+        unavailable(model),
+    ));
     let hints_width = u16::try_from(hints.width()).unwrap_or(0);
     if hints_width > 0 {
         buf.set_line(area.right() - hints_width, area.y, &hints, hints_width);
@@ -166,11 +172,41 @@ fn count_spans(model: &BoardModel, theme: &Theme) -> Vec<Span<'static>> {
     spans
 }
 
+/// Actions the current screen cannot take, so their keys are not advertised: a review whose
+/// approval is closed (a stopped loop) offers no approval.
+fn unavailable(model: &BoardModel) -> &'static [Action] {
+    match model.screens.last() {
+        Some(crate::ui::screen::Screen::Review(r)) if super::review::closed_gate(r).is_some() => &[
+            Action::Merge,
+            Action::SquashMerge,
+            Action::KeepBranch,
+            Action::PrBody,
+            Action::ToggleGh,
+            Action::ApproveAnyway,
+        ],
+        _ => &[],
+    }
+}
+
 /// The mode's hints from the keymap that fit in `room` columns, help always kept last so the
 /// rest can be found when the bar is too narrow for everything.
-fn hint_spans(keymap: &Keymap, mode: Mode, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+fn hint_spans(
+    keymap: &Keymap,
+    mode: Mode,
+    theme: &Theme,
+    room: usize,
+    unavailable: &[Action],
+) -> Vec<Span<'static>> {
     let help_keys = join_keys(&keymap.keys_in(mode, Action::Help));
-    let mut hints = keymap.hints(mode);
+    let hidden: Vec<String> = unavailable
+        .iter()
+        .map(|a| join_keys(&keymap.keys_in(mode, *a)))
+        .collect();
+    let mut hints: Vec<(String, &str)> = keymap
+        .hints(mode)
+        .into_iter()
+        .filter(|(keys, _)| !hidden.contains(keys))
+        .collect();
     let help = hints
         .iter()
         .position(|(keys, _)| !help_keys.is_empty() && *keys == help_keys)

@@ -223,7 +223,7 @@ fn the_newest_notice_shows_in_the_status_line_and_covers_no_pane() {
         .iter()
         .map(|name| Toast {
             loop_name: (*name).into(),
-            text: "stopped by insanity (the same failure 3 times in a row: tests failed (exit 1): FAIL: price 5 10 = -5, expected 0); change the approach".into(),
+            text: "Insanity Rule: the same failure 3 times in a row (tests failed (exit 1): FAIL: price 5 10 = -5, expected 0); change the approach".into(),
             lamp: Lamp::Red,
         })
         .collect();
@@ -233,7 +233,10 @@ fn the_newest_notice_shows_in_the_status_line_and_covers_no_pane() {
     // Every row but the status line is exactly the board without a notice.
     assert_eq!(lines[..23], plain_lines[..23]);
     let status = lines[23];
-    assert!(status.contains("● pricing stopped by insanity"), "{status}");
+    assert!(
+        status.contains("● pricing Insanity Rule: the same"),
+        "{status}"
+    );
     assert!(status.contains("+1 more · L messages"), "{status}");
     assert!(!status.contains("older"), "{status}");
     assert_snapshot!(screen);
@@ -245,7 +248,7 @@ fn the_message_log_keeps_every_notice_whole() {
     let path = "/home/dev/src/shop/.andon/loops/docs-site/PR.md";
     for (name, text) in [
         ("docs-site", format!("approved (pr): PR body written to {path}; to open it: gh pr create --head loop/docs-site --body-file {path}")),
-        ("pricing", "stopped by insanity: the same failure 3 times in a row".to_string()),
+        ("pricing", "Insanity Rule: the same failure 3 times in a row".to_string()),
     ] {
         model.messages.push(crate::ui::model::Message {
             time: "14:03".into(),

@@ -149,12 +149,16 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
             )]),
         });
     }
-    // STOPPED and AWAITING APPROVAL already say the state.
-    if !matches!(
-        card.badge,
-        Some(crate::ui::model::Badge::Stopped | crate::ui::model::Badge::AwaitingApproval)
-    ) {
-        segments.push(Segment::new(7, vec![Span::styled(card.state.clone(), dim)]));
+    // STOPPED, AWAITING APPROVAL and META-ANDON already say the state.
+    let said = match card.badge {
+        Some(crate::ui::model::Badge::Stopped) => "stopped",
+        Some(crate::ui::model::Badge::AwaitingApproval) => "awaiting_approval",
+        Some(crate::ui::model::Badge::MetaAndon) => "meta_andon",
+        _ => "",
+    };
+    if card.state != said {
+        let state = crate::core::state::State::label_of(&card.state).to_string();
+        segments.push(Segment::new(7, vec![Span::styled(state, dim)]));
     }
     if !card.title.is_empty() {
         segments.push(Segment::new(
