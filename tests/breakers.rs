@@ -320,7 +320,7 @@ fn five_files_out_of_scope_roll_back_and_stop_the_line() {
     );
     let log = git(&repo.root, &["log", "--format=%s", "-1", "loop/vandal"]);
     assert_eq!(log.trim(), "andon: iteration 1 (guard: out_of_scope)");
-    let diff = git(&repo.root, &["diff", "--name-only", "main", "loop/vandal"]);
+    let diff = git(&repo.root, &["diff", "--name-only", "main...loop/vandal"]);
     assert_eq!(diff.trim(), "src/price.sh");
 }
 

@@ -75,8 +75,8 @@ fn every_example_plan_ends_as_documented() {
     let log = repo.root.join(".andon/loops/flood/iter-1/agent.log");
     assert!(std::fs::metadata(&log).unwrap().len() > 20 * 1024 * 1024);
     assert!(stdout(&out).len() < 64 * 1024);
-    // The wandering agent's note was rolled back; the user's repo never changed — only
-    // andon's own memory (Five Whys files of the line stops) was added.
+    // The wandering agent's note was rolled back; the user's repo never changed — andon's own
+    // memory (Five Whys files of the line stops) was added and committed by andon.
     assert_eq!(
         std::fs::read_to_string(repo.worktree("out-of-scope").join("NOTES.md")).unwrap(),
         "# Notes\n"
@@ -85,13 +85,13 @@ fn every_example_plan_ends_as_documented() {
         &repo.root,
         &["status", "--porcelain", "--untracked-files=all"],
     );
+    assert_eq!(status, "", "andon leaves none of its writes uncommitted");
+    let log = git(&repo.root, &["log", "--format=%s"]);
     assert!(
-        status
-            .lines()
-            .all(|l| l.starts_with("?? wiki/90_LOG/incidents/")),
-        "{status}"
+        log.lines()
+            .any(|l| l.starts_with("andon: Five Whys for loop")),
+        "{log}"
     );
-    assert!(!status.is_empty(), "the line stops left Five Whys files");
 }
 
 #[test]

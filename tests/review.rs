@@ -1,7 +1,8 @@
-//! Review before the PR, on real repositories: `andon approve` merges (fast-forward, merge
-//! commit, squash), refuses conflicts, a dirty main worktree, a stopped line and red checks
-//! — changing nothing — writes PR.md, keeps an audit trail in order, and `andon cleanup`
-//! refuses to lose unsaved work.
+//! Review before the PR, on real repositories: `andon approve` merges (one commit titled by
+//! the goal, or a merge commit keeping the iterations), refuses conflicts, a dirty main
+//! worktree, a stopped line, red checks and a loop that changed nothing — changing nothing —
+//! writes PR.md, keeps an audit trail in order, and `andon cleanup` refuses to lose unsaved
+//! work.
 
 mod common;
 
@@ -44,51 +45,125 @@ fn untouched(repo: &TestRepo) -> (String, String, String, String) {
     )
 }
 
-/// The main worktree's status, apart from andon's own memory (wiki/90_LOG pages).
+/// The main worktree's status: andon leaves none of its own writes uncommitted either.
 fn status(repo: &TestRepo) -> String {
-    git(&repo.root, &["status", "--porcelain", "--", ".", ":!wiki"])
+    git(
+        &repo.root,
+        &["status", "--porcelain", "--untracked-files=all"],
+    )
 }
 
 #[test]
-fn approve_merge_fast_forwards_then_cleans_up_the_worktree_and_branch() {
+fn approve_merge_makes_one_commit_titled_by_the_goal_with_the_loops_record() {
     let repo = awaiting();
-    let tip = git(&repo.root, &["rev-parse", "loop/fix"]);
+    let before = git(&repo.root, &["rev-parse", "HEAD"]);
     let wt = repo.worktree("fix");
     let out = repo.andon(&["approve", "fix", "--merge", "--yes"], LIMIT);
     expect_exit(&out, 0);
     let said = stdout(&out);
-    assert!(said.contains("fast-forwarded"), "{said}");
+    assert!(said.contains("squashed onto main as one commit"), "{said}");
     assert!(said.contains("removed"), "{said}");
-    assert_eq!(git(&repo.root, &["rev-parse", "main"]), tip);
+    // One commit on main, titled by the goal; no red iteration commit for bisect to find.
+    assert_eq!(git(&repo.root, &["rev-parse", "HEAD^"]), before);
+    let message = git(&repo.root, &["log", "-1", "--format=%B"]);
+    assert!(
+        message.starts_with("Prices are never negative\n"),
+        "{message}"
+    );
+    assert!(
+        message.contains("andon loop fix (plans/fix.md): 1 iteration"),
+        "{message}"
+    );
+    assert!(message.contains("- check tests: passed"), "{message}");
+    assert!(!git(&repo.root, &["log", "--format=%s"]).contains("andon: iteration"));
+    // The loop's 90_LOG page and log line are in that same commit.
+    let files = git(&repo.root, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(files.contains("src/price.sh"), "{files}");
+    assert!(
+        files.contains("wiki/90_LOG/") && files.contains("-fix.md"),
+        "{files}"
+    );
+    assert!(
+        files.contains("wiki/log.md") && files.contains("wiki/index.md"),
+        "{files}"
+    );
     assert_eq!(
         std::fs::read_to_string(repo.path("src/price.sh")).unwrap(),
         FIXED_PRICE
     );
-    assert_eq!(status(&repo), "");
+    assert_eq!(status(&repo), "", "nothing of andon's is left uncommitted");
     assert!(!wt.exists(), "worktree removed after the merge");
-    assert_eq!(git(&repo.root, &["branch", "--list", "loop/fix"]), "");
+    // A squashed branch keeps its iterations: it is not deleted.
+    assert_eq!(
+        git(&repo.root, &["branch", "--list", "loop/fix"]).trim(),
+        "loop/fix"
+    );
     assert_eq!(state(&repo, "fix"), "merged");
     // The cleanup after a merge is part of the audited approval.
     assert_eq!(repo.audit_actions(), vec!["approve_merge"]);
 }
 
 #[test]
-fn approve_merge_makes_a_merge_commit_when_main_moved() {
+fn approve_history_keeps_the_iterations_in_a_merge_commit() {
     let repo = awaiting();
     repo.write("README.md", "# shop, moved on\n");
     repo.commit("meanwhile");
     let moved = git(&repo.root, &["rev-parse", "HEAD"]);
-    let out = repo.andon(&["approve", "fix", "--merge", "--yes"], LIMIT);
+    let tip = git(&repo.root, &["rev-parse", "loop/fix"]);
+    let out = repo.andon(&["approve", "fix", "--history", "--yes"], LIMIT);
     expect_exit(&out, 0);
     assert!(stdout(&out).contains("merge commit"), "{}", stdout(&out));
-    assert_eq!(git(&repo.root, &["rev-parse", "HEAD^1"]), moved);
+    assert_eq!(
+        git(&repo.root, &["rev-parse", "HEAD^1", "HEAD^2"]),
+        format!("{}\n{}\n", moved.trim(), tip.trim())
+    );
     let subject = git(&repo.root, &["log", "-1", "--format=%s"]);
-    assert_eq!(subject.trim(), "Merge loop/fix: Fix negative prices");
+    assert_eq!(subject.trim(), "Prices are never negative");
     assert_eq!(
         std::fs::read_to_string(repo.path("src/price.sh")).unwrap(),
         FIXED_PRICE
     );
     assert_eq!(status(&repo), "");
+    // Merged with its history: the branch is in main and goes.
+    assert_eq!(git(&repo.root, &["branch", "--list", "loop/fix"]), "");
+    assert_eq!(repo.audit_actions(), vec!["approve_history"]);
+}
+
+#[test]
+fn merge_history_in_andon_toml_makes_merge_keep_the_iterations() {
+    let repo = awaiting();
+    repo.config("[merge]\nhistory = true\n");
+    repo.commit("config");
+    let out = repo.andon(&["approve", "fix", "--merge", "--yes"], LIMIT);
+    expect_exit(&out, 0);
+    assert!(stdout(&out).contains("merge commit"), "{}", stdout(&out));
+    assert_eq!(
+        git(&repo.root, &["rev-list", "--parents", "-1", "HEAD"])
+            .split(' ')
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn a_loop_that_changed_nothing_cannot_be_approved() {
+    let repo = TestRepo::new();
+    // The price is already right: the agent changes nothing and the check passes.
+    repo.write("src/price.sh", FIXED_PRICE);
+    repo.agent("idle", "echo 'nothing to do'");
+    let plan = repo.plan("noop", "idle", "");
+    repo.commit("fixed already");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 0);
+    let before = git(&repo.root, &["rev-parse", "HEAD"]);
+    for how in ["--merge", "--branch", "--pr"] {
+        let out = repo.andon(&["approve", "noop", how, "--yes"], LIMIT);
+        expect_exit(&out, 1);
+        let err = stderr(&out);
+        assert!(err.contains("loop noop changed nothing"), "{how}: {err}");
+        assert!(err.contains("andon abort noop"), "{how}: {err}");
+    }
+    assert_eq!(git(&repo.root, &["rev-parse", "HEAD"]), before);
+    assert!(repo.audit_actions().is_empty());
 }
 
 #[test]

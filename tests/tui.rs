@@ -166,7 +166,7 @@ fn diff_then_review_then_merge_from_the_board() {
         "{review}"
     );
     tmux.keys(&["m"]);
-    tmux.wait_for("fast-forward if", Duration::from_secs(10));
+    tmux.wait_for("as one commit titled by", Duration::from_secs(10));
     tmux.keys(&["y"]);
     eventually(Duration::from_secs(30), "fix-price merged", || {
         (state("fix-price")? == "merged").then_some(())
@@ -179,13 +179,18 @@ fn diff_then_review_then_merge_from_the_board() {
         .unwrap();
     assert_eq!(
         audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
-        ["approve_merge"]
+        ["approve_squash"]
     );
     let page = std::fs::read_dir(shop.join("wiki/90_LOG"))
         .unwrap()
         .filter_map(Result::ok)
         .any(|e| e.file_name().to_string_lossy().ends_with("-fix-price.md"));
     assert!(page, "the loop's 90_LOG page");
+    // The review closes when the approval's answer arrives: then the board is back.
+    eventually(Duration::from_secs(20), "the board after the merge", || {
+        let screen = tmux.screen();
+        (!screen.contains("╭ Review") && screen.contains("fix-price")).then_some(())
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("Quit", Duration::from_secs(10));
     tmux.keys(&["y"]);

@@ -1,4 +1,4 @@
-//! `andon approve LOOP [--merge|--squash|--branch|--pr]` and `andon cleanup LOOP`: through the
+//! `andon approve LOOP [--merge|--squash|--history|--branch|--pr]` and `andon cleanup LOOP`: through the
 //! running supervisor when there is one, otherwise directly under the repo lock. Approval asks
 //! for confirmation on a terminal; elsewhere `--yes` says it.
 
@@ -15,6 +15,7 @@ use andon::engine::ended::{act_offline, clean_up_offline};
 use andon::engine::pull_request;
 use andon::engine::shared::actor;
 use andon::engine::spec::Persisted;
+use andon::git::MergeStyle;
 
 use super::repo::{self, bad_input, Repo, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
 use super::run::runtime;
@@ -23,12 +24,17 @@ use super::run::runtime;
 pub struct ApproveArgs {
     #[arg(value_name = "LOOP")]
     pub loop_name: String,
-    /// Merge the loop branch into the main worktree's branch (fast-forward when possible).
+    /// Merge the loop into the main worktree's branch as one commit titled by the goal (with
+    /// `[merge] history = true` in andon.toml: as --history).
     #[arg(long, group = "outcome")]
     pub merge: bool,
-    /// Squash the loop's work into one commit on the main worktree's branch.
+    /// The same as --merge: one squashed commit.
     #[arg(long, group = "outcome")]
     pub squash: bool,
+    /// Merge keeping every iteration's commit: a merge commit with the loop branch as its
+    /// second parent.
+    #[arg(long, group = "outcome")]
+    pub history: bool,
     /// Keep the branch loop/<LOOP> for you to push (the default).
     #[arg(long, group = "outcome")]
     pub branch: bool,
@@ -67,6 +73,8 @@ impl ApproveArgs {
             Outcome::Merge
         } else if self.squash {
             Outcome::Squash
+        } else if self.history {
+            Outcome::History
         } else if self.pr {
             Outcome::Pr
         } else {
@@ -75,14 +83,18 @@ impl ApproveArgs {
     }
 }
 
-fn describe(outcome: Outcome, name: &str, target: &str) -> String {
-    match outcome {
-        Outcome::Merge => {
-            format!("Merge loop/{name} into {target} (fast-forward when possible)")
+fn describe(outcome: Outcome, history: bool, name: &str, target: &str) -> String {
+    match deliver::style(outcome, history) {
+        Some(MergeStyle::Squash) => {
+            format!("Merge loop/{name} into {target} as one commit titled by its goal")
         }
-        Outcome::Squash => format!("Squash loop/{name} into one commit on {target}"),
-        Outcome::Branch => format!("Approve {name} and keep branch loop/{name} for you to push"),
-        Outcome::Pr => format!("Approve {name}, keep loop/{name} and write its PR body"),
+        Some(MergeStyle::History) => {
+            format!("Merge loop/{name} into {target} with a merge commit, keeping every iteration")
+        }
+        None if outcome == Outcome::Pr => {
+            format!("Approve {name}, keep loop/{name} and write its PR body")
+        }
+        None => format!("Approve {name} and keep branch loop/{name} for you to push"),
     }
 }
 
@@ -116,6 +128,10 @@ pub fn approve(args: ApproveArgs) -> i32 {
         return EXIT_BAD_INPUT;
     }
     let outcome = args.outcome();
+    let history = match repo::config(&repo) {
+        Ok(c) => c.merge.history,
+        Err(e) => return bad_input(&e),
+    };
     let target = repo
         .git
         .merge_target()
@@ -127,7 +143,10 @@ pub fn approve(args: ApproveArgs) -> i32 {
         eprintln!("andon: refused: {e}");
         return EXIT_ERROR;
     }
-    match confirmed(&describe(outcome, &args.loop_name, &target), args.yes) {
+    match confirmed(
+        &describe(outcome, history, &args.loop_name, &target),
+        args.yes,
+    ) {
         Ok(true) => {}
         Ok(false) => {
             eprintln!("andon: not approved; nothing was changed");

@@ -44,6 +44,8 @@ pub struct ConfigLayer {
     pub env_deny: Option<Vec<String>>,
     pub sandbox_mode: Option<Located<SandboxMode>>,
     pub cache_dirs: Option<Vec<String>>,
+    /// `[merge] history`: a merge keeps the loop's iterations instead of squashing them.
+    pub merge_history: Option<bool>,
 }
 
 /// An `[agents.NAME]` table: fields for a new profile, or overrides of an existing one.
@@ -74,6 +76,7 @@ pub(super) const CONFIG_KEYS: &[&str] = &[
     "ui",
     "env",
     "sandbox",
+    "merge",
 ];
 
 /// The most history lines a pane may keep (Alacritty's own limit); more is taken as this.
@@ -104,6 +107,7 @@ struct RawLayer {
     ui: Option<RawUi>,
     env: Option<RawEnv>,
     sandbox: Option<RawSandbox>,
+    merge: Option<RawMerge>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +152,13 @@ struct RawUi {
 struct RawEnv {
     allow: Option<Vec<Spanned<String>>>,
     deny: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [merge] table")]
+struct RawMerge {
+    /// Keep every iteration's commit (a merge commit) instead of one squashed commit.
+    history: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +215,7 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
         env_deny: deny.map(|d| env_patterns(&source, "deny", d)).transpose()?,
         sandbox_mode: sandbox_mode.map(|m| located(&source, m)),
         cache_dirs: cache_dirs.map(|d| cache_dirs_of(&source, d)).transpose()?,
+        merge_history: raw.merge.and_then(|m| m.history),
     })
 }
 

@@ -49,6 +49,15 @@ pub struct Config {
     pub sandbox: Sandbox,
     /// Who is recorded in the audit table; `None` means the caller decides (e.g. `$USER`).
     pub actor: Option<String>,
+    /// How an approved loop is merged.
+    pub merge: Merge,
+}
+
+/// `[merge]`: how an approved loop lands on the base branch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merge {
+    /// Keep every iteration's commit (a merge commit) instead of one squashed commit.
+    pub history: bool,
 }
 
 /// Breaker thresholds (DESIGN §3).
@@ -192,6 +201,7 @@ impl Config {
             env: EnvPolicy::default(),
             sandbox: Sandbox::default(),
             actor: None,
+            merge: Merge::default(),
         }
     }
 
@@ -253,6 +263,7 @@ impl Config {
             });
         }
         replace(&mut self.sandbox.cache_dirs, layer.cache_dirs);
+        replace(&mut self.merge.history, layer.merge_history);
         Ok(())
     }
 

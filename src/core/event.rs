@@ -101,10 +101,13 @@ pub enum Outcome {
     /// Keep `loop/<slug>` for the human to push.
     #[default]
     Branch,
-    /// Merge the branch into the main worktree's branch (fast-forward when possible).
+    /// Merge the branch into the main worktree's branch: one squashed commit titled by the
+    /// goal (or, with `[merge] history = true`, as `History` does).
     Merge,
-    /// One squashed commit on the main worktree's branch.
+    /// One squashed commit on the main worktree's branch (what `Merge` does by default).
     Squash,
+    /// A merge commit that keeps every iteration's commit as its second parent.
+    History,
     /// Keep the branch and write `.andon/loops/<loop>/PR.md`.
     Pr,
 }
@@ -115,13 +118,14 @@ impl Outcome {
             Outcome::Branch => "branch",
             Outcome::Merge => "merge",
             Outcome::Squash => "squash",
+            Outcome::History => "history",
             Outcome::Pr => "pr",
         }
     }
 
     /// Whether the base branch receives the loop's commits.
     pub fn merges(self) -> bool {
-        matches!(self, Outcome::Merge | Outcome::Squash)
+        matches!(self, Outcome::Merge | Outcome::Squash | Outcome::History)
     }
 }
 
@@ -139,6 +143,7 @@ impl HumanAction {
                 Outcome::Branch => "approve_branch",
                 Outcome::Merge => "approve_merge",
                 Outcome::Squash => "approve_squash",
+                Outcome::History => "approve_history",
                 Outcome::Pr => "approve_pr",
             },
         }
@@ -169,6 +174,9 @@ pub enum Event {
     EngineFailed {
         reason: String,
     },
+    /// The agent or a check cannot work as configured (a command not found, a script that is
+    /// not there, a withheld variable): not the agent's failure.
+    Misconfigured(crate::core::misconfig::Misconfigured),
 }
 
 /// How an iteration ended, for the store.

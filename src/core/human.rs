@@ -84,7 +84,10 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
             }
             continue_after_human(s, "fix plan accepted")
         }
-        StopCause::Interrupted | StopCause::AgentAuth | StopCause::AgentLimit => rerun(s, &stop),
+        StopCause::Interrupted
+        | StopCause::AgentAuth
+        | StopCause::AgentLimit
+        | StopCause::Config => rerun(s, &stop),
         StopCause::Reviewer => {
             s.stop = None;
             s.state = State::Checking;

@@ -15,6 +15,7 @@ pub mod fingerprint;
 pub mod guard;
 pub mod human;
 pub mod kaizen;
+pub mod misconfig;
 pub mod plan;
 pub mod plan_checks;
 pub mod plan_frame;

@@ -27,6 +27,7 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::Human(action) => human(&mut s, action),
         Event::EngineFailed { reason } => engine_failed(&mut s, reason),
         Event::BudgetSpent { spent } => budget_spent(&mut s, spent),
+        Event::Misconfigured(m) => misconfigured(&mut s, m),
     };
     if t.refused.is_some() {
         return (current.clone(), t);
@@ -378,6 +379,45 @@ fn engine_failed(s: &mut LoopState, reason: &str) -> Transition {
         s,
         StopCause::EngineError,
         format!("andon could not continue: {reason}"),
+        effects,
+    )
+}
+
+/// A configuration mistake (a command not found, a missing script, a withheld variable): the
+/// line stops at once with the fix. It is recorded as an environment incident but charged to
+/// no breaker and not fed back to the agent: the agent did nothing wrong.
+fn misconfigured(s: &mut LoopState, m: &crate::core::misconfig::Misconfigured) -> Transition {
+    if !s.state.is_active() {
+        return Transition::refuse(format!("nothing runs ({})", s.state.label()));
+    }
+    let n = s.iteration;
+    let mut effects = Vec::new();
+    if s.state == State::Checking {
+        effects.push(Effect::Snapshot {
+            message: format!("andon: iteration {n} (configuration mistake)"),
+        });
+    }
+    let failure = crate::core::state::Failure {
+        category: crate::core::classify::Category::Environment,
+        confidence: 1.0,
+        fingerprint: crate::core::fingerprint::fingerprint(&m.what),
+        summary: m.what.clone(),
+        checks: Vec::new(),
+        output_tail: String::new(),
+    };
+    effects.push(Effect::EndIteration {
+        iteration: n,
+        status: IterationStatus::Stopped,
+        failure: Some(failure.clone()),
+    });
+    effects.push(Effect::RaiseIncident {
+        iteration: n,
+        failure,
+    });
+    line_stop(
+        s,
+        StopCause::Config,
+        format!("configuration: {} — fix: {}", m.what, m.fix),
         effects,
     )
 }

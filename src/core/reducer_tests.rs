@@ -1049,3 +1049,77 @@ fn reported_usage_adds_up_and_a_crossed_budget_stops_the_line_with_the_figures()
     );
     assert_eq!(s.stop_reason(), Some("cost budget spent: $2.50 of $2.00"));
 }
+
+fn misconfigured() -> Event {
+    Event::Misconfigured(crate::core::misconfig::Misconfigured {
+        what: "check `tests` runs `pytset`, which is not installed".into(),
+        fix: "install `pytset`".into(),
+    })
+}
+
+#[test]
+fn a_configuration_mistake_stops_at_once_and_charges_no_breaker() {
+    // (events before the mistake, snapshot expected: the checks ran on the agent's work)
+    let rows: [(Vec<Event>, bool); 3] = [
+        (vec![Event::Start], false),
+        (vec![Event::Start, agent_ok(1)], true),
+        // After two real failures, still no Meta-Andon and no repeat is counted.
+        (
+            vec![
+                Event::Start,
+                agent_ok(1),
+                checks_fail("a"),
+                agent_ok(1),
+                checks_fail("a"),
+                agent_ok(1),
+            ],
+            true,
+        ),
+    ];
+    for (before, snapshot) in rows {
+        let (s, _) = run(&before);
+        let (failures, repeats, fingerprint) = (
+            s.consecutive_failures,
+            s.repeat_count,
+            s.last_fingerprint.clone(),
+        );
+        let (next, t) = reduce(&s, &misconfigured());
+        assert_eq!(t.refused, None);
+        assert_eq!((next.state, next.lamp), (State::Stopped, Lamp::Red));
+        let stop = next.stop.clone().unwrap();
+        assert_eq!(stop.cause, StopCause::Config);
+        assert!(stop
+            .reason
+            .starts_with("configuration: check `tests` runs `pytset`"));
+        assert!(stop.reason.contains("fix: install `pytset`"));
+        assert_eq!(next.mode, Mode::Code, "no Meta-Andon");
+        assert_eq!(
+            (
+                next.consecutive_failures,
+                next.repeat_count,
+                next.last_fingerprint.clone()
+            ),
+            (failures, repeats, fingerprint),
+            "no breaker counts it"
+        );
+        assert_eq!(
+            t.effects
+                .iter()
+                .any(|e| matches!(e, Effect::Snapshot { .. })),
+            snapshot
+        );
+        assert!(t.effects.iter().any(|e| matches!(
+            e,
+            Effect::RaiseIncident { failure, .. } if failure.category == Category::Environment
+        )));
+        // Resume re-runs the same iteration once the human has fixed things.
+        let (resumed, t) = reduce(&next, &human(HumanAction::Resume { fix_plan: None }));
+        assert_eq!(t.refused, None);
+        assert_eq!(resumed.state, State::Running);
+        assert_eq!(resumed.iteration, next.iteration);
+    }
+    // Nothing runs: nothing to stop.
+    let (idle, t) = reduce(&LoopState::new(Limits::default()), &misconfigured());
+    assert!(t.refused.is_some());
+    assert_eq!(idle.state, State::Pending);
+}

@@ -187,6 +187,8 @@ pub enum StopCause {
     AgentLimit,
     /// The plan's reviewer could not review; resume asks it again.
     Reviewer,
+    /// A check or the agent cannot work as configured; resume re-runs the iteration once fixed.
+    Config,
 }
 
 impl StopCause {
@@ -220,6 +222,7 @@ impl StopCause {
             StopCause::AgentAuth => "refused credentials",
             StopCause::AgentLimit => "the agent's usage limit",
             StopCause::Reviewer => "the reviewer",
+            StopCause::Config => "a configuration mistake",
         }
     }
 
@@ -238,6 +241,7 @@ impl StopCause {
             StopCause::AgentAuth => "agent_auth",
             StopCause::AgentLimit => "agent_limit",
             StopCause::Reviewer => "reviewer",
+            StopCause::Config => "config",
         }
     }
 }

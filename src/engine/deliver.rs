@@ -61,10 +61,13 @@ pub struct Delivered {
     pub merged: Option<Merged>,
 }
 
-fn style(outcome: Outcome) -> Option<MergeStyle> {
+/// How an outcome lands on the base branch: `Merge` squashes unless `[merge] history` asks
+/// for the iterations to be kept.
+pub fn style(outcome: Outcome, history_by_default: bool) -> Option<MergeStyle> {
     match outcome {
-        Outcome::Merge => Some(MergeStyle::Merge),
-        Outcome::Squash => Some(MergeStyle::Squash),
+        Outcome::Merge if history_by_default => Some(MergeStyle::History),
+        Outcome::Merge | Outcome::Squash => Some(MergeStyle::Squash),
+        Outcome::History => Some(MergeStyle::History),
         Outcome::Branch | Outcome::Pr => None,
     }
 }
@@ -72,78 +75,132 @@ fn style(outcome: Outcome) -> Option<MergeStyle> {
 /// Checks, changing nothing, that the outcome can be carried out (a merge that would be
 /// refused is refused before the approval is recorded).
 pub fn check(git: &GitOwner, place: &Place, outcome: Outcome) -> Result<(), String> {
-    match style(outcome) {
-        Some(style) => git
-            .check_merge(&place.branch, style, crate::wiki::OWNED)
-            .map_err(|e| chain(&e)),
-        None => Ok(()),
+    if let Some(why) = nothing_to_approve(git, place) {
+        return Err(why);
     }
+    if !outcome.merges() {
+        return Ok(());
+    }
+    git.check_merge(&place.branch, crate::wiki::OWNED)
+        .map_err(|e| chain(&e))
+}
+
+/// A loop whose branch has the base's content changed nothing: there is no result to approve,
+/// merge or propose. Says so, and what to do instead.
+pub fn nothing_to_approve(git: &GitOwner, place: &Place) -> Option<String> {
+    git.branch_changes_nothing(&place.branch, &place.base)
+        .ok()
+        .filter(|same| *same)
+        .map(|_| {
+            format!(
+                "loop {} changed nothing: {} has the base's content, so there is nothing to approve or merge\n  fix: abort it to close it (x on the board, or `andon abort {}`), or redirect it with a note",
+                place.name, place.branch, place.name
+            )
+        })
+}
+
+/// What a delivery needs besides git: the store's record of the loop, the config's merge
+/// style, and the writer of andon's record of the loop (its 90_LOG page), which a merge puts
+/// in its own commit. The writer returns the repo-relative paths it wrote.
+pub struct Delivery<'a> {
+    pub store: &'a Store,
+    pub dirs: &'a AndonDir,
+    pub history_by_default: bool,
+    pub memory: &'a mut dyn FnMut() -> Result<Vec<String>, String>,
 }
 
 /// Carries the outcome out. `state` is the loop's state before approval (its notes and
 /// iteration count feed the commit message and PR body).
 pub fn deliver(
     git: &GitOwner,
-    store: &Store,
-    dirs: &AndonDir,
+    d: Delivery<'_>,
     place: &Place,
     state: &LoopState,
     outcome: Outcome,
     anyway: Option<&str>,
 ) -> Result<Delivered, String> {
-    match outcome {
-        Outcome::Branch => Ok(Delivered {
-            message: format!("branch {} kept for you to push", place.branch),
-            merged: None,
-        }),
-        Outcome::Pr => {
-            let path = pull_request::write_pr(git, store, dirs, place, state, anyway)?;
-            let mut message = format!("PR body written to {}", path.display());
-            if let Some(cmd) = pull_request::gh_command(&place.branch, &path) {
-                message.push_str(&format!(
-                    "; to open it: {}",
-                    pull_request::shell_words(&cmd)
-                ));
+    let Some(style) = style(outcome, d.history_by_default) else {
+        return match outcome {
+            Outcome::Pr => {
+                let path = pull_request::write_pr(git, d.store, d.dirs, place, state, anyway)?;
+                let mut message = format!("PR body written to {}", path.display());
+                if let Some(cmd) = pull_request::gh_command(&place.branch, &path) {
+                    message.push_str(&format!(
+                        "; to open it: {}",
+                        pull_request::shell_words(&cmd)
+                    ));
+                }
+                Ok(Delivered {
+                    message,
+                    merged: None,
+                })
             }
-            Ok(Delivered {
-                message,
+            _ => Ok(Delivered {
+                message: format!("branch {} kept for you to push", place.branch),
                 merged: None,
-            })
-        }
-        Outcome::Merge | Outcome::Squash => {
-            let style = style(outcome).unwrap_or(MergeStyle::Merge);
-            let target = git
-                .merge_target()
-                .map_err(|e| chain(&e))?
-                .unwrap_or_else(|| "HEAD".into());
-            let message = commit_message(place, state, style);
-            let merged = git
-                .merge_into_base(&place.branch, style, &message, crate::wiki::OWNED)
-                .map_err(|e| chain(&e))?;
-            Ok(Delivered {
-                message: merged.describe(&place.branch, &target),
-                merged: Some(merged),
-            })
-        }
-    }
+            }),
+        };
+    };
+    let target = git
+        .merge_target()
+        .map_err(|e| chain(&e))?
+        .unwrap_or_else(|| "HEAD".into());
+    let checks = d
+        .store
+        .check_runs(&place.name, Some(state.iteration))
+        .unwrap_or_default();
+    let message = commit_message(place, state, style, &checks, anyway);
+    let merged = git
+        .merge_into_base(&place.branch, style, &message, crate::wiki::OWNED, d.memory)
+        .map_err(|e| chain(&e))?;
+    Ok(Delivered {
+        message: merged.describe(&place.branch, &target),
+        merged: Some(merged),
+    })
 }
 
-fn commit_message(place: &Place, state: &LoopState, style: MergeStyle) -> String {
+/// The merge commit's message: titled by the goal, its body naming the loop, the iterations
+/// and the checks that passed — what `git log` on the base branch should say.
+fn commit_message(
+    place: &Place,
+    state: &LoopState,
+    style: MergeStyle,
+    checks: &[crate::store::CheckRunRow],
+    anyway: Option<&str>,
+) -> String {
+    let goal = crate::core::sanitize::one_line(place.goal.trim(), 200);
+    let title = if goal.is_empty() {
+        crate::core::sanitize::one_line(&place.title, 200)
+    } else {
+        goal
+    };
     let n = state.iteration;
     let s = if n == 1 { "" } else { "s" };
-    match style {
-        MergeStyle::Merge => format!(
-            "Merge {}: {}\n\n{}\n\nandon loop {} ({n} iteration{s}).\n",
-            place.branch,
-            place.title,
-            place.goal.trim(),
-            place.name
-        ),
-        MergeStyle::Squash => format!(
-            "{}\n\n{}\n\nSquashed from {} by andon ({n} iteration{s}).\n",
-            place.title,
-            place.goal.trim(),
-            place.branch
-        ),
+    let how = match style {
+        MergeStyle::Squash => format!("squashed from {}", place.branch),
+        MergeStyle::History => format!("merged from {}, every iteration kept", place.branch),
+    };
+    let mut body = format!(
+        "{title}\n\nandon loop {} ({}): {n} iteration{s}, {how}.\n",
+        place.name, place.plan_path
+    );
+    if !checks.is_empty() {
+        body.push_str("\nChecks of the approved iteration:\n");
+        for c in checks {
+            let verdict = if c.passed { "passed" } else { "FAILED" };
+            body.push_str(&format!(
+                "- {} {}: {verdict} (`{}`)\n",
+                c.kind,
+                c.name,
+                crate::core::sanitize::one_line(&c.command, 200)
+            ));
+        }
     }
+    if let Some(reason) = anyway {
+        body.push_str(&format!(
+            "\nApproved anyway: {}\n",
+            crate::core::sanitize::one_line(reason, 400)
+        ));
+    }
+    body
 }

@@ -41,6 +41,20 @@ pub fn find_program(program: &str, base: &std::path::Path) -> Option<std::path::
         .find(|p| executable(p))
 }
 
+/// The names of `host` variables the policy keeps from a child (with the profile's own
+/// allowances): what an agent that fails naming one of them was not given.
+pub fn withheld(
+    policy: &EnvPolicy,
+    profile: Option<&AgentProfile>,
+    host: impl IntoIterator<Item = (String, String)>,
+) -> Vec<String> {
+    let allow: &[String] = profile.map(|p| p.env_allow.as_slice()).unwrap_or(&[]);
+    host.into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| !policy.passes(k, allow))
+        .collect()
+}
+
 /// Build the complete environment for a child. `host` is andon's own environment.
 pub fn child_env(
     policy: &EnvPolicy,

@@ -28,9 +28,17 @@ pub fn validate(
     paths: &[PathBuf],
 ) -> Result<Vec<Planned>, InputError> {
     let repo_root = git.repo_root().to_path_buf();
-    let dirty = git
+    // Nothing to start: the base does not matter (a `--serve` run hosts loops that exist).
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    // andon's own memory files never block it (it commits them; one rule everywhere).
+    let dirty: Vec<String> = git
         .dirty_tracked_paths()
-        .map_err(InputError::from_display)?;
+        .map_err(InputError::from_display)?
+        .into_iter()
+        .filter(|p| !crate::wiki::OWNED.iter().any(|owned| p.starts_with(owned)))
+        .collect();
     if !dirty.is_empty() {
         let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
         return Err(InputError::new(
@@ -264,16 +272,43 @@ fn check_agent_binary(
             "set [agents.NAME] command in andon.toml",
         ));
     };
-    if program.contains("{andon}") || program_exists(program, repo_root) {
-        return Ok(());
-    }
     let line = plan.agent_line.or_else(|| key_line(text, "agent"));
     let agent = plan.agent.clone().unwrap_or_else(|| "(default)".into());
+    if program.contains("{andon}") || program_exists(program, repo_root) {
+        // `sh agents/fixer.sh`: an interpreter's script must be there too (in the worktree,
+        // which is made from the committed repository).
+        if let Some(script) = missing_script(command, repo_root) {
+            return Err(InputError::new(
+                Some((shown.to_path_buf(), line)),
+                format!("agent `{agent}` runs `{program} {script}`, but {script} is not in the repository"),
+                format!("commit {script}, or fix [agents.{agent}] command in andon.toml"),
+            ));
+        }
+        return Ok(());
+    }
     Err(InputError::new(
         Some((shown.to_path_buf(), line)),
         format!("agent `{agent}` runs `{program}`, which is not installed (not on PATH)"),
         format!("install `{program}`, pick another agent profile, or set [agents.{agent}] command in andon.toml"),
     ))
+}
+
+/// The script an interpreter in `command` is given (`sh agents/x.sh`), when it is a path
+/// relative to the repository that is not there.
+fn missing_script<'a>(command: &'a [String], repo_root: &Path) -> Option<&'a str> {
+    const INTERPRETERS: &[&str] = &[
+        "sh", "bash", "zsh", "dash", "python", "python3", "node", "ruby", "perl", "deno", "bun",
+    ];
+    let program = Path::new(command.first()?).file_name()?.to_str()?;
+    if !INTERPRETERS.contains(&program) {
+        return None;
+    }
+    let script = command.get(1)?;
+    let relative_path = script.contains('/')
+        && !script.starts_with('/')
+        && !script.starts_with('-')
+        && !script.contains('{');
+    (relative_path && !repo_root.join(script).exists()).then_some(script.as_str())
 }
 
 /// The plan's `reviewer`: a configured one-shot profile, installed, and not the maker — the

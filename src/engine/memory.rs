@@ -128,7 +128,7 @@ pub enum WhysFor {
 }
 
 /// Writes the Five Whys file for the loop's latest failure (prefilled with its evidence, its
-/// classification and the failures since the loop last passed) and returns its path.
+/// classification and the failures since the loop last passed).
 #[allow(clippy::too_many_arguments)]
 pub fn write_five_whys(
     shared: &Shared,
@@ -138,7 +138,7 @@ pub fn write_five_whys(
     iteration: u32,
     kind: WhysFor,
     streak: &[PastFailure],
-) -> Result<PathBuf, String> {
+) -> Result<Written, String> {
     let root = &shared.repo_root;
     let failed = match kind {
         WhysFor::MetaAndon => iteration.saturating_sub(1),
@@ -224,9 +224,10 @@ pub fn write_five_whys(
         WhysFor::MetaAndon => None,
         WhysFor::LineStop(cause) => Some(cause.as_str()),
     };
-    Wiki::new(root)
+    let path = Wiki::new(root)
         .write_five_whys(&five_whys_name(&date, &spec.name, iteration, cause), &text)
-        .map_err(|e| format!("cannot write the Five Whys file: {e}"))
+        .map_err(|e| format!("cannot write the Five Whys file: {e}"))?;
+    Ok(Written::new(root, path.clone(), vec![path]))
 }
 
 /// An iteration's check logs and agent log that exist, repo-relative.
@@ -261,7 +262,7 @@ pub fn write_loop_log(
     spec: &LoopSpec,
     state: &LoopState,
     detail: Option<&str>,
-) -> Result<PathBuf, String> {
+) -> Result<Written, String> {
     let store = &shared.store;
     let iterations = store.iterations(&spec.name).map_err(|e| chain(&e))?;
     let incidents = store.incidents(Some(&spec.name)).map_err(|e| chain(&e))?;
@@ -297,14 +298,50 @@ pub fn write_loop_log(
         five_whys: &five_whys,
     });
     let title = crate::core::sanitize::one_line(&spec.plan.title, 80);
-    Wiki::new(&shared.repo_root)
+    let wiki = Wiki::new(&shared.repo_root);
+    let page = wiki
         .write_loop_page(
             &loop_page_name(&date, &spec.name),
             &text,
             &format!("{date} {}: {title}", spec.name),
             &format!("{date} — loop {} {outcome}: {title}", spec.name),
         )
-        .map_err(|e| format!("cannot write the 90_LOG page: {e}"))
+        .map_err(|e| format!("cannot write the 90_LOG page: {e}"))?;
+    let mut files = vec![page.clone()];
+    files.extend(wiki.bookkeeping());
+    Ok(Written::new(&shared.repo_root, page, files))
+}
+
+/// Files andon wrote into the main worktree: the one a human is pointed to, and every one
+/// of them (repo-relative) for the commit that records them.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub main: PathBuf,
+    pub files: Vec<String>,
+}
+
+impl Written {
+    fn new(root: &Path, main: PathBuf, files: Vec<PathBuf>) -> Written {
+        let files = files
+            .iter()
+            .map(|f| repo_relative(root, &f.to_string_lossy()))
+            .collect();
+        Written { main, files }
+    }
+}
+
+/// Commits andon's own files in the main worktree (only those paths; never the user's other
+/// changes) with an `andon:` subject, so its memory never blocks the next run. A refusal
+/// (a hook, signing) is logged and left for the human: the dirty-base check tolerates
+/// andon's own files either way.
+pub fn commit(shared: &Shared, written: &Written, subject: &str) -> Result<Option<String>, String> {
+    let message = format!(
+        "andon: {subject}\n\nandon's record of its loops (wiki/90_LOG), committed by andon.\n"
+    );
+    shared
+        .git
+        .commit_memory(&written.files, &message)
+        .map_err(|e| chain(&e))
 }
 
 #[cfg(test)]

@@ -89,7 +89,29 @@ pub fn agent_op(
         }
         .run()
         .await;
+        if let Some(m) = agent_misconfigured(&shared, &spec, &report) {
+            return (Event::Misconfigured(m), Vec::new());
+        }
         (Event::AgentFinished(report), Vec::new())
+    })
+}
+
+/// An agent run that failed because its command cannot work as configured.
+fn agent_misconfigured(
+    shared: &Shared,
+    spec: &LoopSpec,
+    report: &crate::core::event::AgentReport,
+) -> Option<crate::core::misconfig::Misconfigured> {
+    let output = report.failure.as_ref()?.output_tail.as_str();
+    let withheld =
+        crate::engine::env::withheld(&shared.config.env, Some(&spec.profile), std::env::vars());
+    crate::core::misconfig::agent(&crate::core::misconfig::AgentRun {
+        agent: &spec.profile.name,
+        command: &spec.profile.command,
+        exit_code: report.exit_code,
+        changed_nothing: report.changed_since_last == 0,
+        output,
+        withheld: &withheld,
     })
 }
 
@@ -113,6 +135,13 @@ pub fn checks_op(
         }
         .run()
         .await;
+        let plan = spec.plan.path.to_string_lossy();
+        let misconfigured = done.outcomes.iter().find_map(|o| {
+            crate::core::misconfig::check(&o.name, &o.command, o.exit_code, &o.output_tail, &plan)
+        });
+        if let Some(m) = misconfigured {
+            return (Event::Misconfigured(m), done.rows);
+        }
         let report = with_denied_writes(judge_checks(&done.outcomes), &done.refused_writes);
         let event = if kind == "goal" {
             Event::GoalFinished(report)

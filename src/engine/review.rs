@@ -26,6 +26,8 @@ pub struct ReviewFacts {
     pub notes: Vec<String>,
     /// `gh` is on PATH and the repository has a remote.
     pub gh_available: bool,
+    /// `[merge] history`: `m` keeps the iterations, and `M` squashes (else the other way).
+    pub history_by_default: bool,
 }
 
 /// Gathers a loop's review (blocking: store and git reads).
@@ -68,7 +70,24 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
             .unwrap_or_else(|| "HEAD".into()),
         goal,
         state: view.state.state.to_string(),
-        gate: approval_gate(&view.state, shared.is_line_stopped()),
+        gate: approval_gate(&view.state, shared.is_line_stopped()).or_else(|| {
+            let place = crate::engine::deliver::Place {
+                name: name.to_string(),
+                branch: view.branch.clone(),
+                worktree: view.worktree.clone().into(),
+                base: view.base.clone(),
+                plan_path: view.plan.clone(),
+                title: String::new(),
+                goal: String::new(),
+            };
+            crate::engine::deliver::nothing_to_approve(&shared.git, &place).map(|why| {
+                ApprovalGate {
+                    why: why.lines().next().unwrap_or_default().to_string(),
+                    overridable: false,
+                }
+            })
+        }),
+        history_by_default: shared.config.merge.history,
         last_checks,
         iterations,
         incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,

@@ -96,7 +96,9 @@ mod tests {
         assert!(ahead.unsaved.is_empty() && ahead.branch_unmerged);
 
         owner
-            .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
+            .merge_into_base("loop/a", MergeStyle::History, "m", &[], &mut || {
+                Ok(Vec::new())
+            })
             .unwrap();
         assert!(!owner.check_cleanup(&wt, "loop/a").unwrap().branch_unmerged);
         owner.remove_worktree(&wt, Some("loop/a"), false).unwrap();

@@ -49,6 +49,10 @@ pub enum GitError {
         list_paths(paths)
     )]
     UnsavedWork { path: PathBuf, paths: Vec<String> },
+    #[error(
+        "git refused the {what}: {said}\n  fix: nothing was changed; `git commit` in the repository meets the same refusal (a hook, commit signing, or your git identity): fix that, then try again"
+    )]
+    Refused { what: &'static str, said: String },
     #[error("invalid path {path:?}: {reason}")]
     InvalidPath { path: String, reason: &'static str },
     #[error("git {op} failed")]

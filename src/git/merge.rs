@@ -1,47 +1,31 @@
-//! Merging an approved loop branch into the branch checked out in the user's main worktree: a
-//! fast-forward when possible, else a merge commit, or a squash on request. Everything that
+//! Merging an approved loop branch into the branch checked out in the user's main worktree:
+//! one squashed commit by default, or a merge commit keeping the iterations. Everything that
 //! can refuse (detached HEAD, uncommitted changes, conflicts, untracked files in the way) is
-//! checked before anything is written, so a refusal leaves the worktree and refs exactly as
-//! they were.
+//! checked before anything is written, and `git commit` itself (hooks, signing) can still
+//! refuse: either way the worktree and refs are left exactly as they were.
 
-use git2::build::CheckoutBuilder;
-use git2::{BranchType, Commit, ErrorCode, MergeOptions, Oid, Repository, Signature};
+use git2::{BranchType, ErrorCode, MergeOptions, Oid, Repository};
 
 use super::{GitError, GitOwner};
 
-/// How the loop's commits land on the base branch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MergeStyle {
-    /// Fast-forward when the base has not moved, else a merge commit with both parents.
-    Merge,
-    /// One new commit on the base with the loop's whole change.
-    Squash,
-}
+pub use super::commit::MergeStyle;
 
 /// What a merge did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Merged {
-    FastForward {
-        commit: String,
-    },
-    MergeCommit {
-        commit: String,
-    },
-    Squashed {
-        commit: String,
-    },
+    /// One commit on the base with the loop's whole change.
+    Squashed { commit: String },
+    /// A merge commit keeping the loop's iterations as its second parent.
+    MergeCommit { commit: String },
     /// The base already contains the loop branch; nothing changed.
-    UpToDate {
-        commit: String,
-    },
+    UpToDate { commit: String },
 }
 
 impl Merged {
     pub fn commit(&self) -> &str {
         match self {
-            Merged::FastForward { commit }
+            Merged::Squashed { commit }
             | Merged::MergeCommit { commit }
-            | Merged::Squashed { commit }
             | Merged::UpToDate { commit } => commit,
         }
     }
@@ -49,18 +33,16 @@ impl Merged {
     pub fn describe(&self, branch: &str, base: &str) -> String {
         let short = |c: &str| c.chars().take(8).collect::<String>();
         match self {
-            Merged::FastForward { commit } => {
-                format!("{base} fast-forwarded to {branch} ({})", short(commit))
-            }
-            Merged::MergeCommit { commit } => {
+            Merged::Squashed { commit } => {
                 format!(
-                    "{branch} merged into {base} (merge commit {})",
+                    "{branch} squashed onto {base} as one commit ({})",
                     short(commit)
                 )
             }
-            Merged::Squashed { commit } => {
-                format!("{branch} squashed onto {base} ({})", short(commit))
-            }
+            Merged::MergeCommit { commit } => format!(
+                "{branch} merged into {base} with its iterations (merge commit {})",
+                short(commit)
+            ),
             Merged::UpToDate { commit } => {
                 format!("{base} already contains {branch} ({})", short(commit))
             }
@@ -85,8 +67,6 @@ pub enum MergeRefused {
     InTheWay { paths: Vec<String> },
     #[error("branch {branch} does not exist\n  fix: the loop's branch was deleted; nothing can be merged")]
     NoBranch { branch: String },
-    #[error("{base} could not be moved ({why}); the merge was undone\n  fix: check that no other git command is running, then approve again")]
-    RefMoved { base: String, why: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,19 +88,16 @@ impl From<git2::Error> for MergeError {
 
 /// What a merge would do, worked out without writing anything.
 struct MergePlan {
-    base_ref: String,
-    base_name: String,
     head: Oid,
-    theirs: Oid,
-    /// The tree the base branch ends up with, and the new commit's parents; `None` for a
-    /// fast-forward or an up-to-date base.
     kind: PlanKind,
 }
 
 enum PlanKind {
     UpToDate,
-    FastForward,
-    Commit { tree: Oid, parents: Vec<Oid> },
+    /// The tree the base branch ends up with.
+    Commit {
+        tree: Oid,
+    },
 }
 
 impl GitOwner {
@@ -131,92 +108,44 @@ impl GitOwner {
 
     /// Checks that `branch` would merge into the main worktree's branch, changing nothing.
     ///
-    /// `tolerated` lists path prefixes (e.g. andon's own wiki log) whose uncommitted changes do
+    /// `tolerated` lists path prefixes (andon's own memory files) whose uncommitted changes do
     /// not block a merge that leaves those paths alone.
-    pub fn check_merge(
-        &self,
-        branch: &str,
-        style: MergeStyle,
-        tolerated: &[&str],
-    ) -> Result<(), MergeError> {
+    pub fn check_merge(&self, branch: &str, tolerated: &[&str]) -> Result<(), MergeError> {
         let repo = self.open_main()?;
-        plan(&repo, branch, style, tolerated).map(|_| ())
+        plan(&repo, branch, tolerated).map(|_| ())
     }
 
-    /// Merges `branch` into the branch checked out in the main worktree, updating that
-    /// worktree's files and index. `message` is the merge or squash commit's message;
-    /// `tolerated` as for [`GitOwner::check_merge`].
+    /// Merges `branch` into the branch checked out in the main worktree in `style`, with the
+    /// files `memory` writes (andon's record of the loop) in the same commit, committed by
+    /// `git commit` with `message` — the user's identity, signing and hooks apply. Everything
+    /// that can refuse is checked first; a refusal by git itself undoes the merge, so either
+    /// way the main worktree and its branch are as they were.
     pub fn merge_into_base(
         &self,
         branch: &str,
         style: MergeStyle,
         message: &str,
         tolerated: &[&str],
+        memory: &mut dyn FnMut() -> Result<Vec<String>, String>,
     ) -> Result<Merged, MergeError> {
         let _write = self.write_lock();
         let repo = self.open_main()?;
-        let plan = plan(&repo, branch, style, tolerated)?;
-        let new = match &plan.kind {
-            PlanKind::UpToDate => {
-                return Ok(Merged::UpToDate {
-                    commit: plan.head.to_string(),
-                })
-            }
-            PlanKind::FastForward => plan.theirs,
-            PlanKind::Commit { tree, parents } => {
-                let tree = repo.find_tree(*tree)?;
-                let parents = parents
-                    .iter()
-                    .map(|id| repo.find_commit(*id))
-                    .collect::<Result<Vec<Commit>, _>>()?;
-                let parents: Vec<&Commit> = parents.iter().collect();
-                let sig = signature(&repo)?;
-                // Written as a dangling object first: the ref moves only after the checkout.
-                repo.commit(None, &sig, &sig, message, &tree, &parents)?
-            }
-        };
-        // A safe checkout refuses (and writes nothing) if a file it must touch was changed or
-        // is an untracked file in the way; the plan has checked both, this is the backstop.
-        let target = repo.find_commit(new)?;
-        repo.checkout_tree(target.as_object(), Some(CheckoutBuilder::new().safe()))
-            .map_err(|e| match e.code() {
-                ErrorCode::Conflict => MergeError::Refused(MergeRefused::InTheWay {
-                    paths: vec![e.message().to_string()],
-                }),
-                _ => e.into(),
-            })?;
-        if let Err(e) = repo.reference_matching(
-            &plan.base_ref,
-            new,
-            true,
-            plan.head,
-            &format!("andon: merge {branch}"),
-        ) {
-            // The branch moved (or its ref is locked) after the checkout: put the files the
-            // checkout touched back as they were, so the worktree still matches its HEAD.
-            restore_touched(&repo, &plan);
-            return Err(MergeRefused::RefMoved {
-                base: plan.base_name.clone(),
-                why: e.message().to_string(),
-            }
-            .into());
+        let plan = plan(&repo, branch, tolerated)?;
+        if let PlanKind::UpToDate = plan.kind {
+            return Ok(Merged::UpToDate {
+                commit: plan.head.to_string(),
+            });
         }
-        let commit = new.to_string();
-        Ok(match (&plan.kind, style) {
-            (PlanKind::FastForward, _) => Merged::FastForward { commit },
-            (_, MergeStyle::Squash) => Merged::Squashed { commit },
-            _ => Merged::MergeCommit { commit },
+        let commit = self.merge_by_git(branch, style, message, memory)?;
+        tracing::info!(%branch, %commit, "merged");
+        Ok(match style {
+            MergeStyle::Squash => Merged::Squashed { commit },
+            MergeStyle::History => Merged::MergeCommit { commit },
         })
-        .inspect(|_| tracing::info!(base = %plan.base_name, %branch, "merged"))
     }
 }
 
-fn plan(
-    repo: &Repository,
-    branch: &str,
-    style: MergeStyle,
-    tolerated: &[&str],
-) -> Result<MergePlan, MergeError> {
+fn plan(repo: &Repository, branch: &str, tolerated: &[&str]) -> Result<MergePlan, MergeError> {
     let root = repo
         .workdir()
         .map(|p| p.display().to_string())
@@ -225,7 +154,6 @@ fn plan(
         return Err(MergeRefused::DetachedHead { root }.into());
     }
     let head_ref = repo.head()?;
-    let base_ref = head_ref.name()?.to_string();
     let base_name = String::from_utf8_lossy(head_ref.shorthand_bytes()).into_owned();
     let head = head_ref.peel_to_commit()?.id();
     let theirs = match repo.find_branch(branch, BranchType::Local) {
@@ -246,8 +174,6 @@ fn plan(
     }
     let kind = if head == theirs || repo.graph_descendant_of(head, theirs)? {
         PlanKind::UpToDate
-    } else if style == MergeStyle::Merge && repo.graph_descendant_of(theirs, head)? {
-        PlanKind::FastForward
     } else {
         let ours_c = repo.find_commit(head)?;
         let theirs_c = repo.find_commit(theirs)?;
@@ -268,19 +194,9 @@ fn plan(
             .into());
         }
         let tree = index.write_tree_to(repo)?;
-        let parents = match style {
-            MergeStyle::Merge => vec![head, theirs],
-            MergeStyle::Squash => vec![head],
-        };
-        PlanKind::Commit { tree, parents }
+        PlanKind::Commit { tree }
     };
-    let plan = MergePlan {
-        base_ref,
-        base_name,
-        head,
-        theirs,
-        kind,
-    };
+    let plan = MergePlan { head, kind };
     let touched = touched_paths(repo, &plan)?;
     let dirty: Vec<String> = tolerated_dirty
         .into_iter()
@@ -316,37 +232,11 @@ fn dirty_paths(repo: &Repository) -> Result<Vec<String>, git2::Error> {
         .collect())
 }
 
-/// Checks the base's own tree out again on the paths the merge touched (index and files).
-fn restore_touched(repo: &Repository, plan: &MergePlan) {
-    let restored = touched_paths(repo, plan).and_then(|touched| {
-        let old = repo.find_commit(plan.head)?;
-        let mut checkout = CheckoutBuilder::new();
-        checkout.force().remove_untracked(false);
-        for (path, _) in &touched {
-            checkout.path(path);
-        }
-        repo.checkout_tree(old.as_object(), Some(&mut checkout))?;
-        // Files the merge added are not in the old tree: remove what the checkout left.
-        if let Some(root) = repo.workdir() {
-            for (path, added) in touched {
-                if added {
-                    let _ = std::fs::remove_file(root.join(path));
-                }
-            }
-        }
-        Ok(())
-    });
-    if let Err(e) = restored {
-        tracing::error!("could not undo a merge checkout: {e}");
-    }
-}
-
 /// Every path the merge changes in the main worktree, with whether it is a new file.
 fn touched_paths(repo: &Repository, plan: &MergePlan) -> Result<Vec<(String, bool)>, git2::Error> {
     let new_tree = match &plan.kind {
         PlanKind::UpToDate => return Ok(Vec::new()),
-        PlanKind::FastForward => repo.find_commit(plan.theirs)?.tree()?,
-        PlanKind::Commit { tree, .. } => repo.find_tree(*tree)?,
+        PlanKind::Commit { tree } => repo.find_tree(*tree)?,
     };
     let old_tree = repo.find_commit(plan.head)?.tree()?;
     let diff = repo.diff_tree_to_tree(Some(&old_tree), Some(&new_tree), None)?;
@@ -360,12 +250,6 @@ fn touched_paths(repo: &Repository, plan: &MergePlan) -> Result<Vec<(String, boo
             ))
         })
         .collect())
-}
-
-fn signature(repo: &Repository) -> Result<Signature<'static>, git2::Error> {
-    repo.signature()
-        .map(|s| s.to_owned())
-        .or_else(|_| Signature::now("andon", "andon@localhost"))
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! Merges on real repositories, checked with the git CLI: every refusal leaves HEAD, refs,
-//! index and files exactly as they were.
+//! Merges on real repositories, made by the git CLI and checked with it: one squashed commit by
+//! default or a merge commit with history, andon's record in the same commit, the user's hooks,
+//! signing and identity honoured, and every refusal leaving HEAD, refs, index and files exactly
+//! as they were.
 
 use std::path::{Path, PathBuf};
 
@@ -9,9 +11,11 @@ use super::super::test_support::{commit_all, git, init_repo, read, write};
 use super::*;
 
 /// A repo with loop branch `loop/a` one snapshot ahead of main (src/lib.rs changed, a new
-/// file added).
+/// file added), and a git identity of its own.
 fn repo_with_loop() -> (TempDir, PathBuf, GitOwner) {
     let (tmp, root) = init_repo();
+    git(&root, &["config", "user.name", "Ada Reviewer"]);
+    git(&root, &["config", "user.email", "ada@example.invalid"]);
     let owner = GitOwner::open(&root).unwrap();
     let wt = tmp.path().join("wt");
     owner.create_worktree("a", &wt, "loop/a", "HEAD").unwrap();
@@ -22,7 +26,15 @@ fn repo_with_loop() -> (TempDir, PathBuf, GitOwner) {
     );
     write(&wt, "src/three.rs", "pub fn three() -> u32 { 3 }\n");
     owner
-        .snapshot(&wt, "andon: iteration 1 (1/1 checks)")
+        .snapshot(&wt, "andon: iteration 1 (0/1 checks)")
+        .unwrap();
+    write(
+        &wt,
+        "src/three.rs",
+        "pub fn three() -> u32 { 3 } // fixed\n",
+    );
+    owner
+        .snapshot(&wt, "andon: iteration 2 (1/1 checks)")
         .unwrap();
     (tmp, root, owner)
 }
@@ -37,68 +49,163 @@ fn fingerprint(root: &Path) -> (String, String, String, String) {
     )
 }
 
-#[test]
-fn fast_forward_when_the_base_has_not_moved() {
-    let (_tmp, root, owner) = repo_with_loop();
-    let tip = git(&root, &["rev-parse", "loop/a"]);
-    let merged = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "unused", &[])
-        .unwrap();
-    assert_eq!(
-        merged,
-        Merged::FastForward {
-            commit: tip.clone()
-        }
-    );
-    assert_eq!(git(&root, &["rev-parse", "main"]), tip);
-    assert_eq!(git(&root, &["status", "--porcelain"]), "");
-    assert!(read(&root, "src/lib.rs").contains("two"));
-    assert_eq!(read(&root, "src/three.rs"), "pub fn three() -> u32 { 3 }\n");
+/// andon's record of the loop, written by the merge into the main worktree.
+fn memory(root: &Path) -> impl FnMut() -> Result<Vec<String>, String> + '_ {
+    move || {
+        write(root, "wiki/90_LOG/2026-12-06-a.md", "# loop a\n");
+        write(root, "wiki/log.md", "# Log\n- loop a merged\n");
+        Ok(vec![
+            "wiki/90_LOG/2026-12-06-a.md".into(),
+            "wiki/log.md".into(),
+        ])
+    }
 }
 
+fn merge(owner: &GitOwner, root: &Path, style: MergeStyle) -> Result<Merged, MergeError> {
+    owner.merge_into_base(
+        "loop/a",
+        style,
+        "Add two and three\n\nandon loop a (plans/a.md): 2 iterations.\n",
+        OWNED,
+        &mut memory(root),
+    )
+}
+
+const OWNED: &[&str] = &["wiki/90_LOG/", "wiki/log.md", "wiki/index.md"];
+
 #[test]
-fn merge_commit_when_the_base_moved() {
+fn squash_makes_one_commit_titled_by_the_goal_with_the_loops_record() {
     let (_tmp, root, owner) = repo_with_loop();
-    write(&root, "README.md", "# demo, moved on\n");
-    let moved = commit_all(&root, "meanwhile on main");
-    let tip = git(&root, &["rev-parse", "loop/a"]);
-    let merged = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "Merge loop/a: two", &[])
-        .unwrap();
-    let Merged::MergeCommit { commit } = &merged else {
+    let before = git(&root, &["rev-parse", "HEAD"]);
+    let merged = merge(&owner, &root, MergeStyle::Squash).unwrap();
+    let Merged::Squashed { commit } = &merged else {
         panic!("{merged:?}")
     };
     assert_eq!(git(&root, &["rev-parse", "HEAD"]), *commit);
     assert_eq!(
-        git(&root, &["rev-parse", "HEAD^1", "HEAD^2"]),
-        format!("{moved}\n{tip}")
+        git(&root, &["rev-parse", "HEAD^"]),
+        before,
+        "one commit, one parent"
     );
+    assert_eq!(git(&root, &["rev-list", "--count", "HEAD"]), "2");
     assert_eq!(
         git(&root, &["log", "-1", "--format=%s"]),
-        "Merge loop/a: two"
+        "Add two and three"
     );
+    assert_eq!(
+        git(&root, &["log", "-1", "--format=%an <%ae>"]),
+        "Ada Reviewer <ada@example.invalid>",
+        "the user's own identity"
+    );
+    // The loop's change and andon's record, together, and nothing left uncommitted.
+    let files = git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+    for f in [
+        "src/lib.rs",
+        "src/three.rs",
+        "wiki/90_LOG/2026-12-06-a.md",
+        "wiki/log.md",
+    ] {
+        assert!(
+            files.lines().any(|l| l == f),
+            "{f} not in the commit: {files}"
+        );
+    }
     assert_eq!(git(&root, &["status", "--porcelain"]), "");
-    assert_eq!(read(&root, "README.md"), "# demo, moved on\n");
-    assert!(read(&root, "src/lib.rs").contains("two"));
+    assert!(!git(&root, &["log", "--format=%s"]).contains("andon: iteration"));
 }
 
 #[test]
-fn squash_makes_one_commit_with_one_parent() {
+fn history_keeps_the_iterations_in_a_merge_commit() {
     let (_tmp, root, owner) = repo_with_loop();
     let before = git(&root, &["rev-parse", "HEAD"]);
-    let merged = owner
-        .merge_into_base("loop/a", MergeStyle::Squash, "Add two and three", &[])
-        .unwrap();
-    assert!(matches!(merged, Merged::Squashed { .. }), "{merged:?}");
-    assert_eq!(git(&root, &["rev-parse", "HEAD^"]), before);
+    let tip = git(&root, &["rev-parse", "loop/a"]);
+    let merged = merge(&owner, &root, MergeStyle::History).unwrap();
+    assert!(matches!(merged, Merged::MergeCommit { .. }), "{merged:?}");
     assert_eq!(
-        git(&root, &["rev-list", "--parents", "-1", "HEAD"])
-            .split(' ')
-            .count(),
-        2
+        git(&root, &["rev-parse", "HEAD^1", "HEAD^2"]),
+        format!("{before}\n{tip}")
     );
-    assert_eq!(git(&root, &["diff", "HEAD", "loop/a", "--stat"]), "");
+    assert_eq!(
+        git(&root, &["log", "-1", "--format=%s"]),
+        "Add two and three"
+    );
+    let files = git(
+        &root,
+        &["show", "--name-only", "--format=", "--first-parent", "HEAD"],
+    );
+    assert!(files.contains("wiki/90_LOG/2026-12-06-a.md"), "{files}");
     assert_eq!(git(&root, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_failing_pre_commit_hook_refuses_the_merge_and_changes_nothing() {
+    for style in [MergeStyle::Squash, MergeStyle::History] {
+        let (_tmp, root, owner) = repo_with_loop();
+        write(
+            &root,
+            ".git/hooks/pre-commit",
+            "#!/bin/sh\necho 'lint: trailing whitespace in src/lib.rs' >&2\nexit 1\n",
+        );
+        make_executable(&root.join(".git/hooks/pre-commit"));
+        let before = fingerprint(&root);
+        let err = merge(&owner, &root, style).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("lint: trailing whitespace"),
+            "{style:?}: {text}"
+        );
+        assert_eq!(fingerprint(&root), before, "{style:?}");
+        assert!(
+            !root.join("wiki/90_LOG/2026-12-06-a.md").exists(),
+            "{style:?}"
+        );
+        assert!(!root.join(".git/MERGE_HEAD").exists(), "{style:?}");
+    }
+}
+
+#[test]
+fn a_commit_msg_hook_shapes_the_message_as_for_git_commit() {
+    let (_tmp, root, owner) = repo_with_loop();
+    write(
+        &root,
+        ".git/hooks/commit-msg",
+        "#!/bin/sh\nprintf '\\nReviewed-by: hook\\n' >> \"$1\"\n",
+    );
+    make_executable(&root.join(".git/hooks/commit-msg"));
+    merge(&owner, &root, MergeStyle::Squash).unwrap();
+    assert!(git(&root, &["log", "-1", "--format=%B"]).contains("Reviewed-by: hook"));
+}
+
+#[test]
+fn commit_signing_is_honoured_or_refused_with_the_reason() {
+    let (tmp, root, owner) = repo_with_loop();
+    // A stand-in for gpg that signs anything (and says so on the status fd, as gpg does).
+    let signer = tmp.path().join("fake-gpg");
+    write(
+        tmp.path(),
+        "fake-gpg",
+        "#!/bin/sh\ncat >/dev/null\necho '[GNUPG:] SIG_CREATED D 1 8 00 1 ABCD' >&2\nprintf -- '-----BEGIN PGP SIGNATURE-----\\n\\nZmFrZQ==\\n-----END PGP SIGNATURE-----\\n'\n",
+    );
+    make_executable(&signer);
+    git(&root, &["config", "commit.gpgsign", "true"]);
+    git(&root, &["config", "gpg.program", &signer.to_string_lossy()]);
+    merge(&owner, &root, MergeStyle::Squash).unwrap();
+    assert!(git(&root, &["cat-file", "-p", "HEAD"]).contains("gpgsig"));
+
+    let (tmp, root, owner) = repo_with_loop();
+    let broken = tmp.path().join("broken-gpg");
+    write(
+        tmp.path(),
+        "broken-gpg",
+        "#!/bin/sh\necho 'gpg: no secret key' >&2\nexit 2\n",
+    );
+    make_executable(&broken);
+    git(&root, &["config", "commit.gpgsign", "true"]);
+    git(&root, &["config", "gpg.program", &broken.to_string_lossy()]);
+    let before = fingerprint(&root);
+    let err = merge(&owner, &root, MergeStyle::Squash).unwrap_err();
+    assert!(err.to_string().contains("gpg"), "{err}");
+    assert_eq!(fingerprint(&root), before);
 }
 
 #[test]
@@ -107,9 +214,7 @@ fn conflict_is_refused_and_changes_nothing() {
     write(&root, "src/lib.rs", "pub fn one() -> u32 { 111 }\n");
     commit_all(&root, "conflicting change on main");
     let before = fingerprint(&root);
-    let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
-        .unwrap_err();
+    let err = merge(&owner, &root, MergeStyle::Squash).unwrap_err();
     let text = err.to_string();
     assert!(
         matches!(err, MergeError::Refused(MergeRefused::Conflict { .. })),
@@ -120,9 +225,7 @@ fn conflict_is_refused_and_changes_nothing() {
         "{text}"
     );
     assert_eq!(fingerprint(&root), before);
-    assert!(owner
-        .check_merge("loop/a", MergeStyle::Squash, &[])
-        .is_err());
+    assert!(owner.check_merge("loop/a", &[]).is_err());
 }
 
 #[test]
@@ -130,9 +233,7 @@ fn dirty_main_worktree_is_refused_and_changes_nothing() {
     let (_tmp, root, owner) = repo_with_loop();
     write(&root, "README.md", "# uncommitted edit\n");
     let before = fingerprint(&root);
-    let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
-        .unwrap_err();
+    let err = merge(&owner, &root, MergeStyle::Squash).unwrap_err();
     assert!(
         matches!(&err, MergeError::Refused(MergeRefused::Dirty { paths }) if paths == &["README.md"]),
         "{err}"
@@ -146,9 +247,7 @@ fn untracked_file_in_the_way_is_refused_and_kept() {
     let (_tmp, root, owner) = repo_with_loop();
     write(&root, "src/three.rs", "my own notes\n");
     let before = fingerprint(&root);
-    let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
-        .unwrap_err();
+    let err = merge(&owner, &root, MergeStyle::Squash).unwrap_err();
     assert!(err.to_string().contains("src/three.rs"), "{err}");
     assert_eq!(fingerprint(&root), before);
     assert_eq!(read(&root, "src/three.rs"), "my own notes\n");
@@ -158,61 +257,98 @@ fn untracked_file_in_the_way_is_refused_and_kept() {
 fn detached_head_and_missing_branch_are_refused() {
     let (_tmp, root, owner) = repo_with_loop();
     let err = owner
-        .merge_into_base("loop/nope", MergeStyle::Merge, "m", &[])
+        .merge_into_base(
+            "loop/nope",
+            MergeStyle::Squash,
+            "m",
+            &[],
+            &mut memory(&root),
+        )
         .unwrap_err();
     assert!(err.to_string().contains("loop/nope"), "{err}");
     git(&root, &["checkout", "-q", "--detach", "HEAD"]);
-    let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
-        .unwrap_err();
+    let err = merge(&owner, &root, MergeStyle::Squash).unwrap_err();
     assert!(err.to_string().contains("detached HEAD"), "{err}");
 }
 
 #[test]
-fn merging_twice_is_up_to_date() {
+fn merging_a_history_merge_again_is_up_to_date() {
     let (_tmp, root, owner) = repo_with_loop();
-    owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
-        .unwrap();
-    let again = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
-        .unwrap();
+    merge(&owner, &root, MergeStyle::History).unwrap();
+    let again = merge(&owner, &root, MergeStyle::History).unwrap();
     assert!(matches!(again, Merged::UpToDate { .. }), "{again:?}");
     assert_eq!(git(&root, &["status", "--porcelain"]), "");
 }
 
 #[test]
-fn tolerated_dirty_paths_do_not_block_a_merge_that_leaves_them_alone() {
+fn andons_own_uncommitted_files_do_not_block_a_merge_and_go_into_it() {
     let (_tmp, root, owner) = repo_with_loop();
     write(&root, "wiki/log.md", "# Log\n");
     commit_all(&root, "wiki");
-    // main moved, so this is a merge commit, with andon's own log line uncommitted.
-    write(&root, "wiki/log.md", "# Log\n\n- a loop ended\n");
+    // An older andon left its log line uncommitted.
+    write(&root, "wiki/log.md", "# Log\n- an older loop ended\n");
     let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
+        .merge_into_base("loop/a", MergeStyle::Squash, "m", &[], &mut memory(&root))
         .unwrap_err();
     assert!(err.to_string().contains("wiki/log.md"), "{err}");
-    owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &["wiki/"])
-        .unwrap();
-    assert_eq!(read(&root, "wiki/log.md"), "# Log\n\n- a loop ended\n");
+    merge(&owner, &root, MergeStyle::Squash).unwrap();
+    assert_eq!(git(&root, &["status", "--porcelain"]), "");
     assert!(read(&root, "src/lib.rs").contains("two"));
 }
 
 #[test]
-fn a_locked_base_ref_undoes_the_checkout() {
+fn a_locked_base_ref_refuses_and_changes_nothing() {
     let (_tmp, root, owner) = repo_with_loop();
     let before = fingerprint(&root);
-    // Another git command holds main's ref lock: the ref cannot move after the checkout.
+    // Another git command holds main's ref lock: the commit cannot move it.
     std::fs::write(root.join(".git/refs/heads/main.lock"), "").unwrap();
-    let err = owner
-        .merge_into_base("loop/a", MergeStyle::Merge, "m", &[])
-        .unwrap_err();
-    assert!(err.to_string().contains("the merge was undone"), "{err}");
+    let err = merge(&owner, &root, MergeStyle::Squash).unwrap_err();
+    assert!(err.to_string().contains("main.lock"), "{err}");
     std::fs::remove_file(root.join(".git/refs/heads/main.lock")).unwrap();
     assert_eq!(fingerprint(&root), before);
     assert!(
         !root.join("src/three.rs").exists(),
         "the added file is gone again"
     );
+}
+
+#[test]
+fn memory_commits_take_only_andons_paths() {
+    let (_tmp, root, owner) = repo_with_loop();
+    write(&root, "README.md", "# the user's unstaged edit\n");
+    write(&root, "notes.txt", "the user's staged file\n");
+    git(&root, &["add", "notes.txt"]);
+    write(&root, "wiki/90_LOG/x.md", "# x\n");
+    let commit = owner
+        .commit_memory(&["wiki/90_LOG/x.md".into()], "andon: log loop x")
+        .unwrap();
+    assert_eq!(
+        commit.as_deref(),
+        Some(git(&root, &["rev-parse", "HEAD"]).as_str())
+    );
+    assert_eq!(
+        git(&root, &["log", "-1", "--format=%s"]),
+        "andon: log loop x"
+    );
+    assert_eq!(
+        git(&root, &["show", "--name-only", "--format=", "HEAD"]),
+        "wiki/90_LOG/x.md"
+    );
+    let status = git(&root, &["status", "--porcelain"]);
+    assert!(
+        status.contains("M README.md") && status.contains("A  notes.txt"),
+        "{status}"
+    );
+    // Nothing new: no commit.
+    assert_eq!(
+        owner
+            .commit_memory(&["wiki/90_LOG/x.md".into()], "andon: again")
+            .unwrap(),
+        None
+    );
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

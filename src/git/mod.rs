@@ -8,6 +8,7 @@
 
 mod changes;
 mod cleanup;
+mod commit;
 mod diff;
 mod diff_content;
 mod diff_files;
@@ -161,6 +162,20 @@ impl GitOwner {
             })
             .map(|entry| String::from_utf8_lossy(entry.path_bytes()).into_owned())
             .collect())
+    }
+
+    /// Whether `branch`'s tip has exactly the tree of commit `base`: the loop changed nothing.
+    pub fn branch_changes_nothing(&self, branch: &str, base: &str) -> Result<bool, GitError> {
+        let repo = self.open_main()?;
+        let tip = repo
+            .find_branch(branch, git2::BranchType::Local)
+            .and_then(|b| b.get().peel_to_tree())
+            .op("find branch")?;
+        let base = repo
+            .revparse_single(base)
+            .and_then(|o| o.peel_to_tree())
+            .op("read base")?;
+        Ok(tip.id() == base.id())
     }
 
     /// The commit a local branch points at, as a hex oid.

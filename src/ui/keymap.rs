@@ -138,9 +138,10 @@ pub enum Action {
     Cumulative,
     OlderIteration,
     NewerIteration,
-    /// Review: approve and merge into the base branch.
+    /// Review: approve and merge into the base branch (`[merge] history` says how).
     Merge,
-    SquashMerge,
+    /// Review: approve and merge the other way (history kept, or one commit).
+    MergeOther,
     KeepBranch,
     PrBody,
     /// Review: whether writing a PR body also runs `gh pr create`.
@@ -311,7 +312,7 @@ fn short(action: Action, description: &'static str) -> &'static str {
         Action::Cumulative => "cumulative",
         Action::NewerIteration => "iteration",
         Action::Merge => "merge",
-        Action::SquashMerge => "squash",
+        Action::MergeOther => "other merge",
         Action::KeepBranch => "keep branch",
         Action::PrBody => "PR body",
         Action::ToggleGh => "gh",

@@ -86,7 +86,7 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
         (ch('q'), A::Back, "back", SCREENS, false),
         (key(K::Esc), A::Back, "back", SCREENS, false),
         (ch('m'), A::Merge, "approve: merge into the base branch", REVIEW, true),
-        (ch('M'), A::SquashMerge, "approve: squash-merge into the base branch", REVIEW, true),
+        (ch('M'), A::MergeOther, "approve: merge the other way (history / one commit)", REVIEW, true),
         (ch('b'), A::KeepBranch, "approve: keep the branch", REVIEW, true),
         (ch('p'), A::PrBody, "approve: write a PR body", REVIEW, true),
         (ch('g'), A::ToggleGh, "also run gh pr create (with p)", REVIEW, false),

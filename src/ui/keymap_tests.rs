@@ -81,7 +81,7 @@ fn every_design_action_has_its_default_key() {
         (Mode::Search, "Enter", A::Accept),
         (Mode::Search, "Esc", A::Cancel),
         (Mode::Review, "m", A::Merge),
-        (Mode::Review, "M", A::SquashMerge),
+        (Mode::Review, "M", A::MergeOther),
         (Mode::Review, "b", A::KeepBranch),
         (Mode::Review, "p", A::PrBody),
         (Mode::Review, "g", A::ToggleGh),
@@ -201,7 +201,7 @@ fn screen_hints_pair_moves_and_lead_with_what_matters() {
         [
             "q/Esc back",
             "m merge",
-            "M squash",
+            "M other merge",
             "b keep branch",
             "p PR body",
             "g gh",
@@ -223,7 +223,7 @@ fn approval_choices_ask_first() {
     let km = keymap();
     for action in [
         Action::Merge,
-        Action::SquashMerge,
+        Action::MergeOther,
         Action::KeepBranch,
         Action::PrBody,
     ] {

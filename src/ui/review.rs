@@ -72,6 +72,9 @@ pub struct ReviewModel {
     pub placeholders: Vec<Placeholder>,
     /// `gh` is installed and the repository has a remote: offer `gh pr create`.
     pub gh_available: bool,
+    /// `[merge] history`: `m` keeps the iterations and `M` makes one commit (else the other
+    /// way round).
+    pub history_by_default: bool,
     /// Changed files too large or binary to be scanned for placeholders.
     pub unscanned: usize,
 }
@@ -104,26 +107,24 @@ impl ReviewModel {
 /// How an approved loop's work lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewChoice {
-    Merge {
-        squash: bool,
-    },
+    /// Merge into the base: one commit titled by the goal, or with `history` a merge commit
+    /// that keeps every iteration.
+    Merge { history: bool },
     /// Keep the branch for the human to merge.
     Branch,
     /// Write a PR body, and with `gh` open the pull request too.
-    Pr {
-        gh: bool,
-    },
+    Pr { gh: bool },
 }
 
 impl ReviewChoice {
-    /// The choice spelled out, e.g. "Merge loop/foo into main (fast-forward if possible)".
+    /// The choice spelled out, e.g. "Merge loop/foo into main as one commit titled by its goal".
     pub fn describe(self, branch: &str, base: &str) -> String {
         match self {
-            ReviewChoice::Merge { squash: false } => {
-                format!("Merge {branch} into {base} (fast-forward if possible)")
+            ReviewChoice::Merge { history: false } => {
+                format!("Merge {branch} into {base} as one commit titled by its goal")
             }
-            ReviewChoice::Merge { squash: true } => {
-                format!("Squash-merge {branch} into {base} as one commit")
+            ReviewChoice::Merge { history: true } => {
+                format!("Merge {branch} into {base} with a merge commit that keeps every iteration")
             }
             ReviewChoice::Branch => format!("Keep {branch} for you to merge"),
             ReviewChoice::Pr { gh: false } => format!("Write a PR body for {branch} → {base}"),
@@ -136,8 +137,7 @@ impl ReviewChoice {
     /// The confirm key's word.
     fn verb(self) -> &'static str {
         match self {
-            ReviewChoice::Merge { squash: false } => "merge",
-            ReviewChoice::Merge { squash: true } => "squash-merge",
+            ReviewChoice::Merge { .. } => "merge",
             ReviewChoice::Branch => "approve",
             ReviewChoice::Pr { .. } => "approve",
         }
@@ -242,7 +242,7 @@ impl ReviewState {
             gh: false,
             model,
             scroll: 0,
-            choice: ReviewChoice::Merge { squash: false },
+            choice: ReviewChoice::Merge { history: false },
             answer: None,
         }
     }
@@ -286,8 +286,12 @@ impl ReviewState {
                     None => Applied::Intent(ReviewIntent::Confirm(self.intent(self.choice))),
                 };
             }
-            Action::Merge => ReviewChoice::Merge { squash: false },
-            Action::SquashMerge => ReviewChoice::Merge { squash: true },
+            Action::Merge => ReviewChoice::Merge {
+                history: self.model.history_by_default,
+            },
+            Action::MergeOther => ReviewChoice::Merge {
+                history: !self.model.history_by_default,
+            },
             Action::KeepBranch => ReviewChoice::Branch,
             Action::PrBody => ReviewChoice::Pr { gh: self.gh },
             _ => return Applied::NotMine,

@@ -12,6 +12,7 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
         goal: f.goal,
         state: f.state,
         gate: f.gate,
+        history_by_default: f.history_by_default,
         last_checks: f
             .last_checks
             .into_iter()

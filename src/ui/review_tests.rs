@@ -26,13 +26,13 @@ fn each_key_is_one_approval_choice_spelled_out() {
     let cases = [
         (
             Action::Merge,
-            "Merge loop/api-auth into main (fast-forward if possible)",
+            "Merge loop/api-auth into main as one commit titled by its goal",
             "merge",
         ),
         (
-            Action::SquashMerge,
-            "Squash-merge loop/api-auth into main as one commit",
-            "squash-merge",
+            Action::MergeOther,
+            "Merge loop/api-auth into main with a merge commit that keeps every iteration",
+            "merge",
         ),
         (
             Action::KeepBranch,
@@ -89,11 +89,11 @@ fn red_checks_ask_for_a_reason_and_a_stopped_line_refuses() {
         overridable: true,
     };
     let mut state = ReviewState::new(review_model(Some(red)));
-    assert_eq!(state.apply(Action::SquashMerge, GEO), Applied::Done);
+    assert_eq!(state.apply(Action::MergeOther, GEO), Applied::Done);
     let Some(ReviewIntent::Anyway(i)) = intent(state.apply(Action::ApproveAnyway, GEO)) else {
         panic!("approve anyway asks for a reason");
     };
-    assert_eq!(i.choice, ReviewChoice::Merge { squash: true });
+    assert_eq!(i.choice, ReviewChoice::Merge { history: true });
     let Dialog::ApproveAnyway { approval, .. } = i.clone().anyway_dialog() else {
         panic!("the reason text box");
     };

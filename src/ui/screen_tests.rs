@@ -123,9 +123,9 @@ fn review_keys_become_approval_intents() {
     open_review(&mut model, review_model(None));
     assert_eq!(Mode::of(&model), Mode::Review);
     let ScreenIntent::ConfirmApproval(intent) = press(&mut model, "M") else {
-        panic!("M asks to confirm a squash-merge");
+        panic!("M asks to confirm the other merge");
     };
-    assert_eq!(intent.choice, ReviewChoice::Merge { squash: true });
+    assert_eq!(intent.choice, ReviewChoice::Merge { history: true });
     assert_eq!(intent.loop_name, "api-auth");
 
     // d opens the diff over the review; q comes back to it.

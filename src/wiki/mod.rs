@@ -1,7 +1,8 @@
 //! The repo's memory (DESIGN §1): andon writes a `wiki/90_LOG/` page when a loop ends, a Five
 //! Whys file under `wiki/90_LOG/incidents/` at a Meta-Andon or a line stop, a line in
 //! `wiki/log.md`, and the page's entry in `wiki/index.md`. Files are written in the main
-//! worktree for the human to commit; nothing a human wrote is overwritten.
+//! worktree and committed by andon (a merged loop's in its merge commit); nothing a human
+//! wrote is overwritten.
 
 pub mod date;
 pub mod pages;
@@ -10,8 +11,9 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// Paths andon writes in the main worktree (repo-relative). A merge tolerates uncommitted
-/// changes to them, since andon itself made them.
+/// Paths andon writes in the main worktree (repo-relative). andon commits what it writes
+/// there; uncommitted changes to them (a refused commit, an older andon) never block a merge
+/// or the next run.
 pub const OWNED: &[&str] = &["wiki/90_LOG/", "wiki/log.md", "wiki/index.md"];
 
 const INDEX_HEAD: &str = "# Wiki\n\nThe repository's memory. See 00_SCHEMA.md for the format.\n";
@@ -31,6 +33,11 @@ impl Wiki {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The files every loop page also touches: the log's line and the index's entry.
+    pub fn bookkeeping(&self) -> [PathBuf; 2] {
+        [self.dir.join("log.md"), self.dir.join("index.md")]
     }
 
     /// Writes `90_LOG/<name>`, adds `log_line` to log.md and the page to index.md (each only

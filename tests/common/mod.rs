@@ -54,6 +54,9 @@ impl TestRepo {
         std::fs::create_dir_all(&root).unwrap();
         std::fs::create_dir_all(&home).unwrap();
         git(&root, &["init", "-q", "-b", "main"]);
+        // andon commits as the user's git would: the repository has its user's identity.
+        git(&root, &["config", "user.name", "Test User"]);
+        git(&root, &["config", "user.email", "test@example.invalid"]);
         let repo = TestRepo {
             _dir: dir,
             root,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::{run_blocking, LoopTask};
 use crate::core::event::{Effect, Event, HumanAction, Outcome};
 use crate::core::reducer::reduce;
+use crate::core::state::LoopState;
 use crate::engine::cleanup;
 use crate::engine::deliver::{self, Delivered, Place};
 use crate::engine::memory::{self, WhysFor};
@@ -54,6 +55,8 @@ impl LoopTask {
             return Err(format!("cannot record the action in the audit trail: {e}"));
         }
         let mut merged = None;
+        // A merged loop's 90_LOG page went into its merge commit.
+        let mut logged = None;
         if let Some((outcome, anyway)) = approval {
             // Approved anyway while a run goes on: the run ends first, so nothing writes to
             // the worktree while its branch is merged and cleaned up.
@@ -61,10 +64,11 @@ impl LoopTask {
             if ends_run {
                 self.end_run().await;
             }
-            match self.deliver(outcome, anyway).await {
-                Ok(done) => {
+            match self.deliver(outcome, anyway, next.clone()).await {
+                Ok((done, page)) => {
                     message = format!("{message}: {}", done.message);
                     merged = done.merged.map(|_| outcome);
+                    logged = page;
                     t.log = Some(message.clone());
                 }
                 Err(e) if ends_run => {
@@ -96,7 +100,11 @@ impl LoopTask {
         }
         if self.p.state.state.is_terminal() {
             // Before the cleanup: the page's diffstat is read from the branch.
-            if let Some(page) = self.write_loop_log(message.clone()).await {
+            let page = match logged {
+                Some(page) => Some(page),
+                None => self.write_loop_log(message.clone()).await,
+            };
+            if let Some(page) = page {
                 message = format!("{message}; logged in {}", self.repo_relative(&page));
             }
         }
@@ -106,21 +114,55 @@ impl LoopTask {
         Ok(message)
     }
 
-    /// Carry out an approval's outcome (merge, PR body) before the transition is applied.
-    async fn deliver(&self, outcome: Outcome, anyway: Option<String>) -> Result<Delivered, String> {
+    /// Carry out an approval's outcome (merge, PR body) before the transition is applied. A
+    /// merge commits the loop's 90_LOG page with it (written for `after`, the approved state);
+    /// its path comes back with the delivery.
+    async fn deliver(
+        &self,
+        outcome: Outcome,
+        anyway: Option<String>,
+        after: LoopState,
+    ) -> Result<(Delivered, Option<String>), String> {
         let shared = Arc::clone(&self.shared);
+        let spec = Arc::clone(&self.spec);
         let place = Place::of(&self.spec);
         let state = self.p.state.clone();
         run_blocking(move || {
-            deliver::deliver(
+            let mut page = None;
+            let target = shared
+                .git
+                .merge_target()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "HEAD".into());
+            let how = match deliver::style(outcome, shared.config.merge.history) {
+                Some(crate::git::MergeStyle::History) => "with its iterations",
+                _ => "as one commit",
+            };
+            let detail = format!(
+                "approved ({}): merged into {target} {how}",
+                outcome.as_str()
+            );
+            let mut memory = || {
+                let written = memory::write_loop_log(&shared, &spec, &after, Some(&detail))?;
+                page = Some(written.main.to_string_lossy().into_owned());
+                Ok(written.files)
+            };
+            let delivery = deliver::Delivery {
+                store: &shared.store,
+                dirs: &shared.dirs,
+                history_by_default: shared.config.merge.history,
+                memory: &mut memory,
+            };
+            let done = deliver::deliver(
                 &shared.git,
-                &shared.store,
-                &shared.dirs,
+                delivery,
                 &place,
                 &state,
                 outcome,
                 anyway.as_deref(),
-            )
+            )?;
+            Ok((done, page))
         })
         .await
     }
@@ -130,7 +172,9 @@ impl LoopTask {
     async fn clean_up_after_merge(&mut self, outcome: Outcome) -> String {
         let git = self.shared.git.clone();
         let place = Place::of(&self.spec);
-        let delete_branch = outcome == Outcome::Merge;
+        // A branch merged with its history is in the base; a squashed one keeps its iterations.
+        let delete_branch = deliver::style(outcome, self.shared.config.merge.history)
+            == Some(crate::git::MergeStyle::History);
         let result = run_blocking(move || {
             let plan = cleanup::CleanupPlan::of(&git, &place, delete_branch)?;
             cleanup::cleanup(&git, &place, &plan, false)
@@ -168,7 +212,14 @@ impl LoopTask {
             self.rec.pending_incidents(),
         );
         let result = run_blocking(move || {
-            memory::write_five_whys(&shared, &spec, &state, &snapshot, iteration, kind, &streak)
+            let written = memory::write_five_whys(
+                &shared, &spec, &state, &snapshot, iteration, kind, &streak,
+            )?;
+            let subject = format!("Five Whys for loop {} iteration {iteration}", spec.name);
+            if let Err(e) = memory::commit(&shared, &written, &subject) {
+                tracing::warn!(loop_name = %spec.name, "Five Whys not committed: {e}");
+            }
+            Ok(written.main)
         })
         .await;
         match result {
@@ -195,9 +246,15 @@ impl LoopTask {
     async fn write_loop_log(&self, detail: String) -> Option<String> {
         let (shared, spec) = (Arc::clone(&self.shared), Arc::clone(&self.spec));
         let state = self.p.state.clone();
-        let result =
-            run_blocking(move || memory::write_loop_log(&shared, &spec, &state, Some(&detail)))
-                .await;
+        let result = run_blocking(move || {
+            let written = memory::write_loop_log(&shared, &spec, &state, Some(&detail))?;
+            let subject = format!("log loop {} ({})", spec.name, state.state.label());
+            if let Err(e) = memory::commit(&shared, &written, &subject) {
+                tracing::warn!(loop_name = %spec.name, "90_LOG page not committed: {e}");
+            }
+            Ok(written.main)
+        })
+        .await;
         match result {
             Ok(path) => Some(path.to_string_lossy().into_owned()),
             Err(e) => {

@@ -31,8 +31,8 @@ pub enum ReviewEvent {
 /// What the engine is asked to do with the branch.
 fn outcome(choice: ReviewChoice) -> Outcome {
     match choice {
-        ReviewChoice::Merge { squash: false } => Outcome::Merge,
-        ReviewChoice::Merge { squash: true } => Outcome::Squash,
+        ReviewChoice::Merge { history: false } => Outcome::Squash,
+        ReviewChoice::Merge { history: true } => Outcome::History,
         ReviewChoice::Branch => Outcome::Branch,
         ReviewChoice::Pr { .. } => Outcome::Pr,
     }

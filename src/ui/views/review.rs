@@ -232,18 +232,26 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
         }
     };
     let base = one_line(&m.base, 30);
+    let (first, other) = (m.history_by_default, !m.history_by_default);
+    let how = |history: bool| {
+        if history {
+            "with history"
+        } else {
+            "as one commit"
+        }
+    };
     let mut spans = vec![
         Span::raw(" "),
         key(Action::Merge),
         Span::styled(
-            format!(" merge into {base}"),
-            chosen(ReviewChoice::Merge { squash: false }),
+            format!(" merge into {base} {}", how(first)),
+            chosen(ReviewChoice::Merge { history: first }),
         ),
         Span::raw("   "),
-        key(Action::SquashMerge),
+        key(Action::MergeOther),
         Span::styled(
-            " squash-merge",
-            chosen(ReviewChoice::Merge { squash: true }),
+            format!(" {}", how(other)),
+            chosen(ReviewChoice::Merge { history: other }),
         ),
         Span::raw("   "),
         key(Action::KeepBranch),

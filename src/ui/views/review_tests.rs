@@ -96,13 +96,13 @@ fn approval_confirm_dialog() {
         loop_name: "api-auth".into(),
         branch: "loop/api-auth".into(),
         base: "main".into(),
-        choice: ReviewChoice::Merge { squash: false },
+        choice: ReviewChoice::Merge { history: false },
         anyway: None,
     };
     model.dialog = Some(intent.confirm_dialog());
     let screen = text(&render(&model, 120, 40));
     assert!(
-        screen.contains("Merge loop/api-auth into main (fast-forward if"),
+        screen.contains("Merge loop/api-auth into main as one commit titled by"),
         "{screen}"
     );
     assert!(screen.contains("y/Enter merge"));

@@ -178,7 +178,7 @@ fn unavailable(model: &BoardModel) -> &'static [Action] {
     match model.screens.last() {
         Some(crate::ui::screen::Screen::Review(r)) if super::review::closed_gate(r).is_some() => &[
             Action::Merge,
-            Action::SquashMerge,
+            Action::MergeOther,
             Action::KeepBranch,
             Action::PrBody,
             Action::ToggleGh,

@@ -1,0 +1,182 @@
+//! Commits in the user's main worktree, made by git itself so that the user's identity,
+//! `commit.gpgsign` and commit hooks apply exactly as to their own `git commit`: a loop's
+//! merge, and andon's memory (the 90_LOG pages and Five Whys files it writes).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use super::{GitError, GitOwner};
+
+/// Variables that would point git at another repository, index or work tree than the one
+/// andon names (set by a hook or a shell that andon was started from).
+const GIT_LOCATION_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_PREFIX",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+];
+
+/// `git -C root ...` with the user's configuration and hooks, and nothing that redirects it.
+fn git(root: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(root).stdin(Stdio::null());
+    for var in GIT_LOCATION_VARS {
+        cmd.env_remove(var);
+    }
+    // A hook or git itself must never stop to ask on the board's terminal.
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_EDITOR", "true");
+    cmd
+}
+
+/// Runs git, feeding `input` on stdin; a non-zero exit is `GitError::Refused` with what git
+/// (or its hook, or gpg) said.
+fn run(mut cmd: Command, what: &'static str, input: Option<&str>) -> Result<String, GitError> {
+    if input.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let spawn_error = |source| GitError::Io {
+        op: "run git for",
+        path: what.into(),
+        source,
+    };
+    let mut child = cmd.spawn().map_err(spawn_error)?;
+    if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
+        // A hook that exits without reading its input closes the pipe: not our failure.
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    let out: Output = child.wait_with_output().map_err(spawn_error)?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let said = [&out.stderr, &out.stdout]
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(GitError::Refused {
+        what,
+        said: if said.is_empty() {
+            format!("git exited with {}", out.status)
+        } else {
+            said
+        },
+    })
+}
+
+/// How a merge keeps the loop's work on the base branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeStyle {
+    /// One commit with the loop's whole change, titled by its goal: no red iteration on the
+    /// base for bisect to land on.
+    Squash,
+    /// A merge commit whose second parent is the loop branch, every iteration kept.
+    History,
+}
+
+impl GitOwner {
+    /// Commits `paths` (repo-relative, andon's own files) in the main worktree as they are on
+    /// disk, with `message`, leaving every other change of the user's alone (staged or not).
+    /// `Ok(None)` when the files are already committed as they are.
+    pub fn commit_memory(
+        &self,
+        paths: &[String],
+        message: &str,
+    ) -> Result<Option<String>, GitError> {
+        if paths.is_empty() {
+            return Ok(None);
+        }
+        let _write = self.write_lock();
+        let root = self.repo_root();
+        if self.head_branch()?.is_none() {
+            return Err(GitError::Refused {
+                what: "memory commit",
+                said: "the main worktree has no branch checked out (detached HEAD)".into(),
+            });
+        }
+        let mut add = git(root);
+        add.args(["add", "--"]).args(paths);
+        run(add, "memory commit", None)?;
+        let mut staged = git(root);
+        staged
+            .args(["diff", "--cached", "--name-only", "--"])
+            .args(paths);
+        if run(staged, "memory commit", None)?.trim().is_empty() {
+            return Ok(None);
+        }
+        // --only: exactly these paths, whatever else the user has staged.
+        let mut commit = git(root);
+        commit
+            .args(["commit", "-q", "--only", "-F", "-", "--"])
+            .args(paths);
+        if let Err(e) = run(commit, "memory commit", Some(message)) {
+            // Refused: the files stay as andon wrote them, but the user's index is as it was.
+            let mut unstage = git(root);
+            unstage.args(["reset", "-q", "--"]).args(paths);
+            if let Err(undo) = run(unstage, "memory commit", None) {
+                tracing::warn!("could not unstage andon's files after a refused commit: {undo}");
+            }
+            return Err(e);
+        }
+        self.head_commit().map(Some)
+    }
+
+    /// Merges `branch` into the main worktree's branch with `style`, adds the files `memory`
+    /// writes (andon's record of the loop, repo-relative paths) to the same commit, and
+    /// commits with `message` through `git commit`. Any refusal (a hook, signing, identity)
+    /// undoes the merge: the main worktree and its branch are left as they were.
+    pub(super) fn merge_by_git(
+        &self,
+        branch: &str,
+        style: MergeStyle,
+        message: &str,
+        memory: &mut dyn FnMut() -> Result<Vec<String>, String>,
+    ) -> Result<String, GitError> {
+        let root = self.repo_root();
+        let mut merge = git(root);
+        merge.args(["merge", "-q", "--no-commit"]);
+        match style {
+            MergeStyle::Squash => merge.arg("--squash"),
+            MergeStyle::History => merge.arg("--no-ff"),
+        };
+        merge.arg(branch);
+        let undo = |style| {
+            let mut undo = git(root);
+            match style {
+                MergeStyle::Squash => undo.args(["reset", "-q", "--merge"]),
+                MergeStyle::History => undo.args(["merge", "--abort"]),
+            };
+            if let Err(e) = run(undo, "merge undo", None) {
+                tracing::error!("could not undo a refused merge: {e}");
+            }
+        };
+        if let Err(e) = run(merge, "merge", None) {
+            undo(style);
+            return Err(e);
+        }
+        let committed = (|| {
+            let paths = memory().map_err(|said| GitError::Refused {
+                what: "merge",
+                said: format!("andon could not write its record of the loop: {said}"),
+            })?;
+            if !paths.is_empty() {
+                let mut add = git(root);
+                add.args(["add", "--"]).args(&paths);
+                run(add, "merge", None)?;
+            }
+            let mut commit = git(root);
+            commit.args(["commit", "-q", "-F", "-"]);
+            run(commit, "merge commit", Some(message))
+        })();
+        if let Err(e) = committed {
+            undo(style);
+            return Err(e);
+        }
+        self.head_commit()
+    }
+}
