@@ -312,13 +312,27 @@ fn control_commands_without_a_supervisor_say_so_and_change_nothing() {
         vec!["resume", "x"],
         vec!["redirect", "x", "--message", "m"],
         vec!["meta-andon", "x"],
-        vec!["abort", "x"],
         vec!["stop", "--all"],
     ] {
         let out = repo.andon(&args, LIMIT);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr(&out);
         assert!(
-            stderr(&out).contains("no andon supervisor is running"),
+            err.contains("no andon supervisor is running"),
+            "{args:?}: {err}"
+        );
+        // The hint is the exact command that hosts the loops.
+        assert!(
+            err.contains("`andon run --headless --serve`"),
+            "{args:?}: {err}"
+        );
+    }
+    // Abort and rollback need no supervisor; a loop that does not exist is still refused.
+    for args in [vec!["abort", "x"], vec!["rollback", "x"]] {
+        let out = repo.andon(&args, LIMIT);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("no loop named `x`"),
             "{args:?}: {}",
             stderr(&out)
         );

@@ -418,3 +418,33 @@ impl Drop for Ended {
         }
     }
 }
+
+#[test]
+fn the_plan_picker_starts_a_loop_from_an_empty_board() {
+    let repo = TestRepo::new();
+    repo.agent(
+        "fixer",
+        &format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"),
+    );
+    repo.plan("picked", "fixer", "");
+    repo.commit("plans");
+    let command = format!(
+        "cd {} && HOME={} ANDON_SIM_SPEED=0 {ANDON}; echo \"ANDON\"\"-EXITED-$?\"",
+        repo.root.display(),
+        repo.home.display()
+    );
+    let tmux = Tmux::start(&repo.home, &command);
+    tmux.wait_for("Press n to start one from plans/", Duration::from_secs(30));
+    tmux.keys(&["n"]);
+    tmux.wait_for("plans/picked.md", Duration::from_secs(10));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("AWAITING APPROVAL", Duration::from_secs(60));
+    assert_eq!(
+        repo.store().get_loop("picked").unwrap().unwrap().state,
+        "awaiting_approval"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit", Duration::from_secs(10));
+    tmux.keys(&["y"]);
+    tmux.wait_for("ANDON-EXITED-", Duration::from_secs(30));
+}

@@ -1,9 +1,14 @@
-//! `andon stop / resume / redirect / meta-andon / abort`: human actions sent to the running
-//! supervisor through `.andon/control.sock`. With none running they say so and change nothing.
+//! `andon stop / resume / redirect / meta-andon / abort / rollback`: human actions sent to the
+//! running supervisor through `.andon/control.sock`. With none running, abort and rollback act
+//! on the loop directly (under the repo lock); the others, which start work, say how to host
+//! the loop and change nothing.
 
 use clap::Args;
 
-use andon::engine::control::{request, Request};
+use andon::core::event::HumanAction;
+use andon::engine::control::{request, ControlError, Request};
+use andon::engine::ended::act_offline;
+use andon::engine::shared::actor;
 
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
 
@@ -129,7 +134,7 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
         message,
         ..Request::default()
     };
-    match request(&repo.dirs.socket(), &req) {
+    match request(&repo.dirs.socket(), &req.clone()) {
         Ok(r) if r.ok => {
             println!("{}", r.message);
             EXIT_OK
@@ -138,9 +143,55 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
             super::output::error(format!("refused: {}", r.message));
             EXIT_ERROR
         }
+        Err(ControlError::NotRunning(_)) if matches!(action, "abort" | "rollback") && !all => {
+            let Some(name) = req.loop_name else {
+                return EXIT_BAD_INPUT;
+            };
+            match offline(&repo, &name, action) {
+                Ok(message) => {
+                    println!("{message}");
+                    EXIT_OK
+                }
+                Err(e) => {
+                    super::output::error(format!("refused: {e}"));
+                    EXIT_ERROR
+                }
+            }
+        }
         Err(e) => {
             super::output::error(&e);
             EXIT_ERROR
         }
+    }
+}
+
+/// Abort or roll back a loop with no supervisor running: hosted alone under the repo lock,
+/// as the board would. A loop no supervisor can host (its plan changed) runs nothing, so an
+/// abort ends it in the store.
+fn offline(repo: &repo::Repo, name: &str, action: &str) -> Result<String, String> {
+    if !repo.dirs.db().exists() {
+        return Err(format!(
+            "no loop named `{name}`: this repo has no loops yet"
+        ));
+    }
+    let config = repo::config(repo).map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("andon"));
+    let rt = super::run::runtime().ok_or("cannot start the async runtime")?;
+    let human = match action {
+        "abort" => HumanAction::Abort,
+        _ => HumanAction::Rollback,
+    };
+    let hosted = rt.block_on(act_offline(&repo.git, &config, exe, name, human));
+    match hosted {
+        Err(e) if action == "abort" && e.contains("the plan changed") => {
+            let dirs = andon::engine::paths::AndonDir::new(repo.git.repo_root());
+            let _lock =
+                andon::engine::lock::RepoLock::acquire(&dirs.lock()).map_err(|e| e.to_string())?;
+            let store = andon::store::Store::open(&dirs.db()).map_err(|e| e.to_string())?;
+            let reason = "aborted by a human; its plan had changed since it started";
+            andon::engine::ended::retire(&store, &actor(&config), name, reason)?;
+            Ok(format!("loop {name} aborted ({reason})"))
+        }
+        other => other,
     }
 }

@@ -71,8 +71,17 @@ pub fn run(args: RunArgs) -> i32 {
         .map(Duration::from_secs);
     // Another andon supervises this repo: the board opens read-only beside it (with no plan
     // to start), its actions going to that process through the control socket.
+    // Plans given here are handed to it first (one place to work).
     let supervised_by = match RepoLock::acquire(&repo.dirs.lock()) {
-        Err(LockError::Held { pid }) if args.plans.is_empty() => Some(pid),
+        Err(LockError::Held { pid }) => {
+            if !args.plans.is_empty() {
+                let code = super::run::hand_over(&repo, &args.plans, args.replace, &pid);
+                if code != super::repo::EXIT_OK {
+                    return code;
+                }
+            }
+            Some(pid)
+        }
         _ => None,
     };
     let mut opts = BoardOptions {

@@ -115,6 +115,7 @@ pub fn run(args: DemoArgs) -> i32 {
         headless: args.headless,
         serve: false,
         agent: None,
+        replace: false,
         theme: args.theme.clone(),
         plans,
     };

@@ -62,14 +62,17 @@ async fn stop_on_signal(sup: &Supervisor, name: &str) -> i32 {
 }
 
 /// The exit code once nothing is left to supervise, else None. Every hosted loop must have
-/// ended or wait for a human (a human-frozen loop keeps the supervisor alive); serving, every
-/// loop must have ended.
+/// ended or wait for a human (a human-frozen loop keeps the supervisor alive). A serving
+/// supervisor never settles: it waits for plans and actions until a signal ends it.
 fn settled(
     board: &[LoopView],
     hosted: &BTreeSet<String>,
     ours: &BTreeSet<String>,
     serve: bool,
 ) -> Option<i32> {
+    if serve {
+        return None;
+    }
     // Every hosted loop has published its first picture.
     if hosted.iter().any(|n| !board.iter().any(|v| &v.name == n)) {
         return None;

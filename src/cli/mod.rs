@@ -89,6 +89,7 @@ pub fn main() -> i32 {
             headless: false,
             serve: true,
             agent: None,
+            replace: false,
             theme: cli.theme,
             plans: Vec::new(),
         });

@@ -18,13 +18,12 @@ use andon::engine::input_error::{chain, InputError};
 use andon::engine::launch;
 use andon::engine::lock::{LockError, RepoLock};
 use andon::engine::ptys::PtyRegistry;
-use andon::engine::record::loop_row;
 use andon::engine::restore::{load, recover_interrupted};
 use andon::engine::shared::{OutputHook, Shared, Update};
 use andon::engine::spec::Persisted;
 use andon::engine::supervisor::Supervisor;
 use andon::pty::reaper::{fresh_token, Reaper};
-use andon::store::{Step, Store};
+use andon::store::Store;
 
 use super::headless;
 use super::repo::{self, bad_input, EXIT_ERROR};
@@ -41,6 +40,11 @@ pub struct RunArgs {
     /// Use this agent profile for every plan, whatever the plans name.
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
+    /// For each plan whose loop already exists (a plan corrected after its loop started): abort
+    /// that loop and start a new one from the plan as it is now, named `<slug>-2` (or the next
+    /// free name).
+    #[arg(long, requires = "plans")]
+    pub replace: bool,
     /// The board's theme: default, light, high-contrast, solarized-dark, or themes/<NAME>.toml.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
@@ -127,6 +131,38 @@ async fn lock(path: &std::path::Path) -> Result<RepoLock, LockError> {
     }
 }
 
+/// Hands `plans` to the andon (`pid`) that supervises the repo, through its control socket;
+/// returns the exit code after saying what it did.
+pub fn hand_over(repo: &repo::Repo, plans: &[PathBuf], replace: bool, pid: &str) -> i32 {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let req = control::Request {
+        action: "start".into(),
+        plans: plans
+            .iter()
+            .map(|p| cwd.join(p).to_string_lossy().into_owned())
+            .collect(),
+        replace,
+        ..control::Request::default()
+    };
+    match control::request(&repo.dirs.socket(), &req) {
+        Ok(answer) if answer.ok => {
+            println!(
+                "{}\n(handed to the andon that supervises this repo, pid {pid}: its board or `andon` shows the loop)",
+                answer.message
+            );
+            repo::EXIT_OK
+        }
+        Ok(answer) => {
+            eprintln!("andon: {}", answer.message);
+            repo::EXIT_BAD_INPUT
+        }
+        Err(e) => {
+            super::output::error(&e);
+            EXIT_ERROR
+        }
+    }
+}
+
 /// Validate, create and host the loops; Err is the exit code after the message was printed.
 pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     let repo = match repo::open() {
@@ -149,7 +185,7 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
                 ),
             )));
         }
-        config.default_agent = agent.clone();
+        config.agent_override = Some(agent.clone());
     }
     if let Some(warning) =
         andon::engine::sandbox::startup_warning(&config, &andon::sandbox::landlock_status())
@@ -165,6 +201,10 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     let _ = repo.git.add_info_exclude(".andon/");
     let lock = match lock(&repo.dirs.lock()).await {
         Ok(l) => l,
+        // Another andon supervises this repo: one place to work, so it takes the plans.
+        Err(LockError::Held { pid }) if !args.plans.is_empty() => {
+            return Err(hand_over(&repo, &args.plans, args.replace, &pid))
+        }
         Err(e) => {
             super::output::error(&e);
             return Err(EXIT_ERROR);
@@ -183,6 +223,26 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         return Err(EXIT_ERROR);
     }
 
+    // Replacing: the loops the corrected plans replace end first (audited), so they are not
+    // hosted below.
+    if args.replace {
+        let actor = andon::engine::shared::actor(&config);
+        for plan in &args.plans {
+            let Some(slug) = plan.file_stem().map(|s| s.to_string_lossy().to_string()) else {
+                continue;
+            };
+            let reason = format!("replaced by a new loop from {}", plan.display());
+            match andon::engine::ended::retire(&store, &actor, &slug, &reason) {
+                Ok(true) => eprintln!("andon: loop {slug} aborted: {reason}"),
+                Ok(false) => {}
+                Err(e) => {
+                    super::output::error(&e);
+                    return Err(EXIT_ERROR);
+                }
+            }
+        }
+    }
+
     // Every unfinished loop is hosted; interrupted ones re-run their cut iteration.
     let named: BTreeSet<String> = args
         .plans
@@ -190,6 +250,7 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().to_string()))
         .collect();
     let mut hosted = Vec::new();
+    let mut unhosted = Vec::new();
     for row in store.loops().unwrap_or_default() {
         let Ok(p) = serde_json::from_str::<Persisted>(&row.state_json) else {
             continue;
@@ -208,11 +269,15 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
                 return Err(bad_input(&InputError::new(
                     None,
                     e,
-                    "restore the plan file, or abort the loop",
+                    format!(
+                        "restore the plan as it was, or `andon run --replace {}` to abort loop {} and start a new loop from the plan as it is",
+                        row.plan_path, row.name
+                    ),
                 )));
             }
             Err(e) => {
-                super::output::error(format!("warning: loop {} is not hosted: {e}", row.name))
+                super::output::error(format!("warning: loop {} is not hosted: {e}", row.name));
+                unhosted.push((row.name.clone(), row.plan_path.clone(), e));
             }
         }
     }
@@ -229,25 +294,14 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         })
         .cloned()
         .collect();
-    let planned = match launch::validate(&repo.git, &config, &store, &fresh) {
-        Ok(p) => p,
-        Err(e) => return Err(bad_input(&e)),
-    };
-    let made = match launch::create(&repo.git, &config, planned) {
+    let made = match launch::admit(&repo.git, &config, &store, &fresh, args.replace) {
         Ok(m) => m,
-        Err(e) => return Err(bad_input(&e)),
-    };
-    // Record the new loops before any agent starts, so a crash right now still finds them.
-    for (spec, p) in &made {
-        if let Err(e) = store.commit(&Step {
-            upsert_loop: Some(loop_row(spec, p)),
-            ..Step::default()
-        }) {
-            launch::undo(&repo.git, &store, &made);
-            super::output::error(chain(&e));
+        Err(launch::NotAdmitted::BadInput(e)) => return Err(bad_input(&e)),
+        Err(e @ launch::NotAdmitted::Store(_)) => {
+            super::output::error(&e);
             return Err(EXIT_ERROR);
         }
-    }
+    };
 
     if made.is_empty() && !hosted.iter().any(|(_, interrupted)| *interrupted) && !args.serve {
         return Err(bad_input(&InputError::new(
@@ -291,6 +345,9 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         }
     }
     let sup = Supervisor::new(Arc::clone(&shared), lock);
+    for (name, plan, why) in &unhosted {
+        sup.mark_unhosted(name, plan, why);
+    }
     let updates = shared.updates.subscribe();
     let server = match control::serve(&repo.dirs.socket(), Arc::clone(&sup)).await {
         Ok(h) => Some(h),

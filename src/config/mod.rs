@@ -51,6 +51,9 @@ pub struct Config {
     pub actor: Option<String>,
     /// How an approved loop is merged.
     pub merge: Merge,
+    /// `andon run --agent NAME`: this profile for every plan, whatever the plans name. Set by
+    /// the command line only.
+    pub agent_override: Option<String>,
 }
 
 /// `[merge]`: how an approved loop lands on the base branch.
@@ -202,6 +205,7 @@ impl Config {
             sandbox: Sandbox::default(),
             actor: None,
             merge: Merge::default(),
+            agent_override: None,
         }
     }
 
@@ -386,7 +390,11 @@ impl Config {
 
     /// The plan's agent profile: the one it names, else the default.
     pub fn profile_for(&self, plan: &Plan) -> Result<&AgentProfile, ConfigError> {
-        let name = plan.agent.as_deref().unwrap_or(&self.default_agent);
+        let name = self
+            .agent_override
+            .as_deref()
+            .or(plan.agent.as_deref())
+            .unwrap_or(&self.default_agent);
         self.agents.get(name).ok_or_else(|| match plan.agent_line {
             Some(line) => self.unknown_agent(&plan.path, line, name),
             None => self.unknown_agent(Path::new(REPO_CONFIG), 0, name),

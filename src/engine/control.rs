@@ -17,7 +17,7 @@ use crate::engine::supervisor::Supervisor;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Request {
     /// stop | resume | redirect | meta_andon | abort | rollback | answer | approve | status |
-    /// cleanup | signal
+    /// cleanup | signal | start
     pub action: String,
     #[serde(default, rename = "loop")]
     pub loop_name: Option<String>,
@@ -34,6 +34,12 @@ pub struct Request {
     /// cleanup: delete the loop's branch too.
     #[serde(default)]
     pub delete_branch: bool,
+    /// start: plan files (absolute paths) for the supervisor to start loops from.
+    #[serde(default)]
+    pub plans: Vec<String>,
+    /// start: a plan whose loop exists replaces it (the loop is aborted first).
+    #[serde(default)]
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -63,7 +69,7 @@ impl Response {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
-    #[error("no andon supervisor is running on this repo (no answer on {0}); nothing was changed\n  fix: start one with `andon run PLAN`, or `andon run --serve` to host the stopped loops")]
+    #[error("no andon supervisor is running on this repo (no answer on {0}); nothing was changed\n  fix: `andon` opens the board with every unfinished loop (act on it there), or `andon run --headless --serve` hosts them for these commands")]
     NotRunning(String),
     #[error("the supervisor's answer could not be read: {0}")]
     Protocol(String),
@@ -182,6 +188,10 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
                 message: format!("{} loops", board.len()),
                 data: serde_json::to_value(board).ok(),
             };
+        }
+        "start" => {
+            let plans = req.plans.iter().map(std::path::PathBuf::from).collect();
+            return Response::from(sup.start_plans(plans, req.replace).await);
         }
         "cleanup" => {
             let Some(name) = req.loop_name else {

@@ -89,6 +89,65 @@ pub async fn act_offline(
     result
 }
 
+/// Aborts loop `name` in the store alone, for a loop no supervisor can host (its plan changed)
+/// that a corrected plan replaces: the reducer's abort, audited with `reason`. Call only under
+/// the repo lock, with no supervisor alive (so nothing of the loop runs). Returns whether the
+/// loop was aborted (an ended loop is left as it is).
+pub fn retire(store: &Store, actor: &str, name: &str, reason: &str) -> Result<bool, String> {
+    let Some(mut row) = store.get_loop(name).map_err(|e| chain(&e))? else {
+        return Ok(false);
+    };
+    let mut p: Persisted = serde_json::from_str(&row.state_json)
+        .map_err(|e| format!("loop {name}: unreadable state in the store: {e}"))?;
+    if p.state.state.is_terminal() {
+        return Ok(false);
+    }
+    let (next, t) = crate::core::reducer::reduce(
+        &p.state,
+        &crate::core::event::Event::Human(HumanAction::Abort),
+    );
+    if let Some(why) = t.refused {
+        return Err(format!("loop {name} cannot be aborted: {why}"));
+    }
+    let at = now_ms();
+    p.state = next;
+    p.clock(false, at);
+    row.state = p.state.state.to_string();
+    row.lamp = p.state.lamp.to_string();
+    row.reason = None;
+    row.state_json = serde_json::to_string(&p).unwrap_or_default();
+    row.updated_at = at;
+    let event = EventRow {
+        id: None,
+        loop_name: name.to_string(),
+        iteration: p.state.iteration,
+        at,
+        kind: "transition".into(),
+        lamp: row.lamp.clone(),
+        state: row.state.clone(),
+        detail: format!("aborted: {reason}"),
+    };
+    let audit = AuditRow {
+        id: None,
+        at,
+        actor: actor.to_string(),
+        loop_name: Some(name.to_string()),
+        iteration: Some(p.state.iteration),
+        commit_id: Some(p.last_snapshot.clone()),
+        action: "abort".into(),
+        reason: Some(reason.to_string()),
+    };
+    store
+        .commit(&Step {
+            upsert_loop: Some(row),
+            events: vec![event],
+            audit: vec![audit],
+            ..Step::default()
+        })
+        .map_err(|e| chain(&e))?;
+    Ok(true)
+}
+
 /// Whether a loop in this state may have its worktree removed.
 fn ended(state: &str) -> bool {
     [State::Approved, State::Merged, State::Aborted]

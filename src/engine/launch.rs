@@ -20,12 +20,14 @@ pub struct Planned {
     pub text_path: PathBuf,
 }
 
-/// Read and validate `paths` into loop specs (no side effects).
+/// Read and validate `paths` into loop specs (no side effects). With `replace`, a plan whose
+/// loop already exists gets a new loop under the next free name (`slug-2`, ...).
 pub fn validate(
     git: &GitOwner,
     config: &Config,
     store: &Store,
     paths: &[PathBuf],
+    replace: bool,
 ) -> Result<Vec<Planned>, InputError> {
     let repo_root = git.repo_root().to_path_buf();
     // Nothing to start: the base does not matter (a `--serve` run hosts loops that exist).
@@ -74,7 +76,26 @@ pub fn validate(
             )
         })?;
         let plan = parse_plan(&shown, &text).map_err(plan_error)?;
-        if let Some(dup) = out.iter().find(|p| p.spec.name == plan.slug) {
+        let name = match store.get_loop(&plan.slug) {
+            Ok(Some(_)) if replace => free_name(git, config, store, &plan.slug, &out),
+            Ok(Some(row)) => {
+                return Err(InputError::new(
+                    Some((shown.clone(), None)),
+                    format!(
+                        "a loop named `{}` already exists (state {}); plans are immutable once run",
+                        plan.slug,
+                        crate::core::state::State::label_of(&row.state)
+                    ),
+                    format!(
+                        "`andon run --replace {}` aborts loop `{}` and starts a new loop from this plan; or copy the plan to a new file name",
+                        shown.display(),
+                        plan.slug
+                    ),
+                ));
+            }
+            _ => plan.slug.clone(),
+        };
+        if let Some(dup) = out.iter().find(|p| p.spec.name == name) {
             return Err(InputError::new(
                 Some((shown.clone(), None)),
                 format!(
@@ -84,13 +105,6 @@ pub fn validate(
                     shown.display()
                 ),
                 "give each plan its own file name",
-            ));
-        }
-        if let Ok(Some(row)) = store.get_loop(&plan.slug) {
-            return Err(InputError::new(
-                Some((shown.clone(), None)),
-                format!("a loop named `{}` already exists (state {}); plans are immutable once run", plan.slug, row.state),
-                "fix forward: copy the plan to a new file name; to act on the loop itself, `andon run --serve` hosts it for andon resume / redirect / abort",
             ));
         }
         let profile = config.profile_for(&plan).map_err(config_error)?.clone();
@@ -106,7 +120,7 @@ pub fn validate(
                 ));
             }
         }
-        check_agent_binary(&plan, &text, &profile.command, &repo_root, &shown)?;
+        check_agent_binary(&plan, &text, &profile, &repo_root, &shown)?;
         let reviewer = reviewer_for(config, &plan, &profile, &text, &repo_root, &shown)?;
         check_budgets(&plan, &profile, &text, &shown)?;
         let sandbox = sandbox::require(
@@ -115,7 +129,7 @@ pub fn validate(
             &repo_root,
             config,
         )?;
-        let branch = format!("loop/{}", plan.slug);
+        let branch = format!("loop/{name}");
         if git
             .branch_exists(&branch)
             .map_err(InputError::from_display)?
@@ -126,12 +140,7 @@ pub fn validate(
                 format!("delete it (`git branch -D {branch}`) or rename the plan file"),
             ));
         }
-        let worktree = worktree_path(
-            &config.worktrees.root,
-            &repo_root,
-            &git.repo_name(),
-            &plan.slug,
-        );
+        let worktree = worktree_path(&config.worktrees.root, &repo_root, &git.repo_name(), &name);
         if worktree.exists() {
             return Err(InputError::new(
                 Some((shown.clone(), None)),
@@ -147,7 +156,7 @@ pub fn validate(
         let iteration_timeout = plan.iteration_timeout.unwrap_or(breakers.iteration_timeout);
         out.push(Planned {
             spec: LoopSpec {
-                name: plan.slug.clone(),
+                name,
                 plan_hash: plan_hash(&text),
                 profile,
                 reviewer,
@@ -216,6 +225,106 @@ pub fn create(
 }
 
 /// Undo loops that were created but could not be recorded.
+/// The next free loop name after `slug` (`slug-2`, `slug-3`, ...): no loop, branch or
+/// worktree has it, and no plan of this batch takes it.
+fn free_name(
+    git: &GitOwner,
+    config: &Config,
+    store: &Store,
+    slug: &str,
+    batch: &[Planned],
+) -> String {
+    let root = git.repo_root();
+    let taken = |name: &str| {
+        store.get_loop(name).ok().flatten().is_some()
+            || git.branch_exists(&format!("loop/{name}")).unwrap_or(true)
+            || worktree_path(&config.worktrees.root, root, &git.repo_name(), name).exists()
+            || batch.iter().any(|p| p.spec.name == name)
+    };
+    (2..)
+        .map(|n| format!("{slug}-{n}"))
+        .find(|name| !taken(name))
+        .unwrap_or_else(|| format!("{slug}-new"))
+}
+
+/// A plan file the board offers to start, and the loop already made from it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChoice {
+    /// Repo-relative, e.g. `plans/fix-pricing.md`.
+    pub path: String,
+    /// The state of the loop of the same name, when there is one (starting it replaces it).
+    pub loop_state: Option<String>,
+}
+
+/// The repo's plans (`plans/*.md` but the template), in name order, with their loops' states.
+pub fn plan_choices(repo_root: &Path, store: &Store) -> Vec<PlanChoice> {
+    let mut paths: Vec<String> = std::fs::read_dir(repo_root.join("plans"))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".md") && n != "TEMPLATE.md")
+                .map(|n| format!("plans/{n}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let slug = Path::new(&path)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let loop_state = store.get_loop(&slug).ok().flatten().map(|r| r.state);
+            PlanChoice { path, loop_state }
+        })
+        .collect()
+}
+
+/// The one way plans become loops: validate them, create their worktrees and record them in
+/// the store before any agent starts (so a crash right now still finds them). Any failure
+/// undoes what this batch made. Used by `andon run` and by a running supervisor that is handed
+/// plans (another terminal's `andon run`, the board's plan picker).
+pub fn admit(
+    git: &GitOwner,
+    config: &Config,
+    store: &Store,
+    paths: &[PathBuf],
+    replace: bool,
+) -> Result<Vec<(LoopSpec, Persisted)>, NotAdmitted> {
+    let planned = validate(git, config, store, paths, replace).map_err(NotAdmitted::BadInput)?;
+    let made = create(git, config, planned).map_err(NotAdmitted::BadInput)?;
+    for (spec, p) in &made {
+        let recorded = store.commit(&crate::store::Step {
+            upsert_loop: Some(crate::engine::record::loop_row(spec, p)),
+            ..crate::store::Step::default()
+        });
+        if let Err(e) = recorded {
+            undo(git, store, &made);
+            return Err(NotAdmitted::Store(crate::engine::input_error::chain(&e)));
+        }
+    }
+    Ok(made)
+}
+
+/// Why plans did not become loops; nothing of them is left behind.
+#[derive(Debug)]
+pub enum NotAdmitted {
+    /// A plan, the config or the repository is not fit to start (exit 2).
+    BadInput(InputError),
+    /// The store could not record the new loops (exit 1).
+    Store(String),
+}
+
+impl std::fmt::Display for NotAdmitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAdmitted::BadInput(e) => write!(f, "{e}"),
+            NotAdmitted::Store(e) => write!(f, "cannot record the new loops: {e}"),
+        }
+    }
+}
+
 pub fn undo(git: &GitOwner, store: &Store, made: &[(LoopSpec, Persisted)]) {
     for (spec, _) in made {
         let _ = store.delete_loop(&spec.name);
@@ -261,10 +370,11 @@ fn run_setup(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), I
 fn check_agent_binary(
     plan: &Plan,
     text: &str,
-    command: &[String],
+    profile: &crate::config::AgentProfile,
     repo_root: &Path,
     shown: &Path,
 ) -> Result<(), InputError> {
+    let command = &profile.command;
     let Some(program) = command.first() else {
         return Err(InputError::new(
             Some((shown.to_path_buf(), None)),
@@ -273,7 +383,7 @@ fn check_agent_binary(
         ));
     };
     let line = plan.agent_line.or_else(|| key_line(text, "agent"));
-    let agent = plan.agent.clone().unwrap_or_else(|| "(default)".into());
+    let agent = profile.name.clone();
     if program.contains("{andon}") || program_exists(program, repo_root) {
         // `sh agents/fixer.sh`: an interpreter's script must be there too (in the worktree,
         // which is made from the committed repository).

@@ -25,6 +25,9 @@ pub struct Supervisor {
     _lock: Option<RepoLock>,
     /// On a read-only board: the supervisor's control socket, which every action goes to.
     remote: Option<PathBuf>,
+    /// Loops of the repo this supervisor could not host, and why (a plan changed since the
+    /// loop started): what a human acting on one of them is told.
+    unhosted: Mutex<BTreeMap<String, (String, String)>>,
 }
 
 /// Held while a control request is answered.
@@ -47,6 +50,7 @@ impl Supervisor {
             requests_done: Notify::new(),
             _lock: Some(lock),
             remote: None,
+            unhosted: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -60,6 +64,7 @@ impl Supervisor {
             requests_done: Notify::new(),
             _lock: None,
             remote: Some(socket),
+            unhosted: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -127,10 +132,7 @@ impl Supervisor {
             .await;
         }
         let Some(tx) = self.sender(name) else {
-            let known = self.loop_names().join(", ");
-            return Err(format!(
-                "no loop named `{name}` in this supervisor (loops: {known})"
-            ));
+            return Err(self.not_hosted(name));
         };
         let (reply, answer) = oneshot::channel();
         tx.send(LoopCommand::Human { action, reply })
@@ -139,6 +141,118 @@ impl Supervisor {
         answer
             .await
             .map_err(|_| format!("loop `{name}` did not answer"))?
+    }
+
+    /// A loop of the repo this supervisor could not host: the human acting on it hears why and
+    /// the way out.
+    pub fn mark_unhosted(&self, name: &str, plan: &str, why: &str) {
+        if let Ok(mut unhosted) = self.unhosted.lock() {
+            unhosted.insert(name.to_string(), (plan.to_string(), why.to_string()));
+        }
+    }
+
+    /// Why loop `name` cannot be acted on here.
+    fn not_hosted(&self, name: &str) -> String {
+        let why = self.unhosted.lock().ok().and_then(|u| u.get(name).cloned());
+        match why {
+            Some((plan, why)) => format!(
+                "loop `{name}` is not hosted: {why}\n  fix: `andon run --replace {plan}` aborts `{name}` and starts a new loop from the plan as it is now; or restore the plan as it was"
+            ),
+            None => format!(
+                "no loop named `{name}` in this supervisor (loops: {})",
+                self.loop_names().join(", ")
+            ),
+        }
+    }
+
+    /// Starts loops from plan files handed to this running supervisor (another terminal's
+    /// `andon run`, the board's plan picker): the same admission as `andon run`'s own.
+    pub async fn start_plans(&self, paths: Vec<PathBuf>, replace: bool) -> Result<String, String> {
+        if let Some(socket) = &self.remote {
+            let req = crate::engine::control::Request {
+                action: "start".into(),
+                plans: paths
+                    .iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect(),
+                replace,
+                ..Default::default()
+            };
+            let socket = socket.clone();
+            let answer =
+                tokio::task::spawn_blocking(move || crate::engine::control::request(&socket, &req))
+                    .await
+                    .map_err(|e| format!("control task failed: {e}"))?
+                    .map_err(|e| e.to_string())?;
+            return if answer.ok {
+                Ok(answer.message)
+            } else {
+                Err(answer.message)
+            };
+        }
+        let mut said = Vec::new();
+        if replace {
+            said.extend(self.retire_for(&paths).await?);
+        }
+        let shared = Arc::clone(&self.shared);
+        let made = tokio::task::spawn_blocking(move || {
+            crate::engine::launch::admit(
+                &shared.git,
+                &shared.config,
+                &shared.store,
+                &paths,
+                replace,
+            )
+        })
+        .await
+        .map_err(|e| format!("start task failed: {e}"))?
+        .map_err(|e| e.to_string())?;
+        let names: Vec<String> = made.iter().map(|(spec, _)| spec.name.clone()).collect();
+        for (spec, p) in made {
+            self.add_loop(spec, p, Some(Event::Start));
+        }
+        said.push(match names.as_slice() {
+            [] => "no plan given: nothing started".into(),
+            [one] => format!("loop `{one}` started"),
+            many => format!("loops started: {}", many.join(", ")),
+        });
+        Ok(said.join("\n"))
+    }
+
+    /// Ends the loops that plans handed with `replace` supersede: a hosted one is aborted like
+    /// any loop (audited); one this supervisor could not host runs nothing and is aborted in
+    /// the store.
+    async fn retire_for(&self, paths: &[PathBuf]) -> Result<Vec<String>, String> {
+        let mut said = Vec::new();
+        for path in paths {
+            let Some(slug) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let reason = format!("replaced by a new loop from {}", path.display());
+            if self.sender(&slug).is_some() {
+                let ended = self
+                    .shared
+                    .board()
+                    .iter()
+                    .any(|v| v.name == slug && v.state.state.is_terminal());
+                if !ended {
+                    self.act(&slug, HumanAction::Abort).await?;
+                    said.push(format!("loop `{slug}` aborted: {reason}"));
+                }
+                continue;
+            }
+            let shared = Arc::clone(&self.shared);
+            let (name, why) = (slug.clone(), reason.clone());
+            let retired = tokio::task::spawn_blocking(move || {
+                crate::engine::ended::retire(&shared.store, &shared.actor, &name, &why)
+            })
+            .await
+            .map_err(|e| format!("retire task failed: {e}"))??;
+            if retired {
+                said.push(format!("loop `{slug}` aborted: {reason}"));
+            }
+        }
+        Ok(said)
     }
 
     /// `andon signal done` from a loop's interactive agent: its turn is over.
@@ -284,6 +398,16 @@ impl Supervisor {
         })
         .await
         .unwrap_or_else(|e| Err(format!("rollback task failed: {e}")))
+    }
+
+    /// The repo's plans the board offers to start (the plan picker).
+    pub async fn plan_choices(&self) -> Vec<crate::engine::launch::PlanChoice> {
+        let shared = Arc::clone(&self.shared);
+        tokio::task::spawn_blocking(move || {
+            crate::engine::launch::plan_choices(&shared.repo_root, &shared.store)
+        })
+        .await
+        .unwrap_or_default()
     }
 
     /// The Kaizen board's data.

@@ -29,10 +29,12 @@ pub enum Mode {
     Kaizen,
     /// The message log: every notice of this session in full.
     Messages,
+    /// The plan picker: which plan to start a loop from.
+    Plans,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Board,
         Mode::Zoomed,
         Mode::Attached,
@@ -44,6 +46,7 @@ impl Mode {
         Mode::Review,
         Mode::Kaizen,
         Mode::Messages,
+        Mode::Plans,
     ];
 
     /// The mode a model is in: an open dialog wins over a full screen (diff, review), which
@@ -53,6 +56,7 @@ impl Mode {
             (Some(Dialog::Confirm { .. }), _) => Mode::Confirm,
             (Some(Dialog::Redirect { .. } | Dialog::ApproveAnyway { .. }), _) => Mode::TextInput,
             (Some(Dialog::Help), _) => Mode::Help,
+            (Some(Dialog::Plans { .. }), _) => Mode::Plans,
             (None, Some(Screen::Diff(diff))) if diff.search.editing => Mode::Search,
             (None, Some(Screen::Diff(_))) => Mode::Diff,
             (None, Some(Screen::Review(_))) => Mode::Review,
@@ -77,6 +81,7 @@ impl Mode {
             Mode::Review => "review",
             Mode::Kaizen => "Kaizen",
             Mode::Messages => "messages",
+            Mode::Plans => "plan picker",
         }
     }
 }
@@ -154,6 +159,10 @@ pub enum Action {
     KaizenStatus,
     /// Open the message log.
     Messages,
+    /// Open the plan picker: start a loop from one of the repo's plans.
+    NewLoop,
+    /// The plan picker: start a loop from the selected plan.
+    StartPlan,
 }
 
 impl Action {
@@ -186,8 +195,10 @@ impl Action {
                 | Action::ScrollPageDown
                 | Action::ScrollTop
                 | Action::ScrollBottom
-                // A notice cut short in the status line points to the log itself.
+                // A notice cut short in the status line points to the log itself, and the
+                // empty board says how to start a loop.
                 | Action::Messages
+                | Action::NewLoop
         )
     }
 }
@@ -294,6 +305,8 @@ fn short(action: Action, description: &'static str) -> &'static str {
         Action::Rollback => "rollback",
         Action::Abort => "abort",
         Action::Quit => "quit",
+        Action::StartPlan => "start",
+        Action::NewLoop => "new loop",
         Action::NextPage => "page",
         Action::PrevPage => "page back",
         Action::SelectNext => "next",

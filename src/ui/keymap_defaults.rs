@@ -13,6 +13,7 @@ const CONFIRM: &[Mode] = &[Mode::Confirm];
 const TEXT: &[Mode] = &[Mode::TextInput];
 const DIALOGS: &[Mode] = &[Mode::Confirm, Mode::TextInput];
 const HELP: &[Mode] = &[Mode::Help];
+const PLANS: &[Mode] = &[Mode::Plans];
 const SCREENS: &[Mode] = &[Mode::Diff, Mode::Review, Mode::Kaizen, Mode::Messages];
 
 const KAIZEN: &[Mode] = &[Mode::Kaizen];
@@ -44,6 +45,14 @@ pub(super) fn bindings(escape: KeyChord) -> Vec<Binding> {
         (ch('d'), A::Diff, "diff of the loop", LOOP_MODES, false),
         (ch('K'), A::Kaizen, "Kaizen board", LOOP_MODES, false),
         (ch('L'), A::Messages, "message log", LOOP_MODES, false),
+        (ch('n'), A::NewLoop, "new loop from a plan", LOOP_MODES, false),
+        (key(K::Down), A::SelectDown, "next plan", PLANS, false),
+        (ch('j'), A::SelectDown, "next plan", PLANS, false),
+        (key(K::Up), A::SelectUp, "previous plan", PLANS, false),
+        (ch('k'), A::SelectUp, "previous plan", PLANS, false),
+        (key(K::Enter), A::StartPlan, "start a loop from it", PLANS, false),
+        (key(K::Esc), A::Cancel, "cancel", PLANS, false),
+        (ch('q'), A::Cancel, "cancel", PLANS, false),
         (ch(']'), A::NextPage, "next page", BOARD, false),
         (ch('['), A::PrevPage, "previous page", BOARD, false),
         (ch(']'), A::SelectNext, "next loop", ZOOMED, false),

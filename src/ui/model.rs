@@ -73,6 +73,11 @@ pub enum Dialog {
         approval: ApprovalIntent,
     },
     Help,
+    /// The plan picker: the repo's plans, the loop each already has (if any), the selection.
+    Plans {
+        choices: Vec<crate::engine::launch::PlanChoice>,
+        selected: usize,
+    },
 }
 
 /// A notice shown in the status line for a moment, e.g. "a lamp turned red".

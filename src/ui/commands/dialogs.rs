@@ -25,11 +25,32 @@ impl Controller {
                     model.dialog = Some(Dialog::Help);
                 }
             }
+            Dialog::Plans {
+                choices,
+                mut selected,
+            } => {
+                let last = choices.len().saturating_sub(1);
+                match action {
+                    Some(Action::SelectDown) => selected = (selected + 1).min(last),
+                    Some(Action::SelectUp) => selected = selected.saturating_sub(1),
+                    Some(Action::Cancel) => return,
+                    Some(Action::StartPlan) => {
+                        let Some(choice) = choices.get(selected) else {
+                            return;
+                        };
+                        self.start_plan(model, choice);
+                        return;
+                    }
+                    _ => {}
+                }
+                model.dialog = Some(Dialog::Plans { choices, selected });
+            }
             Dialog::Confirm { title, body, yes } => match action {
                 Some(Action::Confirm) => match self.pending.take() {
                     Some(Pending::Act { loop_name, action }) => self.send(loop_name, action),
                     Some(Pending::Approval(intent)) => self.approve(model, intent),
                     Some(Pending::Quit) => self.quit = Some(Command::Quit),
+                    Some(Pending::Start { plan }) => self.send_start(plan, true),
                     None => {}
                 },
                 Some(Action::Cancel) => self.pending = None,

@@ -37,6 +37,10 @@ enum Pending {
     },
     /// An approval chosen on the review screen.
     Approval(ApprovalIntent),
+    /// Start a loop from a plan whose loop exists: that loop is replaced.
+    Start {
+        plan: String,
+    },
     Quit,
 }
 
@@ -262,6 +266,19 @@ impl Controller {
             }
             Action::Kaizen => self.open_kaizen(model).await,
             Action::Messages => screen::open_messages(model),
+            Action::NewLoop => {
+                let choices = self.sup.plan_choices().await;
+                if choices.is_empty() {
+                    let _ = self.results.try_send(Err(
+                        "no plans in plans/: copy plans/TEMPLATE.md (andon init writes it) to plans/<slug>.md and commit it".into(),
+                    ));
+                    return;
+                }
+                model.dialog = Some(Dialog::Plans {
+                    choices,
+                    selected: 0,
+                });
+            }
             Action::StopAll => self.send_all(HumanAction::Stop),
             Action::Resume if model.line_stopped => {
                 self.send_all(HumanAction::Resume { fix_plan: None })
@@ -336,6 +353,48 @@ impl Controller {
             title: title.to_string(),
             body: body.to_string(),
             yes: yes.to_string(),
+        });
+    }
+
+    /// The picker's choice: a plan with no loop starts at once; one whose loop exists asks
+    /// first, since starting it replaces that loop.
+    fn start_plan(&mut self, model: &mut BoardModel, choice: &crate::engine::launch::PlanChoice) {
+        match &choice.loop_state {
+            None => self.send_start(choice.path.clone(), false),
+            Some(state) => {
+                let slug = std::path::Path::new(&choice.path)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let ended =
+                    crate::core::state::State::parse(state).is_some_and(|s| s.is_terminal());
+                let body = format!(
+                    "Loop {slug} already ran this plan ({}). {}A new loop starts from {} as it is now, under the next free name.",
+                    crate::core::state::State::label_of(state),
+                    if ended { "" } else { "It is aborted first (audited). " },
+                    choice.path
+                );
+                self.confirm(
+                    model,
+                    Pending::Start {
+                        plan: choice.path.clone(),
+                    },
+                    &format!("Start {} again?", choice.path),
+                    &body,
+                    "start",
+                );
+            }
+        }
+    }
+
+    fn send_start(&self, plan: String, replace: bool) {
+        let sup = Arc::clone(&self.sup);
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            let path = sup.shared().repo_root.join(&plan);
+            let _ = results
+                .send(sup.start_plans(vec![path], replace).await)
+                .await;
         });
     }
 

@@ -117,7 +117,8 @@ fn draw_bottom_line(buf: &mut Buffer, rect: Rect, card: &LoopCard, theme: &Theme
 fn draw_empty(buf: &mut Buffer, area: Rect, theme: &Theme) {
     let lines = [
         "No loops on this board yet.",
-        "Start one with `andon run plans/<plan>.md`, or try `andon demo`.",
+        "Press n to start one from plans/, or run `andon run plans/<plan>.md`",
+        "in another terminal: this board takes it. `andon demo` shows every lamp.",
     ];
     let width = lines.iter().map(|l| l.len()).max().unwrap_or(0);
     let at = centered(

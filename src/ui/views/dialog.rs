@@ -62,6 +62,7 @@ pub(super) fn draw(
             keymap,
         ),
         Dialog::Help => help::draw(buf, area, theme, keymap, help_context, help_scroll),
+        Dialog::Plans { choices, selected } => plans(buf, area, choices, *selected, theme, keymap),
     }
 }
 
@@ -142,6 +143,61 @@ fn confirm(
             ..inner
         },
         buf,
+    );
+}
+
+/// The plan picker: each plan of the repo, the loop it already has, the selection.
+fn plans(
+    buf: &mut Buffer,
+    area: Rect,
+    choices: &[crate::engine::launch::PlanChoice],
+    selected: usize,
+    theme: &Theme,
+    keymap: &Keymap,
+) {
+    let width = area.width.saturating_sub(4).min(72);
+    let rows = usize::from(area.height.saturating_sub(8)).max(1);
+    if width < 20 {
+        return;
+    }
+    let shown = choices.len().min(rows);
+    let height = u16::try_from(shown).unwrap_or(1) + 4;
+    let inner = frame(
+        buf,
+        centered(area, width, height),
+        "Start a loop from a plan",
+        theme,
+    );
+    let top = selected.saturating_sub(rows.saturating_sub(1));
+    for (dy, (i, choice)) in (0..).zip(choices.iter().enumerate().skip(top).take(rows)) {
+        let mut spans = vec![Span::raw(if i == selected { "▸ " } else { "  " })];
+        spans.push(Span::styled(
+            truncate(&choice.path, usize::from(inner.width).saturating_sub(24)),
+            Style::default().fg(theme.foreground),
+        ));
+        if let Some(state) = &choice.loop_state {
+            spans.push(Span::styled(
+                format!("  loop: {}", crate::core::state::State::label_of(state)),
+                Style::default().fg(theme.dim),
+            ));
+        }
+        let mut line = Line::from(spans);
+        if i == selected {
+            line = line.style(Style::default().add_modifier(Modifier::REVERSED));
+        }
+        buf.set_line(inner.x, inner.y + dy, &line, inner.width);
+    }
+    let footer = Line::from(vec![
+        key_span(keymap, Mode::Plans, Action::StartPlan, theme),
+        Span::styled(" start   ", Style::default().fg(theme.dim)),
+        key_span(keymap, Mode::Plans, Action::Cancel, theme),
+        Span::styled(" cancel", Style::default().fg(theme.dim)),
+    ]);
+    buf.set_line(
+        inner.x,
+        inner.bottom().saturating_sub(1),
+        &footer,
+        inner.width,
     );
 }
 

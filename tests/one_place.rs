@@ -1,0 +1,146 @@
+//! One place to work: plans started from another terminal go to the running supervisor,
+//! actions on ended runs need no server, a corrected plan replaces its loop in one command,
+//! and `--agent` overrides what the plans name.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn fixer(repo: &TestRepo) {
+    repo.agent(
+        "fixer",
+        &format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"),
+    );
+}
+
+fn state(repo: &TestRepo, slug: &str) -> Option<String> {
+    repo.store().get_loop(slug).ok()?.map(|r| r.state)
+}
+
+#[test]
+fn a_plan_run_from_another_terminal_goes_to_the_running_supervisor() {
+    let repo = TestRepo::new();
+    fixer(&repo);
+    let plan = repo.plan("second", "fixer", "");
+    repo.write(
+        "plans/broken.md",
+        "+++\ngoal = \"x\"\nmax_iterations = 5 5\n+++\n# B\n",
+    );
+    repo.commit("plans");
+    let server = repo.serve();
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    expect_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("loop `second` started"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("handed to the andon that supervises this repo"));
+    eventually(LIMIT, "the handed plan's loop to finish", || {
+        (state(&repo, "second")? == "awaiting_approval").then_some(())
+    });
+    // A bad plan is refused there with its file, line and fix; nothing is made.
+    let out = repo.andon(&["run", "--headless", "plans/broken.md"], LIMIT);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("plans/broken.md:3"), "{err}");
+    assert!(err.contains("write `max_iterations = 5`"), "{err}");
+    assert_eq!(state(&repo, "broken"), None);
+    repo.end(server);
+}
+
+#[test]
+fn a_corrected_plan_replaces_its_loop_in_one_command() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    fixer(&repo);
+    let plan = repo.plan("price", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    // The human corrects the plan and commits it: plans are immutable, the loop cannot host it.
+    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"fixer\"")]);
+    repo.commit("plan: use the fixer");
+    let server = repo.serve();
+    let out = repo.andon(&["redirect", "price", "-m", "try again"], LIMIT);
+    expect_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("loop `price` is not hosted"), "{err}");
+    assert!(
+        err.contains("the plan changed since loop price started"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`andon run --replace plans/price.md`"),
+        "{err}"
+    );
+    // The one command, handed to the running supervisor.
+    let out = repo.andon(&["run", "--headless", "--replace", &plan], LIMIT);
+    expect_exit(&out, 0);
+    let said = stdout(&out);
+    assert!(said.contains("loop `price` aborted"), "{said}");
+    assert!(said.contains("loop `price-2` started"), "{said}");
+    eventually(LIMIT, "the new loop to pass", || {
+        (state(&repo, "price-2")? == "awaiting_approval").then_some(())
+    });
+    repo.end(server);
+    assert_eq!(state(&repo, "price").as_deref(), Some("aborted"));
+    assert!(repo.audit_actions().contains(&"abort".to_string()));
+}
+
+#[test]
+fn replace_works_without_a_supervisor_too() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    fixer(&repo);
+    let plan = repo.plan("price", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"fixer\"")]);
+    repo.commit("plan: use the fixer");
+    let out = repo.andon(&["run", "--headless", "--replace", &plan], LIMIT);
+    expect_exit(&out, 0);
+    assert_eq!(state(&repo, "price").as_deref(), Some("aborted"));
+    assert_eq!(
+        state(&repo, "price-2").as_deref(),
+        Some("awaiting_approval")
+    );
+}
+
+#[test]
+fn abort_and_rollback_act_on_an_ended_run_without_a_server() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    let plan = repo.plan("stuck", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    let out = repo.andon(&["rollback", "stuck"], LIMIT);
+    expect_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("reset to the base"),
+        "{}",
+        stdout(&out)
+    );
+    let out = repo.andon(&["abort", "stuck"], LIMIT);
+    expect_exit(&out, 0);
+    assert_eq!(state(&repo, "stuck").as_deref(), Some("aborted"));
+    // Its 90_LOG page is andon's to commit: the main worktree is clean.
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn the_agent_flag_overrides_the_agent_a_plan_names() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    fixer(&repo);
+    let plan = repo.plan("over", "stubborn", "");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "--agent", "fixer", &plan], LIMIT);
+    expect_exit(&out, 0);
+    let row = repo.store().get_loop("over").unwrap().unwrap();
+    let p: andon::engine::spec::Persisted = serde_json::from_str(&row.state_json).unwrap();
+    assert_eq!(p.agent, "fixer");
+}
