@@ -146,11 +146,20 @@ impl DiffService {
     /// Starts the worktree's one watcher: the activity clock for the no-progress breaker
     /// (`start` is its zero) and stale marks for this service.
     pub fn watch_worktree(&self, start: Instant) -> Result<WorktreeWatcher, WatchError> {
+        self.watch_worktree_with(start, Debounce::default())
+    }
+
+    /// [`DiffService::watch_worktree`] with its own debounce timing.
+    pub fn watch_worktree_with(
+        &self,
+        start: Instant,
+        timing: Debounce,
+    ) -> Result<WorktreeWatcher, WatchError> {
         let service = Arc::downgrade(&self.inner);
         WorktreeWatcher::with_stale(
             &self.inner.source.worktree,
             start,
-            Debounce::default(),
+            timing,
             Box::new(move || mark_stale(&service)),
         )
     }

@@ -282,8 +282,23 @@ mod tests {
             .split_whitespace()
             .map(|p| p.parse().unwrap())
             .collect();
+        // The escape is done only once `setsid` has made its session: until then the group
+        // kill reaches it, and no hunt is needed (or shown).
+        let escaped = pids[1];
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while session(escaped) != Some(escaped) {
+            assert!(Instant::now() < deadline, "setsid never made its session");
+            thread::sleep(Duration::from_millis(5));
+        }
         pids.push(pgid);
         (child, pgid, pids)
+    }
+
+    /// The session id of `pid` (field 6 of /proc/PID/stat, after the parenthesised name).
+    fn session(pid: i32) -> Option<i32> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after_name = &stat[stat.rfind(')')? + 1..];
+        after_name.split_whitespace().nth(3)?.parse().ok()
     }
 
     #[test]
@@ -305,8 +320,8 @@ mod tests {
             thread::sleep(Duration::from_millis(10));
         }
         assert!(!group_alive(pgid));
-        // Only the escaped `setsid sleep 301` needed the hunt (the group kill got the rest,
-        // unless they were still dying when the first hunt ran).
+        // The escaped `setsid sleep 301` needed the hunt (the group kill got the rest, unless
+        // they were still dying when the first hunt ran).
         assert!(hunted >= 1, "{hunted}");
 
         // A similar but different token is not ours.

@@ -194,7 +194,11 @@ mod tests {
             assert!(!group_alive(pgid), "{name}: group survived");
             let gone = process_state(grandchild).is_none_or(|s| s == 'Z');
             assert!(gone, "{name}: grandchild survived");
-            assert_eq!(started.elapsed() >= grace, needs_kill, "{name}");
+            // Which signal ended it tells whether the grace ran out, however busy the machine;
+            // a SIGKILL comes no earlier than the grace.
+            if needs_kill {
+                assert!(started.elapsed() >= grace, "{name}");
+            }
             let status = reaper.join().unwrap();
             let want = if needs_kill { 9 } else { 15 };
             use std::os::unix::process::ExitStatusExt;

@@ -70,6 +70,33 @@ impl TestRepo {
         repo
     }
 
+    /// A repository holding a real project from `tests/fixtures/<name>` (as its authors
+    /// published it), committed, with `gitignore` as its .gitignore.
+    pub fn from_fixture(name: &str, gitignore: &str) -> TestRepo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join(name);
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+            &root,
+        );
+        git(&root, &["init", "-q", "-b", "main"]);
+        git(&root, &["config", "user.name", "Test User"]);
+        git(&root, &["config", "user.email", "test@example.invalid"]);
+        let repo = TestRepo {
+            _dir: dir,
+            root,
+            home,
+            config: std::cell::RefCell::new(String::new()),
+        };
+        repo.write(".gitignore", gitignore);
+        repo.commit(&format!("{name}, as published"));
+        repo
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
@@ -182,10 +209,11 @@ impl TestRepo {
     }
 
     pub fn worktree(&self, slug: &str) -> PathBuf {
+        let name = self.root.file_name().unwrap().to_string_lossy();
         self.root
             .parent()
             .unwrap()
-            .join("repo.worktrees")
+            .join(format!("{name}.worktrees"))
             .join(slug)
     }
 
@@ -207,6 +235,18 @@ impl TestRepo {
                 .join(format!(".andon/loops/{slug}/iter-{n}/prompt.md")),
         )
         .unwrap_or_default()
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
 
