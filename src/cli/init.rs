@@ -48,6 +48,10 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 [env]
 # allow = []                        # names agents may inherit even if denied below
 # deny = ["*TOKEN*", "*SECRET*", "*PASSWORD*", "*_KEY", "AWS_*", "GH_*", "GITHUB_*", "GITLAB_*", "NPM_TOKEN", "SSH_AUTH_SOCK"]
+
+[merge]
+# history = false                   # true: a merge keeps every iteration (a merge commit);
+#                                   # false: one commit titled by the goal
 "#;
 
 const WIKI_INDEX: &str = "# Wiki\n\nThis repository's memory. See [00_SCHEMA](00_SCHEMA.md) for the format.\n\n## 10_DOMAIN\n\n## 20_SYSTEM\n\n## 90_LOG\n(one page per ended loop, written by andon)\n";
