@@ -92,6 +92,33 @@ fn a_corrected_plan_replaces_its_loop_in_one_command() {
 }
 
 #[test]
+fn a_replacement_that_cannot_start_leaves_the_old_loop_alone() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    let plan = repo.plan("price", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    // The "correction" breaks the plan.
+    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"stubborn\" x")]);
+    repo.commit("a broken correction");
+    for serving in [false, true] {
+        let server = serving.then(|| repo.serve());
+        let out = repo.andon(&["run", "--headless", "--replace", &plan], LIMIT);
+        expect_exit(&out, 2);
+        assert!(stderr(&out).contains("plans/price.md:"), "{}", stderr(&out));
+        if let Some(server) = server {
+            repo.end(server);
+        }
+        assert_eq!(
+            state(&repo, "price").as_deref(),
+            Some("stopped"),
+            "serving: {serving}"
+        );
+        assert_eq!(state(&repo, "price-2"), None);
+    }
+}
+
+#[test]
 fn replace_works_without_a_supervisor_too() {
     let repo = TestRepo::new();
     repo.agent("stubborn", "echo '# same again' >> src/price.sh");

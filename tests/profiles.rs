@@ -21,7 +21,7 @@ fn fake_cli(bin: &Path, name: &str) {
         ""
     };
     let script = format!(
-        "#!/bin/sh\nout=\"$HOME/{name}.record\"\n: > \"$out\"\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\" | head -n 1 >> \"$out\"; done\n{own_files}cp fixes/price.sh src/price.sh\necho done\n"
+        "#!/bin/sh\nout=\"$HOME/{name}.record\"\n: > \"$out\"\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\" | head -n 1 >> \"$out\"; done\necho \"ENV GEMINI_CLI_TRUST_WORKSPACE=$GEMINI_CLI_TRUST_WORKSPACE\" > \"$HOME/{name}.env\"\n{own_files}cp fixes/price.sh src/price.sh\necho done\n"
     );
     let path = bin.join(name);
     std::fs::write(&path, script).unwrap();
@@ -86,10 +86,14 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
                 prompt_file.to_string_lossy().to_string(),
             ],
             "gemini" => vec!["--yolo".to_string(), "-p".into(), first_line.clone()],
-            "opencode" => vec!["run".to_string(), first_line.clone()],
+            "opencode" => vec!["run".to_string(), "--auto".into(), first_line.clone()],
             _ => unreachable!(),
         };
         assert_eq!(args, expected, "{name}: {record}");
+        // Gemini CLI trusts the loop's worktree, or it refuses to run headless there.
+        let env = std::fs::read_to_string(repo.home.join(format!("{name}.env"))).unwrap();
+        let trusted = env.trim() == "ENV GEMINI_CLI_TRUST_WORKSPACE=true";
+        assert_eq!(trusted, name == "gemini", "{name}: {env}");
         // An agent's own files are not the work: not in the status, not in the snapshot.
         let status = git(&repo.worktree(&slug), &["status", "--porcelain"]);
         assert_eq!(status.trim(), "", "{name}: {status}");

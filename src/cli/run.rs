@@ -226,6 +226,10 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     // Replacing: the loops the corrected plans replace end first (audited), so they are not
     // hosted below.
     if args.replace {
+        // A plan that cannot start replaces nothing: it is validated before any loop ends.
+        if let Err(e) = launch::validate(&repo.git, &config, &store, &args.plans, true) {
+            return Err(bad_input(&e));
+        }
         let actor = andon::engine::shared::actor(&config);
         for plan in &args.plans {
             let Some(slug) = plan.file_stem().map(|s| s.to_string_lossy().to_string()) else {

@@ -130,6 +130,8 @@ struct Builtin {
     busy_marker: Option<&'static str>,
     prompt: PromptMode,
     env_allow: &'static [&'static str],
+    /// Variables the agent's CLI needs set to run unattended in a loop's worktree.
+    env: &'static [(&'static str, &'static str)],
     /// How to install the agent's CLI, for `andon doctor`.
     install: &'static str,
 }
@@ -160,6 +162,7 @@ const BUILTINS: &[Builtin] = &[
         busy_marker: Some("esc to interrupt"),
         prompt: PromptMode::Arg,
         env_allow: &["ANTHROPIC_*", "CLAUDE_*"],
+        env: &[],
         install: "npm install -g @anthropic-ai/claude-code",
     },
     Builtin {
@@ -183,6 +186,7 @@ const BUILTINS: &[Builtin] = &[
         busy_marker: Some("esc to interrupt"),
         prompt: PromptMode::Arg,
         env_allow: &["OPENAI_*", "CODEX_*"],
+        env: &[],
         install: "npm install -g @openai/codex",
     },
     Builtin {
@@ -202,6 +206,7 @@ const BUILTINS: &[Builtin] = &[
         busy_marker: None,
         prompt: PromptMode::File,
         env_allow: &["AIDER_*", "OPENAI_*", "ANTHROPIC_*"],
+        env: &[],
         install: "python -m pip install aider-install && aider-install",
     },
     Builtin {
@@ -212,16 +217,24 @@ const BUILTINS: &[Builtin] = &[
         busy_marker: None,
         prompt: PromptMode::Arg,
         env_allow: &["GEMINI_*", "GOOGLE_*"],
+        // Since 0.39.1 headless Gemini CLI refuses a folder it does not trust (exit 55) and
+        // drops --yolo there; a loop's worktree is andon's, made for the agent. The variable
+        // (rather than --skip-trust) is ignored by older releases instead of refused.
+        env: &[("GEMINI_CLI_TRUST_WORKSPACE", "true")],
         install: "npm install -g @google/gemini-cli",
     },
     Builtin {
         name: "opencode",
-        command: &["opencode", "run", "{prompt}"],
+        // `--auto` (opencode 1.17.12 and later): without it `run` silently rejects every
+        // permission the default rules ask for (paths outside the worktree, .env reads, its
+        // repeated-action check) — as the other profiles, the worktree is the agent's world.
+        command: &["opencode", "run", "--auto", "{prompt}"],
         interactive: &[],
         idle_marker: None,
         busy_marker: None,
         prompt: PromptMode::Arg,
         env_allow: &["OPENCODE_*"],
+        env: &[],
         install: "npm install -g opencode-ai",
     },
     Builtin {
@@ -232,6 +245,7 @@ const BUILTINS: &[Builtin] = &[
         busy_marker: None,
         prompt: PromptMode::File,
         env_allow: &[],
+        env: &[],
         install: "built into andon",
     },
 ];
@@ -264,7 +278,11 @@ pub fn builtin_profiles() -> BTreeMap<String, AgentProfile> {
                 command: b.command.iter().map(|s| s.to_string()).collect(),
                 prompt: b.prompt,
                 mode: AgentMode::Oneshot,
-                env: BTreeMap::new(),
+                env: b
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 env_allow: b.env_allow.iter().map(|s| s.to_string()).collect(),
                 sandbox: None,
                 turn: TurnEnd {

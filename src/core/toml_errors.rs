@@ -133,6 +133,25 @@ impl<'a> TomlSource<'a> {
         if rest.is_empty() || rest.starts_with('#') {
             return None;
         }
+        // `key = "a "b" c"`: quotes inside a string end it early.
+        let quote = first.chars().next().filter(|q| *q == '"' || *q == '\'');
+        if let Some(q) = quote.filter(|q| rest.ends_with(*q)) {
+            let inner = &value[1..value.len() - 1];
+            let other = if q == '"' { '\'' } else { '"' };
+            let fix = if inner.contains(other) {
+                format!("escape the {q} inside the string as \\{q}")
+            } else {
+                format!("put the string in {other} quotes, which may hold {q}: `{key} = {other}{inner}{other}`")
+            };
+            return Some(self.error(
+                line,
+                format!(
+                    "`{key}`'s string ends early: the {q} before `{}` closes it",
+                    one_word(rest)
+                ),
+                fix,
+            ));
+        }
         Some(self.error(
             line,
             format!("`{key}` has more than one value: `{value}`"),
@@ -283,6 +302,14 @@ fn split_unknown(rest: &str) -> (String, Vec<String>) {
     // After the name, every odd piece is a backquoted allowed name.
     let allowed = parts.skip(1).step_by(2).map(str::to_string).collect();
     (name, allowed)
+}
+
+/// The first word of `text` (up to whitespace or a quote), for naming where a string broke.
+fn one_word(text: &str) -> &str {
+    let end = text
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .unwrap_or(text.len());
+    &text[..end]
 }
 
 /// The first whole value at the start of `value`: a number, a boolean or a quoted string.

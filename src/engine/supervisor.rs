@@ -192,6 +192,21 @@ impl Supervisor {
         }
         let mut said = Vec::new();
         if replace {
+            // A plan that cannot start replaces nothing: it is validated before any loop ends.
+            let (shared, check) = (Arc::clone(&self.shared), paths.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::engine::launch::validate(
+                    &shared.git,
+                    &shared.config,
+                    &shared.store,
+                    &check,
+                    true,
+                )
+                .map(|_| ())
+            })
+            .await
+            .map_err(|e| format!("start task failed: {e}"))?
+            .map_err(|e| e.to_string())?;
             said.extend(self.retire_for(&paths).await?);
         }
         let shared = Arc::clone(&self.shared);

@@ -136,6 +136,12 @@ fn every_failure_names_the_file_line_and_a_specific_fix() {
             "write `goal = \"a\"`",
         ),
         (
+            "goal = \"pytest -k \"not slow\"\"\n",
+            2,
+            "`goal`'s string ends early: the \" before `not` closes it",
+            "`goal = 'pytest -k \"not slow\"'`",
+        ),
+        (
             "[agents.x]\nprompt = \"stdn\"\n",
             3,
             "`prompt` cannot be \"stdn\"",
