@@ -89,22 +89,35 @@ fn check_output_starts_each_line_at_the_left_edge_of_the_pane() {
 
 #[test]
 fn a_board_opened_after_a_headless_run_shows_each_loops_last_output() {
-    let repo = fixing_repo("");
+    // A line wider than the pane: rewrapped to the pane's width, it must not push the top of
+    // the replayed output out of sight.
+    let repo = fixing_repo(&format!(
+        "echo 'agent: a long line {}end'\n",
+        "x".repeat(55)
+    ));
     let out = repo.andon(
         &["run", "--headless", "plans/fix.md"],
         Duration::from_secs(60),
     );
     expect_exit(&out, 0);
-    let tmux = Tmux::start_sized(&repo.home, &board_command(&repo, ""), 100, 30);
+    let tmux = Tmux::start_sized(&repo.home, &board_command(&repo, ""), 70, 22);
     let screen = tmux.wait_for("check tests: passed", Duration::from_secs(30));
     for text in [
         "── fix iteration 1 (code) ──",
+        "agent: a long line xxx",
         "agent: fixed the price",
         "$ sh tests/lines.sh",
         "second line",
     ] {
         assert!(screen.contains(text), "no {text:?} in the pane:\n{screen}");
     }
+    assert!(
+        screen
+            .lines()
+            .nth(1)
+            .is_some_and(|row| row.contains("── fix iteration 1 (code) ──")),
+        "the replayed output starts on the pane's first row:\n{screen}"
+    );
     let cols = columns(&screen, &["second line", "check tests: passed"]);
     assert_eq!(cols, vec![Some(1), Some(1)], "{screen}");
     // Its agent has exited: Tab says so instead of attaching, and keys still reach the board.
@@ -113,7 +126,7 @@ fn a_board_opened_after_a_headless_run_shows_each_loops_last_output() {
     tmux.keys(&["?"]);
     tmux.wait_for("andon keys", Duration::from_secs(10));
     tmux.keys(&["Escape"]);
-    tmux.wait_for("Enter zoom", Duration::from_secs(10));
+    tmux.wait_for("? help", Duration::from_secs(10));
     tmux.keys(&["q"]);
     tmux.wait_for("Quit", Duration::from_secs(10));
     tmux.keys(&["y"]);

@@ -33,7 +33,10 @@ pub fn last_output(store: &Store, dirs: &AndonDir, name: &str, iteration: u32) -
     } else {
         Mode::Code
     };
-    let mut out = pane_text::iteration_banner(name, it.n, mode).into_bytes();
+    // The pane is empty: its first row is the banner, not the blank line that parts it from
+    // earlier output.
+    let banner = pane_text::iteration_banner(name, it.n, mode);
+    let mut out = banner.trim_start_matches("\r\n").as_bytes().to_vec();
     out.extend(tail(&dirs.agent_log(name, it.n), AGENT_TAIL));
     out.extend(guard_notes(store, name, it.n).into_bytes());
     for run in store.check_runs(name, Some(it.n)).unwrap_or_default() {

@@ -209,8 +209,31 @@ impl Pane {
             return;
         }
         self.size = size;
+        let history = self.history_size();
         self.term.resize(size);
+        self.pull_back_reflowed(history);
         self.dirty = true;
+    }
+
+    /// alacritty keeps the cursor's row when a narrower pane rewraps its lines, pushing the
+    /// top of the screen into history even when the rows below the cursor are empty. tmux
+    /// pushes only what no longer fits: the lines pushed out while there is room below the
+    /// cursor come back (growing the grid pulls them from history, shrinking it again drops
+    /// the empty rows at the bottom).
+    fn pull_back_reflowed(&mut self, history_before: usize) {
+        let pushed = self.history_size().saturating_sub(history_before);
+        let cursor = usize::try_from(self.term.grid().cursor.point.line.0).unwrap_or(0);
+        let room = usize::from(self.size.rows).saturating_sub(cursor + 1);
+        let back = pushed.min(room);
+        if back == 0 {
+            return;
+        }
+        let taller = PaneSize {
+            rows: self.size.rows.saturating_add(back as u16),
+            ..self.size
+        };
+        self.term.resize(taller);
+        self.term.resize(self.size);
     }
 
     /// `(rows, cols)`.

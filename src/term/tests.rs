@@ -237,11 +237,9 @@ fn resize_keeps_content() {
     pane.feed(b"abcdefghij\r\nshort");
     pane.resize(4, 5);
     assert_eq!(pane.size(), (4, 5));
-    // Reflow keeps the cursor line in place, so the first half moves into history.
-    assert_eq!(rows_of(&pane)[..2], ["fghij", "short"], "reflowed");
-    pane.scroll(1);
-    assert_eq!(rows_of(&pane)[0], "abcde");
-    pane.scroll_to_bottom();
+    // The rows below the cursor are empty: the rewrapped line stays on screen, as in tmux.
+    assert_eq!(rows_of(&pane)[..3], ["abcde", "fghij", "short"], "reflowed");
+    assert_eq!(pane.history_size(), 0, "nothing pushed into history");
 
     pane.resize(6, 20);
     assert_eq!(pane.size(), (6, 20));
@@ -256,6 +254,15 @@ fn resize_keeps_content() {
     assert!(!pane.take_dirty(), "same size is no change");
     pane.resize(0, 0);
     assert_eq!(pane.size(), (1, 2), "clamped to alacritty's minimum");
+}
+
+#[test]
+fn narrower_full_screen_pushes_only_what_no_longer_fits() {
+    let (mut full, _) = pane(3, 10);
+    full.feed(b"one\r\nabcdefghij\r\nlast");
+    full.resize(3, 5);
+    assert_eq!(rows_of(&full), ["abcde", "fghij", "last"]);
+    assert_eq!(full.history_size(), 1, "`one` went into history");
 }
 
 #[test]
