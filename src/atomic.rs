@@ -6,6 +6,11 @@ use std::path::Path;
 
 /// Writes `text` to `path`, creating its directory.
 pub fn write(path: &Path, text: &str) -> io::Result<()> {
+    write_bytes(path, text.as_bytes())
+}
+
+/// Writes `bytes` to `path`, creating its directory.
+pub fn write_bytes(path: &Path, text: &[u8]) -> io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

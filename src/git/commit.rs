@@ -69,6 +69,73 @@ fn run(mut cmd: Command, what: &'static str, input: Option<&str>) -> Result<Stri
     })
 }
 
+/// `paths` without the ones the user's ignore rules exclude: andon writes its memory where
+/// the user keeps it, but a git-ignored wiki stays out of git.
+fn not_ignored(root: &Path, paths: &[String]) -> Result<Vec<String>, GitError> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cmd = git(root);
+    cmd.args(["check-ignore", "--"]).args(paths);
+    let out = cmd.output().map_err(|source| GitError::Io {
+        op: "run git for",
+        path: "check-ignore".into(),
+        source,
+    })?;
+    // 0: some are ignored (listed); 1: none is; anything else is git failing.
+    let ignored: Vec<String> = match out.status.code() {
+        Some(0) => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        Some(1) => Vec::new(),
+        _ => {
+            return Err(GitError::Refused {
+                what: "memory commit",
+                said: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            })
+        }
+    };
+    Ok(paths
+        .iter()
+        .filter(|p| !ignored.contains(p))
+        .cloned()
+        .collect())
+}
+
+/// The bytes of andon's memory files that differ from HEAD before a merge writes to them (an
+/// edit the user made there, or a line an older andon left): a refused merge puts them back.
+struct Kept(Vec<(std::path::PathBuf, Vec<u8>)>);
+
+impl Kept {
+    fn read(root: &Path, prefixes: &[&str]) -> Result<Kept, GitError> {
+        if prefixes.is_empty() {
+            return Ok(Kept(Vec::new()));
+        }
+        let mut changed = git(root);
+        changed
+            .args(["diff", "--name-only", "-z", "HEAD", "--"])
+            .args(prefixes);
+        let names = run(changed, "merge", None)?;
+        let mut files = Vec::new();
+        for name in names.split('\0').filter(|n| !n.is_empty()) {
+            let path = root.join(name);
+            if let Ok(bytes) = std::fs::read(&path) {
+                files.push((path, bytes));
+            }
+        }
+        Ok(Kept(files))
+    }
+
+    fn put_back(&self) {
+        for (path, bytes) in &self.0 {
+            if let Err(e) = crate::atomic::write_bytes(path, bytes) {
+                tracing::error!(path = %path.display(), "could not put back a file after a refused merge: {e}");
+            }
+        }
+    }
+}
+
 /// How a merge keeps the loop's work on the base branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MergeStyle {
@@ -99,13 +166,17 @@ impl GitOwner {
                 said: "the main worktree has no branch checked out (detached HEAD)".into(),
             });
         }
+        let paths = not_ignored(root, paths)?;
+        if paths.is_empty() {
+            return Ok(None);
+        }
         let mut add = git(root);
-        add.args(["add", "--"]).args(paths);
+        add.args(["add", "--"]).args(&paths);
         run(add, "memory commit", None)?;
         let mut staged = git(root);
         staged
             .args(["diff", "--cached", "--name-only", "--"])
-            .args(paths);
+            .args(&paths);
         if run(staged, "memory commit", None)?.trim().is_empty() {
             return Ok(None);
         }
@@ -113,11 +184,11 @@ impl GitOwner {
         let mut commit = git(root);
         commit
             .args(["commit", "-q", "--only", "-F", "-", "--"])
-            .args(paths);
+            .args(&paths);
         if let Err(e) = run(commit, "memory commit", Some(message)) {
             // Refused: the files stay as andon wrote them, but the user's index is as it was.
             let mut unstage = git(root);
-            unstage.args(["reset", "-q", "--"]).args(paths);
+            unstage.args(["reset", "-q", "--"]).args(&paths);
             if let Err(undo) = run(unstage, "memory commit", None) {
                 tracing::warn!("could not unstage andon's files after a refused commit: {undo}");
             }
@@ -129,19 +200,24 @@ impl GitOwner {
     /// Merges `branch` into the main worktree's branch with `style`, adds the files `memory`
     /// writes (andon's record of the loop, repo-relative paths) to the same commit, and
     /// commits with `message` through `git commit`. Any refusal (a hook, signing, identity)
-    /// undoes the merge: the main worktree and its branch are left as they were.
+    /// undoes the merge: the main worktree and its branch are left as they were, andon's
+    /// memory files (under `owned`) included.
     pub(super) fn merge_by_git(
         &self,
         branch: &str,
         style: MergeStyle,
         message: &str,
+        owned: &[&str],
         memory: &mut dyn FnMut() -> Result<Vec<String>, String>,
     ) -> Result<String, GitError> {
         let root = self.repo_root();
+        let kept = Kept::read(root, owned)?;
         let mut merge = git(root);
         merge.args(["merge", "-q", "--no-commit"]);
+        // Explicit, whatever `merge.ff` says: a squash with `merge.ff = false` would be
+        // refused, one with `merge.ff = only` too once the base moved on.
         match style {
-            MergeStyle::Squash => merge.arg("--squash"),
+            MergeStyle::Squash => merge.args(["--squash", "--ff"]),
             MergeStyle::History => merge.arg("--no-ff"),
         };
         merge.arg(branch);
@@ -154,6 +230,7 @@ impl GitOwner {
             if let Err(e) = run(undo, "merge undo", None) {
                 tracing::error!("could not undo a refused merge: {e}");
             }
+            kept.put_back();
         };
         if let Err(e) = run(merge, "merge", None) {
             undo(style);
@@ -164,6 +241,7 @@ impl GitOwner {
                 what: "merge",
                 said: format!("andon could not write its record of the loop: {said}"),
             })?;
+            let paths = not_ignored(root, &paths)?;
             if !paths.is_empty() {
                 let mut add = git(root);
                 add.args(["add", "--"]).args(&paths);

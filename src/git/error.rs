@@ -50,7 +50,7 @@ pub enum GitError {
     )]
     UnsavedWork { path: PathBuf, paths: Vec<String> },
     #[error(
-        "git refused the {what}: {said}\n  fix: nothing was changed; `git commit` in the repository meets the same refusal (a hook, commit signing, or your git identity): fix that, then try again"
+        "git refused the {what}: {said}\n  fix: nothing was changed; `git commit` in the repository would meet the same refusal (what git said above: a hook, commit signing, your git identity or configuration): fix that, then try again"
     )]
     Refused { what: &'static str, said: String },
     #[error("invalid path {path:?}: {reason}")]

@@ -136,7 +136,7 @@ impl GitOwner {
                 commit: plan.head.to_string(),
             });
         }
-        let commit = self.merge_by_git(branch, style, message, memory)?;
+        let commit = self.merge_by_git(branch, style, message, tolerated, memory)?;
         tracing::info!(%branch, %commit, "merged");
         Ok(match style {
             MergeStyle::Squash => Merged::Squashed { commit },

@@ -348,6 +348,76 @@ fn memory_commits_take_only_andons_paths() {
     );
 }
 
+#[test]
+fn squash_merges_whatever_merge_ff_says() {
+    for ff in ["false", "only"] {
+        let (_tmp, root, owner) = repo_with_loop();
+        git(&root, &["config", "merge.ff", ff]);
+        // The base moved on: no fast-forward is possible.
+        write(&root, "NOTES.md", "the base moved on\n");
+        commit_all(&root, "notes");
+        let merged = merge(&owner, &root, MergeStyle::Squash).unwrap();
+        assert!(matches!(merged, Merged::Squashed { .. }), "merge.ff={ff}");
+        assert_eq!(
+            git(&root, &["log", "-1", "--format=%s"]),
+            "Add two and three",
+            "merge.ff={ff}"
+        );
+        assert_eq!(git(&root, &["status", "--porcelain"]), "", "merge.ff={ff}");
+    }
+}
+
+#[test]
+fn a_refused_merge_puts_back_an_uncommitted_edit_to_andons_files() {
+    for style in [MergeStyle::Squash, MergeStyle::History] {
+        let (_tmp, root, owner) = repo_with_loop();
+        write(&root, "wiki/log.md", "# Log\n");
+        commit_all(&root, "wiki");
+        write(
+            &root,
+            "wiki/log.md",
+            "# Log\n- the user's own note, not committed\n",
+        );
+        write(
+            &root,
+            ".git/hooks/pre-commit",
+            "#!/bin/sh\necho 'refused by the hook' >&2\nexit 1\n",
+        );
+        make_executable(&root.join(".git/hooks/pre-commit"));
+        let err = merge(&owner, &root, style).unwrap_err();
+        assert!(
+            err.to_string().contains("refused by the hook"),
+            "{style:?}: {err}"
+        );
+        assert_eq!(
+            read(&root, "wiki/log.md"),
+            "# Log\n- the user's own note, not committed\n",
+            "{style:?}: the edit is back"
+        );
+        assert!(!root.join(".git/SQUASH_MSG").exists(), "{style:?}");
+        assert!(!root.join(".git/MERGE_MSG").exists(), "{style:?}");
+    }
+}
+
+#[test]
+fn an_ignored_wiki_stays_out_of_git() {
+    let (_tmp, root, owner) = repo_with_loop();
+    write(&root, ".gitignore", "wiki/\n");
+    commit_all(&root, "ignore the wiki");
+    merge(&owner, &root, MergeStyle::Squash).unwrap();
+    let files = git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!files.contains("wiki/"), "{files}");
+    assert!(files.contains("src/three.rs"), "{files}");
+    assert!(root.join("wiki/90_LOG/2026-12-06-a.md").exists());
+    assert_eq!(
+        owner
+            .commit_memory(&["wiki/90_LOG/2026-12-06-a.md".into()], "andon: log")
+            .unwrap(),
+        None,
+        "nothing of an ignored wiki to commit"
+    );
+}
+
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
