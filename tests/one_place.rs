@@ -138,6 +138,61 @@ fn replace_works_without_a_supervisor_too() {
 }
 
 #[test]
+fn a_plan_corrected_twice_replaces_the_loop_it_last_started() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    repo.agent("stubborn-too", "echo '# again' >> src/price.sh");
+    fixer(&repo);
+    let plan = repo.plan("price", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    repo.edit(
+        &plan,
+        &[("agent = \"stubborn\"", "agent = \"stubborn-too\"")],
+    );
+    repo.commit("plan: another agent");
+    expect_exit(
+        &repo.andon(&["run", "--headless", "--replace", &plan], LIMIT),
+        3,
+    );
+    assert_eq!(state(&repo, "price-2").as_deref(), Some("stopped"));
+    // Another plan file of the same name replaces nothing of this one's.
+    repo.write(
+        "other/price.md",
+        &std::fs::read_to_string(repo.path(&plan))
+            .unwrap()
+            .replace("agent = \"stubborn-too\"", "agent = \"fixer\""),
+    );
+    repo.edit(&plan, &[("agent = \"stubborn-too\"", "agent = \"fixer\"")]);
+    repo.commit("plan: the fixer, and a copy elsewhere");
+    let out = repo.andon(&["run", "--headless", "--replace", "other/price.md"], LIMIT);
+    expect_exit(&out, 0);
+    assert_eq!(state(&repo, "price-2").as_deref(), Some("stopped"));
+    assert_eq!(
+        state(&repo, "price-3").as_deref(),
+        Some("awaiting_approval")
+    );
+    // The second correction ends the loop the first one started.
+    let out = repo.andon(&["run", "--headless", "--replace", &plan], LIMIT);
+    expect_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("loop price-2 aborted"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(state(&repo, "price").as_deref(), Some("aborted"));
+    assert_eq!(state(&repo, "price-2").as_deref(), Some("aborted"));
+    assert_eq!(
+        state(&repo, "price-3").as_deref(),
+        Some("awaiting_approval")
+    );
+    assert_eq!(
+        state(&repo, "price-4").as_deref(),
+        Some("awaiting_approval")
+    );
+}
+
+#[test]
 fn abort_and_rollback_act_on_an_ended_run_without_a_server() {
     let repo = TestRepo::new();
     repo.agent("stubborn", "echo '# same again' >> src/price.sh");
@@ -170,4 +225,44 @@ fn the_agent_flag_overrides_the_agent_a_plan_names() {
     let row = repo.store().get_loop("over").unwrap().unwrap();
     let p: andon::engine::spec::Persisted = serde_json::from_str(&row.state_json).unwrap();
     assert_eq!(p.agent, "fixer");
+}
+
+#[test]
+fn the_agent_flag_goes_with_plans_handed_to_a_running_andon_and_stays_with_them() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    fixer(&repo);
+    let first = repo.plan("first", "stubborn", "");
+    let second = repo.plan("second", "stubborn", "");
+    repo.commit("plans");
+    // The serving andon was started with `--agent fixer` for its own plan...
+    let server = repo.spawn(&["run", "--headless", "--serve", "--agent", "fixer", &first]);
+    let socket = repo.root.join(".andon/control.sock");
+    eventually(LIMIT, "the control socket", || socket.exists().then_some(()));
+    let agent_of = |slug: &str| -> Option<String> {
+        let row = repo.store().get_loop(slug).ok()??;
+        serde_json::from_str::<andon::engine::spec::Persisted>(&row.state_json)
+            .ok()
+            .map(|p| p.agent)
+    };
+    eventually(LIMIT, "the first loop", || agent_of("first"));
+    assert_eq!(agent_of("first").as_deref(), Some("fixer"));
+    // ...a plan handed to it without the flag runs the agent it names...
+    let out = repo.andon(&["run", "--headless", &second], LIMIT);
+    expect_exit(&out, 0);
+    assert_eq!(agent_of("second").as_deref(), Some("stubborn"));
+    // ...and one handed with it runs the one the flag names.
+    let third = repo.plan("third", "stubborn", "");
+    repo.commit("third plan");
+    let out = repo.andon(&["run", "--headless", "--agent", "fixer", &third], LIMIT);
+    expect_exit(&out, 0);
+    assert_eq!(agent_of("third").as_deref(), Some("fixer"));
+    let out = repo.andon(&["run", "--headless", "--agent", "nobody", &third], LIMIT);
+    expect_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("--agent nobody: no such agent profile"),
+        "{}",
+        stderr(&out)
+    );
+    repo.end(server);
 }

@@ -75,7 +75,7 @@ pub fn run(args: RunArgs) -> i32 {
     let supervised_by = match RepoLock::acquire(&repo.dirs.lock()) {
         Err(LockError::Held { pid }) => {
             if !args.plans.is_empty() {
-                let code = super::run::hand_over(&repo, &args.plans, args.replace, &pid);
+                let code = super::run::hand_over(&repo, &args, &pid);
                 if code != super::repo::EXIT_OK {
                     return code;
                 }

@@ -133,17 +133,10 @@ async fn lock(path: &std::path::Path) -> Result<RepoLock, LockError> {
 
 /// Hands `plans` to the andon (`pid`) that supervises the repo, through its control socket;
 /// returns the exit code after saying what it did.
-pub fn hand_over(repo: &repo::Repo, plans: &[PathBuf], replace: bool, pid: &str) -> i32 {
+pub fn hand_over(repo: &repo::Repo, args: &RunArgs, pid: &str) -> i32 {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let req = control::Request {
-        action: "start".into(),
-        plans: plans
-            .iter()
-            .map(|p| cwd.join(p).to_string_lossy().into_owned())
-            .collect(),
-        replace,
-        ..control::Request::default()
-    };
+    let plans: Vec<PathBuf> = args.plans.iter().map(|p| cwd.join(p)).collect();
+    let req = control::Request::start(&plans, args.replace, args.agent.clone());
     match control::request(&repo.dirs.socket(), &req) {
         Ok(answer) if answer.ok => {
             println!(
@@ -169,24 +162,15 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         Ok(r) => r,
         Err(e) => return Err(bad_input(&e)),
     };
-    let mut config = match repo::config(&repo) {
+    let config = match repo::config(&repo) {
         Ok(c) => c,
         Err(e) => return Err(bad_input(&e)),
     };
-    if let Some(agent) = &args.agent {
-        if !config.agents.contains_key(agent) {
-            let known: Vec<&str> = config.agents.keys().map(String::as_str).collect();
-            return Err(bad_input(&InputError::new(
-                None,
-                format!("--agent {agent}: no such agent profile"),
-                format!(
-                    "use one of: {}, or add [agents.{agent}] to andon.toml",
-                    known.join(", ")
-                ),
-            )));
-        }
-        config.agent_override = Some(agent.clone());
-    }
+    // `--agent` is for the plans given here; plans handed to this andon later name their own.
+    let for_plans = match launch::with_agent(&config, args.agent.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return Err(bad_input(&e)),
+    };
     if let Some(warning) =
         andon::engine::sandbox::startup_warning(&config, &andon::sandbox::landlock_status())
     {
@@ -203,7 +187,7 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         Ok(l) => l,
         // Another andon supervises this repo: one place to work, so it takes the plans.
         Err(LockError::Held { pid }) if !args.plans.is_empty() => {
-            return Err(hand_over(&repo, &args.plans, args.replace, &pid))
+            return Err(hand_over(&repo, args, &pid))
         }
         Err(e) => {
             super::output::error(&e);
@@ -227,18 +211,28 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     // hosted below.
     if args.replace {
         // A plan that cannot start replaces nothing: it is validated before any loop ends.
-        if let Err(e) = launch::validate(&repo.git, &config, &store, &args.plans, true) {
+        if let Err(e) = launch::validate(&repo.git, &for_plans, &store, &args.plans, true) {
             return Err(bad_input(&e));
         }
         let actor = andon::engine::shared::actor(&config);
         for plan in &args.plans {
-            let Some(slug) = plan.file_stem().map(|s| s.to_string_lossy().to_string()) else {
-                continue;
-            };
             let reason = format!("replaced by a new loop from {}", plan.display());
-            match andon::engine::ended::retire(&store, &actor, &slug, &reason) {
-                Ok(true) => eprintln!("andon: loop {slug} aborted: {reason}"),
-                Ok(false) => {}
+            let retired = launch::replaced_by(&store, &root, plan).and_then(|names| {
+                names
+                    .into_iter()
+                    .filter_map(|name| {
+                        andon::engine::ended::retire(&store, &actor, &name, &reason)
+                            .map(|done| done.then_some(name))
+                            .transpose()
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            });
+            match retired {
+                Ok(names) => {
+                    for name in names {
+                        eprintln!("andon: loop {name} aborted: {reason}");
+                    }
+                }
                 Err(e) => {
                     super::output::error(&e);
                     return Err(EXIT_ERROR);
@@ -298,7 +292,7 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         })
         .cloned()
         .collect();
-    let made = match launch::admit(&repo.git, &config, &store, &fresh, args.replace) {
+    let made = match launch::admit(&repo.git, &for_plans, &store, &fresh, args.replace) {
         Ok(m) => m,
         Err(launch::NotAdmitted::BadInput(e)) => return Err(bad_input(&e)),
         Err(e @ launch::NotAdmitted::Store(_)) => {

@@ -40,6 +40,26 @@ pub struct Request {
     /// start: a plan whose loop exists replaces it (the loop is aborted first).
     #[serde(default)]
     pub replace: bool,
+    /// start: the agent profile for these plans, whatever they name (`andon run --agent`).
+    #[serde(default)]
+    pub agent: Option<String>,
+}
+
+impl Request {
+    /// Plan files for the supervisor to start loops from (`andon run` in another terminal,
+    /// a read-only board's plan picker).
+    pub fn start(plans: &[std::path::PathBuf], replace: bool, agent: Option<String>) -> Request {
+        Request {
+            action: "start".into(),
+            plans: plans
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+            replace,
+            agent,
+            ..Request::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -191,7 +211,7 @@ async fn handle(sup: &Supervisor, req: Request) -> Response {
         }
         "start" => {
             let plans = req.plans.iter().map(std::path::PathBuf::from).collect();
-            return Response::from(sup.start_plans(plans, req.replace).await);
+            return Response::from(sup.start_plans(plans, req.replace, req.agent).await);
         }
         "cleanup" => {
             let Some(name) = req.loop_name else {

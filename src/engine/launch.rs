@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ConfigError};
 use crate::core::plan::{parse_plan, Plan, PlanError};
-use crate::core::state::LoopState;
+use crate::core::state::{LoopState, State};
 use crate::engine::input_error::InputError;
 use crate::engine::sandbox;
 use crate::engine::skills;
@@ -18,6 +18,27 @@ use crate::store::Store;
 pub struct Planned {
     pub spec: LoopSpec,
     pub text_path: PathBuf,
+}
+
+/// `config` with `agent` (`andon run --agent`) used for every plan, whatever the plans name.
+pub fn with_agent(config: &Config, agent: Option<&str>) -> Result<Config, InputError> {
+    let Some(agent) = agent else {
+        return Ok(config.clone());
+    };
+    if !config.agents.contains_key(agent) {
+        let known: Vec<&str> = config.agents.keys().map(String::as_str).collect();
+        return Err(InputError::new(
+            None,
+            format!("--agent {agent}: no such agent profile"),
+            format!(
+                "use one of: {}, or add [agents.{agent}] to andon.toml",
+                known.join(", ")
+            ),
+        ));
+    }
+    let mut config = config.clone();
+    config.agent_override = Some(agent.to_string());
+    Ok(config)
 }
 
 /// Read and validate `paths` into loop specs (no side effects). With `replace`, a plan whose
@@ -224,7 +245,6 @@ pub fn create(
     Ok(made)
 }
 
-/// Undo loops that were created but could not be recorded.
 /// The next free loop name after `slug` (`slug-2`, `slug-3`, ...): no loop, branch or
 /// worktree has it, and no plan of this batch takes it.
 fn free_name(
@@ -241,10 +261,27 @@ fn free_name(
             || worktree_path(&config.worktrees.root, root, &git.repo_name(), name).exists()
             || batch.iter().any(|p| p.spec.name == name)
     };
-    (2..)
+    // Bounded: a git that keeps failing (every name "taken") must not spin forever.
+    (2..1000)
         .map(|n| format!("{slug}-{n}"))
         .find(|name| !taken(name))
-        .unwrap_or_else(|| format!("{slug}-new"))
+        .unwrap_or_else(|| format!("{slug}-{}", now_ms()))
+}
+
+/// The unfinished loops started from the plan at `path` (as given on the command line or by
+/// the board), whatever their names: the loops a corrected plan replaces. A plan corrected
+/// twice has its second loop (`slug-2`) replaced, not the first, long aborted.
+pub fn replaced_by(store: &Store, repo_root: &Path, path: &Path) -> Result<Vec<String>, String> {
+    let plan = display_path(path, repo_root);
+    let loops = store
+        .loops()
+        .map_err(|e| crate::engine::input_error::chain(&e))?;
+    Ok(loops
+        .into_iter()
+        .filter(|row| Path::new(&row.plan_path) == plan)
+        .filter(|row| !State::parse(&row.state).is_some_and(State::is_terminal))
+        .map(|row| row.name)
+        .collect())
 }
 
 /// A plan file the board offers to start, and the loop already made from it, if any.

@@ -167,17 +167,15 @@ impl Supervisor {
 
     /// Starts loops from plan files handed to this running supervisor (another terminal's
     /// `andon run`, the board's plan picker): the same admission as `andon run`'s own.
-    pub async fn start_plans(&self, paths: Vec<PathBuf>, replace: bool) -> Result<String, String> {
+    /// `agent` overrides the profile the plans name, for these plans alone.
+    pub async fn start_plans(
+        &self,
+        paths: Vec<PathBuf>,
+        replace: bool,
+        agent: Option<String>,
+    ) -> Result<String, String> {
         if let Some(socket) = &self.remote {
-            let req = crate::engine::control::Request {
-                action: "start".into(),
-                plans: paths
-                    .iter()
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .collect(),
-                replace,
-                ..Default::default()
-            };
+            let req = crate::engine::control::Request::start(&paths, replace, agent);
             let socket = socket.clone();
             let answer =
                 tokio::task::spawn_blocking(move || crate::engine::control::request(&socket, &req))
@@ -190,19 +188,18 @@ impl Supervisor {
                 Err(answer.message)
             };
         }
+        let config = Arc::new(
+            crate::engine::launch::with_agent(&self.shared.config, agent.as_deref())
+                .map_err(|e| e.to_string())?,
+        );
         let mut said = Vec::new();
         if replace {
             // A plan that cannot start replaces nothing: it is validated before any loop ends.
-            let (shared, check) = (Arc::clone(&self.shared), paths.clone());
+            let (shared, check, config) =
+                (Arc::clone(&self.shared), paths.clone(), Arc::clone(&config));
             tokio::task::spawn_blocking(move || {
-                crate::engine::launch::validate(
-                    &shared.git,
-                    &shared.config,
-                    &shared.store,
-                    &check,
-                    true,
-                )
-                .map(|_| ())
+                crate::engine::launch::validate(&shared.git, &config, &shared.store, &check, true)
+                    .map(|_| ())
             })
             .await
             .map_err(|e| format!("start task failed: {e}"))?
@@ -211,13 +208,7 @@ impl Supervisor {
         }
         let shared = Arc::clone(&self.shared);
         let made = tokio::task::spawn_blocking(move || {
-            crate::engine::launch::admit(
-                &shared.git,
-                &shared.config,
-                &shared.store,
-                &paths,
-                replace,
-            )
+            crate::engine::launch::admit(&shared.git, &config, &shared.store, &paths, replace)
         })
         .await
         .map_err(|e| format!("start task failed: {e}"))?
@@ -240,34 +231,44 @@ impl Supervisor {
     async fn retire_for(&self, paths: &[PathBuf]) -> Result<Vec<String>, String> {
         let mut said = Vec::new();
         for path in paths {
-            let Some(slug) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
-                continue;
-            };
             let reason = format!("replaced by a new loop from {}", path.display());
-            if self.sender(&slug).is_some() {
-                let ended = self
-                    .shared
-                    .board()
-                    .iter()
-                    .any(|v| v.name == slug && v.state.state.is_terminal());
-                if !ended {
-                    self.act(&slug, HumanAction::Abort).await?;
-                    said.push(format!("loop `{slug}` aborted: {reason}"));
-                }
-                continue;
-            }
-            let shared = Arc::clone(&self.shared);
-            let (name, why) = (slug.clone(), reason.clone());
-            let retired = tokio::task::spawn_blocking(move || {
-                crate::engine::ended::retire(&shared.store, &shared.actor, &name, &why)
+            let (shared, plan) = (Arc::clone(&self.shared), path.clone());
+            let names = tokio::task::spawn_blocking(move || {
+                crate::engine::launch::replaced_by(&shared.store, &shared.repo_root, &plan)
             })
             .await
             .map_err(|e| format!("retire task failed: {e}"))??;
-            if retired {
-                said.push(format!("loop `{slug}` aborted: {reason}"));
+            for slug in names {
+                said.extend(self.retire(&slug, &reason).await?);
             }
         }
         Ok(said)
+    }
+
+    /// Ends loop `slug`, which a corrected plan replaces: aborted by its task when hosted
+    /// here, in the store alone when it could not be hosted (its plan changed).
+    async fn retire(&self, slug: &str, reason: &str) -> Result<Option<String>, String> {
+        let said = format!("loop `{slug}` aborted: {reason}");
+        if self.sender(slug).is_some() {
+            let ended = self
+                .shared
+                .board()
+                .iter()
+                .any(|v| v.name == slug && v.state.state.is_terminal());
+            if ended {
+                return Ok(None);
+            }
+            self.act(slug, HumanAction::Abort).await?;
+            return Ok(Some(said));
+        }
+        let shared = Arc::clone(&self.shared);
+        let (name, why) = (slug.to_string(), reason.to_string());
+        let retired = tokio::task::spawn_blocking(move || {
+            crate::engine::ended::retire(&shared.store, &shared.actor, &name, &why)
+        })
+        .await
+        .map_err(|e| format!("retire task failed: {e}"))??;
+        Ok(retired.then_some(said))
     }
 
     /// `andon signal done` from a loop's interactive agent: its turn is over.

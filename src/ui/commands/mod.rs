@@ -393,7 +393,7 @@ impl Controller {
         tokio::spawn(async move {
             let path = sup.shared().repo_root.join(&plan);
             let _ = results
-                .send(sup.start_plans(vec![path], replace).await)
+                .send(sup.start_plans(vec![path], replace, None).await)
                 .await;
         });
     }
