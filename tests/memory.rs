@@ -81,6 +81,23 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
     ] {
         assert!(text.contains(needle), "{needle:?} missing from\n{text}");
     }
+    // What the agent completed is committed by andon, that file alone: the main worktree is
+    // clean, and nothing of andon's waits there for the human to commit.
+    assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
+    let completed = git(
+        &repo.root,
+        &[
+            "log",
+            "-1",
+            "--format=%s",
+            "--",
+            &format!("wiki/90_LOG/incidents/{}", files[0]),
+        ],
+    );
+    assert_eq!(
+        completed.trim(),
+        "andon: Five Whys for loop varied iteration 4, completed by the agent"
+    );
     // The plan-mode prompt names the Five Whys file, carries the whole pattern (every failure
     // since the loop last passed) and the line-stop procedure and diagnosis skills.
     let prompt = repo.prompt("varied", 4);
@@ -257,6 +274,25 @@ fn andon_kaizen_groups_incidents_and_records_a_decision() {
         table.contains(&id) && table.contains("L2 auto-detect"),
         "{table}"
     );
+    // Categories in words, as on the board; either form names one.
+    assert!(
+        table.contains("test failure") && !table.contains("test_failure"),
+        "{table}"
+    );
+    let out = repo.andon(
+        &[
+            "kaizen",
+            "set",
+            &id,
+            "--category",
+            "test failure",
+            "--status",
+            "done",
+        ],
+        LIMIT,
+    );
+    expect_exit(&out, 0);
+    assert_eq!(json(&repo)["items"][0]["status"], "done");
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::tmux::Tmux;
 use common::*;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -238,7 +239,9 @@ fn the_agent_flag_goes_with_plans_handed_to_a_running_andon_and_stays_with_them(
     // The serving andon was started with `--agent fixer` for its own plan...
     let server = repo.spawn(&["run", "--headless", "--serve", "--agent", "fixer", &first]);
     let socket = repo.root.join(".andon/control.sock");
-    eventually(LIMIT, "the control socket", || socket.exists().then_some(()));
+    eventually(LIMIT, "the control socket", || {
+        socket.exists().then_some(())
+    });
     let agent_of = |slug: &str| -> Option<String> {
         let row = repo.store().get_loop(slug).ok()??;
         serde_json::from_str::<andon::engine::spec::Persisted>(&row.state_json)
@@ -265,4 +268,32 @@ fn the_agent_flag_goes_with_plans_handed_to_a_running_andon_and_stays_with_them(
         stderr(&out)
     );
     repo.end(server);
+}
+
+#[test]
+fn a_board_says_which_loops_it_cannot_host_and_the_way_out() {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    fixer(&repo);
+    let plan = repo.plan("price", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"fixer\"")]);
+    repo.commit("plan: use the fixer");
+    let tmux = Tmux::start(
+        &repo.home,
+        &format!(
+            "cd {} && HOME={} {ANDON}; echo \"ANDON\"\"-EXITED-$?\"",
+            repo.root.display(),
+            repo.home.display()
+        ),
+    );
+    tmux.wait_for("loop `price` is not hosted", LIMIT);
+    tmux.keys(&["L"]);
+    tmux.wait_for("andon run --replace plans/price.md", LIMIT);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("Quit", LIMIT);
+    tmux.keys(&["y"]);
+    tmux.wait_for("ANDON-EXITED-", LIMIT);
 }

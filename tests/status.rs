@@ -31,11 +31,15 @@ fn the_status_table_lines_up_under_its_headings() {
         .iter()
         .find(|l| l.contains("fix-price"))
         .unwrap_or_else(|| panic!("no row in\n{text}"));
-    for (heading, value) in [("loop", "fix-price"), ("state", "awaiting_approval")] {
+    for (heading, value) in [("loop", "fix-price"), ("state", "awaiting approval")] {
         assert_eq!(
             head.find(heading),
             row.find(value),
             "{value} is not under {heading}:\n{text}"
         );
     }
+    assert!(
+        !text.contains("awaiting_approval"),
+        "states in words:\n{text}"
+    );
 }

@@ -114,7 +114,7 @@ fn print_update(u: &Update, color: bool) {
         one_line(&u.view.name, 20),
         s.iteration,
         lamp(s.lamp, color),
-        s.state.as_str(),
+        s.state.label(),
         one_line(message, 400)
     );
 }
@@ -133,7 +133,7 @@ fn print_outcome(board: &[LoopView], color: bool) {
             "{:<20} {} {:<17} {:>4}  {}",
             v.name,
             lamp(s.lamp, color),
-            s.state.as_str(),
+            s.state.label(),
             s.iteration,
             one_line(
                 s.stop_reason()

@@ -4,6 +4,7 @@
 
 use clap::{Args, Subcommand};
 
+use andon::core::classify::Category;
 use andon::core::kaizen::{one_decimal, percent, KaizenStatus, Level};
 use andon::core::sanitize::one_line;
 use andon::engine::kaizen::{decide, report, Change, KaizenReport};
@@ -67,6 +68,13 @@ pub fn run(args: KaizenArgs) -> i32 {
             Ok(c) => c,
             Err(e) => return bad_input(&e),
         };
+        // The table shows categories in words; either form names one.
+        let category = category.map(|c| {
+            Category::ALL
+                .into_iter()
+                .find(|k| k.label() == c)
+                .map_or(c, |k| k.as_str().to_string())
+        });
         let result = super::status::open_store(&repo.dirs)
             .map_err(|e| e.to_string())
             .and_then(|store| decide(&store, &actor(&config), &id, category.as_deref(), change));
@@ -162,6 +170,7 @@ fn render(r: &KaizenReport) -> String {
     let top = r.by_category.first().map_or(1, |(_, n)| (*n).max(1));
     for (category, n) in &r.by_category {
         let bar = "█".repeat((n * 30).div_ceil(top));
+        let category = Category::label_of(category);
         out.push_str(&format!("  {category:<16} {bar} {n}\n"));
     }
     out.push_str(&format!(
@@ -176,7 +185,7 @@ fn render(r: &KaizenReport) -> String {
         out.push_str(&format!(
             "{:<8}  {:<16}  {:>5}  {:<18}  {:<7}  {:<18}  {}\n",
             i.id(),
-            i.category,
+            Category::label_of(&i.category),
             i.count,
             level,
             i.status.as_str(),

@@ -45,7 +45,11 @@ pub fn run(args: LogArgs) -> i32 {
     };
     println!(
         "loop {}  ({})  state {}  lamp {}  branch {}",
-        row.name, row.plan_path, row.state, row.lamp, row.branch
+        row.name,
+        row.plan_path,
+        andon::core::state::State::label_of(&row.state),
+        row.lamp,
+        row.branch
     );
     if let Some(reason) = &row.reason {
         println!("reason: {}", one_line(reason, 400));

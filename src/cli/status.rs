@@ -4,8 +4,9 @@
 use clap::Args;
 use serde::Serialize;
 
+use andon::core::classify::Category;
 use andon::core::sanitize::{one_line, printable};
-use andon::core::state::{Lamp, LoopState};
+use andon::core::state::{Lamp, LoopState, State};
 use andon::engine::input_error::chain;
 use andon::engine::lock::RepoLock;
 use andon::engine::restore::recover_interrupted;
@@ -156,11 +157,11 @@ pub fn run(args: StatusArgs) -> i32 {
             "{} {:<20} {:<17} {:>6} {:>5} {:<7} {:<16} {:>7}  {}",
             lamp(l, color),
             one_line(&e.loop_name, 20),
-            e.state,
+            State::label_of(&e.state),
             format!("{}/{}", e.iteration, e.max_iterations),
             e.consecutive_failures,
             e.last_checks.clone().unwrap_or_else(|| "-".into()),
-            e.last_category.clone().unwrap_or_else(|| "-".into()),
+            e.last_category.as_deref().map_or("-", Category::label_of),
             elapsed(now - e.updated_at),
             one_line(&note, 160)
         );

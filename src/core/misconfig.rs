@@ -142,20 +142,44 @@ fn says_missing(output: &str, path: &str) -> bool {
     })
 }
 
-/// The first withheld variable the output names as a whole word.
+/// The first withheld variable the output says is missing: named as a whole word on a line
+/// that says it lacks it (a plan or a prompt echoed by the agent may name it in passing).
 fn withheld_named<'a>(output: &str, withheld: &'a [String]) -> Option<&'a str> {
+    const LACKS: &[&str] = &[
+        "missing",
+        "not set",
+        "unset",
+        "required",
+        "undefined",
+        "must be set",
+        "keyerror",
+        "not found",
+        "no value",
+        "empty",
+    ];
+    let lacks = |line: &str| {
+        let line = line.to_ascii_lowercase();
+        LACKS.iter().any(|w| line.contains(w))
+    };
     withheld
         .iter()
         .find(|var| {
-            output.match_indices(var.as_str()).any(|(at, _)| {
-                let before = output[..at].chars().next_back();
-                let after = output[at + var.len()..].chars().next();
-                let word =
-                    |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-                !word(before) && !word(after)
-            })
+            output
+                .lines()
+                .filter(|line| lacks(line))
+                .any(|line| names_whole(line, var))
         })
         .map(String::as_str)
+}
+
+/// Whether `line` has `var` as a whole word.
+fn names_whole(line: &str, var: &str) -> bool {
+    line.match_indices(var).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + var.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
 }
 
 /// The last non-empty line of output, shortened.
@@ -261,6 +285,22 @@ mod tests {
         assert!(m.fix.contains("env_allow = [\"MOCK_API_KEY\"]"), "{m:?}");
         // Only whole names: MOCK_API_KEYS is another variable.
         assert_eq!(agent(&run(1, true, "MOCK_API_KEYS is unset\n")), None);
+        // Named in passing (an echoed plan), then a failure of another kind: the agent's.
+        assert_eq!(
+            agent(&run(
+                1,
+                true,
+                "plan: call the API with MOCK_API_KEY\nI could not fix the test\n"
+            )),
+            None
+        );
+        for said in [
+            "KeyError: 'MOCK_API_KEY'\n",
+            "error: MOCK_API_KEY is not set\n",
+            "MOCK_API_KEY must be set to use this provider\n",
+        ] {
+            assert!(agent(&run(1, true, said)).is_some(), "{said}");
+        }
         // An agent that changed something, or succeeded, failed on its own terms.
         assert_eq!(agent(&run(127, false, "sh: 1: x: not found\n")), None);
         assert_eq!(agent(&run(0, true, "sh: 1: x: not found\n")), None);

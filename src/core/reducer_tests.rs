@@ -472,6 +472,12 @@ fn human_stop_freezes_and_resume_thaws() {
     assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
     assert_eq!(e[1], vec![Effect::Freeze]);
     assert!(!s.needs_human());
+    // One loop stopped: the log says only this loop stopped, not the whole line.
+    let (_, t) = reduce(&run(&[Event::Start]).0, &human(HumanAction::Stop));
+    assert_eq!(
+        t.log.as_deref(),
+        Some("stopped by a human; the rest of the line runs on")
+    );
     let (s, e) = run_from(s, &[human(HumanAction::Resume { fix_plan: None })]);
     assert_eq!((s.state, s.lamp), (State::Running, Lamp::Green));
     assert_eq!(e[0], vec![Effect::Thaw]);

@@ -115,7 +115,8 @@ pub fn retire(store: &Store, actor: &str, name: &str, reason: &str) -> Result<bo
     row.state = p.state.state.to_string();
     row.lamp = p.state.lamp.to_string();
     row.reason = None;
-    row.state_json = serde_json::to_string(&p).unwrap_or_default();
+    row.state_json = serde_json::to_string(&p)
+        .map_err(|e| format!("loop {name}: cannot record its state: {e}"))?;
     row.updated_at = at;
     let event = EventRow {
         id: None,

@@ -151,6 +151,23 @@ impl Supervisor {
         }
     }
 
+    /// The loops this supervisor could not host, each with why and the way out.
+    pub fn unhosted(&self) -> Vec<(String, String)> {
+        let mut names: Vec<String> = self
+            .unhosted
+            .lock()
+            .map(|u| u.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+            .into_iter()
+            .map(|name| {
+                let why = self.not_hosted(&name);
+                (name, why)
+            })
+            .collect()
+    }
+
     /// Why loop `name` cannot be acted on here.
     fn not_hosted(&self, name: &str) -> String {
         let why = self.unhosted.lock().ok().and_then(|u| u.get(name).cloned());

@@ -100,6 +100,10 @@ pub async fn run(
     // Loading syntect's syntaxes takes a moment: not on the UI thread, and not at the first diff.
     tokio::task::spawn_blocking(crate::ui::highlight::warm_up);
     refresh(&sup, &mut model);
+    // Loops this board cannot host (their plan changed): said where the human looks.
+    for (name, why) in sup.unhosted() {
+        notices.push(&mut model, &name, &why, Lamp::Yellow);
+    }
     let mut palette = crate::ui::cards::palette(&opts.theme);
     let mut themes = opts
         .theme_source

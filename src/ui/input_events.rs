@@ -46,7 +46,12 @@ pub async fn on_terminal_event(
             if let Some(name) = &attached {
                 let modes = panes.modes(name);
                 if let Some(bytes) = encode_mouse(&m, &modes, ctl.attached_origin()) {
-                    ctl.write(name, bytes);
+                    // A click may choose for the agent; scrolling and moving only look.
+                    if matches!(m.kind, MouseEventKind::Down(_)) {
+                        ctl.write(name, bytes);
+                    } else {
+                        ctl.write_unaudited(name, bytes);
+                    }
                     return None;
                 }
             }

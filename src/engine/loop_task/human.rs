@@ -237,6 +237,31 @@ impl LoopTask {
         }
     }
 
+    /// Commits the plan-mode iteration's Five Whys file as the agent left it (nothing when
+    /// the agent did not touch it). A refusal is logged: the file stays for the human.
+    pub(super) async fn commit_five_whys(&self) {
+        let Some(path) = self.five_whys.clone() else {
+            return;
+        };
+        let file = self.repo_relative(&path);
+        let shared = Arc::clone(&self.shared);
+        let subject = format!(
+            "Five Whys for loop {} iteration {}, completed by the agent",
+            self.spec.name, self.p.state.iteration
+        );
+        let result = run_blocking(move || {
+            let written = memory::Written {
+                main: path.into(),
+                files: vec![file],
+            };
+            memory::commit(&shared, &written, &subject).map(|_| ())
+        })
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(loop_name = %self.spec.name, "Five Whys not committed: {e}");
+        }
+    }
+
     /// A path inside the repository as the repository sees it.
     pub(super) fn repo_relative(&self, path: &str) -> String {
         memory::repo_relative(&self.shared.repo_root, path)

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::core::event::{Effect, Event, HumanAction, Transition};
 use crate::core::reducer::{interrupt, reduce};
-use crate::core::state::{Badge, LoopState, State, StopCause};
+use crate::core::state::{Badge, LoopState, Mode, State, StopCause};
 use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::ops::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
 mod effects;
@@ -258,6 +258,11 @@ impl LoopTask {
         // a loop that waits for approval, a redirect or nothing at all ends it.
         if !self.p.state.state.is_active() && !self.human_frozen() {
             self.end_session().await;
+        }
+        // The plan-mode agent completed the Five Whys file in the main worktree: andon
+        // commits it (only that file) once the iteration's work stops.
+        if was_active && !self.p.state.state.is_active() && self.p.state.mode == Mode::Plan {
+            self.commit_five_whys().await;
         }
         if let Some((cause, _)) = &alert {
             if cause.is_line_stop() {

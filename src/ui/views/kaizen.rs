@@ -245,7 +245,16 @@ fn draw_item(buf: &mut Buffer, row: Rect, item: &KaizenItem, selected: bool, the
     let width = usize::from(row.width);
     let line = Line::from(vec![
         Span::styled(format!(" {:<8}  ", item.id()), base.fg(theme.accent)),
-        Span::styled(format!("{:<15}  ", one_line(&item.category, 15)), base),
+        Span::styled(
+            format!(
+                "{:<15}  ",
+                one_line(
+                    crate::core::classify::Category::label_of(&item.category),
+                    15
+                )
+            ),
+            base,
+        ),
         Span::styled(
             format!("{:>5}  ", item.count),
             base.add_modifier(Modifier::BOLD),
