@@ -289,7 +289,8 @@ pub fn replaced_by(store: &Store, repo_root: &Path, path: &Path) -> Result<Vec<S
 pub struct PlanChoice {
     /// Repo-relative, e.g. `plans/fix-pricing.md`.
     pub path: String,
-    /// The state of the loop of the same name, when there is one (starting it replaces it).
+    /// The state of the newest loop started from the plan, when there is one (starting the
+    /// plan again replaces it).
     pub loop_state: Option<String>,
 }
 
@@ -305,14 +306,16 @@ pub fn plan_choices(repo_root: &Path, store: &Store) -> Vec<PlanChoice> {
         })
         .unwrap_or_default();
     paths.sort();
+    let loops = store.loops().unwrap_or_default();
     paths
         .into_iter()
         .map(|path| {
-            let slug = Path::new(&path)
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let loop_state = store.get_loop(&slug).ok().flatten().map(|r| r.state);
+            // The newest loop started from this plan (`x-2` once `x` was replaced).
+            let loop_state = loops
+                .iter()
+                .filter(|row| row.plan_path == path)
+                .max_by_key(|row| (row.created_at, row.name.len()))
+                .map(|row| row.state.clone());
             PlanChoice { path, loop_state }
         })
         .collect()
@@ -584,4 +587,51 @@ fn config_error(e: ConfigError) -> InputError {
         e.message.clone(),
         e.fix.clone(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::fixtures::{loop_row, temp_store};
+    use crate::store::Step;
+
+    fn record(store: &Store, name: &str, plan: &str, state: &str, at: i64) {
+        let mut row = loop_row(name, at);
+        row.plan_path = plan.into();
+        row.state = state.into();
+        store
+            .commit(&Step {
+                upsert_loop: Some(row),
+                ..Step::default()
+            })
+            .unwrap();
+    }
+
+    /// A plan corrected twice: its loops are `price` (aborted), then `price-2` (stopped); a
+    /// plan elsewhere named the same started `price-3`.
+    #[test]
+    fn a_plans_loops_are_found_by_its_path_not_its_name() {
+        let (dir, _, store) = temp_store();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("plans")).unwrap();
+        std::fs::write(root.join("plans/price.md"), "").unwrap();
+        record(&store, "price", "plans/price.md", "aborted", 1);
+        record(&store, "price-2", "plans/price.md", "stopped", 2);
+        record(&store, "price-3", "other/price.md", "awaiting_approval", 3);
+        assert_eq!(
+            replaced_by(&store, root, &root.join("plans/price.md")).unwrap(),
+            vec!["price-2".to_string()]
+        );
+        assert_eq!(
+            replaced_by(&store, root, &root.join("other/price.md")).unwrap(),
+            vec!["price-3".to_string()]
+        );
+        assert_eq!(
+            plan_choices(root, &store),
+            vec![PlanChoice {
+                path: "plans/price.md".into(),
+                loop_state: Some("stopped".into()),
+            }]
+        );
+    }
 }

@@ -240,26 +240,43 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
             "as one commit"
         }
     };
-    let mut spans = vec![
-        Span::raw(" "),
-        key(Action::Merge),
-        Span::styled(
-            format!(" merge into {base} {}", how(first)),
-            chosen(ReviewChoice::Merge { history: first }),
-        ),
-        Span::raw("   "),
-        key(Action::MergeOther),
-        Span::styled(
-            format!(" {}", how(other)),
-            chosen(ReviewChoice::Merge { history: other }),
-        ),
-        Span::raw("   "),
-        key(Action::KeepBranch),
-        Span::styled(" keep branch", chosen(ReviewChoice::Branch)),
-        Span::raw("   "),
-        key(Action::PrBody),
-        Span::styled(" write PR body", chosen(ReviewChoice::Pr { gh: state.gh })),
-    ];
+    let choices = |merge: String, other_merge: &str, branch: &str, pr: &str, gap: &'static str| {
+        vec![
+            Span::raw(" "),
+            key(Action::Merge),
+            Span::styled(merge, chosen(ReviewChoice::Merge { history: first })),
+            Span::raw(gap),
+            key(Action::MergeOther),
+            Span::styled(
+                format!(" {other_merge}"),
+                chosen(ReviewChoice::Merge { history: other }),
+            ),
+            Span::raw(gap),
+            key(Action::KeepBranch),
+            Span::styled(format!(" {branch}"), chosen(ReviewChoice::Branch)),
+            Span::raw(gap),
+            key(Action::PrBody),
+            Span::styled(format!(" {pr}"), chosen(ReviewChoice::Pr { gh: state.gh })),
+        ]
+    };
+    let mut spans = choices(
+        format!(" merge into {base} {}", how(first)),
+        how(other),
+        "keep branch",
+        "write PR body",
+        "   ",
+    );
+    // A narrow screen gets every choice in fewer words rather than the last ones cut off.
+    if Line::from(spans.clone()).width() > usize::from(inner.width) {
+        let short = |history: bool| if history { "history" } else { "one commit" };
+        spans = choices(
+            format!(" merge ({})", short(first)),
+            short(other),
+            "branch",
+            "PR body",
+            "  ",
+        );
+    }
     if m.gh_available {
         let check = if state.gh { "[x]" } else { "[ ]" };
         spans.push(Span::styled(
@@ -301,7 +318,7 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
     }
     let next = match &m.gate {
         None => vec![Span::styled(
-            " Each choice is spelled out and confirmed before it happens; the approval is audited.",
+            " Each choice is spelled out and confirmed first; the approval is audited.",
             dim,
         )],
         Some(gate) if gate.overridable => vec![

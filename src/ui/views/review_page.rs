@@ -164,7 +164,13 @@ fn timeline(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {
     let timeline = &state.model.timeline;
     out.push(Line::from(vec![
         Span::styled("Timeline", s.heading),
-        Span::styled(format!("  {} iterations", timeline.len()), s.dim),
+        Span::styled(
+            match timeline.len() {
+                1 => "  1 iteration".to_string(),
+                n => format!("  {n} iterations"),
+            },
+            s.dim,
+        ),
     ]));
     for it in timeline {
         let mark = match it.status.as_str() {

@@ -36,6 +36,20 @@ fn review_clean() {
 }
 
 #[test]
+fn review_at_80x24_offers_every_choice_whole() {
+    let model = reviewing(None, true);
+    let screen = text(&render(&model, 80, 24));
+    for choice in ["m merge (one commit)", "M history", "b branch", "p PR body"] {
+        assert!(screen.contains(choice), "{choice:?} cut:\n{screen}");
+    }
+    assert!(
+        screen.contains("confirmed first; the approval is audited."),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
 fn review_gated_with_placeholders() {
     let gate = Gate {
         why: "1 of 2 checks fails (cargo clippy)".into(),
