@@ -18,6 +18,21 @@ fn fixer(repo: &TestRepo) {
     );
 }
 
+/// Loop `price` stopped by the Insanity Rule (its agent repeats itself); then the human
+/// corrected its plan (the fixer agent) and committed it: plans are immutable, so the loop
+/// cannot host the corrected plan.
+fn corrected_after_a_stop() -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
+    fixer(&repo);
+    let plan = repo.plan("price", "stubborn", "");
+    repo.commit("plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"fixer\"")]);
+    repo.commit("plan: use the fixer");
+    (repo, plan)
+}
+
 fn state(repo: &TestRepo, slug: &str) -> Option<String> {
     repo.store().get_loop(slug).ok()?.map(|r| r.state)
 }
@@ -56,15 +71,7 @@ fn a_plan_run_from_another_terminal_goes_to_the_running_supervisor() {
 
 #[test]
 fn a_corrected_plan_replaces_its_loop_in_one_command() {
-    let repo = TestRepo::new();
-    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
-    fixer(&repo);
-    let plan = repo.plan("price", "stubborn", "");
-    repo.commit("plan");
-    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
-    // The human corrects the plan and commits it: plans are immutable, the loop cannot host it.
-    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"fixer\"")]);
-    repo.commit("plan: use the fixer");
+    let (repo, plan) = corrected_after_a_stop();
     let server = repo.serve();
     let out = repo.andon(&["redirect", "price", "-m", "try again"], LIMIT);
     expect_exit(&out, 1);
@@ -121,14 +128,7 @@ fn a_replacement_that_cannot_start_leaves_the_old_loop_alone() {
 
 #[test]
 fn replace_works_without_a_supervisor_too() {
-    let repo = TestRepo::new();
-    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
-    fixer(&repo);
-    let plan = repo.plan("price", "stubborn", "");
-    repo.commit("plan");
-    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
-    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"fixer\"")]);
-    repo.commit("plan: use the fixer");
+    let (repo, plan) = corrected_after_a_stop();
     let out = repo.andon(&["run", "--headless", "--replace", &plan], LIMIT);
     expect_exit(&out, 0);
     assert_eq!(state(&repo, "price").as_deref(), Some("aborted"));
@@ -272,14 +272,7 @@ fn the_agent_flag_goes_with_plans_handed_to_a_running_andon_and_stays_with_them(
 
 #[test]
 fn a_board_says_which_loops_it_cannot_host_and_the_way_out() {
-    let repo = TestRepo::new();
-    repo.agent("stubborn", "echo '# same again' >> src/price.sh");
-    fixer(&repo);
-    let plan = repo.plan("price", "stubborn", "");
-    repo.commit("plan");
-    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
-    repo.edit(&plan, &[("agent = \"stubborn\"", "agent = \"fixer\"")]);
-    repo.commit("plan: use the fixer");
+    let (repo, _) = corrected_after_a_stop();
     let tmux = Tmux::start(
         &repo.home,
         &format!(

@@ -141,20 +141,24 @@ mod tests {
     use super::*;
     use crate::core::state::{Limits, LoopState};
 
-    #[test]
-    fn marks_keep_the_newest_and_a_rerun_replaces_its_own() {
-        let mut p = Persisted {
+    fn persisted(started_at: i64) -> Persisted {
+        Persisted {
             state: LoopState::new(Limits::default()),
             last_snapshot: String::new(),
             agent: "sim".into(),
             protected: Vec::new(),
             no_progress_ms: 0,
             iteration_timeout_ms: 0,
-            started_at: 0,
+            started_at,
             marks: Vec::new(),
             worked_ms: 0,
             changed_at: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn marks_keep_the_newest_and_a_rerun_replaces_its_own() {
+        let mut p = persisted(0);
         for n in 1..=(MARKS_KEPT as u32 + 50) {
             p.mark(n, "failed");
         }
@@ -168,18 +172,7 @@ mod tests {
     #[test]
     fn the_clock_counts_working_spells_only() {
         use crate::core::state::State;
-        let mut p = Persisted {
-            state: LoopState::new(Limits::default()),
-            last_snapshot: String::new(),
-            agent: "sim".into(),
-            protected: Vec::new(),
-            no_progress_ms: 0,
-            iteration_timeout_ms: 0,
-            started_at: 1_000,
-            marks: Vec::new(),
-            worked_ms: 0,
-            changed_at: 0,
-        };
+        let mut p = persisted(1_000);
         // Pending until 5 s, then running 6 s, stopped for ten minutes, running 2 s, waiting.
         let steps = [
             (5_000, State::Running, 0, Some(5_000)),

@@ -50,19 +50,8 @@ impl TestRepo {
     pub fn new() -> TestRepo {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("repo");
-        let home = dir.path().join("home");
         std::fs::create_dir_all(&root).unwrap();
-        std::fs::create_dir_all(&home).unwrap();
-        git(&root, &["init", "-q", "-b", "main"]);
-        // andon commits as the user's git would: the repository has its user's identity.
-        git(&root, &["config", "user.name", "Test User"]);
-        git(&root, &["config", "user.email", "test@example.invalid"]);
-        let repo = TestRepo {
-            _dir: dir,
-            root,
-            home,
-            config: std::cell::RefCell::new(String::new()),
-        };
+        let repo = TestRepo::init(dir, root);
         repo.write("src/price.sh", BUGGY_PRICE);
         repo.write("tests/test_price.sh", PRICE_TEST);
         repo.write("README.md", "# shop\n");
@@ -75,26 +64,32 @@ impl TestRepo {
     pub fn from_fixture(name: &str, gitignore: &str) -> TestRepo {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join(name);
-        let home = dir.path().join("home");
-        std::fs::create_dir_all(&home).unwrap();
         copy_tree(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures")
                 .join(name),
             &root,
         );
+        let repo = TestRepo::init(dir, root);
+        repo.write(".gitignore", gitignore);
+        repo.commit(&format!("{name}, as published"));
+        repo
+    }
+
+    /// A git repository at `root` (inside `dir`), with a home of its own beside it.
+    fn init(dir: tempfile::TempDir, root: PathBuf) -> TestRepo {
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
         git(&root, &["init", "-q", "-b", "main"]);
+        // andon commits as the user's git would: the repository has its user's identity.
         git(&root, &["config", "user.name", "Test User"]);
         git(&root, &["config", "user.email", "test@example.invalid"]);
-        let repo = TestRepo {
+        TestRepo {
             _dir: dir,
             root,
             home,
             config: std::cell::RefCell::new(String::new()),
-        };
-        repo.write(".gitignore", gitignore);
-        repo.commit(&format!("{name}, as published"));
-        repo
+        }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
