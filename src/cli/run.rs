@@ -242,10 +242,11 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     }
 
     // Every unfinished loop is hosted; interrupted ones re-run their cut iteration.
-    let named: BTreeSet<String> = args
+    // Plans are known by their path in the repository, not their file name.
+    let named: BTreeSet<PathBuf> = args
         .plans
         .iter()
-        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().to_string()))
+        .map(|p| launch::display_path(p, &root))
         .collect();
     let mut hosted = Vec::new();
     let mut unhosted = Vec::new();
@@ -263,7 +264,10 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
                 .is_some_and(|s| s.cause == StopCause::Interrupted);
         match load(&row, &config, &root) {
             Ok(loaded) => hosted.push((loaded, interrupted)),
-            Err(e) if named.contains(&row.name) || (interrupted && args.plans.is_empty()) => {
+            Err(e)
+                if named.contains(std::path::Path::new(&row.plan_path))
+                    || (interrupted && args.plans.is_empty()) =>
+            {
                 return Err(bad_input(&InputError::new(
                     None,
                     e,
@@ -279,17 +283,15 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
             }
         }
     }
-    let hosted_names: BTreeSet<String> = hosted
+    // A plan whose loop is hosted already goes on as that loop.
+    let hosted_plans: BTreeSet<PathBuf> = hosted
         .iter()
-        .map(|((spec, _), _)| spec.name.clone())
+        .map(|((spec, _), _)| spec.plan.path.clone())
         .collect();
     let fresh: Vec<PathBuf> = args
         .plans
         .iter()
-        .filter(|p| {
-            !p.file_stem()
-                .is_some_and(|s| hosted_names.contains(&*s.to_string_lossy()))
-        })
+        .filter(|p| !hosted_plans.contains(&launch::display_path(p, &root)))
         .cloned()
         .collect();
     let made = match launch::admit(&repo.git, &for_plans, &store, &fresh, args.replace) {

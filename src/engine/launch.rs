@@ -560,7 +560,9 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn display_path(path: &Path, repo_root: &Path) -> PathBuf {
+/// How the repository names the plan at `path` (as given on a command line, relative to the
+/// working directory, or absolute): `plans/x.md`. The store keeps this path for each loop.
+pub fn display_path(path: &Path, repo_root: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -568,7 +570,16 @@ fn display_path(path: &Path, repo_root: &Path) -> PathBuf {
             .map(|d| d.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     };
-    abs.strip_prefix(repo_root)
+    // `..` and symlinked directories resolved: one plan has one path however it is named
+    // (the file itself may be a link; its own name is kept).
+    let real = match (abs.parent(), abs.file_name()) {
+        (Some(dir), Some(file)) => std::fs::canonicalize(dir)
+            .map(|dir| dir.join(file))
+            .unwrap_or_else(|_| abs.clone()),
+        _ => abs.clone(),
+    };
+    let root = std::fs::canonicalize(repo_root).unwrap_or_else(|_| repo_root.to_path_buf());
+    real.strip_prefix(&root)
         .map(Path::to_path_buf)
         .unwrap_or(abs)
 }
@@ -626,6 +637,16 @@ mod tests {
             replaced_by(&store, root, &root.join("other/price.md")).unwrap(),
             vec!["price-3".to_string()]
         );
+        // However the path is written: through `..`, or a link to the plans directory.
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::os::unix::fs::symlink(root.join("plans"), root.join("linked")).unwrap();
+        for named in ["src/../plans/price.md", "linked/price.md"] {
+            assert_eq!(
+                replaced_by(&store, root, &root.join(named)).unwrap(),
+                vec!["price-2".to_string()],
+                "{named}"
+            );
+        }
         assert_eq!(
             plan_choices(root, &store),
             vec![PlanChoice {

@@ -75,17 +75,31 @@ fn not_ignored(root: &Path, paths: &[String]) -> Result<Vec<String>, GitError> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    let mut cmd = git(root);
-    cmd.args(["check-ignore", "--"]).args(paths);
-    let out = cmd.output().map_err(|source| GitError::Io {
+    let io = |source| GitError::Io {
         op: "run git for",
         path: "check-ignore".into(),
         source,
-    })?;
+    };
+    // NUL-separated both ways: a path is never quoted or split.
+    let mut cmd = git(root);
+    cmd.args(["check-ignore", "-z", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(io)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let list: Vec<u8> = paths
+            .iter()
+            .flat_map(|p| p.bytes().chain(std::iter::once(0)))
+            .collect();
+        stdin.write_all(&list).map_err(io)?;
+    }
+    let out = child.wait_with_output().map_err(io)?;
     // 0: some are ignored (listed); 1: none is; anything else is git failing.
     let ignored: Vec<String> = match out.status.code() {
         Some(0) => String::from_utf8_lossy(&out.stdout)
-            .lines()
+            .split('\0')
+            .filter(|p| !p.is_empty())
             .map(str::to_string)
             .collect(),
         Some(1) => Vec::new(),
@@ -112,11 +126,17 @@ impl Kept {
         if prefixes.is_empty() {
             return Ok(Kept(Vec::new()));
         }
+        // Tracked files that differ from HEAD, and untracked ones (a page whose commit was
+        // refused earlier): undoing a merge resets the first and deletes the second.
         let mut changed = git(root);
         changed
             .args(["diff", "--name-only", "-z", "HEAD", "--"])
             .args(prefixes);
-        let names = run(changed, "merge", None)?;
+        let mut untracked = git(root);
+        untracked
+            .args(["ls-files", "-z", "--others", "--exclude-standard", "--"])
+            .args(prefixes);
+        let names = run(changed, "merge", None)? + &run(untracked, "merge", None)?;
         let mut files = Vec::new();
         for name in names.split('\0').filter(|n| !n.is_empty()) {
             let path = root.join(name);

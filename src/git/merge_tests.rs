@@ -378,6 +378,8 @@ fn a_refused_merge_puts_back_an_uncommitted_edit_to_andons_files() {
             "wiki/log.md",
             "# Log\n- the user's own note, not committed\n",
         );
+        // A page andon wrote earlier, whose commit was refused: untracked.
+        write(&root, "wiki/90_LOG/2026-12-06-a.md", "# the earlier page\n");
         write(
             &root,
             ".git/hooks/pre-commit",
@@ -393,6 +395,11 @@ fn a_refused_merge_puts_back_an_uncommitted_edit_to_andons_files() {
             read(&root, "wiki/log.md"),
             "# Log\n- the user's own note, not committed\n",
             "{style:?}: the edit is back"
+        );
+        assert_eq!(
+            read(&root, "wiki/90_LOG/2026-12-06-a.md"),
+            "# the earlier page\n",
+            "{style:?}: the untracked page is back too"
         );
         assert!(!root.join(".git/SQUASH_MSG").exists(), "{style:?}");
         assert!(!root.join(".git/MERGE_MSG").exists(), "{style:?}");

@@ -222,8 +222,15 @@ impl Pane {
     /// the empty rows at the bottom).
     fn pull_back_reflowed(&mut self, history_before: usize) {
         let pushed = self.history_size().saturating_sub(history_before);
-        let cursor = usize::try_from(self.term.grid().cursor.point.line.0).unwrap_or(0);
-        let room = usize::from(self.size.rows).saturating_sub(cursor + 1);
+        let grid = self.term.grid();
+        let cursor = grid.cursor.point.line.0;
+        // Only blank rows at the bottom, below the cursor, make room: shrinking the grid back
+        // drops the bottom rows, and a footer drawn below the cursor must not go with them.
+        let rows = i32::from(self.size.rows);
+        let room = (cursor + 1..rows)
+            .rev()
+            .take_while(|&line| grid[Line(line)].is_clear())
+            .count();
         let back = pushed.min(room);
         if back == 0 {
             return;

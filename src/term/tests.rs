@@ -266,6 +266,17 @@ fn narrower_full_screen_pushes_only_what_no_longer_fits() {
 }
 
 #[test]
+fn narrower_pane_keeps_a_footer_below_the_cursor() {
+    // An inline TUI: its cursor at the top, a footer on the last row.
+    let (mut p, _) = pane(4, 10);
+    p.feed(b"one\r\nabcdefghij\r\n\r\nfoot\x1b[H");
+    p.resize(4, 5);
+    let rows = rows_of(&p);
+    assert_eq!(rows.last().map(String::as_str), Some("foot"), "{rows:?}");
+    assert!(rows.contains(&"fghij".to_string()), "{rows:?}");
+}
+
+#[test]
 fn modes_follow_the_child() {
     let on = |edit: fn(&mut Modes)| {
         let mut modes = Modes {

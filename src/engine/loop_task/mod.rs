@@ -261,7 +261,12 @@ impl LoopTask {
         }
         // The plan-mode agent completed the Five Whys file in the main worktree: andon
         // commits it (only that file) once the iteration's work stops.
-        if was_active && !self.p.state.state.is_active() && self.p.state.mode == Mode::Plan {
+        // (Not while a human holds the agent frozen mid-edit.)
+        if was_active
+            && !self.p.state.state.is_active()
+            && !self.human_frozen()
+            && self.p.state.mode == Mode::Plan
+        {
             self.commit_five_whys().await;
         }
         if let Some((cause, _)) = &alert {

@@ -259,6 +259,16 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
             Span::styled(format!(" {pr}"), chosen(ReviewChoice::Pr { gh: state.gh })),
         ]
     };
+    let gh: Vec<Span> = if m.gh_available {
+        let check = if state.gh { "[x]" } else { "[ ]" };
+        vec![
+            Span::styled(format!("  {check} "), Style::default().fg(theme.foreground)),
+            key(Action::ToggleGh),
+            Span::styled(" also gh pr create", Style::default().fg(theme.dim)),
+        ]
+    } else {
+        Vec::new()
+    };
     let mut spans = choices(
         format!(" merge into {base} {}", how(first)),
         how(other),
@@ -266,6 +276,7 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
         "write PR body",
         "   ",
     );
+    spans.extend(gh.iter().cloned());
     // A narrow screen gets every choice in fewer words rather than the last ones cut off.
     if Line::from(spans.clone()).width() > usize::from(inner.width) {
         let short = |history: bool| if history { "history" } else { "one commit" };
@@ -276,18 +287,7 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
             "PR body",
             "  ",
         );
-    }
-    if m.gh_available {
-        let check = if state.gh { "[x]" } else { "[ ]" };
-        spans.push(Span::styled(
-            format!("  {check} "),
-            Style::default().fg(theme.foreground),
-        ));
-        spans.push(key(Action::ToggleGh));
-        spans.push(Span::styled(
-            " also gh pr create",
-            Style::default().fg(theme.dim),
-        ));
+        spans.extend(gh);
     }
     buf.set_line(inner.x, inner.y, &Line::from(spans), inner.width);
     if inner.height < 2 {
