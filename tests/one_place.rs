@@ -285,6 +285,8 @@ fn a_board_says_which_loops_it_cannot_host_and_the_way_out() {
     tmux.keys(&["L"]);
     tmux.wait_for("andon run --replace plans/price.md", LIMIT);
     tmux.keys(&["Escape"]);
+    // Back on the board before the next key (an Escape and a key at once read as Alt-key).
+    tmux.wait_for("Enter zoom", LIMIT);
     tmux.keys(&["q"]);
     tmux.wait_for("Quit", LIMIT);
     tmux.keys(&["y"]);
