@@ -8,6 +8,7 @@ pub mod config;
 pub mod core;
 pub mod engine;
 pub mod git;
+pub mod own_file;
 pub mod pty;
 pub mod sandbox;
 pub mod store;

@@ -175,7 +175,7 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
     );
     assert!(repo.prompt("varied", 4).contains("PLAN MODE"));
     assert_eq!(
-        std::fs::read_to_string(repo.root.join(".andon/loops/varied/iter-4/fix-plan.md"))
+        std::fs::read_to_string(repo.root.join(".andon/loops/varied/agent/fix-plan-4.md"))
             .unwrap()
             .trim(),
         "## Fix plan: clamp at zero"

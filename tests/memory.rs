@@ -76,7 +76,7 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
         "## The failures so far",
         "FAIL: price 5 10 = alpha",
         ".andon/loops/varied/iter-1/check-tests.log",
-        "Written by the plan-mode agent to `.andon/loops/varied/iter-4/fix-plan.md`",
+        "Written by the plan-mode agent to `.andon/loops/varied/agent/fix-plan-4.md`",
         "Root cause (agent): each attempt guessed a word",
     ] {
         assert!(text.contains(needle), "{needle:?} missing from\n{text}");

@@ -146,8 +146,7 @@ fn print_outcome(board: &[LoopView], color: bool) {
 }
 
 pub fn init_logging(path: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = path.parent()?;
-    let file = tracing_appender::rolling::never(dir, path.file_name()?);
+    let file = andon::own_file::append(path).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("ANDON_LOG").unwrap_or_else(|_| "info".into());

@@ -177,7 +177,10 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         eprintln!("andon: warning: {warning}");
     }
     let root = repo.git.repo_root().to_path_buf();
-    if let Err(e) = std::fs::create_dir_all(repo.dirs.root()) {
+    // `.andon/` is the user's alone (0700), as an older andon may have left it open.
+    if let Err(e) = andon::own_file::dir(repo.dirs.root())
+        .and_then(|()| andon::own_file::make_private(repo.dirs.root()))
+    {
         eprintln!("andon: cannot create {}: {e}", repo.dirs.root().display());
         return Err(EXIT_ERROR);
     }

@@ -177,6 +177,12 @@ pub enum Event {
     /// The agent or a check cannot work as configured (a command not found, a script that is
     /// not there, a withheld variable): not the agent's failure.
     Misconfigured(crate::core::misconfig::Misconfigured),
+    /// Something andon was about to write or read for the loop was not what andon made (a
+    /// file replaced by a link, a worktree pointed at another branch): andon refused to act
+    /// for the agent and touched nothing. `what` names it.
+    Tampered {
+        what: String,
+    },
 }
 
 /// How an iteration ended, for the store.

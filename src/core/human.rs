@@ -87,7 +87,8 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
         StopCause::Interrupted
         | StopCause::AgentAuth
         | StopCause::AgentLimit
-        | StopCause::Config => rerun(s, &stop),
+        | StopCause::Config
+        | StopCause::Tampering => rerun(s, &stop),
         StopCause::Reviewer => {
             s.stop = None;
             s.state = State::Checking;

@@ -72,7 +72,7 @@ fn prompt(state: &LoopState, five_whys: Option<&str>) -> String {
         plan: &plan,
         state,
         skills: &skills,
-        fix_plan_path: "/repo/.andon/loops/pricing/iter-4/fix-plan.md",
+        fix_plan_path: "/repo/.andon/loops/pricing/agent/fix-plan-4.md",
         five_whys_path: five_whys,
         failures: &failures,
     })

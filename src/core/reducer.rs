@@ -28,6 +28,7 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::EngineFailed { reason } => engine_failed(&mut s, reason),
         Event::BudgetSpent { spent } => budget_spent(&mut s, spent),
         Event::Misconfigured(m) => misconfigured(&mut s, m),
+        Event::Tampered { what } => tampered(&mut s, what),
     };
     if t.refused.is_some() {
         return (current.clone(), t);
@@ -420,6 +421,30 @@ fn misconfigured(s: &mut LoopState, m: &crate::core::misconfig::Misconfigured) -
         format!("configuration: {} — fix: {}", m.what, m.fix),
         effects,
     )
+}
+
+/// andon found what it was about to use for the loop tampered with: whatever runs ends and
+/// the line stops as a guard violation. Nothing is snapshotted or restored (the worktree may
+/// be what was tampered with); a resume re-runs the iteration once a human has looked.
+fn tampered(s: &mut LoopState, what: &str) -> Transition {
+    if s.state.is_terminal() {
+        return Transition::refuse(format!("loop has ended ({})", s.state.label()));
+    }
+    let mut effects = Vec::new();
+    if s.state.is_active() {
+        effects.push(Effect::EndRun);
+    }
+    let reason = format!("andon refused to act for the agent: {what}");
+    let failure = crate::core::state::Failure {
+        category: crate::core::classify::Category::GuardViolation,
+        confidence: 1.0,
+        fingerprint: format!("guard:{}", StopCause::Tampering.as_str()),
+        summary: reason.clone(),
+        checks: Vec::new(),
+        output_tail: String::new(),
+    };
+    effects.extend(record_failure(s, &failure, IterationStatus::Stopped));
+    line_stop(s, StopCause::Tampering, reason, effects)
 }
 
 /// The wall-time budget is spent: whatever runs ends and the line stops with the figure.

@@ -1129,3 +1129,60 @@ fn a_configuration_mistake_stops_at_once_and_charges_no_breaker() {
     assert!(t.refused.is_some());
     assert_eq!(idle.state, State::Pending);
 }
+
+#[test]
+fn tampering_stops_the_line_as_a_guard_violation_and_touches_nothing() {
+    let what = "/repo/.andon/loops/x/iter-2/agent.log was replaced by a link";
+    for before in [vec![Event::Start], vec![Event::Start, agent_ok(1)]] {
+        let (s, _) = run(&before);
+        let (next, t) = reduce(
+            &s,
+            &Event::Tampered {
+                what: what.to_string(),
+            },
+        );
+        assert_eq!(t.refused, None);
+        assert_eq!((next.state, next.lamp), (State::Stopped, Lamp::Red));
+        let stop = next.stop.clone().unwrap();
+        assert_eq!(stop.cause, StopCause::Tampering);
+        assert_eq!(
+            stop.reason,
+            format!("andon refused to act for the agent: {what}")
+        );
+        assert_eq!(
+            t.effects.first(),
+            Some(&Effect::EndRun),
+            "whatever runs ends"
+        );
+        assert!(
+            t.effects.iter().any(|e| matches!(e,
+                Effect::RaiseIncident { failure, .. }
+                    if failure.category == crate::core::classify::Category::GuardViolation)),
+            "{:?}",
+            t.effects
+        );
+        assert!(
+            !t.effects.iter().any(|e| matches!(
+                e,
+                Effect::Snapshot { .. }
+                    | Effect::DiscardChanges
+                    | Effect::RestorePaths { .. }
+                    | Effect::RollbackToGreen
+            )),
+            "nothing in the worktree is touched: {:?}",
+            t.effects
+        );
+        // A human who has looked resumes: the iteration runs again.
+        let (resumed, t) = reduce(&next, &human(HumanAction::Resume { fix_plan: None }));
+        assert_eq!(t.refused, None);
+        assert!(resumed.state.is_active(), "{:?}", resumed.state);
+    }
+    let (ended, _) = run(&[Event::Start, human(HumanAction::Abort)]);
+    let (_, t) = reduce(
+        &ended,
+        &Event::Tampered {
+            what: what.to_string(),
+        },
+    );
+    assert!(t.refused.is_some());
+}

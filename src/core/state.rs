@@ -189,6 +189,8 @@ pub enum StopCause {
     Reviewer,
     /// A check or the agent cannot work as configured; resume re-runs the iteration once fixed.
     Config,
+    /// andon refused to act for the agent: what it was about to use had been tampered with.
+    Tampering,
 }
 
 impl StopCause {
@@ -223,6 +225,7 @@ impl StopCause {
             StopCause::AgentLimit => "the agent's usage limit",
             StopCause::Reviewer => "the reviewer",
             StopCause::Config => "a configuration mistake",
+            StopCause::Tampering => "tampering",
         }
     }
 
@@ -242,6 +245,7 @@ impl StopCause {
             StopCause::AgentLimit => "agent_limit",
             StopCause::Reviewer => "reviewer",
             StopCause::Config => "config",
+            StopCause::Tampering => "tampering",
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::engine::sandbox::LoopSandbox;
 use crate::engine::session::SessionSlot;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
+use crate::engine::step_error::StepError;
 use crate::engine::tail::Tail;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
@@ -67,13 +68,15 @@ pub(crate) struct RunEnd {
 }
 
 impl AgentRun<'_> {
-    pub async fn run(self) -> AgentReport {
+    /// The run's report; `Err` names what andon found tampered with and refused to use.
+    pub async fn run(self) -> Result<AgentReport, String> {
         match self.run_inner().await {
-            Ok(report) => report,
-            Err(message) => {
+            Ok(report) => Ok(report),
+            Err(StepError::Tampered(what)) => Err(what),
+            Err(StepError::Failed(message)) => {
                 // The agent could not even start: an agent error with the reason as evidence.
                 let failure = judge_agent(&message, Some(127), false, false);
-                AgentReport {
+                Ok(AgentReport {
                     exit_code: Some(127),
                     no_progress: false,
                     timed_out: false,
@@ -82,12 +85,12 @@ impl AgentRun<'_> {
                     failure: Some(failure),
                     condition: None,
                     usage: None,
-                }
+                })
             }
         }
     }
 
-    async fn run_inner(self) -> Result<AgentReport, String> {
+    async fn run_inner(self) -> Result<AgentReport, StepError> {
         if self.spec.profile.mode == AgentMode::Interactive {
             return self.run_interactive().await;
         }
@@ -155,7 +158,7 @@ impl AgentRun<'_> {
                 }
             }),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| StepError::pty(&e))?;
         let pgid = child.pid();
         s.reaper_register(pgid);
         self.pgid.store(pgid, Ordering::SeqCst);
@@ -196,6 +199,7 @@ impl AgentRun<'_> {
             sandbox.as_ref(),
         )
         .await
+        .map_err(StepError::from)
     }
 
     /// The argv of the profile's command for this run (the prompt not yet appended).
@@ -319,7 +323,7 @@ impl AgentRun<'_> {
         use std::io::{Read, Seek, SeekFrom};
         const READ: u64 = 512 * 1024;
         let path = self.shared.dirs.agent_log(&self.spec.name, self.iteration);
-        let mut file = std::fs::File::open(path).ok()?;
+        let mut file = crate::own_file::open(&path).ok()?;
         let len = file.metadata().ok()?.len();
         file.seek(SeekFrom::Start(len.saturating_sub(READ).max(log_start)))
             .ok()?;

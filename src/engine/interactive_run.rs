@@ -15,6 +15,7 @@ use crate::core::event::AgentReport;
 use crate::engine::agent_run::{AgentRun, RunEnd, KILL_GRACE};
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::session::Session;
+use crate::engine::step_error::StepError;
 use crate::engine::turn_hook;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtySpec};
@@ -37,7 +38,7 @@ enum TurnEnded {
 }
 
 impl AgentRun<'_> {
-    pub(crate) async fn run_interactive(self) -> Result<AgentReport, String> {
+    pub(crate) async fn run_interactive(self) -> Result<AgentReport, StepError> {
         let sandbox = LoopSandbox::for_loop(self.shared, self.spec);
         let (session, _fresh) = self.session(sandbox.as_ref())?;
         let result = self.turn(&session, sandbox.as_ref()).await;
@@ -56,7 +57,7 @@ impl AgentRun<'_> {
         &self,
         session: &Arc<Session>,
         sandbox: Option<&LoopSandbox>,
-    ) -> Result<AgentReport, String> {
+    ) -> Result<AgentReport, StepError> {
         let s = self.shared;
         let spec = self.spec;
         self.pgid.store(session.pid(), Ordering::SeqCst);
@@ -67,16 +68,14 @@ impl AgentRun<'_> {
         let log_start = self.log_len();
         session
             .begin_iteration_log(&log)
-            .map_err(|e| format!("{}: {e}", log.display()))?;
+            .map_err(|e| StepError::io(&e))?;
         // Before every paste, not only the first: a dialog may be up, or the agent may still
         // be answering what a human typed into it during the checks.
         self.wait_ready(session).await?;
         let signals = session.signals();
         let (text, path) = if session.briefed() {
             let path = s.dirs.follow_up(&spec.name, self.iteration);
-            let text = tokio::fs::read_to_string(&path)
-                .await
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = crate::own_file::read_to_string(&path).map_err(|e| StepError::io(&e))?;
             (text, path)
         } else {
             (self.prompt.clone(), self.prompt_path.clone())
@@ -123,6 +122,7 @@ impl AgentRun<'_> {
             sandbox,
         )
         .await
+        .map_err(StepError::from)
     }
 
     /// The loop's live session, or a new one (true) with its turn hook installed.

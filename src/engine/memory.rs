@@ -92,7 +92,7 @@ pub fn fix_plan_review(
     n: u32,
 ) -> Result<(String, Option<String>), String> {
     let plan_path = dirs.fix_plan(loop_name, n);
-    let text = std::fs::read_to_string(&plan_path).map_err(|e| {
+    let text = crate::own_file::read_to_string(&plan_path).map_err(|e| {
         format!(
             "the plan-mode iteration wrote no fix plan ({}: {e}); redirect with a note instead",
             plan_path.display()

@@ -36,6 +36,7 @@ pub mod session;
 pub mod shared;
 pub mod skills;
 pub mod spec;
+pub mod step_error;
 pub mod supervisor;
 pub mod tail;
 pub mod turn_hook;

@@ -70,9 +70,18 @@ pub fn agent_op(
             tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
         }
         let prompt_path = shared.dirs.prompt(&spec.name, iteration);
-        let prompt = tokio::fs::read_to_string(&prompt_path)
-            .await
-            .unwrap_or_default();
+        let prompt = match crate::own_file::read_to_string(&prompt_path) {
+            Ok(text) => text,
+            Err(e) if crate::own_file::refused_link(&e) => {
+                return (
+                    Event::Tampered {
+                        what: e.to_string(),
+                    },
+                    Vec::new(),
+                )
+            }
+            Err(_) => String::new(),
+        };
         let report = AgentRun {
             shared: &shared,
             spec: &spec,
@@ -89,6 +98,10 @@ pub fn agent_op(
         }
         .run()
         .await;
+        let report = match report {
+            Ok(report) => report,
+            Err(what) => return (Event::Tampered { what }, Vec::new()),
+        };
         if let Some(m) = agent_misconfigured(&shared, &spec, &report) {
             return (Event::Misconfigured(m), Vec::new());
         }

@@ -77,7 +77,16 @@ impl AndonDir {
             .join(format!("{prefix}-{safe}.log"))
     }
 
+    /// The one folder of `.andon/` a loop's agent may write (under the sandbox): where it
+    /// writes its fix plans. Everything else there is andon's, written and read by andon
+    /// alone.
+    pub fn agent_dir(&self, loop_name: &str) -> PathBuf {
+        self.loop_dir(loop_name).join("agent")
+    }
+
+    /// Where the plan-mode agent of iteration `iteration` writes its fix plan.
     pub fn fix_plan(&self, loop_name: &str, iteration: u32) -> PathBuf {
-        self.iter_dir(loop_name, iteration).join("fix-plan.md")
+        self.agent_dir(loop_name)
+            .join(format!("fix-plan-{iteration}.md"))
     }
 }

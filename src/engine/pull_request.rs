@@ -80,7 +80,7 @@ pub fn write_pr(
     };
     let path = dirs.loop_dir(&place.name).join("PR.md");
     let text = format!("# {}\n\n{}", pr_title(&facts), pr_body(&facts));
-    crate::atomic::write(&path, &text)
+    crate::own_file::write_atomic(&path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }

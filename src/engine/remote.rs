@@ -119,7 +119,7 @@ fn tail(shared: &Shared, name: &str, iteration: u32, tails: &mut HashMap<String,
         return;
     };
     let path = shared.dirs.agent_log(name, iteration);
-    let Ok(mut file) = std::fs::File::open(&path) else {
+    let Ok(mut file) = crate::own_file::open(&path) else {
         return;
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);

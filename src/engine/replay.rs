@@ -70,7 +70,7 @@ fn guard_notes(store: &Store, name: &str, n: u32) -> String {
 
 /// The last `cap` bytes of a file, starting at a line so no escape sequence is cut in half.
 fn tail(path: &Path, cap: u64) -> Vec<u8> {
-    let Ok(mut file) = std::fs::File::open(path) else {
+    let Ok(mut file) = crate::own_file::open(path) else {
         return Vec::new();
     };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);

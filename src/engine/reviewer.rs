@@ -117,7 +117,7 @@ async fn review(
         .dirs
         .iter_dir(&spec.name, iteration)
         .join("review-prompt.md");
-    std::fs::write(&prompt_path, &prompt).map_err(|e| format!("{}: {e}", prompt_path.display()))?;
+    crate::own_file::write(&prompt_path, prompt.as_bytes()).map_err(|e| e.to_string())?;
     let prompt_file = prompt_path.to_string_lossy().to_string();
     let worktree = spec.worktree.to_string_lossy().to_string();
     let vars = TemplateVars {

@@ -115,7 +115,11 @@ impl LoopSandbox {
             // A cache that does not exist yet could never be created from inside.
             let _ = std::fs::create_dir_all(dir);
         }
-        let mut writable = vec![spec.worktree.clone(), shared.dirs.loop_dir(&spec.name)];
+        // Of `.andon/`, the agent's own folder only: every file andon writes and reads back
+        // lies outside what the agent can touch.
+        let agent_dir = shared.dirs.agent_dir(&spec.name);
+        let _ = crate::own_file::dir(&agent_dir);
+        let mut writable = vec![spec.worktree.clone(), agent_dir];
         writable.extend(shared_places(&shared.config));
         Some(LoopSandbox {
             andon_exe: shared.andon_exe.clone(),

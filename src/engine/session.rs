@@ -151,9 +151,9 @@ impl Session {
     /// From now on, output also goes to this iteration's log; the tail starts afresh.
     pub fn begin_iteration_log(&self, path: &Path) -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::own_file::dir(dir)?;
         }
-        let file = File::options().create(true).append(true).open(path)?;
+        let file = crate::own_file::append(path)?;
         *lock(&self.sink.iteration_log) = Some(file);
         *lock(&self.sink.tail) = Tail::new(16 * 1024);
         Ok(())

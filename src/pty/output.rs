@@ -2,7 +2,7 @@
 //! written chunk by chunk as it arrives, and a bounded tail kept for failure reports.
 
 use std::collections::VecDeque;
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -24,13 +24,10 @@ impl LogFile {
             source,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(log_err)?;
+            crate::own_file::dir(parent).map_err(log_err)?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(log_err)?;
+        // Private, and never through a link the child may have planted in its place.
+        let file = crate::own_file::append(path).map_err(log_err)?;
         Ok(Self {
             file: Some(file),
             path: path.to_path_buf(),
@@ -94,6 +91,7 @@ impl Tail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn tail_keeps_the_last_bytes() {

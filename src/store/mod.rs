@@ -17,7 +17,6 @@ mod crash_tests;
 pub(crate) mod fixtures;
 
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -130,17 +129,38 @@ fn sqlite_error(path: &Path, op: &'static str, source: rusqlite::Error) -> Store
     }
 }
 
+/// `path` with `suffix` added to its file name (`andon.db` → `andon.db-wal`).
+fn with_suffix(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
 impl Store {
     /// Opens the store for reading and writing, creating the file and its parent directory
     /// when missing and bringing the schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            crate::own_file::dir(dir).map_err(|source| StoreError::CreateDir {
                 path: path.to_path_buf(),
                 source,
             })?;
         }
         let mut conn = Connection::open(path).map_err(|e| sqlite_error(path, "open", e))?;
+        // The store holds prompts, notes and output: the user's alone (SQLite gives its
+        // journal files the database's own mode).
+        for file in [
+            path.to_path_buf(),
+            with_suffix(path, "-wal"),
+            with_suffix(path, "-shm"),
+        ] {
+            if file.exists() {
+                crate::own_file::make_private(&file).map_err(|source| StoreError::CreateDir {
+                    path: file.clone(),
+                    source,
+                })?;
+            }
+        }
         configure_writer(&mut conn, path)?;
         migrate(&mut conn, path)?;
         Ok(Store {

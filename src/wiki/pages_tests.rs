@@ -106,7 +106,7 @@ fn five_whys_snapshot() {
         logs: &logs,
         stat: None,
         output_tail: "FAIL: price 5 10 = -5, expected 0\n```\x1b[31m\n",
-        fix_plan_path: Some(".andon/loops/pricing/iter-4/fix-plan.md"),
+        fix_plan_path: Some(".andon/loops/pricing/agent/fix-plan-4.md"),
         failed: 3,
         streak: &[
             PastFailure {

@@ -10,11 +10,12 @@ use crate::core::event::Effect;
 use crate::core::prompt::{compose, follow_up, PromptInput};
 use crate::core::state::Mode;
 use crate::engine::ops::{blocking, check_jobs, goal_jobs, PendingOp};
+use crate::engine::step_error::StepError;
 use crate::git::DiffLimits;
 use crate::pty::signal::{continue_group, stop_group};
 
 impl LoopTask {
-    pub(super) async fn effect(&mut self, effect: Effect) -> Result<(), String> {
+    pub(super) async fn effect(&mut self, effect: Effect) -> Result<(), StepError> {
         let s = Arc::clone(&self.shared);
         let spec = Arc::clone(&self.spec);
         match effect {
@@ -36,7 +37,10 @@ impl LoopTask {
             }
             Effect::BeginIteration { iteration, mode } => {
                 let dir = s.dirs.iter_dir(&spec.name, iteration);
-                std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                crate::own_file::dir(&dir).map_err(|e| StepError::io(&e))?;
+                // Where the agent may write its fix plan (the one folder of `.andon/` it may).
+                crate::own_file::dir(&s.dirs.agent_dir(&spec.name))
+                    .map_err(|e| StepError::io(&e))?;
                 self.five_whys = match mode {
                     Mode::Plan => {
                         self.write_five_whys(iteration, crate::engine::memory::WhysFor::MetaAndon)
@@ -45,14 +49,17 @@ impl LoopTask {
                     Mode::Code => None,
                 };
                 let path = s.dirs.prompt(&spec.name, iteration);
-                std::fs::write(&path, self.compose_prompt(None))
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                crate::own_file::write(&path, self.compose_prompt(None).as_bytes())
+                    .map_err(|e| StepError::io(&e))?;
                 if spec.profile.mode == AgentMode::Interactive {
                     // What a session that already has the brief gets pasted instead.
                     let follow_up = s.dirs.follow_up(&spec.name, iteration);
                     let brief = path.to_string_lossy().to_string();
-                    std::fs::write(&follow_up, self.compose_prompt(Some(&brief)))
-                        .map_err(|e| format!("{}: {e}", follow_up.display()))?;
+                    crate::own_file::write(
+                        &follow_up,
+                        self.compose_prompt(Some(&brief)).as_bytes(),
+                    )
+                    .map_err(|e| StepError::io(&e))?;
                 }
                 self.rec.begin_iteration(iteration, mode, &path);
                 self.p.mark(iteration, "running");

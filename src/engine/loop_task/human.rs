@@ -23,8 +23,9 @@ impl LoopTask {
             // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote (the
             // board and the CLI pass the text they showed; otherwise it is read here).
             HumanAction::Resume { fix_plan: None } if meta_andon_stop => HumanAction::Resume {
-                fix_plan: std::fs::read_to_string(
-                    self.shared
+                fix_plan: crate::own_file::read_to_string(
+                    &self
+                        .shared
                         .dirs
                         .fix_plan(&self.spec.name, self.p.state.iteration),
                 )
@@ -86,8 +87,8 @@ impl LoopTask {
                 }
             }
         }
-        if let Some(reason) = self.apply(next, t, Vec::new()).await {
-            self.feed(Event::EngineFailed { reason }, Vec::new()).await;
+        if let Some(failed) = self.apply(next, t, Vec::new()).await {
+            self.feed(failed.event(), Vec::new()).await;
         }
         if let Some(note) = self.effect_note.take() {
             message = format!("{message}: {note}");

@@ -13,6 +13,7 @@ use crate::core::reducer::{interrupt, reduce};
 use crate::core::state::{Badge, LoopState, Mode, State, StopCause};
 use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::ops::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
+use crate::engine::step_error::StepError;
 mod effects;
 mod human;
 
@@ -199,8 +200,8 @@ impl LoopTask {
             if let Event::ChecksFinished(r) | Event::GoalFinished(r) = &event {
                 self.rec.checks(r);
             }
-            if let Some(reason) = self.apply(state, t, runs).await {
-                next = Some((Event::EngineFailed { reason }, Vec::new()));
+            if let Some(failed) = self.apply(state, t, runs).await {
+                next = Some((failed.event(), Vec::new()));
             }
         }
     }
@@ -212,7 +213,7 @@ impl LoopTask {
         next: LoopState,
         t: Transition,
         check_runs: Vec<CheckRunRow>,
-    ) -> Option<String> {
+    ) -> Option<StepError> {
         let was_active = self.p.state.state.is_active();
         self.p.state = next;
         self.p.clock(was_active, now_ms());
@@ -230,7 +231,10 @@ impl LoopTask {
             tracing::debug!(loop_name = %self.spec.name, effect = name, micros = started.elapsed().as_micros() as u64, "effect");
             if let Err(e) = result {
                 tracing::error!(loop_name = %self.spec.name, "effect {name} failed: {e}");
-                failed = Some(format!("{name}: {e}"));
+                failed = Some(match e {
+                    StepError::Failed(reason) => StepError::Failed(format!("{name}: {reason}")),
+                    tampered => tampered,
+                });
                 self.pending = None;
                 break;
             }
@@ -248,7 +252,7 @@ impl LoopTask {
         }
         if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
             tracing::error!(loop_name = %self.spec.name, "store commit failed: {e}");
-            failed.get_or_insert(format!("store: {e}"));
+            failed.get_or_insert(StepError::Failed(format!("store: {e}")));
             self.pending = None;
         }
         if let Some(op) = self.pending.take() {

@@ -1,0 +1,170 @@
+//! andon never acts for the agent: a hostile shell-script agent plants links where andon writes
+//! its own files next (the iteration's prompt, its agent log); andon refuses to write through
+//! them, stops the line as a guard violation, and the file the link points at is untouched.
+//! Under the sandbox the agent cannot even plant them: of `.andon/` it may write its own
+//! folder only.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use andon::sandbox::{landlock_status, LandlockStatus};
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// The user's file the agent wants andon to write: `~/.bashrc` in the issue.
+const VICTIM_TEXT: &str = "# the user's shell profile\n";
+
+fn victim(repo: &TestRepo) -> PathBuf {
+    let path = repo.home.join(".bashrc");
+    std::fs::write(&path, VICTIM_TEXT).unwrap();
+    path
+}
+
+/// An agent that fails iteration 1 and plants, for iteration 2, a link named `file` (in the
+/// next iteration's folder) pointing at `victim`.
+fn planting_agent(repo: &TestRepo, file: &str, victim: &std::path::Path) {
+    repo.agent(
+        "planter",
+        &format!(
+            "next=\"$(dirname \"$ANDON_PROMPT_FILE\")/../iter-$((ANDON_ITERATION + 1))\"\n\
+             mkdir -p \"$next\" && ln -sf '{}' \"$next/{file}\"\n\
+             echo '# still broken' >> src/price.sh\n",
+            victim.display()
+        ),
+    );
+}
+
+fn run(repo: &TestRepo, plan: &str) -> Output {
+    let tmp = repo.root.parent().unwrap().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let child = repo
+        .command(&["run", "--headless", plan])
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("andon starts");
+    wait_output(child, LIMIT)
+}
+
+fn stop_reason(repo: &TestRepo, slug: &str) -> String {
+    repo.store()
+        .get_loop(slug)
+        .unwrap()
+        .unwrap()
+        .reason
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_link_planted_where_andon_writes_next_stops_the_line_and_its_target_is_untouched() {
+    for file in ["prompt.md", "agent.log"] {
+        let repo = TestRepo::new();
+        let victim = victim(&repo);
+        planting_agent(&repo, file, &victim);
+        let plan = repo.plan("planted", "planter", "");
+        repo.commit("plan");
+
+        let out = run(&repo, &plan);
+        expect_exit(&out, 3);
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            VICTIM_TEXT,
+            "{file}: andon wrote through the agent's link"
+        );
+        let row = repo.store().get_loop("planted").unwrap().unwrap();
+        assert_eq!(row.state, "stopped", "{file}");
+        let reason = stop_reason(&repo, "planted");
+        assert!(
+            reason.contains("andon refused to act for the agent")
+                && reason.contains(&format!("iter-2/{file} was replaced by a link")),
+            "{file}: {reason}"
+        );
+        let incidents = repo.store().incidents(Some("planted")).unwrap();
+        assert!(
+            incidents
+                .iter()
+                .any(|i| i.iteration == 2 && i.category == "guard_violation"),
+            "{file}: {incidents:?}"
+        );
+    }
+}
+
+#[test]
+fn under_the_sandbox_the_agent_cannot_plant_links_in_andons_folders() {
+    match landlock_status() {
+        LandlockStatus::Available { .. } => {}
+        LandlockStatus::Unavailable { why } => {
+            assert!(
+                std::env::var("ANDON_REQUIRE_LANDLOCK").as_deref() != Ok("1"),
+                "ANDON_REQUIRE_LANDLOCK=1 but {why}"
+            );
+            eprintln!("skipped: {why}");
+            return;
+        }
+    }
+    let repo = TestRepo::new();
+    let victim = victim(&repo);
+    planting_agent(&repo, "agent.log", &victim);
+    let plan = repo.plan(
+        "planted",
+        "planter",
+        "sandbox = \"landlock\"\nmax_iterations = 2",
+    );
+    repo.commit("plan");
+
+    run(&repo, &plan);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), VICTIM_TEXT);
+    let log = std::fs::read_to_string(repo.root.join(".andon/loops/planted/iter-1/agent.log"))
+        .unwrap_or_default();
+    assert!(log.contains("Permission denied"), "the agent tried: {log}");
+    let planted = repo.root.join(".andon/loops/planted/iter-2/agent.log");
+    assert!(
+        !planted
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink()),
+        "the sandbox let the agent plant a link in andon's folder"
+    );
+    assert!(
+        !stop_reason(&repo, "planted").contains("refused to act"),
+        "{}",
+        stop_reason(&repo, "planted")
+    );
+}
+
+#[test]
+fn andons_folder_and_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = TestRepo::new();
+    repo.agent(
+        "fixer",
+        &format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"),
+    );
+    let plan = repo.plan("fix", "fixer", "");
+    repo.commit("plan");
+    expect_exit(&run(&repo, &plan), 0);
+    let mode = |rel: &str| {
+        std::fs::metadata(repo.root.join(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    for dir in [".andon", ".andon/loops/fix", ".andon/loops/fix/iter-1"] {
+        assert_eq!(mode(dir), 0o700, "{dir}");
+    }
+    for file in [
+        ".andon/andon.db",
+        ".andon/andon.log",
+        ".andon/lock",
+        ".andon/loops/fix/iter-1/prompt.md",
+        ".andon/loops/fix/iter-1/agent.log",
+        ".andon/loops/fix/iter-1/check-tests.log",
+    ] {
+        assert_eq!(mode(file), 0o600, "{file}");
+    }
+}
