@@ -168,3 +168,88 @@ fn andons_folder_and_files_are_private() {
         assert_eq!(mode(file), 0o600, "{file}");
     }
 }
+
+/// A worktree of the user's own beside the loop's, with work in progress: an untracked note
+/// and an uncommitted edit on branch `feature`.
+fn users_other_worktree(repo: &TestRepo) -> PathBuf {
+    let other = repo.root.parent().unwrap().join("feature-wt");
+    git(
+        &repo.root,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "feature",
+            &other.to_string_lossy(),
+        ],
+    );
+    std::fs::write(other.join("notes.md"), "my notes\n").unwrap();
+    std::fs::write(other.join("README.md"), "# shop, being rewritten\n").unwrap();
+    other
+}
+
+#[test]
+fn an_agent_that_points_its_worktree_elsewhere_stops_the_line_and_touches_nothing() {
+    let cases = [
+        // Its `.git` file names the user's other worktree's git dir.
+        (
+            "retarget",
+            "printf 'gitdir: %s\\n' \"$(git rev-parse --git-common-dir)/worktrees/feature-wt\" > .git",
+            "its .git file points at the git dir of",
+        ),
+        // It checks out a branch of the user's.
+        (
+            "switch",
+            "git checkout -q spare",
+            "it is on spare instead of its branch loop/switch",
+        ),
+    ];
+    for (slug, trick, said) in cases {
+        let repo = TestRepo::new();
+        let other = users_other_worktree(&repo);
+        git(&repo.root, &["branch", "spare"]);
+        let spare_before = git(&repo.root, &["rev-parse", "spare"]);
+        let feature_before = git(&repo.root, &["rev-parse", "feature"]);
+        // Out of scope and protected changes, which the guards would restore or drop.
+        repo.agent(
+            "trickster",
+            &format!("echo 'pwned' > notes.md\necho '# still broken' >> src/price.sh\n{trick}\n"),
+        );
+        let plan = repo.plan(slug, "trickster", "");
+        repo.commit("plan");
+
+        let out = run(&repo, &plan);
+        expect_exit(&out, 3);
+        let reason = stop_reason(&repo, slug);
+        assert!(
+            reason.contains("andon refused to act for the agent") && reason.contains(said),
+            "{slug}: {reason}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(other.join("notes.md")).unwrap(),
+            "my notes\n",
+            "{slug}: the user's untracked note"
+        );
+        assert_eq!(
+            std::fs::read_to_string(other.join("README.md")).unwrap(),
+            "# shop, being rewritten\n",
+            "{slug}: the user's uncommitted edit"
+        );
+        assert_eq!(
+            git(&repo.root, &["rev-parse", "spare"]),
+            spare_before,
+            "{slug}"
+        );
+        assert_eq!(
+            git(&repo.root, &["rev-parse", "feature"]),
+            feature_before,
+            "{slug}"
+        );
+        let incidents = repo.store().incidents(Some(slug)).unwrap();
+        assert!(
+            incidents.iter().any(|i| i.category == "guard_violation"),
+            "{slug}: {incidents:?}"
+        );
+    }
+}

@@ -160,9 +160,12 @@ fn diff_then_review_then_merge_from_the_board() {
     tmux.wait_for("side by side", Duration::from_secs(10));
     tmux.keys(&["q"]);
     tmux.keys(&["a"]);
-    let review = tmux.wait_for("Placeholders", Duration::from_secs(20));
+    // The approval keys are drawn last: by then the whole review is on screen (a capture
+    // can land in the middle of tmux applying a frame).
+    tmux.wait_for("Placeholders", Duration::from_secs(20));
+    let review = tmux.wait_for("merge into main", Duration::from_secs(20));
     assert!(
-        review.contains("Timeline") && review.contains("merge into main"),
+        review.contains("Timeline") && review.contains("Placeholders"),
         "{review}"
     );
     tmux.keys(&["m"]);

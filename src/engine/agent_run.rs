@@ -199,7 +199,6 @@ impl AgentRun<'_> {
             sandbox.as_ref(),
         )
         .await
-        .map_err(StepError::from)
     }
 
     /// The argv of the profile's command for this run (the prompt not yet appended).
@@ -251,7 +250,7 @@ impl AgentRun<'_> {
         &self,
         end: RunEnd,
         sandbox: Option<&LoopSandbox>,
-    ) -> Result<AgentReport, String> {
+    ) -> Result<AgentReport, StepError> {
         let RunEnd {
             exit,
             no_progress,
@@ -377,7 +376,7 @@ impl AgentRun<'_> {
     }
 
     /// Changes since the base (for the guards) and the number since the last snapshot.
-    async fn diff(&self) -> Result<(Vec<ChangedPath>, u32), String> {
+    async fn diff(&self) -> Result<(Vec<ChangedPath>, u32), StepError> {
         let git = self.shared.git.clone();
         let worktree = self.spec.worktree.clone();
         let base = self.spec.base.clone();
@@ -385,10 +384,10 @@ impl AgentRun<'_> {
         tokio::task::spawn_blocking(move || {
             let since_base = git
                 .changes_since(&worktree, &base)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::engine::ops::git_error(&e))?;
             let since_last = git
                 .changes_since(&worktree, &last)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::engine::ops::git_error(&e))?;
             let changes = since_base
                 .into_iter()
                 .map(|c| ChangedPath {
@@ -399,6 +398,6 @@ impl AgentRun<'_> {
             Ok((changes, since_last.len() as u32))
         })
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| StepError::Failed(e.to_string()))?
     }
 }

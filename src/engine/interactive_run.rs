@@ -122,7 +122,6 @@ impl AgentRun<'_> {
             sandbox,
         )
         .await
-        .map_err(StepError::from)
     }
 
     /// The loop's live session, or a new one (true) with its turn hook installed.

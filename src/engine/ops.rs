@@ -13,6 +13,7 @@ use crate::engine::checks::{CheckBatch, CheckJob};
 use crate::engine::session::SessionSlot;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
+use crate::engine::step_error::StepError;
 use crate::store::CheckRunRow;
 
 /// An operation the reducer asked for, started only after the transition that asked for it is
@@ -202,6 +203,28 @@ pub fn goal_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
             timeout,
         })
         .collect()
+}
+
+/// Blocking git work of a loop's step, off the async threads: a worktree found tampered with
+/// is tampering (the line stops as a guard violation), any other error andon's own failure.
+pub async fn git_step<T, F>(f: F) -> Result<T, StepError>
+where
+    F: FnOnce() -> Result<T, crate::git::GitError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(git_error(&e)),
+        Err(e) => Err(StepError::Failed(format!("git task failed: {e}"))),
+    }
+}
+
+/// A git error of a loop's step, told apart.
+pub fn git_error(e: &crate::git::GitError) -> StepError {
+    match e {
+        crate::git::GitError::Tampered { .. } => StepError::Tampered(e.to_string()),
+        other => StepError::Failed(crate::engine::input_error::chain(other)),
+    }
 }
 
 /// Run blocking git work off the async threads.

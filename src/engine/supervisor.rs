@@ -103,6 +103,8 @@ impl Supervisor {
     /// for a loop that only waits for a human).
     pub fn add_loop(&self, spec: LoopSpec, persisted: Persisted, first: Option<Event>) {
         let name = spec.name.clone();
+        // Every git operation on the loop's worktree first checks it is still itself.
+        self.shared.git.pin(&spec.worktree, &spec.branch);
         let tx = LoopTask::spawn(Arc::clone(&self.shared), spec, persisted, first);
         if let Ok(mut loops) = self.loops.lock() {
             loops.insert(name, tx);

@@ -44,6 +44,11 @@ pub enum GitError {
     )]
     NotAWorktree { path: PathBuf },
     #[error(
+        "the loop's worktree {} was tampered with: {what}",
+        worktree.display()
+    )]
+    Tampered { worktree: PathBuf, what: String },
+    #[error(
         "worktree {} has unsaved work: {}\n  fix: snapshot or discard the changes first, or remove it with force",
         path.display(),
         list_paths(paths)

@@ -54,6 +54,9 @@ struct Inner {
     common_dir: PathBuf,
     /// Guards no data: holding it is what serialises writes.
     write: Mutex<()>,
+    /// Each loop worktree's branch (by canonical path): before any operation on it, the
+    /// worktree must still be itself and on that branch.
+    pins: Mutex<std::collections::HashMap<PathBuf, String>>,
 }
 
 impl GitOwner {
@@ -107,8 +110,24 @@ impl GitOwner {
                 root,
                 common_dir,
                 write: Mutex::new(()),
+                pins: Mutex::new(std::collections::HashMap::new()),
             }),
         })
+    }
+
+    /// From now on every operation on `worktree` first checks that it is still the linked
+    /// worktree andon made, on `branch`: an agent that points its `.git` file at another
+    /// worktree, or checks out another branch, gets a refusal, never andon's snapshots or
+    /// restores on the user's other work.
+    pub fn pin(&self, worktree: &Path, branch: &str) {
+        let key = worktree
+            .canonicalize()
+            .unwrap_or_else(|_| worktree.to_path_buf());
+        self.inner
+            .pins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, branch.to_string());
     }
 
     /// The main worktree's root directory.
@@ -278,7 +297,55 @@ impl GitOwner {
         if !repo.is_worktree() || canonical_common_dir(&repo)? != self.inner.common_dir {
             return Err(not_ours());
         }
+        self.check_pinned(&repo, worktree)?;
         Ok(repo)
+    }
+
+    /// A pinned worktree must still be the one at its path, on its branch.
+    fn check_pinned(&self, repo: &Repository, worktree: &Path) -> Result<(), GitError> {
+        let Ok(path) = worktree.canonicalize() else {
+            return Ok(());
+        };
+        let branch = self
+            .inner
+            .pins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&path)
+            .cloned();
+        let Some(branch) = branch else {
+            return Ok(());
+        };
+        let tampered = |what: String| GitError::Tampered {
+            worktree: path.clone(),
+            what,
+        };
+        // Its `.git` file names another worktree's git dir (that worktree's files and branch):
+        // the git dir's own pointer back names another worktree.
+        let back = fs::read_to_string(repo.path().join("gitdir"))
+            .ok()
+            .and_then(|text| PathBuf::from(text.trim()).canonicalize().ok());
+        let ours = path.join(".git").canonicalize().ok();
+        if back.is_none() || back != ours {
+            return Err(tampered(format!(
+                "its .git file points at the git dir of {}",
+                back.as_deref()
+                    .and_then(Path::parent)
+                    .map_or("another worktree".into(), |w| w.display().to_string())
+            )));
+        }
+        let head = repo.find_reference("HEAD").op("read HEAD")?;
+        let target = head
+            .symbolic_target_bytes()
+            .map(|t| String::from_utf8_lossy(t).into_owned());
+        let on = target.as_deref().unwrap_or("a detached HEAD");
+        if on != format!("refs/heads/{branch}") {
+            return Err(tampered(format!(
+                "it is on {} instead of its branch {branch}",
+                on.trim_start_matches("refs/heads/")
+            )));
+        }
+        Ok(())
     }
 }
 

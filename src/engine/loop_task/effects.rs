@@ -9,7 +9,7 @@ use crate::config::AgentMode;
 use crate::core::event::Effect;
 use crate::core::prompt::{compose, follow_up, PromptInput};
 use crate::core::state::Mode;
-use crate::engine::ops::{blocking, check_jobs, goal_jobs, PendingOp};
+use crate::engine::ops::{blocking, check_jobs, git_step, goal_jobs, PendingOp};
 use crate::engine::step_error::StepError;
 use crate::git::DiffLimits;
 use crate::pty::signal::{continue_group, stop_group};
@@ -81,7 +81,7 @@ impl LoopTask {
             }
             Effect::RestorePaths { paths } => {
                 let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
-                blocking(move || s.git.restore_paths(&worktree, &base, &paths)).await?;
+                git_step(move || s.git.restore_paths(&worktree, &base, &paths)).await?;
             }
             Effect::NoteRestored {
                 iteration,
@@ -97,7 +97,7 @@ impl LoopTask {
             }
             Effect::DiscardChanges => {
                 let (worktree, to) = (spec.worktree.clone(), self.p.last_snapshot.clone());
-                blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
+                git_step(move || s.git.reset_worktree(&worktree, &to)).await?;
             }
             Effect::RollbackToGreen => {
                 let (shared, name, base) = (Arc::clone(&s), spec.name.clone(), spec.base.clone());
@@ -107,7 +107,7 @@ impl LoopTask {
                 .await
                 .map_err(|e| format!("rollback task failed: {e}"))??;
                 let (worktree, to) = (spec.worktree.clone(), target.commit.clone());
-                blocking(move || s.git.reset_worktree(&worktree, &to)).await?;
+                git_step(move || s.git.reset_worktree(&worktree, &to)).await?;
                 self.p.last_snapshot = target.commit.clone();
                 let detail = format!(
                     "worktree and branch reset to {}; dropped {}",
@@ -119,7 +119,7 @@ impl LoopTask {
             }
             Effect::Snapshot { message } => {
                 let worktree = spec.worktree.clone();
-                let id = blocking(move || s.git.snapshot(&worktree, &message)).await?;
+                let id = git_step(move || s.git.snapshot(&worktree, &message)).await?;
                 self.p.last_snapshot = id.clone();
                 self.rec.snapshot(&id);
             }
