@@ -253,3 +253,73 @@ fn an_agent_that_points_its_worktree_elsewhere_stops_the_line_and_touches_nothin
         );
     }
 }
+
+/// `~/.config/andon/config.toml` of the test's user.
+fn user_config(repo: &TestRepo, toml: &str) -> PathBuf {
+    let path = repo.home.join(".config/andon/config.toml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+#[test]
+fn a_repository_cannot_switch_off_the_users_sandbox_or_deny_list() {
+    let fix = format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF");
+    // A plan asking for no sandbox under the user's Landlock is refused before anything runs.
+    let repo = TestRepo::new();
+    let user = user_config(&repo, "[sandbox]\nmode = \"landlock\"\n");
+    repo.agent("free", &fix);
+    let plan = repo.plan("free", "free", "sandbox = \"off\"");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{plan}:5")), "{err}");
+    assert!(err.contains(&format!("{}:2", user.display())), "{err}");
+    assert!(err.contains("never loosen"), "{err}");
+    assert!(
+        !repo.worktree("free").exists(),
+        "nothing is created for a refused plan"
+    );
+
+    // A repository's `[env] deny = []` keeps the defaults: the agent never sees the token.
+    let repo = TestRepo::new();
+    let seen = repo.home.join("seen-token");
+    repo.agent(
+        "nosy",
+        &format!(
+            "printf '%s' \"${{GITHUB_TOKEN:-}}\" > '{}'\n{fix}",
+            seen.display()
+        ),
+    );
+    repo.config("[env]\ndeny = []\n");
+    let plan = repo.plan("nosy", "nosy", "");
+    repo.commit("plan");
+    let child = repo
+        .command(&["run", "--headless", &plan])
+        .env("GITHUB_TOKEN", "ghp_secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("andon starts");
+    expect_exit(&wait_output(child, LIMIT), 0);
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap(),
+        "",
+        "the token leaked"
+    );
+
+    // And a repository that lets it through by name is refused, pointing at the user config.
+    repo.config("allow = [\"GITHUB_TOKEN\"]\n");
+    let plan = repo.plan("nosier", "nosy", "");
+    repo.commit("allow");
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("andon.toml:"), "{err}");
+    assert!(
+        err.contains("would pass variables kept from agents"),
+        "{err}"
+    );
+    assert!(err.contains(".config/andon/config.toml"), "{err}");
+}

@@ -41,6 +41,8 @@ pub struct ConfigLayer {
     pub escape: Option<String>,
     pub scrollback: Option<usize>,
     pub env_allow: Option<Vec<String>>,
+    /// The lines of `[env] allow`'s patterns.
+    pub env_allow_at: Vec<Located<String>>,
     pub env_deny: Option<Vec<String>>,
     pub sandbox_mode: Option<Located<SandboxMode>>,
     pub cache_dirs: Option<Vec<String>>,
@@ -58,6 +60,8 @@ pub struct AgentLayer {
     pub mode: Option<AgentMode>,
     pub env: Option<BTreeMap<String, String>>,
     pub env_allow: Option<Vec<String>>,
+    /// The lines of `env_allow`'s patterns.
+    pub env_allow_at: Vec<Located<String>>,
     pub sandbox: Option<Located<SandboxMode>>,
     /// Interactive mode: quiet time that ends a turn, and the screen markers.
     pub idle: Option<Duration>,
@@ -209,6 +213,10 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             .ui
             .and_then(|u| u.scrollback)
             .map(|lines| lines.min(MAX_SCROLLBACK)),
+        env_allow_at: allow
+            .as_ref()
+            .map(|a| a.iter().map(|p| located(&source, p.clone())).collect())
+            .unwrap_or_default(),
         env_allow: allow
             .map(|a| env_patterns(&source, "allow", a))
             .transpose()?,
@@ -287,6 +295,11 @@ fn agent_layer(
         prompt: agent.prompt,
         mode: agent.mode,
         env,
+        env_allow_at: agent
+            .env_allow
+            .as_ref()
+            .map(|a| a.iter().map(|p| located(source, p.clone())).collect())
+            .unwrap_or_default(),
         env_allow: agent
             .env_allow
             .map(|a| env_patterns(source, "env_allow", a))

@@ -4,6 +4,7 @@
 
 mod env_policy;
 mod files;
+mod floor;
 mod layer;
 mod profile;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use env_policy::{name_matches, EnvPolicy};
 pub use files::{read_plan, read_text};
+pub use floor::{patterns_overlap, Floor};
 pub use layer::{parse_layer, AgentLayer, ConfigLayer, Located};
 pub use profile::{
     builtin_command, builtin_profiles, install_hint, AgentMode, AgentProfile, Family, PromptMode,
@@ -54,6 +56,8 @@ pub struct Config {
     /// `andon run --agent NAME`: this profile for every plan, whatever the plans name. Set by
     /// the command line only.
     pub agent_override: Option<String>,
+    /// What andon's defaults and the user config protect: a repository may not loosen it.
+    pub floor: Floor,
 }
 
 /// `[merge]`: how an approved loop lands on the base branch.
@@ -194,6 +198,8 @@ impl Default for Config {
 impl Config {
     /// The built-in configuration, before any file.
     pub fn defaults() -> Self {
+        let env = EnvPolicy::default();
+        let floor = Floor::new(&env.deny, None, false, &env.deny, None, std::iter::empty());
         Self {
             agents: builtin_profiles(),
             default_agent: "claude".into(),
@@ -201,22 +207,50 @@ impl Config {
             guards: Guards::default(),
             worktrees: Worktrees::default(),
             ui: Ui::default(),
-            env: EnvPolicy::default(),
+            env,
             sandbox: Sandbox::default(),
             actor: None,
             merge: Merge::default(),
             agent_override: None,
+            floor,
         }
     }
 
     /// Loads the defaults, then `user_config` (when given and present), then
     /// `<repo_root>/andon.toml` (when present).
+    ///
+    /// What the defaults and the user config protect is a floor: the repository's file may
+    /// tighten it, and is refused where it would loosen it; its deny list adds to the floor's.
     pub fn load(repo_root: &Path, user_config: Option<&Path>) -> Result<Self, ConfigError> {
         let mut config = Self::defaults();
-        let repo_config = repo_root.join(REPO_CONFIG);
-        for path in user_config.into_iter().chain([repo_config.as_path()]) {
+        let defaults_deny = config.env.deny.clone();
+        let mut user_file_read = false;
+        if let Some(path) = user_config {
             if let Some(text) = read_text(path)? {
                 config.apply(parse_layer(path, &text)?)?;
+                user_file_read = true;
+            }
+        }
+        config.floor = Floor::new(
+            &defaults_deny,
+            user_config,
+            user_file_read,
+            &config.env.deny,
+            config.sandbox.mode.as_ref(),
+            config
+                .agents
+                .iter()
+                .map(|(name, p)| (name.clone(), p.sandbox.clone())),
+        );
+        let repo_config = repo_root.join(REPO_CONFIG);
+        if let Some(text) = read_text(&repo_config)? {
+            let layer = parse_layer(&repo_config, &text)?;
+            config.floor.check(&layer)?;
+            config.apply(layer)?;
+        }
+        for pattern in config.floor.deny_patterns() {
+            if !config.env.deny.contains(pattern) {
+                config.env.deny.push(pattern.clone());
             }
         }
         Ok(config)

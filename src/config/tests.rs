@@ -54,6 +54,7 @@ fn layers_apply_defaults_then_user_then_repo() {
     let config = Config::load(&repo, Some(&user)).expect("valid config");
 
     let mut expected = Config::defaults();
+    expected.floor.user_config = Some(user.clone());
     expected.default_agent = "codex".into();
     expected.actor = Some("ana".into());
     expected.breakers.max_iterations = 12;
@@ -101,7 +102,9 @@ fn missing_files_leave_the_defaults() {
     let dir = tempfile::tempdir().expect("tempdir");
     let absent = dir.path().join("nope.toml");
     let config = Config::load(dir.path(), Some(&absent)).expect("no files is fine");
-    assert_eq!(config, Config::defaults());
+    let mut expected = Config::defaults();
+    expected.floor.user_config = Some(absent.clone());
+    assert_eq!(config, expected);
     assert_eq!(Config::load(dir.path(), None), Ok(Config::defaults()));
     let root = config
         .worktrees
@@ -336,4 +339,58 @@ fn sandbox_comes_from_the_plan_then_the_profile_then_the_config() {
         None,
         "off unless someone asks"
     );
+}
+
+#[test]
+fn a_repository_may_tighten_the_users_protections_never_loosen_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("shop");
+    fs::create_dir(&repo).expect("repo dir");
+    let user = dir.path().join("config.toml");
+    fs::write(
+        &user,
+        "[sandbox]\nmode = \"landlock\"\n\n[env]\ndeny = [\"*TOKEN*\", \"STRIPE_*\"]\n",
+    )
+    .expect("user config");
+    let load = |text: &str| {
+        fs::write(repo.join("andon.toml"), text).expect("repo config");
+        Config::load(&repo, Some(&user))
+    };
+
+    let err = load("[sandbox]\nmode = \"off\"\n").expect_err("sandbox off refused");
+    assert_eq!((err.file.clone(), err.line), (repo.join("andon.toml"), 2));
+    assert!(
+        err.message.contains(&format!("{}:2", user.display())),
+        "{err}"
+    );
+    assert!(err.fix.contains(&user.display().to_string()), "{err}");
+
+    let err = load("[agents.claude]\nsandbox = \"off\"\n").expect_err("profile off refused");
+    assert_eq!(err.line, 2, "{err}");
+
+    let err = load("[env]\nallow = [\"LANG\",\n  \"GITHUB_TOKEN\"]\n").expect_err("allow refused");
+    assert_eq!(err.line, 3, "{err}");
+    assert!(err.message.contains("`*TOKEN*`"), "{err}");
+    assert!(err.message.contains("andon's defaults"), "{err}");
+    assert!(err.fix.contains(&user.display().to_string()), "{err}");
+
+    let err = load("[agents.claude]\nenv_allow = [\"STRIPE_LIVE\"]\n").expect_err("refused");
+    assert!(err.message.contains("[agents.claude] env_allow"), "{err}");
+    assert!(err.message.contains(&user.display().to_string()), "{err}");
+
+    // An emptied deny list keeps the floor's; a repository's own patterns add to it.
+    let config = load("[env]\ndeny = [\"SHOP_*\"]\n").expect("tightening is fine");
+    for name in ["GITHUB_TOKEN", "STRIPE_API", "SHOP_DB"] {
+        assert!(!config.env.passes(name, &[]), "{name} kept back");
+    }
+    let config =
+        load("[env]\ndeny = []\nallow = [\"LANG\"]\n[agents.claude]\nsandbox = \"landlock\"\n")
+            .expect("an empty deny list and a confined profile are fine");
+    assert!(!config.env.passes("GITHUB_TOKEN", &[]));
+    assert!(config.env.passes("LANG", &[]));
+
+    // The user's own config may do what the repository may not.
+    fs::write(&user, "[env]\nallow = [\"GITHUB_TOKEN\"]\n").expect("user config");
+    let config = load("").expect("the user's choice");
+    assert!(config.env.passes("GITHUB_TOKEN", &[]));
 }

@@ -82,6 +82,10 @@ pub struct AgentRun<'a> {
     pub output: &'a str,
     /// Variables of andon's own environment that the agent did not get.
     pub withheld: &'a [String],
+    /// Where a withheld variable may be allowed: the user config when the user's floor (or
+    /// andon's defaults) withholds it — a repository may not let it through — else the
+    /// repository's `andon.toml`.
+    pub allow_in: &'a dyn Fn(&str) -> String,
 }
 
 pub fn agent(run: &AgentRun<'_>) -> Option<Misconfigured> {
@@ -96,8 +100,9 @@ pub fn agent(run: &AgentRun<'_>) -> Option<Misconfigured> {
                 evidence_line(run.output)
             ),
             fix: format!(
-                "allow it: env_allow = [\"{var}\"] under [agents.{agent}] in andon.toml (or \
-                 [env] allow for every agent), restart andon, then resume"
+                "allow it: env_allow = [\"{var}\"] under [agents.{agent}] in {} (or \
+                 [env] allow for every agent), restart andon, then resume",
+                (run.allow_in)(var)
             ),
         });
     }
@@ -251,6 +256,14 @@ mod tests {
             changed_nothing,
             output,
             withheld: &withheld,
+            allow_in: &|var| {
+                if var.starts_with("GITHUB") {
+                    "~/.config/andon/config.toml"
+                } else {
+                    "andon.toml"
+                }
+                .to_string()
+            },
         };
         // dash says "cannot open" and exits 2; bash says "No such file" and exits 127.
         for (exit, output, what) in [
@@ -282,7 +295,13 @@ mod tests {
         ))
         .unwrap();
         assert!(m.what.contains("MOCK_API_KEY"), "{m:?}");
-        assert!(m.fix.contains("env_allow = [\"MOCK_API_KEY\"]"), "{m:?}");
+        assert!(
+            m.fix
+                .contains("env_allow = [\"MOCK_API_KEY\"] under [agents.fixer] in andon.toml"),
+            "{m:?}"
+        );
+        let m = agent(&run(1, true, "GITHUB_TOKEN is not set\n")).expect("withheld");
+        assert!(m.fix.contains("in ~/.config/andon/config.toml"), "{m:?}");
         // Only whole names: MOCK_API_KEYS is another variable.
         assert_eq!(agent(&run(1, true, "MOCK_API_KEYS is unset\n")), None);
         // Named in passing (an echoed plan), then a failure of another kind: the agent's.

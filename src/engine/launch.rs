@@ -144,6 +144,13 @@ pub fn validate(
         check_agent_binary(&plan, &text, &profile, &repo_root, &shown)?;
         let reviewer = reviewer_for(config, &plan, &profile, &text, &repo_root, &shown)?;
         check_budgets(&plan, &profile, &text, &shown)?;
+        // A plan may confine its loop more than the user config does, never less.
+        if let Some(setting) = &plan.sandbox {
+            config
+                .floor
+                .refuse_sandbox(setting, &profile.name)
+                .map_err(config_error)?;
+        }
         let sandbox = sandbox::require(
             config.sandbox_for(&plan, &profile),
             &landlock,

@@ -126,6 +126,7 @@ fn agent_misconfigured(
         changed_nothing: report.changed_since_last == 0,
         output,
         withheld: &withheld,
+        allow_in: &|var| shared.config.floor.allow_in(var),
     })
 }
 
