@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use andon::sandbox::{landlock_status, LandlockStatus};
 use common::*;
 
 const LIMIT: Duration = Duration::from_secs(90);
@@ -96,16 +95,8 @@ fn a_link_planted_where_andon_writes_next_stops_the_line_and_its_target_is_untou
 
 #[test]
 fn under_the_sandbox_the_agent_cannot_plant_links_in_andons_folders() {
-    match landlock_status() {
-        LandlockStatus::Available { .. } => {}
-        LandlockStatus::Unavailable { why } => {
-            assert!(
-                std::env::var("ANDON_REQUIRE_LANDLOCK").as_deref() != Ok("1"),
-                "ANDON_REQUIRE_LANDLOCK=1 but {why}"
-            );
-            eprintln!("skipped: {why}");
-            return;
-        }
+    if !landlock() {
+        return;
     }
     let repo = TestRepo::new();
     let victim = victim(&repo);
@@ -322,4 +313,61 @@ fn a_repository_cannot_switch_off_the_users_sandbox_or_deny_list() {
         "{err}"
     );
     assert!(err.contains(".config/andon/config.toml"), "{err}");
+}
+
+#[test]
+fn setup_commands_get_the_agents_environment_and_quoted_placeholders() {
+    let repo = TestRepo::new();
+    repo.agent("idle", "true");
+    // A worktree path that breaks an unquoted `sh -c` and runs code in it.
+    repo.config(
+        "[worktrees]\nroot = \"../{repo} trees $(touch hacked)\"\n\
+         setup = [\"printf '%s' \\\"${{GITHUB_TOKEN:-withheld}}\\\" > {worktree}/token.txt\"]\n",
+    );
+    repo.write(".gitignore", "token.txt\n");
+    let plan = repo.plan("setup", "idle", "max_iterations = 1");
+    repo.commit("plan");
+    let child = repo
+        .command(&["run", "--headless", &plan])
+        .env("GITHUB_TOKEN", "ghp_secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("andon starts");
+    let out = wait_output(child, LIMIT);
+    let name = repo.root.file_name().unwrap().to_string_lossy();
+    let worktree = repo
+        .root
+        .parent()
+        .unwrap()
+        .join(format!("{name} trees $(touch hacked)/setup"));
+    assert!(worktree.is_dir(), "{}", stderr(&out));
+    let token = std::fs::read_to_string(worktree.join("token.txt"))
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(token, "withheld", "setup saw the token");
+    assert!(!worktree.join("hacked").exists(), "the path ran as code");
+}
+
+#[test]
+fn setup_commands_run_in_the_loops_sandbox() {
+    if !landlock() {
+        return;
+    }
+    let repo = TestRepo::new();
+    repo.agent("idle", "true");
+    repo.config("[worktrees]\nsetup = [\"touch {worktree}/ok\", \"touch {repo}/escaped\"]\n");
+    let plan = repo.plan("jailed", "idle", "sandbox = \"landlock\"");
+    repo.commit("plan");
+    let out = run(&repo, &plan);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("setup command `touch {repo}/escaped` failed"),
+        "{err}"
+    );
+    assert!(
+        !repo.root.join("escaped").exists(),
+        "setup wrote the repository"
+    );
+    assert!(!repo.worktree("jailed").exists(), "nothing half-created");
 }

@@ -75,3 +75,36 @@ fn doctor_names_a_broken_config_line() {
         "{text}"
     );
 }
+
+#[test]
+fn doctor_runs_no_program_the_repository_names() {
+    let repo = TestRepo::new();
+    let ran = repo.home.join("ran");
+    // A repository profile named like a built-in, pointing at its own script, and one of its own.
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> '{}'\necho 9.9.9\n",
+        ran.display()
+    );
+    for name in ["tools/claude", "tools/helper"] {
+        repo.write(name, &script);
+        let path = repo.root.join(name);
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    repo.config(
+        "[agents.claude]\ncommand = [\"tools/claude\", \"{prompt}\"]\n\n\
+         [agents.helper]\ncommand = [\"tools/helper\", \"{prompt}\"]\n",
+    );
+    repo.commit("profiles");
+    let out = repo
+        .command(&["doctor"])
+        .env("TERM", "xterm-256color")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(!ran.exists(), "doctor ran a repository's program:\n{text}");
+    assert!(
+        text.contains("not run: this repository's config names it"),
+        "{text}"
+    );
+}

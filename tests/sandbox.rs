@@ -8,28 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use andon::sandbox::{landlock_status, LandlockStatus};
 use common::*;
 
 const LIMIT: Duration = Duration::from_secs(90);
 
 const FIX: &str = r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###;
-
-/// The kernel must offer Landlock for these tests to mean anything; say so when it does not.
-/// CI sets `ANDON_REQUIRE_LANDLOCK=1` where the kernel has it: there a missing Landlock fails.
-fn landlock() -> bool {
-    match landlock_status() {
-        LandlockStatus::Available { .. } => true,
-        LandlockStatus::Unavailable { why } => {
-            assert!(
-                std::env::var("ANDON_REQUIRE_LANDLOCK").as_deref() != Ok("1"),
-                "ANDON_REQUIRE_LANDLOCK=1 but {why}"
-            );
-            eprintln!("skipped: {why}");
-            false
-        }
-    }
-}
 
 /// `andon run --headless PLAN` with its own temp dir: the sandbox lets agents write the temp
 /// dir, and the test repository itself lives in the system's.

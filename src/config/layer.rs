@@ -384,12 +384,27 @@ fn setup_commands(
     source: &TomlSource<'_>,
     commands: Vec<Spanned<String>>,
 ) -> Result<Vec<String>, FileError> {
+    use crate::core::shell_fill::SETUP_PLACEHOLDERS;
     for command in &commands {
-        if let Err(err) = template::validate(std::slice::from_ref(command.get_ref())) {
+        let used = match template::placeholders(std::slice::from_ref(command.get_ref())) {
+            Ok(used) => used,
+            Err(err) => {
+                return Err(source.error_at(
+                    &command.span(),
+                    format!("[worktrees] setup: {err}"),
+                    template_fix(),
+                ))
+            }
+        };
+        if let Some(name) = used
+            .iter()
+            .find(|p| !SETUP_PLACEHOLDERS.contains(&p.as_str()))
+        {
             return Err(source.error_at(
                 &command.span(),
-                format!("[worktrees] setup: {err}"),
-                template_fix(),
+                format!("[worktrees] setup: `{{{name}}}` has no value before a loop starts"),
+                "a setup command may use {worktree}, {repo} and {loop} (also as \
+                 $ANDON_WORKTREE, $ANDON_REPO, $ANDON_LOOP); write {{ and }} for a literal brace",
             ));
         }
     }

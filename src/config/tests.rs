@@ -142,6 +142,7 @@ fn every_config_error_names_its_line_and_a_specific_fix() {
         ("[guards]\nprotected = [\n  \"tests/**\",\n  \"a[\",\n]\n", 4, "`[guards] protected` has an invalid glob \"a[\"", "escape a literal ["),
         ("[worktrees]\nroot = \"../{worktree}\"\n", 2, "`{worktree}` is not known when worktrees are placed", "use only {repo}"),
         ("[worktrees]\nsetup = [\"ok\", \"echo ${HOME}\"]\n", 2, "unknown placeholder `{HOME}`", "write {{ and }} for a literal brace"),
+        ("[worktrees]\nsetup = [\"cat {prompt_file}\"]\n", 2, "`{prompt_file}` has no value before a loop starts", "may use {worktree}, {repo} and {loop}"),
         ("[env]\ndeny = [\"AWS *\"]\n", 2, "`deny` has the pattern \"AWS *\"", "e.g. \"AWS_*\""),
         ("[breakers]\nmax_iterations = \"ten\"\n", 2, "`max_iterations`", "whole number without quotes"),
         ("[breakers]\nout_of_scope_stop = 0\n", 2, "`out_of_scope_stop`", "1 or more"),

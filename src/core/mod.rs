@@ -30,6 +30,7 @@ pub mod sandbox;
 pub mod sandbox_denial;
 pub mod sanitize;
 pub mod scope;
+pub mod shell_fill;
 pub mod state;
 pub mod suggest;
 pub mod template;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::config::{install_hint, Config};
+use crate::config::{builtin_command, install_hint, AgentProfile, Config, EnvPolicy};
 use crate::engine::env::find_program;
 
 /// How a finding weighs.
@@ -49,10 +49,13 @@ impl Finding {
 }
 
 /// The first line a program prints for `--version`, within a few seconds (a CLI that wants a
-/// login or a network must not hang the doctor).
-pub fn version_of(program: &Path) -> Option<String> {
+/// login or a network must not hang the doctor), run with the environment agents get.
+pub fn version_of(program: &Path, policy: &EnvPolicy) -> Option<String> {
+    let env = std::env::vars().filter(|(k, _)| policy.passes(k, &[]));
     let mut child = Command::new(program)
         .arg("--version")
+        .env_clear()
+        .envs(env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -97,14 +100,25 @@ pub fn agents(config: &Config, repo_root: &Path) -> Vec<Finding> {
             let program = profile.command.first().map(String::as_str).unwrap_or("");
             let default = profile.name == config.default_agent;
             match find_program(program, repo_root) {
-                Some(path) => {
-                    let version = version_of(&path).unwrap_or_else(|| "version unknown".into());
+                Some(path) if installed_cli(profile, &path, repo_root) => {
+                    let version =
+                        version_of(&path, &config.env).unwrap_or_else(|| "version unknown".into());
                     finding(
                         Level::Ok,
                         subject,
                         format!("{version} ({})", path.display()),
                     )
                 }
+                // The repository's own program: found, and not run — doctor runs no code a
+                // repository names.
+                Some(path) => finding(
+                    Level::Ok,
+                    subject,
+                    format!(
+                        "{} (found; not run: this repository's config names it)",
+                        path.display()
+                    ),
+                ),
                 None => {
                     let level = if default { Level::Problem } else { Level::Note };
                     let why = if default {
@@ -131,6 +145,16 @@ pub fn agents(config: &Config, repo_root: &Path) -> Vec<Finding> {
         .collect()
 }
 
+/// Whether `path` is the installed CLI of a built-in profile: the program andon's defaults
+/// name, found outside the repository. Only such programs are asked for their version.
+fn installed_cli(profile: &AgentProfile, path: &Path, repo_root: &Path) -> bool {
+    let builtin = builtin_command(&profile.name, profile.mode)
+        .and_then(|argv| argv.into_iter().next())
+        .is_some_and(|program| profile.command.first() == Some(&program));
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    builtin && !canonical(path).starts_with(canonical(repo_root))
+}
+
 /// git on PATH (checks and humans use it) and the libgit2 andon is built with.
 pub fn git() -> Vec<Finding> {
     let (major, minor, rev) = git2::Version::get().libgit2_version();
@@ -143,7 +167,7 @@ pub fn git() -> Vec<Finding> {
         Some(path) => finding(
             Level::Ok,
             "git",
-            version_of(&path).unwrap_or_else(|| "version unknown".into()),
+            version_of(&path, &EnvPolicy::default()).unwrap_or_else(|| "version unknown".into()),
         ),
         None => finding(Level::Problem, "git", "not found on PATH")
             .fix("install git (e.g. `apt-get install git`)"),
@@ -288,10 +312,14 @@ mod tests {
             p
         };
         let good = script("good", "echo; echo '2.1.0 (Claude Code)'");
-        assert_eq!(version_of(&good).as_deref(), Some("2.1.0 (Claude Code)"));
+        let policy = EnvPolicy::default();
+        assert_eq!(
+            version_of(&good, &policy).as_deref(),
+            Some("2.1.0 (Claude Code)")
+        );
         let hang = script("hang", "exec sleep 30");
         let start = Instant::now();
-        assert_eq!(version_of(&hang), None);
+        assert_eq!(version_of(&hang, &policy), None);
         assert!(start.elapsed() < Duration::from_secs(15));
     }
 }

@@ -215,7 +215,7 @@ pub fn create(
         let result = git
             .create_worktree(&spec.name, &spec.worktree, &spec.branch, &spec.base)
             .map_err(InputError::from_display)
-            .and_then(|_| run_setup(config, git.repo_root(), &spec));
+            .and_then(|_| crate::engine::worktree_setup::run(config, git.repo_root(), &spec));
         if let Err(e) = result {
             let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
             for (done, _) in &made {
@@ -377,40 +377,6 @@ pub fn undo(git: &GitOwner, store: &Store, made: &[(LoopSpec, Persisted)]) {
         let _ = store.delete_loop(&spec.name);
         let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
     }
-}
-
-fn run_setup(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), InputError> {
-    for cmd in &config.worktrees.setup {
-        let cmd = cmd
-            .replace("{worktree}", &spec.worktree.to_string_lossy())
-            .replace("{repo}", &repo_root.to_string_lossy())
-            .replace("{loop}", &spec.name);
-        let status = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&cmd)
-            .current_dir(&spec.worktree)
-            .stdin(std::process::Stdio::null())
-            .status();
-        match status {
-            Ok(s) if s.success() => {}
-            Ok(s) => return Err(InputError::new(
-                Some((repo_root.join("andon.toml"), None)),
-                format!(
-                    "worktree setup command `{cmd}` failed ({s}) for loop {}",
-                    spec.name
-                ),
-                "fix the command in [worktrees] setup (it runs with sh -c inside the new worktree)",
-            )),
-            Err(e) => {
-                return Err(InputError::new(
-                    None,
-                    format!("cannot run setup command `{cmd}`: {e}"),
-                    "check that sh is installed",
-                ))
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The agent's program must exist before any worktree is made.

@@ -40,3 +40,4 @@ pub mod step_error;
 pub mod supervisor;
 pub mod tail;
 pub mod turn_hook;
+pub mod worktree_setup;

@@ -128,6 +128,24 @@ impl LoopSandbox {
         })
     }
 
+    /// The confinement of a loop's `[worktrees] setup` commands: its worktree and the shared
+    /// places (not the agent's folder, which does not exist yet).
+    pub fn for_setup(config: &Config, spec: &LoopSpec) -> Option<LoopSandbox> {
+        if spec.sandbox != SandboxMode::Landlock {
+            return None;
+        }
+        for dir in cache_dirs(config) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut writable = vec![spec.worktree.clone()];
+        writable.extend(shared_places(config));
+        Some(LoopSandbox {
+            andon_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon")),
+            worktree: spec.worktree.clone(),
+            writable,
+        })
+    }
+
     /// `argv` run through `andon __sandbox`.
     pub fn wrap(&self, argv: &[String]) -> Vec<String> {
         wrap(&self.andon_exe, &self.writable, argv)

@@ -331,3 +331,19 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
+
+/// The kernel must offer Landlock for these tests to mean anything; say so when it does not.
+/// CI sets `ANDON_REQUIRE_LANDLOCK=1` where the kernel has it: there a missing Landlock fails.
+pub fn landlock() -> bool {
+    match andon::sandbox::landlock_status() {
+        andon::sandbox::LandlockStatus::Available { .. } => true,
+        andon::sandbox::LandlockStatus::Unavailable { why } => {
+            assert!(
+                std::env::var("ANDON_REQUIRE_LANDLOCK").as_deref() != Ok("1"),
+                "ANDON_REQUIRE_LANDLOCK=1 but {why}"
+            );
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
