@@ -371,3 +371,49 @@ fn setup_commands_run_in_the_loops_sandbox() {
     );
     assert!(!repo.worktree("jailed").exists(), "nothing half-created");
 }
+
+#[test]
+fn a_cache_dir_that_holds_programs_is_refused_and_its_data_folders_do_not() {
+    // The README's old example: the agent wrote ~/.cargo/bin/cargo, a fake that passed checks.
+    let repo = TestRepo::new();
+    let user = user_config(
+        &repo,
+        "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo\"]\n",
+    );
+    let fake = repo.home.join(".cargo/bin/cargo");
+    repo.agent(
+        "faker",
+        &format!(
+            "mkdir -p '{dir}' && printf '#!/bin/sh\\necho 42 passed\\n' > '{fake}'\n\
+             echo '# tried' >> src/price.sh",
+            dir = fake.parent().unwrap().display(),
+            fake = fake.display()
+        ),
+    );
+    let plan = repo.plan("faker", "faker", "max_iterations = 1");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{}:3", user.display())), "{err}");
+    assert!(err.contains("~/.cargo holds programs"), "{err}");
+    assert!(
+        err.contains("cache_dirs = [\"~/.cargo/registry\", \"~/.cargo/git\"]"),
+        "{err}"
+    );
+
+    // Its data folders are fine, and the agent still cannot write the programs beside them.
+    if !landlock() {
+        return;
+    }
+    user_config(
+        &repo,
+        "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo/registry\", \"~/.cargo/git\"]\n",
+    );
+    run(&repo, &plan);
+    assert!(
+        !fake.exists(),
+        "the agent planted a program on the user's PATH"
+    );
+    assert!(repo.home.join(".cargo/registry").is_dir());
+}

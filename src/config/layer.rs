@@ -94,7 +94,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("root", "\"../{repo}.worktrees\""),
     ("protected", "[\"tests/**\"]"),
     ("sandbox", "\"landlock\""),
-    ("cache_dirs", "[\"~/.cargo\"]"),
+    ("cache_dirs", "[\"~/.cargo/registry\"]"),
 ];
 
 #[derive(Deserialize)]
@@ -330,7 +330,8 @@ fn located<T>(source: &TomlSource<'_>, value: Spanned<T>) -> Located<T> {
 }
 
 /// Cache directories are absolute or under the home directory (`~/...`): a relative one
-/// would mean a different place in every worktree.
+/// would mean a different place in every worktree. They are data only: one that holds
+/// programs or sits on `PATH` is refused (see [`crate::core::cache_dir`]).
 fn cache_dirs_of(
     source: &TomlSource<'_>,
     dirs: Vec<Spanned<String>>,
@@ -345,8 +346,53 @@ fn cache_dirs_of(
                 "[sandbox] cache_dirs has {:?}, which is neither absolute nor under ~/",
                 bad.get_ref()
             ),
-            "write an absolute path or one starting with ~/, e.g. cache_dirs = [\"~/.cargo\", \
-             \"~/.cache\"]",
+            "write an absolute path or one starting with ~/, e.g. cache_dirs = \
+             [\"~/.cargo/registry\", \"~/.cache\"]",
+        ));
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let path: Vec<std::path::PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    for dir in &dirs {
+        let text = dir.get_ref();
+        let expanded = match (text.strip_prefix("~/"), &home) {
+            (Some(rest), Some(home)) => home.join(rest),
+            (Some(_), None) => continue,
+            (None, _) => std::path::PathBuf::from(text),
+        };
+        let children: Vec<String> = std::fs::read_dir(&expanded)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(refusal) =
+            crate::core::cache_dir::refusal(&expanded, home.as_deref(), &path, &children)
+        else {
+            continue;
+        };
+        let fix = if refusal.instead.is_empty() {
+            "take it out of cache_dirs: sandboxed agents may still read it, and a cache of \
+             plain data (e.g. \"~/.cache\") may be listed instead"
+                .to_string()
+        } else {
+            let list: Vec<String> = refusal.instead.iter().map(|d| format!("{d:?}")).collect();
+            format!(
+                "list its data folders instead: cache_dirs = [{}]",
+                list.join(", ")
+            )
+        };
+        return Err(source.error_at(
+            &dir.span(),
+            format!(
+                "[sandbox] cache_dirs has {text:?}, but {}: a sandboxed agent could plant a \
+                 program there that your shell and andon's checks would later run unconfined",
+                refusal.why
+            ),
+            fix,
         ));
     }
     Ok(dirs.into_iter().map(Spanned::into_inner).collect())

@@ -166,7 +166,7 @@ impl Worktrees {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sandbox {
     pub mode: Option<SandboxSetting>,
-    /// Absolute or `~/...` paths, e.g. `~/.cargo`, `~/.cache`.
+    /// Absolute or `~/...` paths of data only, e.g. `~/.cargo/registry`, `~/.cache`.
     pub cache_dirs: Vec<String>,
 }
 

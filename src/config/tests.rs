@@ -152,7 +152,9 @@ fn every_config_error_names_its_line_and_a_specific_fix() {
         ("actor = \"a\0b\"\n", 1, "NUL byte", "plain UTF-8"),
         ("[sandbox]\nmode = \"landlok\"\n", 2, "`mode` cannot be \"landlok\"", "did you mean `landlock`? Allowed values: off, landlock"),
         ("[agents.claude]\nsandbox = \"on\"\n", 2, "`sandbox` cannot be \"on\"", "Allowed values: off, landlock"),
-        ("[sandbox]\ncache_dirs = [\"/opt/cache\", \".cache\"]\n", 2, "\".cache\", which is neither absolute nor under ~/", "cache_dirs = [\"~/.cargo\""),
+        ("[sandbox]\ncache_dirs = [\"/opt/cache\", \".cache\"]\n", 2, "\".cache\", which is neither absolute nor under ~/", "cache_dirs = [\"~/.cargo/registry\""),
+        ("[sandbox]\ncache_dirs = [\"~/.cache\",\n  \"~/.cargo\"]\n", 3, "\"~/.cargo\", but ~/.cargo holds programs or their config", "list its data folders instead: cache_dirs = [\"~/.cargo/registry\", \"~/.cargo/git\"]"),
+        ("[sandbox]\ncache_dirs = [\"/tmp/app/node_modules/.bin\"]\n", 2, "a `node_modules` folder holds programs", "take it out of cache_dirs"),
         ("[sandbox]\nmod = \"landlock\"\n", 2, "unknown key `mod` in [sandbox]", "did you mean `mode`?"),
     ];
     for (text, line, message, fix) in cases {
@@ -309,7 +311,7 @@ fn reading_files_reports_problems_with_the_path() {
 #[test]
 fn sandbox_comes_from_the_plan_then_the_profile_then_the_config() {
     let mut config = Config::defaults();
-    let user = "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo\"]\n";
+    let user = "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo/registry\"]\n";
     config
         .apply(parse_layer(Path::new("user.toml"), user).expect("parses"))
         .expect("applies");

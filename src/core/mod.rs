@@ -4,6 +4,7 @@
 pub mod badge;
 pub mod breaker_overrides;
 mod breakers;
+pub mod cache_dir;
 pub mod classify;
 mod classify_rules;
 pub mod condition;
