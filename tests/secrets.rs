@@ -81,3 +81,59 @@ fn a_secret_in_andons_environment_reaches_no_agent_no_log_and_no_store() {
     assert!(repo.path(".andon/andon.db").is_file());
     assert!(!repo.store().iterations("snoop").unwrap().is_empty());
 }
+
+#[test]
+fn a_secret_typed_into_a_note_is_redacted_everywhere_andon_writes_it() {
+    let repo = TestRepo::new();
+    let fix = r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###;
+    repo.agent(
+        "learner",
+        &format!("if grep -q 'clamp at zero' \"$1\"; then {fix}; else echo '# again' >> src/price.sh; fi"),
+    );
+    let plan = repo.plan("learner", "learner", "");
+    repo.commit("plan");
+    let limit = std::time::Duration::from_secs(90);
+    let out = repo.andon(&["run", "--headless", &plan], limit);
+    expect_exit(&out, 3);
+
+    let server = repo
+        .command(&["run", "--headless", "--serve"])
+        .env("GITHUB_TOKEN", SECRET)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("andon serves");
+    let socket = repo.root.join(".andon/control.sock");
+    eventually(limit, "the control socket", || {
+        socket.exists().then_some(())
+    });
+    let note = format!("clamp at zero; the API token is {SECRET}, db postgres://app:hunter2@db/x");
+    let out = repo.andon(&["redirect", "learner", "-m", &note], limit);
+    expect_exit(&out, 0);
+    eventually(limit, "the redirected loop to pass", || {
+        let row = repo.store().get_loop("learner").ok()??;
+        (row.state == "awaiting_approval").then_some(())
+    });
+    let out = repo.andon(&["approve", "learner", "--pr", "--yes"], limit);
+    expect_exit(&out, 0);
+    let status = repo.andon(&["status", "--json"], limit);
+    repo.end(server);
+
+    let json = stdout(&status);
+    assert!(json.contains("[redacted $GITHUB_TOKEN]"), "{json}");
+    let pr = std::fs::read_to_string(repo.root.join(".andon/loops/learner/PR.md")).unwrap();
+    assert!(pr.contains("[redacted $GITHUB_TOKEN]"), "{pr}");
+    let leaks: Vec<String> = [repo.root.clone(), repo.worktree("learner")]
+        .iter()
+        .flat_map(|d| {
+            let mut found = files_containing(d, SECRET.as_bytes());
+            found.extend(files_containing(d, b"hunter2"));
+            found
+        })
+        .collect();
+    assert!(leaks.is_empty(), "the secret leaked into {leaks:?}");
+    assert!(
+        !json.contains(SECRET) && !json.contains("hunter2"),
+        "{json}"
+    );
+}

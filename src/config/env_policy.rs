@@ -18,6 +18,11 @@ impl Default for EnvPolicy {
             "*SECRET*",
             "*PASSWORD*",
             "*_KEY",
+            "*APIKEY*",
+            "*API_KEY*",
+            "*_DSN",
+            "*CREDENTIAL*",
+            "*PASSWD*",
             "AWS_*",
             "GH_*",
             "GITHUB_*",
@@ -42,6 +47,20 @@ impl EnvPolicy {
             .chain(profile_allow)
             .any(|p| name_matches(p, name));
         allowed || !self.deny.iter().any(|p| name_matches(p, name))
+    }
+
+    /// Whether the variable `name=value` may be passed on: [`EnvPolicy::passes`], and a value
+    /// carrying a URL password (`DATABASE_URL=postgres://app:pw@db/x`) is kept back whatever
+    /// the name, unless an allow pattern names it.
+    pub fn passes_var(&self, name: &str, value: &str, profile_allow: &[String]) -> bool {
+        let allowed = self
+            .allow
+            .iter()
+            .chain(profile_allow)
+            .any(|p| name_matches(p, name));
+        allowed
+            || (self.passes(name, profile_allow)
+                && !crate::core::redact::carries_url_password(value))
     }
 }
 
@@ -135,6 +154,18 @@ mod tests {
             assert_eq!(policy.passes(name, allow), *expected, "{name}");
         }
         let mut open = EnvPolicy::default();
+        for (name, value, expected) in [
+            ("MY_APIKEY", "k", false),
+            ("SENTRY_DSN", "https://k@sentry.io/1", false),
+            ("DATABASE_URL", "postgres://app:pw@db/x", false),
+            ("DATABASE_URL", "postgres://db/x", true),
+            ("HOMEPAGE_URL", "https://example.com", true),
+        ] {
+            assert_eq!(policy.passes_var(name, value, &[]), expected, "{name}");
+        }
+        let mut url = EnvPolicy::default();
+        url.allow.push("DATABASE_URL".into());
+        assert!(url.passes_var("DATABASE_URL", "postgres://app:pw@db/x", &[]));
         open.allow.push("AWS_REGION".into());
         assert!(open.passes("AWS_REGION", &[]));
         assert!(!open.passes("AWS_SECRET_ACCESS_KEY", &[]));

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::condition::Condition;
+use crate::core::redact::Redactor;
 use crate::core::state::{Failure, Mode, StopCause};
 use crate::core::usage::Usage;
 
@@ -130,6 +131,23 @@ impl Outcome {
 }
 
 impl HumanAction {
+    /// The action with the secrets `r` knows taken out of the text a human typed.
+    pub fn redacted(self, r: &Redactor) -> HumanAction {
+        match self {
+            HumanAction::Redirect { note } => HumanAction::Redirect {
+                note: r.clean(&note),
+            },
+            HumanAction::Resume { fix_plan } => HumanAction::Resume {
+                fix_plan: fix_plan.map(|t| r.clean(&t)),
+            },
+            HumanAction::Approve { anyway, outcome } => HumanAction::Approve {
+                anyway: anyway.map(|t| r.clean(&t)),
+                outcome,
+            },
+            other => other,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             HumanAction::Stop => "stop",
@@ -183,6 +201,43 @@ pub enum Event {
     Tampered {
         what: String,
     },
+}
+
+impl Event {
+    /// The event with the secrets `r` knows taken out of every text andon did not write: the
+    /// agent's and the checks' output, a human's notes, an error's words.
+    pub fn redacted(self, r: &Redactor) -> Event {
+        let report = |mut report: ChecksReport| {
+            report.failure = report.failure.map(|f| f.redacted(r));
+            report
+        };
+        match self {
+            Event::AgentFinished(mut a) => {
+                a.failure = a.failure.map(|f| f.redacted(r));
+                Event::AgentFinished(a)
+            }
+            Event::ChecksFinished(c) => Event::ChecksFinished(report(c)),
+            Event::GoalFinished(c) => Event::GoalFinished(report(c)),
+            Event::ReviewFinished { report: c, usage } => Event::ReviewFinished {
+                report: report(c),
+                usage,
+            },
+            Event::Human(action) => Event::Human(action.redacted(r)),
+            Event::EngineFailed { reason } => Event::EngineFailed {
+                reason: r.clean(&reason),
+            },
+            Event::Misconfigured(m) => {
+                Event::Misconfigured(crate::core::misconfig::Misconfigured {
+                    what: r.clean(&m.what),
+                    fix: r.clean(&m.fix),
+                })
+            }
+            Event::Tampered { what } => Event::Tampered {
+                what: r.clean(&what),
+            },
+            other @ (Event::Start | Event::BudgetSpent { .. } | Event::Restarted) => other,
+        }
+    }
 }
 
 /// How an iteration ended, for the store.

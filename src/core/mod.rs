@@ -23,6 +23,7 @@ pub mod plan_frame;
 pub mod plan_goal;
 pub mod pr_body;
 pub mod prompt;
+pub mod redact;
 pub mod reducer;
 mod reducer_agent;
 mod reducer_review;

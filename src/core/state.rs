@@ -279,6 +279,15 @@ pub struct Failure {
     pub output_tail: String,
 }
 
+impl Failure {
+    /// The failure with the secrets `r` knows taken out of its words and output.
+    pub fn redacted(mut self, r: &crate::core::redact::Redactor) -> Failure {
+        self.summary = r.clean(&self.summary);
+        self.output_tail = r.clean(&self.output_tail);
+        self
+    }
+}
+
 /// Thresholds the reducer enforces, copied into the state when the loop starts so a config
 /// edit never changes a running loop's rules behind its back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -106,6 +106,8 @@ pub struct Delivery<'a> {
     pub store: &'a Store,
     pub dirs: &'a AndonDir,
     pub history_by_default: bool,
+    /// The secrets kept out of the PR body.
+    pub redactor: &'a crate::core::redact::Redactor,
     pub memory: &'a mut dyn FnMut() -> Result<Vec<String>, String>,
 }
 
@@ -122,7 +124,7 @@ pub fn deliver(
     let Some(style) = style(outcome, d.history_by_default) else {
         return match outcome {
             Outcome::Pr => {
-                let path = pull_request::write_pr(git, d.store, d.dirs, place, state, anyway)?;
+                let path = pull_request::write_pr(git, &d, place, state, anyway)?;
                 let mut message = format!("PR body written to {}", path.display());
                 if let Some(cmd) = pull_request::gh_command(&place.branch, &path) {
                     message.push_str(&format!(

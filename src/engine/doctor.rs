@@ -51,7 +51,7 @@ impl Finding {
 /// The first line a program prints for `--version`, within a few seconds (a CLI that wants a
 /// login or a network must not hang the doctor), run with the environment agents get.
 pub fn version_of(program: &Path, policy: &EnvPolicy) -> Option<String> {
-    let env = std::env::vars().filter(|(k, _)| policy.passes(k, &[]));
+    let env = std::env::vars().filter(|(k, v)| policy.passes_var(k, v, &[]));
     let mut child = Command::new(program)
         .arg("--version")
         .env_clear()

@@ -50,9 +50,21 @@ pub fn withheld(
 ) -> Vec<String> {
     let allow: &[String] = profile.map(|p| p.env_allow.as_slice()).unwrap_or(&[]);
     host.into_iter()
+        .filter(|(k, v)| !policy.passes_var(k, v, allow))
         .map(|(k, _)| k)
-        .filter(|k| !policy.passes(k, allow))
         .collect()
+}
+
+/// What andon redacts from text it did not write: the values of the `host` variables the
+/// policy keeps from children (a profile's own allowance does not make its key public).
+pub fn redactor(
+    policy: &EnvPolicy,
+    host: impl IntoIterator<Item = (String, String)>,
+) -> crate::core::redact::Redactor {
+    crate::core::redact::Redactor::new(
+        host.into_iter()
+            .filter(|(k, v)| !policy.passes_var(k, v, &[])),
+    )
 }
 
 /// Build the complete environment for a child. `host` is andon's own environment.
@@ -66,7 +78,7 @@ pub fn child_env(
     let mut env: Vec<(String, String)> = host
         .into_iter()
         // andon's own contract variables are set below and win over inherited ones.
-        .filter(|(k, _)| policy.passes(k, allow))
+        .filter(|(k, v)| policy.passes_var(k, v, allow))
         .collect();
     if let Some(p) = profile {
         for (k, v) in &p.env {

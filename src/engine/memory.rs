@@ -225,7 +225,10 @@ pub fn write_five_whys(
         WhysFor::LineStop(cause) => Some(cause.as_str()),
     };
     let path = Wiki::new(root)
-        .write_five_whys(&five_whys_name(&date, &spec.name, iteration, cause), &text)
+        .write_five_whys(
+            &five_whys_name(&date, &spec.name, iteration, cause),
+            &shared.redactor.redact(&text),
+        )
         .map_err(|e| format!("cannot write the Five Whys file: {e}"))?;
     Ok(Written::new(root, path.clone(), vec![path]))
 }
@@ -302,7 +305,7 @@ pub fn write_loop_log(
     let page = wiki
         .write_loop_page(
             &loop_page_name(&date, &spec.name),
-            &text,
+            &shared.redactor.redact(&text),
             &format!("{date} {}: {title}", spec.name),
             &format!("{date} — loop {} {outcome}: {title}", spec.name),
         )

@@ -8,18 +8,16 @@ use std::process::{Command, Stdio};
 use crate::core::diff::Diff;
 use crate::core::pr_body::{pr_body, pr_title, PrCheck, PrFacts, PrIncident, PrIteration};
 use crate::core::state::LoopState;
+use crate::engine::deliver::Delivery;
 use crate::engine::deliver::Place;
 use crate::engine::env::find_program;
 use crate::engine::input_error::chain;
-use crate::engine::paths::AndonDir;
 use crate::git::{DiffLimits, GitOwner};
-use crate::store::Store;
 
 /// Writes `.andon/loops/<loop>/PR.md` from the store's record and the branch's diff.
 pub fn write_pr(
     git: &GitOwner,
-    store: &Store,
-    dirs: &AndonDir,
+    d: &Delivery<'_>,
     place: &Place,
     state: &LoopState,
     anyway: Option<&str>,
@@ -28,6 +26,7 @@ pub fn write_pr(
     let diff: Diff = git
         .diff_commits(&place.base, &tip, DiffLimits::default())
         .map_err(|e| chain(&e))?;
+    let store = d.store;
     let iterations: Vec<PrIteration> = store
         .iterations(&place.name)
         .map_err(|e| chain(&e))?
@@ -78,8 +77,9 @@ pub fn write_pr(
         notes: &state.notes,
         anyway,
     };
-    let path = dirs.loop_dir(&place.name).join("PR.md");
+    let path = d.dirs.loop_dir(&place.name).join("PR.md");
     let text = format!("# {}\n\n{}", pr_title(&facts), pr_body(&facts));
+    let text = d.redactor.redact(&text);
     crate::own_file::write_atomic(&path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)

@@ -74,6 +74,8 @@ pub struct Shared {
     /// Whether loops get live diffs (a diff service and a worktree watcher); off for a
     /// one-shot CLI action that hosts a loop only to act on it.
     pub live_diffs: bool,
+    /// The secrets of andon's environment, kept out of what it shows and stores.
+    pub redactor: crate::core::redact::Redactor,
     reaper: Option<Reaper>,
     token: String,
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
@@ -103,7 +105,9 @@ impl Shared {
     ) -> Shared {
         let (updates, _) = broadcast::channel(1024);
         let actor = actor(&config);
+        let redactor = crate::engine::env::redactor(&config.env, std::env::vars());
         Shared {
+            redactor,
             dirs: AndonDir::new(&repo_root),
             repo_root,
             git,

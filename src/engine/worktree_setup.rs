@@ -70,7 +70,7 @@ fn setup_env(
 ) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = host
         .into_iter()
-        .filter(|(k, _)| config.env.passes(k, &[]) && !k.starts_with("ANDON_"))
+        .filter(|(k, v)| config.env.passes_var(k, v, &[]) && !k.starts_with("ANDON_"))
         .collect();
     for (name, value) in values {
         env.push((

@@ -32,7 +32,9 @@ impl LoopTask {
                 .ok(),
             },
             other => other,
-        };
+        }
+        // A secret typed into a note goes no further than here.
+        .redacted(&self.shared.redactor);
         if matches!(action, HumanAction::Approve { .. }) && self.shared.is_line_stopped() {
             return Err("the whole line is stopped: resume it before approving".into());
         }
@@ -153,6 +155,7 @@ impl LoopTask {
                 store: &shared.store,
                 dirs: &shared.dirs,
                 history_by_default: shared.config.merge.history,
+                redactor: &shared.redactor,
                 memory: &mut memory,
             };
             let done = deliver::deliver(

@@ -192,6 +192,8 @@ impl LoopTask {
     pub(super) async fn feed(&mut self, event: Event, check_runs: Vec<CheckRunRow>) {
         let mut next = Some((event, check_runs));
         while let Some((event, runs)) = next.take() {
+            // Nothing andon did not write reaches the store, a page or a prompt with a secret.
+            let event = event.redacted(&self.shared.redactor);
             let (state, t) = reduce(&self.p.state, &event);
             if let Some(reason) = &t.refused {
                 tracing::warn!(loop_name = %self.spec.name, ?event, "event refused: {reason}");
