@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::core::diff::{DiffFile, DiffStat};
+use crate::core::markdown::{cell, prose};
 use crate::core::sanitize::one_line;
 
 /// Longest line kept from a note, summary or command.
@@ -74,7 +75,7 @@ pub fn pr_body(f: &PrFacts) -> String {
         let _ = writeln!(
             out,
             "> **Approved with failing checks.** Reason given: {}\n",
-            one_line(reason, LINE)
+            prose(reason, LINE)
         );
     }
     let _ = writeln!(out, "## What changed\n\n{}\n", f.stat);
@@ -85,6 +86,7 @@ pub fn pr_body(f: &PrFacts) -> String {
                 Some(old) => format!("{} → {}", code(old), code(&file.path)),
                 None => code(&file.path),
             };
+            let path = cell(&path);
             let _ = writeln!(
                 out,
                 "| {} | {path} | {} | {} |",
@@ -104,7 +106,7 @@ pub fn pr_body(f: &PrFacts) -> String {
             let _ = writeln!(
                 out,
                 "- [{mark}] {} — {}",
-                one_line(&check.name, LINE),
+                prose(&check.name, LINE),
                 code(&check.command)
             );
         }
@@ -140,7 +142,7 @@ pub fn pr_body(f: &PrFacts) -> String {
                 "- iteration {} — {}: {}",
                 inc.iteration,
                 crate::core::classify::Category::label_of(&inc.category),
-                one_line(&inc.summary, LINE)
+                prose(&inc.summary, LINE)
             );
         }
         out.push('\n');
@@ -148,26 +150,23 @@ pub fn pr_body(f: &PrFacts) -> String {
     if !f.notes.is_empty() {
         let _ = writeln!(out, "## Human notes\n");
         for note in f.notes {
-            let _ = writeln!(out, "- {}", one_line(note, LINE));
+            let _ = writeln!(out, "- {}", prose(note, LINE));
         }
         out.push('\n');
     }
     let _ = writeln!(
         out,
-        "---\nLoop `{}` on branch `{}`, plan `{}`; supervised by andon.",
-        f.loop_name, f.branch, f.plan_path
+        "---\nLoop {} on branch {}, plan {}; supervised by andon.",
+        code(f.loop_name),
+        code(f.branch),
+        code(f.plan_path)
     );
     out
 }
 
-/// Inline code that survives backticks in the text.
+/// Inline code of one line that survives backticks in the text.
 fn code(text: &str) -> String {
-    let text = one_line(text, LINE);
-    if text.contains('`') {
-        format!("`` {text} ``")
-    } else {
-        format!("`{text}`")
-    }
+    crate::core::markdown::code(text, LINE)
 }
 
 #[cfg(test)]

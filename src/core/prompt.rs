@@ -118,9 +118,9 @@ fn feedback_sections(p: &mut String, state: &LoopState) {
                 state.repeat_count
             );
         }
-        let tail = printable(tail(&f.output_tail, FEEDBACK_TAIL), true);
+        let tail = tail(&f.output_tail, FEEDBACK_TAIL);
         if !tail.trim().is_empty() {
-            let _ = writeln!(p, "```\n{}\n```\n", tail.trim_end());
+            let _ = writeln!(p, "{}\n", crate::core::markdown::fence(tail, ""));
         }
     }
     if !state.restored.is_empty() {

@@ -88,7 +88,13 @@ pub fn review_prompt(plan: &Plan, iteration: u32, diff_text: &str) -> String {
     for g in &plan.goal_checks {
         let _ = writeln!(p, "- goal: `{g}`");
     }
-    let _ = writeln!(p, "\n## The change\n\n```diff\n{}```\n", diff_text);
+    // The diff is the other agent's text: its fence is longer than any backtick run in it,
+    // so nothing in it can close the block and pose as this prompt.
+    let _ = writeln!(
+        p,
+        "\n## The change\n\n{}\n",
+        crate::core::markdown::fence(diff_text, "diff")
+    );
     p.push_str(
         "## Your answer\n\nEnd your answer with one line that is exactly `APPROVE` or \
          `REJECT`, followed by your reasons (for a REJECT: what must change).\n",

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::core::diff::{DiffFile, DiffStat};
+use crate::core::markdown::{code, fence, prose};
 use crate::core::prompt::PastFailure;
 use crate::core::sanitize::one_line;
 use crate::store::{AuditRow, IncidentRow, IterationRow};
@@ -52,7 +53,7 @@ pub fn loop_page(l: &LoopLog) -> String {
     let _ = writeln!(out, "- **Goal:** {}", one_line(l.goal, LINE));
     let detail = l
         .detail
-        .map(|d| format!(" — {}", one_line(d, LINE)))
+        .map(|d| format!(" — {}", prose(d, LINE)))
         .unwrap_or_default();
     let _ = writeln!(out, "- **Outcome:** {}{detail}", l.outcome);
     let _ = writeln!(
@@ -102,7 +103,7 @@ pub fn loop_page(l: &LoopLog) -> String {
             inc.iteration,
             crate::core::classify::Category::label_of(&inc.category),
             inc.confidence,
-            one_line(&inc.summary, LINE),
+            prose(&inc.summary, LINE),
             inc.fingerprint.chars().take(12).collect::<String>()
         );
     }
@@ -120,7 +121,7 @@ pub fn loop_page(l: &LoopLog) -> String {
         let reason = a
             .reason
             .as_deref()
-            .map(|r| format!(" — “{}”", one_line(r, LINE)))
+            .map(|r| format!(" — “{}”", prose(r, LINE)))
             .unwrap_or_default();
         let at = a
             .iteration
@@ -130,7 +131,7 @@ pub fn loop_page(l: &LoopLog) -> String {
             out,
             "- {} {} {}{at}{reason}",
             local_hm(a.at),
-            one_line(&a.actor, 40),
+            prose(&a.actor, 40),
             a.action
         );
     }
@@ -139,9 +140,9 @@ pub fn loop_page(l: &LoopLog) -> String {
         for f in files {
             let _ = writeln!(
                 out,
-                "- {} `{}` +{} −{}",
+                "- {} {} +{} −{}",
                 f.status.letter(),
-                one_line(&f.path, LINE),
+                code(&f.path, LINE),
                 f.added,
                 f.removed
             );
@@ -196,14 +197,14 @@ pub fn five_whys(f: &FiveWhysFacts) -> String {
         "- **Loop:** {} (`{}`), iteration {}, {}",
         f.loop_name, f.plan_path, f.iteration, f.date
     );
-    let _ = writeln!(out, "- **Trigger:** {}", one_line(f.trigger, LINE));
+    let _ = writeln!(out, "- **Trigger:** {}", prose(f.trigger, LINE));
     let _ = writeln!(
         out,
         "- **Classification:** {} (confidence {:.2})",
         f.category, f.confidence
     );
     let _ = writeln!(out, "- **Fingerprint:** `{}`", f.fingerprint);
-    let _ = writeln!(out, "- **Summary:** {}", one_line(f.summary, LINE));
+    let _ = writeln!(out, "- **Summary:** {}", prose(f.summary, LINE));
     if let Some(stat) = f.stat {
         let _ = writeln!(out, "- **Diffstat:** {stat}");
     }
@@ -216,7 +217,7 @@ pub fn five_whys(f: &FiveWhysFacts) -> String {
                 p.iteration,
                 p.category,
                 p.fingerprint.chars().take(16).collect::<String>(),
-                one_line(&p.summary, LINE)
+                prose(&p.summary, LINE)
             );
         }
     }
@@ -225,12 +226,10 @@ pub fn five_whys(f: &FiveWhysFacts) -> String {
         out.push_str("No check ran and the agent left no log.\n");
     }
     for log in f.logs {
-        let _ = writeln!(out, "- `{log}`");
+        let _ = writeln!(out, "- {}", code(log, LINE));
     }
-    let tail: String = crate::core::sanitize::printable(f.output_tail, true);
-    let tail = tail.replace("```", "'''");
-    if !tail.trim().is_empty() {
-        let _ = writeln!(out, "\n```text\n{}\n```", tail.trim_end());
+    if !f.output_tail.trim().is_empty() {
+        let _ = writeln!(out, "\n{}", fence(f.output_tail, "text"));
     }
     let _ = writeln!(
         out,
