@@ -160,6 +160,69 @@ fn andons_folder_and_files_are_private() {
     }
 }
 
+#[test]
+fn another_local_user_cannot_read_andons_files() {
+    let Some((owner, other)) = users::two_users("another_local_user_cannot_read_andons_files")
+    else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.agent(
+        "fixer",
+        &format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"),
+    );
+    let plan = repo.plan("fix", "fixer", "");
+    repo.commit("plan");
+    repo.give_to(&owner);
+    // The owner runs andon with the most open umask there is.
+    let mut andon = owner.command("sh");
+    andon
+        .args([
+            "-c",
+            "umask 000; exec \"$0\" \"$@\"",
+            ANDON,
+            "run",
+            "--headless",
+            &plan,
+        ])
+        .current_dir(&repo.root)
+        .env("HOME", &repo.home)
+        .env("XDG_CONFIG_HOME", repo.home.join(".config"))
+        .stdin(Stdio::null());
+    let out = wait_output(
+        andon
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        LIMIT,
+    );
+    expect_exit(&out, 0);
+
+    let read_as_other = |rel: &str| {
+        other
+            .command("cat")
+            .arg(repo.root.join(rel))
+            .output()
+            .unwrap()
+    };
+    // The other user reaches the repository: only andon's modes keep it out of .andon.
+    assert!(read_as_other("README.md").status.success());
+    for file in [
+        ".andon/andon.db",
+        ".andon/loops/fix/iter-1/prompt.md",
+        ".andon/loops/fix/iter-1/agent.log",
+    ] {
+        let out = read_as_other(file);
+        assert!(!out.status.success(), "{} read {file}", other.name);
+        assert!(
+            stderr(&out).contains("Permission denied"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
 /// A worktree of the user's own beside the loop's, with work in progress: an untracked note
 /// and an uncommitted edit on branch `feature`.
 fn users_other_worktree(repo: &TestRepo) -> PathBuf {

@@ -11,6 +11,7 @@ use andon::store::Store;
 
 pub mod procs;
 pub mod tmux;
+pub mod users;
 
 pub const ANDON: &str = env!("CARGO_BIN_EXE_andon");
 
@@ -137,6 +138,27 @@ impl TestRepo {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(ANDON);
+        c.args(args)
+            .current_dir(&self.root)
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("ANDON_SIM_SPEED", "0")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// The repository, its home and its worktrees become `user`'s; the folder holding them
+    /// is opened to every user (0755), so only andon's own modes keep another user out.
+    pub fn give_to(&self, user: &users::User) {
+        let dir = self.root.parent().unwrap();
+        user.own(dir);
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+
+    /// [`TestRepo::command`] run as `user`.
+    pub fn command_as(&self, user: &users::User, args: &[&str]) -> Command {
+        let mut c = user.command(ANDON);
         c.args(args)
             .current_dir(&self.root)
             .env("HOME", &self.home)
@@ -342,7 +364,7 @@ pub fn landlock() -> bool {
                 std::env::var("ANDON_REQUIRE_LANDLOCK").as_deref() != Ok("1"),
                 "ANDON_REQUIRE_LANDLOCK=1 but {why}"
             );
-            eprintln!("skipped: {why}");
+            users::say_skipped("a Landlock test", &why);
             false
         }
     }
