@@ -397,3 +397,21 @@ fn a_repository_may_tighten_the_users_protections_never_loosen_them() {
     let config = load("").expect("the user's choice");
     assert!(config.env.passes("GITHUB_TOKEN", &[]));
 }
+
+#[test]
+fn the_readmes_config_example_is_valid_and_safe() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("`andon.toml` at the repo root")
+        .expect("the README shows andon.toml");
+    let block = &readme[start..];
+    let block = &block[block.find("```toml\n").expect("a toml block") + 8..];
+    let block = &block[..block.find("```").expect("the block ends")];
+    let layer = parse_layer(Path::new("README.md"), block).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = Config::defaults();
+    config.apply(layer).expect("applies");
+    assert!(
+        !config.sandbox.cache_dirs.is_empty(),
+        "the example shows cache_dirs"
+    );
+}
