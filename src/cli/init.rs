@@ -46,8 +46,15 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 # scrollback = 2000                 # lines of history per pane in memory (all of it is in agent.log)
 
 [env]
-# allow = []                        # names agents may inherit even if denied below
-# deny = ["*TOKEN*", "*SECRET*", "*PASSWORD*", "*_KEY", "AWS_*", "GH_*", "GITHUB_*", "GITLAB_*", "NPM_TOKEN", "SSH_AUTH_SOCK"]
+# Agents never inherit *TOKEN* *SECRET* *PASSWORD* *PASSWD* *_KEY *APIKEY* *API_KEY* *_DSN
+# *CREDENTIAL* AWS_* GH_* GITHUB_* GITLAB_* NPM_TOKEN SSH_AUTH_SOCK, nor a URL with a password:
+# this file adds to that list and cannot shorten it (only ~/.config/andon/config.toml can).
+# deny = []                        # more names agents must not inherit, e.g. ["STRIPE_*"]
+# allow = []                        # names of yours (not denied above) agents may inherit
+
+[sandbox]
+# mode = "off"                      # "landlock": agents, checks and setup write only their worktree
+# cache_dirs = []                   # data folders they may write too, e.g. ["~/.cargo/registry"]
 
 [merge]
 # history = false                   # true: a merge keeps every iteration (a merge commit);
