@@ -104,7 +104,7 @@ fn doctor_runs_no_program_the_repository_names() {
     let text = stdout(&out);
     assert!(!ran.exists(), "doctor ran a repository's program:\n{text}");
     assert!(
-        text.contains("not run: this repository's config names it"),
+        text.contains("doctor runs only the built-in agent CLIs"),
         "{text}"
     );
 }

@@ -49,7 +49,7 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 # Agents never inherit *TOKEN* *SECRET* *PASSWORD* *PASSWD* *_KEY *APIKEY* *API_KEY* *_DSN
 # *CREDENTIAL* AWS_* GH_* GITHUB_* GITLAB_* NPM_TOKEN SSH_AUTH_SOCK, nor a URL with a password:
 # this file adds to that list and cannot shorten it (only ~/.config/andon/config.toml can).
-# deny = []                        # more names agents must not inherit, e.g. ["STRIPE_*"]
+# deny = []                         # more names agents must not inherit, e.g. ["STRIPE_*"]
 # allow = []                        # names of yours (not denied above) agents may inherit
 
 [sandbox]

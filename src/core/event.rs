@@ -55,6 +55,10 @@ pub struct AgentReport {
     /// Tokens and cost the run reported.
     #[serde(default)]
     pub usage: Option<Usage>,
+    /// The iteration's fix plan file exists and is not empty (what a plan-mode run must
+    /// leave).
+    #[serde(default)]
+    pub fix_plan_written: bool,
 }
 
 /// The checks of an iteration (or the goal checks), judged.

@@ -294,8 +294,10 @@ fn plan_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
             failure: None,
         },
     ];
-    let reason = if r.exit_code == Some(0) {
+    let reason = if r.exit_code == Some(0) && r.fix_plan_written {
         "Meta-Andon: fix plan written; resume accepts it, redirect replaces it".to_string()
+    } else if r.exit_code == Some(0) {
+        "Meta-Andon: the plan-mode agent wrote no fix plan; read its log, then redirect".to_string()
     } else {
         format!(
             "Meta-Andon: plan-mode agent exited with {}; read its log, then redirect",

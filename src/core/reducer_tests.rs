@@ -22,6 +22,7 @@ fn failure(fp: &str) -> Failure {
 
 fn agent_ok(changed: u32) -> Event {
     Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
         exit_code: Some(0),
         no_progress: false,
         timed_out: false,
@@ -35,6 +36,7 @@ fn agent_ok(changed: u32) -> Event {
 
 fn agent_with(guards: GuardReport) -> Event {
     Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
         exit_code: Some(0),
         no_progress: false,
         timed_out: false,
@@ -274,6 +276,7 @@ fn repeating_badge_on_second_identical_failure() {
 #[test]
 fn iteration_that_changed_nothing_counts_as_repeat() {
     let nothing = Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
         exit_code: Some(1),
         no_progress: false,
         timed_out: false,
@@ -296,6 +299,7 @@ fn agent_error_without_change_is_failed_iteration_without_checks() {
     let ev = [
         Event::Start,
         Event::AgentFinished(AgentReport {
+            fix_plan_written: true,
             exit_code: Some(101),
             no_progress: false,
             timed_out: false,
@@ -321,6 +325,7 @@ fn agent_non_zero_with_changes_still_runs_checks() {
     let ev = [
         Event::Start,
         Event::AgentFinished(AgentReport {
+            fix_plan_written: true,
             exit_code: Some(1),
             no_progress: false,
             timed_out: false,
@@ -341,6 +346,7 @@ fn no_progress_stops_red_with_timeout_incident() {
     let ev = [
         Event::Start,
         Event::AgentFinished(AgentReport {
+            fix_plan_written: true,
             exit_code: None,
             no_progress: true,
             timed_out: false,
@@ -449,6 +455,25 @@ fn meta_andon_plan_iteration_then_fix_plan_accepted() {
         .last()
         .is_some_and(|e| e.contains(&Effect::DiscardChanges)));
     assert_eq!(s.badge(), Some(Badge::MetaAndon));
+    assert!(s
+        .stop_reason()
+        .unwrap_or_default()
+        .contains("fix plan written"));
+    // A plan-mode agent that exits 0 and leaves no plan is not said to have written one.
+    let mut silent = ev.clone();
+    silent.pop();
+    silent.push(match agent_ok(0) {
+        Event::AgentFinished(r) => Event::AgentFinished(AgentReport {
+            fix_plan_written: false,
+            ..r
+        }),
+        other => other,
+    });
+    let (quiet, _) = run(&silent);
+    assert!(quiet
+        .stop_reason()
+        .unwrap_or_default()
+        .contains("wrote no fix plan"));
 
     // Resume without a fix plan is refused; with one, the plan joins the state.
     let (_, refused) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
@@ -783,6 +808,7 @@ fn a_spent_budget_ends_the_run_and_stops_the_line_until_a_redirect_lifts_it() {
 
 fn agent_said(exit: i32, condition: AgentCondition, line: &str) -> Event {
     Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
         exit_code: Some(exit),
         no_progress: false,
         timed_out: false,

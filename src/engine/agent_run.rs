@@ -77,6 +77,7 @@ impl AgentRun<'_> {
                 // The agent could not even start: an agent error with the reason as evidence.
                 let failure = judge_agent(&message, Some(127), false, false);
                 Ok(AgentReport {
+                    fix_plan_written: false,
                     exit_code: Some(127),
                     no_progress: false,
                     timed_out: false,
@@ -297,7 +298,12 @@ impl AgentRun<'_> {
         } else {
             Some(denial_failure(&guards.sandbox_denied, &output_tail))
         };
+        let fix_plan = self.shared.dirs.fix_plan(&self.spec.name, self.iteration);
         Ok(AgentReport {
+            // Looked at, not followed: a link there is no plan the agent wrote.
+            fix_plan_written: fix_plan
+                .symlink_metadata()
+                .is_ok_and(|m| m.is_file() && m.len() > 0),
             exit_code: exit.code,
             no_progress,
             timed_out,

@@ -115,7 +115,7 @@ pub fn agents(config: &Config, repo_root: &Path) -> Vec<Finding> {
                     Level::Ok,
                     subject,
                     format!(
-                        "{} (found; not run: this repository's config names it)",
+                        "{} (found; doctor runs only the built-in agent CLIs)",
                         path.display()
                     ),
                 ),

@@ -195,6 +195,7 @@ fn the_reducer_fails_an_iteration_whose_writes_were_refused() {
     let (s, _) = reduce(&LoopState::new(Limits::default()), &Event::Start);
     let paths = vec!["/home/ana/pwned".to_string()];
     let report = AgentReport {
+        fix_plan_written: false,
         exit_code: Some(0),
         no_progress: false,
         timed_out: false,
