@@ -4,7 +4,8 @@
 //! not andon appending its output to the user's shell profile.
 //!
 //! Only the last component is opened no-follow; the folders above it are andon's own, made by
-//! [`dir`], which refuses a folder that is a link.
+//! [`dir`], which refuses a folder that is a link. An opened file must be a plain file with
+//! one name: a hard link to the user's file, or a FIFO that would hang andon, is refused too.
 
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -38,6 +39,7 @@ impl WithPath for io::Error {
                 self.kind(),
                 LinkRefused {
                     path: path.display().to_string(),
+                    what: "a link",
                 },
             ),
             _ => io::Error::new(self.kind(), format!("{}: {self}", path.display())),
@@ -45,17 +47,22 @@ impl WithPath for io::Error {
     }
 }
 
-/// The error of a link where andon's own file was: its text names the path.
+/// The error of a link (or another file that is not andon's) where andon's own file was: its
+/// text names the path and what was there.
 #[derive(Debug)]
 struct LinkRefused {
     path: String,
+    what: &'static str,
 }
 
 impl std::fmt::Display for LinkRefused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} was replaced by a link", self.path)
+        write!(f, "{} was replaced by {}", self.path, self.what)
     }
 }
+
+/// Largest file andon reads back whole (a prompt, a fix plan).
+const MAX_READ: u64 = 16 * 1024 * 1024;
 
 impl std::error::Error for LinkRefused {}
 
@@ -103,45 +110,63 @@ pub fn make_private(path: &Path) -> io::Result<()> {
 
 fn options() -> OpenOptions {
     let mut o = OpenOptions::new();
+    // Non-blocking: opening a FIFO planted in andon's place must not hang it.
     o.mode(FILE_MODE)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK);
     o
+}
+
+/// Opens `path` with `o` and makes sure it is andon's: a plain file with one name.
+fn open_own(o: &OpenOptions, path: &Path) -> io::Result<File> {
+    let file = o.open(path).map_err(|e| e.with_path(path))?;
+    let meta = file.metadata().map_err(|e| e.with_path(path))?;
+    let what = if !meta.is_file() {
+        "something that is not a plain file"
+    } else if std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
+        "a hard link"
+    } else {
+        return Ok(file);
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        LinkRefused {
+            path: path.display().to_string(),
+            what,
+        },
+    ))
 }
 
 /// Opens `path` for appending, creating it (0600) in an existing folder.
 pub fn append(path: &Path) -> io::Result<File> {
-    options()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| e.with_path(path))
+    open_own(options().create(true).append(true), path)
 }
 
-/// Writes `bytes` to `path` whole, replacing what it held.
+/// Writes `bytes` to `path` whole, replacing what it held (truncated only once it is known
+/// to be andon's).
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = options()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .open(path)
-        .map_err(|e| e.with_path(path))?;
+    let mut file = open_own(options().create(true).write(true), path)?;
+    file.set_len(0).map_err(|e| e.with_path(path))?;
     file.write_all(bytes).map_err(|e| e.with_path(path))
 }
 
 /// Opens `path` for reading; a link is refused, not followed.
 pub fn open(path: &Path) -> io::Result<File> {
-    options()
-        .read(true)
-        .open(path)
-        .map_err(|e| e.with_path(path))
+    open_own(options().read(true), path)
 }
 
-/// Reads `path` whole; a link is refused, not followed.
+/// Reads `path` whole (at most 16 MiB); a link is refused, not followed.
 pub fn read(path: &Path) -> io::Result<Vec<u8>> {
-    let mut file = open(path)?;
+    let file = open(path)?;
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
+    file.take(MAX_READ + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| e.with_path(path))?;
+    if bytes.len() as u64 > MAX_READ {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: larger than {} MiB", path.display(), MAX_READ >> 20),
+        ));
+    }
     Ok(bytes)
 }
 
@@ -185,6 +210,30 @@ mod tests {
         // An atomic write replaces the link itself.
         write_atomic(&planted, b"andon's\n").unwrap();
         assert!(!planted.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "the user's file\n"
+        );
+
+        // A hard link to the user's file, or a FIFO, is not andon's file either.
+        let hard = dir.path().join("prompt.md");
+        std::fs::hard_link(&victim, &hard).unwrap();
+        let err = write(&hard, b"andon's prompt").unwrap_err();
+        assert!(
+            refused_link(&err) && err.to_string().contains("a hard link"),
+            "{err}"
+        );
+        assert!(refused_link(&append(&hard).unwrap_err()));
+        let fifo = dir.path().join("fix-plan.md");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        assert!(
+            refused_link(&read(&fifo).unwrap_err()),
+            "a FIFO read would hang"
+        );
         assert_eq!(
             std::fs::read_to_string(&victim).unwrap(),
             "the user's file\n"

@@ -61,7 +61,7 @@ fn stop_reason(repo: &TestRepo, slug: &str) -> String {
 
 #[test]
 fn a_link_planted_where_andon_writes_next_stops_the_line_and_its_target_is_untouched() {
-    for file in ["prompt.md", "agent.log"] {
+    for file in ["prompt.md", "agent.log", "check-tests.log"] {
         let repo = TestRepo::new();
         let victim = victim(&repo);
         planting_agent(&repo, file, &victim);
@@ -91,6 +91,30 @@ fn a_link_planted_where_andon_writes_next_stops_the_line_and_its_target_is_untou
             "{file}: {incidents:?}"
         );
     }
+}
+
+#[test]
+fn a_link_planted_where_andon_writes_the_reviewers_prompt_stops_the_line() {
+    let repo = TestRepo::new();
+    let victim = victim(&repo);
+    repo.agent(
+        "maker",
+        &format!(
+            "ln -sf '{}' \"$(dirname \"$ANDON_PROMPT_FILE\")/review-prompt.md\"\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF",
+            victim.display()
+        ),
+    );
+    repo.agent("rev", "echo APPROVE");
+    let plan = repo.plan("reviewed", "maker", "reviewer = \"rev\"");
+    repo.commit("plan");
+    expect_exit(&run(&repo, &plan), 3);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), VICTIM_TEXT);
+    let reason = stop_reason(&repo, "reviewed");
+    assert!(
+        reason.contains("iter-1/review-prompt.md was replaced by a link"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -473,7 +497,10 @@ fn a_cache_dir_that_holds_programs_is_refused_and_its_data_folders_do_not() {
         &repo,
         "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo/registry\", \"~/.cargo/git\"]\n",
     );
-    run(&repo, &plan);
+    expect_exit(&run(&repo, &plan), 3);
+    let log = std::fs::read_to_string(repo.root.join(".andon/loops/faker/iter-1/agent.log"))
+        .unwrap_or_default();
+    assert!(log.contains("Permission denied"), "the agent tried: {log}");
     assert!(
         !fake.exists(),
         "the agent planted a program on the user's PATH"

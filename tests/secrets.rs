@@ -52,6 +52,8 @@ fn a_secret_in_andons_environment_reaches_no_agent_no_log_and_no_store() {
         .env("GITHUB_TOKEN", SECRET)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .env("MY_SERVICE_PASSWORD", SECRET)
+        .env("MY_APIKEY", SECRET)
+        .env("DATABASE_URL", format!("postgres://app:{SECRET}@db/shop"))
         .env("ANDON_LOG", "debug")
         .output()
         .unwrap();
@@ -66,6 +68,8 @@ fn a_secret_in_andons_environment_reaches_no_agent_no_log_and_no_store() {
         "GITHUB_TOKEN",
         "AWS_SECRET_ACCESS_KEY",
         "MY_SERVICE_PASSWORD",
+        "MY_APIKEY",
+        "DATABASE_URL",
     ] {
         assert!(!dumped.contains(name), "{name} reached the agent");
     }

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::layer::{ConfigLayer, Located};
+use super::Config;
+use crate::core::cache_dir::normalize;
 use crate::core::file_error::FileError;
 use crate::core::sandbox::{SandboxMode, SandboxSetting};
 
@@ -18,46 +20,68 @@ const DEFAULTS: &str = "andon's defaults";
 pub struct Floor {
     /// `[sandbox] mode = "landlock"` in the user config: every loop is confined.
     pub sandbox: Option<SandboxSetting>,
-    /// Profiles the user config confines (`sandbox = "landlock"` under `[agents.NAME]`).
+    /// The user config's `sandbox` of each profile that sets one (`landlock` or `off`).
     pub profile_sandbox: BTreeMap<String, SandboxSetting>,
     /// Variable patterns no repository may pass on, each with where it was set.
     pub deny: Vec<(String, String)>,
+    /// The user config's `[sandbox] cache_dirs`: a repository may list these or folders
+    /// under them, nothing else.
+    pub cache_dirs: Vec<String>,
     /// The user config andon read (or would have read), for messages.
     pub user_config: Option<PathBuf>,
 }
 
+/// What the floor is made from: the configuration after andon's defaults and the user config.
+pub(super) struct FloorFrom<'a> {
+    pub defaults_deny: &'a [String],
+    /// The user config's path, and whether it was there to read.
+    pub user_config: Option<&'a Path>,
+    pub user_file_read: bool,
+    pub config: &'a Config,
+}
+
+/// What a repository's layer is checked against besides the floor: where it is, and
+/// andon's environment (a variable whose value carries a URL password is a secret).
+pub(crate) struct RepoContext<'a> {
+    pub repo_root: &'a Path,
+    pub host: &'a [(String, String)],
+}
+
 impl Floor {
-    /// The floor after andon's defaults (`defaults_deny`) and the user config (`user`, with
-    /// what it set) are applied.
-    pub(super) fn new(
-        defaults_deny: &[String],
-        user_config: Option<&Path>,
-        user_file_read: bool,
-        deny: &[String],
-        sandbox: Option<&SandboxSetting>,
-        profiles: impl Iterator<Item = (String, Option<SandboxSetting>)>,
-    ) -> Floor {
-        let user_file = user_config
-            .filter(|_| user_file_read)
+    pub(super) fn new(from: FloorFrom<'_>) -> Floor {
+        let user_file = from
+            .user_config
+            .filter(|_| from.user_file_read)
             .map(|path| path.display().to_string());
-        let deny = deny
+        let deny = from
+            .config
+            .env
+            .deny
             .iter()
             .map(|pattern| {
-                let from = match (&user_file, defaults_deny.contains(pattern)) {
+                let source = match (&user_file, from.defaults_deny.contains(pattern)) {
                     (Some(file), false) => file.clone(),
                     _ => DEFAULTS.to_string(),
                 };
-                (pattern.clone(), from)
+                (pattern.clone(), source)
             })
             .collect();
-        let landlock = |s: &SandboxSetting| s.mode == SandboxMode::Landlock;
         Floor {
-            sandbox: sandbox.filter(|s| landlock(s)).cloned(),
-            profile_sandbox: profiles
-                .filter_map(|(name, s)| s.filter(landlock).map(|s| (name, s)))
+            sandbox: from
+                .config
+                .sandbox
+                .mode
+                .clone()
+                .filter(|s| s.mode == SandboxMode::Landlock),
+            profile_sandbox: from
+                .config
+                .agents
+                .iter()
+                .filter_map(|(name, p)| p.sandbox.clone().map(|s| (name.clone(), s)))
                 .collect(),
             deny,
-            user_config: user_config.map(Path::to_path_buf),
+            cache_dirs: from.config.sandbox.cache_dirs.clone(),
+            user_config: from.user_config.map(Path::to_path_buf),
         }
     }
 
@@ -66,9 +90,14 @@ impl Floor {
         self.deny.iter().map(|(pattern, _)| pattern)
     }
 
-    /// Refuses a repository layer that would loosen the floor: turn the sandbox off, or let
-    /// through a variable the floor keeps from agents.
-    pub(super) fn check(&self, layer: &ConfigLayer) -> Result<(), FileError> {
+    /// Refuses a repository layer that would loosen the floor: turn the sandbox off, let
+    /// through a variable the floor keeps from agents, let agents write where the user config
+    /// does not, or place the worktrees (which agents write) away from the repository.
+    pub(crate) fn check(
+        &self,
+        layer: &ConfigLayer,
+        repo: &RepoContext<'_>,
+    ) -> Result<(), FileError> {
         if let Some(mode) = &layer.sandbox_mode {
             self.check_sandbox(&layer.path, mode, None)?;
         }
@@ -77,19 +106,33 @@ impl Floor {
                 self.check_sandbox(&layer.path, mode, Some(name))?;
             }
             for pattern in &agent.env_allow_at {
-                self.check_allow(&layer.path, pattern, &format!("[agents.{name}] env_allow"))?;
+                let key = format!("[agents.{name}] env_allow");
+                self.check_allow(&layer.path, pattern, &key, repo.host)?;
             }
         }
         for pattern in &layer.env_allow_at {
-            self.check_allow(&layer.path, pattern, "[env] allow")?;
+            self.check_allow(&layer.path, pattern, "[env] allow", repo.host)?;
+        }
+        for dir in &layer.cache_dirs_at {
+            self.check_cache_dir(&layer.path, dir)?;
+        }
+        if let Some(root) = &layer.worktree_root {
+            let root = Located {
+                value: root.clone(),
+                line: layer.worktree_root_line,
+            };
+            self.check_worktree_root(&layer.path, &root, repo.repo_root)?;
         }
         Ok(())
     }
 
-    /// Where `var` may be allowed: the user config when the floor keeps it from agents, else
-    /// the repository's `andon.toml`.
-    pub fn allow_in(&self, var: &str) -> String {
-        if self.deny_patterns().any(|p| super::name_matches(p, var)) {
+    /// Where `var` (holding `value`) may be allowed: the user config when the floor keeps it
+    /// from agents — by name, or because its value carries a URL password — else the
+    /// repository's `andon.toml`.
+    pub fn allow_in(&self, var: &str, value: &str) -> String {
+        if self.deny_patterns().any(|p| super::name_matches(p, var))
+            || crate::core::redact::carries_url_password(value)
+        {
             self.user_config().display().to_string()
         } else {
             super::REPO_CONFIG.to_string()
@@ -101,9 +144,13 @@ impl Floor {
         self.user_config.clone().unwrap_or_else(default_user_config)
     }
 
-    /// The sandbox setting that confines `profile`, if the floor confines it.
+    /// The sandbox setting that confines `profile`, if the floor confines it: the user
+    /// config's for the profile (which may be `off`: the user's choice), else its global one.
     pub fn sandbox_for(&self, profile: &str) -> Option<&SandboxSetting> {
-        self.profile_sandbox.get(profile).or(self.sandbox.as_ref())
+        self.profile_sandbox
+            .get(profile)
+            .or(self.sandbox.as_ref())
+            .filter(|s| s.mode == SandboxMode::Landlock)
     }
 
     /// Refuses `setting` (a plan's, a profile's) when it turns off a sandbox the floor asks
@@ -153,27 +200,130 @@ impl Floor {
         file: &Path,
         pattern: &Located<String>,
         key: &str,
+        host: &[(String, String)],
     ) -> Result<(), FileError> {
-        let Some((denied, from)) = self
+        let denied = self
             .deny
             .iter()
             .find(|(deny, _)| patterns_overlap(deny, &pattern.value))
-        else {
+            .map(|(deny, from)| format!("kept from agents by {from} (`{deny}`)"));
+        let url_password = || {
+            host.iter()
+                .find(|(name, value)| {
+                    super::name_matches(&pattern.value, name)
+                        && crate::core::redact::carries_url_password(value)
+                })
+                .map(|(name, _)| format!("kept from agents: {name} carries a URL password"))
+        };
+        let Some(why) = denied.or_else(url_password) else {
             return Ok(());
         };
-        let user_config = self.user_config().display().to_string();
         Err(FileError::new(
             file,
             pattern.line,
-            format!(
-                "{key} = [\"{}\"] would pass variables kept from agents by {from} (`{denied}`)",
-                pattern.value
-            ),
+            format!("{key} = [\"{}\"] would pass variables {why}", pattern.value),
             format!(
                 "a repository may not let secrets through: if this repository's agents need it, \
-                 allow it in your user config ({user_config}, the same key), and remove it here"
+                 allow it in your user config ({}, the same key), and remove it here",
+                self.user_config().display()
             ),
         ))
+    }
+
+    /// A repository may narrow the user config's cache dirs, not add to them: each of its
+    /// entries is one of the user's or lies under one.
+    fn check_cache_dir(&self, file: &Path, dir: &Located<String>) -> Result<(), FileError> {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let expand = |d: &str| expand_home(d, home.as_deref()).map(|p| normalize(&p));
+        let Some(wanted) = expand(&dir.value) else {
+            return Ok(());
+        };
+        let allowed = self
+            .cache_dirs
+            .iter()
+            .filter_map(|d| expand(d))
+            .any(|user| wanted.starts_with(&user));
+        if allowed {
+            return Ok(());
+        }
+        let listed = if self.cache_dirs.is_empty() {
+            "lists none".to_string()
+        } else {
+            format!("lists {}", self.cache_dirs.join(", "))
+        };
+        Err(FileError::new(
+            file,
+            dir.line,
+            format!(
+                "cache_dirs has {:?}, which sandboxed agents could then write, but your user \
+                 config {listed}",
+                dir.value
+            ),
+            format!(
+                "a repository may only narrow the cache dirs of your user config: add it to \
+                 [sandbox] cache_dirs in {} if this repository's agents need it, and remove it \
+                 here",
+                self.user_config().display()
+            ),
+        ))
+    }
+
+    /// A repository's worktree root stays beside the repository: in a folder below the one
+    /// that holds it, and nowhere on PATH or in a tool's home (agents write the worktrees).
+    fn check_worktree_root(
+        &self,
+        file: &Path,
+        root: &Located<String>,
+        repo_root: &Path,
+    ) -> Result<(), FileError> {
+        let worktrees = super::Worktrees {
+            root: root.value.clone(),
+            setup: Vec::new(),
+        };
+        let Ok(resolved) = worktrees.root_for(repo_root) else {
+            return Ok(());
+        };
+        let resolved = normalize(&resolved);
+        let parent = normalize(repo_root).parent().map(Path::to_path_buf);
+        let beside = parent
+            .as_ref()
+            .is_some_and(|p| resolved.starts_with(p) && resolved != *p);
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let path: Vec<PathBuf> = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default();
+        let refusal = crate::core::cache_dir::refusal(&resolved, home.as_deref(), &path, &[]);
+        let why = match (beside, refusal) {
+            (true, None) => return Ok(()),
+            (false, _) => format!(
+                "puts the loops' worktrees, which agents write, at {} — outside the folder that \
+                 holds this repository",
+                resolved.display()
+            ),
+            (true, Some(r)) => format!(
+                "puts the loops' worktrees, which agents write, at {}, but {}",
+                resolved.display(),
+                r.why
+            ),
+        };
+        Err(FileError::new(
+            file,
+            root.line,
+            format!("[worktrees] root = {:?} {why}", root.value),
+            format!(
+                "keep them beside the repository (root = \"../{{repo}}.worktrees\"), or set the \
+                 root in your user config ({})",
+                self.user_config().display()
+            ),
+        ))
+    }
+}
+
+/// `dir` with a leading `~/` taken from `home` (`None` when there is no home to take).
+fn expand_home(dir: &str, home: Option<&Path>) -> Option<PathBuf> {
+    match dir.strip_prefix("~/") {
+        Some(rest) => home.map(|h| h.join(rest)),
+        None => Some(PathBuf::from(dir)),
     }
 }
 

@@ -46,6 +46,10 @@ pub struct ConfigLayer {
     pub env_deny: Option<Vec<String>>,
     pub sandbox_mode: Option<Located<SandboxMode>>,
     pub cache_dirs: Option<Vec<String>>,
+    /// The lines of `cache_dirs`' entries.
+    pub cache_dirs_at: Vec<Located<String>>,
+    /// The line of `[worktrees] root`.
+    pub worktree_root_line: usize,
     /// `[merge] history`: a merge keeps the loop's iterations instead of squashing them.
     pub merge_history: Option<bool>,
 }
@@ -205,6 +209,7 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
         protected: guards
             .map(|g| crate::core::plan::globs(&source, "[guards] protected", g))
             .transpose()?,
+        worktree_root_line: root.as_ref().map_or(0, |r| source.line_of_span(&r.span())),
         worktree_root: root.map(|r| worktree_root(&source, r)).transpose()?,
         worktree_setup: setup.map(|s| setup_commands(&source, s)).transpose()?,
         theme: raw.ui.as_ref().and_then(|u| u.theme.clone()),
@@ -222,6 +227,10 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             .transpose()?,
         env_deny: deny.map(|d| env_patterns(&source, "deny", d)).transpose()?,
         sandbox_mode: sandbox_mode.map(|m| located(&source, m)),
+        cache_dirs_at: cache_dirs
+            .as_ref()
+            .map(|d| d.iter().map(|p| located(&source, p.clone())).collect())
+            .unwrap_or_default(),
         cache_dirs: cache_dirs.map(|d| cache_dirs_of(&source, d)).transpose()?,
         merge_history: raw.merge.and_then(|m| m.history),
     })
@@ -347,7 +356,7 @@ fn cache_dirs_of(
                 bad.get_ref()
             ),
             "write an absolute path or one starting with ~/, e.g. cache_dirs = \
-             [\"~/.cargo/registry\", \"~/.cache\"]",
+             [\"~/.cargo/registry\", \"~/.cargo/git\"]",
         ));
     }
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
@@ -375,8 +384,8 @@ fn cache_dirs_of(
             continue;
         };
         let fix = if refusal.instead.is_empty() {
-            "take it out of cache_dirs: sandboxed agents may still read it, and a cache of \
-             plain data (e.g. \"~/.cache\") may be listed instead"
+            "take it out of cache_dirs (sandboxed agents still read it); list only the \
+             folders of downloaded data your tools need, e.g. \"~/.cargo/registry\""
                 .to_string()
         } else {
             let list: Vec<String> = refusal.instead.iter().map(|d| format!("{d:?}")).collect();

@@ -15,6 +15,7 @@ use std::time::Duration;
 pub use env_policy::{name_matches, EnvPolicy};
 pub use files::{read_plan, read_text};
 pub use floor::{patterns_overlap, Floor};
+use floor::{FloorFrom, RepoContext};
 pub use layer::{parse_layer, AgentLayer, ConfigLayer, Located};
 pub use profile::{
     builtin_command, builtin_profiles, install_hint, AgentMode, AgentProfile, Family, PromptMode,
@@ -198,22 +199,27 @@ impl Default for Config {
 impl Config {
     /// The built-in configuration, before any file.
     pub fn defaults() -> Self {
-        let env = EnvPolicy::default();
-        let floor = Floor::new(&env.deny, None, false, &env.deny, None, std::iter::empty());
-        Self {
+        let mut config = Self {
             agents: builtin_profiles(),
             default_agent: "claude".into(),
             breakers: Breakers::default(),
             guards: Guards::default(),
             worktrees: Worktrees::default(),
             ui: Ui::default(),
-            env,
+            env: EnvPolicy::default(),
             sandbox: Sandbox::default(),
             actor: None,
             merge: Merge::default(),
             agent_override: None,
-            floor,
-        }
+            floor: Floor::default(),
+        };
+        config.floor = Floor::new(FloorFrom {
+            defaults_deny: &config.env.deny,
+            user_config: None,
+            user_file_read: false,
+            config: &config,
+        });
+        config
     }
 
     /// Loads the defaults, then `user_config` (when given and present), then
@@ -231,21 +237,21 @@ impl Config {
                 user_file_read = true;
             }
         }
-        config.floor = Floor::new(
-            &defaults_deny,
+        config.floor = Floor::new(FloorFrom {
+            defaults_deny: &defaults_deny,
             user_config,
             user_file_read,
-            &config.env.deny,
-            config.sandbox.mode.as_ref(),
-            config
-                .agents
-                .iter()
-                .map(|(name, p)| (name.clone(), p.sandbox.clone())),
-        );
+            config: &config,
+        });
         let repo_config = repo_root.join(REPO_CONFIG);
         if let Some(text) = read_text(&repo_config)? {
             let layer = parse_layer(&repo_config, &text)?;
-            config.floor.check(&layer)?;
+            let host: Vec<(String, String)> = std::env::vars().collect();
+            let repo = RepoContext {
+                repo_root,
+                host: &host,
+            };
+            config.floor.check(&layer, &repo)?;
             config.apply(layer)?;
         }
         for pattern in config.floor.deny_patterns() {

@@ -38,7 +38,7 @@ max_iterations = 12
 protected = ["spec/**"]
 
 [worktrees]
-root = "/tmp/{repo}-trees"
+root = "../{repo}-trees"
 setup = ["cp .env {worktree}/ 2>/dev/null || true"]
 "#;
 
@@ -64,7 +64,7 @@ fn layers_apply_defaults_then_user_then_repo() {
     expected.env.allow = strings(&["AWS_REGION"]);
     expected.guards.protected = strings(&["spec/**"]);
     expected.worktrees = Worktrees {
-        root: "/tmp/{repo}-trees".into(),
+        root: "../{repo}-trees".into(),
         setup: strings(&["cp .env {worktree}/ 2>/dev/null || true"]),
     };
     let claude = expected.agents.get_mut("claude").expect("built-in");
@@ -93,7 +93,7 @@ fn layers_apply_defaults_then_user_then_repo() {
     );
     assert_eq!(
         config.worktrees.root_for(&repo).expect("valid root"),
-        Path::new("/tmp/shop-trees")
+        repo.join("../shop-trees")
     );
 }
 
@@ -399,19 +399,37 @@ fn a_repository_may_tighten_the_users_protections_never_loosen_them() {
 }
 
 #[test]
-fn the_readmes_config_example_is_valid_and_safe() {
+fn the_readmes_config_examples_load_where_they_belong() {
     let readme = include_str!("../../README.md");
-    let start = readme
-        .find("`andon.toml` at the repo root")
-        .expect("the README shows andon.toml");
-    let block = &readme[start..];
-    let block = &block[block.find("```toml\n").expect("a toml block") + 8..];
-    let block = &block[..block.find("```").expect("the block ends")];
-    let layer = parse_layer(Path::new("README.md"), block).unwrap_or_else(|e| panic!("{e}"));
-    let mut config = Config::defaults();
-    config.apply(layer).expect("applies");
-    assert!(
-        !config.sandbox.cache_dirs.is_empty(),
-        "the example shows cache_dirs"
+    let block_after = |marker: &str| {
+        let start = readme.find(marker).expect("the README shows it");
+        let block = &readme[start..];
+        let block = &block[block.find("```toml\n").expect("a toml block") + 8..];
+        block[..block.find("```").expect("the block ends")].to_string()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("shop");
+    fs::create_dir(&repo).expect("repo dir");
+    // The repository's example loads on its own: it asks for nothing only a user may grant.
+    fs::write(
+        repo.join("andon.toml"),
+        block_after("`andon.toml` at the repo root"),
+    )
+    .expect("write");
+    let config = Config::load(&repo, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        config.sandbox.mode.map(|m| m.mode),
+        Some(SandboxMode::Landlock)
     );
+    // The user config's example grants what the repository may not, and passes the checks
+    // every cache dir gets.
+    let user = dir.path().join("config.toml");
+    fs::write(
+        &user,
+        block_after("What loosens a protection is yours to set"),
+    )
+    .expect("write");
+    let config = Config::load(&repo, Some(&user)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(config.env.passes("DATABASE_URL", &[]));
+    assert_eq!(config.sandbox.cache_dirs.len(), 2);
 }

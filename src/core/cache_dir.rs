@@ -49,7 +49,7 @@ pub fn refusal(
         if home.starts_with(&dir) {
             return Some(Refusal {
                 why: "it holds your home directory, with your shell's startup files".into(),
-                instead: vec!["~/.cache".into()],
+                instead: Vec::new(),
             });
         }
         for (tool, data) in TOOL_HOMES {
@@ -72,8 +72,10 @@ pub fn refusal(
             instead: Vec::new(),
         });
     }
+    // An empty or relative PATH entry names the current directory, not a place to compare.
     if let Some(entry) = path
         .iter()
+        .filter(|p| p.is_absolute())
         .map(|p| normalize(p))
         .find(|p| p.starts_with(&dir) || dir.starts_with(p))
     {
@@ -95,7 +97,7 @@ pub fn refusal(
 }
 
 /// `path` without `.` components and with `..` applied, as far as the text tells.
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -126,6 +128,8 @@ mod tests {
     fn caches_that_hold_programs_or_sit_on_path_are_refused() {
         let home = Path::new("/home/ana");
         let path = [
+            PathBuf::new(),
+            PathBuf::from("."),
             PathBuf::from("/home/ana/.cargo/bin"),
             PathBuf::from("/home/ana/tools/current"),
             PathBuf::from("/usr/bin"),
@@ -157,12 +161,8 @@ mod tests {
                 Some(("~/.cargo holds", &["~/.cargo/registry", "~/.cargo/git"])),
             ),
             ("/home/ana/.rustup", &[], Some(("~/.rustup holds", &[]))),
-            (
-                "/home/ana",
-                &[],
-                Some(("your home directory", &["~/.cache"])),
-            ),
-            ("/", &[], Some(("your home directory", &["~/.cache"]))),
+            ("/home/ana", &[], Some(("your home directory", &[]))),
+            ("/", &[], Some(("your home directory", &[]))),
             ("/home/ana/.cache", &[], None),
             ("/home/ana/.npm", &[], None),
             ("/home/ana/.local/share/pnpm", &[], None),

@@ -218,6 +218,10 @@ impl Event {
         match self {
             Event::AgentFinished(mut a) => {
                 a.failure = a.failure.map(|f| f.redacted(r));
+                a.condition = a.condition.map(|c| Condition {
+                    line: r.clean(&c.line),
+                    ..c
+                });
                 Event::AgentFinished(a)
             }
             Event::ChecksFinished(c) => Event::ChecksFinished(report(c)),

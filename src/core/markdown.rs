@@ -6,7 +6,8 @@
 use crate::core::sanitize::{one_line, printable};
 
 /// Inline text of one line with every Markdown and HTML construct taken literally, and
-/// `@mentions` broken by a zero-width space so no one is notified.
+/// `@mentions` and `#12` issue references broken by a zero-width space, so no one is notified
+/// and no issue is linked or closed.
 pub fn prose(text: &str, max: usize) -> String {
     let line = one_line(text, max);
     let mut out = String::with_capacity(line.len() + 8);
@@ -25,6 +26,8 @@ pub fn prose(text: &str, max: usize) -> String {
                 out.push(c);
             }
             '@' => out.push_str("@\u{200B}"),
+            // `#12` would link (and `fixes #12` close) an issue of the repository.
+            '#' if chars.get(i + 1).is_some_and(char::is_ascii_digit) => out.push_str("#\u{200B}"),
             _ => out.push(c),
         }
     }
@@ -77,13 +80,17 @@ mod tests {
         let rows = [
             ("cc @security-team", "cc @\u{200B}security-team"),
             (
+                "fixes #12, see o/r#3; #x",
+                "fixes #\u{200B}12, see o/r#\u{200B}3; #x",
+            ),
+            (
                 "<img src=x onerror=alert(1)>",
                 "\\<img src=x onerror=alert(1)\\>",
             ),
             ("[click](https://evil)", "\\[click\\](https://evil)"),
             ("a | b", "a \\| b"),
             ("`rm -rf`", "\\`rm -rf\\`"),
-            ("&#64;x", "\\&#64;x"),
+            ("&#64;x", "\\&#\u{200B}64;x"),
             ("test_price _em_ x_", "test_price \\_em\\_ x\\_"),
             ("line one\nline two", "line one line two"),
         ];

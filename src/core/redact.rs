@@ -60,6 +60,34 @@ impl Redactor {
     }
 }
 
+/// Words in a variable's name that say its value is a secret.
+const SECRET_WORDS: &[&str] = &[
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "KEY",
+    "CREDENTIAL",
+    "DSN",
+    "AUTH",
+    "COOKIE",
+    "SESSION",
+];
+
+/// Whether a withheld variable's value is worth redacting: its name says it is a secret, its
+/// value carries a URL password, or the value looks random (long, one word, letters and
+/// digits). `AWS_REGION=us-east-1` or `GITHUB_WORKSPACE=/home/runner/work/x` are withheld
+/// from agents but are not secrets, and replacing them would garble the agent's feedback.
+pub fn looks_secret(name: &str, value: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    SECRET_WORDS.iter().any(|w| name.contains(w))
+        || carries_url_password(value)
+        || (value.len() >= 20
+            && !value.contains(|c: char| c.is_whitespace() || c == '/')
+            && value.chars().any(|c| c.is_ascii_digit())
+            && value.chars().any(|c| c.is_ascii_alphabetic()))
+}
+
 /// Whether a variable's value carries a password in a URL (`postgres://app:pw@db/x`): such a
 /// variable is kept from agents whatever its name.
 pub fn carries_url_password(value: &str) -> bool {
@@ -98,6 +126,20 @@ mod tests {
         }
         assert!(matches!(r.redact("nothing here"), Cow::Borrowed(_)));
         assert!(carries_url_password("redis://:pw@localhost:6379"));
+        for (name, value, secret) in [
+            ("GITHUB_TOKEN", "abc", true),
+            ("AWS_SECRET_ACCESS_KEY", "x/y+z", true),
+            ("AWS_REGION", "us-east-1", false),
+            ("AWS_PROFILE", "default", false),
+            ("GITHUB_WORKSPACE", "/home/runner/work/x/x", false),
+            ("GITHUB_SERVER_URL", "https://github.com", false),
+            ("GITHUB_REPOSITORY", "octo-org/octo-repo", false),
+            ("GH_HOST", "github.example.com", false),
+            ("DATABASE_URL", "postgres://app:pw@db/x", true),
+            ("GITHUB_RUN_NONCE", "a8f3k2m9q1z7x5c4v6b0", true),
+        ] {
+            assert_eq!(looks_secret(name, value), secret, "{name}");
+        }
         assert!(!carries_url_password("https://example.com/a:b@c"));
     }
 }

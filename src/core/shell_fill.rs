@@ -1,6 +1,8 @@
-//! Placeholders filled into a shell command as data, never as code: a `{worktree}` whose path
-//! holds a space, a quote or `$(…)` reaches `sh -c` as one literal word, quoted for the spot
-//! it stands in (bare, inside `"…"` or inside `'…'`).
+//! Placeholders in a shell command become references to variables, never pasted text: a
+//! `{worktree}` whose path holds a space, a quote or `$(…)` reaches `sh -c` as the expansion of
+//! `$ANDON_WORKTREE`, which the shell never reads as code. The reference is quoted for the spot
+//! it stands in (bare, inside `"…"` or inside `'…'`) so the value stays one word; a spot the
+//! scanner misjudges (inside `$(…)`, after a comment) at worst splits the word.
 
 /// Where a placeholder stands in the command text, as `sh` reads it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -13,10 +15,15 @@ enum Quoting {
 /// The placeholders a setup command may use.
 pub const SETUP_PLACEHOLDERS: &[&str] = &["worktree", "repo", "loop"];
 
-/// `command` with each `{name}` of `values` replaced by its value quoted for its spot, and
-/// `{{`/`}}` by a literal brace (the argv templates' escape). Placeholders not in `values` are
-/// left as they are.
-pub fn fill(command: &str, values: &[(&str, &str)]) -> String {
+/// The variable a placeholder's value is passed in: `worktree` → `ANDON_WORKTREE`.
+pub fn variable(name: &str) -> String {
+    format!("ANDON_{}", name.to_ascii_uppercase())
+}
+
+/// `command` with each `{name}` of `names` replaced by a reference to [`variable`]`(name)`
+/// quoted for its spot, and `{{`/`}}` by a literal brace (the argv templates' escape).
+/// Placeholders not in `names` are left as they are.
+pub fn fill(command: &str, names: &[&str]) -> String {
     let mut out = String::with_capacity(command.len());
     let mut quoting = Quoting::Bare;
     let mut rest = command;
@@ -27,9 +34,8 @@ pub fn fill(command: &str, values: &[(&str, &str)]) -> String {
             continue;
         }
         if c == '{' {
-            if let Some((name, value)) = values.iter().find(|(name, _)| placeholder_at(rest, name))
-            {
-                out.push_str(&quoted(value, quoting));
+            if let Some(name) = names.iter().find(|name| placeholder_at(rest, name)) {
+                out.push_str(&reference(&variable(name), quoting));
                 rest = &rest[name.len() + 2..];
                 continue;
             }
@@ -60,21 +66,13 @@ fn placeholder_at(text: &str, name: &str) -> bool {
         .is_some_and(|t| t.starts_with('}'))
 }
 
-/// `value` as literal text in its spot.
-fn quoted(value: &str, quoting: Quoting) -> String {
+/// A reference to `$var` that expands to one word in its spot.
+fn reference(var: &str, quoting: Quoting) -> String {
     match quoting {
-        Quoting::Bare => format!("'{}'", value.replace('\'', r"'\''")),
-        Quoting::Single => value.replace('\'', r"'\''"),
-        Quoting::Double => {
-            let mut out = String::with_capacity(value.len());
-            for c in value.chars() {
-                if matches!(c, '$' | '`' | '"' | '\\') {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out
-        }
+        Quoting::Bare => format!("\"${{{var}}}\""),
+        Quoting::Double => format!("${{{var}}}"),
+        // Close the single quotes, expand in double quotes, reopen.
+        Quoting::Single => format!("'\"${{{var}}}\"'"),
     }
 }
 
@@ -82,13 +80,15 @@ fn quoted(value: &str, quoting: Quoting) -> String {
 mod tests {
     use super::*;
 
-    /// What `sh` makes of the filled command: each argument on a line of its own.
-    fn words(command: &str) -> Vec<String> {
+    /// What `sh` makes of the filled command, with the placeholders' values in the
+    /// environment: each argument on a line of its own.
+    fn words(command: &str, values: &[(&str, &str)]) -> Vec<String> {
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(format!(
                 "for a in {command}; do printf '%s\\n' \"$a\"; done"
             ))
+            .envs(values.iter().map(|(name, value)| (variable(name), *value)))
             .output()
             .expect("sh runs");
         assert!(out.status.success(), "{command}: {out:?}");
@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn a_placeholder_is_one_literal_word_wherever_it_stands() {
-        let hostile = "/tmp/my trees/a'b\"c$(touch /tmp/pwned)`id`\\x";
+        let hostile = "/tmp/my trees/a'b\"c$(touch /tmp/pwned)`id`;touch /tmp/pwned;\\x";
         let values = [("worktree", hostile), ("loop", "fix-1")];
         let rows = [
             ("{worktree}", vec![hostile.to_string()]),
@@ -113,14 +113,22 @@ mod tests {
             ("\\\"{loop}", vec!["\"fix-1".into()]),
             ("'a\"' {loop}", vec!["a\"".into(), "fix-1".into()]),
             ("{other} {loop}", vec!["{other}".into(), "fix-1".into()]),
-            (
-                "${{HOME}}x",
-                vec![format!("{}x", std::env::var("HOME").unwrap_or_default())],
-            ),
+            ("{{loop}}", vec!["{loop}".into()]),
         ];
         for (command, want) in rows {
-            let filled = fill(command, &values);
-            assert_eq!(words(&filled), want, "{command} -> {filled}");
+            let filled = fill(command, &["worktree", "loop"]);
+            assert_eq!(words(&filled, &values), want, "{command} -> {filled}");
+        }
+        // Spots the scanner misjudges split the value at worst; they never run it.
+        for command in ["\"$(printf %s {worktree})\"", "x # don't\n{worktree}"] {
+            let filled = fill(command, &["worktree", "loop"]);
+            let script = format!("{filled}; true");
+            let _ = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .envs(values.iter().map(|(name, value)| (variable(name), *value)))
+                .output()
+                .expect("sh runs");
         }
         assert!(!std::path::Path::new("/tmp/pwned").exists());
     }

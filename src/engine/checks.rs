@@ -16,6 +16,7 @@ use crate::engine::pane_text;
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
+use crate::engine::step_error::StepError;
 use crate::pty::command::{run_command, CommandSpec};
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::store::CheckRunRow;
@@ -34,6 +35,9 @@ pub struct CheckResults {
     pub rows: Vec<CheckRunRow>,
     /// Writes the sandbox refused during the checks that failed.
     pub refused_writes: Vec<String>,
+    /// A file andon was to write for a check was not its own (a planted link): the batch
+    /// stopped there, and the line stops as tampering.
+    pub tampered: Option<String>,
 }
 
 pub struct CheckBatch<'a> {
@@ -86,6 +90,7 @@ impl CheckBatch<'_> {
         let mut outcomes = Vec::new();
         let mut rows = Vec::new();
         let mut refused_writes: Vec<String> = Vec::new();
+        let mut tampered = None;
         for (seq, job) in self.jobs.iter().enumerate() {
             let log_path = s
                 .dirs
@@ -153,13 +158,19 @@ impl CheckBatch<'_> {
                     timed_out: o.timed_out || timed_out,
                     output_tail: o.tail,
                 },
-                Err(e) => CheckOutcome {
-                    name: job.name.clone(),
-                    command: job.run.clone(),
-                    exit_code: Some(127),
-                    timed_out: false,
-                    output_tail: e.to_string(),
-                },
+                Err(e) => {
+                    if let StepError::Tampered(what) = StepError::pty(&e) {
+                        tampered = Some(what);
+                        break;
+                    }
+                    CheckOutcome {
+                        name: job.name.clone(),
+                        command: job.run.clone(),
+                        exit_code: Some(127),
+                        timed_out: false,
+                        output_tail: e.to_string(),
+                    }
+                }
             };
             if let (Some(sandbox), false) = (&sandbox, outcome.passed()) {
                 let lines = denials.lock().map(|d| d.lines()).unwrap_or_default();
@@ -197,6 +208,7 @@ impl CheckBatch<'_> {
             outcomes,
             rows,
             refused_writes,
+            tampered,
         }
     }
 

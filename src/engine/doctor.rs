@@ -54,6 +54,8 @@ pub fn version_of(program: &Path, policy: &EnvPolicy) -> Option<String> {
     let env = std::env::vars().filter(|(k, v)| policy.passes_var(k, v, &[]));
     let mut child = Command::new(program)
         .arg("--version")
+        // Not in the repository: a CLI must not pick up the repository's config as it starts.
+        .current_dir("/")
         .env_clear()
         .envs(env)
         .stdin(Stdio::null())

@@ -55,16 +55,22 @@ pub fn withheld(
         .collect()
 }
 
-/// What andon redacts from text it did not write: the values of the `host` variables the
-/// policy keeps from children (a profile's own allowance does not make its key public).
-pub fn redactor(
+/// What andon redacts from text it did not write: the secret-looking values of the `host`
+/// variables the policy keeps from children (a profile's own allowance does not make its key
+/// public), and of the variables the profiles set themselves.
+pub fn redactor<'a>(
     policy: &EnvPolicy,
+    profiles: impl IntoIterator<Item = &'a AgentProfile>,
     host: impl IntoIterator<Item = (String, String)>,
 ) -> crate::core::redact::Redactor {
-    crate::core::redact::Redactor::new(
-        host.into_iter()
-            .filter(|(k, v)| !policy.passes_var(k, v, &[])),
-    )
+    use crate::core::redact::looks_secret;
+    let withheld = host
+        .into_iter()
+        .filter(|(k, v)| !policy.passes_var(k, v, &[]));
+    let set = profiles
+        .into_iter()
+        .flat_map(|p| p.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    crate::core::redact::Redactor::new(withheld.chain(set).filter(|(k, v)| looks_secret(k, v)))
 }
 
 /// Build the complete environment for a child. `host` is andon's own environment.

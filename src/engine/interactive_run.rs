@@ -125,7 +125,7 @@ impl AgentRun<'_> {
     }
 
     /// The loop's live session, or a new one (true) with its turn hook installed.
-    fn session(&self, sandbox: Option<&LoopSandbox>) -> Result<(Arc<Session>, bool), String> {
+    fn session(&self, sandbox: Option<&LoopSandbox>) -> Result<(Arc<Session>, bool), StepError> {
         let s = self.shared;
         let spec = self.spec;
         let mut slot = self.session.lock().unwrap_or_else(|e| e.into_inner());

@@ -32,7 +32,10 @@ impl RepoLock {
             source,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            // `.andon/` is private from its first creation, whichever command makes it.
+            crate::own_file::dir(dir)
+                .and_then(|()| crate::own_file::make_private(dir))
+                .map_err(io)?;
         }
         let mut file = OpenOptions::new()
             .read(true)

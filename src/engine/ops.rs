@@ -126,7 +126,10 @@ fn agent_misconfigured(
         changed_nothing: report.changed_since_last == 0,
         output,
         withheld: &withheld,
-        allow_in: &|var| shared.config.floor.allow_in(var),
+        allow_in: &|var| {
+            let value = std::env::var(var).unwrap_or_default();
+            shared.config.floor.allow_in(var, &value)
+        },
     })
 }
 
@@ -150,6 +153,9 @@ pub fn checks_op(
         }
         .run()
         .await;
+        if let Some(what) = done.tampered {
+            return (Event::Tampered { what }, done.rows);
+        }
         let plan = spec.plan.path.to_string_lossy();
         let misconfigured = done.outcomes.iter().find_map(|o| {
             crate::core::misconfig::check(&o.name, &o.command, o.exit_code, &o.output_tail, &plan)

@@ -18,10 +18,11 @@ use crate::core::usage::usage_in;
 use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
 use crate::engine::env::{child_env, AndonVars};
-use crate::engine::ops::{blocking, OpFuture, RunHandle};
+use crate::engine::ops::{git_step, OpFuture, RunHandle};
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
+use crate::engine::step_error::StepError;
 use crate::engine::tail::Tail;
 use crate::git::DiffLimits;
 use crate::pty::signal::terminate_group;
@@ -69,7 +70,9 @@ pub fn review_op(
                 };
                 (failure, exit, timed_out)
             }
-            Err(e) => {
+            // Something andon was to write or read for the review was not its own: refuse.
+            Err(StepError::Tampered(what)) => return (Event::Tampered { what }, Vec::new()),
+            Err(StepError::Failed(e)) => {
                 tracing::warn!(loop_name = %spec.name, "review: {e}");
                 let why = format!("it could not start: {e}");
                 (
@@ -107,17 +110,20 @@ async fn review(
     spec: &LoopSpec,
     iteration: u32,
     run: &RunHandle,
-) -> Result<(Verdict, ExitInfo, bool, String), String> {
-    let reviewer = spec.reviewer.as_ref().ok_or("the plan has no reviewer")?;
+) -> Result<(Verdict, ExitInfo, bool, String), StepError> {
+    let reviewer = spec
+        .reviewer
+        .as_ref()
+        .ok_or_else(|| StepError::Failed("the plan has no reviewer".into()))?;
     let git = s.git.clone();
     let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
-    let diff = blocking(move || git.diff_worktree(&worktree, &base, DiffLimits::default())).await?;
+    let diff = git_step(move || git.diff_worktree(&worktree, &base, DiffLimits::default())).await?;
     let prompt = review_prompt(&spec.plan, iteration, &unified(&diff, DIFF_BUDGET));
     let prompt_path = s
         .dirs
         .iter_dir(&spec.name, iteration)
         .join("review-prompt.md");
-    crate::own_file::write(&prompt_path, prompt.as_bytes()).map_err(|e| e.to_string())?;
+    crate::own_file::write(&prompt_path, prompt.as_bytes()).map_err(|e| StepError::io(&e))?;
     let prompt_file = prompt_path.to_string_lossy().to_string();
     let worktree = spec.worktree.to_string_lossy().to_string();
     let vars = TemplateVars {
@@ -130,7 +136,7 @@ async fn review(
         andon: s.andon_exe.to_string_lossy().to_string(),
     };
     let template = absolutize_repo_paths(&reviewer.command, &s.repo_root);
-    let mut argv = expand(&template, &vars).map_err(|e| e.to_string())?;
+    let mut argv = expand(&template, &vars).map_err(|e| StepError::Failed(e.to_string()))?;
     if reviewer.prompt == PromptMode::Arg
         && !reviewer.command.iter().any(|a| a.contains("{prompt}"))
     {
@@ -188,7 +194,7 @@ async fn review(
             }
         }),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| StepError::pty(&e))?;
     let pgid = child.pid();
     run.adopt(s, pgid);
     let done = child.finished();

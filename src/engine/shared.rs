@@ -105,7 +105,8 @@ impl Shared {
     ) -> Shared {
         let (updates, _) = broadcast::channel(1024);
         let actor = actor(&config);
-        let redactor = crate::engine::env::redactor(&config.env, std::env::vars());
+        let redactor =
+            crate::engine::env::redactor(&config.env, config.agents.values(), std::env::vars());
         Shared {
             redactor,
             dirs: AndonDir::new(&repo_root),

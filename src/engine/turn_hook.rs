@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::config::Family;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
+use crate::engine::step_error::StepError;
 
 /// Where Claude Code reads a worktree's local settings.
 pub const CLAUDE_SETTINGS: &str = ".claude/settings.local.json";
@@ -40,7 +41,9 @@ pub fn exclude_agent_files(shared: &Shared, spec: &LoopSpec) -> Result<(), Strin
 }
 
 /// Installs the loop's turn hook before its agent starts (nothing for agents without one).
-pub fn install(shared: &Shared, spec: &LoopSpec) -> Result<(), String> {
+/// The worktree is the agent's: a `.claude` folder or settings file it replaced by a link is
+/// refused, not written through.
+pub fn install(shared: &Shared, spec: &LoopSpec) -> Result<(), StepError> {
     exclude_agent_files(shared, spec)?;
     if spec.profile.family() != Some(Family::Claude) {
         return Ok(());
@@ -56,8 +59,19 @@ pub fn install(shared: &Shared, spec: &LoopSpec) -> Result<(), String> {
         .git
         .add_info_exclude(EXCLUDE)
         .map_err(|e| format!("cannot exclude {CLAUDE_SETTINGS}: {e}"))?;
+    for place in [path.parent(), Some(path.as_path())].into_iter().flatten() {
+        if place
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(StepError::Tampered(format!(
+                "{} was replaced by a link",
+                place.display()
+            )));
+        }
+    }
     let command = hook_command(&shared.andon_exe);
-    write_claude_hook(&path, &command)
+    Ok(write_claude_hook(&path, &command)?)
 }
 
 fn tracked_in_base(shared: &Shared, spec: &LoopSpec) -> Result<bool, String> {

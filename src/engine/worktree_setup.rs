@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::config::Config;
-use crate::core::shell_fill::fill;
+use crate::core::shell_fill::{fill, variable, SETUP_PLACEHOLDERS};
 use crate::engine::input_error::InputError;
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::spec::LoopSpec;
@@ -23,7 +23,7 @@ pub fn run(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), Inp
     let env = setup_env(config, &values, std::env::vars());
     let sandbox = LoopSandbox::for_setup(config, spec);
     for template in &config.worktrees.setup {
-        let cmd = fill(template, &values);
+        let cmd = fill(template, SETUP_PLACEHOLDERS);
         let argv = vec!["sh".to_string(), "-c".into(), cmd.clone()];
         let argv = match &sandbox {
             Some(sandbox) => sandbox.wrap(&argv),
@@ -73,10 +73,7 @@ fn setup_env(
         .filter(|(k, v)| config.env.passes_var(k, v, &[]) && !k.starts_with("ANDON_"))
         .collect();
     for (name, value) in values {
-        env.push((
-            format!("ANDON_{}", name.to_ascii_uppercase()),
-            value.to_string(),
-        ));
+        env.push((variable(name), value.to_string()));
     }
     env
 }

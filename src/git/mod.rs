@@ -40,6 +40,13 @@ pub use snapshot::CommitInfo;
 
 use error::{io_error, GitContext};
 
+/// A loop worktree as andon made it: where it resolved, and its branch.
+#[derive(Debug, Clone)]
+struct Pin {
+    canonical: PathBuf,
+    branch: String,
+}
+
 /// Clone-able handle that owns all repository writes of one repo. Clones share one mutex; two
 /// owners opened separately on the same repo do NOT, so a process should open exactly one.
 #[derive(Clone)]
@@ -56,7 +63,8 @@ struct Inner {
     write: Mutex<()>,
     /// Each loop worktree's branch (by canonical path): before any operation on it, the
     /// worktree must still be itself and on that branch.
-    pins: Mutex<std::collections::HashMap<PathBuf, String>>,
+    /// Each loop worktree andon made, by its path as given and as resolved then.
+    pins: Mutex<std::collections::HashMap<PathBuf, Pin>>,
 }
 
 impl GitOwner {
@@ -120,14 +128,35 @@ impl GitOwner {
     /// worktree, or checks out another branch, gets a refusal, never andon's snapshots or
     /// restores on the user's other work.
     pub fn pin(&self, worktree: &Path, branch: &str) {
-        let key = worktree
+        let canonical = worktree
             .canonicalize()
             .unwrap_or_else(|_| worktree.to_path_buf());
-        self.inner
+        let pin = Pin {
+            canonical: canonical.clone(),
+            branch: branch.to_string(),
+        };
+        let mut pins = self
+            .inner
             .pins
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key, branch.to_string());
+            .unwrap_or_else(PoisonError::into_inner);
+        pins.insert(worktree.to_path_buf(), pin.clone());
+        pins.insert(canonical, pin);
+    }
+
+    /// The pin of `worktree`, by the path as given or as it resolves.
+    fn pin_of(&self, worktree: &Path) -> Option<Pin> {
+        let pins = self
+            .inner
+            .pins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        pins.get(worktree).cloned().or_else(|| {
+            worktree
+                .canonicalize()
+                .ok()
+                .and_then(|path| pins.get(&path).cloned())
+        })
     }
 
     /// The main worktree's root directory.
@@ -284,9 +313,29 @@ impl GitOwner {
     /// Opens a linked worktree of this repo. The main worktree and other repositories are
     /// refused: resetting or restoring files there would destroy the person's own work.
     fn open_worktree(&self, worktree: &Path) -> Result<Repository, GitError> {
-        let not_ours = || GitError::NotAWorktree {
-            path: worktree.to_path_buf(),
+        let pin = self.pin_of(worktree);
+        let not_ours = || match &pin {
+            // A loop's worktree that no longer opens as this repository's: its `.git` was
+            // removed or replaced.
+            Some(_) => GitError::Tampered {
+                worktree: worktree.to_path_buf(),
+                what: "its .git no longer makes it a worktree of this repository".into(),
+            },
+            None => GitError::NotAWorktree {
+                path: worktree.to_path_buf(),
+            },
         };
+        if pin.is_some()
+            && worktree
+                .join(".git")
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Err(GitError::Tampered {
+                worktree: worktree.to_path_buf(),
+                what: "its .git was replaced by a link".into(),
+            });
+        }
         let repo = Repository::open(worktree).map_err(|source| match source.code() {
             ErrorCode::NotFound => not_ours(),
             _ => GitError::Git {
@@ -297,29 +346,28 @@ impl GitOwner {
         if !repo.is_worktree() || canonical_common_dir(&repo)? != self.inner.common_dir {
             return Err(not_ours());
         }
-        self.check_pinned(&repo, worktree)?;
+        if let Some(pin) = &pin {
+            self.check_pinned(&repo, worktree, pin)?;
+        }
         Ok(repo)
     }
 
     /// A pinned worktree must still be the one at its path, on its branch.
-    fn check_pinned(&self, repo: &Repository, worktree: &Path) -> Result<(), GitError> {
-        let Ok(path) = worktree.canonicalize() else {
-            return Ok(());
-        };
-        let branch = self
-            .inner
-            .pins
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&path)
-            .cloned();
-        let Some(branch) = branch else {
-            return Ok(());
-        };
+    fn check_pinned(&self, repo: &Repository, worktree: &Path, pin: &Pin) -> Result<(), GitError> {
+        let path = worktree
+            .canonicalize()
+            .unwrap_or_else(|_| worktree.to_path_buf());
+        let branch = &pin.branch;
         let tampered = |what: String| GitError::Tampered {
             worktree: path.clone(),
             what,
         };
+        if path != pin.canonical {
+            return Err(tampered(format!(
+                "it now resolves to {} (a link)",
+                path.display()
+            )));
+        }
         // Its `.git` file names another worktree's git dir (that worktree's files and branch):
         // the git dir's own pointer back names another worktree.
         let back = fs::read_to_string(repo.path().join("gitdir"))

@@ -399,4 +399,52 @@ mod tests {
         assert!(matches!(err, GitError::NotAWorktree { .. }), "{err:?}");
         assert!(root.join("README.md").exists());
     }
+
+    #[test]
+    fn a_pinned_worktree_whose_git_file_is_gone_or_a_link_is_tampered_with() {
+        let (tmp, root) = init_repo();
+        let owner = GitOwner::open(&root).unwrap();
+        let mut made = Vec::new();
+        for name in ["gone", "linked", "moved"] {
+            let path = worktree_path("../{repo}.worktrees", &root, "repo", name);
+            owner
+                .create_worktree(name, &path, &format!("loop/{name}"), "HEAD")
+                .unwrap();
+            owner.pin(&path, &format!("loop/{name}"));
+            made.push(path);
+        }
+        let tampered = |path: &Path, what: &str| match owner.diff_worktree(
+            path,
+            "HEAD",
+            crate::git::DiffLimits::default(),
+        ) {
+            Err(GitError::Tampered { what: said, .. }) => {
+                assert!(said.contains(what), "{said}")
+            }
+            other => panic!("{}: {other:?}", path.display()),
+        };
+        std::fs::remove_file(made[0].join(".git")).unwrap();
+        tampered(&made[0], "no longer makes it a worktree");
+        let git_file = made[1].join(".git");
+        let elsewhere = tmp.path().join("git-file");
+        std::fs::rename(&git_file, &elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &git_file).unwrap();
+        tampered(&made[1], "replaced by a link");
+        // The worktree folder itself swapped for a link to another worktree of the repo.
+        let other = tmp.path().join("other");
+        git(
+            &root,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                "other",
+                &other.to_string_lossy(),
+            ],
+        );
+        std::fs::rename(&made[2], tmp.path().join("moved-away")).unwrap();
+        std::os::unix::fs::symlink(&other, &made[2]).unwrap();
+        tampered(&made[2], "now resolves to");
+    }
 }
