@@ -38,16 +38,7 @@ fn planting_agent(repo: &TestRepo, file: &str, victim: &std::path::Path) {
 }
 
 fn run(repo: &TestRepo, plan: &str) -> Output {
-    let tmp = repo.root.parent().unwrap().join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
-    let child = repo
-        .command(&["run", "--headless", plan])
-        .env("TMPDIR", &tmp)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("andon starts");
-    wait_output(child, LIMIT)
+    repo.run_headless(plan, &[], LIMIT)
 }
 
 fn stop_reason(repo: &TestRepo, slug: &str) -> String {
@@ -200,27 +191,11 @@ fn another_local_user_cannot_read_andons_files() {
     repo.give_to(&owner);
     // The owner runs andon with the most open umask there is.
     let mut andon = owner.command("sh");
-    andon
-        .args([
-            "-c",
-            "umask 000; exec \"$0\" \"$@\"",
-            ANDON,
-            "run",
-            "--headless",
-            &plan,
-        ])
-        .current_dir(&repo.root)
-        .env("HOME", &repo.home)
-        .env("XDG_CONFIG_HOME", repo.home.join(".config"))
-        .stdin(Stdio::null());
-    let out = wait_output(
-        andon
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-        LIMIT,
-    );
+    let umask = "umask 000; exec \"$0\" \"$@\"";
+    andon.args(["-c", umask, ANDON, "run", "--headless", &plan]);
+    let mut andon = repo.in_repo(andon);
+    let child = andon.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let out = wait_output(child.unwrap(), LIMIT);
     expect_exit(&out, 0);
 
     let read_as_other = |rel: &str| {
@@ -373,14 +348,8 @@ fn a_repository_cannot_switch_off_the_users_sandbox_or_deny_list() {
     repo.config("[env]\ndeny = []\n");
     let plan = repo.plan("nosy", "nosy", "");
     repo.commit("plan");
-    let child = repo
-        .command(&["run", "--headless", &plan])
-        .env("GITHUB_TOKEN", "ghp_secret")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("andon starts");
-    expect_exit(&wait_output(child, LIMIT), 0);
+    let out = repo.run_headless(&plan, &[("GITHUB_TOKEN", "ghp_secret")], LIMIT);
+    expect_exit(&out, 0);
     assert_eq!(
         std::fs::read_to_string(&seen).unwrap(),
         "",
@@ -414,14 +383,7 @@ fn setup_commands_get_the_agents_environment_and_quoted_placeholders() {
     repo.write(".gitignore", "token.txt\n");
     let plan = repo.plan("setup", "idle", "max_iterations = 1");
     repo.commit("plan");
-    let child = repo
-        .command(&["run", "--headless", &plan])
-        .env("GITHUB_TOKEN", "ghp_secret")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("andon starts");
-    let out = wait_output(child, LIMIT);
+    let out = repo.run_headless(&plan, &[("GITHUB_TOKEN", "ghp_secret")], LIMIT);
     let name = repo.root.file_name().unwrap().to_string_lossy();
     let worktree = repo
         .root

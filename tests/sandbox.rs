@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use common::*;
@@ -17,15 +17,7 @@ const FIX: &str = r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0
 /// `andon run --headless PLAN` with its own temp dir: the sandbox lets agents write the temp
 /// dir, and the test repository itself lives in the system's.
 fn run(repo: &TestRepo, plan: &str) -> Output {
-    let tmp = scratch_tmp(repo);
-    let child = repo
-        .command(&["run", "--headless", plan])
-        .env("TMPDIR", &tmp)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("andon starts");
-    wait_output(child, LIMIT)
+    repo.run_headless(plan, &[], LIMIT)
 }
 
 fn scratch_tmp(repo: &TestRepo) -> PathBuf {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use super::layer::{ConfigLayer, Located};
 use super::Config;
-use crate::core::cache_dir::normalize;
 use crate::core::file_error::FileError;
+use crate::core::lexical_path::normalize;
 use crate::core::sandbox::{SandboxMode, SandboxSetting};
 
 /// Where a deny pattern of the floor comes from.

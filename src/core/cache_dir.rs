@@ -6,6 +6,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::core::lexical_path::normalize;
+
 /// Why a cache dir is refused, and the data folders to list in its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -94,21 +96,6 @@ pub fn refusal(
         });
     }
     None
-}
-
-/// `path` without `.` components and with `..` applied, as far as the text tells.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// `path` written with `~/` when it lies under `home`.

@@ -16,6 +16,7 @@ pub mod fingerprint;
 pub mod guard;
 pub mod human;
 pub mod kaizen;
+pub mod lexical_path;
 pub mod markdown;
 pub mod misconfig;
 pub mod plan;

@@ -9,7 +9,7 @@
 //! it names lies outside every root the loop may write; the engine then also checks that andon
 //! itself could write there, so an ordinary permission problem is not blamed on the sandbox.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::bytes::Regex as BytesRegex;
@@ -18,6 +18,7 @@ use regex::Regex;
 use crate::core::classify::Category;
 use crate::core::event::ChecksReport;
 use crate::core::fingerprint::digest;
+use crate::core::lexical_path::normalize;
 use crate::core::sanitize::{one_line, printable};
 use crate::core::state::Failure;
 
@@ -119,8 +120,10 @@ pub fn paths_outside(lines: &[String], cwd: &Path, writable: &[PathBuf]) -> Vec<
         let Some(raw) = denied_path(line) else {
             continue;
         };
-        let path = fold(&cwd.join(raw));
-        let inside = writable.iter().any(|root| path.starts_with(fold(root)));
+        let path = normalize(&cwd.join(raw));
+        let inside = writable
+            .iter()
+            .any(|root| path.starts_with(normalize(root)));
         if !inside && !out.contains(&path) {
             out.push(path);
             if out.len() == MAX_PATHS {
@@ -145,21 +148,6 @@ fn denied_path(line: &str) -> Option<&str> {
     let before = found.iter().rev().find(|(start, _)| *start < at);
     let after = found.iter().find(|(start, _)| *start > at);
     before.or(after).map(|(_, p)| *p)
-}
-
-/// `..` and `.` removed without touching the disk (the path may not exist).
-fn fold(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The failure of an agent run during which the sandbox refused writes to `paths`.

@@ -138,8 +138,13 @@ impl TestRepo {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(ANDON);
-        c.args(args)
-            .current_dir(&self.root)
+        c.args(args);
+        self.in_repo(c)
+    }
+
+    /// `c` run in the repository with the test's home and no user config of the machine's.
+    pub fn in_repo(&self, mut c: Command) -> Command {
+        c.current_dir(&self.root)
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("ANDON_SIM_SPEED", "0")
@@ -156,17 +161,21 @@ impl TestRepo {
         std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     }
 
-    /// [`TestRepo::command`] run as `user`.
-    pub fn command_as(&self, user: &users::User, args: &[&str]) -> Command {
-        let mut c = user.command(ANDON);
-        c.args(args)
-            .current_dir(&self.root)
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("ANDON_SIM_SPEED", "0")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null());
-        c
+    /// `andon run --headless PLAN` with a temp dir of its own beside the repository (the
+    /// sandbox lets agents write the temp dir; the repository lies in the system's), and
+    /// `env` added to andon's environment.
+    pub fn run_headless(&self, plan: &str, env: &[(&str, &str)], limit: Duration) -> Output {
+        let tmp = self.root.parent().unwrap().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let child = self
+            .command(&["run", "--headless", plan])
+            .env("TMPDIR", &tmp)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("andon starts");
+        wait_output(child, limit)
     }
 
     /// Run andon to completion (panics after `limit`).
