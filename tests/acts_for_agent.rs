@@ -142,9 +142,8 @@ fn under_the_sandbox_the_agent_cannot_plant_links_in_andons_folders() {
     );
 }
 
-#[test]
-fn andons_folder_and_files_are_private() {
-    use std::os::unix::fs::PermissionsExt;
+/// A repository with plan `fix` whose agent fixes the price at once.
+fn fixing_repo() -> (TestRepo, String) {
     let repo = TestRepo::new();
     repo.agent(
         "fixer",
@@ -152,6 +151,13 @@ fn andons_folder_and_files_are_private() {
     );
     let plan = repo.plan("fix", "fixer", "");
     repo.commit("plan");
+    (repo, plan)
+}
+
+#[test]
+fn andons_folder_and_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let (repo, plan) = fixing_repo();
     expect_exit(&run(&repo, &plan), 0);
     let mode = |rel: &str| {
         std::fs::metadata(repo.root.join(rel))
@@ -181,13 +187,7 @@ fn another_local_user_cannot_read_andons_files() {
     else {
         return;
     };
-    let repo = TestRepo::new();
-    repo.agent(
-        "fixer",
-        &format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"),
-    );
-    let plan = repo.plan("fix", "fixer", "");
-    repo.commit("plan");
+    let (repo, plan) = fixing_repo();
     repo.give_to(&owner);
     // The owner runs andon with the most open umask there is.
     let mut andon = owner.command("sh");
