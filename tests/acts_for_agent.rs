@@ -244,21 +244,34 @@ fn users_other_worktree(repo: &TestRepo) -> PathBuf {
 
 #[test]
 fn an_agent_that_points_its_worktree_elsewhere_stops_the_line_and_touches_nothing() {
-    let cases = [
+    let retarget =
+        "printf 'gitdir: %s\\n' \"$(git rev-parse --git-common-dir)/worktrees/feature-wt\" > .git";
+    let mut cases = vec![
         // Its `.git` file names the user's other worktree's git dir.
         (
             "retarget",
-            "printf 'gitdir: %s\\n' \"$(git rev-parse --git-common-dir)/worktrees/feature-wt\" > .git",
+            retarget,
             "its .git file points at the git dir of",
+            "",
         ),
         // It checks out a branch of the user's.
         (
             "switch",
             "git checkout -q spare",
             "it is on spare instead of its branch loop/switch",
+            "",
         ),
     ];
-    for (slug, trick, said) in cases {
+    // The worktree is the sandboxed agent's to write: its `.git` file too.
+    if landlock() {
+        cases.push((
+            "retarget-jailed",
+            retarget,
+            "its .git file points at the git dir of",
+            "sandbox = \"landlock\"",
+        ));
+    }
+    for (slug, trick, said, sandbox) in cases {
         let repo = TestRepo::new();
         let other = users_other_worktree(&repo);
         git(&repo.root, &["branch", "spare"]);
@@ -269,7 +282,7 @@ fn an_agent_that_points_its_worktree_elsewhere_stops_the_line_and_touches_nothin
             "trickster",
             &format!("echo 'pwned' > notes.md\necho '# still broken' >> src/price.sh\n{trick}\n"),
         );
-        let plan = repo.plan(slug, "trickster", "");
+        let plan = repo.plan(slug, "trickster", sandbox);
         repo.commit("plan");
 
         let out = run(&repo, &plan);
