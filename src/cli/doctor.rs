@@ -53,6 +53,7 @@ pub fn run(args: DoctorArgs) -> i32 {
                     let required = landlock(&config.sandbox.mode)
                         || config.agents.values().any(|p| landlock(&p.sandbox));
                     findings.push(doctor::landlock(required));
+                    findings.push(doctor::namespaces());
                 }
                 Err(e) => findings.push(Finding {
                     level: Level::Problem,
@@ -70,6 +71,7 @@ pub fn run(args: DoctorArgs) -> i32 {
                 fix: None,
             });
             findings.push(doctor::landlock(false));
+            findings.push(doctor::namespaces());
         }
     }
     findings.extend(doctor::git());

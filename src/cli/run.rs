@@ -101,18 +101,20 @@ pub struct Session {
     /// The loops this run set going; the exit code speaks of them.
     pub ours: BTreeSet<String>,
     pub updates: broadcast::Receiver<Update>,
-    server: Option<tokio::task::JoinHandle<()>>,
-    socket: PathBuf,
+    servers: Vec<tokio::task::JoinHandle<()>>,
+    sockets: Vec<PathBuf>,
     _log: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
 impl Session {
-    /// Stop serving the control socket and remove it.
+    /// Stop serving the control sockets and remove them.
     pub fn close(self) {
-        if let Some(server) = self.server {
+        for server in self.servers {
             server.abort();
         }
-        let _ = std::fs::remove_file(&self.socket);
+        for socket in &self.sockets {
+            let _ = std::fs::remove_file(socket);
+        }
     }
 }
 
@@ -171,9 +173,11 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         Ok(c) => c,
         Err(e) => return Err(bad_input(&e)),
     };
-    if let Some(warning) =
-        andon::engine::sandbox::startup_warning(&config, &andon::sandbox::landlock_status())
-    {
+    if let Some(warning) = andon::engine::sandbox::startup_warning(
+        &config,
+        &andon::sandbox::landlock_status(),
+        andon::sandbox::namespaces::status(),
+    ) {
         eprintln!("andon: warning: {warning}");
     }
     let root = repo.git.repo_root().to_path_buf();
@@ -352,16 +356,19 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         sup.mark_unhosted(name, plan, why);
     }
     let updates = shared.updates.subscribe();
-    let server = match control::serve(&repo.dirs.socket(), Arc::clone(&sup)).await {
-        Ok(h) => Some(h),
-        Err(e) => {
-            eprintln!(
+    let mut servers = Vec::new();
+    for (socket, channel) in [
+        (repo.dirs.socket(), control::Channel::Human),
+        (repo.dirs.agent_socket(), control::Channel::Agent),
+    ] {
+        match control::serve(&socket, Arc::clone(&sup), channel).await {
+            Ok(h) => servers.push(h),
+            Err(e) => eprintln!(
                 "andon: warning: no control socket at {} ({e})",
-                repo.dirs.socket().display()
-            );
-            None
+                socket.display()
+            ),
         }
-    };
+    }
 
     // "Ours": the loops this run sets going; the exit code speaks of them.
     let mut ours = BTreeSet::new();
@@ -379,8 +386,8 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         sup,
         ours,
         updates,
-        server,
-        socket: repo.dirs.socket(),
+        servers,
+        sockets: vec![repo.dirs.socket(), repo.dirs.agent_socket()],
         _log: log_guard,
     })
 }

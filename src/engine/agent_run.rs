@@ -227,7 +227,7 @@ impl AgentRun<'_> {
         let prompt_file = self.prompt_path.to_string_lossy().to_string();
         let worktree = spec.worktree.to_string_lossy().to_string();
         let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
-        let socket = s.dirs.socket().to_string_lossy().to_string();
+        let socket = s.dirs.agent_socket().to_string_lossy().to_string();
         child_env(
             &s.config.env,
             Some(&spec.profile),

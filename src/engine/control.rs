@@ -113,11 +113,23 @@ pub fn request(socket: &Path, req: &Request) -> Result<Response, ControlError> {
     serde_json::from_str(&answer).map_err(|e| ControlError::Protocol(format!("{e}: {answer:?}")))
 }
 
+/// Who a socket serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `.andon/control.sock`: people (the CLI, a board). A process known to be one of this
+    /// supervisor's agents is still held to the agent's actions.
+    Human,
+    /// `.andon/agent.sock`: the agents (inside their namespaces it is the one socket they
+    /// see): only signalling and reading status.
+    Agent,
+}
+
 /// Serve the socket until the supervisor goes away. A stale socket file from a dead supervisor
 /// is replaced (the repo lock proves no other supervisor is alive).
 pub async fn serve(
     socket: &Path,
     sup: Arc<Supervisor>,
+    channel: Channel,
 ) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let _ = std::fs::remove_file(socket);
     let listener = UnixListener::bind(socket)?;
@@ -138,11 +150,12 @@ pub async fn serve(
             // Agents may say their turn is over, nothing more: a process that carries this
             // supervisor's token in its environment, or runs in the session of one that does
             // (every agent leads its own session), is one of its agents or their children.
-            let from_agent = stream
-                .peer_cred()
-                .ok()
-                .and_then(|c| c.pid())
-                .is_some_and(|pid| in_agent_session(pid, sup.shared().token()));
+            let from_agent = channel == Channel::Agent
+                || stream
+                    .peer_cred()
+                    .ok()
+                    .and_then(|c| c.pid())
+                    .is_some_and(|pid| in_agent_session(pid, sup.shared().token()));
             tokio::spawn(async move {
                 let _answering = sup.begin_request();
                 let (read, mut write) = stream.into_split();

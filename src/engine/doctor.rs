@@ -199,6 +199,27 @@ pub fn landlock(required: bool) -> Finding {
     }
 }
 
+/// Whether sandboxed loops run in their own namespaces here (bubblewrap), or on Landlock alone.
+pub fn namespaces() -> Finding {
+    match crate::sandbox::namespaces::status() {
+        Ok(bwrap) => finding(
+            Level::Ok,
+            "namespaces",
+            format!(
+                "{}: sandboxed loops see no andon process, no .andon/ but their own, no \
+                 credential store; what they start dies with them",
+                bwrap.display()
+            ),
+        ),
+        Err(why) => finding(
+            Level::Note,
+            "namespaces",
+            format!("not available: {why}; sandboxed loops run on Landlock alone"),
+        )
+        .fix("install bubblewrap (apt install bubblewrap) where user namespaces are allowed"),
+    }
+}
+
 /// What the terminal can show: colors, its size, and whether andon runs inside tmux.
 pub fn terminal(
     env: &dyn Fn(&str) -> Option<String>,

@@ -27,6 +27,12 @@ impl AndonDir {
         self.root.join("control.sock")
     }
 
+    /// The agents' channel: `andon signal done` and status reads, nothing that changes state.
+    /// The only part of `.andon/` a sandboxed agent's namespace shows besides its own loop.
+    pub fn agent_socket(&self) -> PathBuf {
+        self.root.join("agent.sock")
+    }
+
     pub fn lock(&self) -> PathBuf {
         self.root.join("lock")
     }

@@ -15,8 +15,10 @@ use crate::config::Config;
 use crate::core::sandbox::{SandboxMode, SandboxSetting};
 use crate::core::sandbox_denial::paths_outside;
 use crate::engine::input_error::InputError;
+use crate::engine::paths::AndonDir;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
+use crate::sandbox::namespaces::{self, View};
 use crate::sandbox::{wrap, LandlockStatus, DEVICE_FILES};
 
 /// The mode a loop runs with. A setting that asks for Landlock on a kernel without it, or a
@@ -60,21 +62,34 @@ pub fn require(
     Ok(SandboxMode::Landlock)
 }
 
-/// A warning for start-up when the config asks for Landlock and the kernel has none.
-pub fn startup_warning(config: &Config, status: &LandlockStatus) -> Option<String> {
-    let LandlockStatus::Unavailable { why } = status else {
-        return None;
-    };
+/// A warning for start-up when the config asks for Landlock and the kernel has none, or when
+/// it has Landlock but no namespaces can be made (`namespaces`: bubblewrap's, or why not):
+/// what the loops fall back to.
+pub fn startup_warning(
+    config: &Config,
+    status: &LandlockStatus,
+    namespaces: &Result<PathBuf, String>,
+) -> Option<String> {
     let asked = config
         .sandbox
         .mode
         .iter()
         .chain(config.agents.values().filter_map(|a| a.sandbox.as_ref()))
         .find(|s| s.mode == SandboxMode::Landlock)?;
-    Some(format!(
-        "sandbox = \"landlock\" ({}) cannot be honoured: {why}; plans that need it will be refused",
-        asked.place()
-    ))
+    match (status, namespaces) {
+        (LandlockStatus::Unavailable { why }, _) => Some(format!(
+            "sandbox = \"landlock\" ({}) cannot be honoured: {why}; plans that need it will be \
+             refused",
+            asked.place()
+        )),
+        (_, Err(why)) => Some(format!(
+            "sandbox = \"landlock\" ({}): {why}, so sandboxed loops run on Landlock alone — \
+             they may write only their places but can read your files, see andon's processes \
+             and reach its control socket",
+            asked.place()
+        )),
+        _ => None,
+    }
 }
 
 /// The places every sandboxed loop may write: the temp dir, `/dev/shm` and the cache dirs.
@@ -103,6 +118,62 @@ pub struct LoopSandbox {
     andon_exe: PathBuf,
     worktree: PathBuf,
     writable: Vec<PathBuf>,
+    /// The namespaces around it (bubblewrap and what it hides), where they can be made.
+    namespaces: Option<(PathBuf, View)>,
+}
+
+/// Credential stores under `$HOME` a sandboxed process does not see: folders, then files.
+const CREDENTIAL_DIRS: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".config/gh",
+    ".gnupg",
+    ".password-store",
+    ".local/share/keyrings",
+    ".kube",
+    ".azure",
+    ".config/gcloud",
+];
+const CREDENTIAL_FILES: &[&str] = &[".netrc", ".git-credentials", ".docker/config.json"];
+
+/// What a loop's processes see, in their namespaces: andon's folder hidden but for the loop's
+/// own folder and the agents' socket; the worktrees root hidden
+/// but for the loop's worktree; the user's credential stores hidden.
+fn loop_view(dirs: &AndonDir, repo_root: &Path, spec: &LoopSpec, agent_dir: Option<&Path>) -> View {
+    let mut view = View {
+        hidden_dirs: vec![dirs.root().to_path_buf()],
+        ..View::default()
+    };
+    let loop_dir = dirs.loop_dir(&spec.name);
+    if crate::own_file::dir(&loop_dir).is_ok() {
+        view.shown.push(loop_dir);
+    }
+    view.shown.extend(agent_dir.map(Path::to_path_buf));
+    let socket = dirs.agent_socket();
+    if socket.exists() {
+        view.shown.push(socket);
+    }
+    if let Some(root) = spec.worktree.parent() {
+        if !repo_root.starts_with(root) {
+            view.hidden_dirs.push(root.to_path_buf());
+        }
+    }
+    view.shown.push(spec.worktree.clone());
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        view.hidden_dirs.extend(
+            CREDENTIAL_DIRS
+                .iter()
+                .map(|d| home.join(d))
+                .filter(|d| d.is_dir()),
+        );
+        view.hidden_files.extend(
+            CREDENTIAL_FILES
+                .iter()
+                .map(|f| home.join(f))
+                .filter(|f| f.is_file()),
+        );
+    }
+    view
 }
 
 impl LoopSandbox {
@@ -119,18 +190,23 @@ impl LoopSandbox {
         // lies outside what the agent can touch.
         let agent_dir = shared.dirs.agent_dir(&spec.name);
         let _ = crate::own_file::dir(&agent_dir);
+        let namespaces = namespaces::status().as_ref().ok().map(|bwrap| {
+            let view = loop_view(&shared.dirs, &shared.repo_root, spec, Some(&agent_dir));
+            (bwrap.clone(), view)
+        });
         let mut writable = vec![spec.worktree.clone(), agent_dir];
         writable.extend(shared_places(&shared.config));
         Some(LoopSandbox {
             andon_exe: shared.andon_exe.clone(),
             worktree: spec.worktree.clone(),
             writable,
+            namespaces,
         })
     }
 
     /// The confinement of a loop's `[worktrees] setup` commands: its worktree and the shared
     /// places (not the agent's folder, which does not exist yet).
-    pub fn for_setup(config: &Config, spec: &LoopSpec) -> Option<LoopSandbox> {
+    pub fn for_setup(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Option<LoopSandbox> {
         if spec.sandbox != SandboxMode::Landlock {
             return None;
         }
@@ -139,16 +215,25 @@ impl LoopSandbox {
         }
         let mut writable = vec![spec.worktree.clone()];
         writable.extend(shared_places(config));
+        let namespaces = namespaces::status().as_ref().ok().map(|bwrap| {
+            let dirs = AndonDir::new(repo_root);
+            (bwrap.clone(), loop_view(&dirs, repo_root, spec, None))
+        });
         Some(LoopSandbox {
             andon_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon")),
             worktree: spec.worktree.clone(),
             writable,
+            namespaces,
         })
     }
 
-    /// `argv` run through `andon __sandbox`.
+    /// `argv` run through `andon __sandbox`, in namespaces where they can be made.
     pub fn wrap(&self, argv: &[String]) -> Vec<String> {
-        wrap(&self.andon_exe, &self.writable, argv)
+        let confined = wrap(&self.andon_exe, &self.writable, argv);
+        match &self.namespaces {
+            Some((bwrap, view)) => namespaces::wrap(bwrap, view, &confined),
+            None => confined,
+        }
     }
 
     /// The paths that denial lines of a run name outside its places and that andon itself

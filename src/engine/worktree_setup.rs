@@ -21,7 +21,7 @@ pub fn run(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), Inp
         ("loop", spec.name.as_str()),
     ];
     let env = setup_env(config, &values, std::env::vars());
-    let sandbox = LoopSandbox::for_setup(config, spec);
+    let sandbox = LoopSandbox::for_setup(config, repo_root, spec);
     for template in &config.worktrees.setup {
         let cmd = fill(template, SETUP_PLACEHOLDERS);
         let argv = vec!["sh".to_string(), "-c".into(), cmd.clone()];

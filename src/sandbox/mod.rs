@@ -7,6 +7,7 @@
 //! the hidden `andon __sandbox --write DIR ... -- PROGRAM ARGS...`, which confines itself and
 //! then `exec`s the program — the same way for an agent in a PTY and for a check in a pipe.
 
+pub mod namespaces;
 mod ruleset;
 mod wrapper;
 

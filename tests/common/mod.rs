@@ -378,3 +378,19 @@ pub fn landlock() -> bool {
         }
     }
 }
+
+/// Whether sandboxed loops run in namespaces here (bubblewrap works); says so when not.
+/// CI sets `ANDON_REQUIRE_NAMESPACES=1` where bubblewrap is installed: there a missing one fails.
+pub fn namespaces() -> bool {
+    match andon::sandbox::namespaces::status() {
+        Ok(_) => true,
+        Err(why) => {
+            assert!(
+                std::env::var("ANDON_REQUIRE_NAMESPACES").as_deref() != Ok("1"),
+                "ANDON_REQUIRE_NAMESPACES=1 but {why}"
+            );
+            users::say_skipped("a namespace test", why);
+            false
+        }
+    }
+}

@@ -77,17 +77,22 @@ fn a_repository_inside_a_place_every_agent_may_write_is_refused() {
 
 #[test]
 fn start_up_warns_only_when_the_config_asks_for_landlock() {
+    let bwrap = Ok(PathBuf::from("/usr/bin/bwrap"));
+    let no_bwrap = Err("bubblewrap (bwrap) is not installed".to_string());
     let mut config = Config::defaults();
-    assert_eq!(startup_warning(&config, &unavailable()), None);
+    assert_eq!(startup_warning(&config, &unavailable(), &bwrap), None);
+    assert_eq!(startup_warning(&config, &AVAILABLE, &no_bwrap), None);
     let mut profile = setting(SandboxMode::Landlock);
     profile.file = "andon.toml".into();
     if let Some(claude) = config.agents.get_mut("claude") {
         claude.sandbox = Some(profile);
     }
-    let warning = startup_warning(&config, &unavailable()).expect("a warning");
+    let warning = startup_warning(&config, &unavailable(), &bwrap).expect("a warning");
     assert!(warning.contains("andon.toml:4"), "{warning}");
     assert!(warning.contains("this kernel has no Landlock"), "{warning}");
-    assert_eq!(startup_warning(&config, &AVAILABLE), None);
+    assert_eq!(startup_warning(&config, &AVAILABLE, &bwrap), None);
+    let warning = startup_warning(&config, &AVAILABLE, &no_bwrap).expect("a fallback");
+    assert!(warning.contains("run on Landlock alone"), "{warning}");
 }
 
 #[test]
@@ -101,6 +106,7 @@ fn refused_writes_lie_outside_the_loop_places() {
         andon_exe: "/usr/bin/andon".into(),
         worktree: worktree.clone(),
         writable: vec![worktree.clone()],
+        namespaces: None,
     };
     let lines: Vec<String> = [
         format!(

@@ -1,0 +1,136 @@
+//! The sandbox as a boundary, against the real binary, bubblewrap and a real kernel: a
+//! sandboxed agent cannot approve its own work through andon, read the user's keys, see or
+//! signal andon, and what it leaves running dies with its loop.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// Every process whose command line holds `needle`.
+fn processes_with(needle: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+#[test]
+fn a_sandboxed_agent_cannot_approve_itself_read_keys_or_touch_andon() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.home.join(".ssh")).unwrap();
+    std::fs::write(repo.home.join(".ssh/id_test"), "PRIVATE KEY\n").unwrap();
+    let pid_file = repo.home.join("andon.pid");
+    let marker = format!("sleep {}", 3000 + std::process::id() % 1000);
+    repo.agent(
+        "escaper",
+        &format!(
+            "r=report.txt\n\
+             for i in $(seq 50); do [ -s '{pid}' ] && break; sleep 0.1; done\n\
+             pid=$(cat '{pid}')\n\
+             cat \"$HOME/.ssh/id_test\" >> $r 2>&1; echo \"ssh:$?\" >> $r\n\
+             cat /proc/$pid/environ > /dev/null 2>&1; echo \"environ:$?\" >> $r\n\
+             kill -0 $pid 2>/dev/null; echo \"kill:$?\" >> $r\n\
+             setsid env -u ANDON_SUPERVISOR_TOKEN '{andon}' approve boundary --merge --yes \
+             --reason ok >> $r 2>&1; echo \"approve:$?\" >> $r\n\
+             setsid env -u ANDON_SUPERVISOR_TOKEN {marker} > /dev/null 2>&1 < /dev/null &\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF",
+            pid = pid_file.display(),
+            andon = ANDON,
+        ),
+    );
+    repo.write(".gitignore", "report.txt\n");
+    let plan = repo.plan("boundary", "escaper", "sandbox = \"landlock\"");
+    repo.commit("plan");
+    let main_before = git(&repo.root, &["rev-parse", "main"]);
+
+    let tmp = repo.root.parent().unwrap().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let child = repo
+        .command(&["run", "--headless", &plan])
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("andon starts");
+    std::fs::write(&pid_file, child.id().to_string()).unwrap();
+    let out = wait_output(child, LIMIT);
+    expect_exit(&out, 0);
+
+    let report = std::fs::read_to_string(repo.worktree("boundary").join("report.txt"))
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", stderr(&out)));
+    let status = |what: &str| {
+        report
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{what}:")))
+            .unwrap_or_else(|| panic!("{what} not tried: {report}"))
+            .to_string()
+    };
+    assert!(
+        !report.contains("PRIVATE KEY"),
+        "the agent read the key: {report}"
+    );
+    for what in ["ssh", "environ", "kill", "approve"] {
+        assert_ne!(
+            status(what),
+            "0",
+            "{what} succeeded from inside the sandbox: {report}"
+        );
+    }
+    assert_eq!(
+        git(&repo.root, &["rev-parse", "main"]),
+        main_before,
+        "main moved"
+    );
+    let row = repo.store().get_loop("boundary").unwrap().unwrap();
+    assert_eq!(row.state, "awaiting_approval", "{report}");
+    // What the agent detached is gone with its run.
+    let left: Vec<String> = processes_with(&marker)
+        .into_iter()
+        .filter(|c| !c.contains("cat "))
+        .collect();
+    assert!(left.is_empty(), "outlived its loop: {left:?}");
+}
+
+#[test]
+fn what_a_sandboxed_agent_detaches_dies_when_andon_is_killed() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    let repo = TestRepo::new();
+    let marker = format!("sleep {}", 4000 + std::process::id() % 1000);
+    repo.agent(
+        "lingerer",
+        &format!("setsid env -u ANDON_SUPERVISOR_TOKEN {marker} > /dev/null 2>&1 < /dev/null &\nsleep 120"),
+    );
+    let plan = repo.plan("lingerer", "lingerer", "sandbox = \"landlock\"");
+    repo.commit("plan");
+    let tmp = repo.root.parent().unwrap().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut andon = repo
+        .command(&["run", "--headless", &plan])
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("andon starts");
+    eventually(LIMIT, "the detached process", || {
+        (!processes_with(&marker).is_empty()).then_some(())
+    });
+    andon.kill().expect("kill -9");
+    let _ = andon.wait();
+    eventually(LIMIT, "the detached process to die with andon", || {
+        processes_with(&marker).is_empty().then_some(())
+    });
+}
