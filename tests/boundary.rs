@@ -134,3 +134,77 @@ fn what_a_sandboxed_agent_detaches_dies_when_andon_is_killed() {
         processes_with(&marker).is_empty().then_some(())
     });
 }
+
+/// A repository whose loop `slow` a human stopped, resumed and stopped (`actions`), then
+/// aborted: that many audit rows, plus the abort.
+fn audited_repo(actions: &[&str]) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.agent("slow", "sleep 30");
+    let plan = repo.plan("slow", "slow", "");
+    repo.commit("plan");
+    let child = repo.spawn(&["run", "--headless", &plan]);
+    let socket = repo.root.join(".andon/control.sock");
+    eventually(LIMIT, "the control socket", || {
+        socket.exists().then_some(())
+    });
+    for action in actions {
+        let out = repo.andon(&[action, "slow"], LIMIT);
+        expect_exit(&out, 0);
+    }
+    expect_exit(&repo.andon(&["abort", "slow"], LIMIT), 0);
+    wait_output(child, LIMIT);
+    repo
+}
+
+#[test]
+fn a_forged_audit_row_is_found_by_audit_verify() {
+    let repo = audited_repo(&["stop", "resume", "stop"]);
+    let verify = |repo: &TestRepo| repo.andon(&["audit", "--verify"], LIMIT);
+    let out = verify(&repo);
+    expect_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("audit trail intact: 4 rows chained"),
+        "{}",
+        stdout(&out)
+    );
+
+    // What the issue's agent did: drop the triggers, delete every row, write its own.
+    let db = rusqlite::Connection::open(repo.root.join(".andon/andon.db")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; DELETE FROM audit;
+         INSERT INTO audit (at, actor, action, reason, mac)
+         VALUES (1, 'alice', 'approve_merge', 'reviewed, ship it', NULL);",
+    )
+    .unwrap();
+    drop(db);
+    let out = verify(&repo);
+    expect_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("audit trail broken at row 4"),
+        "{}",
+        stdout(&out)
+    );
+
+    // A row forged with a made-up MAC after the real ones is named by its id.
+    let repo = audited_repo(&["stop"]);
+    let db = rusqlite::Connection::open(repo.root.join(".andon/andon.db")).unwrap();
+    db.execute(
+        "INSERT INTO audit (at, actor, action, reason, mac) VALUES (1, 'alice', 'approve_merge', \
+         'reviewed, ship it', ?1)",
+        ["ab".repeat(32)],
+    )
+    .unwrap();
+    drop(db);
+    let out = verify(&repo);
+    expect_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("audit trail broken at row 3"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("forged or edited"),
+        "{}",
+        stdout(&out)
+    );
+}

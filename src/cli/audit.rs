@@ -19,6 +19,10 @@ pub struct AuditArgs {
     /// Only the actions on this loop.
     #[arg(long = "loop", value_name = "LOOP")]
     pub loop_name: Option<String>,
+    /// Check the trail's chain instead of printing it: name the first row forged, edited or
+    /// missing (exit 1), or say it is intact.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// One action as `andon audit --json` prints it.
@@ -57,6 +61,9 @@ pub fn run(args: AuditArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return bad_input(&e),
     };
+    if args.verify {
+        return verify(&repo.dirs);
+    }
     let rows = if repo.dirs.db().exists() {
         // Through `open_store`: a store an older andon wrote is migrated when no supervisor
         // holds the repo.
@@ -109,4 +116,46 @@ pub fn run(args: AuditArgs) -> i32 {
         );
     }
     EXIT_OK
+}
+
+/// `andon audit --verify`: walks the chain with the store's key.
+fn verify(dirs: &andon::engine::paths::AndonDir) -> i32 {
+    use andon::store::audit_chain::{self, Verdict};
+    let db = &dirs.db();
+    if !db.exists() {
+        println!("no audit trail yet");
+        return EXIT_OK;
+    }
+    let rows = match super::status::open_store(dirs).and_then(|s| s.audit_chain()) {
+        Ok(rows) => rows,
+        Err(e) => {
+            super::output::error(chain(&e));
+            return EXIT_ERROR;
+        }
+    };
+    let key = match audit_chain::read_key(db) {
+        Ok(key) => key,
+        Err(e) => {
+            super::output::error(format!(
+                "cannot read the audit key {} ({e}): the trail cannot be verified",
+                audit_chain::key_path(db).display()
+            ));
+            return EXIT_ERROR;
+        }
+    };
+    match audit_chain::verify(&key, &rows, audit_chain::read_head(db)) {
+        Verdict::Intact { chained, before } => {
+            let older = if before > 0 {
+                format!(" ({before} older rows, written before the chain began, are not chained)")
+            } else {
+                String::new()
+            };
+            println!("audit trail intact: {chained} rows chained{older}");
+            EXIT_OK
+        }
+        Verdict::Broken { id, why } => {
+            println!("audit trail broken at row {id}: {why}");
+            EXIT_ERROR
+        }
+    }
 }

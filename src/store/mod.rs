@@ -6,6 +6,7 @@
 //! of the process; only a power cut may lose the last few), one writer connection behind a
 //! mutex, and every multi-row change in one transaction ([`Store::commit`]).
 
+pub mod audit_chain;
 mod queries;
 mod rows;
 mod schema;
@@ -36,6 +37,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// The audit chain's key (a writer's; readers verify with [`audit_chain::read_key`]).
+    audit_key: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for Store {
@@ -163,9 +166,15 @@ impl Store {
         }
         configure_writer(&mut conn, path)?;
         migrate(&mut conn, path)?;
+        let audit_key =
+            audit_chain::load_or_make_key(path).map_err(|source| StoreError::CreateDir {
+                path: audit_chain::key_path(path),
+                source,
+            })?;
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
+            audit_key: Some(audit_key),
         })
     }
 
@@ -202,6 +211,7 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
+            audit_key: None,
         })
     }
 

@@ -124,6 +124,15 @@ impl Store {
         self.select("read the Kaizen decisions", &sql, [], KaizenRow::from_row)
     }
 
+    /// The whole audit log in insertion order, each row with its chain MAC (none for rows
+    /// written before the chain began).
+    pub fn audit_chain(&self) -> Result<Vec<super::audit_chain::ChainedRow>, StoreError> {
+        let sql = format!("SELECT {AUDIT_COLUMNS}, mac FROM audit ORDER BY id");
+        self.select("read the audit log", &sql, [], |row| {
+            Ok((AuditRow::from_row(row)?, row.get("mac")?))
+        })
+    }
+
     /// The whole audit log in insertion order.
     pub fn audit(&self) -> Result<Vec<AuditRow>, StoreError> {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id");

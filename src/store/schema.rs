@@ -138,10 +138,14 @@ CREATE TABLE kaizen (
 ) STRICT;
 "#;
 
+/// Version 3: the audit chain — each row's HMAC over the previous row's and its own fields.
+const V3: &str = "ALTER TABLE audit ADD COLUMN mac TEXT;";
+
 /// Every migration, oldest first; the slice index + 1 is the schema version.
 pub(crate) const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(V1).comment("initial schema"),
     M::up(V2).comment("kaizen decisions"),
+    M::up(V3).comment("audit chain"),
 ];
 
 /// The migrations this build of andon knows about.

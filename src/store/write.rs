@@ -1,7 +1,7 @@
 //! Writes: committing a [`Step`], marking interrupted iterations, and undoing a loop that
 //! failed to start. Each public call is exactly one immediate transaction.
 
-use rusqlite::{named_params, params, Transaction, TransactionBehavior};
+use rusqlite::{named_params, params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::rows::{
     AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, KaizenRow, LoopRow, Step,
@@ -69,8 +69,10 @@ ON CONFLICT (category, fingerprint) DO UPDATE SET
     level = excluded.level, status = excluded.status, updated_at = excluded.updated_at";
 
 const INSERT_AUDIT: &str = "
-INSERT INTO audit (at, actor, loop_name, iteration, commit_id, action, reason)
-VALUES (:at, :actor, :loop_name, :iteration, :commit_id, :action, :reason)";
+INSERT INTO audit (at, actor, loop_name, iteration, commit_id, action, reason, mac)
+VALUES (:at, :actor, :loop_name, :iteration, :commit_id, :action, :reason, :mac)";
+
+const LAST_AUDIT_MAC: &str = "SELECT mac FROM audit ORDER BY id DESC LIMIT 1";
 
 impl Store {
     /// Writes everything in `step` in one transaction: the loop first, then its iteration,
@@ -96,13 +98,26 @@ impl Store {
         for row in &step.incidents {
             insert_incident(&tx, row).map_err(|e| self.error("record an incident", e))?;
         }
+        let mut head = None;
         for row in &step.audit {
-            insert_audit(&tx, row).map_err(|e| self.error("append to the audit log", e))?;
+            head = Some(
+                insert_audit(&tx, row, self.audit_key.as_deref())
+                    .map_err(|e| self.error("append to the audit log", e))?,
+            );
         }
         for row in &step.kaizen {
             upsert_kaizen(&tx, row).map_err(|e| self.error("save a Kaizen decision", e))?;
         }
-        tx.commit().map_err(|e| self.error("commit a step", e))
+        tx.commit().map_err(|e| self.error("commit a step", e))?;
+        if let Some((id, mac)) = head {
+            super::audit_chain::write_head(&self.path, id, &mac).map_err(|source| {
+                StoreError::CreateDir {
+                    path: super::audit_chain::head_path(&self.path),
+                    source,
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// Marks the loop's iterations still `running` — left so by a crash or kill — as
@@ -246,7 +261,18 @@ fn insert_incident(tx: &Transaction<'_>, row: &IncidentRow) -> rusqlite::Result<
     Ok(())
 }
 
-fn insert_audit(tx: &Transaction<'_>, row: &AuditRow) -> rusqlite::Result<()> {
+/// Appends `row`, chained to the row before it with `key`; returns its id and MAC.
+fn insert_audit(
+    tx: &Transaction<'_>,
+    row: &AuditRow,
+    key: Option<&[u8]>,
+) -> rusqlite::Result<(i64, String)> {
+    let prev: Option<String> = tx
+        .prepare_cached(LAST_AUDIT_MAC)?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let mac = key.map(|key| super::audit_chain::mac(key, prev.as_deref().unwrap_or(""), row));
     tx.prepare_cached(INSERT_AUDIT)?.execute(named_params! {
         ":at": row.at,
         ":actor": row.actor,
@@ -255,8 +281,9 @@ fn insert_audit(tx: &Transaction<'_>, row: &AuditRow) -> rusqlite::Result<()> {
         ":commit_id": row.commit_id,
         ":action": row.action,
         ":reason": row.reason,
+        ":mac": mac,
     })?;
-    Ok(())
+    Ok((tx.last_insert_rowid(), mac.unwrap_or_default()))
 }
 
 fn upsert_kaizen(tx: &Transaction<'_>, row: &KaizenRow) -> rusqlite::Result<()> {
