@@ -29,8 +29,10 @@ fn a_sandboxed_agent_cannot_approve_itself_read_keys_or_touch_andon() {
         return;
     }
     let repo = TestRepo::new();
-    std::fs::create_dir_all(repo.home.join(".ssh")).unwrap();
-    std::fs::write(repo.home.join(".ssh/id_test"), "PRIVATE KEY\n").unwrap();
+    // The keys live elsewhere and ~/.ssh links to them, as with a dotfiles manager.
+    std::fs::create_dir_all(repo.home.join("keys")).unwrap();
+    std::fs::write(repo.home.join("keys/id_test"), "PRIVATE KEY\n").unwrap();
+    std::os::unix::fs::symlink(repo.home.join("keys"), repo.home.join(".ssh")).unwrap();
     let pid_file = repo.home.join("andon.pid");
     let marker = format!("sleep {}", 3000 + std::process::id() % 1000);
     repo.agent(
@@ -135,12 +137,12 @@ fn what_a_sandboxed_agent_detaches_dies_when_andon_is_killed() {
     });
 }
 
-/// A repository whose loop `slow` a human stopped, resumed and stopped (`actions`), then
+/// A repository whose loop `audited` a human stopped, resumed and stopped (`actions`), then
 /// aborted: that many audit rows, plus the abort.
 fn audited_repo(actions: &[&str]) -> TestRepo {
     let repo = TestRepo::new();
-    repo.agent("slow", "sleep 30");
-    let plan = repo.plan("slow", "slow", "");
+    repo.agent("audited", "sleep 30");
+    let plan = repo.plan("audited", "audited", "");
     repo.commit("plan");
     let child = repo.spawn(&["run", "--headless", &plan]);
     let socket = repo.root.join(".andon/control.sock");
@@ -148,10 +150,10 @@ fn audited_repo(actions: &[&str]) -> TestRepo {
         socket.exists().then_some(())
     });
     for action in actions {
-        let out = repo.andon(&[action, "slow"], LIMIT);
+        let out = repo.andon(&[action, "audited"], LIMIT);
         expect_exit(&out, 0);
     }
-    expect_exit(&repo.andon(&["abort", "slow"], LIMIT), 0);
+    expect_exit(&repo.andon(&["abort", "audited"], LIMIT), 0);
     wait_output(child, LIMIT);
     repo
 }

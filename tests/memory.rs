@@ -305,8 +305,10 @@ fn a_store_from_before_kaizen_is_migrated_by_the_read_commands() {
     // Turn the store back into version 1 (no kaizen table), as an older andon left it.
     {
         let db = rusqlite::Connection::open(repo.path(".andon/andon.db")).unwrap();
-        db.execute_batch("DROP TABLE kaizen; PRAGMA user_version = 1;")
-            .unwrap();
+        db.execute_batch(
+            "DROP TABLE kaizen; ALTER TABLE audit DROP COLUMN mac; PRAGMA user_version = 1;",
+        )
+        .unwrap();
     }
     let out = repo.andon(&["kaizen", "--json"], LIMIT);
     expect_exit(&out, 0);

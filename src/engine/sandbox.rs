@@ -160,16 +160,19 @@ fn loop_view(dirs: &AndonDir, repo_root: &Path, spec: &LoopSpec, agent_dir: Opti
     }
     view.shown.push(spec.worktree.clone());
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        // Hidden where they really are: a store reached through a link is hidden at its
+        // target, which hides it under both names.
+        let real = |p: PathBuf| p.canonicalize().ok();
         view.hidden_dirs.extend(
             CREDENTIAL_DIRS
                 .iter()
-                .map(|d| home.join(d))
+                .filter_map(|d| real(home.join(d)))
                 .filter(|d| d.is_dir()),
         );
         view.hidden_files.extend(
             CREDENTIAL_FILES
                 .iter()
-                .map(|f| home.join(f))
+                .filter_map(|f| real(home.join(f)))
                 .filter(|f| f.is_file()),
         );
     }
