@@ -10,6 +10,16 @@ use common::*;
 
 const LIMIT: Duration = Duration::from_secs(90);
 
+/// A child killed when the test ends, passed or not.
+struct Guard(std::process::Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Every process whose command line holds `needle`.
 fn processes_with(needle: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -35,21 +45,35 @@ fn a_sandboxed_agent_cannot_approve_itself_read_keys_or_touch_andon() {
     std::os::unix::fs::symlink(repo.home.join("keys"), repo.home.join(".ssh")).unwrap();
     let pid_file = repo.home.join("andon.pid");
     let marker = format!("sleep {}", 3000 + std::process::id() % 1000);
+    // Another repository's andon, with a loop waiting for approval, reachable by its path.
+    let other = TestRepo::new();
+    other.agent(
+        "fixer",
+        &format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"),
+    );
+    let other_plan = other.plan("other", "fixer", "");
+    other.commit("plan");
+    expect_exit(&other.andon(&["run", "--headless", &other_plan], LIMIT), 0);
+    let other_server = Guard(other.serve());
+    let other_main = git(&other.root, &["rev-parse", "main"]);
     repo.agent(
         "escaper",
         &format!(
             "r=report.txt\n\
              for i in $(seq 50); do [ -s '{pid}' ] && break; sleep 0.1; done\n\
-             pid=$(cat '{pid}')\n\
+             pid=$(cat '{pid}'); echo \"pid:$pid\" >> $r\n\
              cat \"$HOME/.ssh/id_test\" >> $r 2>&1; echo \"ssh:$?\" >> $r\n\
              cat /proc/$pid/environ > /dev/null 2>&1; echo \"environ:$?\" >> $r\n\
              kill -0 $pid 2>/dev/null; echo \"kill:$?\" >> $r\n\
              setsid env -u ANDON_SUPERVISOR_TOKEN '{andon}' approve boundary --merge --yes \
              --reason ok >> $r 2>&1; echo \"approve:$?\" >> $r\n\
+             (cd '{other}' && setsid env -u ANDON_SUPERVISOR_TOKEN '{andon}' abort other) \
+             >> $r 2>&1; echo \"abort-other:$?\" >> $r\n\
              setsid env -u ANDON_SUPERVISOR_TOKEN {marker} > /dev/null 2>&1 < /dev/null &\n\
              cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF",
             pid = pid_file.display(),
             andon = ANDON,
+            other = other.root.display(),
         ),
     );
     repo.write(".gitignore", "report.txt\n");
@@ -83,7 +107,15 @@ fn a_sandboxed_agent_cannot_approve_itself_read_keys_or_touch_andon() {
         !report.contains("PRIVATE KEY"),
         "the agent read the key: {report}"
     );
-    for what in ["ssh", "environ", "kill", "approve"] {
+    assert!(
+        report.contains("runs inside an agent"),
+        "the other andon heard the agent and refused it: {report}"
+    );
+    assert!(
+        status("pid").parse::<u32>().is_ok(),
+        "the agent knew andon's pid: {report}"
+    );
+    for what in ["ssh", "environ", "kill", "approve", "abort-other"] {
         assert_ne!(
             status(what),
             "0",
@@ -95,13 +127,21 @@ fn a_sandboxed_agent_cannot_approve_itself_read_keys_or_touch_andon() {
         main_before,
         "main moved"
     );
+    assert_eq!(
+        git(&other.root, &["rev-parse", "main"]),
+        other_main,
+        "the other repository's main moved"
+    );
+    let other_row = other.store().get_loop("other").unwrap().unwrap();
+    assert_eq!(
+        other_row.state, "awaiting_approval",
+        "the agent acted on another repository"
+    );
+    drop(other_server);
     let row = repo.store().get_loop("boundary").unwrap().unwrap();
     assert_eq!(row.state, "awaiting_approval", "{report}");
     // What the agent detached is gone with its run.
-    let left: Vec<String> = processes_with(&marker)
-        .into_iter()
-        .filter(|c| !c.contains("cat "))
-        .collect();
+    let left = processes_with(&marker);
     assert!(left.is_empty(), "outlived its loop: {left:?}");
 }
 
@@ -120,18 +160,19 @@ fn what_a_sandboxed_agent_detaches_dies_when_andon_is_killed() {
     repo.commit("plan");
     let tmp = repo.root.parent().unwrap().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    let mut andon = repo
+    let andon = repo
         .command(&["run", "--headless", &plan])
         .env("TMPDIR", &tmp)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("andon starts");
+    let andon = Guard(andon);
     eventually(LIMIT, "the detached process", || {
         (!processes_with(&marker).is_empty()).then_some(())
     });
-    andon.kill().expect("kill -9");
-    let _ = andon.wait();
+    // kill -9.
+    drop(andon);
     eventually(LIMIT, "the detached process to die with andon", || {
         processes_with(&marker).is_empty().then_some(())
     });
@@ -206,6 +247,25 @@ fn a_forged_audit_row_is_found_by_audit_verify() {
     );
     assert!(
         stdout(&out).contains("forged or edited"),
+        "{}",
+        stdout(&out)
+    );
+    // Nor can the trail's end, or the whole store, be taken away unseen.
+    std::fs::remove_file(repo.root.join(".andon/audit.head")).unwrap();
+    let out = verify(&repo);
+    expect_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("audit.head cannot be read"),
+        "{}",
+        stdout(&out)
+    );
+    for file in ["andon.db", "andon.db-wal", "andon.db-shm"] {
+        let _ = std::fs::remove_file(repo.root.join(".andon").join(file));
+    }
+    let out = verify(&repo);
+    expect_exit(&out, 1);
+    assert!(
+        stdout(&out).contains("audit trail broken"),
         "{}",
         stdout(&out)
     );

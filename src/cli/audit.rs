@@ -122,28 +122,29 @@ pub fn run(args: AuditArgs) -> i32 {
 fn verify(dirs: &andon::engine::paths::AndonDir) -> i32 {
     use andon::store::audit_chain::{self, Verdict};
     let db = &dirs.db();
-    if !db.exists() {
+    let key_path = audit_chain::key_path(db);
+    if !db.exists() && !key_path.exists() {
         println!("no audit trail yet");
         return EXIT_OK;
     }
-    let rows = match super::status::open_store(dirs).and_then(|s| s.audit_chain()) {
-        Ok(rows) => rows,
-        Err(e) => {
-            super::output::error(chain(&e));
-            return EXIT_ERROR;
+    let verdict = match audit_chain::read_key(db) {
+        Err(e) => Verdict::Broken {
+            id: 0,
+            why: format!("its key {} cannot be read ({e})", key_path.display()),
+        },
+        // The head first: a supervisor appending now only makes it lag the rows.
+        Ok(key) => {
+            let head = audit_chain::read_head(db, &key);
+            match andon::store::Store::open_read_only(db).and_then(|s| s.audit_chain()) {
+                Ok(rows) => audit_chain::verify(&key, &rows, head),
+                Err(e) => Verdict::Broken {
+                    id: 0,
+                    why: format!("its store cannot be read ({})", chain(&e)),
+                },
+            }
         }
     };
-    let key = match audit_chain::read_key(db) {
-        Ok(key) => key,
-        Err(e) => {
-            super::output::error(format!(
-                "cannot read the audit key {} ({e}): the trail cannot be verified",
-                audit_chain::key_path(db).display()
-            ));
-            return EXIT_ERROR;
-        }
-    };
-    match audit_chain::verify(&key, &rows, audit_chain::read_head(db)) {
+    match verdict {
         Verdict::Intact { chained, before } => {
             let older = if before > 0 {
                 format!(" ({before} older rows, written before the chain began, are not chained)")
@@ -152,6 +153,10 @@ fn verify(dirs: &andon::engine::paths::AndonDir) -> i32 {
             };
             println!("audit trail intact: {chained} rows chained{older}");
             EXIT_OK
+        }
+        Verdict::Broken { id: 0, why } => {
+            println!("audit trail broken: {why}");
+            EXIT_ERROR
         }
         Verdict::Broken { id, why } => {
             println!("audit trail broken at row {id}: {why}");

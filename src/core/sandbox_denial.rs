@@ -30,7 +30,7 @@ const MAX_LINES: usize = 64;
 const MAX_PATHS: usize = 16;
 
 /// How a refused write reads in a message (EACCES, and EPERM for good measure).
-const DENIAL: &str = r"(?i)permission denied|\beacces\b|operation not permitted|\beperm\b";
+const DENIAL: &str = r"(?i)permission denied|\beacces\b|operation not permitted|\beperm\b|read-only file system|\berofs\b";
 
 static DENIAL_BYTES: LazyLock<Option<BytesRegex>> = LazyLock::new(|| BytesRegex::new(DENIAL).ok());
 static DENIAL_TEXT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(DENIAL).ok());

@@ -85,7 +85,7 @@ impl CheckBatch<'_> {
         let sandbox = LoopSandbox::for_loop(s, spec);
         let wrapper = sandbox
             .as_ref()
-            .map(|sandbox| sandbox.wrap(&[]))
+            .map(|sandbox| sandbox.wrap_detached(&[]))
             .unwrap_or_default();
         let mut outcomes = Vec::new();
         let mut rows = Vec::new();

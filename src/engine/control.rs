@@ -150,12 +150,11 @@ pub async fn serve(
             // Agents may say their turn is over, nothing more: a process that carries this
             // supervisor's token in its environment, or runs in the session of one that does
             // (every agent leads its own session), is one of its agents or their children.
+            let peer = stream.peer_cred().ok().and_then(|c| c.pid());
             let from_agent = channel == Channel::Agent
-                || stream
-                    .peer_cred()
-                    .ok()
-                    .and_then(|c| c.pid())
-                    .is_some_and(|pid| in_agent_session(pid, sup.shared().token()));
+                || peer.is_none_or(|pid| {
+                    in_other_namespace(pid) || in_agent_session(pid, sup.shared().token())
+                });
             tokio::spawn(async move {
                 let _answering = sup.begin_request();
                 let (read, mut write) = stream.into_split();
@@ -191,6 +190,17 @@ const AGENT_ACTIONS: &[&str] = &["signal", "status"];
 /// session). A guard against accidents, not a boundary: agents run as the same user.
 fn in_agent_session(pid: i32, token: &str) -> bool {
     carries_token(pid, token) || session_of(pid).is_some_and(|sid| carries_token(sid, token))
+}
+
+/// Whether `pid` runs in other PID or mount namespaces than this supervisor: a sandboxed
+/// agent (of this andon or of another, which reached this socket by its path), never a person
+/// at a shell. A process that cannot be looked at counts as one too.
+fn in_other_namespace(pid: i32) -> bool {
+    ["pid", "mnt"].iter().any(|ns| {
+        let mine = std::fs::read_link(format!("/proc/self/ns/{ns}")).ok();
+        let theirs = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).ok();
+        mine.is_none() || theirs.is_none() || mine != theirs
+    })
 }
 
 /// The session id of `pid` (field 6 of /proc/PID/stat, after the parenthesised name).

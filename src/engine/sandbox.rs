@@ -18,7 +18,7 @@ use crate::engine::input_error::InputError;
 use crate::engine::paths::AndonDir;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
-use crate::sandbox::namespaces::{self, View};
+use crate::sandbox::namespaces::{self, Attach, View};
 use crate::sandbox::{wrap, LandlockStatus, DEVICE_FILES};
 
 /// The mode a loop runs with. A setting that asks for Landlock on a kernel without it, or a
@@ -134,16 +134,68 @@ const CREDENTIAL_DIRS: &[&str] = &[
     ".azure",
     ".config/gcloud",
 ];
-const CREDENTIAL_FILES: &[&str] = &[".netrc", ".git-credentials", ".docker/config.json"];
+const CREDENTIAL_FILES: &[&str] = &[
+    ".netrc",
+    ".git-credentials",
+    ".config/git/credentials",
+    ".docker/config.json",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
+    ".npmrc",
+    ".pypirc",
+    ".gem/credentials",
+    ".vault-token",
+    ".config/hub",
+];
+
+/// The user's session sockets a sandboxed process does not reach: its runtime folder (the
+/// session bus, gpg-agent, systemd --user), X11's and tmux's, and the ssh-agent's folder. Any
+/// of them would run a command outside the sandbox.
+fn session_sockets() -> Vec<PathBuf> {
+    let uid = rustix::process::getuid().as_raw();
+    let mut places = vec![
+        std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(format!("/run/user/{uid}"))),
+        PathBuf::from("/tmp/.X11-unix"),
+        PathBuf::from("/tmp/.ICE-unix"),
+        PathBuf::from(format!("/tmp/tmux-{uid}")),
+    ];
+    if let Some(dir) = std::env::var_os("TMUX_TMPDIR") {
+        places.push(PathBuf::from(dir).join(format!("tmux-{uid}")));
+    }
+    if let Some(agent) = std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from) {
+        places.extend(
+            agent
+                .parent()
+                .filter(|d| *d != Path::new("/tmp"))
+                .map(Path::to_path_buf),
+        );
+    }
+    places
+}
 
 /// What a loop's processes see, in their namespaces: andon's folder hidden but for the loop's
 /// own folder and the agents' socket; the worktrees root hidden
 /// but for the loop's worktree; the user's credential stores hidden.
-fn loop_view(dirs: &AndonDir, repo_root: &Path, spec: &LoopSpec, agent_dir: Option<&Path>) -> View {
+fn loop_view(
+    dirs: &AndonDir,
+    repo_root: &Path,
+    spec: &LoopSpec,
+    agent_dir: Option<&Path>,
+    writable: Vec<PathBuf>,
+) -> View {
     let mut view = View {
+        writable,
         hidden_dirs: vec![dirs.root().to_path_buf()],
         ..View::default()
     };
+    view.hidden_dirs.extend(
+        session_sockets()
+            .into_iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .filter(|p| p.is_dir()),
+    );
     let loop_dir = dirs.loop_dir(&spec.name);
     if crate::own_file::dir(&loop_dir).is_ok() {
         view.shown.push(loop_dir);
@@ -194,7 +246,14 @@ impl LoopSandbox {
         let agent_dir = shared.dirs.agent_dir(&spec.name);
         let _ = crate::own_file::dir(&agent_dir);
         let namespaces = namespaces::status().as_ref().ok().map(|bwrap| {
-            let view = loop_view(&shared.dirs, &shared.repo_root, spec, Some(&agent_dir));
+            let places = shared_places(&shared.config);
+            let view = loop_view(
+                &shared.dirs,
+                &shared.repo_root,
+                spec,
+                Some(&agent_dir),
+                places,
+            );
             (bwrap.clone(), view)
         });
         let mut writable = vec![spec.worktree.clone(), agent_dir];
@@ -220,7 +279,11 @@ impl LoopSandbox {
         writable.extend(shared_places(config));
         let namespaces = namespaces::status().as_ref().ok().map(|bwrap| {
             let dirs = AndonDir::new(repo_root);
-            (bwrap.clone(), loop_view(&dirs, repo_root, spec, None))
+            let places = shared_places(config);
+            (
+                bwrap.clone(),
+                loop_view(&dirs, repo_root, spec, None, places),
+            )
         });
         Some(LoopSandbox {
             andon_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon")),
@@ -230,11 +293,22 @@ impl LoopSandbox {
         })
     }
 
-    /// `argv` run through `andon __sandbox`, in namespaces where they can be made.
+    /// `argv` run through `andon __sandbox`, in namespaces where they can be made, in the
+    /// PTY andon gives it (an agent, a reviewer).
     pub fn wrap(&self, argv: &[String]) -> Vec<String> {
+        self.wrap_as(argv, Attach::Terminal)
+    }
+
+    /// `argv` confined like [`LoopSandbox::wrap`], run on pipes (a check, a setup command):
+    /// in a session of its own, away from andon's terminal.
+    pub fn wrap_detached(&self, argv: &[String]) -> Vec<String> {
+        self.wrap_as(argv, Attach::Detached)
+    }
+
+    fn wrap_as(&self, argv: &[String], attach: Attach) -> Vec<String> {
         let confined = wrap(&self.andon_exe, &self.writable, argv);
         match &self.namespaces {
-            Some((bwrap, view)) => namespaces::wrap(bwrap, view, &confined),
+            Some((bwrap, view)) => namespaces::wrap(bwrap, view, attach, &confined),
             None => confined,
         }
     }

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use landlock::{
-    path_beneath_rules, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, ABI,
+    path_beneath_rules, AccessFs, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
+    ABI,
 };
 
 use super::{landlock_status, LandlockStatus, SandboxError};
@@ -18,6 +19,9 @@ const ABI_USED: ABI = ABI::V5;
 /// Confines the calling thread and every process it starts from now on to writing, creating,
 /// renaming and removing only beneath `writable` (directories or single files; missing ones
 /// are skipped). Also sets no_new_privs, so a setuid program cannot lift the confinement.
+/// Where the kernel has Landlock ABI 6 it is also scoped: no signal reaches a process outside
+/// the sandbox (andon, the user's shell) and no abstract Unix socket made outside it (X11,
+/// a session bus) can be connected to; older kernels skip the scopes.
 pub fn restrict_writes(writable: &[PathBuf]) -> Result<(), SandboxError> {
     if let LandlockStatus::Unavailable { why } = landlock_status() {
         return Err(SandboxError::Unavailable { why });
@@ -25,6 +29,7 @@ pub fn restrict_writes(writable: &[PathBuf]) -> Result<(), SandboxError> {
     let write = AccessFs::from_write(ABI_USED);
     let status = Ruleset::default()
         .handle_access(write)?
+        .scope(Scope::AbstractUnixSocket | Scope::Signal)?
         .create()?
         .add_rules(path_beneath_rules(writable, write))?
         .restrict_self()?;

@@ -1,8 +1,9 @@
 //! The audit trail as a chain no agent can forge: each row carries an HMAC-SHA256 of the
 //! previous row's MAC and its own fields, keyed with `.andon/audit.key` (random, 0600, out of
-//! a sandboxed agent's view). The newest row's id and MAC are also kept in
-//! `.andon/audit.head`, so rows cut off the end are missed as well. `andon audit --verify`
-//! walks the chain and names the first row that does not hold.
+//! a sandboxed agent's view). The newest row's id and MAC are also kept, signed with the same
+//! key, in `.andon/audit.head` (written with the key, before any row), so rows cut off the
+//! end — or the whole trail — are missed as well. `andon audit --verify` walks the chain and
+//! names the first row that does not hold.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,8 @@ pub fn load_or_make_key(db: &Path) -> std::io::Result<Vec<u8>> {
     let mut key = vec![0u8; KEY_LEN];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut key)?;
     crate::own_file::write(&path, &key)?;
+    // The genesis head: from now on a trail without a valid head has been tampered with.
+    write_head(db, &key, 0, "")?;
     Ok(key)
 }
 
@@ -74,15 +77,56 @@ pub fn mac(key: &[u8], prev: &str, row: &AuditRow) -> String {
         .collect()
 }
 
-/// The newest row as the chain head file remembers it: its id and MAC.
-pub fn read_head(db: &Path) -> Option<Head> {
-    let text = crate::own_file::read_to_string(&head_path(db)).ok()?;
-    let (id, mac) = text.trim().split_once(' ')?;
-    Some((id.parse().ok()?, mac.to_string()))
+/// The signature of a head: the key's HMAC of the id and MAC it names.
+fn head_signature(key: &[u8], id: i64, mac_of_row: &str) -> String {
+    let row = AuditRow {
+        id: None,
+        at: id,
+        actor: "head".into(),
+        loop_name: None,
+        iteration: None,
+        commit_id: None,
+        action: "head".into(),
+        reason: None,
+    };
+    mac(key, mac_of_row, &row)
 }
 
-pub fn write_head(db: &Path, id: i64, mac: &str) -> std::io::Result<()> {
-    crate::own_file::write_atomic(&head_path(db), format!("{id} {mac}\n").as_bytes())
+/// The newest row as the head file remembers it (its id and MAC, 0 and "" before any row),
+/// or why the file cannot be trusted.
+pub fn read_head(db: &Path, key: &[u8]) -> Result<Head, String> {
+    let path = head_path(db);
+    let text = crate::own_file::read_to_string(&path)
+        .map_err(|e| format!("its head {} cannot be read ({e})", path.display()))?;
+    let mut words = text.split_whitespace();
+    let (Some(id), mac_of_row, Some(signature)) = (
+        words.next().and_then(|w| w.parse::<i64>().ok()),
+        words.next().filter(|w| *w != "-").unwrap_or(""),
+        words.next(),
+    ) else {
+        return Err(format!("its head {} is not andon's", path.display()));
+    };
+    if signature != head_signature(key, id, mac_of_row) {
+        return Err(format!(
+            "its head {} was not written with the key",
+            path.display()
+        ));
+    }
+    Ok((id, mac_of_row.to_string()))
+}
+
+/// Records `id` and its `mac` as the newest row, signed with `key`.
+pub fn write_head(db: &Path, key: &[u8], id: i64, mac_of_row: &str) -> std::io::Result<()> {
+    let shown = if mac_of_row.is_empty() {
+        "-"
+    } else {
+        mac_of_row
+    };
+    let signature = head_signature(key, id, mac_of_row);
+    crate::own_file::write_atomic(
+        &head_path(db),
+        format!("{id} {shown} {signature}\n").as_bytes(),
+    )
 }
 
 /// What a walk of the chain found.
@@ -94,15 +138,17 @@ pub enum Verdict {
     Broken { id: i64, why: String },
 }
 
-/// Walks `rows` (with their stored MACs, in id order) against `key` and the `head`.
-pub fn verify(
-    key: &[u8],
-    rows: &[(AuditRow, Option<String>)],
-    head: Option<(i64, String)>,
-) -> Verdict {
+/// Walks `rows` (with their stored MACs, in id order) against `key` and the `head` (which
+/// may lag the last row by the rows of one interrupted write, never lead it).
+pub fn verify(key: &[u8], rows: &[ChainedRow], head: Result<Head, String>) -> Verdict {
+    let head = match head {
+        Ok(head) => head,
+        Err(why) => return Verdict::Broken { id: 0, why },
+    };
     let before = rows.iter().take_while(|(_, mac)| mac.is_none()).count();
     let mut prev = String::new();
-    let mut last: Option<Head> = None;
+    let mut last: Option<i64> = None;
+    let mut seen_head = head.0 == 0;
     for (row, stored) in &rows[before..] {
         let id = row.id.unwrap_or_default();
         let Some(stored) = stored else {
@@ -111,7 +157,7 @@ pub fn verify(
                 why: "it has no MAC, though rows before it do: it was written without andon".into(),
             };
         };
-        if let Some((last_id, _)) = &last {
+        if let Some(last_id) = last {
             if id != last_id + 1 {
                 return Verdict::Broken {
                     id,
@@ -127,28 +173,31 @@ pub fn verify(
                     .into(),
             };
         }
-        prev = stored.clone();
-        last = Some((id, stored.clone()));
-    }
-    match (head, last) {
-        (Some((head_id, head_mac)), Some((id, mac))) if head_id != id || head_mac != mac => {
-            Verdict::Broken {
-                id: head_id,
-                why: if head_id > id {
-                    format!("rows after {id} up to {head_id} are missing: the trail was cut")
-                } else {
-                    format!("the trail's recorded end is row {head_id}, not {id}")
-                },
+        if id == head.0 {
+            if *stored != head.1 {
+                return Verdict::Broken {
+                    id,
+                    why: "it is not the row the trail's head recorded".into(),
+                };
             }
+            seen_head = true;
         }
-        (Some((head_id, _)), None) => Verdict::Broken {
-            id: head_id,
-            why: format!("every chained row up to {head_id} is missing"),
-        },
-        _ => Verdict::Intact {
-            chained: rows.len() - before,
-            before,
-        },
+        prev = stored.clone();
+        last = Some(id);
+    }
+    if !seen_head {
+        let why = match last {
+            Some(id) => format!(
+                "rows after {id} up to {} are missing: the trail was cut",
+                head.0
+            ),
+            None => format!("every chained row up to {} is missing", head.0),
+        };
+        return Verdict::Broken { id: head.0, why };
+    }
+    Verdict::Intact {
+        chained: rows.len() - before,
+        before,
     }
 }
 
@@ -170,7 +219,7 @@ mod tests {
     }
 
     /// Three chained rows as andon writes them, and the head.
-    fn chain(key: &[u8]) -> (Vec<ChainedRow>, Head) {
+    fn chain(key: &[u8]) -> (Vec<ChainedRow>, Result<Head, String>) {
         let mut rows = Vec::new();
         let mut prev = String::new();
         for (id, action) in [(1, "stop"), (2, "resume"), (3, "approve_branch")] {
@@ -179,7 +228,7 @@ mod tests {
             prev = m.clone();
             rows.push((r, Some(m)));
         }
-        (rows, (3, prev))
+        (rows, Ok((3, prev)))
     }
 
     #[test]
@@ -187,42 +236,54 @@ mod tests {
         let key = b"k".repeat(32);
         let (rows, head) = chain(&key);
         assert_eq!(
-            verify(&key, &rows, Some(head.clone())),
+            verify(&key, &rows, head.clone()),
             Verdict::Intact {
                 chained: 3,
                 before: 0
             }
         );
-        let broken = |rows: &[(AuditRow, Option<String>)], head: Option<(i64, String)>| match verify(
-            &key, rows, head,
-        ) {
-            Verdict::Broken { id, why } => (id, why),
-            v => panic!("{v:?}"),
-        };
+        let broken =
+            |rows: &[ChainedRow], head: Result<Head, String>| match verify(&key, rows, head) {
+                Verdict::Broken { id, why } => (id, why),
+                v => panic!("{v:?}"),
+            };
         // A row inserted by someone without the key.
         let mut forged = rows.clone();
         forged.push((row(4, "alice", "approve_merge"), Some("00".repeat(32))));
-        assert_eq!(broken(&forged, Some(head.clone())).0, 4);
+        assert_eq!(broken(&forged, head.clone()).0, 4);
         // An edited actor.
         let mut edited = rows.clone();
         edited[1].0.actor = "alice".into();
-        assert_eq!(broken(&edited, Some(head.clone())).0, 2);
+        assert_eq!(broken(&edited, head.clone()).0, 2);
         // A row removed from the middle, and rows cut off the end.
         let mut gap = rows.clone();
         gap.remove(1);
-        assert!(broken(&gap, Some(head.clone()))
+        assert!(broken(&gap, head.clone())
             .1
             .contains("rows 2 to 2 are missing"));
-        assert!(broken(&rows[..2], Some(head.clone()))
+        assert!(broken(&rows[..2], head.clone())
             .1
             .contains("the trail was cut"));
-        assert!(broken(&[], Some(head)).1.contains("missing"));
+        assert!(broken(&[], head.clone()).1.contains("missing"));
         // Rows from before the chain began are told apart, not failed.
         let mut older = vec![(row(0, "ana", "stop"), None)];
         older.extend(rows);
         assert!(matches!(
-            verify(&key, &older, None),
+            verify(&key, &older, head),
             Verdict::Intact { before: 1, .. }
         ));
+        // A head the key did not sign, or none at all, is tampering too.
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("andon.db");
+        let made = load_or_make_key(&db).unwrap();
+        assert_eq!(read_head(&db, &made), Ok((0, String::new())));
+        write_head(&db, &key, 7, "ab").unwrap();
+        assert!(read_head(&db, &made)
+            .unwrap_err()
+            .contains("not written with the key"));
+        std::fs::remove_file(head_path(&db)).unwrap();
+        assert!(read_head(&db, &made)
+            .unwrap_err()
+            .contains("cannot be read"));
     }
 }

@@ -166,11 +166,7 @@ impl Store {
         }
         configure_writer(&mut conn, path)?;
         migrate(&mut conn, path)?;
-        let audit_key =
-            audit_chain::load_or_make_key(path).map_err(|source| StoreError::CreateDir {
-                path: audit_chain::key_path(path),
-                source,
-            })?;
+        let audit_key = audit_key(&conn, path)?;
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -296,6 +292,33 @@ fn user_version(conn: &Connection, path: &Path) -> Result<usize, StoreError> {
     // A negative user_version was written by something other than andon; treat it as
     // "newer than anything known" so andon refuses to touch it.
     Ok(usize::try_from(version).unwrap_or(usize::MAX))
+}
+
+/// The audit chain's key: the one on disk, or a new one for a trail not chained yet. A
+/// chained trail whose key is gone is refused: a new key would re-sign it.
+fn audit_key(conn: &Connection, path: &Path) -> Result<Vec<u8>, StoreError> {
+    let key_path = audit_chain::key_path(path);
+    let fail = |source| StoreError::CreateDir {
+        path: key_path.clone(),
+        source,
+    };
+    if !key_path.exists() {
+        let chained: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM audit WHERE mac IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| sqlite_error(path, "read the audit log", e))?;
+        if chained > 0 {
+            return Err(fail(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the audit key is gone though the trail is chained; restore it from a backup \
+                 (`andon audit --verify` cannot vouch for the trail without it)",
+            )));
+        }
+    }
+    audit_chain::load_or_make_key(path).map_err(fail)
 }
 
 #[cfg(test)]

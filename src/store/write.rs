@@ -109,13 +109,12 @@ impl Store {
             upsert_kaizen(&tx, row).map_err(|e| self.error("save a Kaizen decision", e))?;
         }
         tx.commit().map_err(|e| self.error("commit a step", e))?;
-        if let Some((id, mac)) = head {
-            super::audit_chain::write_head(&self.path, id, &mac).map_err(|source| {
-                StoreError::CreateDir {
-                    path: super::audit_chain::head_path(&self.path),
-                    source,
-                }
-            })?;
+        if let (Some((id, mac)), Some(key)) = (head, &self.audit_key) {
+            // The rows are kept; a head left behind by a failure here only lags them, which
+            // verification allows.
+            if let Err(e) = super::audit_chain::write_head(&self.path, key, id, &mac) {
+                tracing::warn!("cannot record the audit trail's head: {e}");
+            }
         }
         Ok(())
     }
