@@ -95,6 +95,7 @@ pub fn observe(shared: Arc<Shared>, every: Duration) {
                     state: p.state,
                     marks: p.marks,
                     condition: None,
+                    sandbox: None,
                 };
                 shared.publish(view, None, None);
             }

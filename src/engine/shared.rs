@@ -43,6 +43,10 @@ pub struct LoopView {
     /// What the running agent's screen says about it now (a permission prompt, a limit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<Condition>,
+    /// How its agent and checks are confined; `None` where it is not known (a board that
+    /// reads another supervisor's store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<crate::core::sandbox::SandboxMode>,
 }
 
 /// A change on the board, broadcast to the headless printer and the UI.

@@ -20,7 +20,7 @@ use crate::ui::frame::draw;
 use crate::ui::input_events::on_terminal_event;
 use crate::ui::keymap::Keymap;
 use crate::ui::model::{BoardModel, Lamp};
-use crate::ui::notices::Notices;
+use crate::ui::notices::{sandbox_notice, Notices};
 use crate::ui::panes::PaneSet;
 use crate::ui::terminal::{restore, TerminalGuard};
 use crate::ui::theme::Theme;
@@ -96,6 +96,8 @@ pub async fn run(
         ..BoardModel::default()
     };
     let mut notices = Notices::default();
+    // Said once, when the loops' sandboxes are first known.
+    let mut sandbox_said = false;
     let mut feed = ScreenFeed::default();
     // Loading syntect's syntaxes takes a moment: not on the UI thread, and not at the first diff.
     tokio::task::spawn_blocking(crate::ui::highlight::warm_up);
@@ -214,6 +216,13 @@ pub async fn run(
                         notices.push(&mut model, &u.view.name, reason, u.view.state.lamp);
                     }
                     refresh(&sup, &mut model);
+                    if !sandbox_said {
+                        let namespaces = crate::sandbox::namespaces::status();
+                        if let Some(text) = sandbox_notice(&sup.shared().board(), namespaces) {
+                            notices.push(&mut model, "andon", &text, Lamp::Yellow);
+                            sandbox_said = true;
+                        }
+                    }
                     if let Some(name) = ctl.detach_if_gone(&mut model) {
                         notices.push(&mut model, &name, "the agent exited: detached, keys go to the board again", Lamp::Gray);
                     }

@@ -104,6 +104,7 @@ mod tests {
             state: LoopState::new(Limits::default()),
             marks: Vec::new(),
             condition: None,
+            sandbox: None,
         };
         let c = card(&view, 0, None);
         assert_eq!(c.title, "Fix prices now");

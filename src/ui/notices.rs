@@ -63,6 +63,44 @@ impl Notices {
     }
 }
 
+/// What the board says once about the sandbox of the loops it shows: that unconfined agents
+/// have the user's full power (approval is then a guard, not a boundary), or that confined
+/// ones run on Landlock alone (`namespaces`: bubblewrap's, or why there are none). `None`
+/// when every loop is confined in namespaces, or the loops' sandboxes are not known.
+pub fn sandbox_notice(
+    views: &[crate::engine::shared::LoopView],
+    namespaces: &Result<std::path::PathBuf, String>,
+) -> Option<String> {
+    use crate::core::sandbox::SandboxMode;
+    let live = views.iter().filter(|v| !v.state.state.is_terminal());
+    let mut off: Vec<&str> = Vec::new();
+    let mut landlock = false;
+    for view in live {
+        match view.sandbox {
+            Some(SandboxMode::Off) => off.push(&view.name),
+            Some(SandboxMode::Landlock) => landlock = true,
+            None => {}
+        }
+    }
+    if !off.is_empty() {
+        let mut names = off.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+        if off.len() > 3 {
+            names.push_str(&format!(" and {} more", off.len() - 3));
+        }
+        return Some(format!(
+            "sandbox off for {names}: their agents have your user's full power, so approval is \
+             a guard, not a boundary (sandbox = \"landlock\" in ~/.config/andon/config.toml)"
+        ));
+    }
+    match namespaces {
+        Err(why) if landlock => Some(format!(
+            "sandboxed loops run on Landlock alone ({why}): their agents can read your files and \
+             reach andon's control socket"
+        )),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +130,50 @@ mod tests {
         }
         assert_eq!(model.messages.len(), LOG_KEPT);
         assert_eq!(model.messages[0].text, "3");
+    }
+
+    #[test]
+    fn the_board_says_once_what_the_sandbox_does_not_hold() {
+        use crate::core::sandbox::SandboxMode;
+        use crate::core::state::{Limits, LoopState, State};
+        use crate::engine::shared::LoopView;
+        let view = |name: &str, sandbox: Option<SandboxMode>, state: State| {
+            let mut loop_state = LoopState::new(Limits::default());
+            loop_state.state = state;
+            LoopView {
+                name: name.into(),
+                plan: String::new(),
+                title: String::new(),
+                branch: String::new(),
+                worktree: String::new(),
+                base: String::new(),
+                started_at: 0,
+                updated_at: 0,
+                worked_ms: 0,
+                active_since: None,
+                state: loop_state,
+                marks: Vec::new(),
+                condition: None,
+                sandbox,
+            }
+        };
+        let ns: Result<std::path::PathBuf, String> = Ok("/usr/bin/bwrap".into());
+        let no_ns: Result<std::path::PathBuf, String> = Err("bwrap is not installed".into());
+        let jailed = view("a", Some(SandboxMode::Landlock), State::Running);
+        let free = view("b", Some(SandboxMode::Off), State::Running);
+        let merged = view("c", Some(SandboxMode::Off), State::Merged);
+        let unknown = view("d", None, State::Running);
+        assert_eq!(
+            sandbox_notice(&[jailed.clone(), merged, unknown], &ns),
+            None
+        );
+        let said = sandbox_notice(&[jailed.clone(), free], &ns).expect("said");
+        assert!(said.starts_with("sandbox off for b: "), "{said}");
+        assert!(said.contains("a guard, not a boundary"), "{said}");
+        let said = sandbox_notice(&[jailed], &no_ns).expect("said");
+        assert!(
+            said.contains("Landlock alone (bwrap is not installed)"),
+            "{said}"
+        );
     }
 }

@@ -401,6 +401,7 @@ impl LoopTask {
             state: self.p.state.clone(),
             marks: self.p.marks.clone(),
             condition: None,
+            sandbox: Some(spec.sandbox),
         };
         self.shared.publish(view, message, alert);
     }
