@@ -2,7 +2,8 @@
 # The sandbox's cost per iteration, beside `off`: one loop of 10 iterations whose agent appends
 # a line and whose check passes once there are 10, run headless with sandbox = "off", then
 # "landlock" (with namespaces where bubblewrap can make them), RUNS times each, alternating.
-# Prints the median, min and max milliseconds per iteration of each mode.
+# Prints the median, min and max milliseconds per iteration of each mode (a whole run's time
+# divided by its iterations: andon's own work, the wrapped agent and the wrapped check).
 # Usage: bash bench/sandbox.sh [RUNS]
 set -euo pipefail
 runs="${1:-5}"
@@ -45,6 +46,10 @@ PLAN
   n=$("$andon" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["iteration"])')
   cd "$work"
   echo "$mode: $n iterations, $(( (t1 - t0) / 1000000 )) ms" >&2
+  if [ "$n" -lt 1 ]; then
+    echo "bench: the $mode loop ran no iteration; see $repo/.andon/andon.log" >&2
+    exit 1
+  fi
   echo $(( (t1 - t0) / 1000000 / n ))
 }
 
