@@ -47,7 +47,7 @@ PLAN
   cd "$work"
   echo "$mode: $n iterations, $(( (t1 - t0) / 1000000 )) ms" >&2
   if [ "$n" -lt 1 ]; then
-    echo "bench: the $mode loop ran no iteration; see $repo/.andon/andon.log" >&2
+    echo "bench: the $mode loop ran no iteration ($("$andon" status 2>&1 | tail -1))" >&2
     exit 1
   fi
   echo $(( (t1 - t0) / 1000000 / n ))
