@@ -81,15 +81,7 @@ fn a_sandboxed_agent_cannot_approve_itself_read_keys_or_touch_andon() {
     repo.commit("plan");
     let main_before = git(&repo.root, &["rev-parse", "main"]);
 
-    let tmp = repo.root.parent().unwrap().join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
-    let child = repo
-        .command(&["run", "--headless", &plan])
-        .env("TMPDIR", &tmp)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("andon starts");
+    let child = repo.spawn_headless(&plan, &[]);
     std::fs::write(&pid_file, child.id().to_string()).unwrap();
     let out = wait_output(child, LIMIT);
     expect_exit(&out, 0);
@@ -158,16 +150,7 @@ fn what_a_sandboxed_agent_detaches_dies_when_andon_is_killed() {
     );
     let plan = repo.plan("lingerer", "lingerer", "sandbox = \"landlock\"");
     repo.commit("plan");
-    let tmp = repo.root.parent().unwrap().join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
-    let andon = repo
-        .command(&["run", "--headless", &plan])
-        .env("TMPDIR", &tmp)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("andon starts");
-    let andon = Guard(andon);
+    let andon = Guard(repo.spawn_headless(&plan, &[]));
     eventually(LIMIT, "the detached process", || {
         (!processes_with(&marker).is_empty()).then_some(())
     });

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::layer::{ConfigLayer, Located};
 use super::Config;
 use crate::core::file_error::FileError;
-use crate::core::lexical_path::normalize;
+use crate::core::lexical_path::{expand_home, normalize};
 use crate::core::sandbox::{SandboxMode, SandboxSetting};
 
 /// Where a deny pattern of the floor comes from.
@@ -316,14 +316,6 @@ impl Floor {
                 self.user_config().display()
             ),
         ))
-    }
-}
-
-/// `dir` with a leading `~/` taken from `home` (`None` when there is no home to take).
-fn expand_home(dir: &str, home: Option<&Path>) -> Option<PathBuf> {
-    match dir.strip_prefix("~/") {
-        Some(rest) => home.map(|h| h.join(rest)),
-        None => Some(PathBuf::from(dir)),
     }
 }
 

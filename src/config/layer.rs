@@ -365,10 +365,8 @@ fn cache_dirs_of(
         .unwrap_or_default();
     for dir in &dirs {
         let text = dir.get_ref();
-        let expanded = match (text.strip_prefix("~/"), &home) {
-            (Some(rest), Some(home)) => home.join(rest),
-            (Some(_), None) => continue,
-            (None, _) => std::path::PathBuf::from(text),
+        let Some(expanded) = crate::core::lexical_path::expand_home(text, home.as_deref()) else {
+            continue;
         };
         let children: Vec<String> = std::fs::read_dir(&expanded)
             .map(|entries| {

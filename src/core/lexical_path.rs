@@ -1,4 +1,4 @@
-//! Paths compared as text: `.` dropped and `..` applied without touching the disk (the path
+//! Paths taken as text: `.` dropped and `..` applied without touching the disk (the path
 //! may not exist yet, and a link on the way must not change what a rule says about it).
 
 use std::path::{Component, Path, PathBuf};
@@ -18,6 +18,14 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// `dir` with a leading `~/` taken from `home`; `None` when it needs a home and there is none.
+pub fn expand_home(dir: &str, home: Option<&Path>) -> Option<PathBuf> {
+    match dir.strip_prefix("~/") {
+        Some(rest) => home.map(|h| h.join(rest)),
+        None => Some(PathBuf::from(dir)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +39,12 @@ mod tests {
         ] {
             assert_eq!(normalize(Path::new(path)), Path::new(want), "{path}");
         }
+        let home = Path::new("/home/ana");
+        assert_eq!(
+            expand_home("~/.cache", Some(home)),
+            Some(home.join(".cache"))
+        );
+        assert_eq!(expand_home("/opt/c", None), Some(PathBuf::from("/opt/c")));
+        assert_eq!(expand_home("~/.cache", None), None);
     }
 }

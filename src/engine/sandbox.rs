@@ -106,10 +106,7 @@ fn cache_dirs(config: &Config) -> Vec<PathBuf> {
         .sandbox
         .cache_dirs
         .iter()
-        .filter_map(|dir| match dir.strip_prefix("~/") {
-            Some(rest) => home.as_ref().map(|home| home.join(rest)),
-            None => Some(PathBuf::from(dir)),
-        })
+        .filter_map(|dir| crate::core::lexical_path::expand_home(dir, home.as_deref()))
         .collect()
 }
 

@@ -139,6 +139,11 @@ impl Shared {
         self.diffs.lock().ok()?.get(loop_name).cloned()
     }
 
+    /// Whether sandboxed loops run in namespaces here (bubblewrap's path), or why not.
+    pub fn namespaces(&self) -> &'static Result<PathBuf, String> {
+        crate::sandbox::namespaces::status()
+    }
+
     pub fn token(&self) -> &str {
         &self.token
     }

@@ -217,8 +217,8 @@ pub async fn run(
                     }
                     refresh(&sup, &mut model);
                     if !sandbox_said {
-                        let namespaces = crate::sandbox::namespaces::status();
-                        if let Some(text) = sandbox_notice(&sup.shared().board(), namespaces) {
+                        let shared = sup.shared();
+                        if let Some(text) = sandbox_notice(&shared.board(), shared.namespaces()) {
                             notices.push(&mut model, "andon", &text, Lamp::Yellow);
                             sandbox_said = true;
                         }

@@ -161,21 +161,24 @@ impl TestRepo {
         std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     }
 
-    /// `andon run --headless PLAN` with a temp dir of its own beside the repository (the
-    /// sandbox lets agents write the temp dir; the repository lies in the system's), and
-    /// `env` added to andon's environment.
-    pub fn run_headless(&self, plan: &str, env: &[(&str, &str)], limit: Duration) -> Output {
+    /// `andon run --headless PLAN` started with a temp dir of its own beside the repository
+    /// (the sandbox lets agents write the temp dir; the repository lies in the system's), and
+    /// `env` added to andon's environment; its output piped.
+    pub fn spawn_headless(&self, plan: &str, env: &[(&str, &str)]) -> Child {
         let tmp = self.root.parent().unwrap().join("tmp");
         std::fs::create_dir_all(&tmp).unwrap();
-        let child = self
-            .command(&["run", "--headless", plan])
+        self.command(&["run", "--headless", plan])
             .env("TMPDIR", &tmp)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("andon starts");
-        wait_output(child, limit)
+            .expect("andon starts")
+    }
+
+    /// [`TestRepo::spawn_headless`] run to its end.
+    pub fn run_headless(&self, plan: &str, env: &[(&str, &str)], limit: Duration) -> Output {
+        wait_output(self.spawn_headless(plan, env), limit)
     }
 
     /// Run andon to completion (panics after `limit`).
