@@ -54,6 +54,7 @@ fn stop_reason(repo: &TestRepo, slug: &str) -> String {
 fn a_link_planted_where_andon_writes_next_stops_the_line_and_its_target_is_untouched() {
     for file in ["prompt.md", "agent.log", "check-tests.log"] {
         let repo = TestRepo::new();
+        repo.unconfined();
         let victim = victim(&repo);
         planting_agent(&repo, file, &victim);
         let plan = repo.plan("planted", "planter", "");
@@ -87,6 +88,7 @@ fn a_link_planted_where_andon_writes_next_stops_the_line_and_its_target_is_untou
 #[test]
 fn a_link_planted_where_andon_writes_the_reviewers_prompt_stops_the_line() {
     let repo = TestRepo::new();
+    repo.unconfined();
     let victim = victim(&repo);
     repo.agent(
         "maker",
@@ -274,6 +276,8 @@ fn an_agent_that_points_its_worktree_elsewhere_stops_the_line_and_touches_nothin
     }
     for (slug, trick, said, sandbox) in cases {
         let repo = TestRepo::new();
+        // Unconfined but for the case whose plan asks for the sandbox.
+        repo.unconfined();
         let other = users_other_worktree(&repo);
         git(&repo.root, &["branch", "spare"]);
         let spare_before = git(&repo.root, &["rev-parse", "spare"]);
@@ -321,20 +325,12 @@ fn an_agent_that_points_its_worktree_elsewhere_stops_the_line_and_touches_nothin
     }
 }
 
-/// `~/.config/andon/config.toml` of the test's user.
-fn user_config(repo: &TestRepo, toml: &str) -> PathBuf {
-    let path = repo.home.join(".config/andon/config.toml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
 #[test]
 fn a_repository_cannot_switch_off_the_users_sandbox_or_deny_list() {
     let fix = format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF");
     // A plan asking for no sandbox under the user's Landlock is refused before anything runs.
     let repo = TestRepo::new();
-    let user = user_config(&repo, "[sandbox]\nmode = \"landlock\"\n");
+    let user = repo.user_config("[sandbox]\nmode = \"landlock\"\n");
     repo.agent("free", &fix);
     let plan = repo.plan("free", "free", "sandbox = \"off\"");
     repo.commit("plan");
@@ -351,12 +347,11 @@ fn a_repository_cannot_switch_off_the_users_sandbox_or_deny_list() {
 
     // A repository's `[env] deny = []` keeps the defaults: the agent never sees the token.
     let repo = TestRepo::new();
-    let seen = repo.home.join("seen-token");
+    let seen = repo.root.join(".andon/loops/nosy/agent/seen-token");
     repo.agent(
         "nosy",
         &format!(
-            "printf '%s' \"${{GITHUB_TOKEN:-}}\" > '{}'\n{fix}",
-            seen.display()
+            "printf '%s' \"${{GITHUB_TOKEN:-}}\" > \"$(dirname \"$ANDON_FIX_PLAN\")/seen-token\"\n{fix}"
         ),
     );
     repo.config("[env]\ndeny = []\n");
@@ -439,10 +434,7 @@ fn setup_commands_run_in_the_loops_sandbox() {
 fn a_cache_dir_that_holds_programs_is_refused_and_its_data_folders_do_not() {
     // The README's old example: the agent wrote ~/.cargo/bin/cargo, a fake that passed checks.
     let repo = TestRepo::new();
-    let user = user_config(
-        &repo,
-        "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo\"]\n",
-    );
+    let user = repo.user_config("[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo\"]\n");
     let fake = repo.home.join(".cargo/bin/cargo");
     repo.agent(
         "faker",
@@ -469,8 +461,7 @@ fn a_cache_dir_that_holds_programs_is_refused_and_its_data_folders_do_not() {
     if !landlock() {
         return;
     }
-    user_config(
-        &repo,
+    repo.user_config(
         "[sandbox]\nmode = \"landlock\"\ncache_dirs = [\"~/.cargo/registry\", \"~/.cargo/git\"]\n",
     );
     expect_exit(&run(&repo, &plan), 3);

@@ -15,7 +15,7 @@ const LIMIT: Duration = Duration::from_secs(90);
 /// creating the marker (the next run succeeds).
 fn once_then_fix(message: &str) -> String {
     format!(
-        "marker=\"$(dirname \"$1\")/../said-once\"\nif [ ! -f \"$marker\" ]; then touch \"$marker\"; echo 'working…'; echo '{message}'; exit 1; fi\ncp fixes/price.sh src/price.sh\n"
+        "marker=\"$(dirname \"$ANDON_FIX_PLAN\")/said-once\"\nif [ ! -f \"$marker\" ]; then touch \"$marker\"; echo 'working…'; echo '{message}'; exit 1; fi\ncp fixes/price.sh src/price.sh\n"
     )
 }
 
@@ -176,7 +176,7 @@ fn a_rerun_of_the_same_iteration_counts_only_its_own_usage() {
     repo.agent(
         "twice",
         &format!(
-            "echo '{usage}'\nmarker=\"$(dirname \"$1\")/../said-once\"\nif [ ! -f \"$marker\" ]; then touch \"$marker\"; echo 'API Error: Request rejected (429) · slow down'; exit 1; fi\ncp fixes/price.sh src/price.sh"
+            "echo '{usage}'\nmarker=\"$(dirname \"$ANDON_FIX_PLAN\")/said-once\"\nif [ ! -f \"$marker\" ]; then touch \"$marker\"; echo 'API Error: Request rejected (429) · slow down'; exit 1; fi\ncp fixes/price.sh src/price.sh"
         ),
     );
     repo.plan("twice", "twice", "[breakers]\nrate_limit_wait = \"1s\"\n");

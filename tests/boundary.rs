@@ -253,3 +253,66 @@ fn a_forged_audit_row_is_found_by_audit_verify() {
         stdout(&out)
     );
 }
+
+#[test]
+fn checks_run_offline_unless_they_need_the_network_and_agents_keep_it() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    // A service on the host's loopback, as a test that reaches out would find one.
+    let service = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = service.local_addr().unwrap().port();
+    let reach = format!("bash -c 'echo > /dev/tcp/127.0.0.1/{port}' 2>/dev/null");
+    let repo = TestRepo::new();
+    repo.agent(
+        "online",
+        &format!(
+            "if {reach}; then echo reached > agent-net.txt; fi\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"
+        ),
+    );
+    repo.write(".gitignore", "agent-net.txt\n");
+    // Passes only if the host is out of reach, and only if it is in reach.
+    let checks = format!(
+        "[[checks]]\nname = \"offline\"\nrun = \"! {reach}\"\n\n\
+         [[checks]]\nname = \"online\"\nrun = \"{reach}\"\nnetwork = true\n"
+    );
+    let plan = repo.plan("net", "online", &checks);
+    repo.commit("plan");
+    let out = repo.run_headless(&plan, &[], LIMIT);
+    expect_exit(&out, 0);
+    let row = repo.store().get_loop("net").unwrap().unwrap();
+    assert_eq!(row.state, "awaiting_approval");
+    assert!(
+        repo.worktree("net").join("agent-net.txt").exists(),
+        "the agent lost the network"
+    );
+    drop(service);
+}
+
+#[test]
+fn an_offline_check_that_wanted_the_network_says_which_setting_gives_it() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    let repo = TestRepo::new();
+    repo.agent(
+        "fixer",
+        &format!("cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"),
+    );
+    let resolve = "python3 -c 'import socket; socket.getaddrinfo(\\\"pypi.org\\\", 443)'";
+    let plan = repo.plan(
+        "resolver",
+        "fixer",
+        &format!("max_iterations = 1\n[[checks]]\nname = \"deps\"\nrun = \"{resolve}\"\n"),
+    );
+    repo.commit("plan");
+    let out = repo.run_headless(&plan, &[], LIMIT);
+    expect_exit(&out, 3);
+    let incidents = repo.store().incidents(Some("resolver")).unwrap();
+    let said = format!("{}{incidents:?}", stdout(&out));
+    assert!(
+        said.contains("add network = true to its [[checks]] table in plans/resolver.md"),
+        "{said}"
+    );
+}

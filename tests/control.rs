@@ -217,7 +217,10 @@ fi
 
 #[test]
 fn an_agent_cannot_steer_the_supervisor_that_runs_it() {
+    // Unconfined: the guard that holds without the sandbox (`tests/boundary.rs` has the
+    // sandboxed agent, which cannot even reach the socket).
     let repo = TestRepo::new();
+    repo.unconfined();
     repo.write("fixes/price.sh", FIXED_PRICE);
     // The agent tries to abort its own loop and stop the line before it fixes the price.
     repo.agent(

@@ -29,7 +29,7 @@ fn meta_andon_writes_a_five_whys_file_the_plan_mode_agent_completes() {
         "varied",
         r###"
 if [ "$ANDON_MODE" = plan ]; then
-  whys=$(grep -o '/[^`]*wiki/90_LOG/incidents/[^`]*[.]md' "$ANDON_PROMPT_FILE" | head -n 1)
+  whys=$(grep -o '/[^`]*/five-whys-[0-9]*[.]md' "$ANDON_PROMPT_FILE" | head -n 1)
   printf '\nRoot cause (agent): each attempt guessed a word instead of computing\n' >> "$whys"
   echo "## Fix plan: compute the difference and clamp at zero" > "$ANDON_FIX_PLAN"
   exit 0
@@ -81,7 +81,8 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
     ] {
         assert!(text.contains(needle), "{needle:?} missing from\n{text}");
     }
-    // What the agent completed is committed by andon, that file alone: the main worktree is
+    // The agent completed its copy in its own folder (sandboxed, it cannot write the
+    // repository); andon committed it to the wiki, that file alone: the main worktree is
     // clean, and nothing of andon's waits there for the human to commit.
     assert_eq!(git(&repo.root, &["status", "--porcelain"]), "");
     let completed = git(
@@ -102,7 +103,7 @@ printf 'price() { echo %s; }\n' "$w" > src/price.sh
     // since the loop last passed) and the line-stop procedure and diagnosis skills.
     let prompt = repo.prompt("varied", 4);
     for needle in [
-        "wiki/90_LOG/incidents/",
+        ".andon/loops/varied/agent/five-whys-4.md",
         "- iteration 1: test_failure",
         "FAIL: price 5 10 = alpha",
         "FAIL: price 5 10 = bravo",

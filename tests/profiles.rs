@@ -21,7 +21,7 @@ fn fake_cli(bin: &Path, name: &str) {
         ""
     };
     let script = format!(
-        "#!/bin/sh\nout=\"$HOME/{name}.record\"\n: > \"$out\"\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\" | head -n 1 >> \"$out\"; done\necho \"ENV GEMINI_CLI_TRUST_WORKSPACE=$GEMINI_CLI_TRUST_WORKSPACE\" > \"$HOME/{name}.env\"\n{own_files}cp fixes/price.sh src/price.sh\necho done\n"
+        "#!/bin/sh\noutbox=\"$(dirname \"$ANDON_FIX_PLAN\")\"\nout=\"$outbox/{name}.record\"\n: > \"$out\"\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\" | head -n 1 >> \"$out\"; done\necho \"ENV GEMINI_CLI_TRUST_WORKSPACE=$GEMINI_CLI_TRUST_WORKSPACE\" > \"$outbox/{name}.env\"\n{own_files}cp fixes/price.sh src/price.sh\necho done\n"
     );
     let path = bin.join(name);
     std::fs::write(&path, script).unwrap();
@@ -53,7 +53,11 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
         command.env("PATH", &path);
         let out = run_to_end(command, LIMIT);
         expect_exit(&out, 0);
-        let record = std::fs::read_to_string(repo.home.join(format!("{name}.record"))).unwrap();
+        let record = std::fs::read_to_string(
+            repo.root
+                .join(format!(".andon/loops/{slug}/agent/{name}.record")),
+        )
+        .unwrap();
         let prompt_file = repo
             .root
             .join(format!(".andon/loops/{slug}/iter-1/prompt.md"));
@@ -91,7 +95,11 @@ fn every_builtin_profile_passes_the_prompt_the_way_its_cli_expects() {
         };
         assert_eq!(args, expected, "{name}: {record}");
         // Gemini CLI trusts the loop's worktree, or it refuses to run headless there.
-        let env = std::fs::read_to_string(repo.home.join(format!("{name}.env"))).unwrap();
+        let env = std::fs::read_to_string(
+            repo.root
+                .join(format!(".andon/loops/{slug}/agent/{name}.env")),
+        )
+        .unwrap();
         let trusted = env.trim() == "ENV GEMINI_CLI_TRUST_WORKSPACE=true";
         assert_eq!(trusted, name == "gemini", "{name}: {env}");
         // An agent's own files are not the work: not in the status, not in the snapshot.

@@ -52,8 +52,10 @@ fn claude_one_shot_fixes_the_price_and_reports_its_usage() {
     );
     rig.repo.plan(slug, "claude", "");
     rig.repo.commit("plan");
+    let before = rig::files_under(&rig.claude_config);
     let out = run(&rig, slug);
     expect_exit(&out, 0);
+    rig::ran_sandboxed(&rig.repo, slug, "claude", &rig.claude_config, &before);
 
     let row = rig.repo.store().get_loop(slug).unwrap().unwrap();
     assert_eq!(
@@ -99,8 +101,10 @@ fn codex_one_shot_fixes_the_price_and_reports_its_usage() {
     );
     rig.repo.plan(slug, "codex", "");
     rig.repo.commit("plan");
+    let before = rig::files_under(&rig.codex_home);
     let out = run(&rig, slug);
     expect_exit(&out, 0);
+    rig::ran_sandboxed(&rig.repo, slug, "codex", &rig.codex_home, &before);
 
     let row = rig.repo.store().get_loop(slug).unwrap().unwrap();
     assert_eq!(
@@ -206,8 +210,10 @@ fn interactive_claude_turns_end_through_the_stop_hook() {
     rig.seed_claude_tui(&rig.repo.worktree(slug));
     rig.repo.plan(slug, "claude", "");
     rig.repo.commit("plan");
+    let before = rig::files_under(&rig.claude_config);
     let out = run(&rig, slug);
     expect_exit(&out, 0);
+    rig::ran_sandboxed(&rig.repo, slug, "claude", &rig.claude_config, &before);
 
     let row = rig.repo.store().get_loop(slug).unwrap().unwrap();
     assert_eq!(

@@ -52,7 +52,12 @@ pub fn run(args: DoctorArgs) -> i32 {
                     };
                     let required = landlock(&config.sandbox.mode)
                         || config.agents.values().any(|p| landlock(&p.sandbox));
-                    findings.push(doctor::landlock(required));
+                    let chosen_off = config
+                        .sandbox
+                        .mode
+                        .as_ref()
+                        .is_some_and(|s| s.mode == andon::core::sandbox::SandboxMode::Off);
+                    findings.push(doctor::landlock(required, chosen_off));
                     findings.push(doctor::namespaces());
                 }
                 Err(e) => findings.push(Finding {
@@ -70,7 +75,7 @@ pub fn run(args: DoctorArgs) -> i32 {
                 detail: e.to_string(),
                 fix: None,
             });
-            findings.push(doctor::landlock(false));
+            findings.push(doctor::landlock(false, false));
             findings.push(doctor::namespaces());
         }
     }

@@ -18,7 +18,8 @@ const DEFAULTS: &str = "andon's defaults";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Floor {
-    /// `[sandbox] mode = "landlock"` in the user config: every loop is confined.
+    /// `[sandbox] mode` in the user config. Loops are confined by default; `off` is the
+    /// user's choice only, here or for one profile.
     pub sandbox: Option<SandboxSetting>,
     /// The user config's `sandbox` of each profile that sets one (`landlock` or `off`).
     pub profile_sandbox: BTreeMap<String, SandboxSetting>,
@@ -67,12 +68,7 @@ impl Floor {
             })
             .collect();
         Floor {
-            sandbox: from
-                .config
-                .sandbox
-                .mode
-                .clone()
-                .filter(|s| s.mode == SandboxMode::Landlock),
+            sandbox: from.config.sandbox.mode.clone(),
             profile_sandbox: from
                 .config
                 .agents
@@ -144,17 +140,13 @@ impl Floor {
         self.user_config.clone().unwrap_or_else(default_user_config)
     }
 
-    /// The sandbox setting that confines `profile`, if the floor confines it: the user
-    /// config's for the profile (which may be `off`: the user's choice), else its global one.
+    /// The user config's sandbox setting for `profile`: its own, else the global one.
     pub fn sandbox_for(&self, profile: &str) -> Option<&SandboxSetting> {
-        self.profile_sandbox
-            .get(profile)
-            .or(self.sandbox.as_ref())
-            .filter(|s| s.mode == SandboxMode::Landlock)
+        self.profile_sandbox.get(profile).or(self.sandbox.as_ref())
     }
 
-    /// Refuses `setting` (a plan's, a profile's) when it turns off a sandbox the floor asks
-    /// for.
+    /// Refuses `setting` (a plan's, a profile's) when it turns the sandbox off and the user
+    /// did not.
     pub fn refuse_sandbox(&self, setting: &SandboxSetting, profile: &str) -> Result<(), FileError> {
         let mode = Located {
             value: setting.mode,
@@ -163,6 +155,8 @@ impl Floor {
         self.check_sandbox(&setting.file, &mode, Some(profile))
     }
 
+    /// `sandbox = "off"` outside the user config stands only where the user config turned
+    /// the sandbox off itself (for the profile, or everywhere).
     fn check_sandbox(
         &self,
         file: &Path,
@@ -172,25 +166,39 @@ impl Floor {
         if mode.value != SandboxMode::Off {
             return Ok(());
         }
-        let wins = match profile {
+        let user = match profile {
             Some(name) => self.sandbox_for(name),
             None => self.sandbox.as_ref(),
         };
-        let Some(wins) = wins else {
-            return Ok(());
+        let (problem, wins) = match user {
+            Some(user) if user.mode == SandboxMode::Off => return Ok(()),
+            Some(user) => (
+                format!(
+                    "sandbox = \"off\" would turn off the sandbox your user config asks for ({})",
+                    user.place()
+                ),
+                user.file.clone(),
+            ),
+            None => (
+                "sandbox = \"off\" would run this repository's agents unconfined, and that is \
+                 the user's choice only: andon confines every loop by default"
+                    .to_string(),
+                self.user_config(),
+            ),
+        };
+        let scope = match profile {
+            Some(name) => format!("sandbox = \"off\" in [agents.{name}] or "),
+            None => String::new(),
         };
         Err(FileError::new(
             file,
             mode.line,
-            format!(
-                "sandbox = \"off\" would turn off the Landlock sandbox your user config asks \
-                 for ({})",
-                wins.place()
-            ),
+            problem,
             format!(
                 "remove it: a repository or plan may tighten andon's protections, never loosen \
-                 them; change {} if this repository must run unconfined",
-                wins.file.display()
+                 them; set {scope}[sandbox] mode = \"off\" in {} if this repository must run \
+                 unconfined",
+                wins.display()
             ),
         ))
     }

@@ -340,7 +340,7 @@ fn sandbox_comes_from_the_plan_then_the_profile_then_the_config() {
     assert_eq!(
         Config::defaults().sandbox_for(&plan(""), claude),
         None,
-        "off unless someone asks"
+        "nobody asked: andon's default (confined where the machine can) decides"
     );
 }
 
@@ -396,6 +396,20 @@ fn a_repository_may_tighten_the_users_protections_never_loosen_them() {
     fs::write(&user, "[env]\nallow = [\"GITHUB_TOKEN\"]\n").expect("user config");
     let config = load("").expect("the user's choice");
     assert!(config.env.passes("GITHUB_TOKEN", &[]));
+
+    // Off is the user's choice only: a user config that says nothing leaves andon's default.
+    let err = load("[sandbox]\nmode = \"off\"\n").expect_err("off is the user's choice");
+    assert!(err.message.contains("the user's choice only"), "{err}");
+    assert!(err.fix.contains(&user.display().to_string()), "{err}");
+    let err = load("[agents.claude]\nsandbox = \"off\"\n").expect_err("refused");
+    assert!(
+        err.fix.contains("sandbox = \"off\" in [agents.claude] or"),
+        "{err}"
+    );
+    // Once the user turned it off, a repository saying so too is no loosening.
+    fs::write(&user, "[agents.claude]\nsandbox = \"off\"\n").expect("user config");
+    load("[agents.claude]\nsandbox = \"off\"\n").expect("the user chose off for claude");
+    load("[sandbox]\nmode = \"off\"\n").expect_err("but not for every profile");
 }
 
 #[test]
@@ -417,10 +431,7 @@ fn the_readmes_config_examples_load_where_they_belong() {
     )
     .expect("write");
     let config = Config::load(&repo, None).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        config.sandbox.mode.map(|m| m.mode),
-        Some(SandboxMode::Landlock)
-    );
+    assert_eq!(config.sandbox.mode, None, "andon's default sandbox");
     // The user config's example grants what the repository may not, and passes the checks
     // every cache dir gets.
     let user = dir.path().join("config.toml");

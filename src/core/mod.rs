@@ -19,6 +19,7 @@ pub mod kaizen;
 pub mod lexical_path;
 pub mod markdown;
 pub mod misconfig;
+pub mod offline;
 pub mod plan;
 pub mod plan_checks;
 pub mod plan_frame;

@@ -67,6 +67,9 @@ pub struct CheckSpec {
     pub name: String,
     pub run: String,
     pub timeout: Duration,
+    /// Whether it keeps the network in the sandbox (`network = true`); checks run offline
+    /// by default, so a test cannot reach out.
+    pub network: bool,
     /// The 1-based file line that declares it.
     pub line: usize,
 }
@@ -136,6 +139,8 @@ struct RawCheck {
     run: Spanned<String>,
     #[serde(default, with = "super::duration::serde_opt")]
     timeout: Option<Duration>,
+    #[serde(default)]
+    network: bool,
 }
 
 /// Parses a plan. `path` names the file in errors and gives the slug; `text` is its content.
@@ -328,6 +333,7 @@ fn collect_checks(
             name: name.to_string(),
             run: run.to_string(),
             timeout: table.timeout.unwrap_or(DEFAULT_CHECK_TIMEOUT),
+            network: table.network,
             line,
         });
     }

@@ -90,6 +90,7 @@ pub fn body_checks(
             name,
             run: run.to_string(),
             timeout: DEFAULT_CHECK_TIMEOUT,
+            network: false,
             line,
         });
     }
@@ -193,6 +194,7 @@ plain text mentioning - [Lint] Run `x` - must pass
             name: name.into(),
             run: "x".into(),
             timeout: DEFAULT_CHECK_TIMEOUT,
+            network: false,
             line,
         };
         assert!(ensure_unique(Path::new("p.md"), &[spec("a", 3), spec("b", 9)]).is_ok());

@@ -16,7 +16,7 @@ use crate::core::template::{expand, TemplateVars};
 use crate::core::usage::{usage_in, Usage};
 use crate::core::verdict::judge_agent;
 use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
-use crate::engine::env::{child_env, AndonVars};
+use crate::engine::env::{child_env, overlay, AndonVars};
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::session::SessionSlot;
 use crate::engine::shared::Shared;
@@ -107,12 +107,13 @@ impl AgentRun<'_> {
             ));
         }
         let sandbox = LoopSandbox::for_loop(s, spec);
+        // The environment first: it makes the copy of the CLI's state the wrapper binds into.
+        let env = self.env(sandbox.as_ref());
         if let Some(sandbox) = &sandbox {
             argv = sandbox.wrap(&argv);
         }
         let stdin_data =
             (spec.profile.prompt == PromptMode::Stdin).then(|| self.prompt.clone().into_bytes());
-        let env = self.env();
         let tail = Arc::new(Mutex::new(Tail::new(16 * 1024)));
         let sink_tail = Arc::clone(&tail);
         // Refusals are caught as the bytes stream, so a flood cannot push them out of the tail.
@@ -220,15 +221,16 @@ impl AgentRun<'_> {
         expand(&template, &vars).map_err(|e| e.to_string())
     }
 
-    /// The filtered environment with the `ANDON_*` variables of this run.
-    pub(crate) fn env(&self) -> Vec<(String, String)> {
+    /// The filtered environment with the `ANDON_*` variables of this run, and where the
+    /// sandboxed CLI keeps its state.
+    pub(crate) fn env(&self, sandbox: Option<&LoopSandbox>) -> Vec<(String, String)> {
         let s = self.shared;
         let spec = self.spec;
         let prompt_file = self.prompt_path.to_string_lossy().to_string();
         let worktree = spec.worktree.to_string_lossy().to_string();
         let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
         let socket = s.dirs.agent_socket().to_string_lossy().to_string();
-        child_env(
+        let env = child_env(
             &s.config.env,
             Some(&spec.profile),
             &AndonVars {
@@ -243,7 +245,9 @@ impl AgentRun<'_> {
                 socket: Some(&socket),
             },
             std::env::vars(),
-        )
+        );
+        let state = sandbox.map(|b| b.agent_env(spec.profile.family()));
+        overlay(env, state.unwrap_or_default())
     }
 
     /// The guards on the run's changes, and the judgement of how the agent itself did.

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 /// How often a running check's timeout is looked at.
 const TICK: Duration = Duration::from_millis(250);
 
+use crate::core::offline::offline_note;
 use crate::core::sandbox_denial::DenialLines;
 use crate::core::state::Mode;
 use crate::core::verdict::CheckOutcome;
@@ -27,6 +28,8 @@ pub struct CheckJob {
     pub name: String,
     pub run: String,
     pub timeout: Duration,
+    /// Whether it keeps the network inside the sandbox.
+    pub network: bool,
 }
 
 /// What a batch of checks produced.
@@ -83,10 +86,6 @@ impl CheckBatch<'_> {
             std::env::vars(),
         );
         let sandbox = LoopSandbox::for_loop(s, spec);
-        let wrapper = sandbox
-            .as_ref()
-            .map(|sandbox| sandbox.wrap_detached(&[]))
-            .unwrap_or_default();
         let mut outcomes = Vec::new();
         let mut rows = Vec::new();
         let mut refused_writes: Vec<String> = Vec::new();
@@ -107,6 +106,10 @@ impl CheckBatch<'_> {
             let at_line_start = Arc::new(AtomicBool::new(true));
             let sink_line_start = Arc::clone(&at_line_start);
             let watch_denials = sandbox.is_some();
+            let wrapper = sandbox
+                .as_ref()
+                .map(|sandbox| sandbox.wrap_check(&[], job.network))
+                .unwrap_or_default();
             let command = run_command(
                 CommandSpec {
                     shell_command: job.run.clone(),
@@ -116,7 +119,7 @@ impl CheckBatch<'_> {
                     // The check's own timeout is enforced below, paused while a human has the
                     // line stopped; this one only guards against a lost group.
                     timeout: job.timeout.saturating_mul(4).max(Duration::from_secs(3600)),
-                    wrapper: wrapper.clone(),
+                    wrapper,
                 },
                 move |bytes: &[u8]| {
                     if watch_denials {
@@ -150,7 +153,7 @@ impl CheckBatch<'_> {
             if id > 0 {
                 s.reaper_unregister(id);
             }
-            let outcome = match result {
+            let mut outcome = match result {
                 Ok(o) => CheckOutcome {
                     name: job.name.clone(),
                     command: job.run.clone(),
@@ -172,6 +175,14 @@ impl CheckBatch<'_> {
                     }
                 }
             };
+            let offline = sandbox.as_ref().is_some_and(|b| b.offline_checks()) && !job.network;
+            if offline && !outcome.passed() {
+                let plan = spec.plan.path.to_string_lossy();
+                if let Some(note) = offline_note(&outcome.output_tail, &job.name, &plan) {
+                    self.show(format!("\r\n{note}\r\n").as_bytes());
+                    outcome.output_tail = format!("{}\n{note}\n", outcome.output_tail.trim_end());
+                }
+            }
             if let (Some(sandbox), false) = (&sandbox, outcome.passed()) {
                 let lines = denials.lock().map(|d| d.lines()).unwrap_or_default();
                 for path in sandbox.refused_writes(&lines) {

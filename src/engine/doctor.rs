@@ -177,14 +177,26 @@ pub fn git() -> Vec<Finding> {
     out
 }
 
-/// Whether agents can be confined (`sandbox = "landlock"`). Not a problem unless asked for:
-/// the config's own sandbox mode decides.
-pub fn landlock(required: bool) -> Finding {
+/// Whether agents can be confined: loops are sandboxed by default where they can be. A
+/// problem only when a setting asks for Landlock (`required`); `chosen_off` when the user
+/// config turned the sandbox off.
+pub fn landlock(required: bool, chosen_off: bool) -> Finding {
     match crate::sandbox::landlock_status() {
+        crate::sandbox::LandlockStatus::Available { abi } if chosen_off => finding(
+            Level::Note,
+            "landlock",
+            format!(
+                "available (ABI {abi}), but your config sets sandbox = \"off\": loops run with \
+                 your user's full power"
+            ),
+        ),
         crate::sandbox::LandlockStatus::Available { abi } => finding(
             Level::Ok,
             "landlock",
-            format!("available (ABI {abi}): sandbox = \"landlock\" confines agents' writes"),
+            format!(
+                "available (ABI {abi}): loops are sandboxed by default; agents and checks write \
+                 only their loop's places"
+            ),
         ),
         crate::sandbox::LandlockStatus::Unavailable { why } => {
             let level = if required {
@@ -192,9 +204,15 @@ pub fn landlock(required: bool) -> Finding {
             } else {
                 Level::Note
             };
-            finding(level, "landlock", format!("not available: {why}")).fix(
-                "use a Linux kernel 5.13+ with Landlock enabled (lsm=landlock), or set sandbox = \"off\"",
+            finding(
+                level,
+                "landlock",
+                format!(
+                    "not available: {why}; loops run unconfined (approval is a guard, not a \
+                     boundary)"
+                ),
             )
+            .fix("use a Linux kernel 5.13+ with Landlock enabled (lsm=landlock)")
         }
     }
 }
@@ -214,7 +232,10 @@ pub fn namespaces() -> Finding {
         Err(why) => finding(
             Level::Note,
             "namespaces",
-            format!("not available: {why}; sandboxed loops run on Landlock alone"),
+            format!(
+                "not available: {why}; sandboxed loops run on Landlock alone (they read your \
+                 files, see andon's processes and have the network)"
+            ),
         )
         .fix("install bubblewrap (apt install bubblewrap) where user namespaces are allowed"),
     }

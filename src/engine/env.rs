@@ -121,6 +121,16 @@ pub fn child_env(
     out
 }
 
+/// `env` with `extra` laid over it: a name in both takes `extra`'s value.
+pub fn overlay(
+    mut env: Vec<(String, String)>,
+    extra: Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    env.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    env.extend(extra);
+    env
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,6 +134,8 @@ impl AgentRun<'_> {
         }
         turn_hook::install(s, spec)?;
         let mut argv = self.argv()?;
+        // The environment first: it makes the copy of the CLI's state the wrapper binds into.
+        let env = self.env(sandbox);
         if let Some(sandbox) = sandbox {
             argv = sandbox.wrap(&argv);
         }
@@ -148,7 +150,7 @@ impl AgentRun<'_> {
             PtySpec {
                 argv,
                 cwd: spec.worktree.clone(),
-                env: self.env(),
+                env,
                 rows,
                 cols,
                 log_path: s.dirs.session_log(&spec.name),

@@ -154,6 +154,7 @@ pub fn validate(
         let sandbox = sandbox::require(
             config.sandbox_for(&plan, &profile),
             &landlock,
+            crate::sandbox::namespaces::status().is_ok(),
             &repo_root,
             config,
         )?;

@@ -182,12 +182,15 @@ pub fn check_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
             name: c.name.clone(),
             run: c.run.clone(),
             timeout: c.timeout,
+            network: c.network,
         })
         .collect()
 }
 
-/// The goal checks as jobs, with the longest check timeout.
+/// The goal checks as jobs, with the longest check timeout, and the network when a check
+/// of the plan needs it.
 pub fn goal_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
+    let network = spec.plan.checks.iter().any(|c| c.network);
     let timeout = spec
         .plan
         .checks
@@ -208,6 +211,7 @@ pub fn goal_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
             },
             run: run.clone(),
             timeout,
+            network,
         })
         .collect()
 }

@@ -90,6 +90,13 @@ impl AndonDir {
         self.loop_dir(loop_name).join("agent")
     }
 
+    /// Where the plan-mode agent of iteration `iteration` completes its copy of the Five Whys
+    /// file andon prefilled in the wiki; andon reads it back (no-follow) and commits it there.
+    pub fn five_whys_draft(&self, loop_name: &str, iteration: u32) -> PathBuf {
+        self.agent_dir(loop_name)
+            .join(format!("five-whys-{iteration}.md"))
+    }
+
     /// Where the plan-mode agent of iteration `iteration` writes its fix plan.
     pub fn fix_plan(&self, loop_name: &str, iteration: u32) -> PathBuf {
         self.agent_dir(loop_name)

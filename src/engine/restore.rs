@@ -109,6 +109,7 @@ pub fn load(
     let sandbox = crate::engine::sandbox::require(
         config.sandbox_for(&plan, &profile),
         &crate::sandbox::landlock_status(),
+        crate::sandbox::namespaces::status().is_ok(),
         repo_root,
         config,
     )

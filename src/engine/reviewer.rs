@@ -17,7 +17,7 @@ use crate::core::template::{expand, TemplateVars};
 use crate::core::usage::usage_in;
 use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
-use crate::engine::env::{child_env, AndonVars};
+use crate::engine::env::{child_env, overlay, AndonVars};
 use crate::engine::ops::{git_step, OpFuture, RunHandle};
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::shared::Shared;
@@ -142,9 +142,7 @@ async fn review(
     {
         argv.push(prompt_argument(&prompt, &prompt_file));
     }
-    if let Some(sandbox) = LoopSandbox::for_loop(s, spec) {
-        argv = sandbox.wrap(&argv);
-    }
+    let sandbox = LoopSandbox::for_loop(s, spec);
     let fix_plan = s
         .dirs
         .fix_plan(&spec.name, iteration)
@@ -166,6 +164,12 @@ async fn review(
         },
         std::env::vars(),
     );
+    let state = sandbox.as_ref().map(|b| b.agent_env(reviewer.family()));
+    let env = overlay(env, state.unwrap_or_default());
+    // After the environment, which made the copy of the CLI's state the wrapper binds into.
+    if let Some(sandbox) = &sandbox {
+        argv = sandbox.wrap(&argv);
+    }
     if let Some(out) = &spec.side_output(&s.output) {
         let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);
         out(&spec.name, banner.as_bytes());

@@ -26,7 +26,7 @@ pub fn run(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), Inp
         let cmd = fill(template, SETUP_PLACEHOLDERS);
         let argv = vec!["sh".to_string(), "-c".into(), cmd.clone()];
         let argv = match &sandbox {
-            Some(sandbox) => sandbox.wrap_detached(&argv),
+            Some(sandbox) => sandbox.wrap_setup(&argv),
             None => argv,
         };
         let status = Command::new(&argv[0])

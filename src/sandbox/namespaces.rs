@@ -1,8 +1,10 @@
 //! Namespaces around a confined process, made by bubblewrap (`bwrap`, what Claude Code's Linux
 //! sandbox uses): its own PID namespace (andon's processes, their environment and signals out
 //! of view; everything it starts dies when it ends, `setsid` or not) and its own mount
-//! namespace, where the system is read-only and andon's folder, the other loops' worktrees,
-//! the user's credential stores and session sockets are hidden behind empty folders.
+//! namespace, where the system is read-only (the repository too, even in the temp dir), `/dev/shm`
+//! is its own, andon's folder, the other loops' worktrees, the user's credential stores and
+//! session sockets are hidden behind empty folders, and a check is offline unless it needs the
+//! network.
 //! Landlock, applied inside, still decides what may be written.
 
 use std::path::{Path, PathBuf};
@@ -15,14 +17,46 @@ use std::sync::OnceLock;
 pub struct View {
     /// Places outside the hidden folders it may write (the temp dir, the cache dirs).
     pub writable: Vec<PathBuf>,
+    /// Folders under a writable place kept read-only (the repository, the home folder, when
+    /// they lie in the temp dir).
+    pub kept: Vec<PathBuf>,
     /// Folders replaced by an empty one (andon's folder, the worktrees root, `~/.ssh`, …).
     pub hidden_dirs: Vec<PathBuf>,
     /// Files replaced by an empty one (`~/.netrc`, …).
     pub hidden_files: Vec<PathBuf>,
-    /// Places under a hidden folder shown again, in order (the loop's own folder, then its
-    /// agent folder inside it; its worktree; the agents' socket). Landlock, inside, decides
-    /// what may be written there, so a refused write reads as the sandbox's refusal.
-    pub shown: Vec<PathBuf>,
+    /// Places under a hidden folder shown again, in order (the loop's own folder, read-only,
+    /// then its agent folder inside it; its worktree; the agents' socket). Landlock, inside,
+    /// decides what may be written in a writable one, so a refused write reads as the
+    /// sandbox's refusal.
+    pub shown: Vec<Place>,
+    /// Files bound over another path, last: `(real, seen_at)` (a CLI's login file, shared
+    /// with the user's own copy of the CLI so a refreshed login is not lost).
+    pub through: Vec<(PathBuf, PathBuf)>,
+    /// Whether the process keeps the network (a check does not, unless its plan says so).
+    pub network: bool,
+}
+
+/// A place shown in the view, read-only or writable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub path: PathBuf,
+    pub writable: bool,
+}
+
+impl Place {
+    pub fn read_only(path: impl Into<PathBuf>) -> Place {
+        Place {
+            path: path.into(),
+            writable: false,
+        }
+    }
+
+    pub fn writable(path: impl Into<PathBuf>) -> Place {
+        Place {
+            path: path.into(),
+            writable: true,
+        }
+    }
 }
 
 /// How the confined process hangs on to andon.
@@ -42,16 +76,23 @@ pub fn wrap(bwrap: &Path, view: &View, attach: Attach, argv: &[String]) -> Vec<S
     let mut add = |words: &[&str]| out.extend(words.iter().map(|w| w.to_string()));
     add(&["--unshare-pid", "--unshare-ipc", "--unshare-uts"]);
     add(&["--unshare-cgroup-try"]);
+    if !view.network {
+        // A network namespace of its own: loopback only.
+        add(&["--unshare-net"]);
+    }
     if attach == Attach::Detached {
         add(&["--new-session", "--die-with-parent"]);
     }
     // The whole system read-only, a fresh /proc for the new PID namespace and the host's
     // devices (the agent's terminal is one of them).
     add(&["--ro-bind", "/", "/", "--proc", "/proc"]);
-    add(&["--dev-bind", "/dev", "/dev"]);
+    add(&["--dev-bind", "/dev", "/dev", "--tmpfs", "/dev/shm"]);
     let text = |p: &Path| p.to_string_lossy().into_owned();
     for place in &view.writable {
         out.extend(["--bind".to_string(), text(place), text(place)]);
+    }
+    for dir in &view.kept {
+        out.extend(["--ro-bind".to_string(), text(dir), text(dir)]);
     }
     for dir in &view.hidden_dirs {
         out.extend(["--tmpfs".to_string(), text(dir)]);
@@ -60,7 +101,15 @@ pub fn wrap(bwrap: &Path, view: &View, attach: Attach, argv: &[String]) -> Vec<S
         out.extend(["--ro-bind".to_string(), "/dev/null".into(), text(file)]);
     }
     for place in &view.shown {
-        out.extend(["--bind".to_string(), text(place), text(place)]);
+        let bind = if place.writable {
+            "--bind"
+        } else {
+            "--ro-bind"
+        };
+        out.extend([bind.to_string(), text(&place.path), text(&place.path)]);
+    }
+    for (real, seen_at) in &view.through {
+        out.extend(["--bind".to_string(), text(real), text(seen_at)]);
     }
     out.push("--".into());
     out.extend(argv.iter().cloned());
@@ -78,7 +127,11 @@ fn probe() -> Result<PathBuf, String> {
     let Some(bwrap) = on_path("bwrap") else {
         return Err("bubblewrap (bwrap) is not installed".into());
     };
-    let argv = wrap(&bwrap, &View::default(), Attach::Detached, &["true".into()]);
+    let view = View {
+        network: true,
+        ..View::default()
+    };
+    let argv = wrap(&bwrap, &view, Attach::Detached, &["true".into()]);
     let out = Command::new(&argv[0])
         .args(&argv[1..])
         .stdin(Stdio::null())
@@ -118,9 +171,18 @@ mod tests {
     fn the_view_becomes_bwrap_mounts_in_order() {
         let view = View {
             writable: vec!["/tmp".into()],
-            hidden_dirs: vec!["/r/.andon".into()],
+            kept: vec!["/tmp/r".into()],
+            hidden_dirs: vec!["/tmp/r/.andon".into()],
             hidden_files: vec!["/h/.netrc".into()],
-            shown: vec!["/r/.andon/loops/x".into(), "/r/.andon/loops/x/agent".into()],
+            shown: vec![
+                Place::read_only("/tmp/r/.andon/loops/x"),
+                Place::writable("/tmp/r/.andon/loops/x/agent"),
+            ],
+            through: vec![(
+                "/h/.c/login".into(),
+                "/tmp/r/.andon/loops/x/agent/login".into(),
+            )],
+            network: false,
         };
         let bwrap = Path::new("/usr/bin/bwrap");
         let argv = wrap(bwrap, &view, Attach::Terminal, &["sh".into()]).join(" ");
@@ -134,13 +196,17 @@ mod tests {
             detached.contains("--new-session --die-with-parent"),
             "{detached}"
         );
+        assert!(argv.contains("--unshare-net"), "{argv}");
         let order = [
             "--ro-bind / /",
+            "--tmpfs /dev/shm",
             "--bind /tmp /tmp",
-            "--tmpfs /r/.andon",
+            "--ro-bind /tmp/r /tmp/r",
+            "--tmpfs /tmp/r/.andon",
             "--ro-bind /dev/null /h/.netrc",
-            "--bind /r/.andon/loops/x /r/.andon/loops/x",
-            "--bind /r/.andon/loops/x/agent /r/.andon/loops/x/agent",
+            "--ro-bind /tmp/r/.andon/loops/x /tmp/r/.andon/loops/x",
+            "--bind /tmp/r/.andon/loops/x/agent /tmp/r/.andon/loops/x/agent",
+            "--bind /h/.c/login /tmp/r/.andon/loops/x/agent/login",
             "-- sh",
         ];
         let at: Vec<usize> = order

@@ -89,7 +89,7 @@ pub fn sandbox_notice(
         }
         return Some(format!(
             "sandbox off for {names}: their agents have your user's full power, so approval is \
-             a guard, not a boundary (sandbox = \"landlock\" in ~/.config/andon/config.toml)"
+             a guard, not a boundary (`andon doctor` says what this machine can confine)"
         ));
     }
     match namespaces {

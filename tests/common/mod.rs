@@ -120,6 +120,20 @@ impl TestRepo {
         self.write("andon.toml", &self.config.borrow());
     }
 
+    /// `~/.config/andon/config.toml` of the test's user, with `toml`.
+    pub fn user_config(&self, toml: &str) -> PathBuf {
+        let path = self.home.join(".config/andon/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, toml).unwrap();
+        path
+    }
+
+    /// The user turns the sandbox off (their choice only): agents get the user's full power,
+    /// as a test of what andon does against an unconfined agent needs.
+    pub fn unconfined(&self) {
+        self.user_config("[sandbox]\nmode = \"off\"\n");
+    }
+
     /// Append raw TOML to andon.toml.
     pub fn config(&self, toml: &str) {
         self.config.borrow_mut().push_str(toml);

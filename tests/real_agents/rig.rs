@@ -177,3 +177,46 @@ pub fn spent(repo: &TestRepo, slug: &str) -> Usage {
         .expect("the loop is listed");
     serde_json::from_value(entry["spent"].clone()).expect("the loop reports its usage")
 }
+
+/// Every file under `dir` with its size and modification time: what a run wrote there.
+pub fn files_under(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                out.push((entry.path(), meta.len(), meta.modified().unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The loop ran in andon's default sandbox: its CLI kept its state in the loop's copy
+/// (`state/<cli>` in its agent folder, made only for a sandboxed agent), not in the user's
+/// folder, whose files are as they were (`before`).
+pub fn ran_sandboxed(
+    repo: &TestRepo,
+    slug: &str,
+    cli: &str,
+    user_state: &Path,
+    before: &[(PathBuf, u64, std::time::SystemTime)],
+) {
+    let copy = repo
+        .root
+        .join(format!(".andon/loops/{slug}/agent/state/{cli}"));
+    assert!(
+        copy.is_dir(),
+        "no copy of the CLI's state at {}",
+        copy.display()
+    );
+    assert_eq!(
+        files_under(user_state),
+        before,
+        "the agent wrote the user's own {cli} state"
+    );
+}

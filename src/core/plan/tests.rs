@@ -43,6 +43,7 @@ fn check(name: &str, run: &str, timeout_secs: u64, line: usize) -> CheckSpec {
         name: name.into(),
         run: run.into(),
         timeout: Duration::from_secs(timeout_secs),
+        network: false,
         line,
     }
 }

@@ -48,6 +48,13 @@ impl LoopTask {
                     }
                     Mode::Code => None,
                 };
+                if let Some(wiki) = &self.five_whys {
+                    // The agent completes a copy in its own folder: it never writes the
+                    // repository, sandboxed or not.
+                    let text = std::fs::read(wiki).map_err(|e| StepError::io(&e))?;
+                    crate::own_file::write(&s.dirs.five_whys_draft(&spec.name, iteration), &text)
+                        .map_err(|e| StepError::io(&e))?;
+                }
                 let path = s.dirs.prompt(&spec.name, iteration);
                 crate::own_file::write(&path, self.compose_prompt(None).as_bytes())
                     .map_err(|e| StepError::io(&e))?;
@@ -182,12 +189,18 @@ impl LoopTask {
         } else {
             Vec::new()
         };
+        let five_whys = self.five_whys.as_ref().map(|_| {
+            s.dirs
+                .five_whys_draft(&self.spec.name, iteration)
+                .to_string_lossy()
+                .into_owned()
+        });
         let input = PromptInput {
             plan: &self.spec.plan,
             state: &self.p.state,
             skills: &skills,
             fix_plan_path: &fix_plan,
-            five_whys_path: self.five_whys.as_deref(),
+            five_whys_path: five_whys.as_deref(),
             failures: &failures,
         };
         match brief {

@@ -241,12 +241,33 @@ impl LoopTask {
         }
     }
 
-    /// Commits the plan-mode iteration's Five Whys file as the agent left it (nothing when
-    /// the agent did not touch it). A refusal is logged: the file stays for the human.
+    /// Commits the plan-mode iteration's Five Whys file as the agent completed its copy
+    /// (read no-follow from the agent's folder, redacted; nothing when it did not touch it).
+    /// A refusal is logged: the prefilled file stays for the human.
     pub(super) async fn commit_five_whys(&self) {
         let Some(path) = self.five_whys.clone() else {
             return;
         };
+        let draft = self
+            .shared
+            .dirs
+            .five_whys_draft(&self.spec.name, self.p.state.iteration);
+        let completed = match crate::own_file::read_to_string(&draft) {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::warn!(loop_name = %self.spec.name, "Five Whys copy not read: {e}");
+                return;
+            }
+        };
+        if std::fs::read_to_string(&path).is_ok_and(|prefilled| prefilled == completed) {
+            return;
+        }
+        let text = self.shared.redactor.redact(&completed);
+        // Renamed over the wiki file, never written through whatever stands at its name.
+        if let Err(e) = crate::atomic::write(std::path::Path::new(&path), &text) {
+            tracing::warn!(loop_name = %self.spec.name, "Five Whys not updated: {e}");
+            return;
+        }
         let file = self.repo_relative(&path);
         let shared = Arc::clone(&self.shared);
         let subject = format!(

@@ -21,12 +21,38 @@ fn off_or_unset_needs_no_landlock() {
     let config = Config::defaults();
     let repo = Path::new("/srv/shop");
     for s in [None, Some(setting(SandboxMode::Off))] {
-        let got = require(s.as_ref(), &unavailable(), repo, &config);
+        let got = require(s.as_ref(), &unavailable(), true, repo, &config);
         assert_eq!(got, Ok(SandboxMode::Off));
     }
     let landlock = setting(SandboxMode::Landlock);
     assert_eq!(
-        require(Some(&landlock), &AVAILABLE, repo, &config),
+        require(Some(&landlock), &AVAILABLE, false, repo, &config),
+        Ok(SandboxMode::Landlock)
+    );
+}
+
+#[test]
+fn loops_are_confined_by_default_where_the_machine_can() {
+    let config = Config::defaults();
+    let elsewhere = Path::new("/srv/shop");
+    let in_temp = std::env::temp_dir().join("shop");
+    // (Landlock, namespaces, repository) → the default's mode.
+    let rows = [
+        (AVAILABLE, true, elsewhere, SandboxMode::Landlock),
+        (AVAILABLE, false, elsewhere, SandboxMode::Landlock),
+        // In namespaces the repository is kept read-only inside the temp dir.
+        (AVAILABLE, true, in_temp.as_path(), SandboxMode::Landlock),
+        // On Landlock alone the temp dir is everybody's: the default falls back.
+        (AVAILABLE, false, in_temp.as_path(), SandboxMode::Off),
+        (unavailable(), true, elsewhere, SandboxMode::Off),
+    ];
+    for (status, namespaces, repo, want) in rows {
+        let got = require(None, &status, namespaces, repo, &config);
+        assert_eq!(got, Ok(want), "{status:?} {namespaces} {}", repo.display());
+    }
+    let landlock = setting(SandboxMode::Landlock);
+    assert_eq!(
+        require(Some(&landlock), &AVAILABLE, true, &in_temp, &config),
         Ok(SandboxMode::Landlock)
     );
 }
@@ -37,6 +63,7 @@ fn landlock_on_a_kernel_without_it_is_refused_at_the_line_that_asked() {
     let err = require(
         Some(&landlock),
         &unavailable(),
+        true,
         Path::new("/srv/shop"),
         &Config::defaults(),
     )
@@ -53,7 +80,7 @@ fn landlock_on_a_kernel_without_it_is_refused_at_the_line_that_asked() {
         "{text}"
     );
     assert!(
-        text.contains("set sandbox = \"off\" on this line"),
+        text.contains("set sandbox = \"off\" in your user config"),
         "{text}"
     );
 }
@@ -65,7 +92,7 @@ fn a_repository_inside_a_place_every_agent_may_write_is_refused() {
     config.sandbox.cache_dirs = vec!["/srv/cache".into()];
     let in_temp = std::env::temp_dir().join("shop");
     for repo in [in_temp.as_path(), Path::new("/srv/cache/shop")] {
-        let err = require(Some(&landlock), &AVAILABLE, repo, &config).expect_err("refused");
+        let err = require(Some(&landlock), &AVAILABLE, false, repo, &config).expect_err("refused");
         assert_eq!(err.line, Some(4));
         assert!(
             err.message
@@ -76,12 +103,23 @@ fn a_repository_inside_a_place_every_agent_may_write_is_refused() {
 }
 
 #[test]
-fn start_up_warns_only_when_the_config_asks_for_landlock() {
+fn start_up_says_what_the_loops_fall_back_to() {
     let bwrap = Ok(PathBuf::from("/usr/bin/bwrap"));
     let no_bwrap = Err("bubblewrap (bwrap) is not installed".to_string());
     let mut config = Config::defaults();
-    assert_eq!(startup_warning(&config, &unavailable(), &bwrap), None);
-    assert_eq!(startup_warning(&config, &AVAILABLE, &no_bwrap), None);
+    let default = startup_warning(&config, &unavailable(), &bwrap).expect("the default falls back");
+    assert!(
+        default.starts_with("loops run unconfined: this kernel has no Landlock"),
+        "{default}"
+    );
+    let default = startup_warning(&config, &AVAILABLE, &no_bwrap).expect("Landlock alone");
+    assert!(default.contains("andon's default"), "{default}");
+    assert_eq!(startup_warning(&config, &AVAILABLE, &bwrap), None);
+    // The user turned it off: their choice, nothing to say.
+    let mut off = setting(SandboxMode::Off);
+    off.file = "config.toml".into();
+    config.sandbox.mode = Some(off);
+    assert_eq!(startup_warning(&config, &unavailable(), &no_bwrap), None);
     let mut profile = setting(SandboxMode::Landlock);
     profile.file = "andon.toml".into();
     if let Some(claude) = config.agents.get_mut("claude") {
@@ -107,6 +145,7 @@ fn refused_writes_lie_outside_the_loop_places() {
         worktree: worktree.clone(),
         writable: vec![worktree.clone()],
         namespaces: None,
+        agent_dir: None,
     };
     let lines: Vec<String> = [
         format!(
