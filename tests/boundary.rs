@@ -316,3 +316,56 @@ fn an_offline_check_that_wanted_the_network_says_which_setting_gives_it() {
         "{said}"
     );
 }
+
+#[test]
+fn an_agent_speaks_for_its_own_loop_only() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    let repo = TestRepo::new();
+    // Both loops run at once; each agent says it started (in the temp dir they share), waits
+    // for the other, signals the other loop (claiming to be it, too) and its own, and reads
+    // the status the agents' socket gives it.
+    let shared = repo.root.parent().unwrap().to_path_buf();
+    for (me, other) in [("alpha", "beta"), ("beta", "alpha")] {
+        repo.agent(
+            me,
+            &format!(
+                "r=report.txt\n\
+                 touch '{shared}/{me}-started'\n\
+                 for i in $(seq 100); do [ -e '{shared}/{other}-started' ] && break; sleep 0.1; done\n\
+                 '{andon}' signal done >> $r 2>&1\n\
+                 ANDON_LOOP={other} '{andon}' signal done >> $r 2>&1\n\
+                 '{andon}' status --json >> $r 2>&1\n\
+                 cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF",
+                andon = ANDON,
+                shared = shared.display(),
+            ),
+        );
+        repo.plan(me, me, "");
+    }
+    repo.write(".gitignore", "report.txt\n");
+    repo.commit("plans");
+    let out = repo.andon(
+        &["run", "--headless", "plans/alpha.md", "plans/beta.md"],
+        LIMIT,
+    );
+    expect_exit(&out, 0);
+    for (me, other) in [("alpha", "beta"), ("beta", "alpha")] {
+        let report = std::fs::read_to_string(repo.worktree(me).join("report.txt")).unwrap();
+        assert!(
+            report.contains(&format!("this agent runs loop `{me}`, not `{other}`")),
+            "{report}"
+        );
+        assert_eq!(
+            report.matches("andon signal:").count(),
+            1,
+            "only the other loop's signal is refused: {report}"
+        );
+        assert!(report.contains(&format!("\"name\": \"{me}\"")), "{report}");
+        assert!(
+            !report.contains(&format!("\"name\": \"{other}\"")),
+            "the agent read another loop's status: {report}"
+        );
+    }
+}

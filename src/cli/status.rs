@@ -103,6 +103,45 @@ pub fn open_store(dirs: &andon::engine::paths::AndonDir) -> Result<Store, StoreE
     Store::open_read_only(&dirs.db())
 }
 
+/// The agent's own loop, as the supervisor answers on `$ANDON_SOCKET`.
+fn from_agent_socket(json: bool) -> i32 {
+    use andon::engine::control::{request, Request};
+    let socket = std::env::var_os("ANDON_SOCKET").unwrap_or_default();
+    let req = Request {
+        action: "status".into(),
+        ..Request::default()
+    };
+    let answer = match request(std::path::Path::new(&socket), &req) {
+        Ok(answer) if answer.ok => answer,
+        Ok(answer) => {
+            super::output::error(&answer.message);
+            return EXIT_ERROR;
+        }
+        Err(e) => {
+            super::output::error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let loops = answer.data.unwrap_or_default();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&loops).unwrap_or_default()
+        );
+        return EXIT_OK;
+    }
+    for view in loops.as_array().into_iter().flatten() {
+        let state = &view["state"];
+        println!(
+            "loop {}: {}, iteration {}",
+            view["name"].as_str().unwrap_or("?"),
+            State::label_of(state["state"].as_str().unwrap_or("unknown")),
+            state["iteration"]
+        );
+    }
+    EXIT_OK
+}
+
 pub fn run(args: StatusArgs) -> i32 {
     super::output::quiet_on_broken_pipe();
     let repo = match repo::open() {
@@ -111,6 +150,11 @@ pub fn run(args: StatusArgs) -> i32 {
     };
     let rows = match open_store(&repo.dirs).and_then(|s| s.loops()) {
         Ok(rows) => rows,
+        // Inside a sandboxed agent the store is out of sight: its own loop's status comes
+        // through the agents' socket.
+        Err(StoreError::Missing { .. }) if std::env::var_os("ANDON_SOCKET").is_some() => {
+            return from_agent_socket(args.json);
+        }
         Err(StoreError::Missing { .. }) => Vec::new(),
         Err(e) => {
             super::output::error(chain(&e));

@@ -155,6 +155,13 @@ pub async fn serve(
                 || peer.is_none_or(|pid| {
                     in_other_namespace(pid) || in_agent_session(pid, sup.shared().token())
                 });
+            // An agent speaks for its own loop only: the one whose agent process it descends
+            // from (what it says about itself, its environment, proves nothing).
+            let caller = if from_agent {
+                Caller::Agent(peer.and_then(|pid| loop_of(&sup, pid)))
+            } else {
+                Caller::Person
+            };
             tokio::spawn(async move {
                 let _answering = sup.begin_request();
                 let (read, mut write) = stream.into_split();
@@ -171,7 +178,10 @@ pub async fn serve(
                             req.action
                         )))
                     }
-                    Ok(req) => handle(&sup, req).await,
+                    Ok(req) => match &caller {
+                        Caller::Agent(own) => handle_agent(&sup, req, own.as_deref()).await,
+                        Caller::Person => handle(&sup, req).await,
+                    },
                     Err(e) => Response::from(Err(format!("bad request: {e}"))),
                 };
                 let mut out = serde_json::to_string(&response).unwrap_or_else(|_| "{}".into());
@@ -184,6 +194,78 @@ pub async fn serve(
 
 /// What an agent's process may ask of the supervisor.
 const AGENT_ACTIONS: &[&str] = &["signal", "status"];
+
+/// Who asks.
+enum Caller {
+    /// Someone at a shell or a board.
+    Person,
+    /// An agent's process, and the loop it belongs to when andon can tell.
+    Agent(Option<String>),
+}
+
+/// An agent's request: it signals its own loop's turn over and reads its own loop's status,
+/// nothing of the other loops.
+async fn handle_agent(sup: &Supervisor, req: Request, own: Option<&str>) -> Response {
+    let Some(own) = own else {
+        return Response::from(Err(format!(
+            "`{}` refused: andon cannot tell which loop's agent this is (it left its agent's \
+             process tree)",
+            req.action
+        )));
+    };
+    match req.action.as_str() {
+        "status" => {
+            let board: Vec<_> = sup
+                .shared()
+                .board()
+                .into_iter()
+                .filter(|v| v.name == own)
+                .collect();
+            Response {
+                ok: true,
+                message: format!("{} loops", board.len()),
+                data: serde_json::to_value(board).ok(),
+            }
+        }
+        _ => match req.loop_name.as_deref() {
+            Some(named) if named != own => Response::from(Err(format!(
+                "`{}` refused: this agent runs loop `{own}`, not `{named}`",
+                req.action
+            ))),
+            _ => {
+                let req = Request {
+                    loop_name: Some(own.to_string()),
+                    ..req
+                };
+                handle(sup, req).await
+            }
+        },
+    }
+}
+
+/// The loop whose agent `pid` is or descends from: the nearest ancestor that is a loop's
+/// agent process (in namespaces, what an agent starts stays under it even when orphaned).
+fn loop_of(sup: &Supervisor, pid: i32) -> Option<String> {
+    let ptys = &sup.shared().ptys;
+    let mut at = pid;
+    for _ in 0..MAX_ANCESTORS {
+        if let Some(name) = ptys.loop_with_pid(at) {
+            return Some(name);
+        }
+        at = parent_of(at).filter(|p| *p > 1)?;
+    }
+    None
+}
+
+/// How far up a process tree andon looks for the agent.
+const MAX_ANCESTORS: usize = 64;
+
+/// The parent of `pid` (field 4 of /proc/PID/stat, after the parenthesised name).
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
 
 /// Whether `pid` is an agent's process: its own environment holds this supervisor's token,
 /// or its session leader's does (a child that dropped the variable is still in the agent's

@@ -43,6 +43,14 @@ impl PtyRegistry {
         }
     }
 
+    /// The loop whose agent is process `pid`, if one is.
+    pub fn loop_with_pid(&self, pid: i32) -> Option<String> {
+        let m = self.inner.lock().ok()?;
+        m.iter()
+            .find(|(_, child)| child.pid() == pid)
+            .map(|(name, _)| name.clone())
+    }
+
     pub fn is_running(&self, loop_name: &str) -> bool {
         self.get(loop_name).is_some()
     }
