@@ -144,3 +144,55 @@ fn an_unknown_sandbox_value_in_a_plan_names_the_line_and_the_fix() {
     assert!(err.contains("fix: did you mean `landlock`?"), "{err}");
     assert!(!repo.worktree("bad").exists(), "nothing was created");
 }
+
+#[test]
+fn where_no_namespaces_can_be_made_the_default_runs_on_landlock_alone_and_says_so() {
+    if !landlock() {
+        return;
+    }
+    let repo = TestRepo::new();
+    // A bubblewrap that cannot make namespaces, as where user namespaces are disabled.
+    let bin = repo.home.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let bwrap = bin.join("bwrap");
+    std::fs::write(
+        &bwrap,
+        "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&bwrap, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(repo.home.join(".ssh")).unwrap();
+    std::fs::write(repo.home.join(".ssh/id_test"), "PRIVATE KEY\n").unwrap();
+    let in_home = repo.home.join("pwned");
+    repo.agent(
+        "alone",
+        &format!(
+            "{FIX}\nif [ \"$ANDON_ITERATION\" = 1 ]; then\n  echo x > \"$HOME/pwned\"\n  \
+             cat \"$HOME/.ssh/id_test\" > read.txt\nfi\n"
+        ),
+    );
+    repo.write(".gitignore", "read.txt\n");
+    // Nothing asks for a sandbox: andon's default.
+    let plan = repo.plan("alone", "alone", "");
+    repo.commit("plan");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = repo.run_headless(&plan, &[("PATH", &path)], LIMIT);
+    expect_exit(&out, 0);
+    let err = stderr(&out);
+    assert!(
+        err.contains("sandbox (andon's default): bwrap cannot make namespaces here")
+            && err.contains("run on Landlock alone"),
+        "{err}"
+    );
+    // Writes are still filtered; reads are not (the README says so).
+    assert!(!in_home.exists(), "$HOME was written");
+    let incidents = incidents(&repo, "alone");
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert!(incidents[0].2.contains(&shown(&in_home)), "{incidents:?}");
+    let read = std::fs::read_to_string(repo.worktree("alone").join("read.txt")).unwrap();
+    assert_eq!(read, "PRIVATE KEY\n", "Landlock alone does not hide reads");
+}
