@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sandbox's cost per iteration, beside `off`: one loop of 10 iterations whose agent appends
-# a line and whose check passes once there are 10, run headless with sandbox = "off", then
-# "landlock" (with namespaces where bubblewrap can make them), RUNS times each, alternating.
+# a line and whose check passes once there are 10, run headless with the user config's
+# sandbox = "off", then andon's default (Landlock, in namespaces where bubblewrap can make
+# them), RUNS times each, alternating.
 # Prints the median, min and max milliseconds per iteration of each mode (a whole run's time
 # divided by its iterations: andon's own work, the wrapped agent and the wrapped check).
 # Usage: bash bench/sandbox.sh [RUNS]
@@ -13,9 +14,13 @@ andon="$here/target/release/andon"
 work="$(mktemp -d "$HOME/andon-bench-XXXX")"
 trap 'rm -rf "$work"' EXIT
 export TMPDIR="$work/tmp"; mkdir -p "$TMPDIR"
+# `off` is the user's choice only: it lives in a user config.
+mkdir -p "$work/config-off/andon" "$work/config-default"
+printf '[sandbox]\nmode = "off"\n' > "$work/config-off/andon/config.toml"
 
 one_run() { # MODE -> milliseconds per iteration
   local mode="$1" repo="$work/repo-$RANDOM"
+  export XDG_CONFIG_HOME="$work/config-$mode"
   mkdir -p "$repo/plans" "$repo/agents" "$repo/src"
   cd "$repo"
   git init -q -b main
@@ -26,7 +31,6 @@ one_run() { # MODE -> milliseconds per iteration
 +++
 goal = "ten lines"
 agent = "adder"
-sandbox = "$mode"
 max_iterations = 12
 [breakers]
 consecutive_failures = 20
@@ -56,12 +60,12 @@ PLAN
 off=(); jail=()
 for _ in $(seq "$runs"); do
   off+=("$(one_run off)")
-  jail+=("$(one_run landlock)")
+  jail+=("$(one_run default)")
 done
 "$andon" doctor 2>/dev/null | grep -E "landlock|namespaces" || true
 python3 - "${off[*]}" "${jail[*]}" <<'PY'
 import statistics, sys
-for name, text in (("off", sys.argv[1]), ("landlock+namespaces", sys.argv[2])):
+for name, text in (("off", sys.argv[1]), ("default sandbox", sys.argv[2])):
     xs = [int(x) for x in text.split()]
     print(f"{name:>20}: {statistics.median(xs):5.0f} ms per iteration (min {min(xs)}, max {max(xs)}, {len(xs)} runs)")
 PY
