@@ -170,9 +170,7 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
 /// abort ends it in the store.
 fn offline(repo: &repo::Repo, name: &str, action: &str) -> Result<String, String> {
     if !repo.dirs.db().exists() {
-        return Err(format!(
-            "no loop named `{name}`: this repo has no loops yet"
-        ));
+        return Err(repo::no_store(name));
     }
     let config = repo::config(repo).map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("andon"));

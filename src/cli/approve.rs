@@ -190,9 +190,7 @@ pub fn approve(args: ApproveArgs) -> i32 {
 /// engine checks again when it acts: the state may move in between.)
 fn precheck(repo: &Repo, name: &str, outcome: Outcome, reason: Option<&str>) -> Result<(), String> {
     if !repo.dirs.db().exists() {
-        return Err(format!(
-            "no loop named `{name}`: this repo has no loops yet"
-        ));
+        return Err(repo::no_store(name));
     }
     let store = super::status::open_store(&repo.dirs).map_err(|e| e.to_string())?;
     let row = store

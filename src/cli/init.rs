@@ -53,8 +53,11 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 # allow = []                        # names of yours (not denied above) agents may inherit
 
 [sandbox]
-# mode = "off"                      # "landlock": agents, checks and setup write only their worktree
-# cache_dirs = []                   # data folders they may write too, e.g. ["~/.cargo/registry"]
+# Loops are sandboxed by default where the kernel allows (`andon doctor` says what holds):
+# agents, checks and setup write only their worktree, checks run offline (a check's
+# network = true gives it the network). "off" is yours alone, in ~/.config/andon/config.toml.
+# mode = "landlock"                 # insist: refuse to run where Landlock is missing
+# cache_dirs = []                   # data folders they may write too, listed in your user config
 
 [merge]
 # history = false                   # true: a merge keeps every iteration (a merge commit);

@@ -46,3 +46,16 @@ pub fn bad_input(e: &InputError) -> i32 {
     super::output::error(e);
     EXIT_BAD_INPUT
 }
+
+/// Why loop `name` cannot be found when the repo has no store: none was made yet, or — inside
+/// an agent andon started, which is handed `ANDON_SOCKET` — the store is out of its sight.
+pub fn no_store(name: &str) -> String {
+    if std::env::var_os("ANDON_SOCKET").is_some() {
+        format!(
+            "no loop named `{name}` in sight: this runs inside an agent andon started, which \
+             may only signal its own loop (`andon signal done`) or read its status"
+        )
+    } else {
+        format!("no loop named `{name}`: this repo has no loops yet")
+    }
+}
