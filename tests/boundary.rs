@@ -323,10 +323,14 @@ fn an_agent_speaks_for_its_own_loop_only() {
         return;
     }
     let repo = TestRepo::new();
-    // Both loops run at once; each agent says it started (in the temp dir they share), waits
-    // for the other, signals the other loop (claiming to be it, too) and its own, and reads
-    // the status the agents' socket gives it.
-    let shared = repo.root.parent().unwrap().to_path_buf();
+    // Both loops run at once; each agent says it started (in a cache dir the user shares
+    // with every loop: nothing else is), waits for the other, signals the other loop
+    // (claiming to be it, too) and its own, and reads the status the agents' socket gives it.
+    let shared = repo.home.join("shared");
+    repo.user_config(&format!(
+        "[sandbox]\ncache_dirs = [\"{}\"]\n",
+        shared.display()
+    ));
     for (me, other) in [("alpha", "beta"), ("beta", "alpha")] {
         repo.agent(
             me,
@@ -368,4 +372,130 @@ fn an_agent_speaks_for_its_own_loop_only() {
             "the agent read another loop's status: {report}"
         );
     }
+}
+
+#[test]
+fn the_user_may_let_loops_read_a_credential_store_a_repository_may_not() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.home.join(".ssh")).unwrap();
+    std::fs::write(repo.home.join(".ssh/id_test"), "PRIVATE KEY\n").unwrap();
+    std::fs::write(
+        repo.home.join(".ssh/known_hosts"),
+        "github.com ssh-ed25519 AAAA\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.home.join(".config/gh")).unwrap();
+    std::fs::write(repo.home.join(".config/gh/hosts.yml"), "github.com: me\n").unwrap();
+    repo.user_config("[sandbox]\nallow_read = [\"~/.ssh/known_hosts\", \"~/.config/gh\"]\n");
+    repo.agent(
+        "reader",
+        &format!(
+            "for f in .ssh/known_hosts .config/gh/hosts.yml .ssh/id_test; do \
+             cat \"$HOME/$f\" >> read.txt 2>/dev/null || echo \"hidden $f\" >> read.txt; done\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"
+        ),
+    );
+    repo.write(".gitignore", "read.txt\n");
+    let plan = repo.plan("reader", "reader", "");
+    repo.commit("plan");
+    expect_exit(&repo.run_headless(&plan, &[], LIMIT), 0);
+    let read = std::fs::read_to_string(repo.worktree("reader").join("read.txt")).unwrap();
+    assert_eq!(
+        read,
+        "github.com ssh-ed25519 AAAA\ngithub.com: me\nhidden .ssh/id_test\n"
+    );
+
+    // A repository asking for more is refused at its line, pointing at the user config.
+    repo.config("[sandbox]\nallow_read = [\"~/.ssh\"]\n");
+    let plan = repo.plan("wider", "reader", "");
+    repo.commit("wider");
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("andon.toml:") && err.contains("allow_read has \"~/.ssh\""),
+        "{err}"
+    );
+    assert!(err.contains(".config/andon/config.toml"), "{err}");
+}
+
+#[test]
+fn an_agent_writes_only_its_launchs_copy_of_its_clis_state() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    let repo = TestRepo::new();
+    let claude = repo.home.join(".claude");
+    std::fs::create_dir_all(claude.join("commands")).unwrap();
+    std::fs::write(claude.join("settings.json"), "{}\n").unwrap();
+    let victim = repo.home.join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::write(victim.join("keep"), "mine\n").unwrap();
+    // A shell script run as the `claude` profile: iteration 1 plants a hook in the settings
+    // it was given and swaps its copy for a link to the user's folder; iteration 2 reads
+    // what it was given then, and fixes the price.
+    repo.write(
+        "agents/claude.sh",
+        &format!(
+            "#!/bin/sh\nd=\"$CLAUDE_CONFIG_DIR\"\n\
+             if [ \"$ANDON_ITERATION\" = 1 ]; then\n\
+             echo '{{\"hooks\": \"pwned\"}}' > \"$d/settings.json\"\n\
+             rm -rf \"$d\" && ln -s '{victim}' \"$d\"\n\
+             exit 1\nfi\n\
+             cat \"$d/settings.json\" > given.txt\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF\n",
+            victim = victim.display()
+        ),
+    );
+    repo.config("[agents.claude]\ncommand = [\"sh\", \"agents/claude.sh\"]\nprompt = \"file\"\n");
+    repo.write(".gitignore", "given.txt\n");
+    let plan = repo.plan("copy", "claude", "");
+    repo.commit("plan");
+    expect_exit(&repo.run_headless(&plan, &[], LIMIT), 0);
+    assert_eq!(
+        std::fs::read_to_string(claude.join("settings.json")).unwrap(),
+        "{}\n",
+        "the agent wrote the user's settings"
+    );
+    assert_eq!(
+        std::fs::read_to_string(victim.join("keep")).unwrap(),
+        "mine\n",
+        "andon removed what the agent's link pointed at"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.worktree("copy").join("given.txt")).unwrap(),
+        "{}\n",
+        "iteration 2 got a fresh copy"
+    );
+}
+
+#[test]
+fn the_hosts_temp_dir_is_out_of_a_sandboxed_agents_sight() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    // What another program keeps in /tmp: a file here, a socket in real life.
+    let secret = std::path::PathBuf::from(format!("/tmp/andon-test-{}-secret", std::process::id()));
+    std::fs::write(&secret, "not yours\n").unwrap();
+    let repo = TestRepo::new();
+    repo.agent(
+        "peeker",
+        &format!(
+            "cat '{secret}' > seen.txt 2>&1; echo \"tmp:$TMPDIR\" >> seen.txt\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF",
+            secret = secret.display()
+        ),
+    );
+    repo.write(".gitignore", "seen.txt\n");
+    let plan = repo.plan("peek", "peeker", "");
+    repo.commit("plan");
+    let out = repo.run_headless(&plan, &[], LIMIT);
+    let _ = std::fs::remove_file(&secret);
+    expect_exit(&out, 0);
+    let seen = std::fs::read_to_string(repo.worktree("peek").join("seen.txt")).unwrap();
+    assert!(!seen.contains("not yours"), "{seen}");
+    assert!(seen.contains(".andon/loops/peek/tmp"), "{seen}");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -14,16 +14,9 @@ const LIMIT: Duration = Duration::from_secs(90);
 
 const FIX: &str = r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###;
 
-/// `andon run --headless PLAN` with its own temp dir: the sandbox lets agents write the temp
-/// dir, and the test repository itself lives in the system's.
+/// `andon run --headless PLAN` with a temp dir of its own.
 fn run(repo: &TestRepo, plan: &str) -> Output {
     repo.run_headless(plan, &[], LIMIT)
-}
-
-fn scratch_tmp(repo: &TestRepo) -> PathBuf {
-    let tmp = repo.root.parent().unwrap().join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
-    tmp
 }
 
 fn incidents(repo: &TestRepo, slug: &str) -> Vec<(u32, String, String)> {
@@ -70,8 +63,8 @@ fn a_sandboxed_agent_writes_its_worktree_and_is_refused_the_repo_and_home() {
         "the write in the worktree went through"
     );
     assert!(
-        scratch_tmp(&repo).join("scratch/f").exists(),
-        "the temp dir is writable"
+        repo.root.join(".andon/loops/jail/tmp/scratch/f").exists(),
+        "the loop's temp folder, its TMPDIR, is writable"
     );
 
     let incidents = incidents(&repo, "jail");

@@ -13,6 +13,20 @@ use crate::core::file_error::FileError;
 use crate::core::lexical_path::{expand_home, normalize};
 use crate::core::sandbox::{SandboxMode, SandboxSetting};
 
+/// Whether `path` (absolute or `~/...`) is one of `listed` or lies under one. A path that
+/// names nothing (`~/` without a home) stands.
+fn within(path: &str, listed: &[String]) -> bool {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let expand = |d: &str| expand_home(d, home.as_deref()).map(|p| normalize(&p));
+    let Some(wanted) = expand(path) else {
+        return true;
+    };
+    listed
+        .iter()
+        .filter_map(|d| expand(d))
+        .any(|user| wanted.starts_with(&user))
+}
+
 /// Where a deny pattern of the floor comes from.
 const DEFAULTS: &str = "andon's defaults";
 
@@ -28,6 +42,9 @@ pub struct Floor {
     /// The user config's `[sandbox] cache_dirs`: a repository may list these or folders
     /// under them, nothing else.
     pub cache_dirs: Vec<String>,
+    /// The user config's `[sandbox] allow_read`: a repository may list these or paths under
+    /// them, nothing else.
+    pub allow_read: Vec<String>,
     /// The user config andon read (or would have read), for messages.
     pub user_config: Option<PathBuf>,
 }
@@ -77,6 +94,7 @@ impl Floor {
                 .collect(),
             deny,
             cache_dirs: from.config.sandbox.cache_dirs.clone(),
+            allow_read: from.config.sandbox.allow_read.clone(),
             user_config: from.user_config.map(Path::to_path_buf),
         }
     }
@@ -111,6 +129,9 @@ impl Floor {
         }
         for dir in &layer.cache_dirs_at {
             self.check_cache_dir(&layer.path, dir)?;
+        }
+        for path in &layer.allow_read_at {
+            self.check_allow_read(&layer.path, path)?;
         }
         if let Some(root) = &layer.worktree_root {
             let root = Located {
@@ -238,20 +259,37 @@ impl Floor {
         ))
     }
 
+    /// A repository may narrow the user config's `allow_read`, not add to it: each of its
+    /// entries is one of the user's or lies under one.
+    fn check_allow_read(&self, file: &Path, path: &Located<String>) -> Result<(), FileError> {
+        if within(&path.value, &self.allow_read) {
+            return Ok(());
+        }
+        let listed = if self.allow_read.is_empty() {
+            "lists none".to_string()
+        } else {
+            format!("lists {}", self.allow_read.join(", "))
+        };
+        Err(FileError::new(
+            file,
+            path.line,
+            format!(
+                "allow_read has {:?}, which would show sandboxed agents a credential store, but \
+                 your user config {listed}",
+                path.value
+            ),
+            format!(
+                "a repository may not open your credentials to agents: add it to [sandbox] \
+                 allow_read in {} if this repository's loops need it, and remove it here",
+                self.user_config().display()
+            ),
+        ))
+    }
+
     /// A repository may narrow the user config's cache dirs, not add to them: each of its
     /// entries is one of the user's or lies under one.
     fn check_cache_dir(&self, file: &Path, dir: &Located<String>) -> Result<(), FileError> {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let expand = |d: &str| expand_home(d, home.as_deref()).map(|p| normalize(&p));
-        let Some(wanted) = expand(&dir.value) else {
-            return Ok(());
-        };
-        let allowed = self
-            .cache_dirs
-            .iter()
-            .filter_map(|d| expand(d))
-            .any(|user| wanted.starts_with(&user));
-        if allowed {
+        if within(&dir.value, &self.cache_dirs) {
             return Ok(());
         }
         let listed = if self.cache_dirs.is_empty() {

@@ -48,6 +48,9 @@ pub struct ConfigLayer {
     pub cache_dirs: Option<Vec<String>>,
     /// The lines of `cache_dirs`' entries.
     pub cache_dirs_at: Vec<Located<String>>,
+    /// `[sandbox] allow_read`: credential stores sandboxed loops may read after all.
+    pub allow_read: Option<Vec<String>>,
+    pub allow_read_at: Vec<Located<String>>,
     /// The line of `[worktrees] root`.
     pub worktree_root_line: usize,
     /// `[merge] history`: a merge keeps the loop's iterations instead of squashing them.
@@ -99,6 +102,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("protected", "[\"tests/**\"]"),
     ("sandbox", "\"landlock\""),
     ("cache_dirs", "[\"~/.cargo/registry\"]"),
+    ("allow_read", "[\"~/.config/gh\"]"),
 ];
 
 #[derive(Deserialize)]
@@ -175,6 +179,8 @@ struct RawSandbox {
     mode: Option<Spanned<SandboxMode>>,
     /// Directories the sandbox lets agents and checks write besides their loop's own places.
     cache_dirs: Option<Vec<Spanned<String>>>,
+    /// Credential stores the sandbox hides that loops may read after all.
+    allow_read: Option<Vec<Spanned<String>>>,
 }
 
 /// Parses one configuration file. Unknown keys, wrong types, bad globs, bad templates and
@@ -196,7 +202,9 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
     let guards = raw.guards.and_then(|g| g.protected);
     let (root, setup) = raw.worktrees.map_or((None, None), |w| (w.root, w.setup));
     let (allow, deny) = raw.env.map_or((None, None), |e| (e.allow, e.deny));
-    let (sandbox_mode, cache_dirs) = raw.sandbox.map_or((None, None), |s| (s.mode, s.cache_dirs));
+    let (sandbox_mode, cache_dirs, allow_read) = raw
+        .sandbox
+        .map_or((None, None, None), |s| (s.mode, s.cache_dirs, s.allow_read));
     Ok(ConfigLayer {
         path: path.to_path_buf(),
         default_agent: raw.default_agent.map(|d| Located {
@@ -232,6 +240,16 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             .map(|d| d.iter().map(|p| located(&source, p.clone())).collect())
             .unwrap_or_default(),
         cache_dirs: cache_dirs.map(|d| cache_dirs_of(&source, d)).transpose()?,
+        allow_read_at: allow_read
+            .as_ref()
+            .map(|d| d.iter().map(|p| located(&source, p.clone())).collect())
+            .unwrap_or_default(),
+        allow_read: allow_read
+            .map(|d| {
+                check_home_paths(&source, "allow_read", "[\"~/.config/gh\"]", &d)?;
+                Ok::<_, FileError>(d.into_iter().map(Spanned::into_inner).collect())
+            })
+            .transpose()?,
         merge_history: raw.merge.and_then(|m| m.history),
     })
 }
@@ -338,6 +356,30 @@ fn located<T>(source: &TomlSource<'_>, value: Spanned<T>) -> Located<T> {
     }
 }
 
+/// Refuses a path `[sandbox] key` lists that is neither absolute nor under the home
+/// directory (`~/...`); `example` shows the form in the fix.
+fn check_home_paths(
+    source: &TomlSource<'_>,
+    key: &str,
+    example: &str,
+    paths: &[Spanned<String>],
+) -> Result<(), FileError> {
+    if let Some(bad) = paths
+        .iter()
+        .find(|d| !(d.get_ref().starts_with('/') || d.get_ref().starts_with("~/")))
+    {
+        return Err(source.error_at(
+            &bad.span(),
+            format!(
+                "[sandbox] {key} has {:?}, which is neither absolute nor under ~/",
+                bad.get_ref()
+            ),
+            format!("write an absolute path or one starting with ~/, e.g. {key} = {example}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Cache directories are absolute or under the home directory (`~/...`): a relative one
 /// would mean a different place in every worktree. They are data only: one that holds
 /// programs or sits on `PATH` is refused (see [`crate::core::cache_dir`]).
@@ -345,20 +387,8 @@ fn cache_dirs_of(
     source: &TomlSource<'_>,
     dirs: Vec<Spanned<String>>,
 ) -> Result<Vec<String>, FileError> {
-    if let Some(bad) = dirs
-        .iter()
-        .find(|d| !(d.get_ref().starts_with('/') || d.get_ref().starts_with("~/")))
-    {
-        return Err(source.error_at(
-            &bad.span(),
-            format!(
-                "[sandbox] cache_dirs has {:?}, which is neither absolute nor under ~/",
-                bad.get_ref()
-            ),
-            "write an absolute path or one starting with ~/, e.g. cache_dirs = \
-             [\"~/.cargo/registry\", \"~/.cargo/git\"]",
-        ));
-    }
+    let example = "[\"~/.cargo/registry\", \"~/.cargo/git\"]";
+    check_home_paths(source, "cache_dirs", example, &dirs)?;
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let path: Vec<std::path::PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())

@@ -169,6 +169,8 @@ pub struct Sandbox {
     pub mode: Option<SandboxSetting>,
     /// Absolute or `~/...` paths of data only, e.g. `~/.cargo/registry`, `~/.cache`.
     pub cache_dirs: Vec<String>,
+    /// Credential stores the sandbox hides that loops may read after all (absolute or `~/...`).
+    pub allow_read: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,6 +309,7 @@ impl Config {
             });
         }
         replace(&mut self.sandbox.cache_dirs, layer.cache_dirs);
+        replace(&mut self.sandbox.allow_read, layer.allow_read);
         replace(&mut self.merge.history, layer.merge_history);
         Ok(())
     }

@@ -34,6 +34,26 @@ pub fn prose(text: &str, max: usize) -> String {
     out
 }
 
+/// A whole Markdown document an agent wrote (the Five Whys file it completes), kept as it is
+/// written but for `@mentions` and `#12` issue references, broken by a zero-width space as in
+/// [`prose`]: committed to the repository, it notifies no one and links no issue.
+pub fn defuse(document: &str) -> String {
+    let mut out = String::with_capacity(document.len() + 8);
+    let mut chars = document.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        let breaks = match c {
+            '@' => chars.peek().is_some_and(|n| n.is_alphanumeric()),
+            '#' => chars.peek().is_some_and(char::is_ascii_digit),
+            _ => false,
+        };
+        if breaks {
+            out.push('\u{200B}');
+        }
+    }
+    out
+}
+
 /// An inline code span of one line that no backtick inside it can close.
 pub fn code(text: &str, max: usize) -> String {
     let line = one_line(text, max);
@@ -74,6 +94,16 @@ fn longest_run(text: &str, c: char) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_keeps_its_markdown_but_mentions_and_issue_refs_are_broken() {
+        let text = "# Five Whys\n\n## Root cause\ncc @octo-org/security, fixes #12\n- mail a@b\n";
+        let out = defuse(text);
+        assert!(out.starts_with("# Five Whys\n\n## Root cause\n"), "{out}");
+        assert!(out.contains("@\u{200B}octo-org/security"), "{out}");
+        assert!(out.contains("#\u{200B}12"), "{out}");
+        assert!(!out.contains("@octo") && !out.contains("#12"), "{out}");
+    }
 
     #[test]
     fn agent_text_is_taken_literally() {

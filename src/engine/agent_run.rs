@@ -17,7 +17,7 @@ use crate::core::usage::{usage_in, Usage};
 use crate::core::verdict::judge_agent;
 use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
 use crate::engine::env::{child_env, overlay, AndonVars};
-use crate::engine::sandbox::LoopSandbox;
+use crate::engine::sandbox::{Launch, LoopSandbox, StateCopy};
 use crate::engine::session::SessionSlot;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
@@ -107,10 +107,12 @@ impl AgentRun<'_> {
             ));
         }
         let sandbox = LoopSandbox::for_loop(s, spec);
-        // The environment first: it makes the copy of the CLI's state the wrapper binds into.
-        let env = self.env(sandbox.as_ref());
+        let state = sandbox
+            .as_ref()
+            .and_then(|b| b.agent_state(spec.profile.family(), Launch::Agent));
+        let env = self.env(sandbox.as_ref(), state.as_ref());
         if let Some(sandbox) = &sandbox {
-            argv = sandbox.wrap(&argv);
+            argv = sandbox.wrap(&argv, state.as_ref());
         }
         let stdin_data =
             (spec.profile.prompt == PromptMode::Stdin).then(|| self.prompt.clone().into_bytes());
@@ -221,9 +223,13 @@ impl AgentRun<'_> {
         expand(&template, &vars).map_err(|e| e.to_string())
     }
 
-    /// The filtered environment with the `ANDON_*` variables of this run, and where the
-    /// sandboxed CLI keeps its state.
-    pub(crate) fn env(&self, sandbox: Option<&LoopSandbox>) -> Vec<(String, String)> {
+    /// The filtered environment with the `ANDON_*` variables of this run, and the sandbox's
+    /// own: the loop's temp folder, and where the CLI keeps its state.
+    pub(crate) fn env(
+        &self,
+        sandbox: Option<&LoopSandbox>,
+        state: Option<&StateCopy>,
+    ) -> Vec<(String, String)> {
         let s = self.shared;
         let spec = self.spec;
         let prompt_file = self.prompt_path.to_string_lossy().to_string();
@@ -246,8 +252,9 @@ impl AgentRun<'_> {
             },
             std::env::vars(),
         );
-        let state = sandbox.map(|b| b.agent_env(spec.profile.family()));
-        overlay(env, state.unwrap_or_default())
+        let mut ours = sandbox.map(LoopSandbox::env).unwrap_or_default();
+        ours.extend(state.map(|c| c.env().to_vec()).unwrap_or_default());
+        overlay(env, ours)
     }
 
     /// The guards on the run's changes, and the judgement of how the agent itself did.

@@ -12,7 +12,7 @@ use crate::core::offline::offline_note;
 use crate::core::sandbox_denial::DenialLines;
 use crate::core::state::Mode;
 use crate::core::verdict::CheckOutcome;
-use crate::engine::env::{child_env, AndonVars};
+use crate::engine::env::{child_env, overlay, AndonVars};
 use crate::engine::pane_text;
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::shared::Shared;
@@ -69,6 +69,7 @@ impl CheckBatch<'_> {
             .fix_plan(&spec.name, self.iteration)
             .to_string_lossy()
             .to_string();
+        let sandbox = LoopSandbox::for_loop(s, spec);
         let env = child_env(
             &s.config.env,
             None,
@@ -85,7 +86,10 @@ impl CheckBatch<'_> {
             },
             std::env::vars(),
         );
-        let sandbox = LoopSandbox::for_loop(s, spec);
+        let env = overlay(
+            env,
+            sandbox.as_ref().map(LoopSandbox::env).unwrap_or_default(),
+        );
         let mut outcomes = Vec::new();
         let mut rows = Vec::new();
         let mut refused_writes: Vec<String> = Vec::new();

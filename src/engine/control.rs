@@ -151,9 +151,13 @@ pub async fn serve(
             // supervisor's token in its environment, or runs in the session of one that does
             // (every agent leads its own session), is one of its agents or their children.
             let peer = stream.peer_cred().ok().and_then(|c| c.pid());
+            // (A process under a loop's agent counts as one even when it dropped the token
+            // and left the agent's session, as on Landlock alone it can.)
             let from_agent = channel == Channel::Agent
                 || peer.is_none_or(|pid| {
-                    in_other_namespace(pid) || in_agent_session(pid, sup.shared().token())
+                    in_other_namespace(pid)
+                        || in_agent_session(pid, sup.shared().token())
+                        || loop_of(&sup, pid).is_some()
                 });
             // An agent speaks for its own loop only: the one whose agent process it descends
             // from (what it says about itself, its environment, proves nothing).

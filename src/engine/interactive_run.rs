@@ -13,7 +13,7 @@ use crate::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdict, REA
 use crate::core::condition::Condition;
 use crate::core::event::AgentReport;
 use crate::engine::agent_run::{AgentRun, RunEnd, KILL_GRACE};
-use crate::engine::sandbox::LoopSandbox;
+use crate::engine::sandbox::{Launch, LoopSandbox};
 use crate::engine::session::Session;
 use crate::engine::step_error::StepError;
 use crate::engine::turn_hook;
@@ -134,10 +134,10 @@ impl AgentRun<'_> {
         }
         turn_hook::install(s, spec)?;
         let mut argv = self.argv()?;
-        // The environment first: it makes the copy of the CLI's state the wrapper binds into.
-        let env = self.env(sandbox);
+        let state = sandbox.and_then(|b| b.agent_state(spec.profile.family(), Launch::Agent));
+        let env = self.env(sandbox, state.as_ref());
         if let Some(sandbox) = sandbox {
-            argv = sandbox.wrap(&argv);
+            argv = sandbox.wrap(&argv, state.as_ref());
         }
         let (rows, cols) = s.pane_size(&spec.name);
         if let Some(out) = &s.output {

@@ -19,7 +19,7 @@ use crate::engine::agent_run::KILL_GRACE;
 use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
 use crate::engine::env::{child_env, overlay, AndonVars};
 use crate::engine::ops::{git_step, OpFuture, RunHandle};
-use crate::engine::sandbox::LoopSandbox;
+use crate::engine::sandbox::{Launch, LoopSandbox};
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::engine::step_error::StepError;
@@ -164,11 +164,14 @@ async fn review(
         },
         std::env::vars(),
     );
-    let state = sandbox.as_ref().map(|b| b.agent_env(reviewer.family()));
-    let env = overlay(env, state.unwrap_or_default());
-    // After the environment, which made the copy of the CLI's state the wrapper binds into.
+    let state = sandbox
+        .as_ref()
+        .and_then(|b| b.agent_state(reviewer.family(), Launch::Reviewer));
+    let mut ours = sandbox.as_ref().map(LoopSandbox::env).unwrap_or_default();
+    ours.extend(state.as_ref().map(|c| c.env().to_vec()).unwrap_or_default());
+    let env = overlay(env, ours);
     if let Some(sandbox) = &sandbox {
-        argv = sandbox.wrap(&argv);
+        argv = sandbox.wrap(&argv, state.as_ref());
     }
     if let Some(out) = &spec.side_output(&s.output) {
         let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);

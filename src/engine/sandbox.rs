@@ -3,8 +3,10 @@
 //! agent and checks may write, their argv wrapped in `andon __sandbox` inside bubblewrap's
 //! namespaces, and the refused writes their output reports.
 //!
-//! Writable: the loop's worktree, its agent folder `.andon/loops/<loop>/agent`, the temp dir
-//! (and `/dev/shm`, private in namespaces), and `[sandbox] cache_dirs`. Not the main repository's
+//! Writable: the loop's worktree, its agent folder `.andon/loops/<loop>/agent`, its temp folder
+//! `.andon/loops/<loop>/tmp` (its `TMPDIR`; in namespaces `/tmp` and `/dev/shm` are moreover
+//! private), a launch's copy of the agent CLI's state, and `[sandbox] cache_dirs`. Not the
+//! main repository's
 //! `.git`: an agent may run read-only git in its worktree (status, diff, log), but a commit
 //! would write the shared object store and refs, where a confined process could also delete
 //! objects or move the main branch — andon commits every iteration itself, so an agent's
@@ -64,9 +66,8 @@ pub fn require(
                  sandboxed agent may write",
                 root.display()
             ),
-            "move the repository elsewhere, start andon with TMPDIR set outside it, install \
-             bubblewrap (each loop then gets a temp dir of its own), or take that directory out \
-             of [sandbox] cache_dirs",
+            "move the repository elsewhere, or take that directory out of [sandbox] \
+             cache_dirs",
         ));
     }
     Ok(SandboxMode::Landlock)
@@ -75,14 +76,10 @@ pub fn require(
 /// The place every sandboxed loop may write that holds the repository, if one does: the
 /// sandbox could not keep an agent out of it.
 fn unprotected_by(repo_root: &Path, config: &Config, namespaces: bool) -> Option<PathBuf> {
-    if namespaces {
-        // Kept read-only in every loop's namespaces, wherever it lies.
-        return None;
-    }
     let repo = repo_root
         .canonicalize()
         .unwrap_or_else(|_| repo_root.to_path_buf());
-    shared_places(config).into_iter().find(|root| {
+    shared_places(config, namespaces).into_iter().find(|root| {
         let canonical = root.canonicalize().unwrap_or_else(|_| root.clone());
         repo.starts_with(&canonical) || repo.starts_with(root)
     })
@@ -132,37 +129,84 @@ pub fn startup_warning(
     }
 }
 
-/// The places every sandboxed loop may write: the temp dir, `/dev/shm` (a private one in
-/// namespaces) and the cache dirs.
-fn shared_places(config: &Config) -> Vec<PathBuf> {
-    let mut places = vec![std::env::temp_dir(), PathBuf::from(SHM)];
+/// The places every sandboxed loop may write: the cache dirs, and `/dev/shm` where there are
+/// no namespaces to give each loop its own. (Each loop has a temp folder of its own: see
+/// [`LoopSandbox`].)
+fn shared_places(config: &Config, namespaces: bool) -> Vec<PathBuf> {
+    let mut places = Vec::new();
+    if !namespaces {
+        places.push(PathBuf::from(SHM));
+    }
     places.extend(cache_dirs(config));
     places
+}
+
+/// The variables that keep a loop's tools from writing their caches in the user's home
+/// (read-only in the sandbox): in the loop's temp folder, unless the user shares a cache
+/// folder with the loops through `cache_dirs`.
+fn cache_vars(temp: &Path, config: &Config) -> Vec<(String, String)> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let shared = cache_dirs(config);
+    let shares = |p: Option<PathBuf>| p.is_some_and(|p| shared.iter().any(|c| c.starts_with(&p)));
+    let cache_home = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".cache")));
+    let cache = temp.join("cache");
+    let mut vars = Vec::new();
+    if !shares(cache_home) {
+        vars.push((
+            "XDG_CACHE_HOME".to_string(),
+            cache.to_string_lossy().into_owned(),
+        ));
+    }
+    if !shares(home.map(|h| h.join(".npm"))) {
+        let npm = cache.join("npm").to_string_lossy().into_owned();
+        vars.push(("npm_config_cache".to_string(), npm));
+    }
+    vars
 }
 
 /// POSIX shared memory.
 const SHM: &str = "/dev/shm";
 
-/// `[sandbox] cache_dirs` with `~/` taken from `$HOME` (without one, `~/...` names nothing).
+/// `[sandbox] cache_dirs` with `~/` taken from `$HOME`.
 fn cache_dirs(config: &Config) -> Vec<PathBuf> {
+    home_paths(&config.sandbox.cache_dirs)
+}
+
+/// `paths` with `~/` taken from `$HOME` (without one, `~/...` names nothing).
+fn home_paths(paths: &[String]) -> Vec<PathBuf> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    config
-        .sandbox
-        .cache_dirs
+    paths
         .iter()
         .filter_map(|dir| crate::core::lexical_path::expand_home(dir, home.as_deref()))
         .collect()
 }
 
 /// One loop's confinement.
+///
+/// Every process of the loop gets the loop's own temp folder, `.andon/loops/<loop>/tmp`, as
+/// `TMPDIR` (and its caches under it, unless the user shares theirs through `cache_dirs`). In
+/// namespaces `/tmp` and the system's temp dir are moreover an empty file system of their own,
+/// so no socket or file another program keeps there is in reach; the folders under them a
+/// loop needs (the repository, the home folder, andon and the programs on `PATH`) are shown
+/// again, read-only.
 pub struct LoopSandbox {
     andon_exe: PathBuf,
     worktree: PathBuf,
+    /// Where Landlock lets the loop's processes write.
     writable: Vec<PathBuf>,
+    /// Where the namespaces give an empty file system of its own (not written through).
+    private: Vec<PathBuf>,
+    /// The loop's folder, and its temp folder inside.
+    loop_dir: PathBuf,
+    temp: PathBuf,
     /// The namespaces around it (bubblewrap and what it hides), where they can be made.
     namespaces: Option<(PathBuf, View)>,
-    /// The agent's own folder, where the copies of its CLI's state live (not for setup).
-    agent_dir: Option<PathBuf>,
+    /// Whether the agent's folder is among its places (not for setup commands).
+    with_agent: bool,
+    /// The variables that point caches into the temp folder.
+    caches: Vec<(String, String)>,
 }
 
 /// Credential stores under `$HOME` a sandboxed process does not see: folders, then files.
@@ -218,27 +262,49 @@ fn session_sockets() -> Vec<PathBuf> {
     places
 }
 
-/// What a loop's processes see, in their namespaces: andon's folder hidden but for the loop's
-/// own folder (read-only), its agent folder and the agents' socket; the worktrees root hidden
-/// but for the loop's worktree; the repository and the home folder read-only even where they
-/// lie in a writable place; the user's credential stores and session sockets hidden.
+/// A fresh copy of an agent CLI's state for one launch (see [`agent_state`]): its folder, in
+/// the loop's folder where the agent cannot plant anything before andon makes it, and the
+/// variables that point the CLI at it.
+pub struct StateCopy {
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+/// Which launch a copy of an agent CLI's state is for: each replaces the last of its kind
+/// (whose processes are gone), never the other's (an interactive agent lives on while the
+/// reviewer runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Launch {
+    Agent,
+    Reviewer,
+}
+
+impl Launch {
+    fn prefix(self) -> &'static str {
+        match self {
+            Launch::Agent => "agent-",
+            Launch::Reviewer => "reviewer-",
+        }
+    }
+}
+
+/// What a loop's processes see, in their namespaces: `/tmp` and the temp dir empty and their
+/// own, with the folders a loop needs there shown again read-only; andon's folder hidden but
+/// for the loop's own folder (read-only), its agent and temp folders and the agents' socket;
+/// the worktrees root hidden but for the loop's worktree; the user's credential stores
+/// (but what `allow_read` lists) and session sockets hidden.
 fn loop_view(
     dirs: &AndonDir,
     repo_root: &Path,
     spec: &LoopSpec,
-    agent_dir: Option<&Path>,
-    writable: Vec<PathBuf>,
+    places: LoopPlaces<'_>,
+    config: &Config,
 ) -> View {
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let kept = [Some(repo_root.to_path_buf()), home.clone()]
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p.canonicalize().ok())
-        .filter(|p| writable.iter().any(|w| p.starts_with(w)))
-        .collect();
     let mut view = View {
-        writable,
-        kept,
+        private: places.private.to_vec(),
+        kept: kept_under(places.private, repo_root, home.as_deref()),
+        writable: cache_dirs(config),
         hidden_dirs: vec![dirs.root().to_path_buf()],
         ..View::default()
     };
@@ -248,11 +314,17 @@ fn loop_view(
             .filter_map(|p| p.canonicalize().ok())
             .filter(|p| p.is_dir()),
     );
+    if let Some(file) =
+        std::env::var_os("SSH_AUTH_SOCK").and_then(|p| PathBuf::from(p).canonicalize().ok())
+    {
+        view.hidden_files.push(file);
+    }
     let loop_dir = dirs.loop_dir(&spec.name);
     if crate::own_file::dir(&loop_dir).is_ok() {
         view.shown.push(Place::read_only(loop_dir));
     }
-    view.shown.extend(agent_dir.map(Place::writable));
+    view.shown.extend(places.agent.map(Place::writable));
+    view.shown.push(Place::writable(places.temp));
     let socket = dirs.agent_socket();
     if socket.exists() {
         view.shown.push(Place::read_only(socket));
@@ -264,37 +336,95 @@ fn loop_view(
     }
     view.shown.push(Place::writable(spec.worktree.clone()));
     if let Some(home) = home {
-        // Hidden where they really are: a store reached through a link is hidden at its
-        // target, which hides it under both names.
-        let real = |p: PathBuf| p.canonicalize().ok();
-        view.hidden_dirs.extend(
-            CREDENTIAL_DIRS
-                .iter()
-                .filter_map(|d| real(home.join(d)))
-                .filter(|d| d.is_dir()),
-        );
-        view.hidden_files.extend(
-            CREDENTIAL_FILES
-                .iter()
-                .filter_map(|f| real(home.join(f)))
-                .filter(|f| f.is_file()),
-        );
+        hide_credentials(&mut view, &home, &home_paths(&config.sandbox.allow_read));
     }
     view
+}
+
+/// A loop's own places, for its view.
+struct LoopPlaces<'a> {
+    private: &'a [PathBuf],
+    agent: Option<PathBuf>,
+    temp: PathBuf,
+}
+
+/// The folders right under a private one (`/tmp/<this>`) that hold what a loop needs — the
+/// repository, the home folder, andon, the programs on `PATH` — to show again read-only.
+fn kept_under(private: &[PathBuf], repo_root: &Path, home: Option<&Path>) -> Vec<PathBuf> {
+    let mut needed: Vec<PathBuf> = vec![repo_root.to_path_buf()];
+    needed.extend(home.map(Path::to_path_buf));
+    needed.extend(std::env::current_exe().ok());
+    if let Some(path) = std::env::var_os("PATH") {
+        needed.extend(std::env::split_paths(&path));
+    }
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for path in needed {
+        // Both the name and where it leads (a link into the temp dir, as npm's `.bin` has).
+        for path in [Some(path.clone()), path.canonicalize().ok()]
+            .into_iter()
+            .flatten()
+        {
+            for root in private {
+                let Ok(rest) = path.strip_prefix(root) else {
+                    continue;
+                };
+                let Some(first) = rest.components().next() else {
+                    continue;
+                };
+                let top = root.join(first);
+                if top.exists() && !kept.contains(&top) {
+                    kept.push(top);
+                }
+            }
+        }
+    }
+    kept
+}
+
+/// Hides the user's credential stores under `home`, where they really are (a store reached
+/// through a link is hidden at its target, which hides it under both names), but for what
+/// `allow_read` covers; an allowed path inside a hidden store is shown again, read-only.
+fn hide_credentials(view: &mut View, home: &Path, allow_read: &[PathBuf]) {
+    let real = |p: PathBuf| p.canonicalize().ok();
+    let allowed: Vec<PathBuf> = allow_read.iter().filter_map(|p| real(p.clone())).collect();
+    let hidden = |p: &PathBuf| !allowed.iter().any(|a| p.starts_with(a));
+    let dirs: Vec<PathBuf> = CREDENTIAL_DIRS
+        .iter()
+        .filter_map(|d| real(home.join(d)))
+        .filter(|d| d.is_dir() && hidden(d))
+        .collect();
+    view.hidden_files.extend(
+        CREDENTIAL_FILES
+            .iter()
+            .filter_map(|f| real(home.join(f)))
+            .filter(|f| f.is_file() && hidden(f)),
+    );
+    view.shown.extend(
+        allowed
+            .iter()
+            .filter(|a| dirs.iter().any(|d| a.starts_with(d)))
+            .map(|a| Place::read_only(a.clone())),
+    );
+    // Hidden before anything is shown again.
+    view.hidden_dirs.extend(dirs);
+}
+
+impl StateCopy {
+    /// The variables that point the CLI at its copy.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
+    }
 }
 
 impl LoopSandbox {
     /// The loop's sandbox, or `None` when it runs unconfined.
     pub fn for_loop(shared: &Shared, spec: &LoopSpec) -> Option<LoopSandbox> {
-        // Of `.andon/`, the agent's own folder only: every file andon writes and reads back
-        // lies outside what the agent can touch.
-        let agent_dir = shared.dirs.agent_dir(&spec.name);
         Self::confine(
             &shared.config,
             &shared.dirs,
             &shared.repo_root,
             spec,
-            Some(agent_dir),
+            true,
             shared.andon_exe.clone(),
         )
     }
@@ -304,7 +434,7 @@ impl LoopSandbox {
     pub fn for_setup(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Option<LoopSandbox> {
         let andon_exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon"));
         let dirs = AndonDir::new(repo_root);
-        Self::confine(config, &dirs, repo_root, spec, None, andon_exe)
+        Self::confine(config, &dirs, repo_root, spec, false, andon_exe)
     }
 
     fn confine(
@@ -312,7 +442,7 @@ impl LoopSandbox {
         dirs: &AndonDir,
         repo_root: &Path,
         spec: &LoopSpec,
-        agent_dir: Option<PathBuf>,
+        with_agent: bool,
         andon_exe: PathBuf,
     ) -> Option<LoopSandbox> {
         if spec.sandbox != SandboxMode::Landlock {
@@ -322,47 +452,111 @@ impl LoopSandbox {
             // A cache that does not exist yet could never be created from inside.
             let _ = std::fs::create_dir_all(dir);
         }
-        if let Some(dir) = &agent_dir {
+        // Of `.andon/`, the agent's own folder and the loop's temp folder only: every file
+        // andon writes and reads back lies outside what the agent can touch.
+        let loop_dir = dirs.loop_dir(&spec.name);
+        let temp = loop_dir.join("tmp");
+        let agent_dir = with_agent.then(|| dirs.agent_dir(&spec.name));
+        for dir in [Some(&loop_dir), Some(&temp), agent_dir.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             let _ = crate::own_file::dir(dir);
         }
-        let places = shared_places(config);
-        let namespaces = namespaces::status().as_ref().ok().map(|bwrap| {
-            // `/dev/shm` is a fresh one there.
-            let binds = places
-                .iter()
-                .filter(|p| *p != Path::new(SHM))
-                .cloned()
-                .collect();
-            let view = loop_view(dirs, repo_root, spec, agent_dir.as_deref(), binds);
+        let bwrap = namespaces::status().as_ref().ok();
+        let mut private: Vec<PathBuf> = Vec::new();
+        if bwrap.is_some() {
+            for dir in [PathBuf::from("/tmp"), std::env::temp_dir()] {
+                let dir = dir.canonicalize().unwrap_or(dir);
+                if !private.iter().any(|p| dir.starts_with(p)) {
+                    private.push(dir);
+                }
+            }
+        }
+        let namespaces = bwrap.map(|bwrap| {
+            let places = LoopPlaces {
+                private: &private,
+                agent: agent_dir.clone(),
+                temp: temp.clone(),
+            };
+            let view = loop_view(dirs, repo_root, spec, places, config);
             (bwrap.clone(), view)
         });
-        let mut writable = vec![spec.worktree.clone()];
-        writable.extend(agent_dir.clone());
-        writable.extend(places);
+        let mut writable = vec![spec.worktree.clone(), temp.clone(), PathBuf::from(SHM)];
+        writable.extend(agent_dir);
+        writable.extend(private.iter().cloned());
+        writable.extend(cache_dirs(config));
         Some(LoopSandbox {
             andon_exe,
             worktree: spec.worktree.clone(),
             writable,
+            private,
+            caches: cache_vars(&temp, config),
+            loop_dir,
+            temp,
             namespaces,
-            agent_dir,
+            with_agent,
         })
     }
 
+    /// What every process of the loop gets in its environment: the loop's temp folder, and
+    /// the caches in it.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let temp = self.temp.to_string_lossy().into_owned();
+        let mut env = vec![("TMPDIR".to_string(), temp)];
+        env.extend(self.caches.iter().cloned());
+        env
+    }
+
+    /// A fresh copy of `family`'s state for a `launch` of it, with the variables that point
+    /// the CLI at it; `None` for a CLI without a known state folder.
+    pub fn agent_state(
+        &self,
+        family: Option<crate::config::Family>,
+        launch: Launch,
+    ) -> Option<StateCopy> {
+        let family = family?;
+        if !self.with_agent {
+            return None;
+        }
+        let states = self.loop_dir.join("state");
+        crate::own_file::dir(&states).ok()?;
+        // The last launch of this kind is over: its copy goes (removing does not follow the
+        // links the agent may have left inside).
+        for entry in std::fs::read_dir(&states).ok()?.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(launch.prefix())
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = states.join(format!("{}{stamp}", launch.prefix()));
+        std::fs::create_dir(&dir).ok()?;
+        crate::own_file::dir(&dir).ok()?;
+        let env = agent_state::prepare(family, &dir);
+        (!env.is_empty()).then_some(StateCopy { dir, env })
+    }
+
     /// `argv` run through `andon __sandbox`, in namespaces where they can be made, in the
-    /// PTY andon gives it (an agent, a reviewer), with the network.
-    pub fn wrap(&self, argv: &[String]) -> Vec<String> {
-        self.wrap_as(argv, Attach::Terminal, true)
+    /// PTY andon gives it (an agent, a reviewer), with the network and its CLI's state copy.
+    pub fn wrap(&self, argv: &[String], state: Option<&StateCopy>) -> Vec<String> {
+        self.wrap_as(argv, Attach::Terminal, true, state)
     }
 
     /// A `[worktrees] setup` command confined like [`LoopSandbox::wrap`], run on pipes in a
     /// session of its own, away from andon's terminal, with the network (it installs).
     pub fn wrap_setup(&self, argv: &[String]) -> Vec<String> {
-        self.wrap_as(argv, Attach::Detached, true)
+        self.wrap_as(argv, Attach::Detached, true, None)
     }
 
     /// A check confined like [`LoopSandbox::wrap_setup`], offline unless `network`.
     pub fn wrap_check(&self, argv: &[String], network: bool) -> Vec<String> {
-        self.wrap_as(argv, Attach::Detached, network)
+        self.wrap_as(argv, Attach::Detached, network, None)
     }
 
     /// Whether a check without the network is really offline here (namespaces made).
@@ -370,26 +564,22 @@ impl LoopSandbox {
         self.namespaces.is_some()
     }
 
-    /// The agent's environment additions: where its CLI keeps its state, a copy made for this
-    /// loop (see [`agent_state`]).
-    pub fn agent_env(&self, family: Option<crate::config::Family>) -> Vec<(String, String)> {
-        match (&self.agent_dir, family) {
-            (Some(dir), Some(family)) => agent_state::prepare(family, dir),
-            _ => Vec::new(),
-        }
-    }
-
-    fn wrap_as(&self, argv: &[String], attach: Attach, network: bool) -> Vec<String> {
-        let confined = wrap(&self.andon_exe, &self.writable, argv);
+    fn wrap_as(
+        &self,
+        argv: &[String],
+        attach: Attach,
+        network: bool,
+        state: Option<&StateCopy>,
+    ) -> Vec<String> {
+        let mut writable = self.writable.clone();
+        writable.extend(state.map(|s| s.dir.clone()));
+        let confined = wrap(&self.andon_exe, &writable, argv);
         match &self.namespaces {
             Some((bwrap, view)) => {
                 let mut view = view.clone();
                 view.network = network;
-                if attach == Attach::Terminal {
-                    if let (Some(dir), true) = (&self.agent_dir, network) {
-                        view.through = agent_state::logins(dir);
-                    }
-                }
+                view.shown
+                    .extend(state.map(|s| Place::writable(s.dir.clone())));
                 namespaces::wrap(bwrap, &view, attach, &confined)
             }
             None => confined,
@@ -399,19 +589,14 @@ impl LoopSandbox {
     /// The paths that denial lines of a run name outside its places and that andon itself
     /// could write: the writes the sandbox refused.
     pub fn refused_writes(&self, lines: &[String]) -> Vec<String> {
-        // What the namespaces keep read-only inside a writable place is refused too.
-        let kept: &[PathBuf] = self
-            .namespaces
-            .as_ref()
-            .map_or(&[], |(_, view)| view.kept.as_slice());
+        // What the namespaces make private is written nowhere; under it, only what is shown
+        // again read-only could refuse a write.
         let mut roots: Vec<PathBuf> = self
             .writable
             .iter()
-            .filter(|w| !kept.iter().any(|k| k.starts_with(w)))
+            .filter(|w| !self.private.contains(w))
             .cloned()
             .collect();
-        roots.push(self.worktree.clone());
-        roots.extend(self.agent_dir.clone());
         roots.extend(roots.clone().iter().filter_map(|p| p.canonicalize().ok()));
         roots.extend(DEVICE_FILES.iter().map(PathBuf::from));
         roots.push(PathBuf::from("/dev/pts"));

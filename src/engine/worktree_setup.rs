@@ -20,8 +20,11 @@ pub fn run(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), Inp
         ("repo", repo.as_ref()),
         ("loop", spec.name.as_str()),
     ];
-    let env = setup_env(config, &values, std::env::vars());
     let sandbox = LoopSandbox::for_setup(config, repo_root, spec);
+    let env = crate::engine::env::overlay(
+        setup_env(config, &values, std::env::vars()),
+        sandbox.as_ref().map(LoopSandbox::env).unwrap_or_default(),
+    );
     for template in &config.worktrees.setup {
         let cmd = fill(template, SETUP_PLACEHOLDERS);
         let argv = vec!["sh".to_string(), "-c".into(), cmd.clone()];

@@ -15,11 +15,14 @@ use std::sync::OnceLock;
 /// `writable` and `shown`; Landlock, inside, narrows the writes further.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct View {
-    /// Places outside the hidden folders it may write (the temp dir, the cache dirs).
-    pub writable: Vec<PathBuf>,
-    /// Folders under a writable place kept read-only (the repository, the home folder, when
-    /// they lie in the temp dir).
+    /// Folders given an empty file system of their own (`/tmp`, the temp dir): nothing another
+    /// program keeps there is in reach, and what the process leaves there goes with it.
+    pub private: Vec<PathBuf>,
+    /// Folders under a private one shown again read-only (the repository, the home folder,
+    /// andon, the programs on `PATH`, when they lie in the temp dir).
     pub kept: Vec<PathBuf>,
+    /// Places outside the hidden folders it may write (the cache dirs).
+    pub writable: Vec<PathBuf>,
     /// Folders replaced by an empty one (andon's folder, the worktrees root, `~/.ssh`, …).
     pub hidden_dirs: Vec<PathBuf>,
     /// Files replaced by an empty one (`~/.netrc`, …).
@@ -29,9 +32,6 @@ pub struct View {
     /// decides what may be written in a writable one, so a refused write reads as the
     /// sandbox's refusal.
     pub shown: Vec<Place>,
-    /// Files bound over another path, last: `(real, seen_at)` (a CLI's login file, shared
-    /// with the user's own copy of the CLI so a refreshed login is not lost).
-    pub through: Vec<(PathBuf, PathBuf)>,
     /// Whether the process keeps the network (a check does not, unless its plan says so).
     pub network: bool,
 }
@@ -88,11 +88,15 @@ pub fn wrap(bwrap: &Path, view: &View, attach: Attach, argv: &[String]) -> Vec<S
     add(&["--ro-bind", "/", "/", "--proc", "/proc"]);
     add(&["--dev-bind", "/dev", "/dev", "--tmpfs", "/dev/shm"]);
     let text = |p: &Path| p.to_string_lossy().into_owned();
-    for place in &view.writable {
-        out.extend(["--bind".to_string(), text(place), text(place)]);
+    for dir in &view.private {
+        out.extend(["--tmpfs".to_string(), text(dir)]);
     }
     for dir in &view.kept {
         out.extend(["--ro-bind".to_string(), text(dir), text(dir)]);
+    }
+    // After what is kept read-only: a cache dir in the home folder stays writable.
+    for place in &view.writable {
+        out.extend(["--bind".to_string(), text(place), text(place)]);
     }
     for dir in &view.hidden_dirs {
         out.extend(["--tmpfs".to_string(), text(dir)]);
@@ -107,9 +111,6 @@ pub fn wrap(bwrap: &Path, view: &View, attach: Attach, argv: &[String]) -> Vec<S
             "--ro-bind"
         };
         out.extend([bind.to_string(), text(&place.path), text(&place.path)]);
-    }
-    for (real, seen_at) in &view.through {
-        out.extend(["--bind".to_string(), text(real), text(seen_at)]);
     }
     out.push("--".into());
     out.extend(argv.iter().cloned());
@@ -170,18 +171,15 @@ mod tests {
     #[test]
     fn the_view_becomes_bwrap_mounts_in_order() {
         let view = View {
-            writable: vec!["/tmp".into()],
-            kept: vec!["/tmp/r".into()],
+            private: vec!["/tmp".into()],
+            kept: vec!["/tmp/r".into(), "/h".into()],
+            writable: vec!["/h/.cargo/registry".into()],
             hidden_dirs: vec!["/tmp/r/.andon".into()],
             hidden_files: vec!["/h/.netrc".into()],
             shown: vec![
                 Place::read_only("/tmp/r/.andon/loops/x"),
                 Place::writable("/tmp/r/.andon/loops/x/agent"),
             ],
-            through: vec![(
-                "/h/.c/login".into(),
-                "/tmp/r/.andon/loops/x/agent/login".into(),
-            )],
             network: false,
         };
         let bwrap = Path::new("/usr/bin/bwrap");
@@ -200,13 +198,14 @@ mod tests {
         let order = [
             "--ro-bind / /",
             "--tmpfs /dev/shm",
-            "--bind /tmp /tmp",
+            "--tmpfs /tmp",
             "--ro-bind /tmp/r /tmp/r",
+            "--ro-bind /h /h",
+            "--bind /h/.cargo/registry /h/.cargo/registry",
             "--tmpfs /tmp/r/.andon",
             "--ro-bind /dev/null /h/.netrc",
             "--ro-bind /tmp/r/.andon/loops/x /tmp/r/.andon/loops/x",
             "--bind /tmp/r/.andon/loops/x/agent /tmp/r/.andon/loops/x/agent",
-            "--bind /h/.c/login /tmp/r/.andon/loops/x/agent/login",
             "-- sh",
         ];
         let at: Vec<usize> = order

@@ -196,9 +196,9 @@ pub fn files_under(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
     out
 }
 
-/// The loop ran in andon's default sandbox: its CLI kept its state in the loop's copy
-/// (`state/<cli>` in its agent folder, made only for a sandboxed agent), not in the user's
-/// folder, whose files are as they were (`before`).
+/// The loop ran in andon's default sandbox: its CLI kept its state in a launch's copy
+/// (`state/agent-<n>/<cli>` in the loop's folder, made only for a sandboxed agent), not in
+/// the user's folder, whose files are as they were (`before`).
 pub fn ran_sandboxed(
     repo: &TestRepo,
     slug: &str,
@@ -206,13 +206,19 @@ pub fn ran_sandboxed(
     user_state: &Path,
     before: &[(PathBuf, u64, std::time::SystemTime)],
 ) {
-    let copy = repo
-        .root
-        .join(format!(".andon/loops/{slug}/agent/state/{cli}"));
-    assert!(
-        copy.is_dir(),
-        "no copy of the CLI's state at {}",
-        copy.display()
+    let states = repo.root.join(format!(".andon/loops/{slug}/state"));
+    let copies: Vec<PathBuf> = std::fs::read_dir(&states)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join(cli))
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(
+        copies.len(),
+        1,
+        "no launch's copy of {cli}'s state in {}",
+        states.display()
     );
     assert_eq!(
         files_under(user_state),

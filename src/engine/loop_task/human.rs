@@ -262,7 +262,8 @@ impl LoopTask {
         if std::fs::read_to_string(&path).is_ok_and(|prefilled| prefilled == completed) {
             return;
         }
-        let text = self.shared.redactor.redact(&completed);
+        // The agent's words, committed to the repository: redacted, and inert for the forge.
+        let text = crate::core::markdown::defuse(&self.shared.redactor.redact(&completed));
         // Renamed over the wiki file, never written through whatever stands at its name.
         if let Err(e) = crate::atomic::write(std::path::Path::new(&path), &text) {
             tracing::warn!(loop_name = %self.spec.name, "Five Whys not updated: {e}");

@@ -2,10 +2,9 @@
 //! settings, hooks and MCP servers in `~/.claude` (with `~/.claude.json`) and `~/.codex`, and
 //! write there as they run. A confined agent must not write the user's copy — a hook or an MCP
 //! server planted there would run unconfined the next time the user starts the CLI — so each
-//! launch gets a fresh copy in the loop's agent folder, pointed at by `CLAUDE_CONFIG_DIR` or
-//! `CODEX_HOME`. History and caches are not copied. The login file alone is shared with the
-//! user's (bound over the copy in the agent's namespaces): a login the CLI refreshes is then
-//! not lost, and a login file holds no program.
+//! launch gets a fresh copy, made by andon in a new folder of the loop's own folder before the
+//! CLI starts, and pointed at by `CLAUDE_CONFIG_DIR` or `CODEX_HOME`. History and caches are not
+//! copied. What the CLI writes there (a refreshed login too) stays in that copy.
 
 use std::path::{Path, PathBuf};
 
@@ -33,21 +32,19 @@ const COPY_LIMIT: u64 = 64 * 1024 * 1024;
 /// Folders deeper than this are not copied.
 const DEPTH_LIMIT: usize = 8;
 
-/// One CLI's state: where the user keeps it, where the loop's copy goes, and how the CLI is
-/// told.
+/// One CLI's state: where the user keeps it, where the launch's copy goes, and how the CLI
+/// is told.
 struct State {
     /// The user's folder.
     source: PathBuf,
     /// A file kept beside the folder that belongs in it (`~/.claude.json`), and its name there.
     beside: Option<(PathBuf, &'static str)>,
     skipped: &'static [&'static str],
-    /// The login file's name in the folder.
-    login: &'static str,
     var: &'static str,
     copy: PathBuf,
 }
 
-fn state_of(family: Family, agent_dir: &Path) -> Option<State> {
+fn state_of(family: Family, launch_dir: &Path) -> Option<State> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let from_env = |var: &str| {
         std::env::var_os(var)
@@ -70,36 +67,29 @@ fn state_of(family: Family, agent_dir: &Path) -> Option<State> {
                 source,
                 beside,
                 skipped: CLAUDE_SKIPPED,
-                login: ".credentials.json",
                 var: "CLAUDE_CONFIG_DIR",
-                copy: agent_dir.join("state/claude"),
+                copy: launch_dir.join("claude"),
             })
         }
         Family::Codex => Some(State {
             source: from_env("CODEX_HOME").or_else(|| home.map(|h| h.join(".codex")))?,
             beside: None,
             skipped: CODEX_SKIPPED,
-            login: "auth.json",
             var: "CODEX_HOME",
-            copy: agent_dir.join("state/codex"),
+            copy: launch_dir.join("codex"),
         }),
         _ => None,
     }
 }
 
-/// Makes a fresh copy of `family`'s state for one launch in `agent_dir` and returns the
-/// variables that point the CLI at it. Nothing for a CLI without a known state folder, or
-/// when the copy cannot be made (the CLI then reads the user's, read-only).
-pub fn prepare(family: Family, agent_dir: &Path) -> Vec<(String, String)> {
-    let Some(state) = state_of(family, agent_dir) else {
+/// Copies `family`'s state into `launch_dir` (a new folder of andon's) and returns the
+/// variables that point the CLI at the copy. Nothing for a CLI without a known state folder,
+/// or when the copy cannot be made (the CLI then reads the user's, read-only).
+pub fn prepare(family: Family, launch_dir: &Path) -> Vec<(String, String)> {
+    let Some(state) = state_of(family, launch_dir) else {
         return Vec::new();
     };
-    // What the last launch left (the agent may have planted links) goes first; removing
-    // a folder does not follow the links inside it.
-    if state.copy.symlink_metadata().is_ok() && std::fs::remove_dir_all(&state.copy).is_err() {
-        return Vec::new();
-    }
-    if std::fs::create_dir_all(&state.copy).is_err() {
+    if std::fs::create_dir(&state.copy).is_err() {
         return Vec::new();
     }
     let mut budget = COPY_LIMIT;
@@ -113,18 +103,6 @@ pub fn prepare(family: Family, agent_dir: &Path) -> Vec<(String, String)> {
         state.var.to_string(),
         state.copy.to_string_lossy().into_owned(),
     )]
-}
-
-/// The login files to share with the user's: `(the user's, where the copy has it)` for each
-/// CLI whose copy exists in `agent_dir` and whose user has logged in.
-pub fn logins(agent_dir: &Path) -> Vec<(PathBuf, PathBuf)> {
-    [Family::Claude, Family::Codex]
-        .into_iter()
-        .filter_map(|family| state_of(family, agent_dir))
-        .filter(|state| state.copy.is_dir())
-        .map(|state| (state.source.join(state.login), state.copy.join(state.login)))
-        .filter(|(real, copy)| real.symlink_metadata().is_ok_and(|m| m.is_file()) && copy.is_file())
-        .collect()
 }
 
 /// Copies the settings under `from` into `to`, following links the user made (a dotfiles

@@ -42,8 +42,15 @@ fn loops_are_confined_by_default_where_the_machine_can() {
         (AVAILABLE, false, elsewhere, SandboxMode::Landlock),
         // In namespaces the repository is kept read-only inside the temp dir.
         (AVAILABLE, true, in_temp.as_path(), SandboxMode::Landlock),
-        // On Landlock alone the temp dir is everybody's: the default falls back.
-        (AVAILABLE, false, in_temp.as_path(), SandboxMode::Off),
+        // Each loop has a temp folder of its own: the system's is no loop's to write.
+        (AVAILABLE, false, in_temp.as_path(), SandboxMode::Landlock),
+        // On Landlock alone `/dev/shm` is everybody's: the default falls back.
+        (
+            AVAILABLE,
+            false,
+            Path::new("/dev/shm/shop"),
+            SandboxMode::Off,
+        ),
         (unavailable(), true, elsewhere, SandboxMode::Off),
     ];
     for (status, namespaces, repo, want) in rows {
@@ -90,8 +97,7 @@ fn a_repository_inside_a_place_every_agent_may_write_is_refused() {
     let landlock = setting(SandboxMode::Landlock);
     let mut config = Config::defaults();
     config.sandbox.cache_dirs = vec!["/srv/cache".into()];
-    let in_temp = std::env::temp_dir().join("shop");
-    for repo in [in_temp.as_path(), Path::new("/srv/cache/shop")] {
+    for repo in [Path::new("/dev/shm/shop"), Path::new("/srv/cache/shop")] {
         let err = require(Some(&landlock), &AVAILABLE, false, repo, &config).expect_err("refused");
         assert_eq!(err.line, Some(4));
         assert!(
@@ -144,8 +150,12 @@ fn refused_writes_lie_outside_the_loop_places() {
         andon_exe: "/usr/bin/andon".into(),
         worktree: worktree.clone(),
         writable: vec![worktree.clone()],
+        private: Vec::new(),
+        loop_dir: dir.path().join("loop"),
+        temp: dir.path().join("loop/tmp"),
         namespaces: None,
-        agent_dir: None,
+        with_agent: false,
+        caches: Vec::new(),
     };
     let lines: Vec<String> = [
         format!(
@@ -166,7 +176,7 @@ fn refused_writes_lie_outside_the_loop_places() {
         .collect();
     assert_eq!(sandbox.refused_writes(&lines), want);
     assert_eq!(
-        sandbox.wrap(&["sh".into()])[..4],
+        sandbox.wrap(&["sh".into()], None)[..4],
         [
             "/usr/bin/andon".to_string(),
             "__sandbox".into(),
