@@ -499,3 +499,40 @@ fn the_hosts_temp_dir_is_out_of_a_sandboxed_agents_sight() {
     assert!(!seen.contains("not yours"), "{seen}");
     assert!(seen.contains(".andon/loops/peek/tmp"), "{seen}");
 }
+
+#[test]
+fn a_sandboxed_agent_cannot_read_another_loops_worktree() {
+    if !landlock() || !namespaces() {
+        return;
+    }
+    let repo = TestRepo::new();
+    repo.agent(
+        "first",
+        &format!(
+            "echo 'first loop notes' > notes.txt\ncat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"
+        ),
+    );
+    let first = repo.worktree("first");
+    repo.agent(
+        "second",
+        &format!(
+            "cat '{}/notes.txt' > seen.txt 2>&1; ls '{}' >> seen.txt 2>&1\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF",
+            first.display(),
+            first.parent().unwrap().display()
+        ),
+    );
+    repo.write(".gitignore", "seen.txt\nnotes.txt\n");
+    repo.plan("first", "first", "");
+    repo.plan("second", "second", "");
+    repo.commit("plans");
+    expect_exit(&repo.run_headless("plans/first.md", &[], LIMIT), 0);
+    assert!(first.join("notes.txt").exists());
+    expect_exit(&repo.run_headless("plans/second.md", &[], LIMIT), 0);
+    let seen = std::fs::read_to_string(repo.worktree("second").join("seen.txt")).unwrap();
+    assert!(!seen.contains("first loop notes"), "{seen}");
+    assert!(
+        !seen.contains("first\n"),
+        "the other worktree is listed: {seen}"
+    );
+}

@@ -195,7 +195,13 @@ pub fn landlock(required: bool, chosen_off: bool) -> Finding {
             "landlock",
             format!(
                 "available (ABI {abi}): loops are sandboxed by default; agents and checks write \
-                 only their loop's places"
+                 only their loop's places{}",
+                if abi < SCOPED_ABI {
+                    "; this kernel cannot keep them from signalling outside or reaching \
+                     abstract sockets (Landlock ABI 6, Linux 6.12)"
+                } else {
+                    ""
+                }
             ),
         ),
         crate::sandbox::LandlockStatus::Unavailable { why } => {
@@ -216,6 +222,9 @@ pub fn landlock(required: bool, chosen_off: bool) -> Finding {
         }
     }
 }
+
+/// The Landlock ABI that scopes signals and abstract Unix sockets to the sandbox.
+const SCOPED_ABI: u32 = 6;
 
 /// Whether sandboxed loops run in their own namespaces here (bubblewrap), or on Landlock alone.
 pub fn namespaces() -> Finding {
