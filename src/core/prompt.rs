@@ -88,7 +88,8 @@ pub fn compose(input: &PromptInput) -> String {
         let _ = writeln!(p, "- goal: `{g}`");
     }
     p.push_str(
-        "Existing tests are protected: do not edit or delete them; add new ones instead.\n\n",
+        "Existing tests are protected: do not edit or delete them; add new ones instead. \
+         Leave your changes uncommitted: andon commits each iteration itself.\n\n",
     );
 
     feedback_sections(&mut p, state);
