@@ -408,6 +408,17 @@ fn the_user_may_let_loops_read_a_credential_store_a_repository_may_not() {
         "github.com ssh-ed25519 AAAA\ngithub.com: me\nhidden .ssh/id_test\n"
     );
 
+    // Without the user's word, the same stores are out of sight.
+    repo.user_config("");
+    let plan = repo.plan("blind", "reader", "");
+    repo.commit("blind");
+    expect_exit(&repo.run_headless(&plan, &[], LIMIT), 0);
+    let read = std::fs::read_to_string(repo.worktree("blind").join("read.txt")).unwrap();
+    assert_eq!(
+        read,
+        "hidden .ssh/known_hosts\nhidden .config/gh/hosts.yml\nhidden .ssh/id_test\n"
+    );
+
     // A repository asking for more is refused at its line, pointing at the user config.
     repo.config("[sandbox]\nallow_read = [\"~/.ssh\"]\n");
     let plan = repo.plan("wider", "reader", "");
@@ -443,6 +454,7 @@ fn an_agent_writes_only_its_launchs_copy_of_its_clis_state() {
             "#!/bin/sh\nd=\"$CLAUDE_CONFIG_DIR\"\n\
              if [ \"$ANDON_ITERATION\" = 1 ]; then\n\
              echo '{{\"hooks\": \"pwned\"}}' > \"$d/settings.json\"\n\
+             ln -s '{victim}' \"$d/../../agent-0\" 2>/dev/null\n\
              rm -rf \"$d\" && ln -s '{victim}' \"$d\"\n\
              exit 1\nfi\n\
              cat \"$d/settings.json\" > given.txt\n\
@@ -460,10 +472,19 @@ fn an_agent_writes_only_its_launchs_copy_of_its_clis_state() {
         "{}\n",
         "the agent wrote the user's settings"
     );
+    let listed: Vec<String> = std::fs::read_dir(&victim)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     assert_eq!(
-        std::fs::read_to_string(victim.join("keep")).unwrap(),
-        "mine\n",
-        "andon removed what the agent's link pointed at"
+        listed,
+        ["keep"],
+        "andon removed or copied into what the agent's links point at"
+    );
+    assert!(
+        !repo.root.join(".andon/loops/copy/state/agent-0").exists(),
+        "the agent wrote beside its copy"
     );
     assert_eq!(
         std::fs::read_to_string(repo.worktree("copy").join("given.txt")).unwrap(),
@@ -477,16 +498,21 @@ fn the_hosts_temp_dir_is_out_of_a_sandboxed_agents_sight() {
     if !landlock() || !namespaces() {
         return;
     }
-    // What another program keeps in /tmp: a file here, a socket in real life.
+    // What another program keeps in /tmp (a file here, a socket in real life), one beside
+    // the repository (which lies in /tmp too and is shown again, alone).
     let secret = std::path::PathBuf::from(format!("/tmp/andon-test-{}-secret", std::process::id()));
     std::fs::write(&secret, "not yours\n").unwrap();
     let repo = TestRepo::new();
+    let beside = repo.root.parent().unwrap().join("beside.txt");
+    std::fs::write(&beside, "not yours either\n").unwrap();
     repo.agent(
         "peeker",
         &format!(
-            "cat '{secret}' > seen.txt 2>&1; echo \"tmp:$TMPDIR\" >> seen.txt\n\
+            "cat '{secret}' '{beside}' > seen.txt 2>&1; echo \"tmp:$TMPDIR\" >> seen.txt\n\
+             echo mine > /tmp/scratch && cat /tmp/scratch >> seen.txt\n\
              cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF",
-            secret = secret.display()
+            secret = secret.display(),
+            beside = beside.display()
         ),
     );
     repo.write(".gitignore", "seen.txt\n");
@@ -497,7 +523,9 @@ fn the_hosts_temp_dir_is_out_of_a_sandboxed_agents_sight() {
     expect_exit(&out, 0);
     let seen = std::fs::read_to_string(repo.worktree("peek").join("seen.txt")).unwrap();
     assert!(!seen.contains("not yours"), "{seen}");
-    assert!(seen.contains(".andon/loops/peek/tmp"), "{seen}");
+    // Its /tmp is the loop's temp folder.
+    assert!(seen.contains("tmp:/tmp\nmine\n"), "{seen}");
+    assert!(repo.root.join(".andon/loops/peek/tmp/scratch").exists());
 }
 
 #[test]

@@ -161,10 +161,13 @@ fn where_no_namespaces_can_be_made_the_default_runs_on_landlock_alone_and_says_s
         "alone",
         &format!(
             "{FIX}\nif [ \"$ANDON_ITERATION\" = 1 ]; then\n  echo x > \"$HOME/pwned\"\n  \
-             cat \"$HOME/.ssh/id_test\" > read.txt\nfi\n"
+             cat \"$HOME/.ssh/id_test\" > read.txt\nfi\n\
+             (setsid env -u ANDON_SUPERVISOR_TOKEN '{andon}' stop alone > stop.txt 2>&1 &)\n\
+             for i in $(seq 50); do [ -s stop.txt ] && break; sleep 0.1; done\n",
+            andon = ANDON,
         ),
     );
-    repo.write(".gitignore", "read.txt\n");
+    repo.write(".gitignore", "read.txt\nstop.txt\n");
     // Nothing asks for a sandbox: andon's default.
     let plan = repo.plan("alone", "alone", "");
     repo.commit("plan");
@@ -186,6 +189,10 @@ fn where_no_namespaces_can_be_made_the_default_runs_on_landlock_alone_and_says_s
     let incidents = incidents(&repo, "alone");
     assert_eq!(incidents.len(), 1, "{incidents:?}");
     assert!(incidents[0].2.contains(&shown(&in_home)), "{incidents:?}");
+    // A human-only action from a process the agent detached, out of its session and without
+    // the token: still the agent's, refused (the loop would be stopped, exit 3, otherwise).
+    let said = std::fs::read_to_string(repo.worktree("alone").join("stop.txt")).unwrap();
+    assert!(said.contains("runs inside an agent"), "{said}");
     let read = std::fs::read_to_string(repo.worktree("alone").join("read.txt")).unwrap();
     assert_eq!(read, "PRIVATE KEY\n", "Landlock alone does not hide reads");
 }

@@ -380,6 +380,19 @@ fn check_home_paths(
     Ok(())
 }
 
+/// The system's shared folder (`/tmp`, `/run`, the temp dir, the session's runtime folder)
+/// that `dir` is or holds, if any: the sandbox keeps those out of sight.
+fn shared_system_dir(dir: &Path) -> Option<std::path::PathBuf> {
+    let mut shared = vec![
+        std::path::PathBuf::from("/tmp"),
+        std::path::PathBuf::from("/run"),
+        std::path::PathBuf::from("/var/run"),
+        std::env::temp_dir(),
+    ];
+    shared.extend(std::env::var_os("XDG_RUNTIME_DIR").map(std::path::PathBuf::from));
+    shared.into_iter().find(|s| s.starts_with(dir))
+}
+
 /// Cache directories are absolute or under the home directory (`~/...`): a relative one
 /// would mean a different place in every worktree. They are data only: one that holds
 /// programs or sits on `PATH` is refused (see [`crate::core::cache_dir`]).
@@ -398,6 +411,19 @@ fn cache_dirs_of(
         let Some(expanded) = crate::core::lexical_path::expand_home(text, home.as_deref()) else {
             continue;
         };
+        let expanded = crate::core::lexical_path::normalize(&expanded);
+        if let Some(shared) = shared_system_dir(&expanded) {
+            return Err(source.error_at(
+                &dir.span(),
+                format!(
+                    "[sandbox] cache_dirs has {text:?}, which holds {}: every program's sockets \
+                     and files there would be in a sandboxed agent's reach",
+                    shared.display()
+                ),
+                "list the data folder your tools need under it instead, e.g. \
+                 cache_dirs = [\"~/.cache/pip\"]",
+            ));
+        }
         let children: Vec<String> = std::fs::read_dir(&expanded)
             .map(|entries| {
                 entries

@@ -155,6 +155,8 @@ fn every_config_error_names_its_line_and_a_specific_fix() {
         ("[sandbox]\ncache_dirs = [\"/opt/cache\", \".cache\"]\n", 2, "\".cache\", which is neither absolute nor under ~/", "cache_dirs = [\"~/.cargo/registry\""),
         ("[sandbox]\ncache_dirs = [\"~/.cache\",\n  \"~/.cargo\"]\n", 3, "\"~/.cargo\", but ~/.cargo holds programs or their config", "list its data folders instead: cache_dirs = [\"~/.cargo/registry\", \"~/.cargo/git\"]"),
         ("[sandbox]\ncache_dirs = [\"/tmp/app/node_modules/.bin\"]\n", 2, "a `node_modules` folder holds programs", "take it out of cache_dirs"),
+        ("[sandbox]\ncache_dirs = [\"/tmp\"]\n", 2, "\"/tmp\", which holds /tmp: every program's sockets", "e.g. cache_dirs = [\"~/.cache/pip\"]"),
+        ("[sandbox]\nallow_read = [\".ssh\"]\n", 2, "allow_read has \".ssh\", which is neither absolute nor under ~/", "allow_read = [\"~/.config/gh\"]"),
         ("[sandbox]\nmod = \"landlock\"\n", 2, "unknown key `mod` in [sandbox]", "did you mean `mode`?"),
     ];
     for (text, line, message, fix) in cases {

@@ -182,6 +182,9 @@ impl AgentRun<'_> {
         let (no_progress, timed_out) = self.watch(&child, done, watcher).await;
         s.ptys.remove(&spec.name);
         let exit = child.try_exit().unwrap_or(ExitInfo::UNKNOWN);
+        if let Some(state) = &state {
+            state.finish();
+        }
         drop(child);
         self.pgid.store(0, Ordering::SeqCst);
         s.reaper_unregister(pgid);

@@ -86,6 +86,8 @@ pub fn cleanup(
     let branch = (plan.delete_branch && plan.check.branch_exists).then_some(place.branch.as_str());
     git.remove_worktree(&place.worktree, branch, force)
         .map_err(|e| chain(&e))?;
+    let dirs = crate::engine::paths::AndonDir::new(git.repo_root());
+    crate::engine::sandbox::forget(&dirs, &place.name);
     let worktree = if plan.check.worktree_exists {
         format!("worktree {} removed", place.worktree.display())
     } else {

@@ -152,12 +152,14 @@ pub async fn serve(
             // (every agent leads its own session), is one of its agents or their children.
             let peer = stream.peer_cred().ok().and_then(|c| c.pid());
             // (A process under a loop's agent counts as one even when it dropped the token
-            // and left the agent's session, as on Landlock alone it can.)
+            // and left the agent's session, and a confined one wherever it went, as on
+            // Landlock alone it can.)
             let from_agent = channel == Channel::Agent
                 || peer.is_none_or(|pid| {
                     in_other_namespace(pid)
                         || in_agent_session(pid, sup.shared().token())
                         || loop_of(&sup, pid).is_some()
+                        || confined_apart(pid)
                 });
             // An agent speaks for its own loop only: the one whose agent process it descends
             // from (what it says about itself, its environment, proves nothing).
@@ -287,6 +289,24 @@ fn in_other_namespace(pid: i32) -> bool {
         let theirs = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).ok();
         mine.is_none() || theirs.is_none() || mine != theirs
     })
+}
+
+/// Whether `pid` runs confined (`no_new_privs`, which Landlock requires, every child inherits
+/// and nothing clears) while this supervisor does not: a sandboxed agent, or what it left
+/// behind, wherever it went. Where andon itself runs with the flag (a container that sets it
+/// for everything) it tells nothing.
+fn confined_apart(pid: i32) -> bool {
+    let no_new_privs = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("NoNewPrivs:"))
+                    .map(|v| v.trim() == "1")
+            })
+    };
+    no_new_privs("self") == Some(false) && no_new_privs(&pid.to_string()) != Some(false)
 }
 
 /// The session id of `pid` (field 6 of /proc/PID/stat, after the parenthesised name).

@@ -42,6 +42,7 @@ impl AgentRun<'_> {
         let sandbox = LoopSandbox::for_loop(self.shared, self.spec);
         let (session, _fresh) = self.session(sandbox.as_ref())?;
         let result = self.turn(&session, sandbox.as_ref()).await;
+        session.write_back_login();
         if result.is_err() {
             // A turn that could not even be given leaves nothing half-set: no pgid a later
             // stop could signal, no stale badge, no session in an unknown state.
@@ -158,6 +159,7 @@ impl AgentRun<'_> {
             },
         )
         .map_err(|e| e.to_string())?;
+        session.keep_state(state);
         s.reaper_register(session.pid());
         s.ptys.insert(&spec.name, Arc::clone(session.child()));
         *slot = Some(Arc::clone(&session));
@@ -310,6 +312,7 @@ impl AgentRun<'_> {
         if let Err(e) = terminate_group(session.pid(), KILL_GRACE).await {
             tracing::warn!(loop_name = %self.spec.name, "ending the agent's session: {e}");
         }
+        session.write_back_login();
         s.reaper_unregister(session.pid());
         s.ptys.remove(&self.spec.name);
         let mut slot = self.session.lock().unwrap_or_else(|e| e.into_inner());

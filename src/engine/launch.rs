@@ -218,9 +218,12 @@ pub fn create(
             .map_err(InputError::from_display)
             .and_then(|_| crate::engine::worktree_setup::run(config, git.repo_root(), &spec));
         if let Err(e) = result {
+            let dirs = crate::engine::paths::AndonDir::new(git.repo_root());
             let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
+            crate::engine::sandbox::forget(&dirs, &spec.name);
             for (done, _) in &made {
                 let _ = git.remove_worktree(&done.worktree, Some(&done.branch), true);
+                crate::engine::sandbox::forget(&dirs, &done.name);
             }
             return Err(e);
         }
@@ -374,9 +377,11 @@ impl std::fmt::Display for NotAdmitted {
 }
 
 pub fn undo(git: &GitOwner, store: &Store, made: &[(LoopSpec, Persisted)]) {
+    let dirs = crate::engine::paths::AndonDir::new(git.repo_root());
     for (spec, _) in made {
         let _ = store.delete_loop(&spec.name);
         let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
+        crate::engine::sandbox::forget(&dirs, &spec.name);
     }
 }
 

@@ -228,6 +228,9 @@ async fn review(
     run.pgid.store(0, Ordering::SeqCst);
     s.reaper_unregister(pgid);
     let exit = child.wait().await;
+    if let Some(state) = &state {
+        state.finish();
+    }
     let output = tail.lock().map(|t| t.text()).unwrap_or_default();
     let verdict = if timed_out {
         Verdict::Unclear

@@ -142,12 +142,14 @@ fn shared_places(config: &Config, namespaces: bool) -> Vec<PathBuf> {
 }
 
 /// The variables that keep a loop's tools from writing their caches in the user's home
-/// (read-only in the sandbox): in the loop's temp folder, unless the user shares a cache
-/// folder with the loops through `cache_dirs`.
+/// (read-only in the sandbox): in the loop's temp folder, unless the user shares the whole
+/// cache folder (`~/.cache`, `~/.npm`) with the loops through `cache_dirs`.
 fn cache_vars(temp: &Path, config: &Config) -> Vec<(String, String)> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let shared = cache_dirs(config);
-    let shares = |p: Option<PathBuf>| p.is_some_and(|p| shared.iter().any(|c| c.starts_with(&p)));
+    // Only a cache dir holding the whole cache folder shares it: with part of it shared,
+    // the rest would be read-only.
+    let shares = |p: Option<PathBuf>| p.is_some_and(|p| shared.iter().any(|c| p.starts_with(c)));
     let cache_home = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .or_else(|| home.as_ref().map(|h| h.join(".cache")));
@@ -164,6 +166,16 @@ fn cache_vars(temp: &Path, config: &Config) -> Vec<(String, String)> {
         vars.push(("npm_config_cache".to_string(), npm));
     }
     vars
+}
+
+/// Removes what a loop's sandbox kept for it — its temp folder (caches too) and the copies of
+/// its agent CLI's state, logins included — once its worktree is gone. (Removing does not
+/// follow the links an agent left inside.)
+pub fn forget(dirs: &AndonDir, loop_name: &str) {
+    let loop_dir = dirs.loop_dir(loop_name);
+    for dir in ["tmp", "state"] {
+        let _ = std::fs::remove_dir_all(loop_dir.join(dir));
+    }
 }
 
 /// POSIX shared memory.
@@ -236,8 +248,9 @@ const CREDENTIAL_FILES: &[&str] = &[
 ];
 
 /// The user's session sockets a sandboxed process does not reach: its runtime folder (the
-/// session bus, gpg-agent, systemd --user), X11's and tmux's, and the ssh-agent's folder. Any
-/// of them would run a command outside the sandbox.
+/// session bus, gpg-agent, systemd --user), X11's and tmux's (the ssh-agent's socket is
+/// hidden by itself). Any of them would run a command outside the sandbox. In namespaces
+/// those under `/tmp` and `/run` are out of sight already.
 fn session_sockets() -> Vec<PathBuf> {
     let uid = rustix::process::getuid().as_raw();
     let mut places = vec![
@@ -251,14 +264,6 @@ fn session_sockets() -> Vec<PathBuf> {
     if let Some(dir) = std::env::var_os("TMUX_TMPDIR") {
         places.push(PathBuf::from(dir).join(format!("tmux-{uid}")));
     }
-    if let Some(agent) = std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from) {
-        places.extend(
-            agent
-                .parent()
-                .filter(|d| *d != Path::new("/tmp"))
-                .map(Path::to_path_buf),
-        );
-    }
     places
 }
 
@@ -268,6 +273,7 @@ fn session_sockets() -> Vec<PathBuf> {
 pub struct StateCopy {
     dir: PathBuf,
     env: Vec<(String, String)>,
+    login: Option<agent_state::Login>,
 }
 
 /// Which launch a copy of an agent CLI's state is for: each replaces the last of its kind
@@ -301,24 +307,27 @@ fn loop_view(
     config: &Config,
 ) -> View {
     let home = std::env::var_os("HOME").map(PathBuf::from);
+    let out_of_sight = places.out_of_sight();
     let mut view = View {
+        tmp: Some(places.temp.clone()),
         private: places.private.to_vec(),
-        kept: kept_under(places.private, repo_root, home.as_deref()),
+        kept: kept_under(&out_of_sight, repo_root, home.as_deref()),
         writable: cache_dirs(config),
         hidden_dirs: vec![dirs.root().to_path_buf()],
         ..View::default()
     };
+    let unseen = |p: &PathBuf| !out_of_sight.iter().any(|o| p.starts_with(o));
     view.hidden_dirs.extend(
         session_sockets()
             .into_iter()
             .filter_map(|p| p.canonicalize().ok())
-            .filter(|p| p.is_dir()),
+            .filter(|p| p.is_dir() && unseen(p)),
     );
-    if let Some(file) =
-        std::env::var_os("SSH_AUTH_SOCK").and_then(|p| PathBuf::from(p).canonicalize().ok())
-    {
-        view.hidden_files.push(file);
-    }
+    view.hidden_files.extend(
+        std::env::var_os("SSH_AUTH_SOCK")
+            .and_then(|p| PathBuf::from(p).canonicalize().ok())
+            .filter(unseen),
+    );
     let loop_dir = dirs.loop_dir(&spec.name);
     if crate::own_file::dir(&loop_dir).is_ok() {
         view.shown.push(Place::read_only(loop_dir));
@@ -343,43 +352,66 @@ fn loop_view(
 
 /// A loop's own places, for its view.
 struct LoopPlaces<'a> {
+    /// Empty file systems of its own (`/run`, a temp dir outside `/tmp`).
     private: &'a [PathBuf],
     agent: Option<PathBuf>,
+    /// Its temp folder, seen as `/tmp` too.
     temp: PathBuf,
 }
 
-/// The folders right under a private one (`/tmp/<this>`) that hold what a loop needs — the
-/// repository, the home folder, andon, the programs on `PATH` — to show again read-only.
-fn kept_under(private: &[PathBuf], repo_root: &Path, home: Option<&Path>) -> Vec<PathBuf> {
-    let mut needed: Vec<PathBuf> = vec![repo_root.to_path_buf()];
+impl LoopPlaces<'_> {
+    /// Where the host's own files are out of sight: `/tmp` and the private folders.
+    fn out_of_sight(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![PathBuf::from("/tmp")];
+        dirs.extend(self.private.iter().cloned());
+        dirs
+    }
+}
+
+/// What a loop needs of what lies out of sight (under `/tmp` or a private folder), to show
+/// again read-only: the repository, the home folder, andon's folder, the folders on `PATH`
+/// and where the programs there lead (npm's `.bin` links into its packages), and the resolver's
+/// folder under `/run`. Exactly those, so nothing beside them is in reach.
+fn kept_under(out_of_sight: &[PathBuf], repo_root: &Path, home: Option<&Path>) -> Vec<PathBuf> {
+    let mut needed: Vec<PathBuf> = vec![repo_root.to_path_buf(), PathBuf::from(RESOLVER)];
     needed.extend(home.map(Path::to_path_buf));
-    needed.extend(std::env::current_exe().ok());
-    if let Some(path) = std::env::var_os("PATH") {
-        needed.extend(std::env::split_paths(&path));
+    needed.extend(
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf)),
+    );
+    let path_dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    for dir in &path_dirs {
+        needed.push(dir.clone());
+        if out_of_sight.iter().any(|o| dir.starts_with(o)) {
+            let programs = std::fs::read_dir(dir).into_iter().flatten().flatten();
+            needed.extend(
+                programs
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+                    .filter_map(|e| e.path().canonicalize().ok())
+                    .filter_map(|target| target.parent().map(Path::to_path_buf)),
+            );
+        }
     }
     let mut kept: Vec<PathBuf> = Vec::new();
     for path in needed {
-        // Both the name and where it leads (a link into the temp dir, as npm's `.bin` has).
-        for path in [Some(path.clone()), path.canonicalize().ok()]
-            .into_iter()
-            .flatten()
-        {
-            for root in private {
-                let Ok(rest) = path.strip_prefix(root) else {
-                    continue;
-                };
-                let Some(first) = rest.components().next() else {
-                    continue;
-                };
-                let top = root.join(first);
-                if top.exists() && !kept.contains(&top) {
-                    kept.push(top);
-                }
+        for path in [path.canonicalize().ok(), Some(path)].into_iter().flatten() {
+            let hidden = out_of_sight
+                .iter()
+                .any(|o| path.starts_with(o) && path != *o);
+            if hidden && path.exists() && !kept.iter().any(|k| path.starts_with(k)) {
+                kept.retain(|k| !k.starts_with(&path));
+                kept.push(path);
             }
         }
     }
     kept
 }
+
+/// Where the system's resolver keeps `resolv.conf` (`/etc/resolv.conf` links there).
+const RESOLVER: &str = "/run/systemd/resolve";
 
 /// Hides the user's credential stores under `home`, where they really are (a store reached
 /// through a link is hidden at its target, which hides it under both names), but for what
@@ -413,6 +445,17 @@ impl StateCopy {
     /// The variables that point the CLI at its copy.
     pub fn env(&self) -> &[(String, String)] {
         &self.env
+    }
+
+    /// Once the CLI has exited: the login it refreshed goes back to the user's file.
+    pub fn finish(&self) {
+        if self
+            .login
+            .as_ref()
+            .is_some_and(agent_state::Login::write_back)
+        {
+            tracing::info!("the agent CLI's refreshed login was written back to the user's");
+        }
     }
 }
 
@@ -464,11 +507,17 @@ impl LoopSandbox {
             let _ = crate::own_file::dir(dir);
         }
         let bwrap = namespaces::status().as_ref().ok();
+        // In namespaces `/tmp` is the loop's temp folder, `/run` and a temp dir elsewhere
+        // are empty: only what the loop needs there is shown again.
         let mut private: Vec<PathBuf> = Vec::new();
         if bwrap.is_some() {
-            for dir in [PathBuf::from("/tmp"), std::env::temp_dir()] {
+            for dir in [PathBuf::from("/run"), std::env::temp_dir()] {
                 let dir = dir.canonicalize().unwrap_or(dir);
-                if !private.iter().any(|p| dir.starts_with(p)) {
+                let seen = [Path::new("/tmp")]
+                    .into_iter()
+                    .chain(private.iter().map(PathBuf::as_path))
+                    .any(|p| dir.starts_with(p));
+                if dir.is_dir() && !seen {
                     private.push(dir);
                 }
             }
@@ -484,7 +533,10 @@ impl LoopSandbox {
         });
         let mut writable = vec![spec.worktree.clone(), temp.clone(), PathBuf::from(SHM)];
         writable.extend(agent_dir);
-        writable.extend(private.iter().cloned());
+        if namespaces.is_some() {
+            writable.push(PathBuf::from("/tmp"));
+            private.insert(0, PathBuf::from("/tmp"));
+        }
         writable.extend(cache_dirs(config));
         Some(LoopSandbox {
             andon_exe,
@@ -499,10 +551,13 @@ impl LoopSandbox {
         })
     }
 
-    /// What every process of the loop gets in its environment: the loop's temp folder, and
-    /// the caches in it.
+    /// What every process of the loop gets in its environment: the loop's temp folder (as
+    /// `/tmp` in namespaces: short enough for a socket's path), and the caches in it.
     pub fn env(&self) -> Vec<(String, String)> {
-        let temp = self.temp.to_string_lossy().into_owned();
+        let temp = match self.namespaces {
+            Some(_) => "/tmp".to_string(),
+            None => self.temp.to_string_lossy().into_owned(),
+        };
         let mut env = vec![("TMPDIR".to_string(), temp)];
         env.extend(self.caches.iter().cloned());
         env
@@ -538,8 +593,8 @@ impl LoopSandbox {
         let dir = states.join(format!("{}{stamp}", launch.prefix()));
         std::fs::create_dir(&dir).ok()?;
         crate::own_file::dir(&dir).ok()?;
-        let env = agent_state::prepare(family, &dir);
-        (!env.is_empty()).then_some(StateCopy { dir, env })
+        let agent_state::Prepared { env, login } = agent_state::prepare(family, &dir)?;
+        Some(StateCopy { dir, env, login })
     }
 
     /// `argv` run through `andon __sandbox`, in namespaces where they can be made, in the

@@ -42,6 +42,8 @@ pub struct Session {
     /// At least one prompt was pasted: later iterations get the follow-up, not the brief.
     briefed: AtomicBool,
     clock: Instant,
+    /// The launch's copy of the CLI's state, whose refreshed login goes back to the user's.
+    state: Mutex<Option<crate::engine::sandbox::StateCopy>>,
 }
 
 /// The loop's session, if one runs; shared by the loop task (which ends it) and its agent
@@ -106,7 +108,26 @@ impl Session {
             done: watch::Sender::new(0),
             briefed: AtomicBool::new(false),
             clock: Instant::now(),
+            state: Mutex::new(None),
         }))
+    }
+
+    /// Keeps the launch's copy of the CLI's state for the session's life.
+    pub fn keep_state(&self, state: Option<crate::engine::sandbox::StateCopy>) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+
+    /// A login the CLI refreshed so far goes back to the user's (after each turn, and at
+    /// the end).
+    pub fn write_back_login(&self) {
+        if let Some(state) = self
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            state.finish();
+        }
     }
 
     pub fn child(&self) -> &Arc<PtyChild> {

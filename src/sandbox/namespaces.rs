@@ -1,10 +1,11 @@
 //! Namespaces around a confined process, made by bubblewrap (`bwrap`, what Claude Code's Linux
 //! sandbox uses): its own PID namespace (andon's processes, their environment and signals out
 //! of view; everything it starts dies when it ends, `setsid` or not) and its own mount
-//! namespace, where the system is read-only (the repository too, even in the temp dir), `/dev/shm`
-//! is its own, andon's folder, the other loops' worktrees, the user's credential stores and
-//! session sockets are hidden behind empty folders, and a check is offline unless it needs the
-//! network.
+//! namespace, where the system is read-only (the repository too, even in the temp dir),
+//! `/dev` holds the usual devices and no other terminal, `/tmp` is the loop's own and `/run`
+//! and `/dev/shm` are empty, andon's folder, the other loops' worktrees, the user's credential
+//! stores and session sockets are hidden behind empty folders, and a check is offline unless it
+//! needs the network.
 //! Landlock, applied inside, still decides what may be written.
 
 use std::path::{Path, PathBuf};
@@ -15,8 +16,10 @@ use std::sync::OnceLock;
 /// `writable` and `shown`; Landlock, inside, narrows the writes further.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct View {
-    /// Folders given an empty file system of their own (`/tmp`, the temp dir): nothing another
-    /// program keeps there is in reach, and what the process leaves there goes with it.
+    /// The loop's temp folder, seen as `/tmp`: no socket or file another program keeps in the
+    /// host's `/tmp` is in reach.
+    pub tmp: Option<PathBuf>,
+    /// Folders given an empty file system of their own (`/run`, a temp dir outside `/tmp`).
     pub private: Vec<PathBuf>,
     /// Folders under a private one shown again read-only (the repository, the home folder,
     /// andon, the programs on `PATH`, when they lie in the temp dir).
@@ -83,11 +86,14 @@ pub fn wrap(bwrap: &Path, view: &View, attach: Attach, argv: &[String]) -> Vec<S
     if attach == Attach::Detached {
         add(&["--new-session", "--die-with-parent"]);
     }
-    // The whole system read-only, a fresh /proc for the new PID namespace and the host's
-    // devices (the agent's terminal is one of them).
-    add(&["--ro-bind", "/", "/", "--proc", "/proc"]);
-    add(&["--dev-bind", "/dev", "/dev", "--tmpfs", "/dev/shm"]);
+    // The whole system read-only, a fresh /proc for the new PID namespace, and a /dev of the
+    // usual devices with a /dev/pts and /dev/shm of its own: no other terminal of the user's
+    // is there to read (the agent's own reaches it as its standard streams and /dev/tty).
+    add(&["--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]);
     let text = |p: &Path| p.to_string_lossy().into_owned();
+    if let Some(tmp) = &view.tmp {
+        out.extend(["--bind".to_string(), text(tmp), "/tmp".into()]);
+    }
     for dir in &view.private {
         out.extend(["--tmpfs".to_string(), text(dir)]);
     }
@@ -171,7 +177,8 @@ mod tests {
     #[test]
     fn the_view_becomes_bwrap_mounts_in_order() {
         let view = View {
-            private: vec!["/tmp".into()],
+            tmp: Some("/l/tmp".into()),
+            private: vec!["/run".into()],
             kept: vec!["/tmp/r".into(), "/h".into()],
             writable: vec!["/h/.cargo/registry".into()],
             hidden_dirs: vec!["/tmp/r/.andon".into()],
@@ -197,8 +204,9 @@ mod tests {
         assert!(argv.contains("--unshare-net"), "{argv}");
         let order = [
             "--ro-bind / /",
-            "--tmpfs /dev/shm",
-            "--tmpfs /tmp",
+            "--dev /dev",
+            "--bind /l/tmp /tmp",
+            "--tmpfs /run",
             "--ro-bind /tmp/r /tmp/r",
             "--ro-bind /h /h",
             "--bind /h/.cargo/registry /h/.cargo/registry",

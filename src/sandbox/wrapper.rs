@@ -57,6 +57,8 @@ fn own_terminals() -> Vec<PathBuf> {
     (0..3)
         .filter_map(|fd| std::fs::read_link(format!("/proc/self/fd/{fd}")).ok())
         .filter(|path| path.starts_with("/dev/pts/"))
+        // In namespaces /dev/pts is a fresh one, where the PTY has no name.
+        .filter(|path| path.exists())
         .collect()
 }
 

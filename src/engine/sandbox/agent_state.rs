@@ -4,7 +4,10 @@
 //! server planted there would run unconfined the next time the user starts the CLI — so each
 //! launch gets a fresh copy, made by andon in a new folder of the loop's own folder before the
 //! CLI starts, and pointed at by `CLAUDE_CONFIG_DIR` or `CODEX_HOME`. History and caches are not
-//! copied. What the CLI writes there (a refreshed login too) stays in that copy.
+//! copied, and what the CLI writes there stays in that copy — but for its login: a refresh
+//! token the CLI rotated must reach the user's file, or the user's own login breaks. When the
+//! run is over andon writes the copy's login back, read no-follow, only when the user's file
+//! is as it was copied and the new one is the same account's (see [`Login::write_back`]).
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +44,8 @@ struct State {
     beside: Option<(PathBuf, &'static str)>,
     skipped: &'static [&'static str],
     var: &'static str,
+    /// The login file's name in the folder.
+    login: &'static str,
     copy: PathBuf,
 }
 
@@ -68,6 +73,7 @@ fn state_of(family: Family, launch_dir: &Path) -> Option<State> {
                 beside,
                 skipped: CLAUDE_SKIPPED,
                 var: "CLAUDE_CONFIG_DIR",
+                login: ".credentials.json",
                 copy: launch_dir.join("claude"),
             })
         }
@@ -76,6 +82,7 @@ fn state_of(family: Family, launch_dir: &Path) -> Option<State> {
             beside: None,
             skipped: CODEX_SKIPPED,
             var: "CODEX_HOME",
+            login: "auth.json",
             copy: launch_dir.join("codex"),
         }),
         _ => None,
@@ -83,15 +90,12 @@ fn state_of(family: Family, launch_dir: &Path) -> Option<State> {
 }
 
 /// Copies `family`'s state into `launch_dir` (a new folder of andon's) and returns the
-/// variables that point the CLI at the copy. Nothing for a CLI without a known state folder,
-/// or when the copy cannot be made (the CLI then reads the user's, read-only).
-pub fn prepare(family: Family, launch_dir: &Path) -> Vec<(String, String)> {
-    let Some(state) = state_of(family, launch_dir) else {
-        return Vec::new();
-    };
-    if std::fs::create_dir(&state.copy).is_err() {
-        return Vec::new();
-    }
+/// variables that point the CLI at the copy, with the login to write back after the run.
+/// Nothing for a CLI without a known state folder, or when the copy cannot be made (the CLI
+/// then reads the user's, read-only).
+pub fn prepare(family: Family, launch_dir: &Path) -> Option<Prepared> {
+    let state = state_of(family, launch_dir)?;
+    std::fs::create_dir(&state.copy).ok()?;
     let mut budget = COPY_LIMIT;
     if state.source.is_dir() {
         copy_tree(&state.source, &state.copy, state.skipped, 0, &mut budget);
@@ -99,10 +103,91 @@ pub fn prepare(family: Family, launch_dir: &Path) -> Vec<(String, String)> {
     if let Some((file, name)) = &state.beside {
         copy_file(file, &state.copy.join(name), &mut budget);
     }
-    vec![(
+    let user = state.source.join(state.login);
+    let login = std::fs::symlink_metadata(&user)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .and_then(|_| std::fs::read(&user).ok())
+        .map(|copied| Login {
+            family,
+            user,
+            copy: state.copy.join(state.login),
+            copied: std::sync::Mutex::new(copied),
+        });
+    let env = vec![(
         state.var.to_string(),
         state.copy.to_string_lossy().into_owned(),
-    )]
+    )];
+    Some(Prepared { env, login })
+}
+
+/// A launch's copy: the variables that point the CLI at it, and the login to write back.
+pub struct Prepared {
+    pub env: Vec<(String, String)>,
+    pub login: Option<Login>,
+}
+
+/// The user's login file as a launch's copy of it began (or as andon last wrote it back).
+pub struct Login {
+    family: Family,
+    user: PathBuf,
+    copy: PathBuf,
+    copied: std::sync::Mutex<Vec<u8>>,
+}
+
+impl Login {
+    /// After the run: the copy's login, when the CLI refreshed it, replaces the user's — read
+    /// no-follow and capped, only while the user's file is still the one copied, and only
+    /// for the same account (Codex's `account_id`; Claude Code's subscription and scopes), so
+    /// an agent can neither plant another account nor undo the user's own new login. Returns
+    /// whether it wrote.
+    pub fn write_back(&self) -> bool {
+        let Ok(new) = crate::own_file::read(&self.copy) else {
+            return false;
+        };
+        let mut copied = self.copied.lock().unwrap_or_else(|e| e.into_inner());
+        let current = std::fs::symlink_metadata(&self.user)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|_| std::fs::read(&self.user).ok());
+        if new == *copied || current.as_deref() != Some(copied.as_slice()) {
+            return false;
+        }
+        if !same_account(self.family, &copied, &new)
+            || crate::atomic::write_with(&self.user, &new, 0o600).is_err()
+        {
+            return false;
+        }
+        *copied = new;
+        true
+    }
+}
+
+/// Whether `new` is a login of the same account as `old`, as `family` writes it.
+fn same_account(family: Family, old: &[u8], new: &[u8]) -> bool {
+    let parse = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).ok();
+    let (Some(old), Some(new)) = (parse(old), parse(new)) else {
+        return false;
+    };
+    let refreshable =
+        |v: &serde_json::Value, at: &str| v.pointer(at).is_some_and(|t| t.is_string());
+    match family {
+        Family::Codex => {
+            let account = "/tokens/account_id";
+            refreshable(&new, "/tokens/refresh_token")
+                && old.pointer(account).is_some_and(|a| a.is_string())
+                && old.pointer(account) == new.pointer(account)
+        }
+        Family::Claude => {
+            let oauth = "/claudeAiOauth";
+            refreshable(&new, "/claudeAiOauth/refreshToken")
+                && ["/subscriptionType", "/scopes"].iter().all(|k| {
+                    let at = format!("{oauth}{k}");
+                    old.pointer(&at) == new.pointer(&at)
+                })
+        }
+        _ => false,
+    }
 }
 
 /// Copies the settings under `from` into `to`, following links the user made (a dotfiles
@@ -156,6 +241,73 @@ fn copy_file(from: &Path, to: &Path, budget: &mut u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_goes_back_only_for_the_same_account() {
+        let codex = |account: &str, refresh: &str| {
+            format!(r#"{{"tokens": {{"account_id": "{account}", "refresh_token": "{refresh}"}}}}"#)
+        };
+        let old = codex("acct-1", "r1");
+        assert!(same_account(
+            Family::Codex,
+            old.as_bytes(),
+            codex("acct-1", "r2").as_bytes()
+        ));
+        assert!(!same_account(
+            Family::Codex,
+            old.as_bytes(),
+            codex("acct-2", "r2").as_bytes()
+        ));
+        assert!(!same_account(Family::Codex, old.as_bytes(), b"{}"));
+        let claude = |sub: &str, refresh: &str| {
+            format!(
+                r#"{{"claudeAiOauth": {{"refreshToken": "{refresh}", "subscriptionType": "{sub}", "scopes": ["a"]}}}}"#
+            )
+        };
+        let old = claude("max", "r1");
+        assert!(same_account(
+            Family::Claude,
+            old.as_bytes(),
+            claude("max", "r2").as_bytes()
+        ));
+        assert!(!same_account(
+            Family::Claude,
+            old.as_bytes(),
+            claude("pro", "r2").as_bytes()
+        ));
+        assert!(!same_account(Family::Sim, old.as_bytes(), old.as_bytes()));
+    }
+
+    #[test]
+    fn a_refreshed_login_replaces_the_users_while_theirs_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let user = dir.path().join("auth.json");
+        let copy = dir.path().join("copy.json");
+        let old = br#"{"tokens": {"account_id": "a", "refresh_token": "r1"}}"#.to_vec();
+        let new = br#"{"tokens": {"account_id": "a", "refresh_token": "r2"}}"#.to_vec();
+        std::fs::write(&user, &old).unwrap();
+        std::fs::write(&copy, &new).unwrap();
+        let login = Login {
+            family: Family::Codex,
+            user: user.clone(),
+            copy: copy.clone(),
+            copied: std::sync::Mutex::new(old.clone()),
+        };
+        // The user logged in again meanwhile: theirs stands.
+        std::fs::write(&user, b"{}").unwrap();
+        assert!(!login.write_back());
+        assert_eq!(std::fs::read(&user).unwrap(), b"{}");
+        std::fs::write(&user, &old).unwrap();
+        // A link in the copy's place is not read through.
+        std::fs::remove_file(&copy).unwrap();
+        std::os::unix::fs::symlink(&user, &copy).unwrap();
+        assert!(!login.write_back());
+        std::fs::remove_file(&copy).unwrap();
+        std::fs::write(&copy, &new).unwrap();
+        assert!(login.write_back());
+        assert_eq!(std::fs::read(&user).unwrap(), new);
+        assert!(!login.write_back(), "nothing new to write");
+    }
 
     #[test]
     fn a_copy_leaves_history_out_and_never_writes_through_a_link() {
