@@ -287,6 +287,23 @@ fn checks_run_offline_unless_they_need_the_network_and_agents_keep_it() {
         repo.worktree("net").join("agent-net.txt").exists(),
         "the agent lost the network"
     );
+
+    // A profile that says `network = false` (a local agent) runs offline too.
+    repo.agent(
+        "local",
+        &format!(
+            "if {reach}; then echo reached > agent-net.txt; fi\n\
+             cat > src/price.sh <<'EOF'\n{FIXED_PRICE}EOF"
+        ),
+    );
+    repo.config("network = false\n");
+    let plan = repo.plan("local", "local", "");
+    repo.commit("local");
+    expect_exit(&repo.run_headless(&plan, &[], LIMIT), 0);
+    assert!(
+        !repo.worktree("local").join("agent-net.txt").exists(),
+        "the offline profile reached the host"
+    );
     drop(service);
 }
 

@@ -70,6 +70,7 @@ pub struct AgentLayer {
     /// The lines of `env_allow`'s patterns.
     pub env_allow_at: Vec<Located<String>>,
     pub sandbox: Option<Located<SandboxMode>>,
+    pub network: Option<bool>,
     /// Interactive mode: quiet time that ends a turn, and the screen markers.
     pub idle: Option<Duration>,
     pub idle_marker: Option<String>,
@@ -131,6 +132,7 @@ struct RawAgent {
     env: Option<Spanned<BTreeMap<String, String>>>,
     env_allow: Option<Vec<Spanned<String>>>,
     sandbox: Option<Spanned<SandboxMode>>,
+    network: Option<bool>,
     idle: Option<Spanned<String>>,
     idle_marker: Option<String>,
     busy_marker: Option<String>,
@@ -332,6 +334,7 @@ fn agent_layer(
             .map(|a| env_patterns(source, "env_allow", a))
             .transpose()?,
         sandbox: agent.sandbox.map(|s| located(source, s)),
+        network: agent.network,
         idle: agent
             .idle
             .map(|idle| {

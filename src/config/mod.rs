@@ -347,6 +347,7 @@ impl Config {
                     env: BTreeMap::new(),
                     env_allow: Vec::new(),
                     sandbox: None,
+                    network: true,
                     turn: TurnEnd::default(),
                 };
                 // A custom profile that runs a known agent's TUI knows what its screen
@@ -388,6 +389,7 @@ impl Config {
         replace(&mut profile.turn.idle, agent.idle);
         replace(&mut profile.turn.idle_marker, agent.idle_marker.map(Some));
         replace(&mut profile.turn.busy_marker, agent.busy_marker.map(Some));
+        replace(&mut profile.network, agent.network);
         if let Some(mode) = agent.sandbox {
             profile.sandbox = Some(SandboxSetting {
                 mode: mode.value,

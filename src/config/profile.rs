@@ -45,6 +45,8 @@ pub struct AgentProfile {
     pub env_allow: Vec<String>,
     /// This profile's `sandbox = ...` and where it was set; a plan's own setting wins.
     pub sandbox: Option<SandboxSetting>,
+    /// Whether the sandboxed agent keeps the network (`network = false`: a local agent).
+    pub network: bool,
     /// How an interactive session's turn is seen to end (used in interactive mode only).
     pub turn: TurnEnd,
 }
@@ -285,6 +287,7 @@ pub fn builtin_profiles() -> BTreeMap<String, AgentProfile> {
                     .collect(),
                 env_allow: b.env_allow.iter().map(|s| s.to_string()).collect(),
                 sandbox: None,
+                network: true,
                 turn: TurnEnd {
                     idle_marker: b.idle_marker.map(str::to_string),
                     busy_marker: b.busy_marker.map(str::to_string),

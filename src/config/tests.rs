@@ -80,6 +80,7 @@ fn layers_apply_defaults_then_user_then_repo() {
             env: BTreeMap::new(),
             env_allow: vec![],
             sandbox: None,
+            network: true,
             turn: TurnEnd::default(),
         },
     );

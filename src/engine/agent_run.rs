@@ -112,7 +112,7 @@ impl AgentRun<'_> {
             .and_then(|b| b.agent_state(spec.profile.family(), Launch::Agent));
         let env = self.env(sandbox.as_ref(), state.as_ref());
         if let Some(sandbox) = &sandbox {
-            argv = sandbox.wrap(&argv, state.as_ref());
+            argv = sandbox.wrap(&argv, state.as_ref(), spec.profile.network);
         }
         let stdin_data =
             (spec.profile.prompt == PromptMode::Stdin).then(|| self.prompt.clone().into_bytes());

@@ -138,7 +138,7 @@ impl AgentRun<'_> {
         let state = sandbox.and_then(|b| b.agent_state(spec.profile.family(), Launch::Agent));
         let env = self.env(sandbox, state.as_ref());
         if let Some(sandbox) = sandbox {
-            argv = sandbox.wrap(&argv, state.as_ref());
+            argv = sandbox.wrap(&argv, state.as_ref(), spec.profile.network);
         }
         let (rows, cols) = s.pane_size(&spec.name);
         if let Some(out) = &s.output {

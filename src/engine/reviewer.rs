@@ -171,7 +171,7 @@ async fn review(
     ours.extend(state.as_ref().map(|c| c.env().to_vec()).unwrap_or_default());
     let env = overlay(env, ours);
     if let Some(sandbox) = &sandbox {
-        argv = sandbox.wrap(&argv, state.as_ref());
+        argv = sandbox.wrap(&argv, state.as_ref(), reviewer.network);
     }
     if let Some(out) = &spec.side_output(&s.output) {
         let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);

@@ -598,9 +598,10 @@ impl LoopSandbox {
     }
 
     /// `argv` run through `andon __sandbox`, in namespaces where they can be made, in the
-    /// PTY andon gives it (an agent, a reviewer), with the network and its CLI's state copy.
-    pub fn wrap(&self, argv: &[String], state: Option<&StateCopy>) -> Vec<String> {
-        self.wrap_as(argv, Attach::Terminal, true, state)
+    /// PTY andon gives it (an agent, a reviewer), with its CLI's state copy, and the network
+    /// unless its profile says `network = false`.
+    pub fn wrap(&self, argv: &[String], state: Option<&StateCopy>, network: bool) -> Vec<String> {
+        self.wrap_as(argv, Attach::Terminal, network, state)
     }
 
     /// A `[worktrees] setup` command confined like [`LoopSandbox::wrap`], run on pipes in a

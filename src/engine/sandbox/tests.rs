@@ -176,7 +176,7 @@ fn refused_writes_lie_outside_the_loop_places() {
         .collect();
     assert_eq!(sandbox.refused_writes(&lines), want);
     assert_eq!(
-        sandbox.wrap(&["sh".into()], None)[..4],
+        sandbox.wrap(&["sh".into()], None, true)[..4],
         [
             "/usr/bin/andon".to_string(),
             "__sandbox".into(),
