@@ -369,10 +369,13 @@ impl LoopPlaces<'_> {
 }
 
 /// What a loop needs of what lies out of sight (under `/tmp` or a private folder), to show
-/// again read-only: the repository, the home folder, andon's folder, the folders on `PATH`
-/// and where the programs there lead (npm's `.bin` links into its packages), and the resolver's
-/// folder under `/run`. Exactly those, so nothing beside them is in reach.
+/// again read-only: the repository, the home folder, andon's folder, and the programs on
+/// `PATH` with what they load — a `bin` folder's prefix (a virtualenv, an npm prefix), and
+/// where the programs' links lead, up to their `node_modules` (a package's dependencies lie
+/// beside it) — and the resolver's folder under `/run`. Just those, so little beside them is
+/// in reach.
 fn kept_under(out_of_sight: &[PathBuf], repo_root: &Path, home: Option<&Path>) -> Vec<PathBuf> {
+    let hidden = |p: &Path| out_of_sight.iter().any(|o| p.starts_with(o) && p != o);
     let mut needed: Vec<PathBuf> = vec![repo_root.to_path_buf(), PathBuf::from(RESOLVER)];
     needed.extend(home.map(Path::to_path_buf));
     needed.extend(
@@ -383,31 +386,45 @@ fn kept_under(out_of_sight: &[PathBuf], repo_root: &Path, home: Option<&Path>) -
     let path_dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
-    for dir in &path_dirs {
-        needed.push(dir.clone());
-        if out_of_sight.iter().any(|o| dir.starts_with(o)) {
-            let programs = std::fs::read_dir(dir).into_iter().flatten().flatten();
-            needed.extend(
-                programs
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
-                    .filter_map(|e| e.path().canonicalize().ok())
-                    .filter_map(|target| target.parent().map(Path::to_path_buf)),
-            );
-        }
+    for dir in path_dirs.iter().filter(|d| hidden(d)) {
+        needed.push(program_prefix(dir));
+        let programs = std::fs::read_dir(dir).into_iter().flatten().flatten();
+        needed.extend(
+            programs
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+                .filter_map(|e| e.path().canonicalize().ok())
+                .filter_map(|target| target.parent().map(program_prefix)),
+        );
     }
     let mut kept: Vec<PathBuf> = Vec::new();
     for path in needed {
         for path in [path.canonicalize().ok(), Some(path)].into_iter().flatten() {
-            let hidden = out_of_sight
-                .iter()
-                .any(|o| path.starts_with(o) && path != *o);
-            if hidden && path.exists() && !kept.iter().any(|k| path.starts_with(k)) {
+            if hidden(&path) && path.exists() && !kept.iter().any(|k| path.starts_with(k)) {
                 kept.retain(|k| !k.starts_with(&path));
                 kept.push(path);
             }
         }
     }
     kept
+}
+
+/// The folder a program in `dir` loads from: up to the first `node_modules` on the way (npm
+/// resolves a package's dependencies beside it), else the prefix of a `bin` folder (a
+/// virtualenv's `lib` lies beside its `bin`), else `dir` itself.
+fn program_prefix(dir: &Path) -> PathBuf {
+    let mut prefix = PathBuf::new();
+    for part in dir.components() {
+        prefix.push(part);
+        if part.as_os_str() == "node_modules" {
+            return prefix;
+        }
+    }
+    match dir.file_name().and_then(|n| n.to_str()) {
+        Some("bin" | ".bin") => dir
+            .parent()
+            .map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
+        _ => dir.to_path_buf(),
+    }
 }
 
 /// Where the system's resolver keeps `resolv.conf` (`/etc/resolv.conf` links there).

@@ -185,3 +185,19 @@ fn refused_writes_lie_outside_the_loop_places() {
         ]
     );
 }
+
+#[test]
+fn a_program_on_path_keeps_what_it_loads() {
+    let rows = [
+        ("/tmp/ci/node_modules/.bin", "/tmp/ci/node_modules"),
+        (
+            "/tmp/ci/node_modules/@openai/codex/bin",
+            "/tmp/ci/node_modules",
+        ),
+        ("/tmp/venv/bin", "/tmp/venv"),
+        ("/tmp/ci/target/debug", "/tmp/ci/target/debug"),
+    ];
+    for (dir, want) in rows {
+        assert_eq!(program_prefix(Path::new(dir)), PathBuf::from(want), "{dir}");
+    }
+}
