@@ -1,133 +1,30 @@
-//! A loop's sandbox, as the engine runs it: on by default wherever the machine can confine,
-//! whether a plan may start (Landlock must exist when a setting asks for it), the places its
-//! agent and checks may write, their argv wrapped in `andon __sandbox` inside bubblewrap's
-//! namespaces, and the refused writes their output reports.
+//! A loop's sandbox, as the engine runs it: the places its agent, checks, reviewer and setup
+//! commands may write, their environment (the loop's temp folder, a launch's copy of the
+//! agent CLI's state), their argv wrapped in `andon __sandbox` inside bubblewrap's namespaces,
+//! and the refused writes their output reports. Which mode a loop runs with is `mode.rs`'s;
+//! what the namespaces show is `view.rs`'s.
 //!
 //! Writable: the loop's worktree, its agent folder `.andon/loops/<loop>/agent`, its temp folder
-//! `.andon/loops/<loop>/tmp` (its `TMPDIR`; in namespaces `/tmp` and `/dev/shm` are moreover
+//! `.andon/loops/<loop>/tmp` (its `TMPDIR`; in namespaces it is `/tmp`, and `/dev/shm` is
 //! private), a launch's copy of the agent CLI's state, and `[sandbox] cache_dirs`. Not the
-//! main repository's
-//! `.git`: an agent may run read-only git in its worktree (status, diff, log), but a commit
-//! would write the shared object store and refs, where a confined process could also delete
-//! objects or move the main branch — andon commits every iteration itself, so an agent's
-//! `git commit` is refused and reported like any other write outside its places.
+//! main repository's `.git`: an agent may run read-only git in its worktree (status, diff,
+//! log), but a commit would write the shared object store and refs, where a confined process
+//! could also delete objects or move the main branch — andon commits every iteration itself,
+//! so an agent's `git commit` is refused and reported like any other write outside its places.
 
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::core::sandbox::{SandboxMode, SandboxSetting};
+use crate::core::sandbox::SandboxMode;
 use crate::core::sandbox_denial::paths_outside;
-use crate::engine::input_error::InputError;
 use crate::engine::paths::AndonDir;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::sandbox::namespaces::{self, Attach, Place, View};
-use crate::sandbox::{wrap, LandlockStatus, DEVICE_FILES};
+use crate::sandbox::{wrap, DEVICE_FILES};
 
-/// The mode a loop runs with. Loops are confined by default wherever this machine can confine
-/// them (`namespaces`: whether bubblewrap works here); only a setting that says `off` runs
-/// one unconfined. A setting that asks for Landlock on a kernel without it, or a repository
-/// the sandbox could not protect, refuses the plan at the line that asked.
-pub fn require(
-    setting: Option<&SandboxSetting>,
-    status: &LandlockStatus,
-    namespaces: bool,
-    repo_root: &Path,
-    config: &Config,
-) -> Result<SandboxMode, InputError> {
-    let unprotected = unprotected_by(repo_root, config, namespaces);
-    let Some(setting) = setting else {
-        // The default falls back (the board and `andon doctor` say so) rather than refuse.
-        let confinable =
-            matches!(status, LandlockStatus::Available { .. }) && unprotected.is_none();
-        return Ok(if confinable {
-            SandboxMode::Landlock
-        } else {
-            SandboxMode::Off
-        });
-    };
-    if setting.mode == SandboxMode::Off {
-        return Ok(SandboxMode::Off);
-    }
-    let at = Some((setting.file.clone(), Some(setting.line)));
-    if let LandlockStatus::Unavailable { why } = status {
-        return Err(InputError::new(
-            at,
-            format!("sandbox = \"landlock\" is set here, but {why}"),
-            "run andon on a kernel with Landlock (`andon doctor` tells), or set sandbox = \"off\" \
-             in your user config to run the agent with all of your user's write access",
-        ));
-    }
-    if let Some(root) = unprotected {
-        return Err(InputError::new(
-            at,
-            format!(
-                "the sandbox cannot protect this repository: it lies inside {}, which every \
-                 sandboxed agent may write",
-                root.display()
-            ),
-            "move the repository elsewhere, or take that directory out of [sandbox] \
-             cache_dirs",
-        ));
-    }
-    Ok(SandboxMode::Landlock)
-}
-
-/// The place every sandboxed loop may write that holds the repository, if one does: the
-/// sandbox could not keep an agent out of it.
-fn unprotected_by(repo_root: &Path, config: &Config, namespaces: bool) -> Option<PathBuf> {
-    let repo = repo_root
-        .canonicalize()
-        .unwrap_or_else(|_| repo_root.to_path_buf());
-    shared_places(config, namespaces).into_iter().find(|root| {
-        let canonical = root.canonicalize().unwrap_or_else(|_| root.clone());
-        repo.starts_with(&canonical) || repo.starts_with(root)
-    })
-}
-
-/// What start-up says when loops cannot be confined as they should: the kernel has no
-/// Landlock (confined loops are then refused, default ones run unconfined), or no namespaces
-/// can be made (`namespaces`: bubblewrap's, or why not) and loops run on Landlock alone.
-/// Nothing when the user config turned the sandbox off everywhere: that was their choice.
-pub fn startup_warning(
-    config: &Config,
-    status: &LandlockStatus,
-    namespaces: &Result<PathBuf, String>,
-) -> Option<String> {
-    let chosen_off = config
-        .sandbox
-        .mode
-        .as_ref()
-        .is_some_and(|s| s.mode == SandboxMode::Off);
-    let asked = config
-        .sandbox
-        .mode
-        .iter()
-        .chain(config.agents.values().filter_map(|a| a.sandbox.as_ref()))
-        .find(|s| s.mode == SandboxMode::Landlock);
-    if chosen_off && asked.is_none() {
-        return None;
-    }
-    let by = asked.map_or("andon's default".to_string(), |s| s.place());
-    match (status, namespaces) {
-        (LandlockStatus::Unavailable { why }, _) => Some(match asked {
-            Some(_) => format!(
-                "sandbox = \"landlock\" ({by}) cannot be honoured: {why}; plans that need it \
-                 will be refused"
-            ),
-            None => format!(
-                "loops run unconfined: {why}, so andon cannot sandbox agents on this machine \
-                 and approval is a guard, not a boundary"
-            ),
-        }),
-        (_, Err(why)) => Some(format!(
-            "sandbox ({by}): {why}, so sandboxed loops run on Landlock alone — they may write \
-             only their places but can read your files, see andon's processes and reach its \
-             control socket"
-        )),
-        _ => None,
-    }
-}
+pub use mode::{require, startup_warning};
+use view::{loop_view, LoopPlaces};
 
 /// The places every sandboxed loop may write: the cache dirs, and `/dev/shm` where there are
 /// no namespaces to give each loop its own. (Each loop has a temp folder of its own: see
@@ -221,52 +118,6 @@ pub struct LoopSandbox {
     caches: Vec<(String, String)>,
 }
 
-/// Credential stores under `$HOME` a sandboxed process does not see: folders, then files.
-const CREDENTIAL_DIRS: &[&str] = &[
-    ".ssh",
-    ".aws",
-    ".config/gh",
-    ".gnupg",
-    ".password-store",
-    ".local/share/keyrings",
-    ".kube",
-    ".azure",
-    ".config/gcloud",
-];
-const CREDENTIAL_FILES: &[&str] = &[
-    ".netrc",
-    ".git-credentials",
-    ".config/git/credentials",
-    ".docker/config.json",
-    ".cargo/credentials",
-    ".cargo/credentials.toml",
-    ".npmrc",
-    ".pypirc",
-    ".gem/credentials",
-    ".vault-token",
-    ".config/hub",
-];
-
-/// The user's session sockets a sandboxed process does not reach: its runtime folder (the
-/// session bus, gpg-agent, systemd --user), X11's and tmux's (the ssh-agent's socket is
-/// hidden by itself). Any of them would run a command outside the sandbox. In namespaces
-/// those under `/tmp` and `/run` are out of sight already.
-fn session_sockets() -> Vec<PathBuf> {
-    let uid = rustix::process::getuid().as_raw();
-    let mut places = vec![
-        std::env::var_os("XDG_RUNTIME_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(format!("/run/user/{uid}"))),
-        PathBuf::from("/tmp/.X11-unix"),
-        PathBuf::from("/tmp/.ICE-unix"),
-        PathBuf::from(format!("/tmp/tmux-{uid}")),
-    ];
-    if let Some(dir) = std::env::var_os("TMUX_TMPDIR") {
-        places.push(PathBuf::from(dir).join(format!("tmux-{uid}")));
-    }
-    places
-}
-
 /// A fresh copy of an agent CLI's state for one launch (see [`agent_state`]): its folder, in
 /// the loop's folder where the agent cannot plant anything before andon makes it, and the
 /// variables that point the CLI at it.
@@ -292,170 +143,6 @@ impl Launch {
             Launch::Reviewer => "reviewer-",
         }
     }
-}
-
-/// What a loop's processes see, in their namespaces: `/tmp` and the temp dir empty and their
-/// own, with the folders a loop needs there shown again read-only; andon's folder hidden but
-/// for the loop's own folder (read-only), its agent and temp folders and the agents' socket;
-/// the worktrees root hidden but for the loop's worktree; the user's credential stores
-/// (but what `allow_read` lists) and session sockets hidden.
-fn loop_view(
-    dirs: &AndonDir,
-    repo_root: &Path,
-    spec: &LoopSpec,
-    places: LoopPlaces<'_>,
-    config: &Config,
-) -> View {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let out_of_sight = places.out_of_sight();
-    let mut view = View {
-        tmp: Some(places.temp.clone()),
-        private: places.private.to_vec(),
-        kept: kept_under(&out_of_sight, repo_root, home.as_deref()),
-        writable: cache_dirs(config),
-        hidden_dirs: vec![dirs.root().to_path_buf()],
-        ..View::default()
-    };
-    let unseen = |p: &PathBuf| !out_of_sight.iter().any(|o| p.starts_with(o));
-    view.hidden_dirs.extend(
-        session_sockets()
-            .into_iter()
-            .filter_map(|p| p.canonicalize().ok())
-            .filter(|p| p.is_dir() && unseen(p)),
-    );
-    view.hidden_files.extend(
-        std::env::var_os("SSH_AUTH_SOCK")
-            .and_then(|p| PathBuf::from(p).canonicalize().ok())
-            .filter(unseen),
-    );
-    let loop_dir = dirs.loop_dir(&spec.name);
-    if crate::own_file::dir(&loop_dir).is_ok() {
-        view.shown.push(Place::read_only(loop_dir));
-    }
-    view.shown.extend(places.agent.map(Place::writable));
-    view.shown.push(Place::writable(places.temp));
-    let socket = dirs.agent_socket();
-    if socket.exists() {
-        view.shown.push(Place::read_only(socket));
-    }
-    if let Some(root) = spec.worktree.parent() {
-        if !repo_root.starts_with(root) {
-            view.hidden_dirs.push(root.to_path_buf());
-        }
-    }
-    view.shown.push(Place::writable(spec.worktree.clone()));
-    if let Some(home) = home {
-        hide_credentials(&mut view, &home, &home_paths(&config.sandbox.allow_read));
-    }
-    view
-}
-
-/// A loop's own places, for its view.
-struct LoopPlaces<'a> {
-    /// Empty file systems of its own (`/run`, a temp dir outside `/tmp`).
-    private: &'a [PathBuf],
-    agent: Option<PathBuf>,
-    /// Its temp folder, seen as `/tmp` too.
-    temp: PathBuf,
-}
-
-impl LoopPlaces<'_> {
-    /// Where the host's own files are out of sight: `/tmp` and the private folders.
-    fn out_of_sight(&self) -> Vec<PathBuf> {
-        let mut dirs = vec![PathBuf::from("/tmp")];
-        dirs.extend(self.private.iter().cloned());
-        dirs
-    }
-}
-
-/// What a loop needs of what lies out of sight (under `/tmp` or a private folder), to show
-/// again read-only: the repository, the home folder, andon's folder, and the programs on
-/// `PATH` with what they load — a `bin` folder's prefix (a virtualenv, an npm prefix), and
-/// where the programs' links lead, up to their `node_modules` (a package's dependencies lie
-/// beside it) — and the resolver's folder under `/run`. Just those, so little beside them is
-/// in reach.
-fn kept_under(out_of_sight: &[PathBuf], repo_root: &Path, home: Option<&Path>) -> Vec<PathBuf> {
-    let hidden = |p: &Path| out_of_sight.iter().any(|o| p.starts_with(o) && p != o);
-    let mut needed: Vec<PathBuf> = vec![repo_root.to_path_buf(), PathBuf::from(RESOLVER)];
-    needed.extend(home.map(Path::to_path_buf));
-    needed.extend(
-        std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(Path::to_path_buf)),
-    );
-    let path_dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    for dir in path_dirs.iter().filter(|d| hidden(d)) {
-        needed.push(program_prefix(dir));
-        let programs = std::fs::read_dir(dir).into_iter().flatten().flatten();
-        needed.extend(
-            programs
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
-                .filter_map(|e| e.path().canonicalize().ok())
-                .filter_map(|target| target.parent().map(program_prefix)),
-        );
-    }
-    let mut kept: Vec<PathBuf> = Vec::new();
-    for path in needed {
-        for path in [path.canonicalize().ok(), Some(path)].into_iter().flatten() {
-            if hidden(&path) && path.exists() && !kept.iter().any(|k| path.starts_with(k)) {
-                kept.retain(|k| !k.starts_with(&path));
-                kept.push(path);
-            }
-        }
-    }
-    kept
-}
-
-/// The folder a program in `dir` loads from: up to the first `node_modules` on the way (npm
-/// resolves a package's dependencies beside it), else the prefix of a `bin` folder (a
-/// virtualenv's `lib` lies beside its `bin`), else `dir` itself.
-fn program_prefix(dir: &Path) -> PathBuf {
-    let mut prefix = PathBuf::new();
-    for part in dir.components() {
-        prefix.push(part);
-        if part.as_os_str() == "node_modules" {
-            return prefix;
-        }
-    }
-    match dir.file_name().and_then(|n| n.to_str()) {
-        Some("bin" | ".bin") => dir
-            .parent()
-            .map_or_else(|| dir.to_path_buf(), Path::to_path_buf),
-        _ => dir.to_path_buf(),
-    }
-}
-
-/// Where the system's resolver keeps `resolv.conf` (`/etc/resolv.conf` links there).
-const RESOLVER: &str = "/run/systemd/resolve";
-
-/// Hides the user's credential stores under `home`, where they really are (a store reached
-/// through a link is hidden at its target, which hides it under both names), but for what
-/// `allow_read` covers; an allowed path inside a hidden store is shown again, read-only.
-fn hide_credentials(view: &mut View, home: &Path, allow_read: &[PathBuf]) {
-    let real = |p: PathBuf| p.canonicalize().ok();
-    let allowed: Vec<PathBuf> = allow_read.iter().filter_map(|p| real(p.clone())).collect();
-    let hidden = |p: &PathBuf| !allowed.iter().any(|a| p.starts_with(a));
-    let dirs: Vec<PathBuf> = CREDENTIAL_DIRS
-        .iter()
-        .filter_map(|d| real(home.join(d)))
-        .filter(|d| d.is_dir() && hidden(d))
-        .collect();
-    view.hidden_files.extend(
-        CREDENTIAL_FILES
-            .iter()
-            .filter_map(|f| real(home.join(f)))
-            .filter(|f| f.is_file() && hidden(f)),
-    );
-    view.shown.extend(
-        allowed
-            .iter()
-            .filter(|a| dirs.iter().any(|d| a.starts_with(d)))
-            .map(|a| Place::read_only(a.clone())),
-    );
-    // Hidden before anything is shown again.
-    view.hidden_dirs.extend(dirs);
 }
 
 impl StateCopy {
@@ -695,5 +382,7 @@ fn writable_unconfined(path: &Path) -> bool {
 }
 
 pub mod agent_state;
+mod mode;
 #[cfg(test)]
 mod tests;
+mod view;

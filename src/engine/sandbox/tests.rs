@@ -1,4 +1,7 @@
+use super::view::program_prefix;
 use super::*;
+use crate::core::sandbox::SandboxSetting;
+use crate::sandbox::LandlockStatus;
 
 fn setting(mode: SandboxMode) -> SandboxSetting {
     SandboxSetting {
