@@ -53,6 +53,8 @@ pub struct Plan {
     pub checks: Vec<CheckSpec>,
     /// The goal check's commands (`[goal] run = [...]`).
     pub goal_checks: Vec<String>,
+    /// Whether the goal checks keep the network in the sandbox (`[goal] network = true`).
+    pub goal_network: bool,
     /// Everything after the closing `+++` line.
     pub body: String,
     pub reviewer: Option<String>,
@@ -254,6 +256,7 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         cost_budget_micros: cost_budget,
         checks,
         goal_checks,
+        goal_network: goal.network,
         body: frame.body.to_string(),
         reviewer: raw.reviewer,
         sandbox: raw.sandbox.map(|s| SandboxSetting {

@@ -17,6 +17,8 @@ use super::toml_errors::TomlSource;
 pub(super) struct RawGoal {
     pub text: Option<Spanned<String>>,
     pub run: Vec<Spanned<String>>,
+    /// The goal commands keep the network in the sandbox (`network = true`).
+    pub network: bool,
 }
 
 #[derive(Deserialize)]
@@ -25,6 +27,8 @@ struct GoalTable {
     text: Option<Spanned<String>>,
     #[serde(default)]
     run: Vec<Spanned<String>>,
+    #[serde(default)]
+    network: bool,
 }
 
 impl<'de> Deserialize<'de> for RawGoal {
@@ -47,6 +51,7 @@ impl<'de> Visitor<'de> for GoalVisitor {
         Ok(RawGoal {
             text: Some(Spanned::new(0..0, v.to_string())),
             run: Vec::new(),
+            network: false,
         })
     }
 
@@ -55,6 +60,7 @@ impl<'de> Visitor<'de> for GoalVisitor {
         Ok(RawGoal {
             text: table.text,
             run: table.run,
+            network: table.network,
         })
     }
 }

@@ -187,8 +187,8 @@ pub fn check_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
         .collect()
 }
 
-/// The goal checks as jobs, with the longest check timeout; offline, like every check that
-/// does not ask for the network.
+/// The goal checks as jobs, with the longest check timeout; offline unless the `[goal]`
+/// table says `network = true`.
 pub fn goal_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
     let timeout = spec
         .plan
@@ -210,7 +210,7 @@ pub fn goal_jobs(spec: &LoopSpec) -> Vec<CheckJob> {
             },
             run: run.clone(),
             timeout,
-            network: false,
+            network: spec.plan.goal_network,
         })
         .collect()
 }

@@ -82,6 +82,7 @@ fn full_plan_round_trips() {
                 check("testing-2", "cargo test --doc", 600, 31),
             ],
             goal_checks: vec![],
+            goal_network: false,
             body: DESIGN_PLAN[body_start..].to_string(),
             reviewer: Some("codex".into()),
             sandbox: Some(SandboxSetting {
@@ -109,6 +110,21 @@ fn goal_table_carries_text_and_goal_checks() {
     );
     assert!(plan.scope.is_empty());
     assert_eq!(plan.checks, [check("testing", "cargo test", 600, 6)]);
+}
+
+#[test]
+fn goal_checks_and_checks_ask_for_the_network_each() {
+    let text = "+++\n[goal]\ntext = \"g\"\nrun = [\"./prove.sh\"]\nnetwork = true\n\n[[checks]]\nname = \"deps\"\nrun = \"pip download x\"\nnetwork = true\n\n[[checks]]\nname = \"unit\"\nrun = \"pytest\"\n+++\n";
+    let plan = parse_plan(Path::new("plans/p.md"), text).expect("valid");
+    assert!(plan.goal_network);
+    let networks: Vec<bool> = plan.checks.iter().map(|c| c.network).collect();
+    assert_eq!(networks, [true, false]);
+    let offline = parse_plan(
+        Path::new("plans/p.md"),
+        "+++\ngoal = \"g\"\n+++\n- [T] Run `x` - must pass\n",
+    )
+    .expect("valid");
+    assert!(!offline.goal_network);
 }
 
 /// Front matter with a goal and one check, for cases that only need one bad line.
