@@ -27,6 +27,15 @@ fn within(path: &str, listed: &[String]) -> bool {
         .any(|user| wanted.starts_with(&user))
 }
 
+/// A user list a repository may only narrow: its key, the user's entries, what an entry
+/// beyond them would risk, and the rule, for the refusal.
+struct Narrowing<'a> {
+    key: &'a str,
+    users: &'a [String],
+    risk: &'a str,
+    rule: &'a str,
+}
+
 /// Where a deny pattern of the floor comes from.
 const DEFAULTS: &str = "andon's defaults";
 
@@ -262,53 +271,59 @@ impl Floor {
     /// A repository may narrow the user config's `allow_read`, not add to it: each of its
     /// entries is one of the user's or lies under one.
     fn check_allow_read(&self, file: &Path, path: &Located<String>) -> Result<(), FileError> {
-        if within(&path.value, &self.allow_read) {
-            return Ok(());
-        }
-        let listed = if self.allow_read.is_empty() {
-            "lists none".to_string()
-        } else {
-            format!("lists {}", self.allow_read.join(", "))
+        let narrowing = Narrowing {
+            key: "allow_read",
+            users: &self.allow_read,
+            risk: "which would show sandboxed agents a credential store",
+            rule: "a repository may not open your credentials to agents",
         };
-        Err(FileError::new(
-            file,
-            path.line,
-            format!(
-                "allow_read has {:?}, which would show sandboxed agents a credential store, but \
-                 your user config {listed}",
-                path.value
-            ),
-            format!(
-                "a repository may not open your credentials to agents: add it to [sandbox] \
-                 allow_read in {} if this repository's loops need it, and remove it here",
-                self.user_config().display()
-            ),
-        ))
+        self.check_narrows(file, path, &narrowing)
     }
 
     /// A repository may narrow the user config's cache dirs, not add to them: each of its
     /// entries is one of the user's or lies under one.
     fn check_cache_dir(&self, file: &Path, dir: &Located<String>) -> Result<(), FileError> {
-        if within(&dir.value, &self.cache_dirs) {
+        let narrowing = Narrowing {
+            key: "cache_dirs",
+            users: &self.cache_dirs,
+            risk: "which sandboxed agents could then write",
+            rule: "a repository may only narrow the cache dirs of your user config",
+        };
+        self.check_narrows(file, dir, &narrowing)
+    }
+
+    /// Refuses `entry` of a repository's `[sandbox] key` unless it is one of the user's or
+    /// lies under one.
+    fn check_narrows(
+        &self,
+        file: &Path,
+        entry: &Located<String>,
+        narrowing: &Narrowing<'_>,
+    ) -> Result<(), FileError> {
+        let Narrowing {
+            key,
+            users,
+            risk,
+            rule,
+        } = narrowing;
+        if within(&entry.value, users) {
             return Ok(());
         }
-        let listed = if self.cache_dirs.is_empty() {
+        let listed = if users.is_empty() {
             "lists none".to_string()
         } else {
-            format!("lists {}", self.cache_dirs.join(", "))
+            format!("lists {}", users.join(", "))
         };
         Err(FileError::new(
             file,
-            dir.line,
+            entry.line,
             format!(
-                "cache_dirs has {:?}, which sandboxed agents could then write, but your user \
-                 config {listed}",
-                dir.value
+                "{key} has {:?}, {risk}, but your user config {listed}",
+                entry.value
             ),
             format!(
-                "a repository may only narrow the cache dirs of your user config: add it to \
-                 [sandbox] cache_dirs in {} if this repository's agents need it, and remove it \
-                 here",
+                "{rule}: add it to [sandbox] {key} in {} if this repository's loops need it, \
+                 and remove it here",
                 self.user_config().display()
             ),
         ))

@@ -266,11 +266,9 @@ fn loop_of(sup: &Supervisor, pid: i32) -> Option<String> {
 /// How far up a process tree andon looks for the agent.
 const MAX_ANCESTORS: usize = 64;
 
-/// The parent of `pid` (field 4 of /proc/PID/stat, after the parenthesised name).
+/// The parent of `pid`.
 fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(1)?.parse().ok()
+    stat_field(pid, 1)
 }
 
 /// Whether `pid` is an agent's process: its own environment holds this supervisor's token,
@@ -309,11 +307,17 @@ fn confined_apart(pid: i32) -> bool {
     no_new_privs("self") == Some(false) && no_new_privs(&pid.to_string()) != Some(false)
 }
 
-/// The session id of `pid` (field 6 of /proc/PID/stat, after the parenthesised name).
+/// The session id of `pid`.
 fn session_of(pid: i32) -> Option<i32> {
+    stat_field(pid, 3)
+}
+
+/// Field `n` after the parenthesised name of /proc/PID/stat (1: the parent, 3: the session),
+/// as a number.
+fn stat_field(pid: i32, n: usize) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_whitespace().nth(3)?.parse().ok()
+    after_name.split_whitespace().nth(n)?.parse().ok()
 }
 
 /// Whether process `pid`'s environment holds this supervisor's token (every agent and check
