@@ -4,17 +4,18 @@
 //! finished before the kill is still there, unchanged. Prints the counts.
 //! Run: cargo bench --bench crash_kill [-- KILLS]   (or bash bench/crash.sh)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use andon::store::Store;
+use andon_test_support::procs;
 
 #[path = "support/endless.rs"]
 mod endless;
-#[path = "../tests/common/procs.rs"]
-mod procs;
 
 const ANDON: &str = env!("CARGO_BIN_EXE_andon");
 const LOOPS: usize = 4;

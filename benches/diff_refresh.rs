@@ -4,6 +4,8 @@
 //! storm of 1 000 file writes through the worktree watcher and the diff service, counting the
 //! diffs it cost. Run: cargo bench --bench diff_refresh  (or bash bench/diff.sh)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! How fast a pane's emulator parses colored log output (the ceiling for a flooding agent),
 //! at the demo's 200x50. Run: cargo bench --bench pane_feed
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Instant;
 
 use andon::term::Pane;

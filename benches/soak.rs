@@ -4,6 +4,8 @@
 //! kept iterating (none stuck) and that nothing panicked. Needs tmux.
 //! Run: cargo bench --bench soak [-- MINUTES]   (or bash bench/soak.sh)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

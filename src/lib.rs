@@ -2,16 +2,17 @@
 //!
 //! `core` decides (pure), `engine` does (processes, git, store), and the binary's `cli` shows.
 
-pub mod agent;
 pub mod atomic;
 pub mod config;
-pub mod core;
+/// The pure core is its own crate, `andon-core`; `crate::core` names it throughout andon.
+pub use andon_core as core;
 pub mod engine;
 pub mod git;
 pub mod own_file;
 pub mod pty;
 pub mod sandbox;
 pub mod store;
+pub mod sys;
 pub mod term;
 pub mod ui;
 pub mod watch;

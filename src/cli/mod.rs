@@ -18,7 +18,7 @@ mod status;
 
 use clap::{Parser, Subcommand};
 
-use andon::agent::sim::SimArgs;
+use andon_sim::SimArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -111,7 +111,7 @@ pub fn main() -> i32 {
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Init => init::run(),
-        Command::SimAgent(args) => andon::agent::sim::run(&args),
+        Command::SimAgent(args) => andon_sim::run(&args),
         Command::Signal(args) => signal::run(args),
         Command::Reaper { token } => andon::pty::reaper::reaper_main(&token),
         Command::Sandbox(args) => andon::sandbox::sandbox_main(&args),

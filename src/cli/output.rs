@@ -49,11 +49,7 @@ pub fn elapsed(ms: i64) -> String {
 /// (`andon status | head`) instead of panicking on a broken pipe. Not for the supervisor,
 /// which must survive a client that hangs up on its control socket.
 pub fn quiet_on_broken_pipe() {
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started; no
-    // handler runs Rust code.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    andon::sys::default_sigpipe();
 }
 
 /// Prints `andon: <message>` on stderr. Messages quote names as the user (or an agent) wrote

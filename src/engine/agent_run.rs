@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::agent::states::{recognise, AgentCondition};
 use crate::config::{AgentMode, PromptMode};
+use crate::core::agent::states::{recognise, AgentCondition};
 use crate::core::event::AgentReport;
 use crate::core::guard::{ChangedPath, Guards};
 use crate::core::sandbox_denial::{denial_failure, DenialLines};

@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::agent::states::{recognise, AgentCondition};
-use crate::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdict, READY_TIMEOUT};
+use crate::core::agent::states::{recognise, AgentCondition};
+use crate::core::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdict, READY_TIMEOUT};
 use crate::core::condition::Condition;
 use crate::core::event::AgentReport;
 use crate::engine::agent_run::{AgentRun, RunEnd, KILL_GRACE};

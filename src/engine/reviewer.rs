@@ -7,8 +7,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::agent::states::recognise;
 use crate::config::PromptMode;
+use crate::core::agent::states::recognise;
 use crate::core::event::{ChecksReport, Event};
 use crate::core::reviewer::{
     parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,

@@ -227,7 +227,7 @@ pub(super) fn delete_file(root: &Path, rel: &Path) -> Result<(), GitError> {
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
-    use super::super::test_support::{commit_all, git, init_repo, read, write};
+    use super::super::test_support::{commit_all, git, read, repo_with_worktree, write};
     use super::*;
 
     fn change(path: &str, kind: ChangeKind) -> PathChange {
@@ -236,16 +236,6 @@ mod tests {
             kind,
             in_base: kind != ChangeKind::Added,
         }
-    }
-
-    /// A repo and one loop worktree `<tmp>/wt` on `loop/a` at HEAD; returns HEAD too.
-    fn repo_with_worktree() -> (tempfile::TempDir, GitOwner, std::path::PathBuf, String) {
-        let (tmp, root) = init_repo();
-        let owner = GitOwner::open(&root).unwrap();
-        let wt = tmp.path().join("wt");
-        owner.create_worktree("a", &wt, "loop/a", "HEAD").unwrap();
-        let base = owner.head_commit().unwrap();
-        (tmp, owner, wt, base)
     }
 
     #[test]

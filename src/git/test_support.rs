@@ -1,65 +1,20 @@
-//! Real temp repositories for the git layer's tests, built with git2 and checked with the real
-//! `git` CLI.
+//! The git layer's test repositories: the shared ones from `andon-test-support`, and a repo
+//! with one loop worktree made by andon's own [`GitOwner`].
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-use git2::{IndexAddOption, Repository, RepositoryInitOptions, Signature};
+pub use andon_test_support::git;
+pub use andon_test_support::repo::{commit_all, init_repo, read, write};
 use tempfile::TempDir;
 
-/// A repo at `<tmp>/repo` on branch `main` with one commit: README.md, src/lib.rs and a
-/// .gitignore ignoring `target/` and `*.log`. Worktrees go beside it, inside the same tempdir.
-pub fn init_repo() -> (TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("repo");
-    let mut opts = RepositoryInitOptions::new();
-    opts.initial_head("main");
-    Repository::init_opts(&root, &opts).unwrap();
-    write(&root, "README.md", "# demo\n");
-    write(&root, "src/lib.rs", "pub fn one() -> u32 { 1 }\n");
-    write(&root, ".gitignore", "target/\n*.log\n");
-    commit_all(&root, "initial");
-    (tmp, root)
-}
+use super::GitOwner;
 
-/// Stages everything in `dir` and commits it on HEAD; returns the new commit's oid.
-pub fn commit_all(dir: &Path, message: &str) -> String {
-    let repo = Repository::open(dir).unwrap();
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = Signature::now("test", "test@localhost").unwrap();
-    let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-    let parents: Vec<_> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap()
-        .to_string()
-}
-
-pub fn write(dir: &Path, rel: &str, content: &str) {
-    let path = dir.join(rel);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, content).unwrap();
-}
-
-pub fn read(dir: &Path, rel: &str) -> String {
-    fs::read_to_string(dir.join(rel)).unwrap()
-}
-
-/// Runs the real git CLI in `dir`, asserts it succeeded and returns its trimmed stdout.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} in {} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+/// A repo and one loop worktree `<tmp>/wt` on `loop/a` at HEAD; returns HEAD too.
+pub fn repo_with_worktree() -> (TempDir, GitOwner, PathBuf, String) {
+    let (tmp, root) = init_repo();
+    let owner = GitOwner::open(&root).unwrap();
+    let wt = tmp.path().join("wt");
+    owner.create_worktree("a", &wt, "loop/a", "HEAD").unwrap();
+    let base = owner.head_commit().unwrap();
+    (tmp, owner, wt, base)
 }

@@ -161,14 +161,7 @@ fn spawn_sh(spec: &CommandSpec) -> Result<(Child, pipe::Receiver), PtyError> {
         .kill_on_drop(true);
     // A session of its own (and so a process group, which stop and timeout signal): a check
     // has no controlling terminal, so it cannot read or type into the one andon runs in.
-    // SAFETY: setsid is async-signal-safe and touches nothing of the parent's.
-    unsafe {
-        cmd.pre_exec(|| {
-            rustix::process::setsid()
-                .map(|_| ())
-                .map_err(std::io::Error::from)
-        });
-    }
+    crate::sys::new_session_on_exec(&mut cmd);
     let spawned = cmd.spawn();
     // The command holds our copies of the pipe's write end; they must close or the output
     // never ends.

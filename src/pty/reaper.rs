@@ -164,12 +164,7 @@ pub fn reaper_main(token: &str) -> i32 {
 /// Leaves andon's session, so SIGINT/SIGHUP/SIGTSTP from andon's terminal and signals to
 /// andon's process group miss the reaper, and ignores them for the instant before that.
 fn detach() {
-    for signal in [libc::SIGINT, libc::SIGHUP, libc::SIGTERM, libc::SIGTSTP] {
-        // SAFETY: SIG_IGN installs no handler code; it only changes the disposition.
-        unsafe {
-            libc::signal(signal, libc::SIG_IGN);
-        }
-    }
+    crate::sys::ignore_signals(&[libc::SIGINT, libc::SIGHUP, libc::SIGTERM, libc::SIGTSTP]);
     // Fails only if the reaper already leads a group, and then it is not in andon's.
     let _ = rproc::setsid();
 }

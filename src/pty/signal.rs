@@ -107,6 +107,7 @@ fn group_pid(pgid: i32) -> Result<Pid, PtyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use andon_test_support::wait_for;
     use std::os::unix::process::CommandExt;
     use std::process::{Child, Command, Stdio};
 
@@ -128,14 +129,6 @@ mod tests {
         let grandchild = line.trim().parse().unwrap();
         let pgid = i32::try_from(child.id()).unwrap();
         (child, pgid, grandchild)
-    }
-
-    fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !cond() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
     }
 
     #[test]
@@ -166,12 +159,12 @@ mod tests {
         let (mut child, pgid, grandchild) = group_with_grandchild("sleep 30");
         stop_group(pgid).unwrap();
         for pid in [pgid, grandchild] {
-            eventually("stopped", || process_state(pid) == Some('T'));
+            wait_for("stopped", || process_state(pid) == Some('T'));
         }
         assert!(group_alive(pgid), "a stopped group is still alive");
         continue_group(pgid).unwrap();
         for pid in [pgid, grandchild] {
-            eventually("resumed", || process_state(pid).is_some_and(|s| s != 'T'));
+            wait_for("resumed", || process_state(pid).is_some_and(|s| s != 'T'));
         }
         kill_group(pgid).unwrap();
         child.wait().unwrap();

@@ -45,21 +45,10 @@ pub enum SandboxError {
 /// in containers), so the system call is the only reliable probe.
 #[cfg(target_os = "linux")]
 pub fn landlock_status() -> LandlockStatus {
-    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
-    // SAFETY: with a null attribute, a zero size and the VERSION flag the kernel only returns
-    // its ABI number: no memory is read or written and no file descriptor is created.
-    let abi = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_create_ruleset,
-            std::ptr::null::<libc::c_void>(),
-            0usize,
-            LANDLOCK_CREATE_RULESET_VERSION,
-        )
+    let err = match crate::sys::landlock_abi() {
+        Ok(abi) => return LandlockStatus::Available { abi },
+        Err(err) => err,
     };
-    if abi > 0 {
-        return LandlockStatus::Available { abi: abi as u32 };
-    }
-    let err = std::io::Error::last_os_error();
     let why = match err.raw_os_error() {
         Some(libc::ENOSYS) => "this kernel has no Landlock (Linux 5.13 or later built with \
                                CONFIG_SECURITY_LANDLOCK is needed)"

@@ -275,6 +275,7 @@ pub async fn run(
                     dirty = true;
                 }
                 last_second = second;
+                #[allow(clippy::panic, reason = "the panic is what --test-panic-after asks for")]
                 if panic_at.is_some_and(|t| Instant::now() >= t) {
                     panic!("andon: test panic requested with --test-panic-after");
                 }

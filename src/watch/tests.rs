@@ -2,19 +2,9 @@ use std::fs;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
+use andon_test_support::{eventually, wait_for};
+
 use super::*;
-
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    wait_until_within(what, Duration::from_secs(5), cond);
-}
-
-fn wait_until_within(what: &str, limit: Duration, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// A git repo ignoring `*.log`, watched with a counting stale hook.
 fn watched_repo(timing: Debounce) -> (tempfile::TempDir, WorktreeWatcher, Arc<AtomicUsize>) {
@@ -45,7 +35,7 @@ fn sees_file_writes_but_not_git_dir() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(w.last_change_ms(), 0, ".git writes are not progress");
     fs::write(dir.path().join("a.txt"), "x").unwrap();
-    wait_until("activity", || w.last_change_ms() > 0);
+    wait_for("activity", || w.last_change_ms() > 0);
 }
 
 #[test]
@@ -53,7 +43,7 @@ fn build_output_is_activity_but_does_not_make_the_diff_stale() {
     let (dir, w, fired) = watched_repo(Debounce::default());
     fs::create_dir_all(dir.path().join("target/debug")).unwrap();
     // The new `target` directory itself is a change at the root: its signal comes first.
-    wait_until("the directory's own signal", || {
+    wait_for("the directory's own signal", || {
         fired.load(Ordering::SeqCst) >= 1
     });
     std::thread::sleep(Duration::from_millis(400));
@@ -63,12 +53,12 @@ fn build_output_is_activity_but_does_not_make_the_diff_stale() {
     fs::write(dir.path().join("target/debug/out"), "x").unwrap();
     fs::write(dir.path().join("run.log"), "ignored").unwrap();
     fs::write(dir.path().join(".git/index"), "x").unwrap();
-    wait_until("activity", || w.last_change_ms() > activity);
+    wait_for("activity", || w.last_change_ms() > activity);
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(fired.load(Ordering::SeqCst), before, "no stale signal");
 
     fs::write(dir.path().join("src.rs"), "fn main() {}").unwrap();
-    wait_until("stale signal", || fired.load(Ordering::SeqCst) > before);
+    wait_for("stale signal", || fired.load(Ordering::SeqCst) > before);
 }
 
 #[test]
@@ -81,8 +71,8 @@ fn a_burst_of_writes_is_one_stale_signal() {
     for i in 0..200 {
         fs::write(dir.path().join(format!("f{i}.txt")), "x").unwrap();
     }
-    wait_until_within("stale signal", Duration::from_secs(10), || {
-        fired.load(Ordering::SeqCst) > 0
+    eventually(Duration::from_secs(10), "stale signal", || {
+        (fired.load(Ordering::SeqCst) > 0).then_some(())
     });
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(fired.load(Ordering::SeqCst), 1);

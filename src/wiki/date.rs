@@ -1,55 +1,39 @@
-//! Calendar dates for page names, from the store's unix milliseconds, without a date crate:
-//! the machine's local time (a loop that ends late in the evening is filed under that day),
-//! or UTC by the civil-from-days algorithm (Howard Hinnant) when the local time is unknown.
+//! Calendar dates and clock times for pages and notices, from the store's unix milliseconds,
+//! in the machine's time zone (a loop that ends late in the evening is filed under that day)
+//! or in UTC. The calendar and the zone database are jiff's.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 
 /// `YYYY-MM-DD` of a unix-millisecond timestamp, in UTC.
 pub fn ymd(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// `YYYY-MM-DD` of a unix-millisecond timestamp in the machine's local time zone.
-pub fn local_ymd(ms: i64) -> String {
-    match local(ms) {
-        Some(tm) => format!(
-            "{:04}-{:02}-{:02}",
-            tm.tm_year + 1900,
-            tm.tm_mon + 1,
-            tm.tm_mday
-        ),
-        None => ymd(ms),
-    }
-}
-
-/// `HH:MM` of a unix-millisecond timestamp in the machine's local time zone.
-pub fn local_hm(ms: i64) -> String {
-    match local(ms) {
-        Some(tm) => format!("{:02}:{:02}", tm.tm_hour, tm.tm_min),
-        None => hm(ms),
-    }
-}
-
-fn local(ms: i64) -> Option<libc::tm> {
-    let secs = libc::time_t::try_from(ms.div_euclid(1000)).ok()?;
-    // SAFETY: `tm` is plain old data that localtime_r fills in; a null return means it did not.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let filled = unsafe { libc::localtime_r(&secs, &mut tm) };
-    (!filled.is_null()).then_some(tm)
+    format_in(ms, &TimeZone::UTC, "%Y-%m-%d")
 }
 
 /// `HH:MM` of a unix-millisecond timestamp, in UTC.
 pub fn hm(ms: i64) -> String {
-    let secs = ms.div_euclid(1000).rem_euclid(86_400);
-    format!("{:02}:{:02}", secs / 3600, secs / 60 % 60)
+    format_in(ms, &TimeZone::UTC, "%H:%M")
+}
+
+/// `YYYY-MM-DD` of a unix-millisecond timestamp in the machine's local time zone.
+pub fn local_ymd(ms: i64) -> String {
+    format_in(ms, &TimeZone::system(), "%Y-%m-%d")
+}
+
+/// `HH:MM` of a unix-millisecond timestamp in the machine's local time zone.
+pub fn local_hm(ms: i64) -> String {
+    format_in(ms, &TimeZone::system(), "%H:%M")
+}
+
+/// `ms` in `zone`, formatted; a timestamp outside jiff's range (years beyond ±9999) is
+/// clamped to it, as no store holds one.
+fn format_in(ms: i64, zone: &TimeZone, format: &str) -> String {
+    let at = Timestamp::from_millisecond(ms).unwrap_or(if ms < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    });
+    at.to_zoned(zone.clone()).strftime(format).to_string()
 }
 
 #[cfg(test)]
@@ -68,5 +52,12 @@ mod tests {
             assert_eq!(ymd(ms), want, "{ms}");
         }
         assert_eq!(hm(1_795_305_600_000 + 3_723_000), "01:02");
+    }
+
+    #[test]
+    fn local_time_follows_the_zone() {
+        let ms = 1_795_305_600_000 + 3_723_000;
+        let tokyo = TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::fixed(jiff::tz::offset(9)));
+        assert_eq!(format_in(ms, &tokyo, "%Y-%m-%d %H:%M"), "2026-11-22 10:02");
     }
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::pty::signal::{continue_group, group_alive, process_state, stop_group};
+use andon_test_support::wait_for;
 use std::fs;
 use std::sync::atomic::AtomicUsize;
 
@@ -77,14 +78,6 @@ impl Run {
             assert!(Instant::now() < deadline, "no `{prefix}` line in {text:?}");
             thread::sleep(Duration::from_millis(10));
         }
-    }
-}
-
-fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -243,11 +236,11 @@ async fn the_child_leads_its_own_group_and_can_be_stopped_with_its_grandchild() 
 
     stop_group(run.child.pid()).unwrap();
     for pid in [shell, grandchild] {
-        eventually("stopped", || process_state(pid) == Some('T'));
+        wait_for("stopped", || process_state(pid) == Some('T'));
     }
     continue_group(run.child.pid()).unwrap();
     for pid in [shell, grandchild] {
-        eventually("resumed", || process_state(pid).is_some_and(|s| s != 'T'));
+        wait_for("resumed", || process_state(pid).is_some_and(|s| s != 'T'));
     }
     crate::pty::signal::terminate_group(run.child.pid(), Duration::from_secs(1))
         .await
@@ -329,8 +322,8 @@ fn dropping_the_handle_kills_the_group() {
     let grandchild = run.numbers_after("pids")[0];
     let pgid = run.child.pid();
     drop(run);
-    eventually("group gone", || !group_alive(pgid));
-    eventually("grandchild gone", || {
+    wait_for("group gone", || !group_alive(pgid));
+    wait_for("grandchild gone", || {
         process_state(grandchild).is_none_or(|s| s == 'Z')
     });
 }

@@ -1,0 +1,38 @@
+//! andon's integration tests, one binary so libgit2 and SQLite link once: each module drives
+//! the real `andon` binary (or its library) against real git repositories, PTYs, SQLite files,
+//! child processes and, where the machine has them, tmux, bubblewrap and the agent CLIs.
+//! `common` holds the harness (`TestRepo`); what is not andon-specific lives in the
+//! `andon-test-support` crate.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod acts_for_agent;
+mod agent_states;
+mod bad_input;
+mod boundary;
+mod breakers;
+mod config_mistakes;
+mod control;
+mod doctor;
+mod example;
+mod hostile;
+mod hostile_names;
+mod human;
+mod inert_text;
+mod init;
+mod interactive;
+mod memory;
+mod one_place;
+mod panes;
+mod plan_fields;
+mod profiles;
+mod real_agents;
+mod real_project;
+mod review;
+mod reviewer;
+mod sandbox;
+mod secrets;
+mod status;
+mod tui;
