@@ -1,5 +1,7 @@
 //! A key chord (a key with its modifiers) and its text form, as written in andon.toml and
-//! shown in hints and help.
+//! shown in hints and help. Hand-written rather than crokey's: crokey 1.5 parses only
+//! `ctrl-`/`alt-`/`shift-` prefixes, not the tmux and Emacs forms (`C-g`, `M-x`, `Ctrl+G`)
+//! andon.toml accepts, and writes arrows as words where the board's hints use `←`.
 
 use std::fmt;
 

@@ -80,10 +80,7 @@ fn normalize_visible_line(line: &str) -> String {
 /// removed, and within a line only the text after the last carriage return kept, because a
 /// `\r` redraws the line (spinners, progress bars) and only its final frame was ever readable.
 pub(crate) fn visible_text(output: &str) -> String {
-    let stripped = match ESCAPE.as_ref() {
-        Some(escape) => escape.replace_all(output, ""),
-        None => std::borrow::Cow::Borrowed(output),
-    };
+    let stripped = crate::sanitize::strip_escapes(output);
     let mut visible = String::with_capacity(stripped.len());
     for (index, line) in stripped.split('\n').enumerate() {
         if index > 0 {
@@ -212,19 +209,6 @@ impl Substitution {
         }
     }
 }
-
-/// Terminal escape sequences: CSI (colors, cursor), OSC (titles, hyperlinks), DCS/PM/APC
-/// strings, and two-byte escapes such as the `ESC ( B` charset switch rustfmt emits.
-static ESCAPE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"\x1b\[[0-?]*[ -/]*[@-~]",
-        r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?",
-        r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?",
-        r"|\x1b[ -/]*[0-~]",
-        r"|\x{9b}[0-?]*[ -/]*[@-~]",
-    ))
-    .ok()
-});
 
 /// The normalization rules, in the order they must run: specific shapes (UUIDs, timestamps,
 /// paths) before the generic hex and number rules that would otherwise eat them piecemeal.

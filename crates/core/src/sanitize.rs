@@ -1,25 +1,73 @@
 //! Making a child's text safe to show: escape sequences (CSI, OSC — titles, clipboard writes —
 //! DCS and the like) and control characters are removed, so bytes from an agent or a check can
-//! never drive the terminal that prints a summary, a status line or a log.
+//! never drive the terminal that prints a summary, a status line or a log. One parser finds
+//! the sequences everywhere andon cleans text: vte's, the state machine terminals use.
 
 /// `text` without escape sequences and control characters; newlines and tabs are kept when
-/// `keep_lines` is true, otherwise they become spaces.
+/// `keep_lines` is true, otherwise they become spaces (as does a carriage return).
 pub fn printable(text: &str, keep_lines: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => skip_escape(&mut chars),
-            // C1 controls: CSI (U+009B) and OSC (U+009D) introduce sequences as well.
-            '\u{9b}' => skip_until_final(&mut chars),
-            '\u{90}' | '\u{9d}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' | '\t' if keep_lines => out.push(c),
-            '\n' | '\t' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
+    strip_escapes(text)
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\t' if keep_lines => Some(c),
+            '\n' | '\t' | '\r' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// `text` without escape sequences — CSI, OSC, DCS, SOS/PM/APC strings and two- or
+/// three-byte escapes, in their 7-bit and C1 forms, an unterminated one to the end — as
+/// vte, the parser terminals use, delimits them. Other control characters (newline, tab,
+/// carriage return, bell, backspace) are kept for the caller to judge.
+pub fn strip_escapes(text: &str) -> String {
+    let mut kept = Kept(String::with_capacity(text.len()));
+    let mut parser = vte::Parser::new();
+    if text.contains(|c| c1_as_escape(c).is_some()) {
+        let mut bytes = Vec::with_capacity(text.len() + 8);
+        let mut buf = [0u8; 4];
+        for c in text.chars() {
+            match c1_as_escape(c) {
+                Some(seq) => bytes.extend_from_slice(seq),
+                None => bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes()),
+            }
+        }
+        parser.advance(&mut kept, &bytes);
+    } else {
+        parser.advance(&mut kept, text.as_bytes());
+    }
+    kept.0
+}
+
+/// The 7-bit form of a C1 control that opens or closes a sequence (vte reads C1 controls
+/// only as raw 8-bit bytes, which valid UTF-8 text never holds).
+fn c1_as_escape(c: char) -> Option<&'static [u8]> {
+    Some(match c {
+        '\u{90}' => b"\x1bP",
+        '\u{98}' => b"\x1bX",
+        '\u{9b}' => b"\x1b[",
+        '\u{9c}' => b"\x1b\\",
+        '\u{9d}' => b"\x1b]",
+        '\u{9e}' => b"\x1b^",
+        '\u{9f}' => b"\x1b_",
+        _ => return None,
+    })
+}
+
+/// What vte hands on outside sequences: printed characters and C0 controls.
+struct Kept(String);
+
+impl vte::Perform for Kept {
+    fn print(&mut self, c: char) {
+        self.0.push(c);
+    }
+
+    fn execute(&mut self, byte: u8) {
+        if byte.is_ascii() {
+            self.0.push(char::from(byte));
         }
     }
-    out
 }
 
 /// `text` with every control character other than newline and tab written out visibly
@@ -48,45 +96,6 @@ pub fn one_line(text: &str, max: usize) -> String {
     let mut cut: String = joined.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
-}
-
-type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
-
-fn skip_escape(chars: &mut Chars) {
-    match chars.next() {
-        Some('[') => skip_until_final(chars),
-        Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => skip_string(chars),
-        // Two- and three-byte sequences (charset selection, keypad modes, …).
-        Some('(') | Some(')') | Some('*') | Some('+') | Some('#') | Some('%') => {
-            chars.next();
-        }
-        _ => {}
-    }
-}
-
-/// CSI parameters and intermediates, up to the final byte (0x40..=0x7e).
-fn skip_until_final(chars: &mut Chars) {
-    for c in chars.by_ref() {
-        if ('\u{40}'..='\u{7e}').contains(&c) {
-            return;
-        }
-    }
-}
-
-/// OSC/DCS/APC/PM payloads, up to BEL or ST (ESC \ or U+009C).
-fn skip_string(chars: &mut Chars) {
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{7}' | '\u{9c}' => return,
-            '\u{1b}' => {
-                if chars.peek() == Some(&'\\') {
-                    chars.next();
-                }
-                return;
-            }
-            _ => {}
-        }
-    }
 }
 
 #[cfg(test)]
