@@ -6,7 +6,7 @@
 use clap::Args;
 
 use andon::core::event::HumanAction;
-use andon::engine::control::{request, ControlError, Request};
+use andon::engine::control::{request, ControlError, Reply, Request, Target};
 use andon::engine::ended::act_offline;
 use andon::engine::shared::actor;
 
@@ -41,8 +41,17 @@ pub struct RedirectArgs {
     pub message: String,
 }
 
+impl TargetArgs {
+    fn target(&self) -> Target {
+        match &self.loop_name {
+            Some(name) if !self.all => Target::Loop(name.clone()),
+            _ => Target::All,
+        }
+    }
+}
+
 pub fn stop(t: TargetArgs) -> i32 {
-    send("stop", t.loop_name, t.all, None)
+    send(t.target(), HumanAction::Stop)
 }
 
 pub fn resume(t: TargetArgs) -> i32 {
@@ -55,7 +64,7 @@ pub fn resume(t: TargetArgs) -> i32 {
         },
         _ => None,
     };
-    send("resume", t.loop_name, t.all, fix_plan)
+    send(t.target(), HumanAction::Resume { fix_plan })
 }
 
 /// The fix plan a Meta-Andon stop waits on, shown (and confirmed on a terminal); `None` when
@@ -115,36 +124,37 @@ pub fn redirect(r: RedirectArgs) -> i32 {
         ));
         return EXIT_BAD_INPUT;
     }
-    send("redirect", Some(r.loop_name), false, Some(r.message))
+    let note = r.message;
+    send(Target::Loop(r.loop_name), HumanAction::Redirect { note })
 }
 
-pub fn simple(action: &str, l: LoopArg) -> i32 {
-    send(action, Some(l.loop_name), false, None)
+/// A human action that needs nothing but the loop's name.
+pub fn simple(action: HumanAction, l: LoopArg) -> i32 {
+    send(Target::Loop(l.loop_name), action)
 }
 
-fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<String>) -> i32 {
+fn send(target: Target, action: HumanAction) -> i32 {
     let repo = match repo::open() {
         Ok(r) => r,
         Err(e) => return bad_input(&e),
     };
-    let req = Request {
-        action: action.to_string(),
-        loop_name,
-        all,
-        message,
-        ..Request::default()
+    let req = Request::Act {
+        target: target.clone(),
+        action: action.clone(),
     };
-    match request(&repo.dirs.socket(), &req.clone()) {
-        Ok(r) if r.ok => {
-            println!("{}", r.message);
+    match request(&repo.dirs.socket(), &req).map(Reply::into_result) {
+        Ok(Ok(message)) => {
+            println!("{message}");
             EXIT_OK
         }
-        Ok(r) => {
-            super::output::error(format!("refused: {}", r.message));
+        Ok(Err(refused)) => {
+            super::output::error(format!("refused: {refused}"));
             EXIT_ERROR
         }
-        Err(ControlError::NotRunning(_)) if matches!(action, "abort" | "rollback") && !all => {
-            let Some(name) = req.loop_name else {
+        Err(ControlError::NotRunning(_))
+            if matches!(action, HumanAction::Abort | HumanAction::Rollback) =>
+        {
+            let Target::Loop(name) = target else {
                 return EXIT_BAD_INPUT;
             };
             match offline(&repo, &name, action) {
@@ -168,20 +178,17 @@ fn send(action: &str, loop_name: Option<String>, all: bool, message: Option<Stri
 /// Abort or roll back a loop with no supervisor running: hosted alone under the repo lock,
 /// as the board would. A loop no supervisor can host (its plan changed) runs nothing, so an
 /// abort ends it in the store.
-fn offline(repo: &repo::Repo, name: &str, action: &str) -> Result<String, String> {
+fn offline(repo: &repo::Repo, name: &str, human: HumanAction) -> Result<String, String> {
     if !repo.dirs.db().exists() {
         return Err(repo::no_store(name));
     }
     let config = repo::config(repo).map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("andon"));
     let rt = super::run::runtime().ok_or("cannot start the async runtime")?;
-    let human = match action {
-        "abort" => HumanAction::Abort,
-        _ => HumanAction::Rollback,
-    };
+    let abort = human == HumanAction::Abort;
     let hosted = rt.block_on(act_offline(&repo.git, &config, exe, name, human));
     match hosted {
-        Err(e) if action == "abort" && e.contains("the plan changed") => {
+        Err(e) if abort && e.contains("the plan changed") => {
             let dirs = andon::engine::paths::AndonDir::new(repo.git.repo_root());
             let _lock =
                 andon::engine::lock::RepoLock::acquire(&dirs.lock()).map_err(|e| e.to_string())?;

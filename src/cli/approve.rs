@@ -9,7 +9,7 @@ use clap::Args;
 
 use andon::core::event::{HumanAction, Outcome};
 use andon::core::human::approval_gate;
-use andon::engine::control::{request, ControlError, Request};
+use andon::engine::control::{request, ControlError, Request, Target};
 use andon::engine::deliver::{self, Place};
 use andon::engine::ended::{act_offline, clean_up_offline};
 use andon::engine::pull_request;
@@ -157,16 +157,13 @@ pub fn approve(args: ApproveArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     }
-    let req = Request {
-        action: "approve".into(),
-        loop_name: Some(args.loop_name.clone()),
-        message: args.reason.clone(),
-        outcome: Some(outcome),
-        ..Request::default()
-    };
     let action = HumanAction::Approve {
         anyway: args.reason.clone(),
         outcome,
+    };
+    let req = Request::Act {
+        target: Target::Loop(args.loop_name.clone()),
+        action: action.clone(),
     };
     let code = finish(through_supervisor_or(&repo, &req, |repo| {
         let config = repo::config(repo).map_err(|e| e.to_string())?;
@@ -245,13 +242,10 @@ pub fn cleanup(args: CleanupArgs) -> i32 {
         Err(e) => return bad_input(&e),
     };
     let force = args.force.then(|| args.reason.clone().unwrap_or_default());
-    let req = Request {
-        action: "cleanup".into(),
-        loop_name: Some(args.loop_name.clone()),
-        message: force.clone(),
-        force: args.force,
+    let req = Request::Cleanup {
+        loop_name: args.loop_name.clone(),
+        force: force.clone(),
         delete_branch: args.delete_branch,
-        ..Request::default()
     };
     finish(through_supervisor_or(&repo, &req, |repo| {
         let config = repo::config(repo).map_err(|e| e.to_string())?;
@@ -272,8 +266,7 @@ fn through_supervisor_or(
     offline: impl FnOnce(&Repo) -> Result<String, String>,
 ) -> Result<String, String> {
     match request(&repo.dirs.socket(), req) {
-        Ok(r) if r.ok => Ok(r.message),
-        Ok(r) => Err(format!("refused: {}", r.message)),
+        Ok(reply) => reply.into_result().map_err(|r| format!("refused: {r}")),
         Err(ControlError::NotRunning(_)) => offline(repo),
         Err(e) => Err(e.to_string()),
     }

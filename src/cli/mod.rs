@@ -18,6 +18,7 @@ mod status;
 
 use clap::{Parser, Subcommand};
 
+use andon::core::event::HumanAction;
 use andon_sim::SimArgs;
 
 #[derive(Parser, Debug)]
@@ -101,9 +102,9 @@ pub fn main() -> i32 {
         Command::Stop(t) => act::stop(t),
         Command::Resume(t) => act::resume(t),
         Command::Redirect(r) => act::redirect(r),
-        Command::MetaAndon(l) => act::simple("meta_andon", l),
-        Command::Abort(l) => act::simple("abort", l),
-        Command::Rollback(l) => act::simple("rollback", l),
+        Command::MetaAndon(l) => act::simple(HumanAction::MetaAndon, l),
+        Command::Abort(l) => act::simple(HumanAction::Abort, l),
+        Command::Rollback(l) => act::simple(HumanAction::Rollback, l),
         Command::Approve(args) => approve::approve(args),
         Command::Cleanup(args) => approve::cleanup(args),
         Command::Audit(args) => audit::run(args),

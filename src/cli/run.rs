@@ -138,17 +138,20 @@ async fn lock(path: &std::path::Path) -> Result<RepoLock, LockError> {
 pub fn hand_over(repo: &repo::Repo, args: &RunArgs, pid: &str) -> i32 {
     let cwd = std::env::current_dir().unwrap_or_default();
     let plans: Vec<PathBuf> = args.plans.iter().map(|p| cwd.join(p)).collect();
-    let req = control::Request::start(&plans, args.replace, args.agent.clone());
-    match control::request(&repo.dirs.socket(), &req) {
-        Ok(answer) if answer.ok => {
+    let req = control::Request::Start {
+        plans,
+        replace: args.replace,
+        agent: args.agent.clone(),
+    };
+    match control::request(&repo.dirs.socket(), &req).map(control::Reply::into_result) {
+        Ok(Ok(message)) => {
             println!(
-                "{}\n(handed to the andon that supervises this repo, pid {pid}: its board or `andon` shows the loop)",
-                answer.message
+                "{message}\n(handed to the andon that supervises this repo, pid {pid}: its board or `andon` shows the loop)"
             );
             repo::EXIT_OK
         }
-        Ok(answer) => {
-            eprintln!("andon: {}", answer.message);
+        Ok(Err(refused)) => {
+            eprintln!("andon: {refused}");
             repo::EXIT_BAD_INPUT
         }
         Err(e) => {

@@ -3,16 +3,23 @@
 //! `ANDON_SOCKET`. It never fails the hook: a missing supervisor is a note on stderr and
 //! exit 0, because a hook's error would interrupt the agent the human is watching.
 
-use andon::engine::control::{request, Request};
+use andon::engine::control::{request, Reply, Request};
 
 #[derive(clap::Args, Debug)]
 pub struct SignalArgs {
     /// The signal: `done` (the turn is over)
-    #[arg(value_parser = ["done"])]
-    pub what: String,
+    #[arg(value_enum)]
+    pub what: Signal,
     /// Whatever the agent passes its hook (Codex appends a JSON event); ignored
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub rest: Vec<String>,
+}
+
+/// What an agent's hook can say.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum Signal {
+    /// The turn is over.
+    Done,
 }
 
 pub fn run(args: SignalArgs) -> i32 {
@@ -24,15 +31,12 @@ pub fn run(args: SignalArgs) -> i32 {
         );
         return 0;
     };
-    let req = Request {
-        action: "signal".into(),
-        loop_name: Some(loop_name),
-        message: Some(args.what),
-        ..Request::default()
+    let req = match args.what {
+        Signal::Done => Request::TurnDone { loop_name },
     };
-    match request(std::path::Path::new(&socket), &req) {
-        Ok(answer) if answer.ok => {}
-        Ok(answer) => eprintln!("andon signal: {}", answer.message),
+    match request(std::path::Path::new(&socket), &req).map(Reply::into_result) {
+        Ok(Ok(_)) => {}
+        Ok(Err(refused)) => eprintln!("andon signal: {refused}"),
         Err(e) => eprintln!("andon signal: {e}"),
     }
     0

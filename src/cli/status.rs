@@ -105,16 +105,12 @@ pub fn open_store(dirs: &andon::engine::paths::AndonDir) -> Result<Store, StoreE
 
 /// The agent's own loop, as the supervisor answers on `$ANDON_SOCKET`.
 fn from_agent_socket(json: bool) -> i32 {
-    use andon::engine::control::{request, Request};
+    use andon::engine::control::{request, Reply, Request};
     let socket = std::env::var_os("ANDON_SOCKET").unwrap_or_default();
-    let req = Request {
-        action: "status".into(),
-        ..Request::default()
-    };
-    let answer = match request(std::path::Path::new(&socket), &req) {
-        Ok(answer) if answer.ok => answer,
-        Ok(answer) => {
-            super::output::error(&answer.message);
+    let loops = match request(std::path::Path::new(&socket), &Request::Status) {
+        Ok(Reply::Loops { loops }) => loops,
+        Ok(other) => {
+            super::output::error(other.into_result().unwrap_or_else(|refused| refused));
             return EXIT_ERROR;
         }
         Err(e) => {
@@ -122,7 +118,6 @@ fn from_agent_socket(json: bool) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let loops = answer.data.unwrap_or_default();
     if json {
         println!(
             "{}",
@@ -130,13 +125,12 @@ fn from_agent_socket(json: bool) -> i32 {
         );
         return EXIT_OK;
     }
-    for view in loops.as_array().into_iter().flatten() {
-        let state = &view["state"];
+    for view in &loops {
         println!(
             "loop {}: {}, iteration {}",
-            view["name"].as_str().unwrap_or("?"),
-            State::label_of(state["state"].as_str().unwrap_or("unknown")),
-            state["iteration"]
+            view.name,
+            view.state.state.label(),
+            view.state.iteration
         );
     }
     EXIT_OK

@@ -9,45 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::core::event::HumanAction;
-use crate::engine::control::{request, Request};
+use crate::engine::control::{forward, Request, Target};
 use crate::engine::shared::{LoopView, Shared};
 use crate::engine::spec::Persisted;
 use crate::store::LoopRow;
 
 /// Sends a human action to the supervising process and returns its answer.
-pub async fn act(
-    socket: PathBuf,
-    loop_name: Option<String>,
-    all: bool,
-    action: HumanAction,
-) -> Result<String, String> {
-    let (name, message, outcome) = match action {
-        HumanAction::Stop => ("stop", None, None),
-        HumanAction::Resume { fix_plan } => ("resume", fix_plan, None),
-        HumanAction::Redirect { note } => ("redirect", Some(note), None),
-        HumanAction::MetaAndon => ("meta_andon", None, None),
-        HumanAction::Abort => ("abort", None, None),
-        HumanAction::Rollback => ("rollback", None, None),
-        HumanAction::Answer => ("answer", None, None),
-        HumanAction::Approve { anyway, outcome } => ("approve", anyway, Some(outcome)),
-    };
-    let req = Request {
-        action: name.to_string(),
-        loop_name,
-        all,
-        message,
-        outcome,
-        ..Request::default()
-    };
-    let answer = tokio::task::spawn_blocking(move || request(&socket, &req))
-        .await
-        .map_err(|e| format!("control task failed: {e}"))?
-        .map_err(|e| e.to_string())?;
-    if answer.ok {
-        Ok(answer.message)
-    } else {
-        Err(answer.message)
-    }
+pub async fn act(socket: PathBuf, target: Target, action: HumanAction) -> Result<String, String> {
+    forward(socket, Request::Act { target, action }).await
 }
 
 /// The most of an agent log read per loop and pass: a flood is shown, not replayed whole.

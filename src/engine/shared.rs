@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
 
 use crate::config::Config;
@@ -24,7 +24,7 @@ use crate::store::Store;
 pub type OutputHook = Arc<dyn Fn(&str, &[u8]) + Send + Sync>;
 
 /// The latest picture of one loop.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoopView {
     pub name: String,
     pub plan: String,

@@ -125,13 +125,8 @@ impl Supervisor {
     /// A human action on one loop; the answer says what happened or why it was refused.
     pub async fn act(&self, name: &str, action: HumanAction) -> Result<String, String> {
         if let Some(socket) = &self.remote {
-            return crate::engine::remote::act(
-                socket.clone(),
-                Some(name.to_string()),
-                false,
-                action,
-            )
-            .await;
+            let target = crate::engine::control::Target::Loop(name.to_string());
+            return crate::engine::remote::act(socket.clone(), target, action).await;
         }
         let Some(tx) = self.sender(name) else {
             return Err(self.not_hosted(name));
@@ -194,18 +189,12 @@ impl Supervisor {
         agent: Option<String>,
     ) -> Result<String, String> {
         if let Some(socket) = &self.remote {
-            let req = crate::engine::control::Request::start(&paths, replace, agent);
-            let socket = socket.clone();
-            let answer =
-                tokio::task::spawn_blocking(move || crate::engine::control::request(&socket, &req))
-                    .await
-                    .map_err(|e| format!("control task failed: {e}"))?
-                    .map_err(|e| e.to_string())?;
-            return if answer.ok {
-                Ok(answer.message)
-            } else {
-                Err(answer.message)
+            let req = crate::engine::control::Request::Start {
+                plans: paths,
+                replace,
+                agent,
             };
+            return crate::engine::control::forward(socket.clone(), req).await;
         }
         let config = Arc::new(
             crate::engine::launch::with_agent(&self.shared.config, agent.as_deref())
@@ -304,7 +293,8 @@ impl Supervisor {
     /// Stop / resume the whole line, or the same action on every loop.
     pub async fn act_all(&self, action: HumanAction) -> Result<String, String> {
         if let Some(socket) = &self.remote {
-            return crate::engine::remote::act(socket.clone(), None, true, action).await;
+            let target = crate::engine::control::Target::All;
+            return crate::engine::remote::act(socket.clone(), target, action).await;
         }
         match action {
             HumanAction::Stop => self.shared.line_stopped.store(true, Ordering::SeqCst),
