@@ -73,10 +73,7 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(50);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_nanos() as u64)
-        | 1;
+    let seed = andon::clock::wall_nanos() as u64 | 1;
     let mut rng = Rng(seed);
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = tmp.path().join("repo");

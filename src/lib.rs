@@ -3,6 +3,7 @@
 //! `core` decides (pure), `engine` does (processes, git, store), and the binary's `cli` shows.
 
 pub mod atomic;
+pub mod clock;
 pub mod config;
 /// The pure core is its own crate, `andon-core`; `crate::core` names it throughout andon.
 pub use andon_core as core;

@@ -14,6 +14,7 @@ use andon::ui::app::{self, BoardOptions};
 use andon::ui::key_chord::parse_chord;
 use andon::ui::keymap::Keymap;
 use andon::ui::panes::PaneSet;
+use andon::ui::port::SupervisorPort;
 use andon::ui::theme::{no_color_requested, Theme};
 
 use super::repo::{bad_input, EXIT_ERROR};
@@ -98,7 +99,7 @@ pub fn run(args: RunArgs) -> i32 {
     }
     rt.block_on(async {
         let ptys = PtyRegistry::default();
-        let panes = PaneSet::new(ptys.clone(), config.ui.scrollback);
+        let panes = PaneSet::new(pane_replies(&ptys), config.ui.scrollback);
         let hooks = Hooks {
             output: Some(panes.hook()),
             ptys,
@@ -109,7 +110,13 @@ pub fn run(args: RunArgs) -> i32 {
         };
         let fresh = session.updates.resubscribe();
         let updates = std::mem::replace(&mut session.updates, fresh);
-        let code = app::run(session.sup.clone(), updates, panes, opts).await;
+        let code = app::run(
+            SupervisorPort::port(session.sup.clone()),
+            updates,
+            panes,
+            opts,
+        )
+        .await;
         session.close();
         code
     })
@@ -131,9 +138,9 @@ async fn read_only(
         }
     };
     let ptys = PtyRegistry::default();
-    let panes = PaneSet::new(ptys.clone(), config.ui.scrollback);
+    let panes = PaneSet::new(pane_replies(&ptys), config.ui.scrollback);
     let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("andon"));
-    let mut shared = Shared::new(
+    let shared = Shared::new(
         repo.git.repo_root().to_path_buf(),
         repo.git.clone(),
         store,
@@ -143,11 +150,19 @@ async fn read_only(
         fresh_token(),
         Some(panes.hook()),
         ptys,
-    );
-    shared.live_diffs = false;
+    )
+    .without_live_diffs();
     let shared = Arc::new(shared);
     let sup = Supervisor::remote(Arc::clone(&shared), repo.dirs.socket());
-    let updates = shared.updates.subscribe();
+    let updates = shared.updates().subscribe();
     andon::engine::remote::observe(Arc::clone(&shared), Duration::from_millis(500));
-    app::run(sup, updates, panes, opts).await
+    app::run(SupervisorPort::port(sup), updates, panes, opts).await
+}
+
+/// The panes' answers to their agents' terminal queries, written to the agents' PTYs.
+fn pane_replies(ptys: &andon::engine::ptys::PtyRegistry) -> andon::ui::panes::Replies {
+    let ptys = ptys.clone();
+    std::sync::Arc::new(move |name: &str, bytes: Vec<u8>| {
+        ptys.write(name, bytes);
+    })
 }

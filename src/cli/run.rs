@@ -341,11 +341,11 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         hooks.ptys,
     ));
     // A board opening on loops an earlier run left shows what their panes last showed.
-    if let Some(out) = &shared.output {
+    if let Some(out) = &shared.output() {
         for ((spec, p), _) in &hosted {
             let last = andon::engine::replay::last_output(
-                &shared.store,
-                &shared.dirs,
+                shared.store(),
+                shared.dirs(),
                 &spec.name,
                 p.state.iteration,
             );
@@ -358,7 +358,7 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     for (name, plan, why) in &unhosted {
         sup.mark_unhosted(name, plan, why);
     }
-    let updates = shared.updates.subscribe();
+    let updates = shared.updates().subscribe();
     let mut servers = Vec::new();
     for (socket, channel) in [
         (repo.dirs.socket(), control::Channel::Human),

@@ -123,7 +123,7 @@ impl AgentRun<'_> {
             .as_ref()
             .map(|_| Arc::new(Mutex::new(DenialLines::new())));
         let sink_denials = denials.clone();
-        let output = s.output.clone();
+        let output = s.output().clone();
         let loop_name = spec.name.clone();
         let (rows, cols) = s.pane_size(&spec.name);
         let started = Instant::now();
@@ -135,7 +135,7 @@ impl AgentRun<'_> {
             None => WorktreeWatcher::start(&spec.worktree, started).ok(),
         };
         let watcher = self.activity.as_deref().or(own.as_ref());
-        if let Some(out) = &s.output {
+        if let Some(out) = &s.output() {
             let banner =
                 crate::engine::pane_text::iteration_banner(&spec.name, self.iteration, self.mode);
             out(&spec.name, banner.as_bytes());
@@ -147,7 +147,7 @@ impl AgentRun<'_> {
                 env,
                 rows,
                 cols,
-                log_path: s.dirs.agent_log(&spec.name, self.iteration),
+                log_path: s.dirs().agent_log(&spec.name, self.iteration),
                 stdin_data,
             },
             Box::new(move |bytes: &[u8]| {
@@ -173,14 +173,14 @@ impl AgentRun<'_> {
 
         let done = child.finished();
         let child = Arc::new(child);
-        s.ptys.insert(&spec.name, Arc::clone(&child));
+        s.ptys().insert(&spec.name, Arc::clone(&child));
         // The board may have resized the pane while the agent was being spawned.
         let (now_rows, now_cols) = s.pane_size(&spec.name);
         if (now_rows, now_cols) != (rows, cols) {
             let _ = child.resize(now_rows, now_cols);
         }
         let (no_progress, timed_out) = self.watch(&child, done, watcher).await;
-        s.ptys.remove(&spec.name);
+        s.ptys().remove(&spec.name);
         let exit = child.try_exit().unwrap_or(ExitInfo::UNKNOWN);
         if let Some(state) = &state {
             state.finish();
@@ -217,12 +217,12 @@ impl AgentRun<'_> {
             prompt: prompt_argument(&self.prompt, &prompt_file),
             prompt_file,
             worktree: spec.worktree.to_string_lossy().to_string(),
-            repo: s.repo_root.to_string_lossy().to_string(),
+            repo: s.repo_root().to_string_lossy().to_string(),
             loop_name: spec.name.clone(),
             iteration: self.iteration,
-            andon: s.andon_exe.to_string_lossy().to_string(),
+            andon: s.andon_exe().to_string_lossy().to_string(),
         };
-        let template = absolutize_repo_paths(&spec.profile.command, &s.repo_root);
+        let template = absolutize_repo_paths(&spec.profile.command, s.repo_root());
         expand(&template, &vars).map_err(|e| e.to_string())
     }
 
@@ -238,9 +238,9 @@ impl AgentRun<'_> {
         let prompt_file = self.prompt_path.to_string_lossy().to_string();
         let worktree = spec.worktree.to_string_lossy().to_string();
         let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
-        let socket = s.dirs.agent_socket().to_string_lossy().to_string();
+        let socket = s.dirs().agent_socket().to_string_lossy().to_string();
         let env = child_env(
-            &s.config.env,
+            &s.config().env,
             Some(&spec.profile),
             &AndonVars {
                 loop_name: &spec.name,
@@ -312,7 +312,7 @@ impl AgentRun<'_> {
         } else {
             Some(denial_failure(&guards.sandbox_denied, &output_tail))
         };
-        let fix_plan = self.shared.dirs.fix_plan(&self.spec.name, self.iteration);
+        let fix_plan = self.shared.dirs().fix_plan(&self.spec.name, self.iteration);
         Ok(AgentReport {
             // Looked at, not followed: a link there is no plan the agent wrote.
             fix_plan_written: fix_plan
@@ -331,9 +331,13 @@ impl AgentRun<'_> {
 
     /// The current length of this iteration's `agent.log` (0 before the first run).
     pub(crate) fn log_len(&self) -> u64 {
-        std::fs::metadata(self.shared.dirs.agent_log(&self.spec.name, self.iteration))
-            .map(|m| m.len())
-            .unwrap_or(0)
+        std::fs::metadata(
+            self.shared
+                .dirs()
+                .agent_log(&self.spec.name, self.iteration),
+        )
+        .map(|m| m.len())
+        .unwrap_or(0)
     }
 
     /// The usage the agent printed in this iteration's log (the end of it: a JSON result
@@ -341,7 +345,10 @@ impl AgentRun<'_> {
     fn reported_usage(&self, log_start: u64) -> Option<Usage> {
         use std::io::{Read, Seek, SeekFrom};
         const READ: u64 = 512 * 1024;
-        let path = self.shared.dirs.agent_log(&self.spec.name, self.iteration);
+        let path = self
+            .shared
+            .dirs()
+            .agent_log(&self.spec.name, self.iteration);
         let mut file = crate::own_file::open(&path).ok()?;
         let len = file.metadata().ok()?.len();
         file.seek(SeekFrom::Start(len.saturating_sub(READ).max(log_start)))
@@ -397,7 +404,7 @@ impl AgentRun<'_> {
 
     /// Changes since the base (for the guards) and the number since the last snapshot.
     async fn diff(&self) -> Result<(Vec<ChangedPath>, u32), StepError> {
-        let git = self.shared.git.clone();
+        let git = self.shared.git().clone();
         let worktree = self.spec.worktree.clone();
         let base = self.spec.base.clone();
         let last = self.last_snapshot.clone();

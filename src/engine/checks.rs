@@ -60,18 +60,18 @@ impl CheckBatch<'_> {
         let spec = self.spec;
         let worktree = spec.worktree.to_string_lossy().to_string();
         let prompt = s
-            .dirs
+            .dirs()
             .prompt(&spec.name, self.iteration)
             .to_string_lossy()
             .to_string();
         let fix_plan = s
-            .dirs
+            .dirs()
             .fix_plan(&spec.name, self.iteration)
             .to_string_lossy()
             .to_string();
         let sandbox = LoopSandbox::for_loop(s, spec);
         let env = child_env(
-            &s.config.env,
+            &s.config().env,
             None,
             &AndonVars {
                 loop_name: &spec.name,
@@ -96,10 +96,10 @@ impl CheckBatch<'_> {
         let mut tampered = None;
         for (seq, job) in self.jobs.iter().enumerate() {
             let log_path = s
-                .dirs
+                .dirs()
                 .check_log(&spec.name, self.iteration, self.kind, &job.name);
             self.show(pane_text::check_header(&job.run, self.kind, &job.name).as_bytes());
-            let output = spec.side_output(&s.output);
+            let output = spec.side_output(s.output());
             let loop_name = spec.name.clone();
             let pgid = Arc::clone(&self.pgid);
             let frozen = Arc::clone(&self.frozen);
@@ -259,7 +259,7 @@ impl CheckBatch<'_> {
     }
 
     fn show(&self, bytes: &[u8]) {
-        if let Some(out) = &self.spec.side_output(&self.shared.output) {
+        if let Some(out) = &self.spec.side_output(self.shared.output()) {
             out(&self.spec.name, bytes);
         }
     }

@@ -70,7 +70,7 @@ pub async fn act_offline(
         .map_err(|e| chain(&e))?;
     let row = find_loop(&store, name)?;
     let (spec, p) = load(&row, config, &root)?;
-    let mut shared = Shared::new(
+    let shared = Shared::new(
         root,
         git.clone(),
         store,
@@ -80,8 +80,8 @@ pub async fn act_offline(
         fresh_token(),
         None,
         PtyRegistry::default(),
-    );
-    shared.live_diffs = false;
+    )
+    .without_live_diffs();
     let sup = Supervisor::new(Arc::new(shared), lock);
     sup.add_loop(spec, p, None);
     let result = sup.act(name, action).await;

@@ -65,7 +65,7 @@ impl AgentRun<'_> {
         if self.frozen.load(Ordering::SeqCst) {
             let _ = stop_group(session.pid());
         }
-        let log = s.dirs.agent_log(&spec.name, self.iteration);
+        let log = s.dirs().agent_log(&spec.name, self.iteration);
         let log_start = self.log_len();
         session
             .begin_iteration_log(&log)
@@ -75,7 +75,7 @@ impl AgentRun<'_> {
         self.wait_ready(session).await?;
         let signals = session.signals();
         let (text, path) = if session.briefed() {
-            let path = s.dirs.follow_up(&spec.name, self.iteration);
+            let path = s.dirs().follow_up(&spec.name, self.iteration);
             let text = crate::own_file::read_to_string(&path).map_err(|e| StepError::io(&e))?;
             (text, path)
         } else {
@@ -141,7 +141,7 @@ impl AgentRun<'_> {
             argv = sandbox.wrap(&argv, state.as_ref(), spec.profile.network);
         }
         let (rows, cols) = s.pane_size(&spec.name);
-        if let Some(out) = &s.output {
+        if let Some(out) = &s.output() {
             let banner = crate::engine::pane_text::session_banner(&spec.name, &spec.profile.name);
             out(&spec.name, banner.as_bytes());
         }
@@ -154,14 +154,14 @@ impl AgentRun<'_> {
                 env,
                 rows,
                 cols,
-                log_path: s.dirs.session_log(&spec.name),
+                log_path: s.dirs().session_log(&spec.name),
                 stdin_data: None,
             },
         )
         .map_err(|e| e.to_string())?;
         session.keep_state(state);
         s.reaper_register(session.pid());
-        s.ptys.insert(&spec.name, Arc::clone(session.child()));
+        s.ptys().insert(&spec.name, Arc::clone(session.child()));
         *slot = Some(Arc::clone(&session));
         Ok((session, true))
     }
@@ -314,7 +314,7 @@ impl AgentRun<'_> {
         }
         session.write_back_login();
         s.reaper_unregister(session.pid());
-        s.ptys.remove(&self.spec.name);
+        s.ptys().remove(&self.spec.name);
         let mut slot = self.session.lock().unwrap_or_else(|e| e.into_inner());
         if slot
             .as_ref()

@@ -19,7 +19,7 @@ use crate::watch::WorktreeWatcher;
 /// Starts the service (with a first cumulative diff) and returns the watcher, which the loop
 /// task keeps for its life. Closures hold `Shared` weakly: `Shared` owns the service.
 pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
-    if !shared.live_diffs {
+    if !shared.live_diffs() {
         return None;
     }
     let weak: Weak<Shared> = Arc::downgrade(shared);
@@ -27,18 +27,18 @@ pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
     let (weak_latest, name_latest) = (weak.clone(), name.clone());
     let latest: LatestSnapshot = Arc::new(move || {
         let shared = weak_latest.upgrade()?;
-        let rows = shared.store.iterations(&name_latest).ok()?;
+        let rows = shared.store().iterations(&name_latest).ok()?;
         rows.into_iter().rev().find_map(|r| r.snapshot)
     });
     let iterations: IterationCommits = Arc::new(move |k| {
         let shared = weak.upgrade()?;
-        let rows = shared.store.iterations(&name).ok()?;
+        let rows = shared.store().iterations(&name).ok()?;
         iteration_range(rows.iter().map(|r| (r.n, r.snapshot.as_deref())), &base, k)
     });
     let service = DiffService::new(
         Handle::current(),
         DiffSource {
-            git: shared.git.clone(),
+            git: shared.git().clone(),
             worktree: spec.worktree.clone(),
             base: spec.base.clone(),
             limits: DiffLimits::default(),
@@ -51,7 +51,7 @@ pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
     tokio::spawn(async move {
         while results.changed().await.is_ok() {
             match weak.upgrade() {
-                Some(shared) => shared.diff_wake.notify_one(),
+                Some(shared) => shared.diff_wake().notify_one(),
                 None => return,
             }
         }
@@ -70,8 +70,6 @@ pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
     if spec.worktree.is_dir() {
         service.request(DiffTarget::Cumulative);
     }
-    if let Ok(mut diffs) = shared.diffs.lock() {
-        diffs.insert(spec.name.clone(), service);
-    }
+    shared.add_diff_service(&spec.name, service);
     watcher
 }

@@ -112,7 +112,7 @@ fn stat(shared: &Shared, old: &str, new: &str) -> Option<DiffStat> {
         return None;
     }
     shared
-        .git
+        .git()
         .diff_commits(old, new, DiffLimits::default())
         .ok()
         .map(|d| d.stat())
@@ -139,7 +139,7 @@ pub fn write_five_whys(
     kind: WhysFor,
     streak: &[PastFailure],
 ) -> Result<Written, String> {
-    let root = &shared.repo_root;
+    let root = &shared.repo_root();
     let failed = match kind {
         WhysFor::MetaAndon => iteration.saturating_sub(1),
         WhysFor::LineStop(_) => iteration,
@@ -198,7 +198,7 @@ pub fn write_five_whys(
         repo_relative(
             root,
             &shared
-                .dirs
+                .dirs()
                 .fix_plan(&spec.name, iteration)
                 .to_string_lossy(),
         )
@@ -227,7 +227,7 @@ pub fn write_five_whys(
     let path = Wiki::new(root)
         .write_five_whys(
             &five_whys_name(&date, &spec.name, iteration, cause),
-            &shared.redactor.redact(&text),
+            &shared.redactor().redact(&text),
         )
         .map_err(|e| format!("cannot write the Five Whys file: {e}"))?;
     Ok(Written::new(root, path.clone(), vec![path]))
@@ -235,8 +235,8 @@ pub fn write_five_whys(
 
 /// An iteration's check logs and agent log that exist, repo-relative.
 fn iteration_logs(shared: &Shared, loop_name: &str, n: u32) -> Vec<String> {
-    let root = &shared.repo_root;
-    let dir = shared.dirs.iter_dir(loop_name, n);
+    let root = &shared.repo_root();
+    let dir = shared.dirs().iter_dir(loop_name, n);
     let mut logs: Vec<String> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
@@ -251,7 +251,7 @@ fn iteration_logs(shared: &Shared, loop_name: &str, n: u32) -> Vec<String> {
         })
         .unwrap_or_default();
     logs.sort();
-    let agent_log = shared.dirs.agent_log(loop_name, n);
+    let agent_log = shared.dirs().agent_log(loop_name, n);
     if agent_log.exists() {
         logs.push(repo_relative(root, &agent_log.to_string_lossy()));
     }
@@ -266,7 +266,7 @@ pub fn write_loop_log(
     state: &LoopState,
     detail: Option<&str>,
 ) -> Result<Written, String> {
-    let store = &shared.store;
+    let store = &shared.store();
     let iterations = store.iterations(&spec.name).map_err(|e| chain(&e))?;
     let incidents = store.incidents(Some(&spec.name)).map_err(|e| chain(&e))?;
     let actions: Vec<_> = store
@@ -275,15 +275,15 @@ pub fn write_loop_log(
         .into_iter()
         .filter(|a| a.loop_name.as_deref() == Some(spec.name.as_str()))
         .collect();
-    let diff = shared.git.branch_tip(&spec.branch).ok().and_then(|tip| {
+    let diff = shared.git().branch_tip(&spec.branch).ok().and_then(|tip| {
         shared
-            .git
+            .git()
             .diff_commits(&spec.base, &tip, DiffLimits::default())
             .ok()
     });
     let date = ymd(now_ms());
     let outcome = state.state.to_string();
-    let five_whys = five_whys_files(&shared.repo_root, &spec.name);
+    let five_whys = five_whys_files(shared.repo_root(), &spec.name);
     let text = loop_page(&LoopLog {
         date: &date,
         loop_name: &spec.name,
@@ -301,18 +301,18 @@ pub fn write_loop_log(
         five_whys: &five_whys,
     });
     let title = crate::core::sanitize::one_line(&spec.plan.title, 80);
-    let wiki = Wiki::new(&shared.repo_root);
+    let wiki = Wiki::new(shared.repo_root());
     let page = wiki
         .write_loop_page(
             &loop_page_name(&date, &spec.name),
-            &shared.redactor.redact(&text),
+            &shared.redactor().redact(&text),
             &format!("{date} {}: {title}", spec.name),
             &format!("{date} — loop {} {outcome}: {title}", spec.name),
         )
         .map_err(|e| format!("cannot write the 90_LOG page: {e}"))?;
     let mut files = vec![page.clone()];
     files.extend(wiki.bookkeeping());
-    Ok(Written::new(&shared.repo_root, page, files))
+    Ok(Written::new(shared.repo_root(), page, files))
 }
 
 /// Files andon wrote into the main worktree: the one a human is pointed to, and every one
@@ -342,7 +342,7 @@ pub fn commit(shared: &Shared, written: &Written, subject: &str) -> Result<Optio
         "andon: {subject}\n\nandon's record of its loops (wiki/90_LOG), committed by andon.\n"
     );
     shared
-        .git
+        .git()
         .commit_memory(&written.files, &message)
         .map_err(|e| chain(&e))
 }

@@ -70,7 +70,7 @@ pub fn agent_op(
         if delay_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
         }
-        let prompt_path = shared.dirs.prompt(&spec.name, iteration);
+        let prompt_path = shared.dirs().prompt(&spec.name, iteration);
         let prompt = match crate::own_file::read_to_string(&prompt_path) {
             Ok(text) => text,
             Err(e) if crate::own_file::refused_link(&e) => {
@@ -88,7 +88,7 @@ pub fn agent_op(
             spec: &spec,
             iteration,
             mode,
-            fix_plan_path: shared.dirs.fix_plan(&spec.name, iteration),
+            fix_plan_path: shared.dirs().fix_plan(&spec.name, iteration),
             prompt_path,
             prompt,
             last_snapshot,
@@ -118,7 +118,7 @@ fn agent_misconfigured(
 ) -> Option<crate::core::misconfig::Misconfigured> {
     let output = report.failure.as_ref()?.output_tail.as_str();
     let withheld =
-        crate::engine::env::withheld(&shared.config.env, Some(&spec.profile), std::env::vars());
+        crate::engine::env::withheld(&shared.config().env, Some(&spec.profile), std::env::vars());
     crate::core::misconfig::agent(&crate::core::misconfig::AgentRun {
         agent: &spec.profile.name,
         command: &spec.profile.command,
@@ -128,7 +128,7 @@ fn agent_misconfigured(
         withheld: &withheld,
         allow_in: &|var| {
             let value = std::env::var(var).unwrap_or_default();
-            shared.config.floor.allow_in(var, &value)
+            shared.config().floor.allow_in(var, &value)
         },
     })
 }

@@ -163,7 +163,7 @@ impl Recorder {
             "restored": restored,
             "checks": failure.checks,
             "check_logs": logs,
-            "agent_log": shared.dirs.agent_log(&spec.name, n).to_string_lossy(),
+            "agent_log": shared.dirs().agent_log(&spec.name, n).to_string_lossy(),
             "diffstat": stat.map(|d| serde_json::json!({"files": d.files, "added": d.added, "removed": d.removed})),
             "output_tail": failure.output_tail.chars().rev().take(2000).collect::<String>().chars().rev().collect::<String>(),
         });
@@ -195,7 +195,7 @@ impl Recorder {
         self.audit.push(AuditRow {
             id: None,
             at: now_ms(),
-            actor: shared.actor.clone(),
+            actor: shared.actor().to_string(),
             loop_name: Some(self.loop_name.clone()),
             iteration: Some(p.state.iteration),
             commit_id: Some(p.last_snapshot.clone()),
@@ -227,7 +227,7 @@ impl Recorder {
             kaizen: Vec::new(),
         };
         self.iteration_dirty = false;
-        shared.store.commit(&step)
+        shared.store().commit(&step)
     }
 }
 

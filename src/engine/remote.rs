@@ -32,7 +32,7 @@ pub fn observe(shared: Arc<Shared>, every: Duration) {
         loop {
             // The board's own store is the supervisor's database, opened read-only.
             let reader = Arc::clone(&shared);
-            let rows = tokio::task::spawn_blocking(move || reader.store.loops())
+            let rows = tokio::task::spawn_blocking(move || reader.store().loops())
                 .await
                 .ok()
                 .and_then(Result::ok)
@@ -74,7 +74,7 @@ pub fn observe(shared: Arc<Shared>, every: Duration) {
 }
 
 fn plan_title(shared: &Shared, row: &LoopRow) -> String {
-    std::fs::read_to_string(shared.repo_root.join(&row.plan_path))
+    std::fs::read_to_string(shared.repo_root().join(&row.plan_path))
         .ok()
         .and_then(|text| {
             crate::core::plan::parse_plan(std::path::Path::new(&row.plan_path), &text).ok()
@@ -85,10 +85,10 @@ fn plan_title(shared: &Shared, row: &LoopRow) -> String {
 
 /// New bytes of the loop's current agent log, to its pane.
 fn tail(shared: &Shared, name: &str, iteration: u32, tails: &mut HashMap<String, (u32, u64)>) {
-    let Some(hook) = &shared.output else {
+    let Some(hook) = &shared.output() else {
         return;
     };
-    let path = shared.dirs.agent_log(name, iteration);
+    let path = shared.dirs().agent_log(name, iteration);
     let Ok(mut file) = crate::own_file::open(&path) else {
         return;
     };

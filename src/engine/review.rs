@@ -37,7 +37,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         .into_iter()
         .find(|v| v.name == name)
         .ok_or_else(|| format!("no loop named {name} on the board"))?;
-    let store = &shared.store;
+    let store = &shared.store();
     let iterations = store.iterations(name).map_err(|e| chain(&e))?;
     let last = iterations
         .iter()
@@ -49,11 +49,11 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         None => Vec::new(),
     };
     let goal = shared
-        .store
+        .store()
         .get_loop(name)
         .ok()
         .flatten()
-        .and_then(|row| std::fs::read_to_string(shared.repo_root.join(&row.plan_path)).ok())
+        .and_then(|row| std::fs::read_to_string(shared.repo_root().join(&row.plan_path)).ok())
         .and_then(|text| {
             crate::core::plan::parse_plan(std::path::Path::new(&view.plan), &text).ok()
         })
@@ -63,7 +63,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         loop_name: name.to_string(),
         branch: view.branch.clone(),
         target: shared
-            .git
+            .git()
             .merge_target()
             .ok()
             .flatten()
@@ -80,18 +80,18 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
                 title: String::new(),
                 goal: String::new(),
             };
-            crate::engine::deliver::nothing_to_approve(&shared.git, &place).map(|why| {
+            crate::engine::deliver::nothing_to_approve(shared.git(), &place).map(|why| {
                 ApprovalGate {
                     why: why.lines().next().unwrap_or_default().to_string(),
                     overridable: false,
                 }
             })
         }),
-        history_by_default: shared.config.merge.history,
+        history_by_default: shared.config().merge.history,
         last_checks,
         iterations,
         incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,
         notes: view.state.notes.clone(),
-        gh_available: crate::engine::pull_request::gh_available(&shared.git),
+        gh_available: crate::engine::pull_request::gh_available(shared.git()),
     })
 }

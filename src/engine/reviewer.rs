@@ -43,7 +43,7 @@ pub fn review_op(
             .unwrap_or_default();
         let started = now_ms();
         let log_path = shared
-            .dirs
+            .dirs()
             .check_log(&spec.name, iteration, "review", "review");
         let family = spec.reviewer.as_ref().and_then(|r| r.family());
         // A reviewer that gave no verdict because it could not work (it did not start, exited
@@ -115,12 +115,12 @@ async fn review(
         .reviewer
         .as_ref()
         .ok_or_else(|| StepError::Failed("the plan has no reviewer".into()))?;
-    let git = s.git.clone();
+    let git = s.git().clone();
     let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
     let diff = git_step(move || git.diff_worktree(&worktree, &base, DiffLimits::default())).await?;
     let prompt = review_prompt(&spec.plan, iteration, &unified(&diff, DIFF_BUDGET));
     let prompt_path = s
-        .dirs
+        .dirs()
         .iter_dir(&spec.name, iteration)
         .join("review-prompt.md");
     crate::own_file::write(&prompt_path, prompt.as_bytes()).map_err(|e| StepError::io(&e))?;
@@ -130,12 +130,12 @@ async fn review(
         prompt_file: prompt_file.clone(),
         prompt: prompt_argument(&prompt, &prompt_file),
         worktree: worktree.clone(),
-        repo: s.repo_root.to_string_lossy().to_string(),
+        repo: s.repo_root().to_string_lossy().to_string(),
         loop_name: spec.name.clone(),
         iteration,
-        andon: s.andon_exe.to_string_lossy().to_string(),
+        andon: s.andon_exe().to_string_lossy().to_string(),
     };
-    let template = absolutize_repo_paths(&reviewer.command, &s.repo_root);
+    let template = absolutize_repo_paths(&reviewer.command, s.repo_root());
     let mut argv = expand(&template, &vars).map_err(|e| StepError::Failed(e.to_string()))?;
     if reviewer.prompt == PromptMode::Arg
         && !reviewer.command.iter().any(|a| a.contains("{prompt}"))
@@ -144,12 +144,12 @@ async fn review(
     }
     let sandbox = LoopSandbox::for_loop(s, spec);
     let fix_plan = s
-        .dirs
+        .dirs()
         .fix_plan(&spec.name, iteration)
         .to_string_lossy()
         .to_string();
     let env = child_env(
-        &s.config.env,
+        &s.config().env,
         Some(reviewer),
         &AndonVars {
             loop_name: &spec.name,
@@ -173,13 +173,13 @@ async fn review(
     if let Some(sandbox) = &sandbox {
         argv = sandbox.wrap(&argv, state.as_ref(), reviewer.network);
     }
-    if let Some(out) = &spec.side_output(&s.output) {
+    if let Some(out) = &spec.side_output(s.output()) {
         let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);
         out(&spec.name, banner.as_bytes());
     }
     let tail = Arc::new(std::sync::Mutex::new(Tail::new(32 * 1024)));
     let sink = Arc::clone(&tail);
-    let output = spec.side_output(&s.output);
+    let output = spec.side_output(s.output());
     let name = spec.name.clone();
     let (rows, cols) = s.pane_size(&spec.name);
     let mut child = PtyChild::spawn(
@@ -189,7 +189,9 @@ async fn review(
             env,
             rows,
             cols,
-            log_path: s.dirs.check_log(&spec.name, iteration, "review", "review"),
+            log_path: s
+                .dirs()
+                .check_log(&spec.name, iteration, "review", "review"),
             stdin_data: (reviewer.prompt == PromptMode::Stdin).then(|| prompt.into_bytes()),
         },
         Box::new(move |bytes: &[u8]| {

@@ -167,12 +167,12 @@ impl LoopSandbox {
     /// The loop's sandbox, or `None` when it runs unconfined.
     pub fn for_loop(shared: &Shared, spec: &LoopSpec) -> Option<LoopSandbox> {
         Self::confine(
-            &shared.config,
-            &shared.dirs,
-            &shared.repo_root,
+            shared.config(),
+            shared.dirs(),
+            shared.repo_root(),
             spec,
             true,
-            shared.andon_exe.clone(),
+            shared.andon_exe().to_path_buf(),
         )
     }
 
@@ -291,9 +291,7 @@ impl LoopSandbox {
                 let _ = std::fs::remove_dir_all(entry.path());
             }
         }
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
+        let stamp = crate::clock::wall_nanos();
         let dir = states.join(format!("{}{stamp}", launch.prefix()));
         std::fs::create_dir(&dir).ok()?;
         crate::own_file::dir(&dir).ok()?;

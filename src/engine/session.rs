@@ -64,7 +64,7 @@ impl Session {
             tail: Mutex::new(Tail::new(16 * 1024)),
         });
         let reader_sink = Arc::clone(&sink);
-        let output = shared.output.clone();
+        let output = shared.output().clone();
         let name = loop_name.to_string();
         // With no board, nobody else answers the TUI's terminal queries (cursor position,
         // device attributes): the session's own emulator does, through this slot.

@@ -2,7 +2,7 @@
 //! the reaper, and the board (the latest view of every loop) with its update broadcast.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -58,28 +58,28 @@ pub struct Update {
 }
 
 pub struct Shared {
-    pub repo_root: PathBuf,
-    pub git: GitOwner,
-    pub store: Store,
-    pub dirs: AndonDir,
-    pub config: Config,
-    pub andon_exe: PathBuf,
-    pub actor: String,
-    pub output: Option<OutputHook>,
-    pub updates: broadcast::Sender<Update>,
-    pub board: Mutex<BTreeMap<String, LoopView>>,
-    pub line_stopped: AtomicBool,
+    repo_root: PathBuf,
+    git: GitOwner,
+    store: Store,
+    dirs: AndonDir,
+    config: Config,
+    andon_exe: PathBuf,
+    actor: String,
+    output: Option<OutputHook>,
+    updates: broadcast::Sender<Update>,
+    board: Mutex<BTreeMap<String, LoopView>>,
+    line_stopped: AtomicBool,
     /// The running agents' PTYs, for the UI's keystrokes, replies and resizes.
-    pub ptys: PtyRegistry,
+    ptys: PtyRegistry,
     /// Each loop's live diffs (for the diff and review screens and the panes' diffstat).
-    pub diffs: Mutex<HashMap<String, DiffService>>,
+    diffs: Mutex<HashMap<String, DiffService>>,
     /// Woken whenever any loop publishes a new diff.
-    pub diff_wake: Notify,
+    diff_wake: Notify,
     /// Whether loops get live diffs (a diff service and a worktree watcher); off for a
     /// one-shot CLI action that hosts a loop only to act on it.
-    pub live_diffs: bool,
+    live_diffs: bool,
     /// The secrets of andon's environment, kept out of what it shows and stores.
-    pub redactor: crate::core::redact::Redactor,
+    redactor: crate::core::redact::Redactor,
     reaper: Option<Reaper>,
     token: String,
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
@@ -131,6 +131,83 @@ impl Shared {
             diffs: Mutex::new(HashMap::new()),
             diff_wake: Notify::new(),
             live_diffs: true,
+        }
+    }
+
+    /// Loops built this way compute no live diffs (an offline action, a read-only board).
+    pub fn without_live_diffs(mut self) -> Shared {
+        self.live_diffs = false;
+        self
+    }
+
+    pub fn repo_root(&self) -> &Path {
+        &self.repo_root
+    }
+
+    pub fn git(&self) -> &GitOwner {
+        &self.git
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn dirs(&self) -> &AndonDir {
+        &self.dirs
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The andon binary agents and hooks call back (`andon signal done`).
+    pub fn andon_exe(&self) -> &Path {
+        &self.andon_exe
+    }
+
+    /// Who human actions are audited as.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    /// Where PTY output goes besides the logs (the board's panes, the headless printer).
+    pub fn output(&self) -> &Option<OutputHook> {
+        &self.output
+    }
+
+    /// Every change of the board, for the headless printer and the UI.
+    pub fn updates(&self) -> &broadcast::Sender<Update> {
+        &self.updates
+    }
+
+    /// The loops' PTYs.
+    pub fn ptys(&self) -> &PtyRegistry {
+        &self.ptys
+    }
+
+    /// Woken when a diff was computed.
+    pub fn diff_wake(&self) -> &Notify {
+        &self.diff_wake
+    }
+
+    pub fn live_diffs(&self) -> bool {
+        self.live_diffs
+    }
+
+    /// The secrets kept out of what andon shows and stores.
+    pub fn redactor(&self) -> &crate::core::redact::Redactor {
+        &self.redactor
+    }
+
+    /// Stop (or release) the whole line.
+    pub fn set_line_stopped(&self, stopped: bool) {
+        self.line_stopped.store(stopped, Ordering::SeqCst);
+    }
+
+    /// A loop's diff service, once its worktree exists.
+    pub fn add_diff_service(&self, loop_name: &str, service: DiffService) {
+        if let Ok(mut diffs) = self.diffs.lock() {
+            diffs.insert(loop_name.to_string(), service);
         }
     }
 

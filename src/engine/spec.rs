@@ -123,10 +123,7 @@ impl Persisted {
 
 /// Wall-clock milliseconds since the epoch (the store's time unit).
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    crate::clock::wall_ms()
 }
 
 /// A stable content hash of a plan file: plans are immutable once a loop runs them.

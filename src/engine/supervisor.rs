@@ -104,7 +104,7 @@ impl Supervisor {
     pub fn add_loop(&self, spec: LoopSpec, persisted: Persisted, first: Option<Event>) {
         let name = spec.name.clone();
         // Every git operation on the loop's worktree first checks it is still itself.
-        self.shared.git.pin(&spec.worktree, &spec.branch);
+        self.shared.git().pin(&spec.worktree, &spec.branch);
         let tx = LoopTask::spawn(Arc::clone(&self.shared), spec, persisted, first);
         if let Ok(mut loops) = self.loops.lock() {
             loops.insert(name, tx);
@@ -197,7 +197,7 @@ impl Supervisor {
             return crate::engine::control::forward(socket.clone(), req).await;
         }
         let config = Arc::new(
-            crate::engine::launch::with_agent(&self.shared.config, agent.as_deref())
+            crate::engine::launch::with_agent(self.shared.config(), agent.as_deref())
                 .map_err(|e| e.to_string())?,
         );
         let mut said = Vec::new();
@@ -206,7 +206,7 @@ impl Supervisor {
             let (shared, check, config) =
                 (Arc::clone(&self.shared), paths.clone(), Arc::clone(&config));
             tokio::task::spawn_blocking(move || {
-                crate::engine::launch::validate(&shared.git, &config, &shared.store, &check, true)
+                crate::engine::launch::validate(shared.git(), &config, shared.store(), &check, true)
                     .map(|_| ())
             })
             .await
@@ -216,7 +216,7 @@ impl Supervisor {
         }
         let shared = Arc::clone(&self.shared);
         let made = tokio::task::spawn_blocking(move || {
-            crate::engine::launch::admit(&shared.git, &config, &shared.store, &paths, replace)
+            crate::engine::launch::admit(shared.git(), &config, shared.store(), &paths, replace)
         })
         .await
         .map_err(|e| format!("start task failed: {e}"))?
@@ -242,7 +242,7 @@ impl Supervisor {
             let reason = format!("replaced by a new loop from {}", path.display());
             let (shared, plan) = (Arc::clone(&self.shared), path.clone());
             let names = tokio::task::spawn_blocking(move || {
-                crate::engine::launch::replaced_by(&shared.store, &shared.repo_root, &plan)
+                crate::engine::launch::replaced_by(shared.store(), shared.repo_root(), &plan)
             })
             .await
             .map_err(|e| format!("retire task failed: {e}"))??;
@@ -272,7 +272,7 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let (name, why) = (slug.to_string(), reason.to_string());
         let retired = tokio::task::spawn_blocking(move || {
-            crate::engine::ended::retire(&shared.store, &shared.actor, &name, &why)
+            crate::engine::ended::retire(shared.store(), shared.actor(), &name, &why)
         })
         .await
         .map_err(|e| format!("retire task failed: {e}"))??;
@@ -297,8 +297,8 @@ impl Supervisor {
             return crate::engine::remote::act(socket.clone(), target, action).await;
         }
         match action {
-            HumanAction::Stop => self.shared.line_stopped.store(true, Ordering::SeqCst),
-            HumanAction::Resume { .. } => self.shared.line_stopped.store(false, Ordering::SeqCst),
+            HumanAction::Stop => self.shared.set_line_stopped(true),
+            HumanAction::Resume { .. } => self.shared.set_line_stopped(false),
             _ => {}
         }
         let mut lines = Vec::new();
@@ -343,9 +343,9 @@ impl Supervisor {
         let name = name.to_string();
         tokio::task::spawn_blocking(move || {
             crate::engine::ended::clean_up(
-                &shared.git,
-                &shared.store,
-                &shared.actor,
+                shared.git(),
+                shared.store(),
+                shared.actor(),
                 &name,
                 force.as_deref(),
                 delete_branch,
@@ -367,15 +367,15 @@ impl Supervisor {
     /// Pushes a loop's branch and runs `gh pr create` with its PR body (written by an
     /// approval with the `pr` outcome).
     pub async fn open_pr(&self, name: &str) -> Result<String, String> {
-        let pr = self.shared.dirs.loop_dir(name).join("PR.md");
+        let pr = self.shared.dirs().loop_dir(name).join("PR.md");
         let branch = self
             .shared
             .board()
             .into_iter()
             .find(|v| v.name == name)
             .map_or_else(|| format!("loop/{name}"), |v| v.branch);
-        let root = self.shared.repo_root.clone();
-        let git = self.shared.git.clone();
+        let root = self.shared.repo_root().to_path_buf();
+        let git = self.shared.git().clone();
         tokio::task::spawn_blocking(move || {
             let cmd = crate::engine::pull_request::gh_command(&branch, &pr)
                 .ok_or("gh is not on PATH, or the PR body is missing")?;
@@ -398,7 +398,7 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let name = name.to_string();
         tokio::task::spawn_blocking(move || {
-            crate::engine::memory::fix_plan_review(&shared.dirs, &shared.repo_root, &name, n)
+            crate::engine::memory::fix_plan_review(shared.dirs(), shared.repo_root(), &name, n)
         })
         .await
         .unwrap_or_else(|e| Err(format!("fix plan task failed: {e}")))
@@ -419,7 +419,7 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let name = name.to_string();
         tokio::task::spawn_blocking(move || {
-            crate::engine::rollback::target(&shared.store, &shared.git, &name, &base)
+            crate::engine::rollback::target(shared.store(), shared.git(), &name, &base)
         })
         .await
         .unwrap_or_else(|e| Err(format!("rollback task failed: {e}")))
@@ -429,7 +429,7 @@ impl Supervisor {
     pub async fn plan_choices(&self) -> Vec<crate::engine::launch::PlanChoice> {
         let shared = Arc::clone(&self.shared);
         tokio::task::spawn_blocking(move || {
-            crate::engine::launch::plan_choices(&shared.repo_root, &shared.store)
+            crate::engine::launch::plan_choices(shared.repo_root(), shared.store())
         })
         .await
         .unwrap_or_default()
@@ -438,7 +438,7 @@ impl Supervisor {
     /// The Kaizen board's data.
     pub async fn kaizen_report(&self) -> Result<crate::engine::kaizen::KaizenReport, String> {
         let shared = Arc::clone(&self.shared);
-        tokio::task::spawn_blocking(move || crate::engine::kaizen::report(&shared.store))
+        tokio::task::spawn_blocking(move || crate::engine::kaizen::report(shared.store()))
             .await
             .unwrap_or_else(|e| Err(format!("Kaizen task failed: {e}")))
     }
@@ -454,8 +454,8 @@ impl Supervisor {
         let (category, fingerprint) = (category.to_string(), fingerprint.to_string());
         tokio::task::spawn_blocking(move || {
             crate::engine::kaizen::decide(
-                &shared.store,
-                &shared.actor,
+                shared.store(),
+                shared.actor(),
                 &fingerprint,
                 Some(&category),
                 change,

@@ -33,7 +33,7 @@ pub fn exclude_agent_files(shared: &Shared, spec: &LoopSpec) -> Result<(), Strin
     let family = spec.profile.family();
     for (_, pattern) in AGENT_FILES.iter().filter(|(f, _)| Some(*f) == family) {
         shared
-            .git
+            .git()
             .add_info_exclude(pattern)
             .map_err(|e| format!("cannot exclude {pattern}: {e}"))?;
     }
@@ -56,7 +56,7 @@ pub fn install(shared: &Shared, spec: &LoopSpec) -> Result<(), StepError> {
         return Ok(());
     }
     shared
-        .git
+        .git()
         .add_info_exclude(EXCLUDE)
         .map_err(|e| format!("cannot exclude {CLAUDE_SETTINGS}: {e}"))?;
     for place in [path.parent(), Some(path.as_path())].into_iter().flatten() {
@@ -70,13 +70,13 @@ pub fn install(shared: &Shared, spec: &LoopSpec) -> Result<(), StepError> {
             )));
         }
     }
-    let command = hook_command(&shared.andon_exe);
+    let command = hook_command(shared.andon_exe());
     Ok(write_claude_hook(&path, &command)?)
 }
 
 fn tracked_in_base(shared: &Shared, spec: &LoopSpec) -> Result<bool, String> {
     shared
-        .git
+        .git()
         .path_in_commit(&spec.base, CLAUDE_SETTINGS)
         .map_err(|e| format!("cannot read the base commit: {e}"))
 }

@@ -128,9 +128,7 @@ pub fn fresh_token() -> String {
     std::fs::read_to_string("/proc/sys/kernel/random/uuid")
         .map(|uuid| uuid.trim().replace('-', ""))
         .unwrap_or_else(|_| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
+            let nanos = crate::clock::wall_nanos();
             format!("{:x}{nanos:x}", std::process::id())
         })
 }

@@ -1,6 +1,7 @@
-//! The board's event loop: terminal input, supervisor updates and pane output are merged;
-//! frames are requested, coalesced and capped at 60 per second; nothing is drawn when nothing
-//! changed; every frame is wrapped in synchronized output. Human actions go to the engine.
+//! The board on the real terminal: it takes the terminal and the signals, and its event loop
+//! merges terminal input, supervisor updates, the engine's answers and pane output into the
+//! [`Board`]; frames are coalesced and capped at 60 per second, nothing is drawn when nothing
+//! changed, and every frame is wrapped in synchronized output.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -8,21 +9,16 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, mpsc};
 
+use crate::clock::Clock;
 use crate::engine::shared::Update;
-use crate::engine::supervisor::Supervisor;
-use crate::ui::cards::card;
-use crate::ui::commands::{Command, Controller, ReviewEvent};
-use crate::ui::feed::{on_review_event, refetch_reviews, ScreenFeed};
-use crate::ui::frame::draw;
-use crate::ui::input_events::on_terminal_event;
+use crate::ui::board::{Board, Inbox};
 use crate::ui::keymap::Keymap;
-use crate::ui::model::{BoardModel, Lamp};
-use crate::ui::notices::{sandbox_notice, Notices};
 use crate::ui::panes::PaneSet;
-use crate::ui::terminal::{restore, TerminalGuard};
+use crate::ui::port::Port;
+use crate::ui::terminal::{restore, TerminalGuard, Tui};
 use crate::ui::theme::Theme;
 
 /// At most 60 frames a second.
@@ -65,12 +61,12 @@ fn watch_themes(
     Some((watcher, rx))
 }
 
-/// Run the board until the human quits or a signal arrives. Returns the exit code.
+/// Runs the board until the human quits or a signal arrives. Returns the exit code.
 pub async fn run(
-    sup: Arc<Supervisor>,
-    mut updates: broadcast::Receiver<Update>,
+    port: Port,
+    updates: broadcast::Receiver<Update>,
     panes: Arc<PaneSet>,
-    mut opts: BoardOptions,
+    opts: BoardOptions,
 ) -> i32 {
     let (guard, mut terminal) = match TerminalGuard::enter() {
         Ok(t) => t,
@@ -79,280 +75,177 @@ pub async fn run(
             return 1;
         }
     };
-    let (results_tx, mut results) = mpsc::channel::<Result<String, String>>(64);
-    let (reviews_tx, mut reviews) = mpsc::channel::<ReviewEvent>(16);
-    let mut ctl = Controller::new(
-        Arc::clone(&sup),
-        results_tx,
-        reviews_tx.clone(),
-        opts.keymap.clone(),
-    );
-    let mut model = BoardModel {
-        repo: opts.repo.clone(),
-        supervisor: match &opts.supervised_by {
-            Some(pid) => format!("read-only · pid {pid} supervises"),
-            None => "supervising".into(),
-        },
-        ..BoardModel::default()
-    };
-    let mut notices = Notices::default();
-    // Said once, when the loops' sandboxes are first known.
-    let mut sandbox_said = false;
-    let mut feed = ScreenFeed::default();
-    // Loading syntect's syntaxes takes a moment: not on the UI thread, and not at the first diff.
-    tokio::task::spawn_blocking(crate::ui::highlight::warm_up);
-    refresh(&sup, &mut model);
-    // Loops this board cannot host (their plan changed): said where the human looks.
-    for (name, why) in sup.unhosted() {
-        notices.push(&mut model, &name, &why, Lamp::Yellow);
-    }
-    let mut palette = crate::ui::cards::palette(&opts.theme);
-    let mut themes = opts
-        .theme_source
-        .as_ref()
-        .and_then(|(repo, _, _)| watch_themes(repo));
-    let wake = panes.wake();
-    let mut events = EventStream::new();
-    // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
     // Every way a terminal program is asked to end ends the agents and restores the terminal.
-    let (Ok(mut term_sig), Ok(mut hup), Ok(mut int), Ok(mut quit_sig)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::quit()),
-    ) else {
+    let Some(signals) = Signals::install() else {
         drop(guard);
         eprintln!("andon: cannot install signal handlers");
         return 1;
     };
+    // Loading syntect's syntaxes takes a moment: not on the UI thread, and not at the first diff.
+    tokio::task::spawn_blocking(crate::ui::highlight::warm_up);
+    let themes = opts
+        .theme_source
+        .as_ref()
+        .and_then(|(repo, _, _)| watch_themes(repo));
     let panic_at = opts.panic_after.map(|d| Instant::now() + d);
-    let mut dirty = true;
-    let mut last_draw = Instant::now() - FRAME;
-    let mut last_second = 0;
-    let code = loop {
-        let now = Instant::now();
-        if dirty && now.duration_since(last_draw) >= FRAME {
-            panes.clear_dirty();
-            let origin = draw(
-                &mut terminal,
-                &model,
-                &opts,
-                &palette,
-                &panes,
-                &sup,
-                ctl.attached_name(&model),
-            );
-            ctl.set_origin(origin);
-            if let Ok(size) = terminal.size() {
-                ctl.set_area(ratatui::layout::Rect::new(0, 0, size.width, size.height));
-            }
-            last_draw = now;
-            dirty = false;
-        }
-        let next_frame = last_draw + FRAME;
-        tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => {
-                    // A burst of input (keys typed or pasted into an attached agent by a
-                    // terminal without bracketed paste) is handled as one batch: one feed,
-                    // at most one frame, however many keys arrived.
-                    let mut batch = vec![ev];
-                    // Polled with this task's own waker (not a no-op one): crossterm keeps the
-                    // first waker it was handed while its reader waits, so the next key must
-                    // wake this loop.
-                    let mut input_gone = false;
-                    while batch.len() < INPUT_BATCH {
-                        match futures_util::poll!(events.next()) {
-                            std::task::Poll::Ready(Some(Ok(ev))) => batch.push(ev),
-                            std::task::Poll::Ready(Some(Err(_)) | None) => {
-                                input_gone = true;
-                                break;
-                            }
-                            std::task::Poll::Pending => break,
-                        }
-                    }
-                    let mut quit = None;
-                    // Keystrokes for an attached agent go out as one write per run of them.
-                    let mut typed = crate::ui::typed::Typed::default();
-                    for ev in batch {
-                        if matches!(ev, TermEvent::Key(_)) {
-                            model.selection_pinned = true;
-                            // A key means the notice in the status line has been seen.
-                            notices.dismiss(&mut model);
-                        }
-                        if typed.take(&ev, &ctl, &model, &panes) {
-                            continue;
-                        }
-                        typed.flush(&ctl);
-                        if let Some(code) = on_terminal_event(ev, &mut ctl, &mut model, &panes).await {
-                            quit = Some(code);
-                            break;
-                        }
-                    }
-                    typed.flush(&ctl);
-                    // Help scrolls no further than its last line at this size.
-                    if let (Some(crate::ui::model::Dialog::Help), Ok(size)) = (&model.dialog, terminal.size()) {
-                        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                        let most = crate::ui::views::help_max_scroll(area, &model, &opts.theme, &opts.keymap);
-                        model.help_scroll = model.help_scroll.min(most);
-                    }
-                    if let Some(code) = quit {
-                        break code;
-                    }
-                    if input_gone {
-                        break 1;
-                    }
-                    feed.feed(sup.shared(), &mut model);
-                    dirty = true;
-                }
-                Some(Err(_)) | None => break 1,
-            },
-            update = updates.recv() => match update {
-                Ok(u) => {
-                    if let Some((_, reason)) = &u.alert {
-                        // A red lamp rings the host terminal's bell and names the loop.
-                        let _ = std::io::stdout().write_all(b"\x07");
-                        notices.push(&mut model, &u.view.name, reason, u.view.state.lamp);
-                    }
-                    refresh(&sup, &mut model);
-                    if !sandbox_said {
-                        let shared = sup.shared();
-                        if let Some(text) = sandbox_notice(&shared.board(), shared.namespaces()) {
-                            notices.push(&mut model, "andon", &text, Lamp::Yellow);
-                            sandbox_said = true;
-                        }
-                    }
-                    if let Some(name) = ctl.detach_if_gone(&mut model) {
-                        notices.push(&mut model, &name, "the agent exited: detached, keys go to the board again", Lamp::Gray);
-                    }
-                    refetch_reviews(&sup, &model, &reviews_tx, Some(&u.view.name));
-                    dirty = true;
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    refresh(&sup, &mut model);
-                    dirty = true;
-                }
-                Err(_) => break 1,
-            },
-            Some(event) = reviews.recv() => {
-                on_review_event(event, &mut model, &mut notices);
-                dirty = true;
-            }
-            _ = sup.shared().diff_wake.notified() => {
-                // A diff was computed: the screens and the panes' diffstat move on.
-                feed.feed(sup.shared(), &mut model);
-                refresh(&sup, &mut model);
-                dirty = true;
-            }
-            _ = wake.notified() => {
-                if panes.any_dirty(&visible(&model)) {
-                    dirty = true;
-                }
-            }
-            Some(result) = results.recv() => {
-                // Every action answers: what it did, or why it was refused.
-                let (text, lamp) = match result {
-                    Ok(done) => (done, Lamp::Gray),
-                    Err(reason) => (reason, Lamp::Yellow),
-                };
-                notices.push(&mut model, "andon", &text, lamp);
-                refresh(&sup, &mut model);
-                dirty = true;
-            }
-            _ = tick.tick() => {
-                panes.tick();
-                if panes.any_dirty(&visible(&model)) {
-                    dirty = true;
-                }
-                // Expire notices; advance running loops' clocks once a second.
-                if notices.expire(&mut model) {
-                    dirty = true;
-                }
-                let second = crate::engine::spec::now_ms() / 1000;
-                if second != last_second && model.loops.iter().any(|c| matches!(c.state.as_str(), "running" | "checking" | "meta_andon")) {
-                    refresh(&sup, &mut model);
-                    dirty = true;
-                }
-                last_second = second;
-                #[allow(clippy::panic, reason = "the panic is what --test-panic-after asks for")]
-                if panic_at.is_some_and(|t| Instant::now() >= t) {
-                    panic!("andon: test panic requested with --test-panic-after");
-                }
-            }
-            Some(()) = async { themes.as_mut()?.1.recv().await }, if themes.is_some() => {
-                // A theme file edited while andon runs is reloaded; a broken edit keeps the old
-                // theme and says why.
-                if let Some((repo, name, no_color)) = &opts.theme_source {
-                    match Theme::load(repo, name) {
-                        Ok(t) => {
-                            opts.theme = if *no_color { t.no_color() } else { t };
-                            palette = crate::ui::cards::palette(&opts.theme);
-                        }
-                        Err(e) => {
-                            notices.push(&mut model, "theme", &e.to_string(), Lamp::Yellow);
-                        }
-                    }
-                    dirty = true;
-                }
-            }
-            _ = tokio::time::sleep_until(next_frame.into()), if dirty => {}
-            _ = term_sig.recv() => break shutdown(&sup, "SIGTERM").await + 1,
-            _ = hup.recv() => break shutdown(&sup, "SIGHUP").await + 1,
-            _ = int.recv() => break shutdown(&sup, "SIGINT").await + 1,
-            _ = quit_sig.recv() => break shutdown(&sup, "SIGQUIT").await + 1,
-        }
-        if let Some(Command::Quit) = ctl.take_quit() {
-            break shutdown(&sup, "quit").await;
-        }
-    };
+    let wake = panes.wake();
+    let (board, inbox) = Board::new(port, panes, opts, Clock::system());
+    let code = event_loop(
+        board,
+        inbox,
+        updates,
+        &mut terminal,
+        wake,
+        themes,
+        signals,
+        panic_at,
+    )
+    .await;
     drop(terminal);
     drop(guard);
     restore();
     code
 }
 
-/// The loops whose panes are on screen now.
-fn visible(model: &BoardModel) -> Vec<&str> {
-    if model.zoomed {
-        return model
-            .selected_loop()
-            .map(|(_, c)| vec![c.name.as_str()])
-            .unwrap_or_default();
-    }
-    let range = crate::ui::layout::page_range(model.loops.len(), model.page);
-    model.loops[range].iter().map(|c| c.name.as_str()).collect()
+/// The signals that end a terminal program.
+struct Signals {
+    term: Signal,
+    hup: Signal,
+    int: Signal,
+    quit: Signal,
 }
 
-async fn shutdown(sup: &Supervisor, why: &str) -> i32 {
-    sup.shutdown(why).await;
-    0
-}
-
-/// Rebuild the cards from the engine's board, keeping the selection on the same loop once a
-/// human has chosen one (until then the first loop is selected, whichever loop spoke first).
-fn refresh(sup: &Supervisor, model: &mut BoardModel) {
-    let selected = model
-        .selected_loop()
-        .map(|(_, c)| c.name.clone())
-        .filter(|_| model.selection_pinned);
-    let now = crate::engine::spec::now_ms();
-    let mut board = sup.shared().board();
-    board.sort_by(|a, b| a.name.cmp(&b.name));
-    model.loops = board
-        .iter()
-        .map(|v| {
-            let stat = sup.shared().diff_service(&v.name).and_then(|d| d.stat());
-            card(v, now, stat)
+impl Signals {
+    fn install() -> Option<Signals> {
+        Some(Signals {
+            term: signal(SignalKind::terminate()).ok()?,
+            hup: signal(SignalKind::hangup()).ok()?,
+            int: signal(SignalKind::interrupt()).ok()?,
+            quit: signal(SignalKind::quit()).ok()?,
         })
-        .collect();
-    model.line_stopped = sup.shared().is_line_stopped();
-    if let Some(name) = selected {
-        if let Some(i) = model.loops.iter().position(|c| c.name == name) {
-            model.selected = i;
+    }
+
+    /// The next one to arrive, by name.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.hup.recv() => "SIGHUP",
+            _ = self.int.recv() => "SIGINT",
+            _ = self.quit.recv() => "SIGQUIT",
         }
     }
-    model.selected = model.selected.min(model.loops.len().saturating_sub(1));
+}
+
+/// Merges terminal input, supervisor updates, the engine's answers, computed diffs and pane
+/// output into the board; draws at most one frame per [`FRAME`], and none when nothing
+/// changed.
+#[allow(clippy::too_many_arguments)]
+async fn event_loop(
+    mut board: Board,
+    mut inbox: Inbox,
+    mut updates: broadcast::Receiver<Update>,
+    terminal: &mut Tui,
+    wake: Arc<tokio::sync::Notify>,
+    mut themes: Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)>,
+    mut signals: Signals,
+    panic_at: Option<Instant>,
+) -> i32 {
+    let port = board.port();
+    let mut events = EventStream::new();
+    // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut last_draw = Instant::now() - FRAME;
+    loop {
+        let now = Instant::now();
+        if board.dirty && now.duration_since(last_draw) >= FRAME {
+            draw_synchronized(&mut board, terminal);
+            last_draw = now;
+        }
+        let next_frame = last_draw + FRAME;
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    let (batch, input_gone) = input_batch(ev, &mut events).await;
+                    if let Some(code) = board.on_input(batch).await {
+                        return code;
+                    }
+                    if input_gone {
+                        return 1;
+                    }
+                }
+                Some(Err(_)) | None => return 1,
+            },
+            update = updates.recv() => match update {
+                Ok(u) => {
+                    if board.on_update(&u) {
+                        // A red lamp rings the host terminal's bell.
+                        ring_bell();
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => board.on_missed_updates(),
+                Err(_) => return 1,
+            },
+            Some(event) = inbox.reviews.recv() => board.on_review_event(event),
+            () = port.diff_computed().notified() => board.on_diff_computed(),
+            () = wake.notified() => board.on_pane_output(),
+            Some(answer) = inbox.answers.recv() => board.on_answer(answer),
+            _ = tick.tick() => {
+                board.on_tick();
+                #[allow(clippy::panic, reason = "the panic is what --test-panic-after asks for")]
+                if panic_at.is_some_and(|t| Instant::now() >= t) {
+                    panic!("andon: test panic requested with --test-panic-after");
+                }
+            }
+            Some(()) = async { themes.as_mut()?.1.recv().await }, if themes.is_some() => board.on_theme_edit(),
+            () = tokio::time::sleep_until(next_frame.into()), if board.dirty => {}
+            why = signals.next() => {
+                board.shut_down(why).await;
+                return 1;
+            }
+        }
+        if board.take_quit() {
+            board.shut_down("quit").await;
+            return 0;
+        }
+    }
+}
+
+/// The first event and whatever else of a burst is ready now (keys typed or pasted into an
+/// attached agent by a terminal without bracketed paste), and whether the input ended.
+async fn input_batch(first: TermEvent, events: &mut EventStream) -> (Vec<TermEvent>, bool) {
+    let mut batch = vec![first];
+    // Polled with this task's own waker (not a no-op one): crossterm keeps the first waker
+    // it was handed while its reader waits, so the next key must wake this loop.
+    while batch.len() < INPUT_BATCH {
+        match futures_util::poll!(events.next()) {
+            std::task::Poll::Ready(Some(Ok(ev))) => batch.push(ev),
+            std::task::Poll::Ready(Some(Err(_)) | None) => return (batch, true),
+            std::task::Poll::Pending => break,
+        }
+    }
+    (batch, false)
+}
+
+/// One frame inside DEC 2026 synchronized output, so the terminal shows it whole.
+fn draw_synchronized(board: &mut Board, terminal: &mut Tui) {
+    let mut out = std::io::stdout();
+    if let Err(e) = crossterm::queue!(out, crossterm::terminal::BeginSynchronizedUpdate) {
+        tracing::debug!("the terminal refused a synchronized update: {e}");
+    }
+    if let Err(e) = board.draw(terminal) {
+        tracing::warn!("a frame could not be drawn: {e}");
+    }
+    if let Err(e) = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate) {
+        tracing::debug!("the terminal refused a synchronized update: {e}");
+    }
+}
+
+/// The host terminal's bell (BEL), for a lamp that went red.
+fn ring_bell() {
+    let mut out = std::io::stdout();
+    if let Err(e) = out.write_all(b"\x07").and_then(|()| out.flush()) {
+        tracing::debug!("the bell could not ring: {e}");
+    }
 }
 
 #[cfg(test)]

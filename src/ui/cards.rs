@@ -31,7 +31,7 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
         // A plan's heading is text like any other: escapes in it must not reach the terminal.
         title: crate::core::sanitize::one_line(&v.title, 200),
         lamp,
-        state: s.state.as_str().to_string(),
+        state: s.state,
         iteration: s.iteration,
         max_iterations: s.limits.max_iterations,
         consecutive_failures: s.consecutive_failures,

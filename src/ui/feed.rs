@@ -10,11 +10,10 @@ use tokio::sync::mpsc;
 
 use crate::core::diff::DiffTarget;
 use crate::engine::input_error::chain;
-use crate::engine::shared::Shared;
-use crate::engine::supervisor::Supervisor;
 use crate::ui::commands::ReviewEvent;
 use crate::ui::model::{BoardModel, Lamp};
 use crate::ui::notices::Notices;
+use crate::ui::port::{EnginePort, Port};
 use crate::ui::review::Answer;
 use crate::ui::review_facts::review_model;
 use crate::ui::screen::{review_screen, Screen};
@@ -27,17 +26,13 @@ pub struct ScreenFeed {
 
 impl ScreenFeed {
     /// Delivers what is new; true when a screen changed.
-    pub fn feed(&mut self, shared: &Shared, model: &mut BoardModel) -> bool {
+    pub fn feed(&mut self, port: &dyn EnginePort, model: &mut BoardModel) -> bool {
         let mut changed = false;
         for screen in &mut model.screens {
             let Some((name, target, is_diff)) = wants(screen) else {
                 continue;
             };
-            let Some(service) = shared.diff_service(&name) else {
-                continue;
-            };
-            let latest = service.latest();
-            let Some(result) = latest.get(target) else {
+            let Some(result) = port.latest_diff(&name, target) else {
                 continue;
             };
             let key = (name, target, is_diff);
@@ -75,7 +70,7 @@ fn wants(screen: &Screen) -> Option<(String, DiffTarget, bool)> {
 /// Open review screens follow their loop: on an update for `changed` (or any loop, when
 /// `None`), their facts are fetched again so the gates never go stale.
 pub fn refetch_reviews(
-    sup: &Arc<Supervisor>,
+    port: &Port,
     model: &BoardModel,
     tx: &mpsc::Sender<ReviewEvent>,
     changed: Option<&str>,
@@ -86,9 +81,9 @@ pub fn refetch_reviews(
         if changed.is_some_and(|c| c != name) && !model.line_stopped {
             continue;
         }
-        let (sup, tx) = (Arc::clone(sup), tx.clone());
+        let (facts, tx) = (port.review(&name), tx.clone());
         tokio::spawn(async move {
-            if let Ok(facts) = sup.review(&name).await {
+            if let Ok(facts) = facts.await {
                 let _ = tx.send(ReviewEvent::Facts(facts)).await;
             }
         });

@@ -65,9 +65,7 @@ pub async fn on_terminal_event(
             }
             if lines != 0 {
                 // The wheel scrolls the pane under the pointer (else the selected one).
-                let (w, h) = crossterm::terminal::size().unwrap_or((0, 0));
-                let area = ratatui::layout::Rect::new(0, 0, w, h);
-                let under = crate::ui::views::pane_areas(area, model)
+                let under = crate::ui::views::pane_areas(ctl.area(), model)
                     .into_iter()
                     .find(|(_, r)| r.contains(ratatui::layout::Position::new(m.column, m.row)))
                     .map(|(i, _)| i);

@@ -2,6 +2,7 @@
 //! It never touches git, SQLite or a PTY directly.
 
 pub mod app;
+pub mod board;
 mod cards;
 mod commands;
 #[cfg(test)]
@@ -9,8 +10,9 @@ pub(crate) mod diff_fixtures;
 pub mod diff_rows;
 pub mod diff_search;
 pub mod diff_view;
+#[cfg(test)]
+mod fake_port;
 mod feed;
-mod frame;
 pub mod highlight;
 mod input_events;
 pub mod kaizen_view;
@@ -21,6 +23,7 @@ pub mod layout;
 pub mod model;
 pub mod notices;
 pub mod panes;
+pub mod port;
 pub mod review;
 pub mod review_facts;
 pub mod screen;

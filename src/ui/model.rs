@@ -34,8 +34,8 @@ pub struct LoopCard {
     /// The plan's title (its first Markdown heading).
     pub title: String,
     pub lamp: Lamp,
-    /// The loop state as `andon status` spells it, e.g. "running".
-    pub state: String,
+    /// The loop's state (shown in words by `State::label`).
+    pub state: crate::core::state::State,
     pub iteration: u32,
     pub max_iterations: u32,
     pub consecutive_failures: u32,
@@ -174,7 +174,7 @@ pub(crate) mod fixtures {
             name: name.to_string(),
             title: format!("Plan for {name}"),
             lamp,
-            state: "running".to_string(),
+            state: crate::core::state::State::Running,
             iteration: 1,
             max_iterations: 10,
             consecutive_failures: 0,
@@ -206,7 +206,7 @@ mod tests {
         let mut b = card("b", Lamp::Red);
         b.reason = Some("same failure 3 times (Insanity Rule)".into());
         let mut c = card("c", Lamp::Red);
-        c.state = "stopped".into();
+        c.state = crate::core::state::State::Stopped;
         let new_loop = card("d", Lamp::Red);
         let after = vec![was_red, b, c, new_loop, card("e", Lamp::Green)];
 

@@ -2,8 +2,9 @@
 //! that did not load. The newest shows in the status line, where it covers no work, for a few
 //! seconds or until the next key; every notice is kept whole in the message log (`L`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::ui::model::{BoardModel, Lamp, Message, Toast};
 
 /// How long a notice stays in the status line when no key is pressed.
@@ -14,15 +15,24 @@ pub const LOG_KEPT: usize = 500;
 /// When each visible notice appeared, oldest first (beside `BoardModel::toasts`).
 #[derive(Default)]
 pub struct Notices {
-    shown_at: Vec<Instant>,
+    clock: Clock,
+    /// On `clock`, in ms.
+    shown_at: Vec<i64>,
 }
 
 impl Notices {
+    pub fn new(clock: Clock) -> Notices {
+        Notices {
+            clock,
+            shown_at: Vec::new(),
+        }
+    }
+
     /// Tell the human: the status line shows it now, the message log keeps it whole.
     pub fn push(&mut self, model: &mut BoardModel, loop_name: &str, text: &str, lamp: Lamp) {
         let text = crate::core::sanitize::one_line(text, 2000);
         model.messages.push(Message {
-            time: crate::wiki::date::local_hm(crate::engine::spec::now_ms()),
+            time: crate::wiki::date::local_hm(self.clock.now_ms()),
             loop_name: loop_name.to_string(),
             text: text.clone(),
             lamp,
@@ -36,17 +46,15 @@ impl Notices {
             text,
             lamp,
         });
-        self.shown_at.push(Instant::now());
+        self.shown_at.push(self.clock.now_ms());
     }
 
     /// Take down the notices shown longer than [`SHOWN_FOR`]; true when any went.
     pub fn expire(&mut self, model: &mut BoardModel) -> bool {
         let mut gone = false;
-        while self
-            .shown_at
-            .first()
-            .is_some_and(|t| t.elapsed() > SHOWN_FOR)
-        {
+        let now = self.clock.now_ms();
+        let shown_for = i64::try_from(SHOWN_FOR.as_millis()).unwrap_or(i64::MAX);
+        while self.shown_at.first().is_some_and(|t| now - t > shown_for) {
             self.shown_at.remove(0);
             if !model.toasts.is_empty() {
                 model.toasts.remove(0);

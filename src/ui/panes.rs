@@ -7,15 +7,17 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use crate::engine::ptys::PtyRegistry;
 use crate::engine::shared::OutputHook;
 use crate::term::Pane;
+
+/// Where a pane's answers to its agent's terminal queries go: (loop, bytes).
+pub type Replies = Arc<dyn Fn(&str, Vec<u8>) + Send + Sync>;
 
 pub struct PaneSet {
     panes: Mutex<HashMap<String, Arc<Mutex<Pane>>>>,
     /// Lines of history each pane keeps in memory (`[ui] scrollback`).
     scrollback: usize,
-    ptys: PtyRegistry,
+    replies: Replies,
     /// Panes changed since the last frame: a flood in a pane that is not on screen (another
     /// page, or another loop zoomed) costs no frames.
     dirty: Mutex<HashSet<String>>,
@@ -23,11 +25,13 @@ pub struct PaneSet {
 }
 
 impl PaneSet {
-    pub fn new(ptys: PtyRegistry, scrollback: usize) -> Arc<PaneSet> {
+    /// `replies` carries each emulator's answers to its agent's terminal queries back to the
+    /// agent (the board itself writes to no PTY).
+    pub fn new(replies: Replies, scrollback: usize) -> Arc<PaneSet> {
         Arc::new(PaneSet {
             panes: Mutex::new(HashMap::new()),
             scrollback,
-            ptys,
+            replies,
             dirty: Mutex::new(HashSet::new()),
             wake: Arc::new(Notify::new()),
         })
@@ -63,15 +67,13 @@ impl PaneSet {
     }
 
     fn new_pane(&self, name: &str, rows: u16, cols: u16) -> Pane {
-        let ptys = self.ptys.clone();
+        let replies = Arc::clone(&self.replies);
         let loop_name = name.to_string();
         Pane::new(
             rows,
             cols,
             self.scrollback,
-            Box::new(move |reply: Vec<u8>| {
-                ptys.write(&loop_name, reply);
-            }),
+            Box::new(move |reply: Vec<u8>| replies(&loop_name, reply)),
         )
     }
 

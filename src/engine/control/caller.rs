@@ -7,7 +7,7 @@ use crate::engine::supervisor::Supervisor;
 /// The loop whose agent `pid` is or descends from: the nearest ancestor that is a loop's
 /// agent process (in namespaces, what an agent starts stays under it even when orphaned).
 pub(super) fn loop_of(sup: &Supervisor, pid: i32) -> Option<String> {
-    let ptys = &sup.shared().ptys;
+    let ptys = &sup.shared().ptys();
     let mut at = pid;
     for _ in 0..MAX_ANCESTORS {
         if let Some(name) = ptys.loop_with_pid(at) {

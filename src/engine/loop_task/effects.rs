@@ -36,10 +36,10 @@ impl LoopTask {
                 }
             }
             Effect::BeginIteration { iteration, mode } => {
-                let dir = s.dirs.iter_dir(&spec.name, iteration);
+                let dir = s.dirs().iter_dir(&spec.name, iteration);
                 crate::own_file::dir(&dir).map_err(|e| StepError::io(&e))?;
                 // Where the agent may write its fix plan (the one folder of `.andon/` it may).
-                crate::own_file::dir(&s.dirs.agent_dir(&spec.name))
+                crate::own_file::dir(&s.dirs().agent_dir(&spec.name))
                     .map_err(|e| StepError::io(&e))?;
                 self.five_whys = match mode {
                     Mode::Plan => {
@@ -52,15 +52,15 @@ impl LoopTask {
                     // The agent completes a copy in its own folder: it never writes the
                     // repository, sandboxed or not.
                     let text = std::fs::read(wiki).map_err(|e| StepError::io(&e))?;
-                    crate::own_file::write(&s.dirs.five_whys_draft(&spec.name, iteration), &text)
+                    crate::own_file::write(&s.dirs().five_whys_draft(&spec.name, iteration), &text)
                         .map_err(|e| StepError::io(&e))?;
                 }
-                let path = s.dirs.prompt(&spec.name, iteration);
+                let path = s.dirs().prompt(&spec.name, iteration);
                 crate::own_file::write(&path, self.compose_prompt(None).as_bytes())
                     .map_err(|e| StepError::io(&e))?;
                 if spec.profile.mode == AgentMode::Interactive {
                     // What a session that already has the brief gets pasted instead.
-                    let follow_up = s.dirs.follow_up(&spec.name, iteration);
+                    let follow_up = s.dirs().follow_up(&spec.name, iteration);
                     let brief = path.to_string_lossy().to_string();
                     crate::own_file::write(
                         &follow_up,
@@ -88,7 +88,7 @@ impl LoopTask {
             }
             Effect::RestorePaths { paths } => {
                 let (worktree, base) = (spec.worktree.clone(), spec.base.clone());
-                git_step(move || s.git.restore_paths(&worktree, &base, &paths)).await?;
+                git_step(move || s.git().restore_paths(&worktree, &base, &paths)).await?;
             }
             Effect::NoteRestored {
                 iteration,
@@ -96,7 +96,7 @@ impl LoopTask {
                 spec_drift,
             } => {
                 // Not into an interactive agent's TUI: its own screen owns the pane.
-                if let Some(out) = spec.side_output(&s.output) {
+                if let Some(out) = spec.side_output(s.output()) {
                     let note = crate::engine::pane_text::guard_note(&out_of_scope, &spec_drift);
                     out(&spec.name, note.as_bytes());
                 }
@@ -104,17 +104,17 @@ impl LoopTask {
             }
             Effect::DiscardChanges => {
                 let (worktree, to) = (spec.worktree.clone(), self.p.last_snapshot.clone());
-                git_step(move || s.git.reset_worktree(&worktree, &to)).await?;
+                git_step(move || s.git().reset_worktree(&worktree, &to)).await?;
             }
             Effect::RollbackToGreen => {
                 let (shared, name, base) = (Arc::clone(&s), spec.name.clone(), spec.base.clone());
                 let target = tokio::task::spawn_blocking(move || {
-                    crate::engine::rollback::target(&shared.store, &shared.git, &name, &base)
+                    crate::engine::rollback::target(shared.store(), shared.git(), &name, &base)
                 })
                 .await
                 .map_err(|e| format!("rollback task failed: {e}"))??;
                 let (worktree, to) = (spec.worktree.clone(), target.commit.clone());
-                git_step(move || s.git.reset_worktree(&worktree, &to)).await?;
+                git_step(move || s.git().reset_worktree(&worktree, &to)).await?;
                 self.p.last_snapshot = target.commit.clone();
                 let detail = format!(
                     "worktree and branch reset to {}; dropped {}",
@@ -126,7 +126,7 @@ impl LoopTask {
             }
             Effect::Snapshot { message } => {
                 let worktree = spec.worktree.clone();
-                let id = git_step(move || s.git.snapshot(&worktree, &message)).await?;
+                let id = git_step(move || s.git().snapshot(&worktree, &message)).await?;
                 self.p.last_snapshot = id.clone();
                 self.rec.snapshot(&id);
             }
@@ -141,7 +141,7 @@ impl LoopTask {
             Effect::RaiseIncident { iteration, failure } => {
                 // The evidence includes what the loop had changed by then (base to snapshot).
                 let (base, snapshot) = (spec.base.clone(), self.p.last_snapshot.clone());
-                let git = s.git.clone();
+                let git = s.git().clone();
                 let stat =
                     blocking(move || git.diff_commits(&base, &snapshot, DiffLimits::default()))
                         .await
@@ -174,14 +174,14 @@ impl LoopTask {
         let s = &self.shared;
         let iteration = self.p.state.iteration;
         let fix_plan = s
-            .dirs
+            .dirs()
             .fix_plan(&self.spec.name, iteration)
             .to_string_lossy()
             .to_string();
-        let skills = crate::engine::skills::load(&s.repo_root, &self.spec.plan, self.p.state.mode);
+        let skills = crate::engine::skills::load(s.repo_root(), &self.spec.plan, self.p.state.mode);
         let failures = if self.p.state.mode == Mode::Plan {
             crate::engine::memory::failure_streak(
-                &s.store,
+                s.store(),
                 &self.spec.name,
                 &self.p.marks,
                 self.rec.pending_incidents(),
@@ -190,7 +190,7 @@ impl LoopTask {
             Vec::new()
         };
         let five_whys = self.five_whys.as_ref().map(|_| {
-            s.dirs
+            s.dirs()
                 .five_whys_draft(&self.spec.name, iteration)
                 .to_string_lossy()
                 .into_owned()

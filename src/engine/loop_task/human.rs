@@ -26,7 +26,7 @@ impl LoopTask {
                 fix_plan: crate::own_file::read_to_string(
                     &self
                         .shared
-                        .dirs
+                        .dirs()
                         .fix_plan(&self.spec.name, self.p.state.iteration),
                 )
                 .ok(),
@@ -34,7 +34,7 @@ impl LoopTask {
             other => other,
         }
         // A secret typed into a note goes no further than here.
-        .redacted(&self.shared.redactor);
+        .redacted(self.shared.redactor());
         if matches!(action, HumanAction::Approve { .. }) && self.shared.is_line_stopped() {
             return Err("the whole line is stopped: resume it before approving".into());
         }
@@ -48,7 +48,8 @@ impl LoopTask {
         };
         if let Some((outcome, _)) = &approval {
             // A merge that would be refused is refused before anything is recorded.
-            let (git, place, outcome) = (self.shared.git.clone(), Place::of(&self.spec), *outcome);
+            let (git, place, outcome) =
+                (self.shared.git().clone(), Place::of(&self.spec), *outcome);
             run_blocking(move || deliver::check(&git, &place, outcome)).await?;
         }
         let mut message = t.log.clone().unwrap_or_else(|| action.name().to_string());
@@ -133,12 +134,12 @@ impl LoopTask {
         run_blocking(move || {
             let mut page = None;
             let target = shared
-                .git
+                .git()
                 .merge_target()
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| "HEAD".into());
-            let how = match deliver::style(outcome, shared.config.merge.history) {
+            let how = match deliver::style(outcome, shared.config().merge.history) {
                 Some(crate::git::MergeStyle::History) => "with its iterations",
                 _ => "as one commit",
             };
@@ -152,14 +153,14 @@ impl LoopTask {
                 Ok(written.files)
             };
             let delivery = deliver::Delivery {
-                store: &shared.store,
-                dirs: &shared.dirs,
-                history_by_default: shared.config.merge.history,
-                redactor: &shared.redactor,
+                store: shared.store(),
+                dirs: shared.dirs(),
+                history_by_default: shared.config().merge.history,
+                redactor: shared.redactor(),
                 memory: &mut memory,
             };
             let done = deliver::deliver(
-                &shared.git,
+                shared.git(),
                 delivery,
                 &place,
                 &state,
@@ -174,10 +175,10 @@ impl LoopTask {
     /// The merged worktree is removed (and a merged, not squashed, branch with it); work no
     /// snapshot holds keeps it in place.
     async fn clean_up_after_merge(&mut self, outcome: Outcome) -> String {
-        let git = self.shared.git.clone();
+        let git = self.shared.git().clone();
         let place = Place::of(&self.spec);
         // A branch merged with its history is in the base; a squashed one keeps its iterations.
-        let delete_branch = deliver::style(outcome, self.shared.config.merge.history)
+        let delete_branch = deliver::style(outcome, self.shared.config().merge.history)
             == Some(crate::git::MergeStyle::History);
         let result = run_blocking(move || {
             let plan = cleanup::CleanupPlan::of(&git, &place, delete_branch)?;
@@ -210,7 +211,7 @@ impl LoopTask {
         let state = self.p.state.clone();
         let snapshot = self.p.last_snapshot.clone();
         let streak = memory::failure_streak(
-            &shared.store,
+            shared.store(),
             &spec.name,
             &self.p.marks,
             self.rec.pending_incidents(),
@@ -250,7 +251,7 @@ impl LoopTask {
         };
         let draft = self
             .shared
-            .dirs
+            .dirs()
             .five_whys_draft(&self.spec.name, self.p.state.iteration);
         let completed = match crate::own_file::read_to_string(&draft) {
             Ok(text) => text,
@@ -263,7 +264,7 @@ impl LoopTask {
             return;
         }
         // The agent's words, committed to the repository: redacted, and inert for the forge.
-        let text = crate::core::markdown::defuse(&self.shared.redactor.redact(&completed));
+        let text = crate::core::markdown::defuse(&self.shared.redactor().redact(&completed));
         // Renamed over the wiki file, never written through whatever stands at its name.
         if let Err(e) = crate::atomic::write(std::path::Path::new(&path), &text) {
             tracing::warn!(loop_name = %self.spec.name, "Five Whys not updated: {e}");
@@ -290,7 +291,7 @@ impl LoopTask {
 
     /// A path inside the repository as the repository sees it.
     pub(super) fn repo_relative(&self, path: &str) -> String {
-        memory::repo_relative(&self.shared.repo_root, path)
+        memory::repo_relative(self.shared.repo_root(), path)
     }
 
     /// The 90_LOG page of a loop that has just ended.

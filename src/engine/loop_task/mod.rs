@@ -193,7 +193,7 @@ impl LoopTask {
         let mut next = Some((event, check_runs));
         while let Some((event, runs)) = next.take() {
             // Nothing andon did not write reaches the store, a page or a prompt with a secret.
-            let event = event.redacted(&self.shared.redactor);
+            let event = event.redacted(self.shared.redactor());
             let (state, t) = reduce(&self.p.state, &event);
             if let Some(reason) = &t.refused {
                 tracing::warn!(loop_name = %self.spec.name, ?event, "event refused: {reason}");
@@ -365,7 +365,7 @@ impl LoopTask {
             tracing::warn!(loop_name = %self.spec.name, "ending the agent's session {id}: {e}");
         }
         self.shared.reaper_unregister(id);
-        self.shared.ptys.remove(&self.spec.name);
+        self.shared.ptys().remove(&self.spec.name);
     }
 
     async fn shutdown(&mut self, reason: &str) {

@@ -9,11 +9,11 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::core::event::HumanAction;
-use crate::engine::supervisor::Supervisor;
 use crate::ui::keymap::{Action, Keymap, Mode};
 use crate::ui::layout::{self, Direction};
 use crate::ui::model::{BoardModel, Dialog};
 use crate::ui::panes::PaneSet;
+use crate::ui::port::Port;
 use crate::ui::review::ApprovalIntent;
 use crate::ui::screen;
 use crate::ui::views;
@@ -45,7 +45,7 @@ enum Pending {
 }
 
 pub struct Controller {
-    sup: Arc<Supervisor>,
+    port: Port,
     results: mpsc::Sender<Result<String, String>>,
     /// Answers and fresh facts for open review screens.
     reviews: mpsc::Sender<ReviewEvent>,
@@ -63,14 +63,14 @@ pub struct Controller {
 
 impl Controller {
     pub fn new(
-        sup: Arc<Supervisor>,
+        port: Port,
         results: mpsc::Sender<Result<String, String>>,
         reviews: mpsc::Sender<ReviewEvent>,
         keymap: Keymap,
     ) -> Controller {
         Controller {
-            kaizen: screens::kaizen_worker(Arc::clone(&sup), results.clone()),
-            sup,
+            kaizen: screens::kaizen_worker(Arc::clone(&port), results.clone()),
+            port,
             results,
             reviews,
             keymap,
@@ -85,7 +85,7 @@ impl Controller {
     /// The attached agent has exited: keys go back to the board. Returns the loop's name.
     pub fn detach_if_gone(&self, model: &mut BoardModel) -> Option<String> {
         let name = self.attached_name(model)?;
-        if self.sup.shared().ptys.is_running(&name) {
+        if self.port.agent_running(&name) {
             return None;
         }
         model.attached = false;
@@ -117,6 +117,11 @@ impl Controller {
         self.area = area;
     }
 
+    /// The terminal's size at the last frame.
+    pub fn area(&self) -> Rect {
+        self.area
+    }
+
     pub fn is_escape(&self, key: &KeyEvent) -> bool {
         self.keymap.lookup(Mode::Attached, key) == Some(Action::Detach)
     }
@@ -124,7 +129,7 @@ impl Controller {
     /// Keystrokes, pastes and mouse reports a human sends the attached agent. The first of
     /// an attach is audited (`answer`): the loop did not get where it is on its own.
     pub fn write(&self, loop_name: &str, bytes: Vec<u8>) {
-        self.sup.shared().ptys.write(loop_name, bytes);
+        self.port.write_pane(loop_name, bytes);
         let first = match self.answered.lock() {
             Ok(mut answered) if answered.as_deref() != Some(loop_name) => {
                 *answered = Some(loop_name.to_string());
@@ -133,9 +138,10 @@ impl Controller {
             _ => false,
         };
         if first {
-            let (sup, name) = (Arc::clone(&self.sup), loop_name.to_string());
+            let answer = self.port.act(loop_name, HumanAction::Answer);
+            let name = loop_name.to_string();
             tokio::spawn(async move {
-                if let Err(e) = sup.act(&name, HumanAction::Answer).await {
+                if let Err(e) = answer.await {
                     tracing::warn!(loop_name = %name, "the answer was not audited: {e}");
                 }
             });
@@ -144,7 +150,7 @@ impl Controller {
 
     /// What the terminal says on its own (focus in or out) goes to the agent unaudited.
     pub fn write_unaudited(&self, loop_name: &str, bytes: Vec<u8>) {
-        self.sup.shared().ptys.write(loop_name, bytes);
+        self.port.write_pane(loop_name, bytes);
     }
 
     pub fn on_paste(&mut self, text: &str, model: &mut BoardModel) {
@@ -197,7 +203,7 @@ impl Controller {
                     Action::SelectUp => Direction::Up,
                     _ => Direction::Down,
                 };
-                move_selection(model, direction);
+                move_selection(model, direction, self.area);
             }
             Action::NextPage => {
                 if model.page + 1 < layout::pages(n) {
@@ -216,10 +222,10 @@ impl Controller {
             Action::Attach => {
                 let Some(name) = &selected else { return };
                 // Keys typed at an agent that is not running would go nowhere.
-                if !self.sup.shared().ptys.is_running(name) {
+                if !self.port.agent_running(name) {
                     let state = model
                         .selected_loop()
-                        .map(|(_, c)| crate::core::state::State::label_of(&c.state).to_string())
+                        .map(|(_, c)| c.state.label().to_string())
                         .unwrap_or_default();
                     let _ = self.results.try_send(Err(format!(
                         "{name}: no agent is running to attach to ({state}); Enter zooms its pane"
@@ -241,7 +247,7 @@ impl Controller {
                 model.help_scroll = 0;
             }
             Action::Quit => {
-                let body = if self.sup.is_remote() {
+                let body = if self.port.is_remote() {
                     "The board closes; the andon that supervises this repo keeps running."
                 } else {
                     "Every agent is stopped; interrupted iterations resume with `andon run`."
@@ -267,7 +273,7 @@ impl Controller {
             Action::Kaizen => self.open_kaizen(model).await,
             Action::Messages => screen::open_messages(model),
             Action::NewLoop => {
-                let choices = self.sup.plan_choices().await;
+                let choices = self.port.plan_choices().await;
                 if choices.is_empty() {
                     let _ = self.results.try_send(Err(
                         "no plans in plans/: copy plans/TEMPLATE.md (andon init writes it) to plans/<slug>.md and commit it".into(),
@@ -288,7 +294,8 @@ impl Controller {
                     return;
                 };
                 let meta_andon_stop = model.selected_loop().is_some_and(|(_, c)| {
-                    c.state == "stopped" && c.badge == Some(crate::core::state::Badge::MetaAndon)
+                    c.state == crate::core::state::State::Stopped
+                        && c.badge == Some(crate::core::state::Badge::MetaAndon)
                 });
                 let action = match other {
                     Action::Stop => HumanAction::Stop,
@@ -388,42 +395,37 @@ impl Controller {
     }
 
     fn send_start(&self, plan: String, replace: bool) {
-        let sup = Arc::clone(&self.sup);
-        let results = self.results.clone();
-        tokio::spawn(async move {
-            let path = sup.shared().repo_root.join(&plan);
-            let _ = results
-                .send(sup.start_plans(vec![path], replace, None).await)
-                .await;
-        });
+        self.answer_later(self.port.start_plan(&plan, replace));
     }
 
     fn send(&self, loop_name: String, action: HumanAction) {
-        let sup = Arc::clone(&self.sup);
-        let results = self.results.clone();
-        tokio::spawn(async move {
-            let r = sup
-                .act(&loop_name, action)
+        let answer = self.port.act(&loop_name, action);
+        self.answer_later(Box::pin(async move {
+            answer
                 .await
                 .map(|m| format!("{loop_name}: {m}"))
-                .map_err(|e| format!("{loop_name}: {e}"));
-            let _ = results.send(r).await;
-        });
+                .map_err(|e| format!("{loop_name}: {e}"))
+        }));
     }
 
     fn send_all(&self, action: HumanAction) {
-        let sup = Arc::clone(&self.sup);
+        self.answer_later(self.port.act_all(action));
+    }
+
+    /// The engine's answer, said in the status line when it comes (the board never waits).
+    fn answer_later(&self, answer: crate::ui::port::Answer<String>) {
         let results = self.results.clone();
         tokio::spawn(async move {
-            let _ = results.send(sup.act_all(action).await).await;
+            if results.send(answer.await).await.is_err() {
+                tracing::debug!("an answer came after the board closed");
+            }
         });
     }
 }
 
 /// Arrow/hjkl moves go to the pane that lies that way on screen.
-fn move_selection(model: &mut BoardModel, direction: Direction) {
-    let (w, h) = crossterm::terminal::size().unwrap_or((160, 48));
-    let areas = views::pane_areas(Rect::new(0, 0, w, h), model);
+fn move_selection(model: &mut BoardModel, direction: Direction, area: Rect) {
+    let areas = views::pane_areas(area, model);
     let rects: Vec<Rect> = areas.iter().map(|(_, r)| *r).collect();
     let Some(from) = areas.iter().position(|(i, _)| *i == model.selected) else {
         return;

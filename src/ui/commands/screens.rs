@@ -63,7 +63,7 @@ impl Controller {
     /// Resuming a Meta-Andon stop accepts the fix plan: the human reads it, and where the
     /// Five Whys file is, before saying yes.
     pub(super) async fn review_fix_plan(&mut self, model: &mut BoardModel, name: &str) {
-        match self.sup.fix_plan_review(name).await {
+        match self.port.fix_plan_review(name).await {
             Ok((plan, whys)) => {
                 let whys = whys.map_or_else(
                     || "No Five Whys file was written.".to_string(),
@@ -95,7 +95,7 @@ impl Controller {
 
     /// A rollback is confirmed with its real target and what it gives up, asked of the engine.
     pub(super) async fn confirm_rollback(&mut self, model: &mut BoardModel, name: &str) {
-        match self.sup.rollback_preview(name).await {
+        match self.port.rollback_preview(name).await {
             Ok(target) => self.confirm(
                 model,
                 Pending::Act {
@@ -114,7 +114,7 @@ impl Controller {
 
     /// The Kaizen board, from the engine's report over the store.
     pub(super) async fn open_kaizen(&mut self, model: &mut BoardModel) {
-        match self.sup.kaizen_report().await {
+        match self.port.kaizen_report().await {
             Ok(report) => screen::open_kaizen(model, report),
             Err(e) => {
                 let _ = self.results.try_send(Err(format!("Kaizen: {e}")));
@@ -134,9 +134,7 @@ impl Controller {
 
     /// The diff is computed by the loop's diff service; the app hands it to the screen.
     fn fetch(&self, request: &DiffRequest) {
-        if let Some(service) = self.sup.shared().diff_service(&request.loop_name) {
-            service.request(request.target);
-        }
+        self.port.request_diff(&request.loop_name, request.target);
     }
 
     pub(super) fn open_diff(&mut self, model: &mut BoardModel, name: &str) {
@@ -152,7 +150,7 @@ impl Controller {
 
     /// The review screen, from the engine's facts; its diff part follows from the service.
     pub(super) async fn open_review(&mut self, model: &mut BoardModel, name: &str) {
-        match self.sup.review(name).await {
+        match self.port.review(name).await {
             Ok(facts) => {
                 screen::open_review(model, review_model(facts));
                 self.fetch(&DiffRequest {
@@ -172,7 +170,7 @@ impl Controller {
         if let Some(review) = screen::review_screen(model, &intent.loop_name) {
             review.answer = Some(Answer::Waiting(intent.describe()));
         }
-        let sup = Arc::clone(&self.sup);
+        let port = Arc::clone(&self.port);
         let results = self.results.clone();
         let reviews = self.reviews.clone();
         let name = intent.loop_name.clone();
@@ -182,7 +180,7 @@ impl Controller {
             outcome: outcome(intent.choice),
         };
         tokio::spawn(async move {
-            let answer = sup.act(&name, action).await;
+            let answer = port.act(&name, action).await;
             let approved = answer.is_ok();
             let _ = reviews
                 .send(ReviewEvent::Answer {
@@ -191,7 +189,7 @@ impl Controller {
                 })
                 .await;
             if approved && gh {
-                let opened = sup.open_pr(&name).await;
+                let opened = port.open_pr(&name).await;
                 let _ = results
                     .send(
                         opened
@@ -207,13 +205,13 @@ impl Controller {
 /// Records Kaizen decisions in the order they were made: two quick presses of `l` must not
 /// land in the store in reverse.
 pub(super) fn kaizen_worker(
-    sup: Arc<crate::engine::supervisor::Supervisor>,
+    port: crate::ui::port::Port,
     results: tokio::sync::mpsc::Sender<Result<String, String>>,
 ) -> tokio::sync::mpsc::Sender<KaizenDecision> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<KaizenDecision>(64);
     tokio::spawn(async move {
         while let Some(d) = rx.recv().await {
-            let answer = sup
+            let answer = port
                 .kaizen_decide(&d.category, &d.fingerprint, d.change)
                 .await;
             let _ = results.send(answer.map(|m| format!("Kaizen {m}"))).await;

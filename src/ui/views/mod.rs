@@ -233,6 +233,6 @@ mod kaizen_tests;
 #[cfg(test)]
 mod review_tests;
 #[cfg(test)]
-mod snapshot_support;
+pub(crate) mod snapshot_support;
 #[cfg(test)]
 mod tests;

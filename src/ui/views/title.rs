@@ -150,14 +150,15 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
         });
     }
     // STOPPED, AWAITING APPROVAL and META-ANDON already say the state.
+    use crate::core::state::State;
     let said = match card.badge {
-        Some(crate::ui::model::Badge::Stopped) => "stopped",
-        Some(crate::ui::model::Badge::AwaitingApproval) => "awaiting_approval",
-        Some(crate::ui::model::Badge::MetaAndon) => "meta_andon",
-        _ => "",
+        Some(crate::ui::model::Badge::Stopped) => Some(State::Stopped),
+        Some(crate::ui::model::Badge::AwaitingApproval) => Some(State::AwaitingApproval),
+        Some(crate::ui::model::Badge::MetaAndon) => Some(State::MetaAndon),
+        _ => None,
     };
-    if card.state != said {
-        let state = crate::core::state::State::label_of(&card.state).to_string();
+    if Some(card.state) != said {
+        let state = card.state.label().to_string();
         segments.push(Segment::new(7, vec![Span::styled(state, dim)]));
     }
     if !card.title.is_empty() {
@@ -297,7 +298,7 @@ mod tests {
         }
         // A badge that says the state replaces the state word.
         c.badge = Some(Badge::AwaitingApproval);
-        c.state = "awaiting_approval".into();
+        c.state = crate::core::state::State::AwaitingApproval;
         let line = text(&title_line(&c, &theme, 80, false));
         assert_eq!(
             line,
@@ -305,7 +306,7 @@ mod tests {
         );
         // The agent's screen asks a human: the badge says so while the state runs on.
         c.badge = Some(Badge::NeedsHuman);
-        c.state = "running".into();
+        c.state = crate::core::state::State::Running;
         let line = text(&title_line(&c, &theme, 80, false));
         assert_eq!(
             line,

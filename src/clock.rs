@@ -1,0 +1,78 @@
+//! The one wall clock andon reads: milliseconds since the epoch, the store's time unit. The
+//! engine and the board take a [`Clock`]; tests hold a fixed one they move by hand, so what a
+//! screen says about time ("3m ago", a toast's "14:02") is the same on every run. Clippy's
+//! `disallowed-methods` keeps `SystemTime::now` in this file.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// The machine's clock, or a fixed one a test moves.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    fixed: Option<Arc<AtomicI64>>,
+}
+
+impl Clock {
+    /// The machine's wall clock.
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    /// A clock that stands at `ms` until [`Clock::advance`] moves it.
+    pub fn fixed(ms: i64) -> Clock {
+        Clock {
+            fixed: Some(Arc::new(AtomicI64::new(ms))),
+        }
+    }
+
+    /// Moves a fixed clock on (and every copy of it); the system clock moves by itself.
+    pub fn advance(&self, ms: i64) {
+        if let Some(fixed) = &self.fixed {
+            fixed.fetch_add(ms, Ordering::SeqCst);
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        match &self.fixed {
+            Some(fixed) => fixed.load(Ordering::SeqCst),
+            None => wall_ms(),
+        }
+    }
+}
+
+/// Wall-clock milliseconds since the epoch.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this is the one place the wall clock is read"
+)]
+pub fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Wall-clock nanoseconds since the epoch, for names that must not repeat.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this is the one place the wall clock is read"
+)]
+pub fn wall_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_clock_moves_only_when_told_and_copies_move_together() {
+        let clock = Clock::fixed(1_000);
+        let copy = clock.clone();
+        assert_eq!(clock.now_ms(), 1_000);
+        copy.advance(250);
+        assert_eq!(clock.now_ms(), 1_250);
+        assert!(Clock::system().now_ms() > 1_700_000_000_000);
+    }
+}

@@ -1,0 +1,222 @@
+//! A fake engine behind the board's port, for the whole-board tests: it holds the loops it
+//! is given, answers every request at once, applies stop, resume and approve to its loops
+//! the way the engine would show them, and records every request in order.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use futures_util::future::BoxFuture;
+use tokio::sync::Notify;
+
+use crate::core::diff::{DiffStat, DiffTarget};
+use crate::core::event::HumanAction;
+use crate::core::state::{Lamp, Limits, LoopState, State};
+use crate::engine::diffs::DiffResult;
+use crate::engine::kaizen::{Change, KaizenReport};
+use crate::engine::launch::PlanChoice;
+use crate::engine::review::ReviewFacts;
+use crate::engine::rollback::RollbackTarget;
+use crate::engine::shared::LoopView;
+use crate::ui::port::{Answer, EnginePort};
+
+pub struct FakePort {
+    loops: Mutex<Vec<LoopView>>,
+    requests: Mutex<Vec<String>>,
+    diff_wake: Notify,
+}
+
+/// A loop as the engine shows it: `state` with `lamp`, on iteration `iteration`.
+pub fn view(name: &str, state: State, lamp: Lamp, iteration: u32, at_ms: i64) -> LoopView {
+    let mut s = LoopState::new(Limits::default());
+    s.state = state;
+    s.lamp = lamp;
+    s.iteration = iteration;
+    LoopView {
+        name: name.into(),
+        plan: format!("plans/{name}.md"),
+        title: format!("{name}: the goal"),
+        branch: format!("loop/{name}"),
+        worktree: format!("/tmp/shop.worktrees/{name}"),
+        base: "0123456789abcdef".into(),
+        started_at: at_ms - 300_000,
+        updated_at: at_ms - 5_000,
+        worked_ms: 240_000,
+        active_since: None,
+        state: s,
+        marks: Vec::new(),
+        condition: None,
+        sandbox: None,
+    }
+}
+
+impl FakePort {
+    pub fn new(loops: Vec<LoopView>) -> FakePort {
+        FakePort {
+            loops: Mutex::new(loops),
+            requests: Mutex::new(Vec::new()),
+            diff_wake: Notify::new(),
+        }
+    }
+
+    /// Every request so far, as `verb loop detail`.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    fn record(&self, request: String) {
+        if let Ok(mut r) = self.requests.lock() {
+            r.push(request);
+        }
+    }
+
+    /// What the engine would make of `action` on loop `name`.
+    fn apply(&self, name: &str, action: &HumanAction) -> Result<String, String> {
+        let mut loops = self.loops.lock().map_err(|e| e.to_string())?;
+        let view = loops
+            .iter_mut()
+            .find(|v| v.name == name)
+            .ok_or_else(|| format!("no loop named {name}"))?;
+        let (state, lamp, said) = match action {
+            HumanAction::Stop => (State::Stopped, Lamp::Red, "stopped"),
+            HumanAction::Resume { .. } => (State::Running, Lamp::Green, "resumed"),
+            HumanAction::Redirect { .. } => (State::Running, Lamp::Green, "redirected"),
+            HumanAction::Approve { .. } => (State::Merged, Lamp::Gray, "merged into main"),
+            _ => return Ok("done".into()),
+        };
+        view.state.state = state;
+        view.state.lamp = lamp;
+        Ok(said.into())
+    }
+}
+
+fn now<T: Send + 'static>(value: T) -> BoxFuture<'static, T> {
+    Box::pin(async move { value })
+}
+
+impl EnginePort for FakePort {
+    fn board(&self) -> Vec<LoopView> {
+        self.loops.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    fn line_stopped(&self) -> bool {
+        false
+    }
+
+    fn diff_stat(&self, _loop_name: &str) -> Option<DiffStat> {
+        None
+    }
+
+    fn latest_diff(&self, _loop_name: &str, _target: DiffTarget) -> Option<DiffResult> {
+        None
+    }
+
+    fn unhosted(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    fn is_remote(&self) -> bool {
+        false
+    }
+
+    fn namespaces(&self) -> Result<PathBuf, String> {
+        Ok("/usr/bin/bwrap".into())
+    }
+
+    fn agent_running(&self, loop_name: &str) -> bool {
+        self.board()
+            .iter()
+            .any(|v| v.name == loop_name && v.state.state.is_active())
+    }
+
+    fn diff_computed(&self) -> &Notify {
+        &self.diff_wake
+    }
+
+    fn write_pane(&self, loop_name: &str, bytes: Vec<u8>) {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        self.record(format!("write {loop_name} {text:?}"));
+    }
+
+    fn resize_pane(&self, loop_name: &str, rows: u16, cols: u16) {
+        self.record(format!("resize {loop_name} {rows}x{cols}"));
+    }
+
+    fn request_diff(&self, loop_name: &str, target: DiffTarget) {
+        self.record(format!("diff {loop_name} {target:?}"));
+    }
+
+    fn act(&self, loop_name: &str, action: HumanAction) -> Answer<String> {
+        let detail = match &action {
+            HumanAction::Redirect { note } => format!(" {note:?}"),
+            HumanAction::Approve { outcome, .. } => format!(" {outcome:?}"),
+            _ => String::new(),
+        };
+        self.record(format!("act {loop_name} {}{detail}", action.name()));
+        now(self.apply(loop_name, &action))
+    }
+
+    fn act_all(&self, action: HumanAction) -> Answer<String> {
+        self.record(format!("act_all {}", action.name()));
+        now(Ok("done".into()))
+    }
+
+    fn start_plan(&self, plan: &str, replace: bool) -> Answer<String> {
+        self.record(format!("start {plan} replace={replace}"));
+        now(Ok("started".into()))
+    }
+
+    fn plan_choices(&self) -> BoxFuture<'static, Vec<PlanChoice>> {
+        now(Vec::new())
+    }
+
+    fn review(&self, loop_name: &str) -> Answer<ReviewFacts> {
+        self.record(format!("review {loop_name}"));
+        let view = self.board().into_iter().find(|v| v.name == loop_name);
+        now(view
+            .map(|v| ReviewFacts {
+                loop_name: v.name.clone(),
+                branch: v.branch.clone(),
+                target: "main".into(),
+                goal: v.title.clone(),
+                state: v.state.state.as_str().into(),
+                gate: None,
+                last_checks: Vec::new(),
+                iterations: Vec::new(),
+                incidents: Vec::new(),
+                notes: Vec::new(),
+                gh_available: false,
+                history_by_default: false,
+            })
+            .ok_or_else(|| format!("no loop named {loop_name}")))
+    }
+
+    fn fix_plan_review(&self, loop_name: &str) -> Answer<(String, Option<String>)> {
+        now(Err(format!("{loop_name} has no fix plan")))
+    }
+
+    fn rollback_preview(&self, loop_name: &str) -> Answer<RollbackTarget> {
+        now(Err(format!("{loop_name} has nothing to roll back to")))
+    }
+
+    fn kaizen_report(&self) -> Answer<KaizenReport> {
+        now(Err("no Kaizen in the fake engine".into()))
+    }
+
+    fn kaizen_decide(
+        &self,
+        _category: &str,
+        _fingerprint: &str,
+        _change: Change,
+    ) -> Answer<String> {
+        now(Err("no Kaizen in the fake engine".into()))
+    }
+
+    fn open_pr(&self, loop_name: &str) -> Answer<String> {
+        now(Err(format!("{loop_name}: no gh in the fake engine")))
+    }
+
+    fn shutdown(&self, why: &str) -> BoxFuture<'static, ()> {
+        self.record(format!("shutdown {why}"));
+        now(())
+    }
+}
