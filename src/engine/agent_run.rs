@@ -3,26 +3,24 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::{AgentMode, PromptMode};
+use crate::config::AgentMode;
 use crate::core::agent::states::{recognise, AgentCondition};
 use crate::core::event::AgentReport;
 use crate::core::guard::{ChangedPath, Guards};
-use crate::core::sandbox_denial::{denial_failure, DenialLines};
+use crate::core::sandbox_denial::denial_failure;
 use crate::core::state::Mode;
-use crate::core::template::{expand, TemplateVars};
 use crate::core::usage::{usage_in, Usage};
 use crate::core::verdict::judge_agent;
-use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
-use crate::engine::env::{child_env, overlay, AndonVars};
-use crate::engine::sandbox::{Launch, LoopSandbox, StateCopy};
+use crate::engine::env::AndonVars;
+use crate::engine::loop_child::{self, spawn_kept, ChildCommand, Prompt};
+use crate::engine::sandbox::{Launch, LoopSandbox};
 use crate::engine::session::SessionSlot;
 use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
 use crate::engine::step_error::StepError;
-use crate::engine::tail::Tail;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
 use crate::watch::WorktreeWatcher;
@@ -98,41 +96,15 @@ impl AgentRun<'_> {
         let s = self.shared;
         let spec = self.spec;
         crate::engine::turn_hook::exclude_agent_files(s, spec)?;
-        let mut argv = self.argv()?;
-        let mentions_prompt = spec.profile.command.iter().any(|a| a.contains("{prompt}"));
-        if spec.profile.prompt == PromptMode::Arg && !mentions_prompt {
-            argv.push(prompt_argument(
-                &self.prompt,
-                &self.prompt_path.to_string_lossy(),
-            ));
-        }
         let sandbox = LoopSandbox::for_loop(s, spec);
-        let state = sandbox
-            .as_ref()
-            .and_then(|b| b.agent_state(spec.profile.family(), Launch::Agent));
-        let env = self.env(sandbox.as_ref(), state.as_ref());
-        if let Some(sandbox) = &sandbox {
-            argv = sandbox.wrap(&argv, state.as_ref(), spec.profile.network);
-        }
-        let stdin_data =
-            (spec.profile.prompt == PromptMode::Stdin).then(|| self.prompt.clone().into_bytes());
-        let tail = Arc::new(Mutex::new(Tail::new(16 * 1024)));
-        let sink_tail = Arc::clone(&tail);
-        // Refusals are caught as the bytes stream, so a flood cannot push them out of the tail.
-        let denials = sandbox
-            .as_ref()
-            .map(|_| Arc::new(Mutex::new(DenialLines::new())));
-        let sink_denials = denials.clone();
-        let output = s.output().clone();
-        let loop_name = spec.name.clone();
+        let cmd = self.command(sandbox.as_ref())?;
         let (rows, cols) = s.pane_size(&spec.name);
-        let started = Instant::now();
         let log_start = self.log_len();
         // The loop's own watcher when it has one (it also marks the diff stale), else one for
         // this run.
         let own = match &self.activity {
             Some(_) => None,
-            None => WorktreeWatcher::start(&spec.worktree, started).ok(),
+            None => WorktreeWatcher::start(&spec.worktree, Instant::now()).ok(),
         };
         let watcher = self.activity.as_deref().or(own.as_ref());
         if let Some(out) = &s.output() {
@@ -140,67 +112,34 @@ impl AgentRun<'_> {
                 crate::engine::pane_text::iteration_banner(&spec.name, self.iteration, self.mode);
             out(&spec.name, banner.as_bytes());
         }
-        let mut child = PtyChild::spawn(
-            PtySpec {
-                argv,
-                cwd: spec.worktree.clone(),
-                env,
-                rows,
-                cols,
-                log_path: s.dirs().agent_log(&spec.name, self.iteration),
-                stdin_data,
-            },
-            Box::new(move |bytes: &[u8]| {
-                if let Ok(mut t) = sink_tail.lock() {
-                    t.push(bytes);
-                }
-                if let Some(Ok(mut d)) = sink_denials.as_ref().map(|d| d.lock()) {
-                    d.push(bytes);
-                }
-                if let Some(out) = &output {
-                    out(&loop_name, bytes);
-                }
-            }),
+        let pty = PtySpec {
+            argv: cmd.argv,
+            cwd: spec.worktree.clone(),
+            env: cmd.env,
+            rows,
+            cols,
+            log_path: s.dirs().agent_log(&spec.name, self.iteration),
+            stdin_data: cmd.stdin,
+        };
+        let (child, kept) = spawn_kept(
+            &spec.name,
+            pty,
+            s.output().clone(),
+            16 * 1024,
+            sandbox.is_some(),
         )
         .map_err(|e| StepError::pty(&e))?;
-        let pgid = child.pid();
-        s.reaper_register(pgid);
-        self.pgid.store(pgid, Ordering::SeqCst);
-        // A human stopped the line while the agent was being spawned: freeze it now.
-        if self.frozen.load(Ordering::SeqCst) {
-            let _ = stop_group(pgid);
-        }
-
-        let done = child.finished();
-        let child = Arc::new(child);
-        s.ptys().insert(&spec.name, Arc::clone(&child));
-        // The board may have resized the pane while the agent was being spawned.
-        let (now_rows, now_cols) = s.pane_size(&spec.name);
-        if (now_rows, now_cols) != (rows, cols) {
-            let _ = child.resize(now_rows, now_cols);
-        }
-        let (no_progress, timed_out) = self.watch(&child, done, watcher).await;
-        s.ptys().remove(&spec.name);
-        let exit = child.try_exit().unwrap_or(ExitInfo::UNKNOWN);
-        if let Some(state) = &state {
+        let (exit, no_progress, timed_out) = self.supervise(child, (rows, cols), watcher).await;
+        if let Some(state) = &cmd.state {
             state.finish();
         }
-        drop(child);
-        self.pgid.store(0, Ordering::SeqCst);
-        s.reaper_unregister(pgid);
-
-        let output_tail = tail.lock().map(|t| t.text()).unwrap_or_default();
-        let denial_lines = match &denials {
-            Some(d) => d.lock().map(|d| d.lines()).unwrap_or_default(),
-            None => Vec::new(),
-        };
         self.conclude(
             RunEnd {
                 exit,
                 no_progress,
                 timed_out,
-                output_tail,
-                denial_lines,
+                output_tail: kept.text(),
+                denial_lines: kept.denial_lines(),
                 log_start,
             },
             sandbox.as_ref(),
@@ -208,56 +147,99 @@ impl AgentRun<'_> {
         .await
     }
 
-    /// The argv of the profile's command for this run (the prompt not yet appended).
-    pub(crate) fn argv(&self) -> Result<Vec<String>, String> {
-        let s = self.shared;
-        let spec = self.spec;
-        let prompt_file = self.prompt_path.to_string_lossy().to_string();
-        let vars = TemplateVars {
-            prompt: prompt_argument(&self.prompt, &prompt_file),
-            prompt_file,
-            worktree: spec.worktree.to_string_lossy().to_string(),
-            repo: s.repo_root().to_string_lossy().to_string(),
-            loop_name: spec.name.clone(),
-            iteration: self.iteration,
-            andon: s.andon_exe().to_string_lossy().to_string(),
+    /// The agent's command for this run, with the prompt where its profile wants it.
+    pub(crate) fn command(&self, sandbox: Option<&LoopSandbox>) -> Result<ChildCommand, String> {
+        let prompt = Prompt {
+            text: &self.prompt,
+            file: &self.prompt_path,
+            passed: self.spec.profile.mode != AgentMode::Interactive,
         };
-        let template = absolutize_repo_paths(&spec.profile.command, s.repo_root());
-        expand(&template, &vars).map_err(|e| e.to_string())
+        let (fix_plan, socket, prompt_file, worktree) = self.var_texts();
+        let vars = self.andon_vars(&fix_plan, &socket, &prompt_file, &worktree);
+        loop_child::command(
+            self.shared,
+            self.spec,
+            &self.spec.profile,
+            Launch::Agent,
+            sandbox,
+            &prompt,
+            &vars,
+        )
     }
 
-    /// The filtered environment with the `ANDON_*` variables of this run, and the sandbox's
-    /// own: the loop's temp folder, and where the CLI keeps its state.
-    pub(crate) fn env(
+    /// The agent from its spawn to its end: registered with the reaper and the loop's PTY
+    /// slot, frozen at once if a human stopped the line meanwhile, resized if the pane moved,
+    /// and watched by the breakers. Returns (exit, no progress, timed out).
+    async fn supervise(
         &self,
-        sandbox: Option<&LoopSandbox>,
-        state: Option<&StateCopy>,
-    ) -> Vec<(String, String)> {
+        mut child: PtyChild,
+        spawned_at: (u16, u16),
+        watcher: Option<&WorktreeWatcher>,
+    ) -> (ExitInfo, bool, bool) {
         let s = self.shared;
         let spec = self.spec;
-        let prompt_file = self.prompt_path.to_string_lossy().to_string();
-        let worktree = spec.worktree.to_string_lossy().to_string();
-        let fix_plan = self.fix_plan_path.to_string_lossy().to_string();
-        let socket = s.dirs().agent_socket().to_string_lossy().to_string();
-        let env = child_env(
-            &s.config().env,
-            Some(&spec.profile),
-            &AndonVars {
-                loop_name: &spec.name,
-                iteration: self.iteration,
-                prompt_file: &prompt_file,
-                worktree: &worktree,
-                mode: self.mode,
-                base: &spec.base,
-                fix_plan: &fix_plan,
-                supervisor_token: s.token(),
-                socket: Some(&socket),
-            },
-            std::env::vars(),
-        );
-        let mut ours = sandbox.map(LoopSandbox::env).unwrap_or_default();
-        ours.extend(state.map(|c| c.env().to_vec()).unwrap_or_default());
-        overlay(env, ours)
+        let pgid = child.pid();
+        s.reaper_register(pgid);
+        self.pgid.store(pgid, Ordering::SeqCst);
+        // A human stopped the line while the agent was being spawned: freeze it now.
+        if self.frozen.load(Ordering::SeqCst) {
+            if let Err(e) = stop_group(pgid) {
+                tracing::warn!(loop_name = %spec.name, "the agent could not be frozen: {e}");
+            }
+        }
+        let done = child.finished();
+        let child = Arc::new(child);
+        s.ptys().insert(&spec.name, Arc::clone(&child));
+        // The board may have resized the pane while the agent was being spawned.
+        let now = s.pane_size(&spec.name);
+        if now != spawned_at {
+            if let Err(e) = child.resize(now.0, now.1) {
+                tracing::debug!(loop_name = %spec.name, "the agent's PTY kept its size: {e}");
+            }
+        }
+        let (no_progress, timed_out) = self.watch(&child, done, watcher).await;
+        s.ptys().remove(&spec.name);
+        let exit = child.try_exit().unwrap_or(ExitInfo::UNKNOWN);
+        drop(child);
+        self.pgid.store(0, Ordering::SeqCst);
+        s.reaper_unregister(pgid);
+        (exit, no_progress, timed_out)
+    }
+
+    /// The paths `ANDON_*` variables name, as text: (fix plan, agents' socket, prompt file,
+    /// worktree).
+    fn var_texts(&self) -> (String, String, String, String) {
+        (
+            self.fix_plan_path.to_string_lossy().to_string(),
+            self.shared
+                .dirs()
+                .agent_socket()
+                .to_string_lossy()
+                .to_string(),
+            self.prompt_path.to_string_lossy().to_string(),
+            self.spec.worktree.to_string_lossy().to_string(),
+        )
+    }
+
+    /// The `ANDON_*` variables of this run.
+    fn andon_vars<'v>(
+        &'v self,
+        fix_plan: &'v str,
+        socket: &'v str,
+        prompt_file: &'v str,
+        worktree: &'v str,
+    ) -> AndonVars<'v> {
+        AndonVars {
+            loop_name: &self.spec.name,
+            iteration: self.iteration,
+            prompt_file,
+            worktree,
+            mode: self.mode,
+            base: &self.spec.base,
+            fix_plan,
+            supervisor_token: self.shared.token(),
+            socket: Some(socket),
+        }
     }
 
     /// The guards on the run's changes, and the judgement of how the agent itself did.

@@ -13,7 +13,7 @@ use crate::core::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdic
 use crate::core::condition::Condition;
 use crate::core::event::AgentReport;
 use crate::engine::agent_run::{AgentRun, RunEnd, KILL_GRACE};
-use crate::engine::sandbox::{Launch, LoopSandbox};
+use crate::engine::sandbox::LoopSandbox;
 use crate::engine::session::Session;
 use crate::engine::step_error::StepError;
 use crate::engine::turn_hook;
@@ -134,12 +134,8 @@ impl AgentRun<'_> {
             return Ok((Arc::clone(live), false));
         }
         turn_hook::install(s, spec)?;
-        let mut argv = self.argv()?;
-        let state = sandbox.and_then(|b| b.agent_state(spec.profile.family(), Launch::Agent));
-        let env = self.env(sandbox, state.as_ref());
-        if let Some(sandbox) = sandbox {
-            argv = sandbox.wrap(&argv, state.as_ref(), spec.profile.network);
-        }
+        // A session takes its briefs pasted, never on standard input.
+        let cmd = self.command(sandbox)?;
         let (rows, cols) = s.pane_size(&spec.name);
         if let Some(out) = &s.output() {
             let banner = crate::engine::pane_text::session_banner(&spec.name, &spec.profile.name);
@@ -149,9 +145,9 @@ impl AgentRun<'_> {
             s,
             &spec.name,
             PtySpec {
-                argv,
+                argv: cmd.argv,
                 cwd: spec.worktree.clone(),
-                env,
+                env: cmd.env,
                 rows,
                 cols,
                 log_path: s.dirs().session_log(&spec.name),
@@ -159,7 +155,7 @@ impl AgentRun<'_> {
             },
         )
         .map_err(|e| e.to_string())?;
-        session.keep_state(state);
+        session.keep_state(cmd.state);
         s.reaper_register(session.pid());
         s.ptys().insert(&spec.name, Arc::clone(session.child()));
         *slot = Some(Arc::clone(&session));

@@ -16,6 +16,7 @@ pub mod interactive_run;
 pub mod kaizen;
 pub mod launch;
 pub mod lock;
+pub mod loop_child;
 pub mod loop_diffs;
 pub mod loop_task;
 pub mod memory;

@@ -7,23 +7,20 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::PromptMode;
 use crate::core::agent::states::recognise;
 use crate::core::event::{ChecksReport, Event};
 use crate::core::reviewer::{
     parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
 };
-use crate::core::template::{expand, TemplateVars};
 use crate::core::usage::usage_in;
 use crate::engine::agent_run::KILL_GRACE;
-use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
-use crate::engine::env::{child_env, overlay, AndonVars};
+use crate::engine::env::AndonVars;
+use crate::engine::loop_child::{self, spawn_kept, ChildCommand, Prompt};
 use crate::engine::ops::{git_step, OpFuture, RunHandle};
 use crate::engine::sandbox::{Launch, LoopSandbox};
 use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::engine::step_error::StepError;
-use crate::engine::tail::Tail;
 use crate::git::DiffLimits;
 use crate::pty::signal::terminate_group;
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
@@ -124,96 +121,100 @@ async fn review(
         .iter_dir(&spec.name, iteration)
         .join("review-prompt.md");
     crate::own_file::write(&prompt_path, prompt.as_bytes()).map_err(|e| StepError::io(&e))?;
+    let sandbox = LoopSandbox::for_loop(s, spec);
+    let cmd = reviewer_command(s, spec, iteration, sandbox.as_ref(), &prompt, &prompt_path)?;
+    if let Some(out) = &spec.side_output(s.output()) {
+        let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);
+        out(&spec.name, banner.as_bytes());
+    }
+    let (rows, cols) = s.pane_size(&spec.name);
+    let pty = PtySpec {
+        argv: cmd.argv,
+        cwd: spec.worktree.clone(),
+        env: cmd.env,
+        rows,
+        cols,
+        log_path: s
+            .dirs()
+            .check_log(&spec.name, iteration, "review", "review"),
+        stdin_data: cmd.stdin,
+    };
+    let output = spec.side_output(s.output());
+    let (mut child, kept) =
+        spawn_kept(&spec.name, pty, output, 32 * 1024, false).map_err(|e| StepError::pty(&e))?;
+    let pgid = child.pid();
+    run.adopt(s, pgid);
+    let timed_out = within_timeout(&mut child, pgid, spec.iteration_timeout, run).await;
+    run.pgid.store(0, Ordering::SeqCst);
+    s.reaper_unregister(pgid);
+    let exit = child.wait().await;
+    if let Some(state) = &cmd.state {
+        state.finish();
+    }
+    let output = kept.text();
+    let verdict = if timed_out {
+        Verdict::Unclear
+    } else {
+        parse_verdict(&output)
+    };
+    Ok((verdict, exit, timed_out, output))
+}
+
+/// The reviewer's command: its profile's, in code mode, with no agents' socket.
+fn reviewer_command(
+    s: &Shared,
+    spec: &LoopSpec,
+    iteration: u32,
+    sandbox: Option<&LoopSandbox>,
+    prompt: &str,
+    prompt_path: &std::path::Path,
+) -> Result<ChildCommand, StepError> {
+    let reviewer = spec
+        .reviewer
+        .as_ref()
+        .ok_or_else(|| StepError::Failed("the plan has no reviewer".into()))?;
     let prompt_file = prompt_path.to_string_lossy().to_string();
     let worktree = spec.worktree.to_string_lossy().to_string();
-    let vars = TemplateVars {
-        prompt_file: prompt_file.clone(),
-        prompt: prompt_argument(&prompt, &prompt_file),
-        worktree: worktree.clone(),
-        repo: s.repo_root().to_string_lossy().to_string(),
-        loop_name: spec.name.clone(),
-        iteration,
-        andon: s.andon_exe().to_string_lossy().to_string(),
-    };
-    let template = absolutize_repo_paths(&reviewer.command, s.repo_root());
-    let mut argv = expand(&template, &vars).map_err(|e| StepError::Failed(e.to_string()))?;
-    if reviewer.prompt == PromptMode::Arg
-        && !reviewer.command.iter().any(|a| a.contains("{prompt}"))
-    {
-        argv.push(prompt_argument(&prompt, &prompt_file));
-    }
-    let sandbox = LoopSandbox::for_loop(s, spec);
     let fix_plan = s
         .dirs()
         .fix_plan(&spec.name, iteration)
         .to_string_lossy()
         .to_string();
-    let env = child_env(
-        &s.config().env,
-        Some(reviewer),
-        &AndonVars {
-            loop_name: &spec.name,
-            iteration,
-            prompt_file: &prompt_file,
-            worktree: &worktree,
-            mode: crate::core::state::Mode::Code,
-            base: &spec.base,
-            fix_plan: &fix_plan,
-            supervisor_token: s.token(),
-            socket: None,
-        },
-        std::env::vars(),
-    );
-    let state = sandbox
-        .as_ref()
-        .and_then(|b| b.agent_state(reviewer.family(), Launch::Reviewer));
-    let mut ours = sandbox.as_ref().map(LoopSandbox::env).unwrap_or_default();
-    ours.extend(state.as_ref().map(|c| c.env().to_vec()).unwrap_or_default());
-    let env = overlay(env, ours);
-    if let Some(sandbox) = &sandbox {
-        argv = sandbox.wrap(&argv, state.as_ref(), reviewer.network);
-    }
-    if let Some(out) = &spec.side_output(s.output()) {
-        let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);
-        out(&spec.name, banner.as_bytes());
-    }
-    let tail = Arc::new(std::sync::Mutex::new(Tail::new(32 * 1024)));
-    let sink = Arc::clone(&tail);
-    let output = spec.side_output(s.output());
-    let name = spec.name.clone();
-    let (rows, cols) = s.pane_size(&spec.name);
-    let mut child = PtyChild::spawn(
-        PtySpec {
-            argv,
-            cwd: spec.worktree.clone(),
-            env,
-            rows,
-            cols,
-            log_path: s
-                .dirs()
-                .check_log(&spec.name, iteration, "review", "review"),
-            stdin_data: (reviewer.prompt == PromptMode::Stdin).then(|| prompt.into_bytes()),
-        },
-        Box::new(move |bytes: &[u8]| {
-            if let Ok(mut t) = sink.lock() {
-                t.push(bytes);
-            }
-            if let Some(out) = &output {
-                out(&name, bytes);
-            }
-        }),
-    )
-    .map_err(|e| StepError::pty(&e))?;
-    let pgid = child.pid();
-    run.adopt(s, pgid);
+    let vars = AndonVars {
+        loop_name: &spec.name,
+        iteration,
+        prompt_file: &prompt_file,
+        worktree: &worktree,
+        mode: crate::core::state::Mode::Code,
+        base: &spec.base,
+        fix_plan: &fix_plan,
+        supervisor_token: s.token(),
+        socket: None,
+    };
+    let prompt = Prompt {
+        text: prompt,
+        file: prompt_path,
+        passed: true,
+    };
+    loop_child::command(s, spec, reviewer, Launch::Reviewer, sandbox, &prompt, &vars)
+        .map_err(StepError::Failed)
+}
+
+/// Waits for the reviewer to end, or ends it when it outlives the iteration timeout; time a
+/// human kept the line frozen does not count. True when it timed out.
+async fn within_timeout(
+    child: &mut PtyChild,
+    pgid: i32,
+    timeout: Duration,
+    run: &RunHandle,
+) -> bool {
     let done = child.finished();
     tokio::pin!(done);
-    // The iteration timeout bounds the review too; time frozen by a human does not count.
     let mut busy = Duration::ZERO;
     let mut last = Instant::now();
-    let timed_out = loop {
+    loop {
         tokio::select! {
-            _ = &mut done => break false,
+            _ = &mut done => return false,
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
         let now = Instant::now();
@@ -221,23 +222,12 @@ async fn review(
             busy += now - last;
         }
         last = now;
-        if busy >= spec.iteration_timeout {
-            let _ = terminate_group(pgid, KILL_GRACE).await;
+        if busy >= timeout {
+            if let Err(e) = terminate_group(pgid, KILL_GRACE).await {
+                tracing::warn!("the reviewer could not be ended: {e}");
+            }
             done.await;
-            break true;
+            return true;
         }
-    };
-    run.pgid.store(0, Ordering::SeqCst);
-    s.reaper_unregister(pgid);
-    let exit = child.wait().await;
-    if let Some(state) = &state {
-        state.finish();
     }
-    let output = tail.lock().map(|t| t.text()).unwrap_or_default();
-    let verdict = if timed_out {
-        Verdict::Unclear
-    } else {
-        parse_verdict(&output)
-    };
-    Ok((verdict, exit, timed_out, output))
 }
