@@ -2,6 +2,8 @@
 //!
 //! `core` decides (pure), `engine` does (processes, git, store), and the binary's `cli` shows.
 
+#![cfg_attr(test, allow(clippy::too_many_lines, reason = "table tests run long"))]
+
 pub mod atomic;
 pub mod clock;
 pub mod config;

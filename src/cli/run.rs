@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::Args;
 use tokio::sync::broadcast;
 
+use andon::config::Config;
 use andon::core::event::Event;
 use andon::core::state::{State, StopCause};
 use andon::engine::control;
@@ -20,7 +21,7 @@ use andon::engine::lock::{LockError, RepoLock};
 use andon::engine::ptys::PtyRegistry;
 use andon::engine::restore::{load, recover_interrupted};
 use andon::engine::shared::{OutputHook, Shared, Update};
-use andon::engine::spec::Persisted;
+use andon::engine::spec::{LoopSpec, Persisted};
 use andon::engine::supervisor::Supervisor;
 use andon::pty::reaper::{fresh_token, Reaper};
 use andon::store::Store;
@@ -163,36 +164,13 @@ pub fn hand_over(repo: &repo::Repo, args: &RunArgs, pid: &str) -> i32 {
 
 /// Validate, create and host the loops; Err is the exit code after the message was printed.
 pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
-    let repo = match repo::open() {
-        Ok(r) => r,
-        Err(e) => return Err(bad_input(&e)),
-    };
-    let config = match repo::config(&repo) {
-        Ok(c) => c,
-        Err(e) => return Err(bad_input(&e)),
-    };
-    // `--agent` is for the plans given here; plans handed to this andon later name their own.
-    let for_plans = match launch::with_agent(&config, args.agent.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return Err(bad_input(&e)),
-    };
-    if let Some(warning) = andon::engine::sandbox::startup_warning(
-        &config,
-        &andon::sandbox::landlock_status(),
-        andon::sandbox::namespaces::status(),
-    ) {
-        eprintln!("andon: warning: {warning}");
-    }
+    let (repo, config, for_plans) = open(args)?;
     let root = repo.git.repo_root().to_path_buf();
-    // `.andon/` is the user's alone (0700), as an older andon may have left it open.
-    if let Err(e) = andon::own_file::dir(repo.dirs.root())
-        .and_then(|()| andon::own_file::make_private(repo.dirs.root()))
-    {
-        eprintln!("andon: cannot create {}: {e}", repo.dirs.root().display());
-        return Err(EXIT_ERROR);
-    }
+    prepare_andon_dir(&repo)?;
     let log_guard = headless::init_logging(&repo.dirs.log_file());
-    let _ = repo.git.add_info_exclude(".andon/");
+    if let Err(e) = repo.git.add_info_exclude(".andon/") {
+        tracing::warn!("`.andon/` is not in .git/info/exclude: {e}");
+    }
     let lock = match lock(&repo.dirs.lock()).await {
         Ok(l) => l,
         // Another andon supervises this repo: one place to work, so it takes the plans.
@@ -204,95 +182,13 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
             return Err(EXIT_ERROR);
         }
     };
-    let store = match Store::open(&repo.dirs.db()) {
-        Ok(s) => s,
-        Err(e) => {
-            super::output::error(chain(&e));
-            return Err(EXIT_ERROR);
-        }
-    };
-    if let Err(e) = recover_interrupted(&store, "the supervisor stopped before the iteration ended")
-    {
-        super::output::error(chain(&e));
-        return Err(EXIT_ERROR);
-    }
-
+    let store = open_store(&repo)?;
     // Replacing: the loops the corrected plans replace end first (audited), so they are not
     // hosted below.
     if args.replace {
-        // A plan that cannot start replaces nothing: it is validated before any loop ends.
-        if let Err(e) = launch::validate(&repo.git, &for_plans, &store, &args.plans, true) {
-            return Err(bad_input(&e));
-        }
-        let actor = andon::engine::shared::actor(&config);
-        for plan in &args.plans {
-            let reason = format!("replaced by a new loop from {}", plan.display());
-            let retired = launch::replaced_by(&store, &root, plan).and_then(|names| {
-                names
-                    .into_iter()
-                    .filter_map(|name| {
-                        andon::engine::ended::retire(&store, &actor, &name, &reason)
-                            .map(|done| done.then_some(name))
-                            .transpose()
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            });
-            match retired {
-                Ok(names) => {
-                    for name in names {
-                        eprintln!("andon: loop {name} aborted: {reason}");
-                    }
-                }
-                Err(e) => {
-                    super::output::error(&e);
-                    return Err(EXIT_ERROR);
-                }
-            }
-        }
+        retire_replaced(&repo, &config, &for_plans, &store, &args.plans)?;
     }
-
-    // Every unfinished loop is hosted; interrupted ones re-run their cut iteration.
-    // Plans are known by their path in the repository, not their file name.
-    let named: BTreeSet<PathBuf> = args
-        .plans
-        .iter()
-        .map(|p| launch::display_path(p, &root))
-        .collect();
-    let mut hosted = Vec::new();
-    let mut unhosted = Vec::new();
-    for row in store.loops().unwrap_or_default() {
-        let Ok(p) = serde_json::from_str::<Persisted>(&row.state_json) else {
-            continue;
-        };
-        if p.state.state.is_terminal() {
-            continue;
-        }
-        let interrupted = p.state.state == State::Stopped
-            && p.state
-                .stop
-                .as_ref()
-                .is_some_and(|s| s.cause == StopCause::Interrupted);
-        match load(&row, &config, &root) {
-            Ok(loaded) => hosted.push((loaded, interrupted)),
-            Err(e)
-                if named.contains(std::path::Path::new(&row.plan_path))
-                    || (interrupted && args.plans.is_empty()) =>
-            {
-                return Err(bad_input(&InputError::new(
-                    None,
-                    e,
-                    format!(
-                        "restore the plan as it was, or `andon run --replace {}` to abort loop {} and start a new loop from the plan as it is",
-                        row.plan_path, row.name
-                    ),
-                )));
-            }
-            Err(e) => {
-                super::output::error(format!("warning: loop {} is not hosted: {e}", row.name));
-                unhosted.push((row.name.clone(), row.plan_path.clone(), e));
-            }
-        }
-    }
+    let Unfinished { hosted, unhosted } = unfinished(&store, &config, &root, &args.plans)?;
     // A plan whose loop is hosted already goes on as that loop.
     let hosted_plans: BTreeSet<PathBuf> = hosted
         .iter()
@@ -312,7 +208,6 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
             return Err(EXIT_ERROR);
         }
     };
-
     if made.is_empty() && !hosted.iter().any(|(_, interrupted)| *interrupted) && !args.serve {
         return Err(bad_input(&InputError::new(
             None,
@@ -320,59 +215,18 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
             "name a plan (andon run --headless plans/<slug>.md), or `andon run --serve` to act on stopped loops",
         )));
     }
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon"));
-    let token = fresh_token();
-    let reaper = match Reaper::start(&exe, &token) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            eprintln!("andon: warning: no reaper ({e}); agents may outlive a killed supervisor");
-            None
-        }
-    };
-    let shared = Arc::new(Shared::new(
-        root,
-        repo.git.clone(),
-        store,
-        config,
-        exe,
-        reaper,
-        token,
-        hooks.output,
-        hooks.ptys,
-    ));
-    // A board opening on loops an earlier run left shows what their panes last showed.
-    if let Some(out) = &shared.output() {
-        for ((spec, p), _) in &hosted {
-            let last = andon::engine::replay::last_output(
-                shared.store(),
-                shared.dirs(),
-                &spec.name,
-                p.state.iteration,
-            );
-            if !last.is_empty() {
-                out(&spec.name, &last);
-            }
-        }
-    }
+    let shared = Arc::new(shared(root, &repo, store, config, hooks));
+    replay_last_output(&shared, &hosted);
     let sup = Supervisor::new(Arc::clone(&shared), lock);
     for (name, plan, why) in &unhosted {
         sup.mark_unhosted(name, plan, why);
     }
     let updates = shared.updates().subscribe();
-    let mut servers = Vec::new();
-    for (socket, channel) in [
-        (repo.dirs.socket(), control::Channel::Human),
-        (repo.dirs.agent_socket(), control::Channel::Agent),
-    ] {
-        match control::serve(&socket, Arc::clone(&sup), channel).await {
-            Ok(h) => servers.push(h),
-            Err(e) => eprintln!(
-                "andon: warning: no control socket at {} ({e})",
-                socket.display()
-            ),
-        }
-    }
-
+    // The agents' socket first: a sandbox shows it to its agent only when it exists.
+    let mut servers: Vec<_> = serve(&repo.dirs.agent_socket(), &sup, control::Channel::Agent)
+        .await
+        .into_iter()
+        .collect();
     // "Ours": the loops this run sets going; the exit code speaks of them.
     let mut ours = BTreeSet::new();
     for (spec, p) in made {
@@ -385,6 +239,9 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         }
         sup.add_loop(spec, p, interrupted.then_some(Event::Restarted));
     }
+    // The people's socket once every loop is hosted: a command that finds the socket finds
+    // its loop too.
+    servers.extend(serve(&repo.dirs.socket(), &sup, control::Channel::Human).await);
     Ok(Session {
         sup,
         ours,
@@ -393,4 +250,219 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         sockets: vec![repo.dirs.socket(), repo.dirs.agent_socket()],
         _log: log_guard,
     })
+}
+
+/// The repo, its config, and the config the plans given here run with (`--agent`: for these
+/// plans only; plans handed to this andon later name their own). Says the sandbox's fallback.
+fn open(args: &RunArgs) -> Result<(repo::Repo, Config, Config), i32> {
+    let repo = repo::open().map_err(|e| bad_input(&e))?;
+    let config = repo::config(&repo).map_err(|e| bad_input(&e))?;
+    let for_plans =
+        launch::with_agent(&config, args.agent.as_deref()).map_err(|e| bad_input(&e))?;
+    if let Some(warning) = andon::engine::sandbox::startup_warning(
+        &config,
+        &andon::sandbox::landlock_status(),
+        andon::sandbox::namespaces::status(),
+    ) {
+        eprintln!("andon: warning: {warning}");
+    }
+    Ok((repo, config, for_plans))
+}
+
+/// `.andon/` is the user's alone (0700), as an older andon may have left it open.
+fn prepare_andon_dir(repo: &repo::Repo) -> Result<(), i32> {
+    andon::own_file::dir(repo.dirs.root())
+        .and_then(|()| andon::own_file::make_private(repo.dirs.root()))
+        .map_err(|e| {
+            eprintln!("andon: cannot create {}: {e}", repo.dirs.root().display());
+            EXIT_ERROR
+        })
+}
+
+/// The store, with the iterations a dead supervisor cut marked interrupted.
+fn open_store(repo: &repo::Repo) -> Result<Store, i32> {
+    let store = Store::open(&repo.dirs.db()).map_err(|e| {
+        super::output::error(chain(&e));
+        EXIT_ERROR
+    })?;
+    recover_interrupted(&store, "the supervisor stopped before the iteration ended").map_err(
+        |e| {
+            super::output::error(chain(&e));
+            EXIT_ERROR
+        },
+    )?;
+    Ok(store)
+}
+
+/// Ends (audited) the loops that `plans` replace. A plan that cannot start replaces nothing:
+/// every plan is validated before any loop ends.
+fn retire_replaced(
+    repo: &repo::Repo,
+    config: &Config,
+    for_plans: &Config,
+    store: &Store,
+    plans: &[PathBuf],
+) -> Result<(), i32> {
+    let root = repo.git.repo_root();
+    launch::validate(&repo.git, for_plans, store, plans, true).map_err(|e| bad_input(&e))?;
+    let actor = andon::engine::shared::actor(config);
+    for plan in plans {
+        let reason = format!("replaced by a new loop from {}", plan.display());
+        let retired = launch::replaced_by(store, root, plan).and_then(|names| {
+            names
+                .into_iter()
+                .filter_map(|name| {
+                    andon::engine::ended::retire(store, &actor, &name, &reason)
+                        .map(|done| done.then_some(name))
+                        .transpose()
+                })
+                .collect::<Result<Vec<_>, _>>()
+        });
+        match retired {
+            Ok(names) => {
+                for name in names {
+                    eprintln!("andon: loop {name} aborted: {reason}");
+                }
+            }
+            Err(e) => {
+                super::output::error(&e);
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A loop an earlier run left unfinished, loaded, and whether its iteration was cut.
+type Hosted = ((LoopSpec, Persisted), bool);
+
+/// The unfinished loops of the store: those this run hosts, and those it cannot (their plan
+/// changed), with why.
+struct Unfinished {
+    hosted: Vec<Hosted>,
+    unhosted: Vec<(String, String, String)>,
+}
+
+/// Every unfinished loop is hosted; interrupted ones re-run their cut iteration. A loop whose
+/// plan changed is refused when the human named its plan (or it was cut and no plan was
+/// named), and otherwise left unhosted with a warning. Plans are known by their path in the
+/// repository, not their file name.
+fn unfinished(
+    store: &Store,
+    config: &Config,
+    root: &std::path::Path,
+    plans: &[PathBuf],
+) -> Result<Unfinished, i32> {
+    let named: BTreeSet<PathBuf> = plans
+        .iter()
+        .map(|p| launch::display_path(p, root))
+        .collect();
+    let rows = store.loops().map_err(|e| {
+        super::output::error(chain(&e));
+        EXIT_ERROR
+    })?;
+    let mut found = Unfinished {
+        hosted: Vec::new(),
+        unhosted: Vec::new(),
+    };
+    for row in rows {
+        let p = match serde_json::from_str::<Persisted>(&row.state_json) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(loop_name = %row.name, "its stored state cannot be read: {e}");
+                continue;
+            }
+        };
+        if p.state.state.is_terminal() {
+            continue;
+        }
+        let interrupted = p.state.state == State::Stopped
+            && p.state
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.cause == StopCause::Interrupted);
+        match load(&row, config, root) {
+            Ok(loaded) => found.hosted.push((loaded, interrupted)),
+            Err(e)
+                if named.contains(std::path::Path::new(&row.plan_path))
+                    || (interrupted && plans.is_empty()) =>
+            {
+                return Err(bad_input(&InputError::new(
+                    None,
+                    e,
+                    format!(
+                        "restore the plan as it was, or `andon run --replace {}` to abort loop {} and start a new loop from the plan as it is",
+                        row.plan_path, row.name
+                    ),
+                )));
+            }
+            Err(e) => {
+                super::output::error(format!("warning: loop {} is not hosted: {e}", row.name));
+                found
+                    .unhosted
+                    .push((row.name.clone(), row.plan_path.clone(), e));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The supervisor's shared state, with a reaper that ends the agents if it is killed.
+fn shared(root: PathBuf, repo: &repo::Repo, store: Store, config: Config, hooks: Hooks) -> Shared {
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("andon"));
+    let token = fresh_token();
+    let reaper = match Reaper::start(&exe, &token) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("andon: warning: no reaper ({e}); agents may outlive a killed supervisor");
+            None
+        }
+    };
+    Shared::new(
+        root,
+        repo.git.clone(),
+        store,
+        config,
+        exe,
+        reaper,
+        token,
+        hooks.output,
+        hooks.ptys,
+    )
+}
+
+/// A board opening on loops an earlier run left shows what their panes last showed.
+fn replay_last_output(shared: &Shared, hosted: &[Hosted]) {
+    let Some(out) = shared.output() else {
+        return;
+    };
+    for ((spec, p), _) in hosted {
+        let last = andon::engine::replay::last_output(
+            shared.store(),
+            shared.dirs(),
+            &spec.name,
+            p.state.iteration,
+        );
+        if !last.is_empty() {
+            out(&spec.name, &last);
+        }
+    }
+}
+
+/// A control socket served by `sup` (none, with a warning, when it cannot be bound).
+async fn serve(
+    socket: &std::path::Path,
+    sup: &Arc<Supervisor>,
+    channel: control::Channel,
+) -> Option<tokio::task::JoinHandle<()>> {
+    match control::serve(socket, Arc::clone(sup), channel).await {
+        Ok(h) => Some(h),
+        Err(e) => {
+            eprintln!(
+                "andon: warning: no control socket at {} ({e})",
+                socket.display()
+            );
+            None
+        }
+    }
 }

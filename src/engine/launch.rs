@@ -50,158 +50,215 @@ pub fn validate(
     paths: &[PathBuf],
     replace: bool,
 ) -> Result<Vec<Planned>, InputError> {
-    let repo_root = git.repo_root().to_path_buf();
     // Nothing to start: the base does not matter (a `--serve` run hosts loops that exist).
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    // andon's own memory files never block it (it commits them; one rule everywhere).
+    refuse_dirty_base(git)?;
+    let base = git.head_commit().map_err(InputError::from_display)?;
+    let mut out: Vec<Planned> = Vec::new();
+    for path in paths {
+        let planned = validate_one(git, config, store, path, &base, replace, &out)?;
+        out.push(planned);
+    }
+    Ok(out)
+}
+
+/// Loops start from HEAD: uncommitted changes to tracked files would not be in them. andon's
+/// own memory files never block it (it commits them; one rule everywhere).
+fn refuse_dirty_base(git: &GitOwner) -> Result<(), InputError> {
     let dirty: Vec<String> = git
         .dirty_tracked_paths()
         .map_err(InputError::from_display)?
         .into_iter()
         .filter(|p| !crate::wiki::OWNED.iter().any(|owned| p.starts_with(owned)))
         .collect();
-    if !dirty.is_empty() {
-        let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
-        return Err(InputError::new(
-            None,
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
+    Err(InputError::new(
+        None,
+        format!(
+            "the base has uncommitted changes ({}{}); loops start from HEAD and would not see them",
+            shown.join(", "),
+            if dirty.len() > 5 { ", …" } else { "" }
+        ),
+        "commit or stash them, then run again",
+    ))
+}
+
+/// One plan into a loop spec, checked against the config, the store, git and the plans
+/// validated before it (`earlier`).
+fn validate_one(
+    git: &GitOwner,
+    config: &Config,
+    store: &Store,
+    path: &Path,
+    base: &str,
+    replace: bool,
+    earlier: &[Planned],
+) -> Result<Planned, InputError> {
+    let repo_root = git.repo_root().to_path_buf();
+    let shown = display_path(path, &repo_root);
+    let text = read_plan(path, &shown)?;
+    let plan = parse_plan(&shown, &text).map_err(plan_error)?;
+    let name = loop_name(git, config, store, &plan, &shown, replace, earlier)?;
+    let profile = config.profile_for(&plan).map_err(config_error)?.clone();
+    if let Some(skill) = &plan.skill {
+        if skills::find(&repo_root, skill).is_none() {
+            return Err(InputError::new(
+                Some((shown.clone(), key_line(&text, "skill"))),
+                format!("unknown skill `{skill}`"),
+                format!(
+                    "write skills/{skill}.md, or use one of: {}",
+                    skills::known(&repo_root).join(", ")
+                ),
+            ));
+        }
+    }
+    check_agent_binary(&plan, &text, &profile, &repo_root, &shown)?;
+    let reviewer = reviewer_for(config, &plan, &profile, &text, &repo_root, &shown)?;
+    check_budgets(&plan, &profile, &text, &shown)?;
+    // A plan may confine its loop more than the user config does, never less.
+    if let Some(setting) = &plan.sandbox {
+        config
+            .floor
+            .refuse_sandbox(setting, &profile.name)
+            .map_err(config_error)?;
+    }
+    let sandbox = sandbox::require(
+        config.sandbox_for(&plan, &profile),
+        &crate::sandbox::landlock_status(),
+        crate::sandbox::namespaces::status().is_ok(),
+        &repo_root,
+        config,
+    )?;
+    let (branch, worktree) = free_place(git, config, &name, &shown)?;
+    let breakers = config.breakers_for(&plan);
+    let protected = plan
+        .protected
+        .clone()
+        .unwrap_or_else(|| config.guards.protected.clone());
+    let iteration_timeout = plan.iteration_timeout.unwrap_or(breakers.iteration_timeout);
+    Ok(Planned {
+        spec: LoopSpec {
+            name,
+            plan_hash: plan_hash(&text),
+            profile,
+            reviewer,
+            protected,
+            no_progress: breakers.no_progress,
+            iteration_timeout,
+            worktree,
+            branch,
+            base: base.to_string(),
+            sandbox,
+            plan,
+        },
+        text_path: shown,
+    })
+}
+
+/// The plan's text, which must be readable UTF-8.
+fn read_plan(path: &Path, shown: &Path) -> Result<String, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputError::new(
+            Some((shown.to_path_buf(), None)),
+            format!("cannot read the plan: {e}"),
+            "check the path (plans live in plans/<slug>.md)",
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        InputError::new(
+            Some((shown.to_path_buf(), None)),
             format!(
-                "the base has uncommitted changes ({}{}); loops start from HEAD and would not see them",
-                shown.join(", "),
-                if dirty.len() > 5 { ", …" } else { "" }
+                "the plan is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
             ),
-            "commit or stash them, then run again",
+            "save the plan as UTF-8 Markdown",
+        )
+    })
+}
+
+/// The loop's name: the plan's slug, or with `replace` the next free one when a loop of
+/// that name exists; refused when it exists (plans are immutable once run) or another plan
+/// given with it has the same name.
+fn loop_name(
+    git: &GitOwner,
+    config: &Config,
+    store: &Store,
+    plan: &Plan,
+    shown: &Path,
+    replace: bool,
+    earlier: &[Planned],
+) -> Result<String, InputError> {
+    let name = match store.get_loop(&plan.slug) {
+        Ok(Some(_)) if replace => free_name(git, config, store, &plan.slug, earlier),
+        Ok(Some(row)) => {
+            return Err(InputError::new(
+                Some((shown.to_path_buf(), None)),
+                format!(
+                    "a loop named `{}` already exists (state {}); plans are immutable once run",
+                    plan.slug,
+                    crate::core::state::State::label_of(&row.state)
+                ),
+                format!(
+                    "`andon run --replace {}` aborts loop `{}` and starts a new loop from this plan; or copy the plan to a new file name",
+                    shown.display(),
+                    plan.slug
+                ),
+            ));
+        }
+        _ => plan.slug.clone(),
+    };
+    if let Some(dup) = earlier.iter().find(|p| p.spec.name == name) {
+        return Err(InputError::new(
+            Some((shown.to_path_buf(), None)),
+            format!(
+                "two plans share the loop name `{}` ({} and {})",
+                plan.slug,
+                dup.text_path.display(),
+                shown.display()
+            ),
+            "give each plan its own file name",
         ));
     }
-    let base = git.head_commit().map_err(InputError::from_display)?;
-    let landlock = crate::sandbox::landlock_status();
-    let mut out: Vec<Planned> = Vec::new();
-    for path in paths {
-        let shown = display_path(path, &repo_root);
-        let bytes = std::fs::read(path).map_err(|e| {
-            InputError::new(
-                Some((shown.clone(), None)),
-                format!("cannot read the plan: {e}"),
-                "check the path (plans live in plans/<slug>.md)",
-            )
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            InputError::new(
-                Some((shown.clone(), None)),
-                format!(
-                    "the plan is not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-                "save the plan as UTF-8 Markdown",
-            )
-        })?;
-        let plan = parse_plan(&shown, &text).map_err(plan_error)?;
-        let name = match store.get_loop(&plan.slug) {
-            Ok(Some(_)) if replace => free_name(git, config, store, &plan.slug, &out),
-            Ok(Some(row)) => {
-                return Err(InputError::new(
-                    Some((shown.clone(), None)),
-                    format!(
-                        "a loop named `{}` already exists (state {}); plans are immutable once run",
-                        plan.slug,
-                        crate::core::state::State::label_of(&row.state)
-                    ),
-                    format!(
-                        "`andon run --replace {}` aborts loop `{}` and starts a new loop from this plan; or copy the plan to a new file name",
-                        shown.display(),
-                        plan.slug
-                    ),
-                ));
-            }
-            _ => plan.slug.clone(),
-        };
-        if let Some(dup) = out.iter().find(|p| p.spec.name == name) {
-            return Err(InputError::new(
-                Some((shown.clone(), None)),
-                format!(
-                    "two plans share the loop name `{}` ({} and {})",
-                    plan.slug,
-                    dup.text_path.display(),
-                    shown.display()
-                ),
-                "give each plan its own file name",
-            ));
-        }
-        let profile = config.profile_for(&plan).map_err(config_error)?.clone();
-        if let Some(skill) = &plan.skill {
-            if skills::find(&repo_root, skill).is_none() {
-                return Err(InputError::new(
-                    Some((shown.clone(), key_line(&text, "skill"))),
-                    format!("unknown skill `{skill}`"),
-                    format!(
-                        "write skills/{skill}.md, or use one of: {}",
-                        skills::known(&repo_root).join(", ")
-                    ),
-                ));
-            }
-        }
-        check_agent_binary(&plan, &text, &profile, &repo_root, &shown)?;
-        let reviewer = reviewer_for(config, &plan, &profile, &text, &repo_root, &shown)?;
-        check_budgets(&plan, &profile, &text, &shown)?;
-        // A plan may confine its loop more than the user config does, never less.
-        if let Some(setting) = &plan.sandbox {
-            config
-                .floor
-                .refuse_sandbox(setting, &profile.name)
-                .map_err(config_error)?;
-        }
-        let sandbox = sandbox::require(
-            config.sandbox_for(&plan, &profile),
-            &landlock,
-            crate::sandbox::namespaces::status().is_ok(),
-            &repo_root,
-            config,
-        )?;
-        let branch = format!("loop/{name}");
-        if git
-            .branch_exists(&branch)
-            .map_err(InputError::from_display)?
-        {
-            return Err(InputError::new(
-                Some((shown.clone(), None)),
-                format!("branch `{branch}` already exists"),
-                format!("delete it (`git branch -D {branch}`) or rename the plan file"),
-            ));
-        }
-        let worktree = worktree_path(&config.worktrees.root, &repo_root, &git.repo_name(), &name);
-        if worktree.exists() {
-            return Err(InputError::new(
-                Some((shown.clone(), None)),
-                format!("worktree path {} already exists", worktree.display()),
-                "remove it, or choose another [worktrees] root in andon.toml",
-            ));
-        }
-        let breakers = config.breakers_for(&plan);
-        let protected = plan
-            .protected
-            .clone()
-            .unwrap_or_else(|| config.guards.protected.clone());
-        let iteration_timeout = plan.iteration_timeout.unwrap_or(breakers.iteration_timeout);
-        out.push(Planned {
-            spec: LoopSpec {
-                name,
-                plan_hash: plan_hash(&text),
-                profile,
-                reviewer,
-                protected,
-                no_progress: breakers.no_progress,
-                iteration_timeout,
-                worktree,
-                branch,
-                base: base.clone(),
-                sandbox,
-                plan,
-            },
-            text_path: shown,
-        });
+    Ok(name)
+}
+
+/// The loop's branch and worktree path, neither of which may exist yet.
+fn free_place(
+    git: &GitOwner,
+    config: &Config,
+    name: &str,
+    shown: &Path,
+) -> Result<(String, PathBuf), InputError> {
+    let branch = format!("loop/{name}");
+    if git
+        .branch_exists(&branch)
+        .map_err(InputError::from_display)?
+    {
+        return Err(InputError::new(
+            Some((shown.to_path_buf(), None)),
+            format!("branch `{branch}` already exists"),
+            format!("delete it (`git branch -D {branch}`) or rename the plan file"),
+        ));
     }
-    Ok(out)
+    let worktree = worktree_path(
+        &config.worktrees.root,
+        git.repo_root(),
+        &git.repo_name(),
+        name,
+    );
+    if worktree.exists() {
+        return Err(InputError::new(
+            Some((shown.to_path_buf(), None)),
+            format!("worktree path {} already exists", worktree.display()),
+            "remove it, or choose another [worktrees] root in andon.toml",
+        ));
+    }
+    Ok((branch, worktree))
 }
 
 /// Create every planned loop's worktree and run the setup commands; all or nothing.

@@ -41,8 +41,19 @@ pub fn loop_page_name(date: &str, loop_name: &str) -> String {
     format!("{date}-{loop_name}.md")
 }
 
+/// A loop's `90_LOG` page: what it was for, how it ended, every iteration, its incidents
+/// and Five Whys, what humans did, and the files it changed.
 pub fn loop_page(l: &LoopLog) -> String {
     let mut out = String::new();
+    summary(&mut out, l);
+    iterations(&mut out, l);
+    incidents(&mut out, l);
+    human_actions(&mut out, l);
+    files(&mut out, l);
+    out
+}
+
+fn summary(out: &mut String, l: &LoopLog) {
     let _ = writeln!(
         out,
         "# {} — {}: {}\n",
@@ -66,6 +77,9 @@ pub fn loop_page(l: &LoopLog) -> String {
     if let Some(stat) = l.stat {
         let _ = writeln!(out, "- **Diffstat:** {stat}");
     }
+}
+
+fn iterations(out: &mut String, l: &LoopLog) {
     out.push_str("\n## Iterations\n\n");
     if l.iterations.is_empty() {
         out.push_str("None ran.\n");
@@ -92,6 +106,9 @@ pub fn loop_page(l: &LoopLog) -> String {
             );
         }
     }
+}
+
+fn incidents(out: &mut String, l: &LoopLog) {
     out.push_str("\n## Incidents\n\n");
     if l.incidents.is_empty() {
         out.push_str("None.\n");
@@ -113,6 +130,9 @@ pub fn loop_page(l: &LoopLog) -> String {
             let _ = writeln!(out, "- [{name}](incidents/{name})");
         }
     }
+}
+
+fn human_actions(out: &mut String, l: &LoopLog) {
     out.push_str("\n## Human actions\n\n");
     if l.actions.is_empty() {
         out.push_str("None: the loop ran on its own.\n");
@@ -135,6 +155,9 @@ pub fn loop_page(l: &LoopLog) -> String {
             a.action
         );
     }
+}
+
+fn files(out: &mut String, l: &LoopLog) {
     if let Some(files) = l.files.filter(|f| !f.is_empty()) {
         out.push_str("\n## Files\n\n");
         for f in files {
@@ -148,7 +171,6 @@ pub fn loop_page(l: &LoopLog) -> String {
             );
         }
     }
-    out
 }
 
 /// What a Five Whys file starts from.

@@ -4,7 +4,12 @@
 //! `common` holds the harness (`TestRepo`); what is not andon-specific lives in the
 //! `andon-test-support` crate.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 mod common;
 

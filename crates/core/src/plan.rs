@@ -171,26 +171,7 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
     })?;
     let goal_span = goal.span();
     let goal = goal.into_inner();
-    let goal_text = match &goal.text {
-        None => {
-            return Err(source.error_at(
-                &goal_span,
-                "the [goal] table has no `text`",
-                format!(
-                    "add text = \"what done looks like\" below [goal] on line {}",
-                    source.line_of_span(&goal_span)
-                ),
-            ))
-        }
-        Some(text) if text.get_ref().trim().is_empty() => {
-            return Err(source.error_at(
-                &goal.text_span().unwrap_or(goal_span),
-                "the goal is empty",
-                "say what done looks like, e.g. \"Discounts never produce a negative price\"",
-            ))
-        }
-        Some(text) => text.get_ref().trim().to_string(),
-    };
+    let goal_text = goal_text(&source, &goal, goal_span)?;
     let goal_checks = goal.commands(&source)?;
 
     let checks = collect_checks(&source, &frame, raw.checks)?;
@@ -200,42 +181,17 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         .map(|p| globs(&source, "protected", p))
         .transpose()?;
     let skill = raw.skill.map(|s| skill_name(&source, s)).transpose()?;
-    let cost_budget = match raw.cost_budget {
-        Some(cost) if !(cost.get_ref().is_finite() && *cost.get_ref() > 0.0) => {
-            return Err(source.error_at(
-                &cost.span(),
-                format!(
-                    "`cost_budget` must be more than zero US dollars, not {}",
-                    cost.get_ref()
-                ),
-                "write the most the loop may spend, e.g. cost_budget = 2.50",
-            ))
-        }
-        Some(cost) => Some(crate::usage::micros(cost.into_inner())),
-        None => None,
-    };
+    let cost_budget = raw
+        .cost_budget
+        .map(|cost| cost_micros(&source, cost))
+        .transpose()?;
     let breakers = raw.breakers.map(|b| (b.span(), b.into_inner()));
     if let Some((span, overrides)) = &breakers {
-        let both = [
-            (
-                "max_iterations",
-                raw.max_iterations.is_some() && overrides.max_iterations.is_some(),
-            ),
-            (
-                "iteration_timeout",
-                raw.iteration_timeout.is_some() && overrides.iteration_timeout.is_some(),
-            ),
-        ];
-        if let Some((key, _)) = both.iter().find(|(_, twice)| *twice) {
-            return Err(source.error_at(
-                span,
-                format!("`{key}` is set twice: at the top of the front matter and in [breakers]"),
-                format!(
-                    "keep one: delete `{key}` from [breakers] (from line {}) or from the top",
-                    source.line_of_span(span)
-                ),
-            ));
-        }
+        let at_top = (
+            raw.max_iterations.is_some(),
+            raw.iteration_timeout.is_some(),
+        );
+        refuse_set_twice(&source, at_top, span, overrides)?;
     }
 
     Ok(Plan {
@@ -265,6 +221,76 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
             file: path.to_path_buf(),
         }),
     })
+}
+
+/// The goal's text, which must be there and say something.
+fn goal_text(
+    source: &TomlSource<'_>,
+    goal: &RawGoal,
+    goal_span: std::ops::Range<usize>,
+) -> Result<String, PlanError> {
+    match &goal.text {
+        None => Err(source.error_at(
+            &goal_span,
+            "the [goal] table has no `text`",
+            format!(
+                "add text = \"what done looks like\" below [goal] on line {}",
+                source.line_of_span(&goal_span)
+            ),
+        )),
+        Some(text) if text.get_ref().trim().is_empty() => Err(source.error_at(
+            &goal.text_span().unwrap_or(goal_span),
+            "the goal is empty",
+            "say what done looks like, e.g. \"Discounts never produce a negative price\"",
+        )),
+        Some(text) => Ok(text.get_ref().trim().to_string()),
+    }
+}
+
+/// `cost_budget` in millionths of a US dollar; it must be more than zero.
+fn cost_micros(source: &TomlSource<'_>, cost: Spanned<f64>) -> Result<u64, PlanError> {
+    if !(cost.get_ref().is_finite() && *cost.get_ref() > 0.0) {
+        return Err(source.error_at(
+            &cost.span(),
+            format!(
+                "`cost_budget` must be more than zero US dollars, not {}",
+                cost.get_ref()
+            ),
+            "write the most the loop may spend, e.g. cost_budget = 2.50",
+        ));
+    }
+    Ok(crate::usage::micros(cost.into_inner()))
+}
+
+/// A limit the front matter sets at its top (`at_top`: max_iterations, iteration_timeout)
+/// and again in `[breakers]` is refused.
+fn refuse_set_twice(
+    source: &TomlSource<'_>,
+    (max_iterations, iteration_timeout): (bool, bool),
+    span: &std::ops::Range<usize>,
+    overrides: &BreakerOverrides,
+) -> Result<(), PlanError> {
+    let both = [
+        (
+            "max_iterations",
+            max_iterations && overrides.max_iterations.is_some(),
+        ),
+        (
+            "iteration_timeout",
+            iteration_timeout && overrides.iteration_timeout.is_some(),
+        ),
+    ];
+    match both.iter().find(|(_, twice)| *twice) {
+        Some((key, _)) => Err(source.error_at(
+            span,
+            format!("`{key}` is set twice: at the top of the front matter and in [breakers]"),
+            format!(
+                "keep one: delete `{key}` from [breakers] (from line {}) or from the top",
+                source.line_of_span(span)
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// DESIGN-style `goal = "..."` followed by a `[goal]` table is a TOML duplicate key; say how

@@ -153,18 +153,7 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
         s.spent.add(usage);
     }
     if let Some(reason) = over_budget(s) {
-        let effects = vec![
-            Effect::Snapshot {
-                message: format!("andon: iteration {n} (budget spent)"),
-            },
-            Effect::EndIteration {
-                iteration: n,
-                status: IterationStatus::Cancelled,
-                failure: None,
-            },
-        ];
-        s.waiting = None;
-        return line_stop(s, StopCause::Budget, reason, effects);
+        return budget_stop(s, reason);
     }
     let condition = r
         .condition
@@ -181,19 +170,96 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
         return plan_finished(s, r);
     }
     if r.no_progress {
-        let failure = r.failure.clone().unwrap_or_else(|| no_progress_failure(r));
-        let mut effects = vec![Effect::Snapshot {
-            message: format!("andon: iteration {n} (no progress)"),
-        }];
-        effects.extend(record_failure(s, &failure, IterationStatus::Stopped));
-        return line_stop(
-            s,
-            StopCause::NoProgress,
-            "no progress: no output and no file change".into(),
-            effects,
-        );
+        return no_progress_stop(s, r);
     }
+    let mut effects = match guarded(s, r) {
+        Ok(effects) => effects,
+        Err(stop) => return stop,
+    };
+    if !r.guards.sandbox_denied.is_empty() {
+        // The refused writes never happened; the agent is told where it may write and tries
+        // again, and the breakers count it like any failed iteration.
+        let failure = r
+            .failure
+            .clone()
+            .unwrap_or_else(|| denial_failure(&r.guards.sandbox_denied, ""));
+        effects.push(Effect::Snapshot {
+            message: format!("andon: iteration {n} (sandbox denied writes)"),
+        });
+        return failed_iteration(s, failure, r.changed_since_last == 0, effects);
+    }
+    // An agent that changed nothing failed if it said so: a non-zero exit, or a judged
+    // failure (an interactive agent's API error, whose turn "exits" 0).
+    let agent_failed = r.timed_out
+        || (r.changed_since_last == 0 && (r.exit_code != Some(0) || r.failure.is_some()));
+    if agent_failed {
+        let failure = r.failure.clone().unwrap_or_else(|| agent_error_failure(r));
+        effects.push(Effect::Snapshot {
+            message: format!("andon: iteration {n} (agent failed)"),
+        });
+        return failed_iteration(s, failure, r.changed_since_last == 0, effects);
+    }
+    s.state = State::Checking;
+    s.lamp = running_lamp(s);
+    effects.push(Effect::RunChecks);
+    let oos = r.guards.out_of_scope.len();
+    let log = if oos > 0 {
+        format!(
+            "agent done; restored {} outside scope: {}",
+            plural(oos, "file"),
+            r.guards.out_of_scope.join(", ")
+        )
+    } else {
+        format!(
+            "agent done ({} changed); running checks",
+            plural(r.changed_since_last as usize, "file")
+        )
+    };
+    Transition {
+        effects,
+        log: Some(log),
+        refused: None,
+    }
+}
 
+/// The run spent the plan's budget: its iteration is cancelled and the line stops.
+fn budget_stop(s: &mut LoopState, reason: String) -> Transition {
+    let n = s.iteration;
+    let effects = vec![
+        Effect::Snapshot {
+            message: format!("andon: iteration {n} (budget spent)"),
+        },
+        Effect::EndIteration {
+            iteration: n,
+            status: IterationStatus::Cancelled,
+            failure: None,
+        },
+    ];
+    s.waiting = None;
+    line_stop(s, StopCause::Budget, reason, effects)
+}
+
+/// Neither output nor a file change for the no-progress time: a failure, and the line stops.
+fn no_progress_stop(s: &mut LoopState, r: &AgentReport) -> Transition {
+    let n = s.iteration;
+    let failure = r.failure.clone().unwrap_or_else(|| no_progress_failure(r));
+    let mut effects = vec![Effect::Snapshot {
+        message: format!("andon: iteration {n} (no progress)"),
+    }];
+    effects.extend(record_failure(s, &failure, IterationStatus::Stopped));
+    line_stop(
+        s,
+        StopCause::NoProgress,
+        "no progress: no output and no file change".into(),
+        effects,
+    )
+}
+
+/// The guards on the run's changes: files out of scope or protected are restored (and
+/// noted); spec drift, or too many files out of scope, stops the line (`Err`). Otherwise the
+/// effects the iteration goes on with.
+fn guarded(s: &mut LoopState, r: &AgentReport) -> Result<Vec<Effect>, Transition> {
+    let n = s.iteration;
     let mut effects = Vec::new();
     let violations = r.guards.violations();
     if !violations.is_empty() {
@@ -213,7 +279,7 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
             plural(r.guards.spec_drift.len(), "file"),
             r.guards.spec_drift.join(", ")
         );
-        return guard_stop(s, StopCause::SpecDrift, reason, effects);
+        return Err(guard_stop(s, StopCause::SpecDrift, reason, effects));
     }
     let oos = r.guards.out_of_scope.len() as u32;
     if oos >= s.limits.out_of_scope_stop {
@@ -223,7 +289,7 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
             s.limits.out_of_scope_stop,
             r.guards.out_of_scope.join(", ")
         );
-        return guard_stop(s, StopCause::OutOfScope, reason, effects);
+        return Err(guard_stop(s, StopCause::OutOfScope, reason, effects));
     }
     if oos > 0 {
         // The iteration goes on without those files; the restore is an incident of its own.
@@ -232,52 +298,7 @@ fn agent_finished(s: &mut LoopState, r: &AgentReport) -> Transition {
             failure: out_of_scope_restored(&r.guards.out_of_scope),
         });
     }
-
-    if !r.guards.sandbox_denied.is_empty() {
-        // The refused writes never happened; the agent is told where it may write and tries
-        // again, and the breakers count it like any failed iteration.
-        let failure = r
-            .failure
-            .clone()
-            .unwrap_or_else(|| denial_failure(&r.guards.sandbox_denied, ""));
-        effects.push(Effect::Snapshot {
-            message: format!("andon: iteration {n} (sandbox denied writes)"),
-        });
-        return failed_iteration(s, failure, r.changed_since_last == 0, effects);
-    }
-
-    // An agent that changed nothing failed if it said so: a non-zero exit, or a judged
-    // failure (an interactive agent's API error, whose turn "exits" 0).
-    let agent_failed = r.timed_out
-        || (r.changed_since_last == 0 && (r.exit_code != Some(0) || r.failure.is_some()));
-    if agent_failed {
-        let failure = r.failure.clone().unwrap_or_else(|| agent_error_failure(r));
-        effects.push(Effect::Snapshot {
-            message: format!("andon: iteration {n} (agent failed)"),
-        });
-        return failed_iteration(s, failure, r.changed_since_last == 0, effects);
-    }
-
-    s.state = State::Checking;
-    s.lamp = running_lamp(s);
-    effects.push(Effect::RunChecks);
-    let log = if oos > 0 {
-        format!(
-            "agent done; restored {} outside scope: {}",
-            plural(oos as usize, "file"),
-            r.guards.out_of_scope.join(", ")
-        )
-    } else {
-        format!(
-            "agent done ({} changed); running checks",
-            plural(r.changed_since_last as usize, "file")
-        )
-    };
-    Transition {
-        effects,
-        log: Some(log),
-        refused: None,
-    }
+    Ok(effects)
 }
 
 /// A plan-mode iteration ended: keep no code, stop red until a human accepts the fix plan.

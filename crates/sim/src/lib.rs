@@ -4,6 +4,8 @@
 //! an optional scenario file, and plays it. This file owns the CLI and the resolution; what a
 //! scenario does is in `scenario`, carrying it out in `play`, the looks in `output`.
 
+#![cfg_attr(test, allow(clippy::too_many_lines, reason = "table tests run long"))]
+
 mod error;
 mod fix_plan;
 mod output;

@@ -302,27 +302,36 @@ pub(crate) fn script(scenario: &Scenario, ctx: &Context) -> Result<Script, SimEr
     if ctx.mode == Mode::Plan {
         return plan_script(scenario, ctx);
     }
-    let n = ctx.iteration;
     let target = scenario.target.clone().unwrap_or_default();
-    let shown = target.display();
-    let fix = || Change::Replace(scenario.fix.clone().unwrap_or_default());
-    let attempt = |text: &str| {
-        let marker = comment_marker(&target);
-        Change::Append(format!("{marker} sim-agent attempt {n}: {text}"))
-    };
-
     let mut steps = vec![think("reading the plan and the last check results")];
     steps.extend(ctx.prompt_file.clone().map(Step::Read));
     if scenario.name.needs_target() {
         steps.push(Step::Read(target.clone()));
     }
-    let mut exit_code = 0;
+    steps.extend(code_steps(scenario, ctx.iteration, &target));
+    let exit_code = match scenario.name {
+        ScenarioName::Crash => i32::from(scenario.exit_code),
+        _ => 0,
+    };
+    Ok(Script { steps, exit_code })
+}
+
+/// What the agent does in code mode on iteration `n`, after reading the plan (and its
+/// target): the scenario's edits, notes and summary.
+fn code_steps(scenario: &Scenario, n: u32, target: &Path) -> Vec<Step> {
+    let shown = target.display();
+    let fix = || Change::Replace(scenario.fix.clone().unwrap_or_default());
+    let attempt = |text: &str| {
+        let marker = comment_marker(target);
+        Change::Append(format!("{marker} sim-agent attempt {n}: {text}"))
+    };
+    let mut out = Vec::new();
     match scenario.name {
-        ScenarioName::Fix if n < scenario.fix_on => steps.extend([
+        ScenarioName::Fix if n < scenario.fix_on => out.extend([
             think(format!("the failing check points at {shown}")),
             think("trying a small adjustment first"),
             edit(
-                &target,
+                target,
                 attempt("adjusted the edge case (no behavior change)"),
             ),
             Step::Note(format!(
@@ -331,32 +340,32 @@ pub(crate) fn script(scenario: &Scenario, ctx: &Context) -> Result<Script, SimEr
             )),
             Step::Summary(format!("Tried a small tweak in {shown}")),
         ]),
-        ScenarioName::Fix => steps.extend([
+        ScenarioName::Fix => out.extend([
             think("the earlier attempts only touched comments"),
             think(format!("rewriting {shown} with the correct logic")),
-            edit(&target, fix()),
+            edit(target, fix()),
             Step::Summary(format!("Fixed {shown}")),
         ]),
-        ScenarioName::Repeat => steps.extend([
+        ScenarioName::Repeat => out.extend([
             think(format!("the failing check points at {shown}")),
             think("the same idea as last time should work"),
-            edit(&target, attempt("same approach as before")),
+            edit(target, attempt("same approach as before")),
             Step::Summary(format!("Retried the same approach in {shown}")),
         ]),
         ScenarioName::Vary => {
             let word = vary_word(n);
-            steps.extend([
+            out.extend([
                 think(format!("maybe {shown} should print {word}")),
                 think("rewriting it from scratch"),
-                edit(&target, Change::Replace(vary_content(&target, n))),
+                edit(target, Change::Replace(vary_content(target, n))),
                 Step::Summary(format!("Rewrote {shown} (variant {word})")),
             ]);
         }
         ScenarioName::OutOfScope => {
             let stray = &scenario.stray;
-            steps.extend([
+            out.extend([
                 think(format!("fixing {shown} and jotting down a follow-up")),
-                edit(&target, fix()),
+                edit(target, fix()),
                 edit(
                     stray,
                     Change::Append(format!(
@@ -374,38 +383,37 @@ pub(crate) fn script(scenario: &Scenario, ctx: &Context) -> Result<Script, SimEr
                 let marker = comment_marker(&test);
                 Change::Append(format!("{marker} sim-agent: relaxed this test"))
             };
-            steps.extend([
+            out.extend([
                 think(format!("{} looks too strict", test.display())),
                 Step::Read(test.clone()),
-                edit(&target, attempt("same approach as before")),
+                edit(target, attempt("same approach as before")),
                 edit(&test, weaken),
                 Step::Summary(format!("Relaxed {}", test.display())),
             ]);
         }
-        ScenarioName::Hang => steps.extend([
+        ScenarioName::Hang => out.extend([
             think("waiting for the test runner to answer"),
             Step::Note("running the checks…".into()),
             Step::Hang,
         ]),
-        ScenarioName::Flood => steps.extend([
+        ScenarioName::Flood => out.extend([
             think("turning on verbose logging to see everything"),
             Step::Note("streaming the full build log…".into()),
             Step::Flood {
                 bytes: scenario.flood_mb.saturating_mul(1024 * 1024),
             },
-            edit(&target, fix()),
+            edit(target, fix()),
             Step::Summary(format!("Fixed {shown} after reading the log")),
         ]),
         ScenarioName::Crash => {
-            steps.extend([Step::Note("calling the model…".into()), Step::CrashTrace]);
-            exit_code = i32::from(scenario.exit_code);
+            out.extend([Step::Note("calling the model…".into()), Step::CrashTrace]);
         }
-        ScenarioName::Noop => steps.extend([
+        ScenarioName::Noop => out.extend([
             think("the checks in the plan look satisfied already"),
             Step::Summary("Nothing to do: no change needed".into()),
         ]),
     }
-    Ok(Script { steps, exit_code })
+    out
 }
 
 fn plan_script(scenario: &Scenario, ctx: &Context) -> Result<Script, SimError> {

@@ -36,40 +36,7 @@ impl LoopTask {
                 }
             }
             Effect::BeginIteration { iteration, mode } => {
-                let dir = s.dirs().iter_dir(&spec.name, iteration);
-                crate::own_file::dir(&dir).map_err(|e| StepError::io(&e))?;
-                // Where the agent may write its fix plan (the one folder of `.andon/` it may).
-                crate::own_file::dir(&s.dirs().agent_dir(&spec.name))
-                    .map_err(|e| StepError::io(&e))?;
-                self.five_whys = match mode {
-                    Mode::Plan => {
-                        self.write_five_whys(iteration, crate::engine::memory::WhysFor::MetaAndon)
-                            .await
-                    }
-                    Mode::Code => None,
-                };
-                if let Some(wiki) = &self.five_whys {
-                    // The agent completes a copy in its own folder: it never writes the
-                    // repository, sandboxed or not.
-                    let text = std::fs::read(wiki).map_err(|e| StepError::io(&e))?;
-                    crate::own_file::write(&s.dirs().five_whys_draft(&spec.name, iteration), &text)
-                        .map_err(|e| StepError::io(&e))?;
-                }
-                let path = s.dirs().prompt(&spec.name, iteration);
-                crate::own_file::write(&path, self.compose_prompt(None).as_bytes())
-                    .map_err(|e| StepError::io(&e))?;
-                if spec.profile.mode == AgentMode::Interactive {
-                    // What a session that already has the brief gets pasted instead.
-                    let follow_up = s.dirs().follow_up(&spec.name, iteration);
-                    let brief = path.to_string_lossy().to_string();
-                    crate::own_file::write(
-                        &follow_up,
-                        self.compose_prompt(Some(&brief)).as_bytes(),
-                    )
-                    .map_err(|e| StepError::io(&e))?;
-                }
-                self.rec.begin_iteration(iteration, mode, &path);
-                self.p.mark(iteration, "running");
+                self.begin_iteration(iteration, mode).await?;
             }
             Effect::RunAgent => self.pending = Some(PendingOp::Agent { delay_ms: 0 }),
             Effect::RunAgentAfter { ms } => self.pending = Some(PendingOp::Agent { delay_ms: ms }),
@@ -106,24 +73,7 @@ impl LoopTask {
                 let (worktree, to) = (spec.worktree.clone(), self.p.last_snapshot.clone());
                 git_step(move || s.git().reset_worktree(&worktree, &to)).await?;
             }
-            Effect::RollbackToGreen => {
-                let (shared, name, base) = (Arc::clone(&s), spec.name.clone(), spec.base.clone());
-                let target = tokio::task::spawn_blocking(move || {
-                    crate::engine::rollback::target(shared.store(), shared.git(), &name, &base)
-                })
-                .await
-                .map_err(|e| format!("rollback task failed: {e}"))??;
-                let (worktree, to) = (spec.worktree.clone(), target.commit.clone());
-                git_step(move || s.git().reset_worktree(&worktree, &to)).await?;
-                self.p.last_snapshot = target.commit.clone();
-                let detail = format!(
-                    "worktree and branch reset to {}; dropped {}",
-                    target.label(),
-                    target.loss()
-                );
-                self.rec.event(&self.p.state, "rollback", &detail);
-                self.effect_note = Some(detail);
-            }
+            Effect::RollbackToGreen => self.rollback_to_green().await?,
             Effect::Snapshot { message } => {
                 let worktree = spec.worktree.clone();
                 let id = git_step(move || s.git().snapshot(&worktree, &message)).await?;
@@ -152,6 +102,67 @@ impl LoopTask {
             // Carried by the transition's event and update (see `apply`).
             Effect::Alert { .. } => {}
         }
+        Ok(())
+    }
+
+    /// A new iteration's folder, its Five Whys draft in plan mode, and its prompt (with the
+    /// follow-up an interactive session gets pasted instead).
+    async fn begin_iteration(&mut self, iteration: u32, mode: Mode) -> Result<(), StepError> {
+        let s = Arc::clone(&self.shared);
+        let spec = Arc::clone(&self.spec);
+        let dir = s.dirs().iter_dir(&spec.name, iteration);
+        crate::own_file::dir(&dir).map_err(|e| StepError::io(&e))?;
+        // Where the agent may write its fix plan (the one folder of `.andon/` it may).
+        crate::own_file::dir(&s.dirs().agent_dir(&spec.name)).map_err(|e| StepError::io(&e))?;
+        self.five_whys = match mode {
+            Mode::Plan => {
+                self.write_five_whys(iteration, crate::engine::memory::WhysFor::MetaAndon)
+                    .await
+            }
+            Mode::Code => None,
+        };
+        if let Some(wiki) = &self.five_whys {
+            // The agent completes a copy in its own folder: it never writes the
+            // repository, sandboxed or not.
+            let text = std::fs::read(wiki).map_err(|e| StepError::io(&e))?;
+            crate::own_file::write(&s.dirs().five_whys_draft(&spec.name, iteration), &text)
+                .map_err(|e| StepError::io(&e))?;
+        }
+        let path = s.dirs().prompt(&spec.name, iteration);
+        crate::own_file::write(&path, self.compose_prompt(None).as_bytes())
+            .map_err(|e| StepError::io(&e))?;
+        if spec.profile.mode == AgentMode::Interactive {
+            // What a session that already has the brief gets pasted instead.
+            let follow_up = s.dirs().follow_up(&spec.name, iteration);
+            let brief = path.to_string_lossy().to_string();
+            crate::own_file::write(&follow_up, self.compose_prompt(Some(&brief)).as_bytes())
+                .map_err(|e| StepError::io(&e))?;
+        }
+        self.rec.begin_iteration(iteration, mode, &path);
+        self.p.mark(iteration, "running");
+        Ok(())
+    }
+
+    /// Resets the worktree and branch to the last iteration whose checks all passed.
+    async fn rollback_to_green(&mut self) -> Result<(), StepError> {
+        let s = Arc::clone(&self.shared);
+        let spec = Arc::clone(&self.spec);
+        let (shared, name, base) = (Arc::clone(&s), spec.name.clone(), spec.base.clone());
+        let target = tokio::task::spawn_blocking(move || {
+            crate::engine::rollback::target(shared.store(), shared.git(), &name, &base)
+        })
+        .await
+        .map_err(|e| format!("rollback task failed: {e}"))??;
+        let (worktree, to) = (spec.worktree.clone(), target.commit.clone());
+        git_step(move || s.git().reset_worktree(&worktree, &to)).await?;
+        self.p.last_snapshot = target.commit.clone();
+        let detail = format!(
+            "worktree and branch reset to {}; dropped {}",
+            target.label(),
+            target.loss()
+        );
+        self.rec.event(&self.p.state, "rollback", &detail);
+        self.effect_note = Some(detail);
         Ok(())
     }
 

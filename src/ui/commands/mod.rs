@@ -185,6 +185,41 @@ impl Controller {
         let Some(action) = self.keymap.lookup(mode, &key) else {
             return;
         };
+        if self.on_view_key(action, model, panes) {
+            return;
+        }
+        let selected = model.selected_loop().map(|(_, c)| c.name.clone());
+        match action {
+            Action::Kaizen => self.open_kaizen(model).await,
+            Action::Messages => screen::open_messages(model),
+            Action::NewLoop => {
+                let choices = self.port.plan_choices().await;
+                if choices.is_empty() {
+                    let _ = self.results.try_send(Err(
+                        "no plans in plans/: copy plans/TEMPLATE.md (andon init writes it) to plans/<slug>.md and commit it".into(),
+                    ));
+                    return;
+                }
+                model.dialog = Some(Dialog::Plans {
+                    choices,
+                    selected: 0,
+                });
+            }
+            Action::StopAll => self.send_all(HumanAction::Stop),
+            Action::Resume if model.line_stopped => {
+                self.send_all(HumanAction::Resume { fix_plan: None })
+            }
+            other => {
+                if let Some(name) = selected {
+                    self.on_loop_key(other, name, model).await;
+                }
+            }
+        }
+    }
+
+    /// Keys that change what the board shows (selection, pages, zoom, attach, help,
+    /// scrolling); false when `action` is not one of them.
+    fn on_view_key(&mut self, action: Action, model: &mut BoardModel, panes: &PaneSet) -> bool {
         let selected = model.selected_loop().map(|(_, c)| c.name.clone());
         let n = model.loops.len();
         match action {
@@ -220,7 +255,7 @@ impl Controller {
             Action::Zoom => model.zoomed = !model.zoomed,
             Action::Unzoom => model.zoomed = false,
             Action::Attach => {
-                let Some(name) = &selected else { return };
+                let Some(name) = &selected else { return true };
                 // Keys typed at an agent that is not running would go nowhere.
                 if !self.port.agent_running(name) {
                     let state = model
@@ -230,7 +265,7 @@ impl Controller {
                     let _ = self.results.try_send(Err(format!(
                         "{name}: no agent is running to attach to ({state}); Enter zooms its pane"
                     )));
-                    return;
+                    return true;
                 }
                 model.zoomed = true;
                 model.attached = true;
@@ -270,80 +305,62 @@ impl Controller {
                     }
                 }
             }
-            Action::Kaizen => self.open_kaizen(model).await,
-            Action::Messages => screen::open_messages(model),
-            Action::NewLoop => {
-                let choices = self.port.plan_choices().await;
-                if choices.is_empty() {
-                    let _ = self.results.try_send(Err(
-                        "no plans in plans/: copy plans/TEMPLATE.md (andon init writes it) to plans/<slug>.md and commit it".into(),
-                    ));
-                    return;
-                }
-                model.dialog = Some(Dialog::Plans {
-                    choices,
-                    selected: 0,
+            _ => return false,
+        }
+        true
+    }
+
+    /// A human action on the selected loop, confirmed first where the keymap says so.
+    async fn on_loop_key(&mut self, other: Action, name: String, model: &mut BoardModel) {
+        let meta_andon_stop = model.selected_loop().is_some_and(|(_, c)| {
+            c.state == crate::core::state::State::Stopped
+                && c.badge == Some(crate::core::state::Badge::MetaAndon)
+        });
+        let action = match other {
+            Action::Stop => HumanAction::Stop,
+            Action::Resume if meta_andon_stop => {
+                self.review_fix_plan(model, &name).await;
+                return;
+            }
+            Action::Resume => HumanAction::Resume { fix_plan: None },
+            Action::MetaAndon => HumanAction::MetaAndon,
+            Action::Abort => HumanAction::Abort,
+            Action::Rollback => {
+                self.confirm_rollback(model, &name).await;
+                return;
+            }
+            Action::Redirect => {
+                model.dialog = Some(Dialog::Redirect {
+                    loop_name: name,
+                    textarea: textarea(),
                 });
+                return;
             }
-            Action::StopAll => self.send_all(HumanAction::Stop),
-            Action::Resume if model.line_stopped => {
-                self.send_all(HumanAction::Resume { fix_plan: None })
+            Action::Approve => {
+                self.open_review(model, &name).await;
+                return;
             }
-            other => {
-                let Some(name) = selected else {
-                    return;
-                };
-                let meta_andon_stop = model.selected_loop().is_some_and(|(_, c)| {
-                    c.state == crate::core::state::State::Stopped
-                        && c.badge == Some(crate::core::state::Badge::MetaAndon)
-                });
-                let action = match other {
-                    Action::Stop => HumanAction::Stop,
-                    Action::Resume if meta_andon_stop => {
-                        self.review_fix_plan(model, &name).await;
-                        return;
-                    }
-                    Action::Resume => HumanAction::Resume { fix_plan: None },
-                    Action::MetaAndon => HumanAction::MetaAndon,
-                    Action::Abort => HumanAction::Abort,
-                    Action::Rollback => {
-                        self.confirm_rollback(model, &name).await;
-                        return;
-                    }
-                    Action::Redirect => {
-                        model.dialog = Some(Dialog::Redirect {
-                            loop_name: name,
-                            textarea: textarea(),
-                        });
-                        return;
-                    }
-                    Action::Approve => {
-                        self.open_review(model, &name).await;
-                        return;
-                    }
-                    Action::Diff => {
-                        self.open_diff(model, &name);
-                        return;
-                    }
-                    _ => return,
-                };
-                if self.keymap.needs_confirm(other) {
-                    let title = format!("{} {name}?", other_label(&action));
-                    let body = confirm_body(&action);
-                    self.confirm(
-                        model,
-                        Pending::Act {
-                            loop_name: name,
-                            action,
-                        },
-                        &title,
-                        &body,
-                        "yes",
-                    );
-                } else {
-                    self.send(name, action);
-                }
+            Action::Diff => {
+                self.open_diff(model, &name);
+                return;
             }
+            _ => return,
+        };
+        if self.keymap.needs_confirm(other) {
+            let title = format!("{} {name}?", other_label(&action));
+            let body = confirm_body(&action);
+            self.confirm(
+                model,
+                Pending::Act {
+                    loop_name: name,
+                    action,
+                },
+                &title,
+                &body,
+                "yes",
+            );
+        } else {
+            self.send(name, action);
         }
     }
 

@@ -170,9 +170,8 @@ pub(super) fn draw(
 }
 
 /// The approval choices from the keymap, the chosen one inverse under a gate, and a line on
-/// what happens next.
+/// what happens next (or the engine's answer, or why the gate is closed).
 fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keymap: &Keymap) {
-    let m = &state.model;
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(Style::default().fg(theme.border))
@@ -187,38 +186,79 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
     if inner.height == 0 {
         return;
     }
-    let key = |action| {
-        Span::styled(
-            join_keys(&keymap.keys_in(Mode::Review, action)),
-            Style::default()
-                .fg(theme.accent)
-                .add_modifier(Modifier::BOLD),
-        )
-    };
-    let dim = Style::default().fg(theme.dim);
-    let fail = Style::default().fg(theme.mark_fail);
     // A stopped or ended loop offers no choice at all: the footer says why and what to do.
     if let (None, Some(why)) = (&state.answer, closed_gate(state)) {
-        for (dy, l) in (0..inner.height).zip(refusal_lines(why, inner.width)) {
-            let prefix = if dy == 0 { " Closed: " } else { "         " };
-            buf.set_line(
-                inner.x,
-                inner.y + dy,
-                &Line::styled(format!("{prefix}{l}"), fail),
-                inner.width,
-            );
-        }
-        let back = Line::from(vec![
-            Span::raw(" "),
-            key(Action::Back),
-            Span::styled(
-                " back to the board, where the loop can be resumed or redirected",
-                dim,
-            ),
-        ]);
-        buf.set_line(inner.x, inner.bottom() - 1, &back, inner.width);
+        closed(buf, inner, why, theme, keymap);
         return;
     }
+    let choices = choice_line(state, theme, keymap, inner.width);
+    buf.set_line(inner.x, inner.y, &choices, inner.width);
+    if inner.height < 2 {
+        return;
+    }
+    match &state.answer {
+        Some(Answer::Waiting(what)) => {
+            let line = Line::from(vec![Span::styled(
+                format!(" {what}: waiting for the engine…"),
+                Style::default().fg(theme.accent),
+            )]);
+            buf.set_line(inner.x, inner.y + 1, &line, inner.width);
+        }
+        Some(Answer::Refused(text)) => {
+            let fail = Style::default().fg(theme.mark_fail);
+            for (dy, l) in (1..inner.height).zip(refusal_lines(text, inner.width)) {
+                let prefix = if dy == 1 { " Refused: " } else { "   " };
+                buf.set_line(
+                    inner.x,
+                    inner.y + dy,
+                    &Line::styled(format!("{prefix}{l}"), fail),
+                    inner.width,
+                );
+            }
+        }
+        None => {
+            let next = next_line(state, theme, keymap);
+            buf.set_line(inner.x, inner.y + 1, &next, inner.width);
+        }
+    }
+}
+
+/// The keys bound to `action` on the review screen, as the footer shows them.
+fn key_span(keymap: &Keymap, theme: &Theme, action: Action) -> Span<'static> {
+    Span::styled(
+        join_keys(&keymap.keys_in(Mode::Review, action)),
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD),
+    )
+}
+
+/// Why no approval is offered, and the way back.
+fn closed(buf: &mut Buffer, inner: Rect, why: &str, theme: &Theme, keymap: &Keymap) {
+    let fail = Style::default().fg(theme.mark_fail);
+    for (dy, l) in (0..inner.height).zip(refusal_lines(why, inner.width)) {
+        let prefix = if dy == 0 { " Closed: " } else { "         " };
+        buf.set_line(
+            inner.x,
+            inner.y + dy,
+            &Line::styled(format!("{prefix}{l}"), fail),
+            inner.width,
+        );
+    }
+    let back = Line::from(vec![
+        Span::raw(" "),
+        key_span(keymap, theme, Action::Back),
+        Span::styled(
+            " back to the board, where the loop can be resumed or redirected",
+            Style::default().fg(theme.dim),
+        ),
+    ]);
+    buf.set_line(inner.x, inner.bottom() - 1, &back, inner.width);
+}
+
+/// The four choices (and the gh box), in fewer words when the full line does not fit.
+fn choice_line(state: &ReviewState, theme: &Theme, keymap: &Keymap, width: u16) -> Line<'static> {
+    let m = &state.model;
     let gated = m.gate.is_some();
     let chosen = |choice: ReviewChoice| {
         let same = match (choice, state.choice) {
@@ -231,6 +271,7 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
             Style::default().fg(theme.foreground)
         }
     };
+    let key = |action| key_span(keymap, theme, action);
     let base = one_line(&m.base, 30);
     let (first, other) = (m.history_by_default, !m.history_by_default);
     let how = |history: bool| {
@@ -278,7 +319,7 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
     );
     spans.extend(gh.iter().cloned());
     // A narrow screen gets every choice in fewer words rather than the last ones cut off.
-    if Line::from(spans.clone()).width() > usize::from(inner.width) {
+    if Line::from(spans.clone()).width() > usize::from(width) {
         let short = |history: bool| if history { "history" } else { "one commit" };
         spans = choices(
             format!(" merge ({})", short(first)),
@@ -289,41 +330,22 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
         );
         spans.extend(gh);
     }
-    buf.set_line(inner.x, inner.y, &Line::from(spans), inner.width);
-    if inner.height < 2 {
-        return;
-    }
-    match &state.answer {
-        Some(Answer::Waiting(what)) => {
-            let line = Line::from(vec![Span::styled(
-                format!(" {what}: waiting for the engine…"),
-                Style::default().fg(theme.accent),
-            )]);
-            buf.set_line(inner.x, inner.y + 1, &line, inner.width);
-            return;
-        }
-        Some(Answer::Refused(text)) => {
-            for (dy, l) in (1..inner.height).zip(refusal_lines(text, inner.width)) {
-                let prefix = if dy == 1 { " Refused: " } else { "   " };
-                buf.set_line(
-                    inner.x,
-                    inner.y + dy,
-                    &Line::styled(format!("{prefix}{l}"), fail),
-                    inner.width,
-                );
-            }
-            return;
-        }
-        None => {}
-    }
-    let next = match &m.gate {
+    Line::from(spans)
+}
+
+/// What happens next: the approval is confirmed and audited, or the gate's override, or why
+/// it is refused.
+fn next_line(state: &ReviewState, theme: &Theme, keymap: &Keymap) -> Line<'static> {
+    let m = &state.model;
+    let dim = Style::default().fg(theme.dim);
+    let spans = match &m.gate {
         None => vec![Span::styled(
             " Each choice is spelled out and confirmed first; the approval is audited.",
             dim,
         )],
         Some(gate) if gate.overridable => vec![
             Span::raw(" "),
-            key(Action::ApproveAnyway),
+            key_span(keymap, theme, Action::ApproveAnyway),
             Span::styled(" approve anyway: ", Style::default().fg(theme.foreground)),
             Span::styled(
                 format!(
@@ -338,5 +360,5 @@ fn footer(buf: &mut Buffer, area: Rect, state: &ReviewState, theme: &Theme, keym
             Style::default().fg(theme.mark_fail),
         )],
     };
-    buf.set_line(inner.x, inner.y + 1, &Line::from(next), inner.width);
+    Line::from(spans)
 }
