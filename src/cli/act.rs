@@ -6,9 +6,9 @@
 use clap::Args;
 
 use andon::core::event::HumanAction;
-use andon::engine::control::{request, ControlError, Reply, Request, Target};
-use andon::engine::ended::act_offline;
-use andon::engine::shared::actor;
+use andon::engine::supervisor::control::{request, ControlError, Reply, Request, Target};
+use andon::engine::supervisor::ended::act_offline;
+use andon::engine::supervisor::shared::actor;
 
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
 
@@ -190,11 +190,11 @@ fn offline(repo: &repo::Repo, name: &str, human: HumanAction) -> Result<String, 
     match hosted {
         Err(e) if abort && e.contains("the plan changed") => {
             let dirs = andon::engine::paths::AndonDir::new(repo.git.repo_root());
-            let _lock =
-                andon::engine::lock::RepoLock::acquire(&dirs.lock()).map_err(|e| e.to_string())?;
+            let _lock = andon::engine::supervisor::lock::RepoLock::acquire(&dirs.lock())
+                .map_err(|e| e.to_string())?;
             let store = andon::store::Store::open(&dirs.db()).map_err(|e| e.to_string())?;
             let reason = "aborted by a human; its plan had changed since it started";
-            andon::engine::ended::retire(&store, &actor(&config), name, reason)?;
+            andon::engine::supervisor::ended::retire(&store, &actor(&config), name, reason)?;
             Ok(format!("loop {name} aborted ({reason})"))
         }
         other => other,

@@ -9,12 +9,12 @@ use clap::Args;
 
 use andon::core::event::{HumanAction, Outcome};
 use andon::core::human::approval_gate;
-use andon::engine::control::{request, ControlError, Request, Target};
-use andon::engine::deliver::{self, Place};
-use andon::engine::ended::{act_offline, clean_up_offline};
-use andon::engine::pull_request;
-use andon::engine::shared::actor;
+use andon::engine::delivery::deliver::{self, Place};
+use andon::engine::delivery::pull_request;
 use andon::engine::spec::Persisted;
+use andon::engine::supervisor::control::{request, ControlError, Request, Target};
+use andon::engine::supervisor::ended::{act_offline, clean_up_offline};
+use andon::engine::supervisor::shared::actor;
 use andon::git::MergeStyle;
 
 use super::repo::{self, bad_input, Repo, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};

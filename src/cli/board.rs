@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use andon::engine::lock::{LockError, RepoLock};
-use andon::engine::ptys::PtyRegistry;
-use andon::engine::shared::Shared;
+use andon::engine::supervisor::lock::{LockError, RepoLock};
+use andon::engine::supervisor::ptys::PtyRegistry;
+use andon::engine::supervisor::shared::Shared;
 use andon::engine::supervisor::Supervisor;
 use andon::pty::reaper::fresh_token;
 use andon::store::Store;
@@ -155,12 +155,12 @@ async fn read_only(
     let shared = Arc::new(shared);
     let sup = Supervisor::remote(Arc::clone(&shared), repo.dirs.socket());
     let updates = shared.updates().subscribe();
-    andon::engine::remote::observe(Arc::clone(&shared), Duration::from_millis(500));
+    andon::engine::supervisor::remote::observe(Arc::clone(&shared), Duration::from_millis(500));
     app::run(SupervisorPort::port(sup), updates, panes, opts).await
 }
 
 /// The panes' answers to their agents' terminal queries, written to the agents' PTYs.
-fn pane_replies(ptys: &andon::engine::ptys::PtyRegistry) -> andon::ui::panes::Replies {
+fn pane_replies(ptys: &andon::engine::supervisor::ptys::PtyRegistry) -> andon::ui::panes::Replies {
     let ptys = ptys.clone();
     std::sync::Arc::new(move |name: &str, bytes: Vec<u8>| {
         ptys.write(name, bytes);

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 
 use clap::Args;
 
-use andon::engine::doctor::{self, Finding, Level};
+use andon::engine::queries::doctor::{self, Finding, Level};
 
 use super::output::use_color;
 use super::repo;

@@ -9,7 +9,7 @@ use tokio::sync::broadcast;
 use andon::core::condition::AgentCondition;
 use andon::core::sanitize::one_line;
 use andon::core::state::State;
-use andon::engine::shared::{LoopView, Update};
+use andon::engine::supervisor::shared::{LoopView, Update};
 use andon::engine::supervisor::Supervisor;
 
 use super::output::{clock, lamp, use_color};

@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 use andon::core::classify::Category;
 use andon::core::kaizen::{one_decimal, percent, KaizenStatus, Level};
 use andon::core::sanitize::one_line;
-use andon::engine::kaizen::{decide, report, Change, KaizenReport};
-use andon::engine::shared::actor;
+use andon::engine::queries::kaizen::{decide, report, Change, KaizenReport};
+use andon::engine::supervisor::shared::actor;
 
 use super::output::{elapsed, quiet_on_broken_pipe};
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};

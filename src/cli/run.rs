@@ -14,14 +14,14 @@ use tokio::sync::broadcast;
 use andon::config::Config;
 use andon::core::event::Event;
 use andon::core::state::{State, StopCause};
-use andon::engine::control;
 use andon::engine::input_error::{chain, InputError};
-use andon::engine::launch;
-use andon::engine::lock::{LockError, RepoLock};
-use andon::engine::ptys::PtyRegistry;
-use andon::engine::restore::{load, recover_interrupted};
-use andon::engine::shared::{OutputHook, Shared, Update};
+use andon::engine::loop_task::restore::{load, recover_interrupted};
 use andon::engine::spec::{LoopSpec, Persisted};
+use andon::engine::supervisor::control;
+use andon::engine::supervisor::launch;
+use andon::engine::supervisor::lock::{LockError, RepoLock};
+use andon::engine::supervisor::ptys::PtyRegistry;
+use andon::engine::supervisor::shared::{OutputHook, Shared, Update};
 use andon::engine::supervisor::Supervisor;
 use andon::pty::reaper::{fresh_token, Reaper};
 use andon::store::Store;
@@ -305,14 +305,14 @@ fn retire_replaced(
 ) -> Result<(), i32> {
     let root = repo.git.repo_root();
     launch::validate(&repo.git, for_plans, store, plans, true).map_err(|e| bad_input(&e))?;
-    let actor = andon::engine::shared::actor(config);
+    let actor = andon::engine::supervisor::shared::actor(config);
     for plan in plans {
         let reason = format!("replaced by a new loop from {}", plan.display());
         let retired = launch::replaced_by(store, root, plan).and_then(|names| {
             names
                 .into_iter()
                 .filter_map(|name| {
-                    andon::engine::ended::retire(store, &actor, &name, &reason)
+                    andon::engine::supervisor::ended::retire(store, &actor, &name, &reason)
                         .map(|done| done.then_some(name))
                         .transpose()
                 })
@@ -437,7 +437,7 @@ fn replay_last_output(shared: &Shared, hosted: &[Hosted]) {
         return;
     };
     for ((spec, p), _) in hosted {
-        let last = andon::engine::replay::last_output(
+        let last = andon::engine::loop_task::replay::last_output(
             shared.store(),
             shared.dirs(),
             &spec.name,

@@ -3,7 +3,7 @@
 //! `ANDON_SOCKET`. It never fails the hook: a missing supervisor is a note on stderr and
 //! exit 0, because a hook's error would interrupt the agent the human is watching.
 
-use andon::engine::control::{request, Reply, Request};
+use andon::engine::supervisor::control::{request, Reply, Request};
 
 #[derive(clap::Args, Debug)]
 pub struct SignalArgs {

@@ -8,9 +8,9 @@ use andon::core::classify::Category;
 use andon::core::sanitize::{one_line, printable};
 use andon::core::state::{Lamp, LoopState, State};
 use andon::engine::input_error::chain;
-use andon::engine::lock::RepoLock;
-use andon::engine::restore::recover_interrupted;
+use andon::engine::loop_task::restore::recover_interrupted;
 use andon::engine::spec::Persisted;
+use andon::engine::supervisor::lock::RepoLock;
 use andon::store::{LoopRow, Store, StoreError};
 
 use super::output::{elapsed, lamp, use_color};
@@ -105,7 +105,7 @@ pub fn open_store(dirs: &andon::engine::paths::AndonDir) -> Result<Store, StoreE
 
 /// The agent's own loop, as the supervisor answers on `$ANDON_SOCKET`.
 fn from_agent_socket(json: bool) -> i32 {
-    use andon::engine::control::{request, Reply, Request};
+    use andon::engine::supervisor::control::{request, Reply, Request};
     let socket = std::env::var_os("ANDON_SOCKET").unwrap_or_default();
     let loops = match request(std::path::Path::new(&socket), &Request::Status) {
         Ok(Reply::Loops { loops }) => loops,

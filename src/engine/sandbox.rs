@@ -18,8 +18,8 @@ use crate::config::Config;
 use crate::core::sandbox::SandboxMode;
 use crate::core::sandbox_denial::paths_outside;
 use crate::engine::paths::AndonDir;
-use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
+use crate::engine::supervisor::shared::Shared;
 use crate::sandbox::namespaces::{self, Attach, Place, View};
 use crate::sandbox::{wrap, DEVICE_FILES};
 

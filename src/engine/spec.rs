@@ -35,8 +35,8 @@ impl LoopSpec {
     /// redraws, and its terminal queries' answers would be typed into the agent.
     pub fn side_output(
         &self,
-        output: &Option<crate::engine::shared::OutputHook>,
-    ) -> Option<crate::engine::shared::OutputHook> {
+        output: &Option<crate::engine::supervisor::shared::OutputHook>,
+    ) -> Option<crate::engine::supervisor::shared::OutputHook> {
         match self.profile.mode {
             crate::config::AgentMode::Interactive => None,
             crate::config::AgentMode::Oneshot => output.clone(),

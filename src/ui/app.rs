@@ -13,7 +13,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
-use crate::engine::shared::Update;
+use crate::engine::supervisor::shared::Update;
 use crate::ui::board::{Board, Inbox};
 use crate::ui::keymap::Keymap;
 use crate::ui::panes::PaneSet;

@@ -13,7 +13,7 @@ use ratatui::Terminal;
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
-use crate::engine::shared::Update;
+use crate::engine::supervisor::shared::Update;
 use crate::term::{PaneWidget, TermPalette};
 use crate::ui::app::BoardOptions;
 use crate::ui::cards::card;

@@ -89,7 +89,7 @@ impl Rig {
             .into_iter()
             .find(|v| v.name == name)
             .expect("a loop of the fake engine");
-        let update = crate::engine::shared::Update {
+        let update = crate::engine::supervisor::shared::Update {
             view,
             message: None,
             alert: None,

@@ -3,7 +3,7 @@
 
 use crate::core::condition::AgentCondition;
 use crate::core::state::{Badge, Lamp};
-use crate::engine::shared::LoopView;
+use crate::engine::supervisor::shared::LoopView;
 use crate::ui::model::{IterMark, LoopCard};
 
 fn mark(status: &str) -> IterMark {

@@ -11,12 +11,12 @@ use tokio::sync::Notify;
 use crate::core::diff::{DiffStat, DiffTarget};
 use crate::core::event::HumanAction;
 use crate::core::state::{Lamp, Limits, LoopState, State};
+use crate::engine::delivery::review::ReviewFacts;
+use crate::engine::delivery::rollback::RollbackTarget;
 use crate::engine::diffs::DiffResult;
-use crate::engine::kaizen::{Change, KaizenReport};
-use crate::engine::launch::PlanChoice;
-use crate::engine::review::ReviewFacts;
-use crate::engine::rollback::RollbackTarget;
-use crate::engine::shared::LoopView;
+use crate::engine::queries::kaizen::{Change, KaizenReport};
+use crate::engine::supervisor::launch::PlanChoice;
+use crate::engine::supervisor::shared::LoopView;
 use crate::ui::port::{Answer, EnginePort};
 
 pub struct FakePort {

@@ -2,7 +2,7 @@
 //! make (next prevention level, next status), shown at once and sent to the engine.
 
 use crate::core::kaizen::{KaizenStatus, Level};
-use crate::engine::kaizen::{Change, KaizenReport};
+use crate::engine::queries::kaizen::{Change, KaizenReport};
 use crate::ui::keymap::Action;
 
 /// A human's decision about one item, for the engine to record (and audit).

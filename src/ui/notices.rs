@@ -76,7 +76,7 @@ impl Notices {
 /// ones run on Landlock alone (`namespaces`: bubblewrap's, or why there are none). `None`
 /// when every loop is confined in namespaces, or the loops' sandboxes are not known.
 pub fn sandbox_notice(
-    views: &[crate::engine::shared::LoopView],
+    views: &[crate::engine::supervisor::shared::LoopView],
     namespaces: &Result<std::path::PathBuf, String>,
 ) -> Option<String> {
     use crate::core::sandbox::SandboxMode;
@@ -144,7 +144,7 @@ mod tests {
     fn the_board_says_once_what_the_sandbox_does_not_hold() {
         use crate::core::sandbox::SandboxMode;
         use crate::core::state::{Limits, LoopState, State};
-        use crate::engine::shared::LoopView;
+        use crate::engine::supervisor::shared::LoopView;
         let view = |name: &str, sandbox: Option<SandboxMode>, state: State| {
             let mut loop_state = LoopState::new(Limits::default());
             loop_state.state = state;

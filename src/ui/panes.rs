@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use crate::engine::shared::OutputHook;
+use crate::engine::supervisor::shared::OutputHook;
 use crate::term::Pane;
 
 /// Where a pane's answers to its agent's terminal queries go: (loop, bytes).

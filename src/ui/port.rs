@@ -14,12 +14,12 @@ use tokio::sync::Notify;
 
 use crate::core::diff::{DiffStat, DiffTarget};
 use crate::core::event::HumanAction;
+use crate::engine::delivery::review::ReviewFacts;
+use crate::engine::delivery::rollback::RollbackTarget;
 use crate::engine::diffs::DiffResult;
-use crate::engine::kaizen::{Change, KaizenReport};
-use crate::engine::launch::PlanChoice;
-use crate::engine::review::ReviewFacts;
-use crate::engine::rollback::RollbackTarget;
-use crate::engine::shared::LoopView;
+use crate::engine::queries::kaizen::{Change, KaizenReport};
+use crate::engine::supervisor::launch::PlanChoice;
+use crate::engine::supervisor::shared::LoopView;
 use crate::engine::supervisor::Supervisor;
 
 /// An answer that comes later: what was done, or why not.

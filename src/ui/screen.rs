@@ -13,7 +13,7 @@ use super::review::{Applied, ApprovalIntent, ReviewIntent, ReviewModel, ReviewSt
 use super::views::{diff_geometry, review_geometry};
 use crate::core::diff::DiffTarget;
 use crate::core::sanitize::printable;
-use crate::engine::kaizen::KaizenReport;
+use crate::engine::queries::kaizen::KaizenReport;
 
 /// A full screen; the last of `BoardModel::screens` is the one shown.
 #[derive(Debug, Clone)]

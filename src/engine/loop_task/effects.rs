@@ -9,8 +9,8 @@ use crate::config::AgentMode;
 use crate::core::event::Effect;
 use crate::core::prompt::{compose, follow_up, PromptInput};
 use crate::core::state::Mode;
-use crate::engine::ops::{blocking, check_jobs, git_step, goal_jobs, PendingOp};
-use crate::engine::step_error::StepError;
+use crate::engine::loop_task::ops::{blocking, check_jobs, git_step, goal_jobs, PendingOp};
+use crate::engine::loop_task::step_error::StepError;
 use crate::git::DiffLimits;
 use crate::pty::signal::{continue_group, stop_group};
 
@@ -64,7 +64,8 @@ impl LoopTask {
             } => {
                 // Not into an interactive agent's TUI: its own screen owns the pane.
                 if let Some(out) = spec.side_output(s.output()) {
-                    let note = crate::engine::pane_text::guard_note(&out_of_scope, &spec_drift);
+                    let note =
+                        crate::engine::iteration::pane_text::guard_note(&out_of_scope, &spec_drift);
                     out(&spec.name, note.as_bytes());
                 }
                 self.rec.restored(iteration, &out_of_scope, &spec_drift);
@@ -149,7 +150,7 @@ impl LoopTask {
         let spec = Arc::clone(&self.spec);
         let (shared, name, base) = (Arc::clone(&s), spec.name.clone(), spec.base.clone());
         let target = tokio::task::spawn_blocking(move || {
-            crate::engine::rollback::target(shared.store(), shared.git(), &name, &base)
+            crate::engine::delivery::rollback::target(shared.store(), shared.git(), &name, &base)
         })
         .await
         .map_err(|e| format!("rollback task failed: {e}"))??;
@@ -189,7 +190,8 @@ impl LoopTask {
             .fix_plan(&self.spec.name, iteration)
             .to_string_lossy()
             .to_string();
-        let skills = crate::engine::skills::load(s.repo_root(), &self.spec.plan, self.p.state.mode);
+        let skills =
+            crate::engine::memory::skills::load(s.repo_root(), &self.spec.plan, self.p.state.mode);
         let failures = if self.p.state.mode == Mode::Plan {
             crate::engine::memory::failure_streak(
                 s.store(),

@@ -7,8 +7,8 @@ use super::{run_blocking, LoopTask};
 use crate::core::event::{Effect, Event, HumanAction, Outcome};
 use crate::core::reducer::reduce;
 use crate::core::state::LoopState;
-use crate::engine::cleanup;
-use crate::engine::deliver::{self, Delivered, Place};
+use crate::engine::delivery::cleanup;
+use crate::engine::delivery::deliver::{self, Delivered, Place};
 use crate::engine::memory::{self, WhysFor};
 
 impl LoopTask {

@@ -2,6 +2,12 @@
 //! guards, checks, snapshots — persisting every transition in one store transaction before
 //! the next operation starts.
 
+pub mod ops;
+pub mod record;
+pub mod replay;
+pub mod restore;
+pub mod step_error;
+
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -11,17 +17,17 @@ use tokio::task::JoinHandle;
 use crate::core::event::{Effect, Event, HumanAction, Transition};
 use crate::core::reducer::{interrupt, reduce};
 use crate::core::state::{Badge, LoopState, Mode, State, StopCause};
-use crate::engine::agent_run::KILL_GRACE;
-use crate::engine::ops::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
-use crate::engine::step_error::StepError;
+use crate::engine::iteration::agent_run::KILL_GRACE;
+use crate::engine::loop_task::ops::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
+use crate::engine::loop_task::step_error::StepError;
 mod effects;
 mod human;
 
 use effects::effect_name;
 
-use crate::engine::record::Recorder;
-use crate::engine::shared::{LoopView, Shared};
+use crate::engine::loop_task::record::Recorder;
 use crate::engine::spec::{now_ms, LoopSpec, Persisted};
+use crate::engine::supervisor::shared::{LoopView, Shared};
 use crate::pty::signal::terminate_group;
 use crate::store::CheckRunRow;
 
@@ -88,7 +94,7 @@ impl LoopTask {
     ) -> mpsc::Sender<LoopCommand> {
         let (tx, rx) = mpsc::channel(32);
         let (op_tx, op_rx) = mpsc::channel(4);
-        let watcher = crate::engine::loop_diffs::start(&shared, &spec);
+        let watcher = crate::engine::diffs::loop_diffs::start(&shared, &spec);
         let task = LoopTask {
             rec: Recorder::new(&spec.name),
             shared,
@@ -312,7 +318,7 @@ impl LoopTask {
                 checks_op(s, spec, iteration, kind, jobs, self.run.clone())
             }
             PendingOp::Review => {
-                crate::engine::reviewer::review_op(s, spec, iteration, self.run.clone())
+                crate::engine::iteration::reviewer::review_op(s, spec, iteration, self.run.clone())
             }
         };
         let token = self.next_token;

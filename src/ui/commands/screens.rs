@@ -8,7 +8,7 @@ use crossterm::event::KeyEvent;
 
 use super::{Controller, Pending};
 use crate::core::event::{HumanAction, Outcome};
-use crate::engine::review::ReviewFacts;
+use crate::engine::delivery::review::ReviewFacts;
 use crate::ui::diff_view::DiffRequest;
 use crate::ui::kaizen_view::KaizenDecision;
 use crate::ui::keymap::Action;

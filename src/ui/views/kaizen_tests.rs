@@ -7,7 +7,7 @@ use crate::core::kaizen::{
     by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenStatus,
     Level, LoopFact,
 };
-use crate::engine::kaizen::KaizenReport;
+use crate::engine::queries::kaizen::KaizenReport;
 use crate::ui::screen::open_kaizen;
 
 fn report() -> KaizenReport {

@@ -270,7 +270,7 @@ fn the_message_log_keeps_every_notice_whole() {
 }
 
 fn plan_picker() -> Dialog {
-    let choice = |path: &str, state: Option<&str>| crate::engine::launch::PlanChoice {
+    let choice = |path: &str, state: Option<&str>| crate::engine::supervisor::launch::PlanChoice {
         path: path.into(),
         loop_state: state.map(str::to_string),
     };

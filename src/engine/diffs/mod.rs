@@ -6,6 +6,8 @@
 //! each kind (cumulative, iteration), so a burst of cumulative refreshes never overwrites the
 //! iteration diff a person asked for before the UI read it.
 
+pub mod loop_diffs;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,8 +8,8 @@ use crate::config::{Config, ConfigError};
 use crate::core::plan::{parse_plan, Plan, PlanError};
 use crate::core::state::{LoopState, State};
 use crate::engine::input_error::InputError;
+use crate::engine::memory::skills;
 use crate::engine::sandbox;
-use crate::engine::skills;
 use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
 use crate::git::{worktree_path, GitOwner};
 use crate::store::Store;
@@ -273,7 +273,9 @@ pub fn create(
         let result = git
             .create_worktree(&spec.name, &spec.worktree, &spec.branch, &spec.base)
             .map_err(InputError::from_display)
-            .and_then(|_| crate::engine::worktree_setup::run(config, git.repo_root(), &spec));
+            .and_then(|_| {
+                crate::engine::supervisor::worktree_setup::run(config, git.repo_root(), &spec)
+            });
         if let Err(e) = result {
             let dirs = crate::engine::paths::AndonDir::new(git.repo_root());
             let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
@@ -404,7 +406,7 @@ pub fn admit(
     let made = create(git, config, planned).map_err(NotAdmitted::BadInput)?;
     for (spec, p) in &made {
         let recorded = store.commit(&crate::store::Step {
-            upsert_loop: Some(crate::engine::record::loop_row(spec, p)),
+            upsert_loop: Some(crate::engine::loop_task::record::loop_row(spec, p)),
             ..crate::store::Step::default()
         });
         if let Err(e) = recorded {
@@ -582,7 +584,7 @@ fn check_budgets(
 }
 
 fn program_exists(program: &str, repo_root: &Path) -> bool {
-    crate::engine::env::find_program(program, repo_root).is_some()
+    crate::engine::iteration::env::find_program(program, repo_root).is_some()
 }
 
 /// The 1-based line of `key = ...` in the front matter, if present.

@@ -8,12 +8,12 @@ use crate::core::event::Event;
 use crate::core::sandbox_denial::with_denied_writes;
 use crate::core::state::Mode;
 use crate::core::verdict::judge_checks;
-use crate::engine::agent_run::AgentRun;
-use crate::engine::checks::{CheckBatch, CheckJob};
-use crate::engine::session::SessionSlot;
-use crate::engine::shared::Shared;
+use crate::engine::iteration::agent_run::AgentRun;
+use crate::engine::iteration::checks::{CheckBatch, CheckJob};
+use crate::engine::iteration::session::SessionSlot;
+use crate::engine::loop_task::step_error::StepError;
 use crate::engine::spec::LoopSpec;
-use crate::engine::step_error::StepError;
+use crate::engine::supervisor::shared::Shared;
 use crate::store::CheckRunRow;
 
 /// An operation the reducer asked for, started only after the transition that asked for it is
@@ -117,8 +117,11 @@ fn agent_misconfigured(
     report: &crate::core::event::AgentReport,
 ) -> Option<crate::core::misconfig::Misconfigured> {
     let output = report.failure.as_ref()?.output_tail.as_str();
-    let withheld =
-        crate::engine::env::withheld(&shared.config().env, Some(&spec.profile), std::env::vars());
+    let withheld = crate::engine::iteration::env::withheld(
+        &shared.config().env,
+        Some(&spec.profile),
+        std::env::vars(),
+    );
     crate::core::misconfig::agent(&crate::core::misconfig::AgentRun {
         agent: &spec.profile.name,
         command: &spec.profile.command,

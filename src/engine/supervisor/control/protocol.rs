@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::core::event::HumanAction;
-use crate::engine::shared::LoopView;
+use crate::engine::supervisor::shared::LoopView;
 
 /// What a client asks of the running supervisor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,11 +12,11 @@ use crate::core::agent::states::{recognise, AgentCondition};
 use crate::core::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdict, READY_TIMEOUT};
 use crate::core::condition::Condition;
 use crate::core::event::AgentReport;
-use crate::engine::agent_run::{AgentRun, RunEnd, KILL_GRACE};
+use crate::engine::iteration::agent_run::{AgentRun, RunEnd, KILL_GRACE};
+use crate::engine::iteration::session::Session;
+use crate::engine::iteration::turn_hook;
+use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::LoopSandbox;
-use crate::engine::session::Session;
-use crate::engine::step_error::StepError;
-use crate::engine::turn_hook;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtySpec};
 
@@ -138,7 +138,8 @@ impl AgentRun<'_> {
         let cmd = self.command(sandbox)?;
         let (rows, cols) = s.pane_size(&spec.name);
         if let Some(out) = &s.output() {
-            let banner = crate::engine::pane_text::session_banner(&spec.name, &spec.profile.name);
+            let banner =
+                crate::engine::iteration::pane_text::session_banner(&spec.name, &spec.profile.name);
             out(&spec.name, banner.as_bytes());
         }
         let session = Session::start(

@@ -2,14 +2,16 @@
 //! `wiki` write it — a Five Whys file at a Meta-Andon or a line stop, a 90_LOG page when a
 //! loop ends. Blocking (git and files): called through `spawn_blocking`.
 
+pub mod skills;
+
 use std::path::{Path, PathBuf};
 
 use crate::core::diff::DiffStat;
 use crate::core::prompt::PastFailure;
 use crate::core::state::LoopState;
 use crate::engine::input_error::chain;
-use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
+use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
 use crate::wiki::date::local_ymd as ymd;
 use crate::wiki::pages::{

@@ -13,14 +13,14 @@ use crate::core::reviewer::{
     parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
 };
 use crate::core::usage::usage_in;
-use crate::engine::agent_run::KILL_GRACE;
-use crate::engine::env::AndonVars;
-use crate::engine::loop_child::{self, spawn_kept, ChildCommand, Prompt};
-use crate::engine::ops::{git_step, OpFuture, RunHandle};
+use crate::engine::iteration::agent_run::KILL_GRACE;
+use crate::engine::iteration::env::AndonVars;
+use crate::engine::iteration::loop_child::{self, spawn_kept, ChildCommand, Prompt};
+use crate::engine::loop_task::ops::{git_step, OpFuture, RunHandle};
+use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::{Launch, LoopSandbox};
-use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec};
-use crate::engine::step_error::StepError;
+use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
 use crate::pty::signal::terminate_group;
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
@@ -124,7 +124,11 @@ async fn review(
     let sandbox = LoopSandbox::for_loop(s, spec);
     let cmd = reviewer_command(s, spec, iteration, sandbox.as_ref(), &prompt, &prompt_path)?;
     if let Some(out) = &spec.side_output(s.output()) {
-        let banner = crate::engine::pane_text::review_banner(&spec.name, iteration, &reviewer.name);
+        let banner = crate::engine::iteration::pane_text::review_banner(
+            &spec.name,
+            iteration,
+            &reviewer.name,
+        );
         out(&spec.name, banner.as_bytes());
     }
     let (rows, cols) = s.pane_size(&spec.name);

@@ -11,9 +11,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::config::Family;
-use crate::engine::shared::Shared;
+use crate::engine::loop_task::step_error::StepError;
 use crate::engine::spec::LoopSpec;
-use crate::engine::step_error::StepError;
+use crate::engine::supervisor::shared::Shared;
 
 /// Where Claude Code reads a worktree's local settings.
 pub const CLAUDE_SETTINGS: &str = ".claude/settings.local.json";

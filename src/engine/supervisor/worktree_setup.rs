@@ -21,7 +21,7 @@ pub fn run(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), Inp
         ("loop", spec.name.as_str()),
     ];
     let sandbox = LoopSandbox::for_setup(config, repo_root, spec);
-    let env = crate::engine::env::overlay(
+    let env = crate::engine::iteration::env::overlay(
         setup_env(config, &values, std::env::vars()),
         sandbox.as_ref().map(LoopSandbox::env).unwrap_or_default(),
     );

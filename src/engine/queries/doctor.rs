@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::config::{builtin_command, install_hint, AgentProfile, Config, EnvPolicy};
-use crate::engine::env::find_program;
+use crate::engine::iteration::env::find_program;
 
 /// How a finding weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

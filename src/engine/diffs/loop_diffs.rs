@@ -11,8 +11,8 @@ use crate::core::diff::DiffTarget;
 use crate::engine::diffs::{
     iteration_range, DiffService, DiffSource, IterationCommits, LatestSnapshot,
 };
-use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
+use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
 use crate::watch::WorktreeWatcher;
 

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use crate::core::event::Outcome;
 use crate::core::state::LoopState;
+use crate::engine::delivery::pull_request;
 use crate::engine::input_error::chain;
 use crate::engine::paths::AndonDir;
-use crate::engine::pull_request;
 use crate::engine::spec::LoopSpec;
 use crate::git::{GitOwner, MergeStyle, Merged};
 use crate::store::Store;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::core::classify::Category;
 use crate::core::state::Mode;
-use crate::engine::pane_text;
+use crate::engine::iteration::pane_text;
 use crate::engine::paths::AndonDir;
 use crate::store::Store;
 

@@ -1,6 +1,15 @@
 //! The supervisor: one task per loop, the repo lock, the reaper, the control socket, and the
 //! whole-line actions. Loops run concurrently; each decides alone through its reducer.
 
+pub mod control;
+pub mod ended;
+pub mod launch;
+pub mod lock;
+pub mod ptys;
+pub mod remote;
+pub mod shared;
+pub mod worktree_setup;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,10 +18,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::core::event::{Event, HumanAction};
-use crate::engine::lock::RepoLock;
 use crate::engine::loop_task::{LoopCommand, LoopTask};
-use crate::engine::shared::Shared;
 use crate::engine::spec::{LoopSpec, Persisted};
+use crate::engine::supervisor::lock::RepoLock;
+use crate::engine::supervisor::shared::Shared;
 
 pub struct Supervisor {
     shared: Arc<Shared>,
@@ -125,8 +134,8 @@ impl Supervisor {
     /// A human action on one loop; the answer says what happened or why it was refused.
     pub async fn act(&self, name: &str, action: HumanAction) -> Result<String, String> {
         if let Some(socket) = &self.remote {
-            let target = crate::engine::control::Target::Loop(name.to_string());
-            return crate::engine::remote::act(socket.clone(), target, action).await;
+            let target = crate::engine::supervisor::control::Target::Loop(name.to_string());
+            return crate::engine::supervisor::remote::act(socket.clone(), target, action).await;
         }
         let Some(tx) = self.sender(name) else {
             return Err(self.not_hosted(name));
@@ -189,15 +198,15 @@ impl Supervisor {
         agent: Option<String>,
     ) -> Result<String, String> {
         if let Some(socket) = &self.remote {
-            let req = crate::engine::control::Request::Start {
+            let req = crate::engine::supervisor::control::Request::Start {
                 plans: paths,
                 replace,
                 agent,
             };
-            return crate::engine::control::forward(socket.clone(), req).await;
+            return crate::engine::supervisor::control::forward(socket.clone(), req).await;
         }
         let config = Arc::new(
-            crate::engine::launch::with_agent(self.shared.config(), agent.as_deref())
+            crate::engine::supervisor::launch::with_agent(self.shared.config(), agent.as_deref())
                 .map_err(|e| e.to_string())?,
         );
         let mut said = Vec::new();
@@ -206,8 +215,14 @@ impl Supervisor {
             let (shared, check, config) =
                 (Arc::clone(&self.shared), paths.clone(), Arc::clone(&config));
             tokio::task::spawn_blocking(move || {
-                crate::engine::launch::validate(shared.git(), &config, shared.store(), &check, true)
-                    .map(|_| ())
+                crate::engine::supervisor::launch::validate(
+                    shared.git(),
+                    &config,
+                    shared.store(),
+                    &check,
+                    true,
+                )
+                .map(|_| ())
             })
             .await
             .map_err(|e| format!("start task failed: {e}"))?
@@ -216,7 +231,13 @@ impl Supervisor {
         }
         let shared = Arc::clone(&self.shared);
         let made = tokio::task::spawn_blocking(move || {
-            crate::engine::launch::admit(shared.git(), &config, shared.store(), &paths, replace)
+            crate::engine::supervisor::launch::admit(
+                shared.git(),
+                &config,
+                shared.store(),
+                &paths,
+                replace,
+            )
         })
         .await
         .map_err(|e| format!("start task failed: {e}"))?
@@ -242,7 +263,11 @@ impl Supervisor {
             let reason = format!("replaced by a new loop from {}", path.display());
             let (shared, plan) = (Arc::clone(&self.shared), path.clone());
             let names = tokio::task::spawn_blocking(move || {
-                crate::engine::launch::replaced_by(shared.store(), shared.repo_root(), &plan)
+                crate::engine::supervisor::launch::replaced_by(
+                    shared.store(),
+                    shared.repo_root(),
+                    &plan,
+                )
             })
             .await
             .map_err(|e| format!("retire task failed: {e}"))??;
@@ -272,7 +297,7 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let (name, why) = (slug.to_string(), reason.to_string());
         let retired = tokio::task::spawn_blocking(move || {
-            crate::engine::ended::retire(shared.store(), shared.actor(), &name, &why)
+            crate::engine::supervisor::ended::retire(shared.store(), shared.actor(), &name, &why)
         })
         .await
         .map_err(|e| format!("retire task failed: {e}"))??;
@@ -293,8 +318,8 @@ impl Supervisor {
     /// Stop / resume the whole line, or the same action on every loop.
     pub async fn act_all(&self, action: HumanAction) -> Result<String, String> {
         if let Some(socket) = &self.remote {
-            let target = crate::engine::control::Target::All;
-            return crate::engine::remote::act(socket.clone(), target, action).await;
+            let target = crate::engine::supervisor::control::Target::All;
+            return crate::engine::supervisor::remote::act(socket.clone(), target, action).await;
         }
         match action {
             HumanAction::Stop => self.shared.set_line_stopped(true),
@@ -332,7 +357,7 @@ impl Supervisor {
         })
     }
 
-    /// Remove an ended loop's worktree (see [`crate::engine::ended::clean_up`]).
+    /// Remove an ended loop's worktree (see [`crate::engine::supervisor::ended::clean_up`]).
     pub async fn clean_up(
         &self,
         name: &str,
@@ -342,7 +367,7 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let name = name.to_string();
         tokio::task::spawn_blocking(move || {
-            crate::engine::ended::clean_up(
+            crate::engine::supervisor::ended::clean_up(
                 shared.git(),
                 shared.store(),
                 shared.actor(),
@@ -356,12 +381,17 @@ impl Supervisor {
     }
 
     /// What the review screen shows about a loop.
-    pub async fn review(&self, name: &str) -> Result<crate::engine::review::ReviewFacts, String> {
+    pub async fn review(
+        &self,
+        name: &str,
+    ) -> Result<crate::engine::delivery::review::ReviewFacts, String> {
         let shared = Arc::clone(&self.shared);
         let name = name.to_string();
-        tokio::task::spawn_blocking(move || crate::engine::review::review_facts(&shared, &name))
-            .await
-            .unwrap_or_else(|e| Err(format!("review task failed: {e}")))
+        tokio::task::spawn_blocking(move || {
+            crate::engine::delivery::review::review_facts(&shared, &name)
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("review task failed: {e}")))
     }
 
     /// Pushes a loop's branch and runs `gh pr create` with its PR body (written by an
@@ -377,9 +407,9 @@ impl Supervisor {
         let root = self.shared.repo_root().to_path_buf();
         let git = self.shared.git().clone();
         tokio::task::spawn_blocking(move || {
-            let cmd = crate::engine::pull_request::gh_command(&branch, &pr)
+            let cmd = crate::engine::delivery::pull_request::gh_command(&branch, &pr)
                 .ok_or("gh is not on PATH, or the PR body is missing")?;
-            crate::engine::pull_request::open_pr(&git, &root, &branch, &cmd)
+            crate::engine::delivery::pull_request::open_pr(&git, &root, &branch, &cmd)
         })
         .await
         .unwrap_or_else(|e| Err(format!("gh task failed: {e}")))
@@ -408,7 +438,7 @@ impl Supervisor {
     pub async fn rollback_preview(
         &self,
         name: &str,
-    ) -> Result<crate::engine::rollback::RollbackTarget, String> {
+    ) -> Result<crate::engine::delivery::rollback::RollbackTarget, String> {
         let base = self
             .shared
             .board()
@@ -419,26 +449,28 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let name = name.to_string();
         tokio::task::spawn_blocking(move || {
-            crate::engine::rollback::target(shared.store(), shared.git(), &name, &base)
+            crate::engine::delivery::rollback::target(shared.store(), shared.git(), &name, &base)
         })
         .await
         .unwrap_or_else(|e| Err(format!("rollback task failed: {e}")))
     }
 
     /// The repo's plans the board offers to start (the plan picker).
-    pub async fn plan_choices(&self) -> Vec<crate::engine::launch::PlanChoice> {
+    pub async fn plan_choices(&self) -> Vec<crate::engine::supervisor::launch::PlanChoice> {
         let shared = Arc::clone(&self.shared);
         tokio::task::spawn_blocking(move || {
-            crate::engine::launch::plan_choices(shared.repo_root(), shared.store())
+            crate::engine::supervisor::launch::plan_choices(shared.repo_root(), shared.store())
         })
         .await
         .unwrap_or_default()
     }
 
     /// The Kaizen board's data.
-    pub async fn kaizen_report(&self) -> Result<crate::engine::kaizen::KaizenReport, String> {
+    pub async fn kaizen_report(
+        &self,
+    ) -> Result<crate::engine::queries::kaizen::KaizenReport, String> {
         let shared = Arc::clone(&self.shared);
-        tokio::task::spawn_blocking(move || crate::engine::kaizen::report(shared.store()))
+        tokio::task::spawn_blocking(move || crate::engine::queries::kaizen::report(shared.store()))
             .await
             .unwrap_or_else(|e| Err(format!("Kaizen task failed: {e}")))
     }
@@ -448,12 +480,12 @@ impl Supervisor {
         &self,
         category: &str,
         fingerprint: &str,
-        change: crate::engine::kaizen::Change,
+        change: crate::engine::queries::kaizen::Change,
     ) -> Result<String, String> {
         let shared = Arc::clone(&self.shared);
         let (category, fingerprint) = (category.to_string(), fingerprint.to_string());
         tokio::task::spawn_blocking(move || {
-            crate::engine::kaizen::decide(
+            crate::engine::queries::kaizen::decide(
                 shared.store(),
                 shared.actor(),
                 &fingerprint,

@@ -14,13 +14,13 @@ use crate::core::sandbox_denial::denial_failure;
 use crate::core::state::Mode;
 use crate::core::usage::{usage_in, Usage};
 use crate::core::verdict::judge_agent;
-use crate::engine::env::AndonVars;
-use crate::engine::loop_child::{self, spawn_kept, ChildCommand, Prompt};
+use crate::engine::iteration::env::AndonVars;
+use crate::engine::iteration::loop_child::{self, spawn_kept, ChildCommand, Prompt};
+use crate::engine::iteration::session::SessionSlot;
+use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::{Launch, LoopSandbox};
-use crate::engine::session::SessionSlot;
-use crate::engine::shared::Shared;
 use crate::engine::spec::LoopSpec;
-use crate::engine::step_error::StepError;
+use crate::engine::supervisor::shared::Shared;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
 use crate::watch::WorktreeWatcher;
@@ -95,7 +95,7 @@ impl AgentRun<'_> {
         }
         let s = self.shared;
         let spec = self.spec;
-        crate::engine::turn_hook::exclude_agent_files(s, spec)?;
+        crate::engine::iteration::turn_hook::exclude_agent_files(s, spec)?;
         let sandbox = LoopSandbox::for_loop(s, spec);
         let cmd = self.command(sandbox.as_ref())?;
         let (rows, cols) = s.pane_size(&spec.name);
@@ -108,8 +108,11 @@ impl AgentRun<'_> {
         };
         let watcher = self.activity.as_deref().or(own.as_ref());
         if let Some(out) = &s.output() {
-            let banner =
-                crate::engine::pane_text::iteration_banner(&spec.name, self.iteration, self.mode);
+            let banner = crate::engine::iteration::pane_text::iteration_banner(
+                &spec.name,
+                self.iteration,
+                self.mode,
+            );
             out(&spec.name, banner.as_bytes());
         }
         let pty = PtySpec {
@@ -393,10 +396,10 @@ impl AgentRun<'_> {
         tokio::task::spawn_blocking(move || {
             let since_base = git
                 .changes_since(&worktree, &base)
-                .map_err(|e| crate::engine::ops::git_error(&e))?;
+                .map_err(|e| crate::engine::loop_task::ops::git_error(&e))?;
             let since_last = git
                 .changes_since(&worktree, &last)
-                .map_err(|e| crate::engine::ops::git_error(&e))?;
+                .map_err(|e| crate::engine::loop_task::ops::git_error(&e))?;
             let changes = since_base
                 .into_iter()
                 .map(|c| ChangedPath {

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::engine::shared::Shared;
-use crate::engine::tail::Tail;
+use crate::engine::iteration::tail::Tail;
+use crate::engine::supervisor::shared::Shared;
 use crate::pty::spawn::{PtyChild, PtySpec};
 use crate::term::{encode_paste, Pane};
 

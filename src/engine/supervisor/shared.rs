@@ -14,8 +14,8 @@ use crate::core::condition::Condition;
 use crate::core::state::{LoopState, StopCause};
 use crate::engine::diffs::DiffService;
 use crate::engine::paths::AndonDir;
-use crate::engine::ptys::PtyRegistry;
 use crate::engine::spec::Mark;
+use crate::engine::supervisor::ptys::PtyRegistry;
 use crate::git::GitOwner;
 use crate::pty::reaper::Reaper;
 use crate::store::Store;
@@ -109,8 +109,11 @@ impl Shared {
     ) -> Shared {
         let (updates, _) = broadcast::channel(1024);
         let actor = actor(&config);
-        let redactor =
-            crate::engine::env::redactor(&config.env, config.agents.values(), std::env::vars());
+        let redactor = crate::engine::iteration::env::redactor(
+            &config.env,
+            config.agents.values(),
+            std::env::vars(),
+        );
         Shared {
             redactor,
             dirs: AndonDir::new(&repo_root),

@@ -9,12 +9,12 @@ use crate::core::state::Mode;
 
 /// andon's own procedures, embedded in the binary (the files live in `skills/`).
 const BUILT_IN: [(&str, &str); 4] = [
-    ("tdd", include_str!("../../skills/tdd.md")),
-    ("diagnose", include_str!("../../skills/diagnose.md")),
-    ("andon", include_str!("../../skills/andon.md")),
+    ("tdd", include_str!("../../../skills/tdd.md")),
+    ("diagnose", include_str!("../../../skills/diagnose.md")),
+    ("andon", include_str!("../../../skills/andon.md")),
     (
         "improve-architecture",
-        include_str!("../../skills/improve-architecture.md"),
+        include_str!("../../../skills/improve-architecture.md"),
     ),
 ];
 

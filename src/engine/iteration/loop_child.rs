@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex};
 use crate::config::{AgentProfile, PromptMode};
 use crate::core::sandbox_denial::DenialLines;
 use crate::core::template::{expand, TemplateVars};
-use crate::engine::argv::{absolutize_repo_paths, prompt_argument};
-use crate::engine::env::{child_env, overlay, AndonVars};
+use crate::engine::iteration::argv::{absolutize_repo_paths, prompt_argument};
+use crate::engine::iteration::env::{child_env, overlay, AndonVars};
+use crate::engine::iteration::tail::Tail;
 use crate::engine::sandbox::{Launch, LoopSandbox, StateCopy};
-use crate::engine::shared::{OutputHook, Shared};
 use crate::engine::spec::LoopSpec;
-use crate::engine::tail::Tail;
+use crate::engine::supervisor::shared::{OutputHook, Shared};
 use crate::pty::spawn::{PtyChild, PtySpec};
 use crate::pty::PtyError;
 

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::core::event::HumanAction;
-use crate::engine::control::{forward, Request, Target};
-use crate::engine::shared::{LoopView, Shared};
 use crate::engine::spec::Persisted;
+use crate::engine::supervisor::control::{forward, Request, Target};
+use crate::engine::supervisor::shared::{LoopView, Shared};
 use crate::store::LoopRow;
 
 /// Sends a human action to the supervising process and returns its answer.

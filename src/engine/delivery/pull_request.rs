@@ -8,10 +8,10 @@ use std::process::{Command, Stdio};
 use crate::core::diff::Diff;
 use crate::core::pr_body::{pr_body, pr_title, PrCheck, PrFacts, PrIncident, PrIteration};
 use crate::core::state::LoopState;
-use crate::engine::deliver::Delivery;
-use crate::engine::deliver::Place;
-use crate::engine::env::find_program;
+use crate::engine::delivery::deliver::Delivery;
+use crate::engine::delivery::deliver::Place;
 use crate::engine::input_error::chain;
+use crate::engine::iteration::env::find_program;
 use crate::git::{DiffLimits, GitOwner};
 
 /// Writes `.andon/loops/<loop>/PR.md` from the store's record and the branch's diff.

@@ -1,7 +1,7 @@
 //! Removing an ended loop's worktree (and, when asked, its branch) without losing work: what
 //! no snapshot holds and what the base branch lacks refuse the cleanup unless it is forced.
 
-use crate::engine::deliver::Place;
+use crate::engine::delivery::deliver::Place;
 use crate::engine::input_error::chain;
 use crate::git::{CleanupCheck, GitOwner};
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::core::human::{approval_gate, ApprovalGate};
 use crate::engine::input_error::chain;
-use crate::engine::shared::Shared;
+use crate::engine::supervisor::shared::Shared;
 use crate::store::{CheckRunRow, IncidentRow, IterationRow};
 
 /// A loop's review, as plain data for the board.
@@ -71,7 +71,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         goal,
         state: view.state.state.to_string(),
         gate: approval_gate(&view.state, shared.is_line_stopped()).or_else(|| {
-            let place = crate::engine::deliver::Place {
+            let place = crate::engine::delivery::deliver::Place {
                 name: name.to_string(),
                 branch: view.branch.clone(),
                 worktree: view.worktree.clone().into(),
@@ -80,7 +80,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
                 title: String::new(),
                 goal: String::new(),
             };
-            crate::engine::deliver::nothing_to_approve(shared.git(), &place).map(|why| {
+            crate::engine::delivery::deliver::nothing_to_approve(shared.git(), &place).map(|why| {
                 ApprovalGate {
                     why: why.lines().next().unwrap_or_default().to_string(),
                     overridable: false,
@@ -92,6 +92,6 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         iterations,
         incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,
         notes: view.state.notes.clone(),
-        gh_available: crate::engine::pull_request::gh_available(shared.git()),
+        gh_available: crate::engine::delivery::pull_request::gh_available(shared.git()),
     })
 }

@@ -5,8 +5,8 @@
 use crate::core::classify::Category;
 use crate::core::event::{ChecksReport, HumanAction, IterationStatus};
 use crate::core::state::{Failure, LoopState, Mode};
-use crate::engine::shared::Shared;
 use crate::engine::spec::{now_ms, LoopSpec, Persisted};
+use crate::engine::supervisor::shared::Shared;
 use crate::store::{
     AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, LoopRow, Step, StoreError,
 };

@@ -1,0 +1,15 @@
+//! What one iteration runs in a loop's worktree: the agent (one-shot, or its interactive
+//! session and turn hook), the plan's checks and the reviewer, all started the one way
+//! `loop_child` knows, with the environment, argv and pane text they need.
+
+pub mod agent_run;
+pub mod argv;
+pub mod checks;
+pub mod env;
+pub mod interactive_run;
+pub mod loop_child;
+pub mod pane_text;
+pub mod reviewer;
+pub mod session;
+pub mod tail;
+pub mod turn_hook;
