@@ -7,7 +7,7 @@ use clap::Args;
 
 use andon::core::event::HumanAction;
 use andon::engine::supervisor::control::{request, ControlError, Reply, Request, Target};
-use andon::engine::supervisor::ended::act_offline;
+use andon::engine::supervisor::offline::act_offline;
 use andon::engine::supervisor::shared::actor;
 
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
@@ -194,7 +194,7 @@ fn offline(repo: &repo::Repo, name: &str, human: HumanAction) -> Result<String, 
                 .map_err(|e| e.to_string())?;
             let store = andon::store::Store::open(&dirs.db()).map_err(|e| e.to_string())?;
             let reason = "aborted by a human; its plan had changed since it started";
-            andon::engine::supervisor::ended::retire(&store, &actor(&config), name, reason)?;
+            andon::engine::supervisor::offline::retire(&store, &actor(&config), name, reason)?;
             Ok(format!("loop {name} aborted ({reason})"))
         }
         other => other,

@@ -8,12 +8,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use andon::core::event::{HumanAction, Outcome};
-use andon::core::human::approval_gate;
+use andon::core::reducer::human::approval_gate;
 use andon::engine::delivery::deliver::{self, Place};
 use andon::engine::delivery::pull_request;
 use andon::engine::spec::Persisted;
 use andon::engine::supervisor::control::{request, ControlError, Request, Target};
-use andon::engine::supervisor::ended::{act_offline, clean_up_offline};
+use andon::engine::supervisor::offline::{act_offline, clean_up_offline};
 use andon::engine::supervisor::shared::actor;
 use andon::git::MergeStyle;
 

@@ -11,9 +11,9 @@ use andon::engine::supervisor::Supervisor;
 use andon::pty::reaper::fresh_token;
 use andon::store::Store;
 use andon::ui::app::{self, BoardOptions};
-use andon::ui::key_chord::parse_chord;
-use andon::ui::keymap::Keymap;
-use andon::ui::panes::PaneSet;
+use andon::ui::board::panes::PaneSet;
+use andon::ui::keys::key_chord::parse_chord;
+use andon::ui::keys::keymap::Keymap;
 use andon::ui::port::SupervisorPort;
 use andon::ui::theme::{no_color_requested, Theme};
 
@@ -160,7 +160,9 @@ async fn read_only(
 }
 
 /// The panes' answers to their agents' terminal queries, written to the agents' PTYs.
-fn pane_replies(ptys: &andon::engine::supervisor::ptys::PtyRegistry) -> andon::ui::panes::Replies {
+fn pane_replies(
+    ptys: &andon::engine::supervisor::ptys::PtyRegistry,
+) -> andon::ui::board::panes::Replies {
     let ptys = ptys.clone();
     std::sync::Arc::new(move |name: &str, bytes: Vec<u8>| {
         ptys.write(name, bytes);

@@ -4,7 +4,7 @@
 
 use clap::{Args, Subcommand};
 
-use andon::core::classify::Category;
+use andon::core::failure::classify::Category;
 use andon::core::kaizen::{one_decimal, percent, KaizenStatus, Level};
 use andon::core::sanitize::one_line;
 use andon::engine::queries::kaizen::{decide, report, Change, KaizenReport};

@@ -34,7 +34,7 @@ pub fn run(args: LogArgs) -> i32 {
     let row = match store.get_loop(name) {
         Ok(Some(row)) => row,
         Ok(None) => {
-            let unknown = andon::engine::supervisor::ended::find_loop(&store, name).err();
+            let unknown = andon::engine::supervisor::offline::find_loop(&store, name).err();
             super::output::error(unknown.unwrap_or_default());
             return EXIT_BAD_INPUT;
         }

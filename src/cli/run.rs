@@ -312,7 +312,7 @@ fn retire_replaced(
             names
                 .into_iter()
                 .filter_map(|name| {
-                    andon::engine::supervisor::ended::retire(store, &actor, &name, &reason)
+                    andon::engine::supervisor::offline::retire(store, &actor, &name, &reason)
                         .map(|done| done.then_some(name))
                         .transpose()
                 })

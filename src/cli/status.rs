@@ -4,7 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use andon::core::classify::Category;
+use andon::core::failure::classify::Category;
 use andon::core::sanitize::{one_line, printable};
 use andon::core::state::{Lamp, LoopState, State};
 use andon::engine::input_error::chain;

@@ -15,8 +15,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use crate::core::failure::sandbox_denial::paths_outside;
 use crate::core::sandbox::SandboxMode;
-use crate::core::sandbox_denial::paths_outside;
 use crate::engine::paths::AndonDir;
 use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;

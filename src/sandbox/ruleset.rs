@@ -45,7 +45,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-    use crate::core::sandbox_denial::{paths_outside, DenialLines};
+    use crate::core::failure::sandbox_denial::{paths_outside, DenialLines};
 
     #[test]
     fn a_confined_child_writes_inside_and_is_refused_outside() {

@@ -118,7 +118,7 @@ fn incidents(out: &mut String, l: &LoopLog) {
             out,
             "- iteration {} — {} ({:.2}): {} · fingerprint `{}`",
             inc.iteration,
-            crate::core::classify::Category::label_of(&inc.category),
+            crate::core::failure::classify::Category::label_of(&inc.category),
             inc.confidence,
             prose(&inc.summary, LINE),
             inc.fingerprint.chars().take(12).collect::<String>()

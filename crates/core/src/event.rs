@@ -198,7 +198,7 @@ pub enum Event {
     },
     /// The agent or a check cannot work as configured (a command not found, a script that is
     /// not there, a withheld variable): not the agent's failure.
-    Misconfigured(crate::misconfig::Misconfigured),
+    Misconfigured(crate::failure::misconfig::Misconfigured),
     /// Something andon was about to write or read for the loop was not what andon made (a
     /// file replaced by a link, a worktree pointed at another branch): andon refused to act
     /// for the agent and touched nothing. `what` names it.
@@ -234,10 +234,12 @@ impl Event {
             Event::EngineFailed { reason } => Event::EngineFailed {
                 reason: r.clean(&reason),
             },
-            Event::Misconfigured(m) => Event::Misconfigured(crate::misconfig::Misconfigured {
-                what: r.clean(&m.what),
-                fix: r.clean(&m.fix),
-            }),
+            Event::Misconfigured(m) => {
+                Event::Misconfigured(crate::failure::misconfig::Misconfigured {
+                    what: r.clean(&m.what),
+                    fix: r.clean(&m.fix),
+                })
+            }
             Event::Tampered { what } => Event::Tampered {
                 what: r.clean(&what),
             },

@@ -1,8 +1,8 @@
 //! The guards (DESIGN §2 step 3): which changed files lie outside the plan's scope, and which
 //! protected files that existed in the base were changed or deleted (spec drift).
 
-use crate::classify::Category;
 use crate::event::GuardReport;
+use crate::failure::classify::Category;
 use crate::scope::{GlobError, Protected, Scope};
 use crate::state::Failure;
 

@@ -130,7 +130,7 @@ pub fn pr_body(f: &PrFacts) -> String {
             it.status,
             it.category
                 .as_deref()
-                .map_or("", crate::classify::Category::label_of)
+                .map_or("", crate::failure::classify::Category::label_of)
         );
     }
     out.push('\n');
@@ -141,7 +141,7 @@ pub fn pr_body(f: &PrFacts) -> String {
                 out,
                 "- iteration {} — {}: {}",
                 inc.iteration,
-                crate::classify::Category::label_of(&inc.category),
+                crate::failure::classify::Category::label_of(&inc.category),
                 prose(&inc.summary, LINE)
             );
         }

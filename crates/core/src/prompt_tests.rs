@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::*;
-use crate::classify::Category;
+use crate::failure::classify::Category;
 use crate::plan::parse_plan;
 use crate::state::{Failure, Limits, State};
 

@@ -5,9 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::classify::Category;
 use crate::diff::{Diff, FileBody, LineKind};
-use crate::fingerprint::fingerprint;
+use crate::failure::classify::Category;
+use crate::failure::fingerprint::fingerprint;
 use crate::plan::Plan;
 use crate::sanitize::printable;
 use crate::state::Failure;

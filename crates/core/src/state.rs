@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::Category;
+use crate::failure::classify::Category;
 use crate::usage::Usage;
 
 pub use crate::badge::Badge;

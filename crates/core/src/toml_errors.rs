@@ -10,8 +10,8 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use super::file_error::{line_at, FileError};
-use super::suggest::suggestion;
+use crate::file_error::{line_at, FileError};
+use crate::suggest::suggestion;
 
 /// TOML text that sits inside a file starting at `first_line` (plan front matter begins on
 /// line 2; `andon.toml` on line 1).

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::core::human::{approval_gate, ApprovalGate};
+use crate::core::reducer::human::{approval_gate, ApprovalGate};
 use crate::engine::input_error::chain;
 use crate::engine::supervisor::shared::Shared;
 use crate::store::{CheckRunRow, IncidentRow, IterationRow};

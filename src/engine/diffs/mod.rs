@@ -6,7 +6,7 @@
 //! each kind (cumulative, iteration), so a burst of cumulative refreshes never overwrites the
 //! iteration diff a person asked for before the UI read it.
 
-pub mod loop_diffs;
+pub mod start;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 /// How often a running check's timeout is looked at.
 const TICK: Duration = Duration::from_millis(250);
 
-use crate::core::offline::offline_note;
-use crate::core::sandbox_denial::DenialLines;
+use crate::core::failure::offline::offline_note;
+use crate::core::failure::sandbox_denial::DenialLines;
+use crate::core::failure::verdict::CheckOutcome;
 use crate::core::state::Mode;
-use crate::core::verdict::CheckOutcome;
 use crate::engine::iteration::env::{child_env, overlay, AndonVars};
 use crate::engine::iteration::pane_text;
 use crate::engine::loop_task::step_error::StepError;

@@ -13,10 +13,10 @@ use crate::core::reviewer::{
     parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
 };
 use crate::core::usage::usage_in;
-use crate::engine::iteration::agent_run::KILL_GRACE;
+use crate::engine::iteration::agent::KILL_GRACE;
+use crate::engine::iteration::child::{self, spawn_kept, ChildCommand, Prompt};
 use crate::engine::iteration::env::AndonVars;
-use crate::engine::iteration::loop_child::{self, spawn_kept, ChildCommand, Prompt};
-use crate::engine::loop_task::ops::{git_step, OpFuture, RunHandle};
+use crate::engine::loop_task::operations::{git_step, OpFuture, RunHandle};
 use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::{Launch, LoopSandbox};
 use crate::engine::spec::{now_ms, LoopSpec};
@@ -200,7 +200,7 @@ fn reviewer_command(
         file: prompt_path,
         passed: true,
     };
-    loop_child::command(s, spec, reviewer, Launch::Reviewer, sandbox, &prompt, &vars)
+    child::command(s, spec, reviewer, Launch::Reviewer, sandbox, &prompt, &vars)
         .map_err(StepError::Failed)
 }
 

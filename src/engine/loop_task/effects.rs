@@ -9,7 +9,7 @@ use crate::config::AgentMode;
 use crate::core::event::Effect;
 use crate::core::prompt::{compose, follow_up, PromptInput};
 use crate::core::state::Mode;
-use crate::engine::loop_task::ops::{blocking, check_jobs, git_step, goal_jobs, PendingOp};
+use crate::engine::loop_task::operations::{blocking, check_jobs, git_step, goal_jobs, PendingOp};
 use crate::engine::loop_task::step_error::StepError;
 use crate::git::DiffLimits;
 use crate::pty::signal::{continue_group, stop_group};

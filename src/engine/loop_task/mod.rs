@@ -2,7 +2,7 @@
 //! guards, checks, snapshots — persisting every transition in one store transaction before
 //! the next operation starts.
 
-pub mod ops;
+pub mod operations;
 pub mod record;
 pub mod replay;
 pub mod restore;
@@ -17,8 +17,8 @@ use tokio::task::JoinHandle;
 use crate::core::event::{Effect, Event, HumanAction, Transition};
 use crate::core::reducer::{interrupt, reduce};
 use crate::core::state::{Badge, LoopState, Mode, State, StopCause};
-use crate::engine::iteration::agent_run::KILL_GRACE;
-use crate::engine::loop_task::ops::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
+use crate::engine::iteration::agent::KILL_GRACE;
+use crate::engine::loop_task::operations::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
 use crate::engine::loop_task::step_error::StepError;
 mod effects;
 mod human;
@@ -94,7 +94,7 @@ impl LoopTask {
     ) -> mpsc::Sender<LoopCommand> {
         let (tx, rx) = mpsc::channel(32);
         let (op_tx, op_rx) = mpsc::channel(4);
-        let watcher = crate::engine::diffs::loop_diffs::start(&shared, &spec);
+        let watcher = crate::engine::diffs::start::start(&shared, &spec);
         let task = LoopTask {
             rec: Recorder::new(&spec.name),
             shared,

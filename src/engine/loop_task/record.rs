@@ -2,8 +2,8 @@
 //! row, the current iteration, check runs, events, incidents, audit) and commits them together,
 //! so a SIGKILL between two transitions never leaves half of one.
 
-use crate::core::classify::Category;
 use crate::core::event::{ChecksReport, HumanAction, IterationStatus};
+use crate::core::failure::classify::Category;
 use crate::core::state::{Failure, LoopState, Mode};
 use crate::engine::spec::{now_ms, LoopSpec, Persisted};
 use crate::engine::supervisor::shared::Shared;

@@ -6,7 +6,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::core::classify::Category;
+use crate::core::failure::classify::Category;
 use crate::core::state::Mode;
 use crate::engine::iteration::pane_text;
 use crate::engine::paths::AndonDir;

@@ -2,9 +2,9 @@
 //! whole-line actions. Loops run concurrently; each decides alone through its reducer.
 
 pub mod control;
-pub mod ended;
 pub mod launch;
 pub mod lock;
+pub mod offline;
 pub mod ptys;
 pub mod remote;
 pub mod shared;
@@ -297,7 +297,7 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let (name, why) = (slug.to_string(), reason.to_string());
         let retired = tokio::task::spawn_blocking(move || {
-            crate::engine::supervisor::ended::retire(shared.store(), shared.actor(), &name, &why)
+            crate::engine::supervisor::offline::retire(shared.store(), shared.actor(), &name, &why)
         })
         .await
         .map_err(|e| format!("retire task failed: {e}"))??;
@@ -357,7 +357,7 @@ impl Supervisor {
         })
     }
 
-    /// Remove an ended loop's worktree (see [`crate::engine::supervisor::ended::clean_up`]).
+    /// Remove an ended loop's worktree (see [`crate::engine::supervisor::offline::clean_up`]).
     pub async fn clean_up(
         &self,
         name: &str,
@@ -367,7 +367,7 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let name = name.to_string();
         tokio::task::spawn_blocking(move || {
-            crate::engine::supervisor::ended::clean_up(
+            crate::engine::supervisor::offline::clean_up(
                 shared.git(),
                 shared.store(),
                 shared.actor(),

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Widget};
 
 use super::title::{strip, title_line};
 use super::{centered, truncate};
-use crate::ui::layout::{self, grid, pane_inner};
-use crate::ui::model::{BoardModel, LoopCard};
+use crate::ui::board::layout::{self, grid, pane_inner};
+use crate::ui::board::model::{BoardModel, LoopCard};
 use crate::ui::theme::Theme;
 
 /// (loop index, pane rect) for every pane on screen.

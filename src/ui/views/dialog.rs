@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::{centered, help, truncate, wrap};
-use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
-use crate::ui::model::Dialog;
+use crate::ui::board::model::Dialog;
+use crate::ui::keys::keymap::{join_keys, Action, Keymap, Mode};
 use crate::ui::theme::Theme;
 
 pub(super) fn draw(
@@ -125,7 +125,7 @@ fn confirm(
         buf.set_string(inner.x, inner.y + dy, text, Style::default());
     }
     let danger = Style::default()
-        .fg(theme.lamp(crate::ui::model::Lamp::Red))
+        .fg(theme.lamp(crate::ui::board::model::Lamp::Red))
         .add_modifier(Modifier::BOLD);
     let buttons = Line::from(vec![
         key_span(keymap, Mode::Confirm, Action::Confirm, theme),

@@ -13,8 +13,8 @@ use super::diff_lines::{self, count_spans, counts_text, status_style, RowContext
 use super::{centered, split_status, truncate, truncate_left};
 use crate::core::diff::{DiffFile, DiffTarget};
 use crate::core::sanitize::one_line;
-use crate::ui::diff_view::{DiffGeometry, DiffViewState};
-use crate::ui::model::BoardModel;
+use crate::ui::board::model::BoardModel;
+use crate::ui::diff::view::{DiffGeometry, DiffViewState};
 use crate::ui::theme::Theme;
 
 /// The file list shows from this terminal width on.

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use super::lamp_spans;
 use crate::core::diff::DiffTarget;
 use crate::core::sanitize::one_line;
-use crate::ui::diff_view::DiffViewState;
-use crate::ui::model::BoardModel;
+use crate::ui::board::model::BoardModel;
+use crate::ui::diff::view::DiffViewState;
 use crate::ui::theme::Theme;
 
 /// ` ● api-auth   cumulative  1  2  3 ` on the left; the stat and the layout on the right.

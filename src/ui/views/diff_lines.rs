@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 
 use crate::core::diff::{DiffFile, DiffLine, FileBody, FileStatus, LineKind};
 use crate::core::sanitize::one_line;
-use crate::ui::diff_rows::Row;
-use crate::ui::diff_search::{display_text, Search};
-use crate::ui::diff_view::Loaded;
-use crate::ui::highlight::Token;
+use crate::ui::diff::highlight::Token;
+use crate::ui::diff::rows::Row;
+use crate::ui::diff::search::{display_text, Search};
+use crate::ui::diff::view::Loaded;
 use crate::ui::theme::Theme;
 
 pub(super) struct RowContext<'a> {

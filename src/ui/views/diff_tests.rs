@@ -7,10 +7,10 @@ use insta::assert_snapshot;
 use super::diff_geometry;
 use super::snapshot_support::{board, keymap, render, render_with, styled_dump, text};
 use crate::core::diff::{Diff, DiffTarget, FileStatus};
-use crate::ui::diff_fixtures::{added_file, binary, sample_diff, text_file, too_large};
-use crate::ui::keymap::Action;
-use crate::ui::model::BoardModel;
-use crate::ui::screen::{diff_screen, open_diff, Screen};
+use crate::ui::board::model::BoardModel;
+use crate::ui::board::screen::{diff_screen, open_diff, Screen};
+use crate::ui::diff::fixtures::{added_file, binary, sample_diff, text_file, too_large};
+use crate::ui::keys::keymap::Action;
 use crate::ui::theme::Theme;
 
 /// The board of four loops with `api-auth`'s diff open on `diff`, after `actions`.
@@ -249,7 +249,10 @@ fn tiny_terminals_do_not_panic_on_screens() {
         120,
         &[Action::SideBySide],
     );
-    crate::ui::screen::open_review(&mut model, crate::ui::diff_fixtures::review_model(None));
+    crate::ui::board::screen::open_review(
+        &mut model,
+        crate::ui::diff::fixtures::review_model(None),
+    );
     for (w, h) in [(0, 0), (1, 1), (5, 2), (12, 4), (30, 8), (200, 3), (60, 9)] {
         let _ = render(&model, w, h);
         let mut diff_only = model.clone();

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 
 use super::dialog::frame;
 use super::{centered, lamp_spans, mark_glyph};
-use crate::ui::keymap::{join_keys, Action, KeyChord, Keymap, Mode};
-use crate::ui::model::{BoardModel, IterMark, Lamp};
-use crate::ui::screen::Screen;
+use crate::ui::board::model::{BoardModel, IterMark, Lamp};
+use crate::ui::board::screen::Screen;
+use crate::ui::keys::keymap::{join_keys, Action, KeyChord, Keymap, Mode};
 use crate::ui::theme::Theme;
 
 const BOARD_HELP: &[Mode] = &[

@@ -11,7 +11,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Widget};
 use super::title::elapsed;
 use crate::core::kaizen::{one_decimal, percent, KaizenItem, KaizenStatus, Metrics};
 use crate::core::sanitize::one_line;
-use crate::ui::kaizen_view::KaizenState;
+use crate::ui::kaizen::view::KaizenState;
 use crate::ui::theme::Theme;
 
 pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Theme) {
@@ -249,7 +249,7 @@ fn draw_item(buf: &mut Buffer, row: Rect, item: &KaizenItem, selected: bool, the
             format!(
                 "{:<15}  ",
                 one_line(
-                    crate::core::classify::Category::label_of(&item.category),
+                    crate::core::failure::classify::Category::label_of(&item.category),
                     15
                 )
             ),

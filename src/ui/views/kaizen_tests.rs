@@ -8,7 +8,7 @@ use crate::core::kaizen::{
     Level, LoopFact,
 };
 use crate::engine::queries::kaizen::KaizenReport;
-use crate::ui::screen::open_kaizen;
+use crate::ui::board::screen::open_kaizen;
 
 fn report() -> KaizenReport {
     let inc = |l: &str, at, category: &str, fp: &str, summary: &str| IncidentFact {

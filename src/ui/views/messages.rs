@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, BorderType, Widget};
 use unicode_width::UnicodeWidthChar;
 
 use super::lamp_spans;
-use crate::ui::model::BoardModel;
-use crate::ui::screen::{MessageLog, Screen};
+use crate::ui::board::model::BoardModel;
+use crate::ui::board::screen::{MessageLog, Screen};
 use crate::ui::theme::Theme;
 
 /// Columns before a message's text: "14:03 ● " and the loop's name column.

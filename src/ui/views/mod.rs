@@ -23,11 +23,11 @@ use ratatui::text::Span;
 use ratatui::Frame;
 use unicode_width::UnicodeWidthChar;
 
-use super::keymap::Keymap;
-use super::layout;
-use super::model::{BoardModel, Lamp};
-use super::screen::Screen;
-use super::theme::Theme;
+use crate::ui::board::layout;
+use crate::ui::board::model::{BoardModel, Lamp};
+use crate::ui::board::screen::Screen;
+use crate::ui::keys::keymap::Keymap;
+use crate::ui::theme::Theme;
 
 pub use diff::diff_geometry;
 pub use messages::message_rows;

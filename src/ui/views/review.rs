@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, BorderType, Widget};
 use super::review_page::{draw_page_row, page, Styles};
 use super::{lamp_spans, split_status};
 use crate::core::sanitize::one_line;
-use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
-use crate::ui::model::BoardModel;
+use crate::ui::board::model::BoardModel;
+use crate::ui::keys::keymap::{join_keys, Action, Keymap, Mode};
 use crate::ui::review::{Answer, PageGeometry, ReviewChoice, ReviewState};
 use crate::ui::theme::Theme;
 

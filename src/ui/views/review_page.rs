@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use super::diff_lines::status_style;
 use super::{mark_glyph, truncate, truncate_left, wrap};
 use crate::core::sanitize::{one_line, printable};
-use crate::ui::model::IterMark;
+use crate::ui::board::model::IterMark;
 use crate::ui::review::ReviewState;
 use crate::ui::theme::Theme;
 
@@ -197,7 +197,7 @@ fn timeline(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {
             spans.push(Span::styled(format!("✓{passed}/{run} "), style));
         }
         if let Some(category) = &it.category {
-            let label = crate::core::classify::Category::label_of(category);
+            let label = crate::core::failure::classify::Category::label_of(category);
             spans.push(Span::styled(format!(" {}", one_line(label, 24)), s.text));
         }
         if let Some(fp) = &it.fingerprint {

@@ -3,10 +3,10 @@
 use insta::assert_snapshot;
 
 use super::snapshot_support::{board, render, text};
-use crate::ui::diff_fixtures::review_model;
-use crate::ui::model::BoardModel;
+use crate::ui::board::model::BoardModel;
+use crate::ui::board::screen::open_review;
+use crate::ui::diff::fixtures::review_model;
 use crate::ui::review::{ApprovalIntent, Gate, ReviewChoice};
-use crate::ui::screen::open_review;
 
 fn reviewing(gate: Option<Gate>, clean: bool) -> BoardModel {
     let mut model = board(4);

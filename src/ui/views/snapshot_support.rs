@@ -9,9 +9,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::Terminal;
 
 use super::draw;
-use crate::ui::keymap::{KeyChord, Keymap};
-use crate::ui::model::fixtures::card;
-use crate::ui::model::{Badge, BoardModel, IterMark, Lamp, LoopCard};
+use crate::ui::board::model::fixtures::card;
+use crate::ui::board::model::{Badge, BoardModel, IterMark, Lamp, LoopCard};
+use crate::ui::keys::keymap::{KeyChord, Keymap};
 use crate::ui::theme::Theme;
 
 const NAMES: [&str; 17] = [

@@ -8,9 +8,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{lamp_spans, truncate};
-use crate::ui::keymap::{join_keys, Action, Keymap, Mode};
-use crate::ui::layout;
-use crate::ui::model::{BoardModel, Toast};
+use crate::ui::board::layout;
+use crate::ui::board::model::{BoardModel, Toast};
+use crate::ui::keys::keymap::{join_keys, Action, Keymap, Mode};
 use crate::ui::theme::Theme;
 
 pub(super) fn draw(
@@ -176,14 +176,18 @@ fn count_spans(model: &BoardModel, theme: &Theme) -> Vec<Span<'static>> {
 /// approval is closed (a stopped loop) offers no approval.
 fn unavailable(model: &BoardModel) -> &'static [Action] {
     match model.screens.last() {
-        Some(crate::ui::screen::Screen::Review(r)) if super::review::closed_gate(r).is_some() => &[
-            Action::Merge,
-            Action::MergeOther,
-            Action::KeepBranch,
-            Action::PrBody,
-            Action::ToggleGh,
-            Action::ApproveAnyway,
-        ],
+        Some(crate::ui::board::screen::Screen::Review(r))
+            if super::review::closed_gate(r).is_some() =>
+        {
+            &[
+                Action::Merge,
+                Action::MergeOther,
+                Action::KeepBranch,
+                Action::PrBody,
+                Action::ToggleGh,
+                Action::ApproveAnyway,
+            ]
+        }
         _ => &[],
     }
 }

@@ -9,8 +9,8 @@ use super::snapshot_support::{
     board, fixture_card, keymap, render, render_with, styled_dump, text,
 };
 use super::{pane_areas, render as render_buf};
-use crate::ui::keymap::{parse_chord, Keymap};
-use crate::ui::model::{Dialog, Lamp, Toast};
+use crate::ui::board::model::{Dialog, Lamp, Toast};
+use crate::ui::keys::keymap::{parse_chord, Keymap};
 use crate::ui::theme::Theme;
 
 #[test]
@@ -18,7 +18,7 @@ fn board_with_1_loop() {
     let mut model = board(1);
     model.loops[0]
         .marks
-        .extend([crate::ui::model::IterMark::Passed; 3]);
+        .extend([crate::ui::board::model::IterMark::Passed; 3]);
     assert_snapshot!(text(&render(&model, 120, 40)));
 }
 
@@ -92,7 +92,7 @@ fn line_stopped_banner() {
     for card in &mut model.loops {
         card.lamp = Lamp::Red;
         card.state = crate::core::state::State::Stopped;
-        card.badge = Some(crate::ui::model::Badge::Stopped);
+        card.badge = Some(crate::ui::board::model::Badge::Stopped);
         card.reason = Some("line stopped by a human".into());
     }
     let terminal = render(&model, 120, 40);
@@ -250,14 +250,14 @@ fn the_message_log_keeps_every_notice_whole() {
         ("docs-site", format!("approved (pr): PR body written to {path}; to open it: gh pr create --head loop/docs-site --body-file {path}")),
         ("pricing", "Insanity Rule: the same failure 3 times in a row".to_string()),
     ] {
-        model.messages.push(crate::ui::model::Message {
+        model.messages.push(crate::ui::board::model::Message {
             time: "14:03".into(),
             loop_name: name.into(),
             text,
             lamp: Lamp::Gray,
         });
     }
-    crate::ui::screen::open_messages(&mut model);
+    crate::ui::board::screen::open_messages(&mut model);
     let screen = text(&render(&model, 80, 24));
     assert!(
         screen.contains(&format!("│                         {path}; to ")),

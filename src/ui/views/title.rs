@@ -5,7 +5,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::{lamp_spans, truncate};
-use crate::ui::model::{IterMark, Lamp, LoopCard};
+use crate::ui::board::model::{IterMark, Lamp, LoopCard};
 use crate::ui::theme::Theme;
 
 /// Elapsed time as the board shows it: `45s`, `12m03s`, `3h07m`, `2d04h`.
@@ -152,9 +152,9 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
     // STOPPED, AWAITING APPROVAL and META-ANDON already say the state.
     use crate::core::state::State;
     let said = match card.badge {
-        Some(crate::ui::model::Badge::Stopped) => Some(State::Stopped),
-        Some(crate::ui::model::Badge::AwaitingApproval) => Some(State::AwaitingApproval),
-        Some(crate::ui::model::Badge::MetaAndon) => Some(State::MetaAndon),
+        Some(crate::ui::board::model::Badge::Stopped) => Some(State::Stopped),
+        Some(crate::ui::board::model::Badge::AwaitingApproval) => Some(State::AwaitingApproval),
+        Some(crate::ui::board::model::Badge::MetaAndon) => Some(State::MetaAndon),
         _ => None,
     };
     if Some(card.state) != said {
@@ -228,8 +228,8 @@ pub fn strip(marks: &[IterMark], theme: &Theme, width: usize) -> Line<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::model::fixtures::card;
-    use crate::ui::model::Badge;
+    use crate::ui::board::model::fixtures::card;
+    use crate::ui::board::model::Badge;
 
     fn text(line: &Line) -> String {
         line.spans.iter().map(|s| s.content.as_ref()).collect()

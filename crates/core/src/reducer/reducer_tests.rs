@@ -1,0 +1,1211 @@
+//! Table tests for the reducer: one row per breaker of DESIGN §3 and per human action of §4.
+
+use super::*;
+use crate::condition::{AgentCondition, Condition};
+use crate::event::{
+    AgentReport, ChecksReport, Effect, Event, GuardReport, HumanAction, IterationStatus, Outcome,
+};
+use crate::failure::classify::Category;
+use crate::state::{Badge, Limits};
+use crate::state::{Failure, Lamp, LoopState, Mode, State, StopCause};
+
+fn failure(fp: &str) -> Failure {
+    Failure {
+        category: Category::TestFailure,
+        confidence: 0.9,
+        fingerprint: fp.into(),
+        summary: format!("tests failed ({fp})"),
+        checks: vec!["tests".into()],
+        output_tail: "assertion failed".into(),
+    }
+}
+
+fn agent_ok(changed: u32) -> Event {
+    Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
+        exit_code: Some(0),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: changed,
+        guards: GuardReport::default(),
+        failure: None,
+        condition: None,
+        usage: None,
+    })
+}
+
+fn agent_with(guards: GuardReport) -> Event {
+    Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
+        exit_code: Some(0),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: 1,
+        guards,
+        failure: None,
+        condition: None,
+        usage: None,
+    })
+}
+
+fn checks_fail(fp: &str) -> Event {
+    Event::ChecksFinished(ChecksReport {
+        passed: 0,
+        total: 1,
+        failure: Some(failure(fp)),
+    })
+}
+
+fn checks_pass() -> Event {
+    Event::ChecksFinished(ChecksReport {
+        passed: 1,
+        total: 1,
+        failure: None,
+    })
+}
+
+fn goal_pass() -> Event {
+    Event::GoalFinished(ChecksReport {
+        passed: 1,
+        total: 1,
+        failure: None,
+    })
+}
+
+fn human(a: HumanAction) -> Event {
+    Event::Human(a)
+}
+
+/// Feed events in order, asserting none is refused; return the final state and all effects.
+fn run(events: &[Event]) -> (LoopState, Vec<Vec<Effect>>) {
+    run_from(LoopState::new(Limits::default()), events)
+}
+
+fn run_from(mut s: LoopState, events: &[Event]) -> (LoopState, Vec<Vec<Effect>>) {
+    let mut all = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let (next, t) = reduce(&s, e);
+        assert_eq!(t.refused, None, "event {i} {e:?} refused in {:?}", s.state);
+        s = next;
+        all.push(t.effects);
+    }
+    (s, all)
+}
+
+fn failed_iter(fp: &str) -> [Event; 2] {
+    [agent_ok(1), checks_fail(fp)]
+}
+
+fn stop_cause(s: &LoopState) -> Option<StopCause> {
+    s.stop.as_ref().map(|st| st.cause)
+}
+
+#[test]
+fn fix_on_iteration_two_awaits_approval() {
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.extend([agent_ok(1), checks_pass(), goal_pass()]);
+    let (s, effects) = run(&ev);
+    assert_eq!(
+        (s.state, s.lamp, s.iteration),
+        (State::AwaitingApproval, Lamp::Blue, 2)
+    );
+    assert_eq!(s.consecutive_failures, 0);
+    assert_eq!(s.badge(), Some(Badge::AwaitingApproval));
+    let snapshots = effects
+        .iter()
+        .flatten()
+        .filter(|e| matches!(e, Effect::Snapshot { .. }))
+        .count();
+    assert_eq!(snapshots, 2);
+    assert!(effects[4].contains(&Effect::Snapshot {
+        message: "andon: iteration 2 (1/1 checks)".into()
+    }));
+}
+
+#[test]
+fn breaker_table() {
+    struct Row {
+        name: &'static str,
+        fps: &'static [&'static str],
+        limits: Limits,
+        state: State,
+        lamp: Lamp,
+        cause: Option<StopCause>,
+        iteration: u32,
+        consecutive: u32,
+        repeat: u32,
+    }
+    let d = Limits::default();
+    let rows = [
+        Row {
+            name: "one failure retries yellow",
+            fps: &["a"],
+            limits: d,
+            state: State::Running,
+            lamp: Lamp::Yellow,
+            cause: None,
+            iteration: 2,
+            consecutive: 1,
+            repeat: 1,
+        },
+        Row {
+            name: "same fingerprint twice = repeating",
+            fps: &["a", "a"],
+            limits: Limits {
+                consecutive_failures: 9,
+                ..d
+            },
+            state: State::Running,
+            lamp: Lamp::Yellow,
+            cause: None,
+            iteration: 3,
+            consecutive: 2,
+            repeat: 2,
+        },
+        Row {
+            name: "same fingerprint 3x = Insanity",
+            fps: &["a", "a", "a"],
+            limits: d,
+            state: State::Stopped,
+            lamp: Lamp::Red,
+            cause: Some(StopCause::Insanity),
+            iteration: 3,
+            consecutive: 3,
+            repeat: 3,
+        },
+        Row {
+            name: "3 different failures = Meta-Andon",
+            fps: &["a", "b", "c"],
+            limits: d,
+            state: State::MetaAndon,
+            lamp: Lamp::Magenta,
+            cause: None,
+            iteration: 4,
+            consecutive: 3,
+            repeat: 1,
+        },
+        Row {
+            name: "a-a-b resets the repeat count",
+            fps: &["a", "a", "b"],
+            limits: Limits {
+                consecutive_failures: 9,
+                ..d
+            },
+            state: State::Running,
+            lamp: Lamp::Yellow,
+            cause: None,
+            iteration: 4,
+            consecutive: 3,
+            repeat: 1,
+        },
+        Row {
+            name: "max iterations stops red",
+            fps: &["a", "b"],
+            limits: Limits {
+                max_iterations: 2,
+                consecutive_failures: 9,
+                ..d
+            },
+            state: State::Stopped,
+            lamp: Lamp::Red,
+            cause: Some(StopCause::MaxIterations),
+            iteration: 2,
+            consecutive: 2,
+            repeat: 1,
+        },
+        Row {
+            name: "repeat threshold configurable",
+            fps: &["a", "a"],
+            limits: Limits {
+                repeat_fingerprint: 2,
+                ..d
+            },
+            state: State::Stopped,
+            lamp: Lamp::Red,
+            cause: Some(StopCause::Insanity),
+            iteration: 2,
+            consecutive: 2,
+            repeat: 2,
+        },
+        Row {
+            name: "consecutive threshold configurable",
+            fps: &["a", "b", "c", "d"],
+            limits: Limits {
+                consecutive_failures: 4,
+                ..d
+            },
+            state: State::MetaAndon,
+            lamp: Lamp::Magenta,
+            cause: None,
+            iteration: 5,
+            consecutive: 4,
+            repeat: 1,
+        },
+    ];
+    for row in rows {
+        let mut ev = vec![Event::Start];
+        for fp in row.fps {
+            ev.extend(failed_iter(fp));
+        }
+        let (s, _) = run_from(LoopState::new(row.limits), &ev);
+        assert_eq!(s.state, row.state, "{}", row.name);
+        assert_eq!(s.lamp, row.lamp, "{}", row.name);
+        assert_eq!(stop_cause(&s), row.cause, "{}", row.name);
+        assert_eq!(s.iteration, row.iteration, "{}", row.name);
+        assert_eq!(s.consecutive_failures, row.consecutive, "{}", row.name);
+        assert_eq!(s.repeat_count, row.repeat, "{}", row.name);
+    }
+}
+
+#[test]
+fn repeating_badge_on_second_identical_failure() {
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.extend(failed_iter("a"));
+    let (s, _) = run_from(
+        LoopState::new(Limits {
+            consecutive_failures: 9,
+            ..Limits::default()
+        }),
+        &ev,
+    );
+    assert_eq!(s.badge(), Some(Badge::Repeating));
+}
+
+#[test]
+fn iteration_that_changed_nothing_counts_as_repeat() {
+    let nothing = Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
+        exit_code: Some(1),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: 0,
+        guards: GuardReport::default(),
+        failure: None,
+        condition: None,
+        usage: None,
+    });
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.push(nothing.clone());
+    let (s, _) = run(&ev);
+    assert_eq!(s.repeat_count, 2);
+    assert_eq!(s.last_category, Some(Category::AgentError));
+}
+
+#[test]
+fn agent_error_without_change_is_failed_iteration_without_checks() {
+    let ev = [
+        Event::Start,
+        Event::AgentFinished(AgentReport {
+            fix_plan_written: true,
+            exit_code: Some(101),
+            no_progress: false,
+            timed_out: false,
+            changed_since_last: 0,
+            guards: GuardReport::default(),
+            failure: None,
+            condition: None,
+            usage: None,
+        }),
+    ];
+    let (s, effects) = run(&ev);
+    assert_eq!(s.state, State::Running);
+    assert_eq!((s.iteration, s.consecutive_failures), (2, 1));
+    assert_eq!(s.last_category, Some(Category::AgentError));
+    assert!(!effects[1].contains(&Effect::RunChecks));
+    assert!(effects[1]
+        .iter()
+        .any(|e| matches!(e, Effect::RaiseIncident { .. })));
+}
+
+#[test]
+fn agent_non_zero_with_changes_still_runs_checks() {
+    let ev = [
+        Event::Start,
+        Event::AgentFinished(AgentReport {
+            fix_plan_written: true,
+            exit_code: Some(1),
+            no_progress: false,
+            timed_out: false,
+            changed_since_last: 2,
+            guards: GuardReport::default(),
+            failure: None,
+            condition: None,
+            usage: None,
+        }),
+    ];
+    let (s, effects) = run(&ev);
+    assert_eq!(s.state, State::Checking);
+    assert!(effects[1].contains(&Effect::RunChecks));
+}
+
+#[test]
+fn no_progress_stops_red_with_timeout_incident() {
+    let ev = [
+        Event::Start,
+        Event::AgentFinished(AgentReport {
+            fix_plan_written: true,
+            exit_code: None,
+            no_progress: true,
+            timed_out: false,
+            changed_since_last: 0,
+            guards: GuardReport::default(),
+            failure: None,
+            condition: None,
+            usage: None,
+        }),
+    ];
+    let (s, effects) = run(&ev);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::NoProgress));
+    assert_eq!(s.last_category, Some(Category::Timeout));
+    assert!(effects[1].iter().any(|e| matches!(
+        e,
+        Effect::Alert {
+            cause: StopCause::NoProgress,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn out_of_scope_below_limit_restores_and_continues_yellow() {
+    let guards = GuardReport {
+        out_of_scope: vec!["README.md".into()],
+        spec_drift: vec![],
+        ..GuardReport::default()
+    };
+    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    assert_eq!((s.state, s.lamp), (State::Checking, Lamp::Yellow));
+    assert_eq!(
+        effects[1][0],
+        Effect::RestorePaths {
+            paths: vec!["README.md".into()]
+        }
+    );
+    assert!(effects[1].contains(&Effect::RunChecks));
+    assert_eq!(s.restored, vec!["README.md".to_string()]);
+}
+
+#[test]
+fn out_of_scope_at_limit_rolls_back_and_stops() {
+    let files: Vec<String> = (0..5).map(|i| format!("docs/{i}.md")).collect();
+    let guards = GuardReport {
+        out_of_scope: files.clone(),
+        spec_drift: vec![],
+        ..GuardReport::default()
+    };
+    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::OutOfScope));
+    assert_eq!(effects[1][0], Effect::RestorePaths { paths: files });
+    assert!(!effects[1].contains(&Effect::RunChecks));
+    assert_eq!(s.last_category, Some(Category::GuardViolation));
+}
+
+#[test]
+fn spec_drift_restores_and_stops() {
+    let guards = GuardReport {
+        out_of_scope: vec![],
+        spec_drift: vec!["tests/test_price.sh".into()],
+        ..GuardReport::default()
+    };
+    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    assert_eq!(stop_cause(&s), Some(StopCause::SpecDrift));
+    assert_eq!(
+        effects[1][0],
+        Effect::RestorePaths {
+            paths: vec!["tests/test_price.sh".into()]
+        }
+    );
+    assert!(s
+        .stop_reason()
+        .unwrap_or("")
+        .contains("tests/test_price.sh"));
+}
+
+#[test]
+fn goal_failure_counts_as_failed_iteration() {
+    let goal_fail = Event::GoalFinished(ChecksReport {
+        passed: 0,
+        total: 1,
+        failure: Some(failure("goal")),
+    });
+    let (s, _) = run(&[Event::Start, agent_ok(1), checks_pass(), goal_fail]);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(s.last_checks, Some((1, 1)));
+}
+
+#[test]
+fn meta_andon_plan_iteration_then_fix_plan_accepted() {
+    let mut ev = vec![Event::Start];
+    for fp in ["a", "b", "c"] {
+        ev.extend(failed_iter(fp));
+    }
+    ev.push(agent_ok(0));
+    let (s, effects) = run(&ev);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::MetaAndon));
+    assert!(effects
+        .last()
+        .is_some_and(|e| e.contains(&Effect::DiscardChanges)));
+    assert_eq!(s.badge(), Some(Badge::MetaAndon));
+    assert!(s
+        .stop_reason()
+        .unwrap_or_default()
+        .contains("fix plan written"));
+    // A plan-mode agent that exits 0 and leaves no plan is not said to have written one.
+    let mut silent = ev.clone();
+    silent.pop();
+    silent.push(match agent_ok(0) {
+        Event::AgentFinished(r) => Event::AgentFinished(AgentReport {
+            fix_plan_written: false,
+            ..r
+        }),
+        other => other,
+    });
+    let (quiet, _) = run(&silent);
+    assert!(quiet
+        .stop_reason()
+        .unwrap_or_default()
+        .contains("wrote no fix plan"));
+
+    // Resume without a fix plan is refused; with one, the plan joins the state.
+    let (_, refused) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert!(refused.refused.is_some());
+    let (s, _) = run_from(
+        s,
+        &[human(HumanAction::Resume {
+            fix_plan: Some("use saturating_sub".into()),
+        })],
+    );
+    assert_eq!(
+        (s.state, s.mode, s.iteration, s.consecutive_failures),
+        (State::Running, Mode::Code, 5, 0)
+    );
+    assert_eq!(s.fix_plans, vec!["use saturating_sub".to_string()]);
+}
+
+#[test]
+fn human_stop_freezes_and_resume_thaws() {
+    let (s, e) = run(&[Event::Start, human(HumanAction::Stop)]);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(e[1], vec![Effect::Freeze]);
+    assert!(!s.needs_human());
+    // One loop stopped: the log says only this loop stopped, not the whole line.
+    let (_, t) = reduce(&run(&[Event::Start]).0, &human(HumanAction::Stop));
+    assert_eq!(
+        t.log.as_deref(),
+        Some("stopped by a human; the rest of the line runs on")
+    );
+    let (s, e) = run_from(s, &[human(HumanAction::Resume { fix_plan: None })]);
+    assert_eq!((s.state, s.lamp), (State::Running, Lamp::Green));
+    assert_eq!(e[0], vec![Effect::Thaw]);
+}
+
+#[test]
+fn resume_after_breaker_is_refused_with_a_way_forward() {
+    let mut ev = vec![Event::Start];
+    for _ in 0..3 {
+        ev.extend(failed_iter("a"));
+    }
+    let (s, _) = run(&ev);
+    let (after, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert_eq!(after, s);
+    assert!(t.refused.unwrap_or_default().contains("redirect"));
+}
+
+#[test]
+fn redirect_ends_run_keeps_note_and_resets_counters() {
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    ev.push(human(HumanAction::Redirect {
+        note: "validate input first".into(),
+    }));
+    let (s, effects) = run(&ev);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 3, 0)
+    );
+    assert_eq!(s.notes, vec!["validate input first".to_string()]);
+    let e = &effects[3];
+    assert_eq!(e[0], Effect::EndRun);
+    assert!(matches!(
+        e[1],
+        Effect::EndIteration {
+            iteration: 2,
+            status: IterationStatus::Cancelled,
+            ..
+        }
+    ));
+    assert!(e.contains(&Effect::RunAgent));
+    // An empty note is refused.
+    let (_, t) = reduce(&s, &human(HumanAction::Redirect { note: "  ".into() }));
+    assert!(t.refused.is_some());
+}
+
+#[test]
+fn redirect_after_insanity_continues() {
+    let mut ev = vec![Event::Start];
+    for _ in 0..3 {
+        ev.extend(failed_iter("a"));
+    }
+    ev.push(human(HumanAction::Redirect {
+        note: "try another approach".into(),
+    }));
+    let (s, effects) = run(&ev);
+    assert_eq!(
+        (s.state, s.iteration, s.repeat_count),
+        (State::Running, 4, 0)
+    );
+    assert!(!effects.last().is_some_and(|e| e.contains(&Effect::EndRun)));
+}
+
+#[test]
+fn meta_andon_by_hand_cancels_current_run() {
+    let (s, e) = run(&[Event::Start, human(HumanAction::MetaAndon)]);
+    assert_eq!(
+        (s.state, s.lamp, s.mode, s.iteration),
+        (State::MetaAndon, Lamp::Magenta, Mode::Plan, 2)
+    );
+    assert_eq!(e[1][0], Effect::EndRun);
+}
+
+#[test]
+fn abort_is_gray_and_terminal() {
+    let (s, e) = run(&[Event::Start, human(HumanAction::Abort)]);
+    assert_eq!((s.state, s.lamp), (State::Aborted, Lamp::Gray));
+    assert_eq!(e[1][0], Effect::EndRun);
+    let (_, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert!(t.refused.is_some());
+}
+
+#[test]
+fn approval_gates() {
+    // Red checks: refused without a reason, accepted with one.
+    let mut ev = vec![Event::Start];
+    ev.extend(failed_iter("a"));
+    let (s, _) = run(&ev);
+    let (_, t) = reduce(&s, &human(approve(None, Outcome::Branch)));
+    assert!(t.refused.unwrap_or_default().contains("approve anyway"));
+    let (s2, _) = run_from(
+        s.clone(),
+        &[human(approve(Some("flaky CI"), Outcome::Merge))],
+    );
+    assert_eq!(s2.state, State::Merged);
+
+    // Stopped line: refused even with a reason.
+    let (stopped, _) = run_from(s, &[human(HumanAction::Stop)]);
+    let (_, t) = reduce(&stopped, &human(approve(Some("x"), Outcome::Branch)));
+    assert!(t.refused.is_some());
+
+    // Green: each outcome ends in its own state.
+    let table = [
+        (Outcome::Branch, State::Approved),
+        (Outcome::Pr, State::Approved),
+        (Outcome::Merge, State::Merged),
+        (Outcome::Squash, State::Merged),
+    ];
+    for (outcome, want) in table {
+        let (s, _) = run(&[
+            Event::Start,
+            agent_ok(1),
+            checks_pass(),
+            goal_pass(),
+            human(approve(None, outcome)),
+        ]);
+        assert_eq!((s.state, s.lamp), (want, Lamp::Gray), "{outcome:?}");
+        let (_, t) = reduce(&s, &human(approve(None, outcome)));
+        assert!(
+            t.refused.is_some(),
+            "an ended loop cannot be approved twice"
+        );
+    }
+}
+
+fn approve(anyway: Option<&str>, outcome: Outcome) -> HumanAction {
+    HumanAction::Approve {
+        anyway: anyway.map(str::to_string),
+        outcome,
+    }
+}
+
+#[test]
+fn interrupt_only_touches_loops_with_work_in_progress() {
+    let (running, _) = run(&[Event::Start]);
+    let cut = interrupt(&running, "SIGTERM");
+    assert_eq!((cut.state, cut.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(
+        cut.stop.as_ref().and_then(|s| s.resume_to),
+        Some(State::Running)
+    );
+    let (waiting, _) = run(&[Event::Start, agent_ok(1), checks_pass(), goal_pass()]);
+    assert_eq!(interrupt(&waiting, "x"), waiting);
+    let (frozen, _) = run(&[Event::Start, agent_ok(1), human(HumanAction::Stop)]);
+    let cut = interrupt(&frozen, "x");
+    assert_eq!(
+        cut.stop.as_ref().map(|s| (s.cause, s.resume_to)),
+        Some((StopCause::Interrupted, Some(State::Checking)))
+    );
+}
+
+#[test]
+fn interrupted_iteration_reruns_under_its_number() {
+    let (s, _) = run(&[Event::Start, agent_ok(1)]);
+    let s = interrupt(&s, "supervisor died");
+    let (s, e) = run_from(s, &[Event::Restarted]);
+    assert_eq!((s.state, s.iteration), (State::Running, 1));
+    assert_eq!(
+        e[0],
+        vec![
+            Effect::DiscardChanges,
+            Effect::BeginIteration {
+                iteration: 1,
+                mode: Mode::Code
+            },
+            Effect::RunAgent
+        ]
+    );
+}
+
+#[test]
+fn stale_events_are_refused() {
+    let s = LoopState::new(Limits::default());
+    for e in [agent_ok(1), checks_pass(), goal_pass(), Event::Restarted] {
+        let (after, t) = reduce(&s, &e);
+        assert!(t.refused.is_some(), "{e:?}");
+        assert_eq!(after, s);
+    }
+}
+
+#[test]
+fn a_human_stop_survives_a_crash_until_the_human_resumes() {
+    let (s, _) = run(&[Event::Start, human(HumanAction::Stop)]);
+    let cut = interrupt(&s, "SIGKILL");
+    assert!(cut.stop.as_ref().is_some_and(|st| st.human_hold));
+    // The restart leaves it stopped, and says why.
+    let (after, t) = reduce(&cut, &Event::Restarted);
+    assert_eq!(t.refused, None);
+    assert!(t.effects.is_empty());
+    assert_eq!(after.state, State::Stopped);
+    assert!(t.log.unwrap_or_default().contains("stopped by a human"));
+    // The human's resume re-runs the cut iteration under its own number.
+    let (s, e) = run_from(after, &[human(HumanAction::Resume { fix_plan: None })]);
+    assert_eq!((s.state, s.iteration), (State::Running, 1));
+    assert!(e[0].contains(&Effect::RunAgent));
+}
+
+#[test]
+fn max_iterations_wins_over_meta_andon() {
+    let limits = Limits {
+        max_iterations: 3,
+        ..Limits::default()
+    };
+    let mut ev = vec![Event::Start];
+    for fp in ["a", "b", "c"] {
+        ev.extend(failed_iter(fp));
+    }
+    let (s, _) = run_from(LoopState::new(limits), &ev);
+    assert_eq!((s.state, s.iteration), (State::Stopped, 3));
+    assert_eq!(stop_cause(&s), Some(StopCause::MaxIterations));
+
+    // A human redirect after the budget is spent grants a few more iterations, never
+    // "iteration 4 of 3".
+    let (s, e) = run_from(
+        s,
+        &[human(HumanAction::Redirect {
+            note: "try the other parser".into(),
+        })],
+    );
+    assert_eq!((s.state, s.iteration), (State::Running, 4));
+    assert_eq!(
+        s.limits.max_iterations,
+        3 + Limits::default().consecutive_failures
+    );
+    assert!(e[0].contains(&Effect::RunAgent));
+}
+
+#[test]
+fn an_engine_failure_stops_the_line_and_ends_the_run() {
+    let (s, e) = run(&[
+        Event::Start,
+        Event::EngineFailed {
+            reason: "disk full".into(),
+        },
+    ]);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::EngineError));
+    assert_eq!(e[1][0], Effect::EndRun);
+    assert!(s.stop_reason().unwrap_or("").contains("disk full"));
+    let (_, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    assert!(
+        t.refused.is_some(),
+        "resume after an engine error needs a redirect or abort"
+    );
+}
+
+#[test]
+fn rollback_only_when_nothing_runs() {
+    let (running, _) = run(&[Event::Start]);
+    let (_, t) = reduce(&running, &human(HumanAction::Rollback));
+    assert!(t.refused.is_some());
+    let (frozen, _) = run(&[Event::Start, human(HumanAction::Stop)]);
+    let (_, t) = reduce(&frozen, &human(HumanAction::Rollback));
+    assert!(t.refused.is_some(), "not under a frozen agent");
+    let mut ev = vec![Event::Start];
+    for _ in 0..3 {
+        ev.extend(failed_iter("a"));
+    }
+    let (stopped, _) = run(&ev);
+    let (after, t) = reduce(&stopped, &human(HumanAction::Rollback));
+    assert_eq!(t.effects, vec![Effect::RollbackToGreen]);
+    assert_eq!(after.state, State::Stopped);
+}
+
+#[test]
+fn a_spent_budget_ends_the_run_and_stops_the_line_until_a_redirect_lifts_it() {
+    let limits = Limits {
+        budget_ms: Some(7_200_000),
+        ..Limits::default()
+    };
+    let (running, _) = run_from(LoopState::new(limits), &[Event::Start]);
+    let spent = Event::BudgetSpent {
+        spent: "2h0m3s".into(),
+    };
+    let (s, t) = reduce(&running, &spent);
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    assert_eq!(stop_cause(&s), Some(StopCause::Budget));
+    assert_eq!(
+        s.stop_reason(),
+        Some("wall-time budget of 2h spent (2h0m3s since the start)")
+    );
+    assert_eq!(t.effects[0], Effect::EndRun);
+    assert!(matches!(
+        t.effects[1],
+        Effect::EndIteration {
+            status: IterationStatus::Cancelled,
+            ..
+        }
+    ));
+    // Spent twice, or without a budget: refused.
+    assert!(reduce(&s, &spent).1.refused.is_some());
+    let (no_budget, _) = run(&[Event::Start]);
+    assert!(reduce(&no_budget, &spent).1.refused.is_some());
+    // A human goes on: the budget is lifted, a new iteration starts.
+    let (s, _) = run_from(
+        s,
+        &[human(HumanAction::Redirect {
+            note: "finish the parser only".into(),
+        })],
+    );
+    assert_eq!((s.state, s.limits.budget_ms), (State::Running, None));
+}
+
+fn agent_said(exit: i32, condition: AgentCondition, line: &str) -> Event {
+    Event::AgentFinished(AgentReport {
+        fix_plan_written: true,
+        exit_code: Some(exit),
+        no_progress: false,
+        timed_out: false,
+        changed_since_last: 0,
+        guards: GuardReport::default(),
+        failure: Some(failure("agent")),
+        condition: Some(Condition {
+            condition,
+            line: line.into(),
+        }),
+        usage: None,
+    })
+}
+
+#[test]
+fn a_rate_limit_waits_doubling_and_counts_no_failure() {
+    let limited = || agent_said(1, AgentCondition::RateLimited, "429 Too Many Requests");
+    let (s, effects) = run(&[Event::Start, limited(), limited()]);
+    let effects: Vec<Effect> = effects.into_iter().flatten().collect();
+    assert_eq!(
+        (s.state, s.lamp, s.iteration),
+        (State::Running, Lamp::Yellow, 1)
+    );
+    assert_eq!(s.consecutive_failures, 0);
+    assert_eq!(s.badge(), Some(Badge::Waiting));
+    assert_eq!(s.waiting.as_deref(), Some("429 Too Many Requests"));
+    let waits: Vec<u64> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::RunAgentAfter { ms } => Some(*ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(waits, [30_000, 60_000]);
+    assert!(!effects.iter().any(|e| matches!(
+        e,
+        Effect::EndIteration { .. } | Effect::RaiseIncident { .. }
+    )));
+    // Past eight waits in a row the line stops for a human; resume tries again.
+    let mut events = vec![Event::Start];
+    events.extend((0..9).map(|_| limited()));
+    let (s, _) = run(&events);
+    assert_eq!(
+        (s.state, stop_cause(&s)),
+        (State::Stopped, Some(StopCause::AgentLimit))
+    );
+    assert!(
+        s.stop_reason()
+            .is_some_and(|r| r.contains("9 times in a row")),
+        "{:?}",
+        s.stop_reason()
+    );
+    events.push(Event::Human(HumanAction::Resume { fix_plan: None }));
+    let (s, _) = run(&events);
+    assert_eq!(
+        (s.state, s.iteration, s.rate_limits),
+        (State::Running, 1, 0)
+    );
+    // The run that gets through clears the wait and goes on to the checks.
+    let (s, _) = run(&[Event::Start, limited(), agent_ok(1)]);
+    assert_eq!(
+        (s.state, s.waiting.as_ref(), s.rate_limits),
+        (State::Checking, None, 0)
+    );
+}
+
+#[test]
+fn refused_credentials_stop_the_line_and_resume_reruns_the_iteration() {
+    let refused = agent_said(1, AgentCondition::AuthFailed, "Invalid API key");
+    let (s, effects) = run(&[Event::Start, refused.clone()]);
+    let effects: Vec<Effect> = effects.into_iter().flatten().collect();
+    assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
+    let stop = s.stop.clone().expect("stopped");
+    assert_eq!(stop.cause, StopCause::AgentAuth);
+    assert!(stop.reason.contains("Invalid API key"), "{}", stop.reason);
+    assert_eq!(s.consecutive_failures, 0, "not the code's failure");
+    assert!(s.needs_human());
+    assert!(effects.iter().any(|e| matches!(e, Effect::Alert { .. })));
+    let resume = Event::Human(HumanAction::Resume { fix_plan: None });
+    let (s, effects) = run(&[Event::Start, refused, resume]);
+    assert_eq!((s.state, s.iteration), (State::Running, 1));
+    assert!(effects
+        .last()
+        .is_some_and(|last| last.contains(&Effect::RunAgent)));
+}
+
+#[test]
+fn an_interactive_api_error_that_changed_nothing_fails_though_the_turn_exits_0() {
+    let said = agent_said(1, AgentCondition::ApiError, "API Error: 500");
+    let Event::AgentFinished(mut report) = said else {
+        unreachable!()
+    };
+    report.exit_code = Some(0);
+    let (s, _) = run(&[Event::Start, Event::AgentFinished(report)]);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(
+        s.last_category,
+        Some(Category::TestFailure),
+        "the failure judged by the engine"
+    );
+}
+
+#[test]
+fn an_api_error_is_an_ordinary_failed_iteration() {
+    let (s, _) = run(&[
+        Event::Start,
+        agent_said(1, AgentCondition::ApiError, "API Error: 500"),
+    ]);
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(s.waiting, None);
+}
+
+#[test]
+fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
+    let reviewed = LoopState::new(Limits {
+        review: true,
+        ..Limits::default()
+    });
+    let review = |fail: Option<&str>| Event::ReviewFinished {
+        report: ChecksReport {
+            passed: u32::from(fail.is_none()),
+            total: 1,
+            failure: fail.map(failure),
+        },
+        usage: None,
+    };
+    let (s, effects) = run_from(
+        reviewed.clone(),
+        &[Event::Start, agent_ok(1), checks_pass(), goal_pass()],
+    );
+    assert_eq!(s.state, State::Checking);
+    assert_eq!(effects.last(), Some(&vec![Effect::RunReview]));
+    let (s, effects) = run_from(
+        reviewed.clone(),
+        &[
+            Event::Start,
+            agent_ok(1),
+            checks_pass(),
+            goal_pass(),
+            review(Some("r")),
+        ],
+    );
+    assert_eq!(
+        (s.state, s.iteration, s.consecutive_failures),
+        (State::Running, 2, 1)
+    );
+    assert_eq!(
+        effects.last().and_then(|e| e.first()),
+        Some(&Effect::DiscardChanges)
+    );
+    let (s, effects) = run_from(
+        reviewed,
+        &[
+            Event::Start,
+            agent_ok(1),
+            checks_pass(),
+            goal_pass(),
+            review(None),
+        ],
+    );
+    assert_eq!((s.state, s.lamp), (State::AwaitingApproval, Lamp::Blue));
+    assert_eq!(
+        effects.last().and_then(|e| e.first()),
+        Some(&Effect::DiscardChanges)
+    );
+    // A reviewer that could not review stops the line; the maker's green work can still be
+    // approved anyway, with a reason, or the review asked again.
+    let down = Event::ReviewFinished {
+        report: ChecksReport {
+            passed: 0,
+            total: 1,
+            failure: Some(crate::reviewer::reviewer_failed("codex", "API Error: 500")),
+        },
+        usage: None,
+    };
+    let stopped_events = [Event::Start, agent_ok(1), checks_pass(), goal_pass(), down];
+    let (s, _) = run_from(
+        LoopState::new(Limits {
+            review: true,
+            ..Limits::default()
+        }),
+        &stopped_events,
+    );
+    assert_eq!(
+        (s.state, stop_cause(&s), s.consecutive_failures),
+        (State::Stopped, Some(StopCause::Reviewer), 0)
+    );
+    let anyway = |reason: Option<&str>| {
+        Event::Human(HumanAction::Approve {
+            anyway: reason.map(str::to_string),
+            outcome: Outcome::Branch,
+        })
+    };
+    assert!(reduce(&s, &anyway(None)).1.refused.is_some());
+    assert_eq!(
+        reduce(&s, &anyway(Some("reviewer is down"))).0.state,
+        State::Approved
+    );
+    let (again, t) = reduce(&s, &Event::Human(HumanAction::Resume { fix_plan: None }));
+    assert_eq!(
+        (again.state, t.effects),
+        (State::Checking, vec![Effect::RunReview])
+    );
+    // Without a reviewer a review answer is refused.
+    let (plain, _) = run(&[Event::Start, agent_ok(1), checks_pass()]);
+    assert!(reduce(&plain, &review(None)).1.refused.is_some());
+}
+
+#[test]
+fn reported_usage_adds_up_and_a_crossed_budget_stops_the_line_with_the_figures() {
+    let with_usage = |input: u64, output: u64, cost: Option<u64>| {
+        Event::AgentFinished(AgentReport {
+            usage: Some(crate::usage::Usage {
+                input_tokens: input,
+                output_tokens: output,
+                cost_micros: cost,
+            }),
+            ..match agent_ok(1) {
+                Event::AgentFinished(r) => r,
+                _ => unreachable!(),
+            }
+        })
+    };
+    let budget = |tokens: Option<u64>, cost: Option<u64>| {
+        LoopState::new(Limits {
+            token_budget: tokens,
+            cost_budget_micros: cost,
+            ..Limits::default()
+        })
+    };
+    // Under budget: the usage is kept and the loop goes on to its checks.
+    let (s, _) = run_from(
+        budget(Some(10_000), None),
+        &[Event::Start, with_usage(4_000, 1_000, None)],
+    );
+    assert_eq!((s.state, s.spent.tokens()), (State::Checking, 5_000));
+    // Over it on the second run: stopped red with both figures.
+    let (s, effects) = run_from(
+        budget(Some(10_000), None),
+        &[
+            Event::Start,
+            with_usage(4_000, 1_000, None),
+            checks_fail("a"),
+            with_usage(5_000, 1_000, None),
+        ],
+    );
+    assert_eq!(
+        (s.state, stop_cause(&s)),
+        (State::Stopped, Some(StopCause::Budget))
+    );
+    assert_eq!(
+        s.stop_reason(),
+        Some("token budget spent: 11,000 tokens used of 10,000 (9,000 in, 2,000 out)")
+    );
+    assert!(effects
+        .last()
+        .is_some_and(|e| e.iter().any(|e| matches!(e, Effect::Alert { .. }))));
+    let (s, _) = run_from(
+        budget(None, Some(2_000_000)),
+        &[Event::Start, with_usage(10, 10, Some(2_500_000))],
+    );
+    assert_eq!(s.stop_reason(), Some("cost budget spent: $2.50 of $2.00"));
+}
+
+fn misconfigured() -> Event {
+    Event::Misconfigured(crate::failure::misconfig::Misconfigured {
+        what: "check `tests` runs `pytset`, which is not installed".into(),
+        fix: "install `pytset`".into(),
+    })
+}
+
+#[test]
+fn a_configuration_mistake_stops_at_once_and_charges_no_breaker() {
+    // (events before the mistake, snapshot expected: the checks ran on the agent's work)
+    let rows: [(Vec<Event>, bool); 3] = [
+        (vec![Event::Start], false),
+        (vec![Event::Start, agent_ok(1)], true),
+        // After two real failures, still no Meta-Andon and no repeat is counted.
+        (
+            vec![
+                Event::Start,
+                agent_ok(1),
+                checks_fail("a"),
+                agent_ok(1),
+                checks_fail("a"),
+                agent_ok(1),
+            ],
+            true,
+        ),
+    ];
+    for (before, snapshot) in rows {
+        let (s, _) = run(&before);
+        let (failures, repeats, fingerprint) = (
+            s.consecutive_failures,
+            s.repeat_count,
+            s.last_fingerprint.clone(),
+        );
+        let (next, t) = reduce(&s, &misconfigured());
+        assert_eq!(t.refused, None);
+        assert_eq!((next.state, next.lamp), (State::Stopped, Lamp::Red));
+        let stop = next.stop.clone().unwrap();
+        assert_eq!(stop.cause, StopCause::Config);
+        assert!(stop
+            .reason
+            .starts_with("configuration: check `tests` runs `pytset`"));
+        assert!(stop.reason.contains("fix: install `pytset`"));
+        assert_eq!(next.mode, Mode::Code, "no Meta-Andon");
+        assert_eq!(
+            (
+                next.consecutive_failures,
+                next.repeat_count,
+                next.last_fingerprint.clone()
+            ),
+            (failures, repeats, fingerprint),
+            "no breaker counts it"
+        );
+        assert_eq!(
+            t.effects
+                .iter()
+                .any(|e| matches!(e, Effect::Snapshot { .. })),
+            snapshot
+        );
+        assert!(t.effects.iter().any(|e| matches!(
+            e,
+            Effect::RaiseIncident { failure, .. } if failure.category == Category::Environment
+        )));
+        // Resume re-runs the same iteration once the human has fixed things.
+        let (resumed, t) = reduce(&next, &human(HumanAction::Resume { fix_plan: None }));
+        assert_eq!(t.refused, None);
+        assert_eq!(resumed.state, State::Running);
+        assert_eq!(resumed.iteration, next.iteration);
+    }
+    // Nothing runs: nothing to stop.
+    let (idle, t) = reduce(&LoopState::new(Limits::default()), &misconfigured());
+    assert!(t.refused.is_some());
+    assert_eq!(idle.state, State::Pending);
+}
+
+#[test]
+fn tampering_stops_the_line_as_a_guard_violation_and_touches_nothing() {
+    let what = "/repo/.andon/loops/x/iter-2/agent.log was replaced by a link";
+    for before in [vec![Event::Start], vec![Event::Start, agent_ok(1)]] {
+        let (s, _) = run(&before);
+        let (next, t) = reduce(
+            &s,
+            &Event::Tampered {
+                what: what.to_string(),
+            },
+        );
+        assert_eq!(t.refused, None);
+        assert_eq!((next.state, next.lamp), (State::Stopped, Lamp::Red));
+        let stop = next.stop.clone().unwrap();
+        assert_eq!(stop.cause, StopCause::Tampering);
+        assert_eq!(
+            stop.reason,
+            format!("andon refused to act for the agent: {what}")
+        );
+        assert_eq!(
+            t.effects.first(),
+            Some(&Effect::EndRun),
+            "whatever runs ends"
+        );
+        assert!(
+            t.effects.iter().any(|e| matches!(e,
+                Effect::RaiseIncident { failure, .. }
+                    if failure.category == crate::failure::classify::Category::GuardViolation)),
+            "{:?}",
+            t.effects
+        );
+        assert!(
+            !t.effects.iter().any(|e| matches!(
+                e,
+                Effect::Snapshot { .. }
+                    | Effect::DiscardChanges
+                    | Effect::RestorePaths { .. }
+                    | Effect::RollbackToGreen
+            )),
+            "nothing in the worktree is touched: {:?}",
+            t.effects
+        );
+        // A human who has looked resumes: the iteration runs again.
+        let (resumed, t) = reduce(&next, &human(HumanAction::Resume { fix_plan: None }));
+        assert_eq!(t.refused, None);
+        assert!(resumed.state.is_active(), "{:?}", resumed.state);
+    }
+    let (ended, _) = run(&[Event::Start, human(HumanAction::Abort)]);
+    let (_, t) = reduce(
+        &ended,
+        &Event::Tampered {
+            what: what.to_string(),
+        },
+    );
+    assert!(t.refused.is_some());
+}

@@ -1,0 +1,269 @@
+//! The board on the real terminal: it takes the terminal and the signals, and its event loop
+//! merges terminal input, supervisor updates, the engine's answers and pane output into the
+//! [`Board`]; frames are coalesced and capped at 60 per second, nothing is drawn when nothing
+//! changed, and every frame is wrapped in synchronized output.
+
+pub mod terminal;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures_util::StreamExt;
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::clock::Clock;
+use crate::engine::supervisor::shared::Update;
+use crate::ui::app::terminal::{restore, TerminalGuard, Tui};
+use crate::ui::board::panes::PaneSet;
+use crate::ui::board::{Board, Inbox};
+use crate::ui::keys::keymap::Keymap;
+use crate::ui::port::Port;
+use crate::ui::theme::Theme;
+
+/// At most 60 frames a second.
+const FRAME: Duration = Duration::from_micros(16_667);
+/// Terminal events handled together when they arrive in a burst.
+const INPUT_BATCH: usize = 4096;
+
+pub struct BoardOptions {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub repo: String,
+    /// A hidden test hook: panic after this long (checks the terminal is restored).
+    pub panic_after: Option<Duration>,
+    /// Where the theme came from, so an edit of `themes/<name>.toml` is picked up live:
+    /// (repo root, theme name, NO_COLOR).
+    pub theme_source: Option<(std::path::PathBuf, String, bool)>,
+    /// A read-only board: the pid of the andon that supervises the repo.
+    pub supervised_by: Option<String>,
+}
+
+/// Watch the repo's `themes/` folder; every change wakes the returned receiver.
+fn watch_themes(
+    repo: &std::path::Path,
+) -> Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)> {
+    use notify::Watcher;
+    let dir = repo.join("themes");
+    if !dir.is_dir() {
+        return None;
+    }
+    let (tx, rx) = mpsc::channel(4);
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if res.is_ok_and(|e| e.kind.is_modify() || e.kind.is_create()) {
+            let _ = tx.try_send(());
+        }
+    })
+    .ok()?;
+    watcher
+        .watch(&dir, notify::RecursiveMode::NonRecursive)
+        .ok()?;
+    Some((watcher, rx))
+}
+
+/// Runs the board until the human quits or a signal arrives. Returns the exit code.
+pub async fn run(
+    port: Port,
+    updates: broadcast::Receiver<Update>,
+    panes: Arc<PaneSet>,
+    opts: BoardOptions,
+) -> i32 {
+    let (guard, mut terminal) = match TerminalGuard::enter() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("andon: cannot take the terminal: {e}");
+            return 1;
+        }
+    };
+    // Every way a terminal program is asked to end ends the agents and restores the terminal.
+    let Some(signals) = Signals::install() else {
+        drop(guard);
+        eprintln!("andon: cannot install signal handlers");
+        return 1;
+    };
+    // Loading syntect's syntaxes takes a moment: not on the UI thread, and not at the first diff.
+    tokio::task::spawn_blocking(crate::ui::diff::highlight::warm_up);
+    let themes = opts
+        .theme_source
+        .as_ref()
+        .and_then(|(repo, _, _)| watch_themes(repo));
+    let panic_at = opts.panic_after.map(|d| Instant::now() + d);
+    let wake = panes.wake();
+    let (board, inbox) = Board::new(port, panes, opts, Clock::system());
+    let code = event_loop(
+        board,
+        inbox,
+        updates,
+        &mut terminal,
+        wake,
+        themes,
+        signals,
+        panic_at,
+    )
+    .await;
+    drop(terminal);
+    drop(guard);
+    restore();
+    code
+}
+
+/// The signals that end a terminal program.
+struct Signals {
+    term: Signal,
+    hup: Signal,
+    int: Signal,
+    quit: Signal,
+}
+
+impl Signals {
+    fn install() -> Option<Signals> {
+        Some(Signals {
+            term: signal(SignalKind::terminate()).ok()?,
+            hup: signal(SignalKind::hangup()).ok()?,
+            int: signal(SignalKind::interrupt()).ok()?,
+            quit: signal(SignalKind::quit()).ok()?,
+        })
+    }
+
+    /// The next one to arrive, by name.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.hup.recv() => "SIGHUP",
+            _ = self.int.recv() => "SIGINT",
+            _ = self.quit.recv() => "SIGQUIT",
+        }
+    }
+}
+
+/// Merges terminal input, supervisor updates, the engine's answers, computed diffs and pane
+/// output into the board; draws at most one frame per [`FRAME`], and none when nothing
+/// changed.
+#[allow(clippy::too_many_arguments)]
+async fn event_loop(
+    mut board: Board,
+    mut inbox: Inbox,
+    mut updates: broadcast::Receiver<Update>,
+    terminal: &mut Tui,
+    wake: Arc<tokio::sync::Notify>,
+    mut themes: Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)>,
+    mut signals: Signals,
+    panic_at: Option<Instant>,
+) -> i32 {
+    let port = board.port();
+    let mut events = EventStream::new();
+    // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut last_draw = Instant::now() - FRAME;
+    loop {
+        let now = Instant::now();
+        if board.dirty && now.duration_since(last_draw) >= FRAME {
+            draw_synchronized(&mut board, terminal);
+            last_draw = now;
+        }
+        let next_frame = last_draw + FRAME;
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    let (batch, input_gone) = input_batch(ev, &mut events).await;
+                    if let Some(code) = board.on_input(batch).await {
+                        return code;
+                    }
+                    if input_gone {
+                        return 1;
+                    }
+                }
+                Some(Err(_)) | None => return 1,
+            },
+            update = updates.recv() => match update {
+                Ok(u) => {
+                    if board.on_update(&u) {
+                        // A red lamp rings the host terminal's bell.
+                        ring_bell();
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => board.on_missed_updates(),
+                Err(_) => return 1,
+            },
+            Some(event) = inbox.reviews.recv() => board.on_review_event(event),
+            () = port.diff_computed().notified() => board.on_diff_computed(),
+            () = wake.notified() => board.on_pane_output(),
+            Some(answer) = inbox.answers.recv() => board.on_answer(answer),
+            _ = tick.tick() => {
+                board.on_tick();
+                #[allow(clippy::panic, reason = "the panic is what --test-panic-after asks for")]
+                if panic_at.is_some_and(|t| Instant::now() >= t) {
+                    panic!("andon: test panic requested with --test-panic-after");
+                }
+            }
+            Some(()) = async { themes.as_mut()?.1.recv().await }, if themes.is_some() => board.on_theme_edit(),
+            () = tokio::time::sleep_until(next_frame.into()), if board.dirty => {}
+            why = signals.next() => {
+                board.shut_down(why).await;
+                return 1;
+            }
+        }
+        if board.take_quit() {
+            board.shut_down("quit").await;
+            return 0;
+        }
+    }
+}
+
+/// The first event and whatever else of a burst is ready now (keys typed or pasted into an
+/// attached agent by a terminal without bracketed paste), and whether the input ended.
+async fn input_batch(first: TermEvent, events: &mut EventStream) -> (Vec<TermEvent>, bool) {
+    let mut batch = vec![first];
+    // Polled with this task's own waker (not a no-op one): crossterm keeps the first waker
+    // it was handed while its reader waits, so the next key must wake this loop.
+    while batch.len() < INPUT_BATCH {
+        match futures_util::poll!(events.next()) {
+            std::task::Poll::Ready(Some(Ok(ev))) => batch.push(ev),
+            std::task::Poll::Ready(Some(Err(_)) | None) => return (batch, true),
+            std::task::Poll::Pending => break,
+        }
+    }
+    (batch, false)
+}
+
+/// One frame inside DEC 2026 synchronized output, so the terminal shows it whole.
+fn draw_synchronized(board: &mut Board, terminal: &mut Tui) {
+    let mut out = std::io::stdout();
+    if let Err(e) = crossterm::queue!(out, crossterm::terminal::BeginSynchronizedUpdate) {
+        tracing::debug!("the terminal refused a synchronized update: {e}");
+    }
+    if let Err(e) = board.draw(terminal) {
+        tracing::warn!("a frame could not be drawn: {e}");
+    }
+    if let Err(e) = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate) {
+        tracing::debug!("the terminal refused a synchronized update: {e}");
+    }
+}
+
+/// The host terminal's bell (BEL), for a lamp that went red.
+fn ring_bell() {
+    let mut out = std::io::stdout();
+    if let Err(e) = out.write_all(b"\x07").and_then(|()| out.flush()) {
+        tracing::debug!("the bell could not ring: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_edited_theme_file_wakes_the_board() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("themes")).unwrap();
+        let path = dir.path().join("themes/mine.toml");
+        std::fs::write(&path, "x").unwrap();
+        let (_watcher, mut rx) = watch_themes(dir.path()).unwrap();
+        std::fs::write(&path, "y").unwrap();
+        let woke = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
+        assert_eq!(woke.ok().flatten(), Some(()));
+        assert!(watch_themes(&dir.path().join("nowhere")).is_none());
+    }
+}
