@@ -20,6 +20,7 @@ mod boundary;
 mod breakers;
 mod config_mistakes;
 mod control;
+mod docs;
 mod doctor;
 mod example;
 mod hostile;
