@@ -22,7 +22,7 @@ use crate::engine::sandbox::{Launch, LoopSandbox};
 use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
 use crate::pty::signal::{stop_group, terminate_group};
-use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
+use crate::pty::spawn::{ExitInfo, PtyChild};
 use crate::watch::WorktreeWatcher;
 
 /// How often the breakers look at a running agent: a twentieth of the no-progress time,
@@ -115,15 +115,8 @@ impl AgentRun<'_> {
             );
             out(&spec.name, banner.as_bytes());
         }
-        let pty = PtySpec {
-            argv: cmd.argv,
-            cwd: spec.worktree.clone(),
-            env: cmd.env,
-            rows,
-            cols,
-            log_path: s.dirs().agent_log(&spec.name, self.iteration),
-            stdin_data: cmd.stdin,
-        };
+        let log_path = s.dirs().agent_log(&spec.name, self.iteration);
+        let (pty, state) = cmd.in_pane(spec, (rows, cols), log_path);
         let (child, kept) = spawn_kept(
             &spec.name,
             pty,
@@ -133,7 +126,7 @@ impl AgentRun<'_> {
         )
         .map_err(|e| StepError::pty(&e))?;
         let (exit, no_progress, timed_out) = self.supervise(child, (rows, cols), watcher).await;
-        if let Some(state) = &cmd.state {
+        if let Some(state) = &state {
             state.finish();
         }
         self.conclude(

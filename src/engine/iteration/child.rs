@@ -107,6 +107,28 @@ pub(crate) fn command(
     })
 }
 
+impl ChildCommand {
+    /// The command in loop `spec`'s worktree, at the pane's size `(rows, cols)`, logging to
+    /// `log_path`.
+    pub fn in_pane(
+        self,
+        spec: &LoopSpec,
+        (rows, cols): (u16, u16),
+        log_path: std::path::PathBuf,
+    ) -> (PtySpec, Option<StateCopy>) {
+        let pty = PtySpec {
+            argv: self.argv,
+            cwd: spec.worktree.clone(),
+            env: self.env,
+            rows,
+            cols,
+            log_path,
+            stdin_data: self.stdin,
+        };
+        (pty, self.state)
+    }
+}
+
 /// What a run's output leaves behind: its last bytes, and the sandbox's refusals caught as
 /// the bytes streamed (so a flood cannot push them out of the tail).
 #[derive(Clone)]

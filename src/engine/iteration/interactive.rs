@@ -18,7 +18,7 @@ use crate::engine::iteration::turn_hook;
 use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::LoopSandbox;
 use crate::pty::signal::{stop_group, terminate_group};
-use crate::pty::spawn::{ExitInfo, PtySpec};
+use crate::pty::spawn::ExitInfo;
 
 /// How often the turn watcher looks at the screen.
 const LOOK: Duration = Duration::from_millis(250);
@@ -142,21 +142,9 @@ impl AgentRun<'_> {
                 crate::engine::iteration::pane_text::session_banner(&spec.name, &spec.profile.name);
             out(&spec.name, banner.as_bytes());
         }
-        let session = Session::start(
-            s,
-            &spec.name,
-            PtySpec {
-                argv: cmd.argv,
-                cwd: spec.worktree.clone(),
-                env: cmd.env,
-                rows,
-                cols,
-                log_path: s.dirs().session_log(&spec.name),
-                stdin_data: None,
-            },
-        )
-        .map_err(|e| e.to_string())?;
-        session.keep_state(cmd.state);
+        let (pty, state) = cmd.in_pane(spec, (rows, cols), s.dirs().session_log(&spec.name));
+        let session = Session::start(s, &spec.name, pty).map_err(|e| e.to_string())?;
+        session.keep_state(state);
         s.reaper_register(session.pid());
         s.ptys().insert(&spec.name, Arc::clone(session.child()));
         *slot = Some(Arc::clone(&session));

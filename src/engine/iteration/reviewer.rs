@@ -23,7 +23,7 @@ use crate::engine::spec::{now_ms, LoopSpec};
 use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
 use crate::pty::signal::terminate_group;
-use crate::pty::spawn::{ExitInfo, PtyChild, PtySpec};
+use crate::pty::spawn::{ExitInfo, PtyChild};
 use crate::store::CheckRunRow;
 
 pub fn review_op(
@@ -132,17 +132,10 @@ async fn review(
         out(&spec.name, banner.as_bytes());
     }
     let (rows, cols) = s.pane_size(&spec.name);
-    let pty = PtySpec {
-        argv: cmd.argv,
-        cwd: spec.worktree.clone(),
-        env: cmd.env,
-        rows,
-        cols,
-        log_path: s
-            .dirs()
-            .check_log(&spec.name, iteration, "review", "review"),
-        stdin_data: cmd.stdin,
-    };
+    let log_path = s
+        .dirs()
+        .check_log(&spec.name, iteration, "review", "review");
+    let (pty, state) = cmd.in_pane(spec, (rows, cols), log_path);
     let output = spec.side_output(s.output());
     let (mut child, kept) =
         spawn_kept(&spec.name, pty, output, 32 * 1024, false).map_err(|e| StepError::pty(&e))?;
@@ -152,7 +145,7 @@ async fn review(
     run.pgid.store(0, Ordering::SeqCst);
     s.reaper_unregister(pgid);
     let exit = child.wait().await;
-    if let Some(state) = &cmd.state {
+    if let Some(state) = &state {
         state.finish();
     }
     let output = kept.text();
