@@ -3,6 +3,7 @@
 //! is always created anew (`O_EXCL`): a link planted at its name is removed, never followed, and
 //! a link at the file's own name is replaced by the rename, not written through.
 
+use crate::or_log::OrLog;
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -45,7 +46,8 @@ pub fn write_with(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         other => other?,
     };
     if let Err(e) = file.write_all(bytes) {
-        let _ = std::fs::remove_file(&tmp);
+        std::fs::remove_file(&tmp)
+            .or_log("the temporary file the failed write left; the write's own error is returned");
         return Err(e);
     }
     std::fs::rename(&tmp, path)

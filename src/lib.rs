@@ -11,6 +11,7 @@ pub mod config;
 pub use andon_core as core;
 pub mod engine;
 pub mod git;
+pub mod or_log;
 pub mod own_file;
 pub mod pty;
 pub mod sandbox;

@@ -3,6 +3,7 @@
 //! on the loop directly (under the repo lock); the others, which start work, say how to host
 //! the loop and change nothing.
 
+use andon::or_log::OrLog;
 use clap::Args;
 
 use andon::core::event::HumanAction;
@@ -103,9 +104,14 @@ fn fix_plan_to_accept(repo: &repo::Repo, name: &str) -> Result<Option<String>, i
     }
     if std::io::stdin().is_terminal() {
         print!("Accept this fix plan (it joins every later prompt)? [y/N] ");
-        let _ = std::io::stdout().flush();
+        std::io::stdout()
+            .flush()
+            .or_log("a closed stdout cannot show the question; the answer then is no");
         let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .or_log("a closed stdin answers no");
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             eprintln!(
                 "andon: not accepted; redirect with a note instead: andon redirect {name} -m TEXT"

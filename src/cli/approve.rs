@@ -2,6 +2,7 @@
 //! running supervisor when there is one, otherwise directly under the repo lock. Approval asks
 //! for confirmation on a terminal; elsewhere `--yes` says it.
 
+use andon::or_log::OrLog;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -109,7 +110,9 @@ fn confirmed(question: &str, yes: bool) -> Result<bool, String> {
         );
     }
     eprint!("{question}? [y/N] ");
-    let _ = std::io::stderr().flush();
+    std::io::stderr()
+        .flush()
+        .or_log("a closed stderr cannot show the question");
     let mut answer = String::new();
     std::io::stdin()
         .lock()

@@ -8,6 +8,8 @@ use andon::engine::input_error::chain;
 
 use super::output::{clock, elapsed};
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
+use andon::store::{CheckRunRow, IterationRow};
+
 use super::status::open_store;
 
 #[derive(Args, Debug)]
@@ -43,6 +45,19 @@ pub fn run(args: LogArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // Read it all before printing any of it: a store that fails says so, not an empty log.
+    let read = store.iterations(name).and_then(|iterations| {
+        let checks = store.check_runs(name, None)?;
+        let events = store.events(Some(name), None)?;
+        Ok((iterations, checks, events))
+    });
+    let (iterations, checks, events) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            super::output::error(chain(&e));
+            return EXIT_ERROR;
+        }
+    };
     println!(
         "loop {}  ({})  state {}  lamp {}  branch {}",
         row.name,
@@ -55,13 +70,28 @@ pub fn run(args: LogArgs) -> i32 {
         println!("reason: {}", one_line(reason, 400));
     }
     println!("worktree: {}\n", row.worktree);
-    let iterations = store.iterations(name).unwrap_or_default();
-    let checks = store.check_runs(name, None).unwrap_or_default();
+    print_iterations(&iterations, &checks);
+    println!("\nevents:");
+    for e in events {
+        println!(
+            "  {}  #{:<3} {:<8} {:<17} {}",
+            clock(e.at),
+            e.iteration,
+            e.lamp,
+            e.state,
+            one_line(&e.detail, 400)
+        );
+    }
+    EXIT_OK
+}
+
+/// Each iteration's row, with its checks under it.
+fn print_iterations(iterations: &[IterationRow], checks: &[CheckRunRow]) {
     println!(
         "{:>4}  {:<5} {:<12} {:>7} {:>8}  {:<16} {:<16}  note",
         "iter", "mode", "status", "checks", "time", "category", "fingerprint"
     );
-    for it in &iterations {
+    for it in iterations {
         let time = it
             .ended_at
             .map(|e| elapsed(e - it.started_at))
@@ -99,16 +129,4 @@ pub fn run(args: LogArgs) -> i32 {
             );
         }
     }
-    println!("\nevents:");
-    for e in store.events(Some(name), None).unwrap_or_default() {
-        println!(
-            "  {}  #{:<3} {:<8} {:<17} {}",
-            clock(e.at),
-            e.iteration,
-            e.lamp,
-            e.state,
-            one_line(&e.detail, 400)
-        );
-    }
-    EXIT_OK
 }

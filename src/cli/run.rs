@@ -3,6 +3,7 @@
 //! and supervise them headless. Exit 0: all awaiting approval or approved; 3: some loop stopped
 //! or needs a human; 2: bad input; 1: error.
 
+use andon::or_log::OrLog;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -114,7 +115,7 @@ impl Session {
             server.abort();
         }
         for socket in &self.sockets {
-            let _ = std::fs::remove_file(socket);
+            std::fs::remove_file(socket).or_log("a socket already removed");
         }
     }
 }

@@ -12,6 +12,7 @@
 //! could also delete objects or move the main branch — andon commits every iteration itself,
 //! so an agent's `git commit` is refused and reported like any other write outside its places.
 
+use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -71,7 +72,8 @@ fn cache_vars(temp: &Path, config: &Config) -> Vec<(String, String)> {
 pub fn forget(dirs: &AndonDir, loop_name: &str) {
     let loop_dir = dirs.loop_dir(loop_name);
     for dir in ["tmp", "state"] {
-        let _ = std::fs::remove_dir_all(loop_dir.join(dir));
+        std::fs::remove_dir_all(loop_dir.join(dir))
+            .or_log("a loop's tmp or state folder that is not there is already forgotten");
     }
 }
 
@@ -197,7 +199,8 @@ impl LoopSandbox {
         }
         for dir in cache_dirs(config) {
             // A cache that does not exist yet could never be created from inside.
-            let _ = std::fs::create_dir_all(dir);
+            std::fs::create_dir_all(dir)
+                .or_log("a cache that cannot be made is one the sandbox cannot show");
         }
         // Of `.andon/`, the agent's own folder and the loop's temp folder only: every file
         // andon writes and reads back lies outside what the agent can touch.
@@ -208,7 +211,8 @@ impl LoopSandbox {
             .into_iter()
             .flatten()
         {
-            let _ = crate::own_file::dir(dir);
+            crate::own_file::dir(dir)
+                .or_log("a folder that cannot be made is one the sandbox cannot show");
         }
         let bwrap = namespaces::status().as_ref().ok();
         // In namespaces `/tmp` is the loop's temp folder, `/run` and a temp dir elsewhere
@@ -288,7 +292,7 @@ impl LoopSandbox {
                 .to_string_lossy()
                 .starts_with(launch.prefix())
             {
-                let _ = std::fs::remove_dir_all(entry.path());
+                std::fs::remove_dir_all(entry.path()).or_log("an old copy of the CLI's state that cannot be removed is hidden from the next launch anyway");
             }
         }
         let stamp = crate::clock::wall_nanos();

@@ -2,6 +2,7 @@
 //! `commit.gpgsign` and commit hooks apply exactly as to their own `git commit`: a loop's
 //! merge, and andon's memory (the 90_LOG pages and Five Whys files it writes).
 
+use crate::or_log::OrLog;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -47,7 +48,9 @@ fn run(mut cmd: Command, what: &'static str, input: Option<&str>) -> Result<Stri
     let mut child = cmd.spawn().map_err(spawn_error)?;
     if let (Some(text), Some(mut stdin)) = (input, child.stdin.take()) {
         // A hook that exits without reading its input closes the pipe: not our failure.
-        let _ = stdin.write_all(text.as_bytes());
+        stdin
+            .write_all(text.as_bytes())
+            .or_log("a hook that exits without reading its input closes the pipe");
     }
     let out: Output = child.wait_with_output().map_err(spawn_error)?;
     if out.status.success() {

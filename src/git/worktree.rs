@@ -1,6 +1,7 @@
 //! Loop worktrees: where they live, creating one on a new `loop/<slug>` branch (all or nothing)
 //! and removing one without losing unsaved work.
 
+use crate::or_log::OrLog;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -24,14 +25,18 @@ impl Created {
     /// cleaning up is not allowed to replace it.
     fn undo(self, repo: &Repository) {
         for tree in &self.trees {
-            let _ = fs::remove_dir_all(tree);
+            fs::remove_dir_all(tree)
+                .or_log("undoing a worktree that was half made: what is not there is fine");
         }
         for dir in &self.empty_dirs {
-            let _ = fs::remove_dir(dir);
+            fs::remove_dir(dir)
+                .or_log("undoing a worktree that was half made: what is not there is fine");
         }
         if let Some(branch) = self.branch {
             if let Ok(mut branch) = repo.find_branch(&branch, BranchType::Local) {
-                let _ = branch.delete();
+                branch
+                    .delete()
+                    .or_log("undoing a worktree that was half made: a branch never made is fine");
             }
         }
     }

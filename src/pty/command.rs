@@ -1,6 +1,7 @@
 //! A check: a shell command run without a terminal, in its own process group, its combined
 //! output streamed to a log file and the caller, and ended as a whole group on timeout.
 
+use crate::or_log::OrLog;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -121,12 +122,16 @@ async fn supervise<F: FnMut(&[u8])>(
     let duration = started.elapsed();
     let leftovers = async {
         if group_alive(pgid) {
-            let _ = terminate_group(pgid, LEFTOVER_GRACE).await;
+            terminate_group(pgid, LEFTOVER_GRACE)
+                .await
+                .or_log("the leftovers of a check's group ended by themselves");
         }
     };
     let drain = async {
         if !output_done {
-            let _ = tokio::time::timeout(DRAIN_LIMIT, &mut output).await;
+            tokio::time::timeout(DRAIN_LIMIT, &mut output)
+                .await
+                .or_log("the output not drained in time is in the log");
         }
     };
     tokio::join!(leftovers, drain);
@@ -221,7 +226,7 @@ struct GroupGuard {
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         if self.armed {
-            let _ = kill_group(self.pgid);
+            kill_group(self.pgid).or_log("the group ended before the guard dropped");
         }
     }
 }

@@ -7,6 +7,7 @@
 //! hunts processes that left their group (setsid) by the `ANDON_SUPERVISOR_TOKEN=<token>`
 //! entry every agent and check carries in its environment.
 
+use crate::or_log::OrLog;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -61,14 +62,20 @@ impl Reaper {
         // std creates the pipe close-on-exec, so no child of andon inherits the write end
         // and keeps the reaper waiting after andon is gone.
         let (Some(stdin), Some(stdout)) = (process.stdin.take(), process.stdout.take()) else {
-            let _ = process.kill();
+            process
+                .kill()
+                .or_log("a reaper that cannot be spoken to is killed; it may have exited");
             return Err(PtyError::ReaperStart("no pipe to the reaper".into()));
         };
         let mut line = String::new();
         let ready = BufReader::new(stdout).read_line(&mut line);
         if ready.is_err() || line.trim_end() != READY {
-            let _ = process.kill();
-            let _ = process.wait();
+            process
+                .kill()
+                .or_log("a reaper that did not say it was ready is killed; it may have exited");
+            process
+                .wait()
+                .or_log("a reaper that did not say it was ready is reaped; it may have exited");
             return Err(PtyError::ReaperStart(format!(
                 "{} __reaper did not report ready (got {line:?})",
                 andon_exe.display()
@@ -164,7 +171,7 @@ pub fn reaper_main(token: &str) -> i32 {
 fn detach() {
     crate::sys::ignore_signals(&[libc::SIGINT, libc::SIGHUP, libc::SIGTERM, libc::SIGTSTP]);
     // Fails only if the reaper already leads a group, and then it is not in andon's.
-    let _ = rproc::setsid();
+    rproc::setsid().or_log("the reaper already leads a group, and then it is not in andon's");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,8 +196,8 @@ fn parse_line(line: &str) -> Option<Registration> {
 fn sweep(groups: &BTreeSet<i32>, token: &str) -> usize {
     for &pgid in groups {
         // SIGKILL ends stopped processes too; SIGCONT is for systems where it would not.
-        let _ = kill_group(pgid);
-        let _ = continue_group(pgid);
+        kill_group(pgid).or_log("a group already gone is what the sweep wants");
+        continue_group(pgid).or_log("a group already gone is what the sweep wants");
     }
     let entry = format!("{TOKEN_VAR}={token}");
     let me = rproc::getpid();

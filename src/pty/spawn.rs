@@ -2,6 +2,7 @@
 //! exactly the environment it is given; a reader thread streams its output to the log file
 //! and the caller, a writer thread feeds it input, and a waiter thread reports its exit.
 
+use crate::or_log::OrLog;
 use std::ffi::OsString;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
@@ -118,7 +119,8 @@ impl PtyChild {
             .ok_or_else(|| PtyError::Pty("the child has no process id".into()))?;
         // From here on the child runs, so every failure must end its group, not leak it.
         let abandon = |err: PtyError| {
-            let _ = kill_group(pid);
+            kill_group(pid)
+                .or_log("the child's group is ended as it failed to start; it may be gone");
             err
         };
         let handles = master
@@ -128,7 +130,9 @@ impl PtyChild {
             Ok(handles) => handles,
             Err(err) => {
                 let err = abandon(pty_error(err));
-                let _ = child.wait();
+                child
+                    .wait()
+                    .or_log("the child that failed to start is reaped; it may be gone");
                 return Err(err);
             }
         };
@@ -201,7 +205,9 @@ impl PtyChild {
     pub async fn wait(&mut self) -> ExitInfo {
         if let Some(finished) = &mut self.finished {
             // An error means the waiter thread is gone; the shared slot says what is known.
-            let _ = finished.await;
+            finished
+                .await
+                .or_log("the waiter thread is gone; the shared slot says what is known");
             self.finished = None;
         }
         self.try_exit().unwrap_or(ExitInfo::UNKNOWN)
@@ -214,7 +220,8 @@ impl PtyChild {
         let finished = self.finished.take();
         async move {
             if let Some(rx) = finished {
-                let _ = rx.await;
+                rx.await
+                    .or_log("the waiter thread is gone; the shared slot says what is known");
             }
         }
     }
@@ -231,7 +238,7 @@ impl PtyChild {
 impl Drop for PtyChild {
     fn drop(&mut self) {
         if group_alive(self.pid) {
-            let _ = kill_group(self.pid);
+            kill_group(self.pid).or_log("the group ended before the child was dropped");
         }
     }
 }
@@ -330,9 +337,13 @@ fn spawn_waiter(
     let body = move || {
         let info = wait_child(child);
         // The reader drops its sender at the end of output, which ends this wait early.
-        let _ = drained.recv_timeout(DRAIN_AFTER_EXIT);
+        drained.recv_timeout(DRAIN_AFTER_EXIT).or_log(
+            "the reader ended its output early, or the wait timed out: either ends the drain",
+        );
         *lock(&shared.exit) = Some(info);
-        let _ = finished.send(());
+        if finished.send(()).is_err() {
+            tracing::debug!("nobody waits for this child's end any more");
+        }
     };
     thread::Builder::new()
         .name("andon-pty-waiter".into())

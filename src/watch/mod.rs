@@ -7,6 +7,7 @@
 mod debounce;
 mod filter;
 
+use crate::or_log::OrLog;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -77,14 +78,16 @@ impl WorktreeWatcher {
                 Err(_) => {
                     // Events were lost: the diff may be anything now.
                     if let Some(tx) = &stale_tx {
-                        let _ = tx.send(None);
+                        tx.send(None)
+                            .or_log("the diff service that listened has ended with its loop");
                     }
                     return;
                 }
             };
             if event.need_rescan() {
                 if let Some(tx) = &stale_tx {
-                    let _ = tx.send(None);
+                    tx.send(None)
+                        .or_log("the diff service that listened has ended with its loop");
                 }
             }
             if !is_change(&event.kind) {
@@ -109,7 +112,8 @@ impl WorktreeWatcher {
                     .map(Path::to_path_buf)
                     .collect();
                 if !diffable.is_empty() {
-                    let _ = tx.send(Some(diffable));
+                    tx.send(Some(diffable))
+                        .or_log("the diff service that listened has ended with its loop");
                 }
             }
         })

@@ -1,6 +1,7 @@
 //! Running a plan's checks (or goal checks) in the worktree (DESIGN §2 step 4): in order, each
 //! with its timeout, its output saved to its own log and shown in the pane, judged by exit code.
 
+use crate::or_log::OrLog;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -262,7 +263,7 @@ impl CheckBatch<'_> {
                         timed_out = true;
                         let id = self.pgid.load(Ordering::SeqCst);
                         if id > 0 {
-                            let _ = terminate_group(id, Duration::from_secs(2)).await;
+                            terminate_group(id, Duration::from_secs(2)).await.or_log("the check's group ended as its timeout fired");
                         }
                     }
                 }

@@ -4,6 +4,7 @@
 //! the agent's hook, or the turn watcher's idle verdict — and hands the worktree to the same
 //! guards and judgement as a one-shot run. The session outlives the iteration.
 
+use crate::or_log::OrLog;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,7 +64,7 @@ impl AgentRun<'_> {
         let spec = self.spec;
         self.pgid.store(session.pid(), Ordering::SeqCst);
         if self.frozen.load(Ordering::SeqCst) {
-            let _ = stop_group(session.pid());
+            stop_group(session.pid()).or_log("the session ended before it could be frozen");
         }
         let log = s.dirs().agent_log(&spec.name, self.iteration);
         let log_start = self.log_len();

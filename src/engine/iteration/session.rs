@@ -4,6 +4,7 @@
 //! that answers the TUI's terminal queries — and routes each iteration's output to that
 //! iteration's `agent.log`.
 
+use crate::or_log::OrLog;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -78,7 +79,8 @@ impl Session {
                     screen.feed(bytes);
                 }
                 if let Some(file) = lock(&reader_sink.iteration_log).as_mut() {
-                    let _ = file.write_all(bytes);
+                    file.write_all(bytes)
+                        .or_log("the session log is a record; the pane still shows the output");
                 }
                 lock(&reader_sink.tail).push(bytes);
                 if let Some(out) = &output {
@@ -97,7 +99,9 @@ impl Session {
                 SCREEN_SCROLLBACK,
                 Box::new(move |reply: Vec<u8>| {
                     if let Some(child) = weak.upgrade().and_then(|s| lock(&s).clone()) {
-                        let _ = child.write(reply);
+                        child
+                            .write(reply)
+                            .or_log("the agent exited before its terminal query was answered");
                     }
                 }),
             );
@@ -223,7 +227,9 @@ impl Session {
     pub fn signalled_after(&self, seen: u64) -> impl std::future::Future<Output = ()> + Send {
         let mut rx = self.done.subscribe();
         async move {
-            let _ = rx.wait_for(|n| *n > seen).await;
+            rx.wait_for(|n| *n > seen)
+                .await
+                .or_log("the session ended: its turn is over either way");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! A loop task's human actions: the reducer's gates, the audit row before the action takes
 //! effect, and an approval's delivery (merge, PR body) and cleanup.
 
+use crate::or_log::OrLog;
 use std::sync::Arc;
 
 use super::{run_blocking, LoopTask};
@@ -85,7 +86,7 @@ impl LoopTask {
                 Err(e) => {
                     // Nothing changed: the loop still waits for approval.
                     self.rec.event(&self.p.state, "approval_failed", &e);
-                    let _ = self.rec.commit(&self.shared, &self.spec, &self.p);
+                    self.rec.commit(&self.shared, &self.spec, &self.p).or_log("the failed approval's event is said in the answer even if the store refuses it");
                     return Err(e);
                 }
             }

@@ -8,6 +8,7 @@ pub mod replay;
 pub mod restore;
 pub mod step_error;
 
+use crate::or_log::OrLog;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -139,7 +140,9 @@ impl LoopTask {
                 cmd = rx.recv() => match cmd {
                     Some(LoopCommand::Human { action, reply }) => {
                         let answer = self.human(action).await;
-                        let _ = reply.send(answer);
+                        if reply.send(answer).is_err() {
+                            tracing::debug!("the human who asked left before the answer");
+                        }
                     }
                     Some(LoopCommand::Signal) => {
                         let session = self.run.session.lock().ok().and_then(|s| s.clone());
@@ -149,7 +152,9 @@ impl LoopTask {
                     }
                     Some(LoopCommand::Shutdown { reason, done }) => {
                         self.shutdown(&reason).await;
-                        let _ = done.send(());
+                        if done.send(()).is_err() {
+                            tracing::debug!("shutdown stopped waiting for this loop");
+                        }
                         return;
                     }
                     None => {
@@ -326,13 +331,13 @@ impl LoopTask {
         let tx = self.op_tx.clone();
         let handle = tokio::spawn(async move {
             let (event, check_runs) = fut.await;
-            let _ = tx
-                .send(OpDone {
-                    token,
-                    event,
-                    check_runs,
-                })
-                .await;
+            tx.send(OpDone {
+                token,
+                event,
+                check_runs,
+            })
+            .await
+            .or_log("the loop task ended before its operation did");
         });
         self.current = Some(CurrentOp { token, handle });
     }
@@ -350,7 +355,9 @@ impl LoopTask {
         self.parked = None;
         if let Some(op) = self.current.take() {
             op.handle.abort();
-            let _ = op.handle.await;
+            op.handle
+                .await
+                .or_log("the aborted operation's task ended as it was cancelled");
         }
         self.end_session().await;
     }

@@ -1,6 +1,7 @@
 //! The long operations of a loop — an agent run, a batch of checks — started as tasks that
 //! report one event back; plus the blocking-git helper the effects use.
 
+use crate::or_log::OrLog;
 use std::sync::atomic::{AtomicBool, AtomicI32};
 use std::sync::Arc;
 
@@ -48,7 +49,8 @@ impl RunHandle {
         shared.reaper_register(pgid);
         self.pgid.store(pgid, std::sync::atomic::Ordering::SeqCst);
         if self.frozen.load(std::sync::atomic::Ordering::SeqCst) {
-            let _ = crate::pty::signal::stop_group(pgid);
+            crate::pty::signal::stop_group(pgid)
+                .or_log("the group ended before it could be frozen");
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the tail of the agent's log, the guards' notes and each check with its output and verdict —
 //! the lines the live pane showed, written by the same `pane_text` functions.
 
+use crate::or_log::OrLog;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -20,7 +21,10 @@ const CHECK_TAIL: u64 = 16 * 1024;
 /// What loop `name`'s pane showed at the end of its iteration `iteration` (or the one before,
 /// when that one never started an agent). Empty when nothing was kept.
 pub fn last_output(store: &Store, dirs: &AndonDir, name: &str, iteration: u32) -> Vec<u8> {
-    let iterations = store.iterations(name).unwrap_or_default();
+    let iterations = store
+        .iterations(name)
+        .or_log("a pane with no iterations to replay starts empty")
+        .unwrap_or_default();
     let Some(it) = iterations
         .iter()
         .rev()
@@ -53,7 +57,10 @@ pub fn last_output(store: &Store, dirs: &AndonDir, name: &str, iteration: u32) -
 
 /// The guards' notes of iteration `n`, from the incidents that recorded what they restored.
 fn guard_notes(store: &Store, name: &str, n: u32) -> String {
-    let incidents = store.incidents(Some(name)).unwrap_or_default();
+    let incidents = store
+        .incidents(Some(name))
+        .or_log("a replayed pane goes without the guards' notes")
+        .unwrap_or_default();
     let restored = |kind: &str| -> Vec<String> {
         incidents
             .iter()

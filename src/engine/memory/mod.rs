@@ -4,6 +4,7 @@
 
 pub mod skills;
 
+use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::core::diff::DiffStat;
@@ -34,7 +35,10 @@ pub fn failure_streak(
         .max()
         .unwrap_or(0);
     let mut by_iteration = std::collections::BTreeMap::new();
-    let stored = store.incidents(Some(loop_name)).unwrap_or_default();
+    let stored = store
+        .incidents(Some(loop_name))
+        .or_log("the Five Whys evidence lists only the incidents not yet stored")
+        .unwrap_or_default();
     for inc in stored.iter().chain(pending) {
         if inc.iteration > last_pass {
             by_iteration.insert(

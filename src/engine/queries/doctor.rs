@@ -2,6 +2,7 @@
 //! libgit2, the repository and its config, and the terminal — one line per finding, and for
 //! each problem the fix.
 
+use crate::or_log::OrLog;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -71,8 +72,12 @@ pub fn version_of(program: &Path, policy: &EnvPolicy) -> Option<String> {
                 std::thread::sleep(Duration::from_millis(20));
             }
             _ => {
-                let _ = child.kill();
-                let _ = child.wait();
+                child.kill().or_log(
+                    "a version probe that outlived its time is killed; it may have just exited",
+                );
+                child.wait().or_log(
+                    "a version probe that outlived its time is reaped; it may have just exited",
+                );
                 return None;
             }
         }

@@ -2,6 +2,7 @@
 //! agents, branches, worktree paths, the base — then create worktrees; if any step fails,
 //! undo what this batch created so nothing is half-made (bad input exits 2).
 
+use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ConfigError};
@@ -278,10 +279,12 @@ pub fn create(
             });
         if let Err(e) = result {
             let dirs = crate::engine::paths::AndonDir::new(git.repo_root());
-            let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
+            git.remove_worktree(&spec.worktree, Some(&spec.branch), true)
+                .or_log("undoing a loop that could not start: a worktree never made is fine");
             crate::engine::sandbox::forget(&dirs, &spec.name);
             for (done, _) in &made {
-                let _ = git.remove_worktree(&done.worktree, Some(&done.branch), true);
+                git.remove_worktree(&done.worktree, Some(&done.branch), true)
+                    .or_log("undoing the loops made before: a worktree already gone is fine");
                 crate::engine::sandbox::forget(&dirs, &done.name);
             }
             return Err(e);
@@ -376,7 +379,10 @@ pub fn plan_choices(repo_root: &Path, store: &Store) -> Vec<PlanChoice> {
         })
         .unwrap_or_default();
     paths.sort();
-    let loops = store.loops().unwrap_or_default();
+    let loops = store
+        .loops()
+        .or_log("the plan picker shows the plans without their loops' states")
+        .unwrap_or_default();
     paths
         .into_iter()
         .map(|path| {
@@ -438,8 +444,11 @@ impl std::fmt::Display for NotAdmitted {
 pub fn undo(git: &GitOwner, store: &Store, made: &[(LoopSpec, Persisted)]) {
     let dirs = crate::engine::paths::AndonDir::new(git.repo_root());
     for (spec, _) in made {
-        let _ = store.delete_loop(&spec.name);
-        let _ = git.remove_worktree(&spec.worktree, Some(&spec.branch), true);
+        store
+            .delete_loop(&spec.name)
+            .or_log("undoing a loop that could not start: a row never written is fine");
+        git.remove_worktree(&spec.worktree, Some(&spec.branch), true)
+            .or_log("undoing a loop that could not start: a worktree never made is fine");
         crate::engine::sandbox::forget(&dirs, &spec.name);
     }
 }

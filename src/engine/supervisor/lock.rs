@@ -1,6 +1,7 @@
 //! One supervisor per repo: an advisory `flock` on `.andon/lock` holding the owner's pid. The
 //! kernel drops the lock when the process dies, even by SIGKILL, so a stale file never blocks.
 
+use crate::or_log::OrLog;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -48,7 +49,8 @@ impl RepoLock {
             .map_err(io)?;
         if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
             let mut pid = String::new();
-            let _ = file.read_to_string(&mut pid);
+            file.read_to_string(&mut pid)
+                .or_log("the holder's pid is only shown, and an empty one says unknown");
             let pid = pid.trim().to_string();
             return Err(LockError::Held {
                 pid: if pid.is_empty() {

@@ -10,6 +10,7 @@ pub mod remote;
 pub mod shared;
 pub mod worktree_setup;
 
+use crate::or_log::OrLog;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -519,7 +520,8 @@ impl Supervisor {
             }
         }
         for w in waits {
-            let _ = w.await;
+            w.await
+                .or_log("a loop task ended (or panicked) before shutdown waited for it");
         }
     }
 }

@@ -4,6 +4,7 @@
 //! An offline approval hosts just that loop in a short-lived supervisor under the repo lock, so
 //! it takes exactly the path the board's approval takes: gates, audit row, delivery, store.
 
+use crate::or_log::OrLog;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -225,19 +226,22 @@ pub fn clean_up(
         Ok(m) => m.clone(),
         Err(e) => format!("cleanup failed: {e}"),
     };
-    let _ = store.commit(&Step {
-        events: vec![EventRow {
-            id: None,
-            loop_name: name.to_string(),
-            iteration: iteration.unwrap_or(0),
-            at: now_ms(),
-            kind: "cleanup".into(),
-            lamp: row.lamp.clone(),
-            state: row.state.clone(),
-            detail,
-        }],
-        ..Step::default()
-    });
+    // The cleanup happened (or failed) whatever the store says; its event is a record.
+    store
+        .commit(&Step {
+            events: vec![EventRow {
+                id: None,
+                loop_name: name.to_string(),
+                iteration: iteration.unwrap_or(0),
+                at: now_ms(),
+                kind: "cleanup".into(),
+                lamp: row.lamp.clone(),
+                state: row.state.clone(),
+                detail,
+            }],
+            ..Step::default()
+        })
+        .or_log("the cleanup's event could not be recorded");
     result
 }
 

@@ -1,6 +1,7 @@
 //! The live agent PTYs of a supervisor, by loop: the UI writes keystrokes and terminal-query
 //! replies to them and resizes them to its panes, without owning them.
 
+use crate::or_log::OrLog;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -39,7 +40,8 @@ impl PtyRegistry {
 
     pub fn resize(&self, loop_name: &str, rows: u16, cols: u16) {
         if let Some(c) = self.get(loop_name) {
-            let _ = c.resize(rows, cols);
+            c.resize(rows, cols)
+                .or_log("the agent exited meanwhile; its next PTY takes the pane's size");
         }
     }
 

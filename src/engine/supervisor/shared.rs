@@ -280,7 +280,7 @@ impl Shared {
             board.insert(view.name.clone(), view.clone());
         }
         // Nobody listening is fine (a receiver may subscribe later and read the board).
-        let _ = self.updates.send(Update {
+        let _no_listener = self.updates.send(Update {
             view,
             message,
             alert,
@@ -301,7 +301,8 @@ impl Shared {
             Err(_) => return,
         };
         let message = condition.map(|c| format!("{}: {}", c.condition.label(), c.line));
-        let _ = self.updates.send(Update {
+        // Nobody listening is fine (a receiver may subscribe later and read the board).
+        let _no_listener = self.updates.send(Update {
             view,
             message,
             alert: None,

@@ -5,6 +5,7 @@
 
 pub mod terminal;
 
+use crate::or_log::OrLog;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -53,7 +54,7 @@ fn watch_themes(
     let (tx, rx) = mpsc::channel(4);
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if res.is_ok_and(|e| e.kind.is_modify() || e.kind.is_create()) {
-            let _ = tx.try_send(());
+            tx.try_send(()).or_log("a theme reload is already pending");
         }
     })
     .ok()?;

@@ -2,6 +2,7 @@
 //! alternate screen, mouse, bracketed paste and focus reporting are undone on quit, on error,
 //! on panic (the hook restores before the message prints) and on SIGTERM/SIGHUP.
 
+use crate::or_log::OrLog;
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -55,16 +56,18 @@ pub fn restore() {
         return;
     }
     let mut out = io::stdout();
-    let _ = execute!(
+    execute!(
         out,
         DisableFocusChange,
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
         cursor::Show
-    );
-    let _ = disable_raw_mode();
-    let _ = out.flush();
+    )
+    .or_log("the terminal is gone; nothing is left to restore");
+    disable_raw_mode().or_log("the terminal is gone; nothing is left to restore");
+    out.flush()
+        .or_log("the terminal is gone; nothing is left to restore");
 }
 
 fn install_panic_hook() {

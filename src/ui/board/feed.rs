@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::core::diff::DiffTarget;
 use crate::engine::input_error::chain;
+use crate::or_log::OrLog;
 use crate::ui::board::model::{BoardModel, Lamp};
 use crate::ui::board::notices::Notices;
 use crate::ui::board::screen::{review_screen, Screen};
@@ -84,7 +85,9 @@ pub fn refetch_reviews(
         let (facts, tx) = (port.review(&name), tx.clone());
         tokio::spawn(async move {
             if let Ok(facts) = facts.await {
-                let _ = tx.send(ReviewEvent::Facts(facts)).await;
+                tx.send(ReviewEvent::Facts(facts))
+                    .await
+                    .or_log("the board closed before the review's facts came");
             }
         });
     }

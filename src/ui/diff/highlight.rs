@@ -39,8 +39,8 @@ const RESTART_CONTEXT: usize = 100;
 /// Loads the syntax definitions now (tens of milliseconds), e.g. on a blocking task at start,
 /// so the first diff opened does not pay for it on the UI thread.
 pub fn warm_up() {
-    let _ = syntaxes();
-    let _ = rules();
+    syntaxes();
+    rules();
 }
 
 fn syntaxes() -> &'static SyntaxSet {

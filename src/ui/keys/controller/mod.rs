@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use tokio::sync::mpsc;
 
 use crate::core::event::HumanAction;
+use crate::or_log::OrLog;
 use crate::ui::board::layout::{self, Direction};
 use crate::ui::board::model::{BoardModel, Dialog};
 use crate::ui::board::panes::PaneSet;
@@ -191,7 +192,7 @@ impl Controller {
             Action::NewLoop => {
                 let choices = self.port.plan_choices().await;
                 if choices.is_empty() {
-                    let _ = self.results.try_send(Err(
+                    self.say(Err(
                         "no plans in plans/: copy plans/TEMPLATE.md (andon init writes it) to plans/<slug>.md and commit it".into(),
                     ));
                     return;
@@ -258,7 +259,7 @@ impl Controller {
                         .selected_loop()
                         .map(|(_, c)| c.state.label().to_string())
                         .unwrap_or_default();
-                    let _ = self.results.try_send(Err(format!(
+                    self.say(Err(format!(
                         "{name}: no agent is running to attach to ({state}); Enter zooms its pane"
                     )));
                     return true;
@@ -427,6 +428,13 @@ impl Controller {
 
     fn send_all(&self, action: HumanAction) {
         self.answer_later(self.port.act_all(action));
+    }
+
+    /// Says `result` in the status line (what was done, or why not).
+    fn say(&self, result: Result<String, String>) {
+        self.results
+            .try_send(result)
+            .or_log("the status line has more answers waiting than it can show");
     }
 
     /// The engine's answer, said in the status line when it comes (the board never waits).

@@ -9,6 +9,7 @@ use crossterm::event::KeyEvent;
 use super::{Controller, Pending};
 use crate::core::event::{HumanAction, Outcome};
 use crate::engine::delivery::review::ReviewFacts;
+use crate::or_log::OrLog;
 use crate::ui::board::model::BoardModel;
 use crate::ui::board::screen::{self, ScreenIntent};
 use crate::ui::diff::view::DiffRequest;
@@ -88,7 +89,7 @@ impl Controller {
                 );
             }
             Err(e) => {
-                let _ = self.results.try_send(Err(format!("{name}: {e}")));
+                self.say(Err(format!("{name}: {e}")));
             }
         }
     }
@@ -107,7 +108,7 @@ impl Controller {
                 "roll back",
             ),
             Err(e) => {
-                let _ = self.results.try_send(Err(format!("{name}: {e}")));
+                self.say(Err(format!("{name}: {e}")));
             }
         }
     }
@@ -117,7 +118,7 @@ impl Controller {
         match self.port.kaizen_report().await {
             Ok(report) => screen::open_kaizen(model, report),
             Err(e) => {
-                let _ = self.results.try_send(Err(format!("Kaizen: {e}")));
+                self.say(Err(format!("Kaizen: {e}")));
             }
         }
     }
@@ -126,9 +127,7 @@ impl Controller {
     /// after another in the order they were made (see [`kaizen_worker`]).
     fn decide(&self, d: KaizenDecision) {
         if self.kaizen.try_send(d).is_err() {
-            let _ = self
-                .results
-                .try_send(Err("Kaizen: too many decisions at once; press again".into()));
+            self.say(Err("Kaizen: too many decisions at once; press again".into()));
         }
     }
 
@@ -159,7 +158,7 @@ impl Controller {
                 });
             }
             Err(e) => {
-                let _ = self.results.try_send(Err(format!("{name}: {e}")));
+                self.say(Err(format!("{name}: {e}")));
             }
         }
     }
@@ -182,21 +181,23 @@ impl Controller {
         tokio::spawn(async move {
             let answer = port.act(&name, action).await;
             let approved = answer.is_ok();
-            let _ = reviews
+            reviews
                 .send(ReviewEvent::Answer {
                     loop_name: name.clone(),
                     result: answer,
                 })
-                .await;
+                .await
+                .or_log("the board closed before the approval's answer came");
             if approved && gh {
                 let opened = port.open_pr(&name).await;
-                let _ = results
+                results
                     .send(
                         opened
                             .map(|url| format!("{name}: pull request {url}"))
                             .map_err(|e| format!("{name}: {e}")),
                     )
-                    .await;
+                    .await
+                    .or_log("the board closed before the pull request was opened");
             }
         });
     }
@@ -214,7 +215,10 @@ pub(super) fn kaizen_worker(
             let answer = port
                 .kaizen_decide(&d.category, &d.fingerprint, d.change)
                 .await;
-            let _ = results.send(answer.map(|m| format!("Kaizen {m}"))).await;
+            results
+                .send(answer.map(|m| format!("Kaizen {m}")))
+                .await
+                .or_log("the board closed before the Kaizen decision was recorded");
         }
     });
     tx
