@@ -141,6 +141,24 @@ mod tests {
     }
 
     #[test]
+    fn a_notice_leaves_the_status_line_after_its_time_on_the_clock() {
+        let clock = Clock::fixed(1_000_000);
+        let mut notices = Notices::new(clock.clone());
+        let mut model = BoardModel::default();
+        notices.push(&mut model, "fix", "lamp red", Lamp::Red);
+        clock.advance(i64::try_from(SHOWN_FOR.as_millis()).unwrap());
+        assert!(
+            !notices.expire(&mut model),
+            "shown exactly its time: still there"
+        );
+        assert_eq!(model.toasts.len(), 1);
+        clock.advance(1);
+        assert!(notices.expire(&mut model));
+        assert!(model.toasts.is_empty());
+        assert_eq!(model.messages.len(), 1, "the message log keeps it");
+    }
+
+    #[test]
     fn the_board_says_once_what_the_sandbox_does_not_hold() {
         use crate::core::sandbox::SandboxMode;
         use crate::core::state::{Limits, LoopState, State};
