@@ -13,9 +13,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use andon::core::diff::{DiffTarget, LineKind};
 use andon::engine::diffs::{DiffService, DiffSource};
 use andon::git::{DiffLimits, GitOwner};
+use andon_core::diff::{DiffTarget, LineKind};
 
 const DIRS: usize = 200;
 const FILES_PER_DIR: usize = 100;

@@ -2,6 +2,8 @@
 //! engine and the board take a [`Clock`]; tests hold a fixed one they move by hand, so what a
 //! screen says about time ("3m ago", a toast's "14:02") is the same on every run. Clippy's
 //! `disallowed-methods` keeps `SystemTime::now` in this file.
+//! (Timeouts and pacing still read `std::time::Instant` where they are; making them take this
+//! clock, or tokio's pausable one, is the seam's next step.)
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -10,18 +12,26 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     fixed: Option<Arc<AtomicI64>>,
+    /// The wall clock when this clock started, and the monotonic instant it was read at:
+    /// the system clock moves on monotonically from there, so a wall clock stepped back (NTP)
+    /// or forward (a resume from suspend) neither freezes nor rushes what it times.
+    origin: Option<(i64, std::time::Instant)>,
 }
 
 impl Clock {
-    /// The machine's wall clock.
+    /// The machine's clock: the wall clock's time, moving monotonically.
     pub fn system() -> Clock {
-        Clock { fixed: None }
+        Clock {
+            fixed: None,
+            origin: Some((wall_ms(), std::time::Instant::now())),
+        }
     }
 
     /// A clock that stands at `ms` until [`Clock::advance`] moves it.
     pub fn fixed(ms: i64) -> Clock {
         Clock {
             fixed: Some(Arc::new(AtomicI64::new(ms))),
+            origin: None,
         }
     }
 
@@ -33,9 +43,12 @@ impl Clock {
     }
 
     pub fn now_ms(&self) -> i64 {
-        match &self.fixed {
-            Some(fixed) => fixed.load(Ordering::SeqCst),
-            None => wall_ms(),
+        match (&self.fixed, &self.origin) {
+            (Some(fixed), _) => fixed.load(Ordering::SeqCst),
+            (None, Some((wall, at))) => {
+                wall.saturating_add(i64::try_from(at.elapsed().as_millis()).unwrap_or(i64::MAX))
+            }
+            (None, None) => wall_ms(),
         }
     }
 }

@@ -1,14 +1,13 @@
 //! andon: a full-screen terminal supervisor for autonomous coding-agent loops.
 //!
-//! `core` decides (pure), `engine` does (processes, git, store), and the binary's `cli` shows.
+//! `andon_core` (its own crate) decides, purely; `engine` does (processes, git, store); `ui`
+//! and the binary's `cli` show.
 
 #![cfg_attr(test, allow(clippy::too_many_lines, reason = "table tests run long"))]
 
 pub mod atomic;
 pub mod clock;
 pub mod config;
-/// The pure core is its own crate, `andon-core`; `crate::core` names it throughout andon.
-pub use andon_core as core;
 pub mod engine;
 pub mod git;
 pub mod or_log;

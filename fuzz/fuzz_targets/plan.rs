@@ -5,5 +5,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = andon::core::plan::parse_plan(std::path::Path::new("plans/fuzz.md"), &text);
+    let _ = andon_core::plan::parse_plan(std::path::Path::new("plans/fuzz.md"), &text);
 });

@@ -6,10 +6,10 @@
 use andon::or_log::OrLog;
 use clap::Args;
 
-use andon::core::event::HumanAction;
 use andon::engine::supervisor::control::{request, ControlError, Reply, Request, Target};
 use andon::engine::supervisor::offline::act_offline;
 use andon::engine::supervisor::shared::actor;
+use andon_core::event::HumanAction;
 
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
 
@@ -43,16 +43,27 @@ pub struct RedirectArgs {
 }
 
 impl TargetArgs {
-    fn target(&self) -> Target {
-        match &self.loop_name {
-            Some(name) if !self.all => Target::Loop(name.clone()),
-            _ => Target::All,
+    /// The loop named, or the whole line with `--all` (clap requires exactly one of them).
+    fn target(&self) -> Option<Target> {
+        match (&self.loop_name, self.all) {
+            (None, true) => Some(Target::All),
+            (Some(name), false) => Some(Target::Loop(name.clone())),
+            _ => None,
         }
     }
 }
 
+/// Says that a loop or `--all` must be named; the exit code.
+fn name_a_target() -> i32 {
+    super::output::error("name a loop, or --all for the whole line");
+    EXIT_BAD_INPUT
+}
+
 pub fn stop(t: TargetArgs) -> i32 {
-    send(t.target(), HumanAction::Stop)
+    match t.target() {
+        Some(target) => send(target, HumanAction::Stop),
+        None => name_a_target(),
+    }
 }
 
 pub fn resume(t: TargetArgs) -> i32 {
@@ -65,7 +76,10 @@ pub fn resume(t: TargetArgs) -> i32 {
         },
         _ => None,
     };
-    send(t.target(), HumanAction::Resume { fix_plan })
+    match t.target() {
+        Some(target) => send(target, HumanAction::Resume { fix_plan }),
+        None => name_a_target(),
+    }
 }
 
 /// The fix plan a Meta-Andon stop waits on, shown (and confirmed on a terminal); `None` when
@@ -85,7 +99,7 @@ fn fix_plan_to_accept(repo: &repo::Repo, name: &str) -> Result<Option<String>, i
         .state
         .stop
         .as_ref()
-        .is_some_and(|s| s.cause == andon::core::state::StopCause::MetaAndon);
+        .is_some_and(|s| s.cause == andon_core::state::StopCause::MetaAndon);
     if !meta_andon {
         return Ok(None);
     }

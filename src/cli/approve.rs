@@ -8,8 +8,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use andon::core::event::{HumanAction, Outcome};
-use andon::core::reducer::human::approval_gate;
 use andon::engine::delivery::deliver::{self, Place};
 use andon::engine::delivery::pull_request;
 use andon::engine::spec::Persisted;
@@ -17,6 +15,8 @@ use andon::engine::supervisor::control::{request, ControlError, Request, Target}
 use andon::engine::supervisor::offline::{act_offline, clean_up_offline};
 use andon::engine::supervisor::shared::actor;
 use andon::git::MergeStyle;
+use andon_core::event::{HumanAction, Outcome};
+use andon_core::reducer::human::approval_gate;
 
 use super::repo::{self, bad_input, Repo, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
 use super::run::runtime;

@@ -4,9 +4,9 @@
 use clap::Args;
 use serde::Serialize;
 
-use andon::core::sanitize::{one_line, printable};
 use andon::engine::input_error::chain;
 use andon::store::AuditRow;
+use andon_core::sanitize::{one_line, printable};
 
 use super::output::{clock, quiet_on_broken_pipe};
 use super::repo::{self, bad_input, EXIT_ERROR, EXIT_OK};

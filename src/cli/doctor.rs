@@ -46,9 +46,9 @@ pub fn run(args: DoctorArgs) -> i32 {
                         fix: None,
                     });
                     findings.extend(doctor::agents(&config, r.git.repo_root()));
-                    let landlock = |s: &Option<andon::core::sandbox::SandboxSetting>| {
+                    let landlock = |s: &Option<andon_core::sandbox::SandboxSetting>| {
                         s.as_ref()
-                            .is_some_and(|s| s.mode == andon::core::sandbox::SandboxMode::Landlock)
+                            .is_some_and(|s| s.mode == andon_core::sandbox::SandboxMode::Landlock)
                     };
                     let required = landlock(&config.sandbox.mode)
                         || config.agents.values().any(|p| landlock(&p.sandbox));
@@ -56,7 +56,7 @@ pub fn run(args: DoctorArgs) -> i32 {
                         .sandbox
                         .mode
                         .as_ref()
-                        .is_some_and(|s| s.mode == andon::core::sandbox::SandboxMode::Off);
+                        .is_some_and(|s| s.mode == andon_core::sandbox::SandboxMode::Off);
                     findings.push(doctor::landlock(required, chosen_off));
                     findings.push(doctor::namespaces());
                 }

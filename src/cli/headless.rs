@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::broadcast;
 
-use andon::core::condition::AgentCondition;
-use andon::core::sanitize::one_line;
-use andon::core::state::State;
 use andon::engine::supervisor::shared::{LoopView, Update};
 use andon::engine::supervisor::Supervisor;
+use andon_core::condition::AgentCondition;
+use andon_core::sanitize::one_line;
+use andon_core::state::State;
 
 use super::output::{clock, lamp, use_color};
 use super::repo::{EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK};

@@ -4,11 +4,11 @@
 
 use clap::{Args, Subcommand};
 
-use andon::core::failure::classify::Category;
-use andon::core::kaizen::{one_decimal, percent, KaizenStatus, Level};
-use andon::core::sanitize::one_line;
 use andon::engine::queries::kaizen::{decide, report, Change, KaizenReport};
 use andon::engine::supervisor::shared::actor;
+use andon_core::failure::classify::Category;
+use andon_core::kaizen::{one_decimal, percent, KaizenStatus, Level};
+use andon_core::sanitize::one_line;
 
 use super::output::{elapsed, quiet_on_broken_pipe};
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
@@ -102,7 +102,7 @@ pub fn run(args: KaizenArgs) -> i32 {
         Ok(KaizenReport {
             items: Vec::new(),
             by_category: Vec::new(),
-            metrics: andon::core::kaizen::metrics(&[], &[], &[]),
+            metrics: andon_core::kaizen::metrics(&[], &[], &[]),
         })
     };
     let rep = match rep {

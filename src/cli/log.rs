@@ -3,8 +3,8 @@
 
 use clap::Args;
 
-use andon::core::sanitize::one_line;
 use andon::engine::input_error::chain;
+use andon_core::sanitize::one_line;
 
 use super::output::{clock, elapsed};
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
@@ -62,7 +62,7 @@ pub fn run(args: LogArgs) -> i32 {
         "loop {}  ({})  state {}  lamp {}  branch {}",
         row.name,
         row.plan_path,
-        andon::core::state::State::label_of(&row.state),
+        andon_core::state::State::label_of(&row.state),
         row.lamp,
         row.branch
     );

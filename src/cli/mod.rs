@@ -18,7 +18,7 @@ mod status;
 
 use clap::{Parser, Subcommand};
 
-use andon::core::event::HumanAction;
+use andon_core::event::HumanAction;
 use andon_sim::SimArgs;
 
 #[derive(Parser, Debug)]

@@ -1,6 +1,6 @@
 //! Small formatting helpers shared by the subcommands' human-readable output.
 
-use andon::core::state::Lamp;
+use andon_core::state::Lamp;
 
 /// `HH:MM:SS` (UTC) of a unix-millisecond timestamp.
 pub fn clock(ms: i64) -> String {
@@ -58,6 +58,6 @@ pub fn quiet_on_broken_pipe() {
 pub fn error(message: impl std::fmt::Display) {
     eprintln!(
         "andon: {}",
-        andon::core::sanitize::visible(&message.to_string())
+        andon_core::sanitize::visible(&message.to_string())
     );
 }

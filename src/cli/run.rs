@@ -13,8 +13,6 @@ use clap::Args;
 use tokio::sync::broadcast;
 
 use andon::config::Config;
-use andon::core::event::Event;
-use andon::core::state::{State, StopCause};
 use andon::engine::input_error::{chain, InputError};
 use andon::engine::loop_task::restore::{load, recover_interrupted};
 use andon::engine::spec::{LoopSpec, Persisted};
@@ -26,6 +24,8 @@ use andon::engine::supervisor::shared::{OutputHook, Shared, Update};
 use andon::engine::supervisor::Supervisor;
 use andon::pty::reaper::{fresh_token, Reaper};
 use andon::store::Store;
+use andon_core::event::Event;
+use andon_core::state::{State, StopCause};
 
 use super::headless;
 use super::repo::{self, bad_input, EXIT_ERROR};

@@ -4,14 +4,14 @@
 use clap::Args;
 use serde::Serialize;
 
-use andon::core::failure::classify::Category;
-use andon::core::sanitize::{one_line, printable};
-use andon::core::state::{Lamp, LoopState, State};
 use andon::engine::input_error::chain;
 use andon::engine::loop_task::restore::recover_interrupted;
 use andon::engine::spec::Persisted;
 use andon::engine::supervisor::lock::RepoLock;
 use andon::store::{LoopRow, Store, StoreError};
+use andon_core::failure::classify::Category;
+use andon_core::sanitize::{one_line, printable};
+use andon_core::state::{Lamp, LoopState, State};
 
 use super::output::{elapsed, lamp, use_color};
 use super::repo::{self, bad_input, EXIT_ERROR, EXIT_OK};
@@ -43,7 +43,7 @@ pub struct StatusEntry {
     /// What the agent reported using so far (tokens, and cost when it reports one); absent
     /// when it reported nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub spent: Option<andon::core::usage::Usage>,
+    pub spent: Option<andon_core::usage::Usage>,
     pub branch: String,
     pub worktree: String,
     pub base: String,

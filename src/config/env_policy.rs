@@ -60,7 +60,7 @@ impl EnvPolicy {
             .any(|p| name_matches(p, name));
         allowed
             || (self.passes(name, profile_allow)
-                && !crate::core::redact::carries_url_password(value))
+                && !andon_core::redact::carries_url_password(value))
     }
 }
 

@@ -4,8 +4,8 @@
 use std::io::{ErrorKind, Read};
 use std::path::Path;
 
-use crate::core::file_error::{line_at, FileError, MAX_INPUT_BYTES};
-use crate::core::plan::{parse_plan, Plan, PlanError};
+use andon_core::file_error::{line_at, FileError, MAX_INPUT_BYTES};
+use andon_core::plan::{parse_plan, Plan, PlanError};
 
 /// Reads a text file whole; `Ok(None)` when it does not exist.
 pub fn read_text(path: &Path) -> Result<Option<String>, FileError> {

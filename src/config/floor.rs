@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::layer::{ConfigLayer, Located};
 use super::Config;
-use crate::core::file_error::FileError;
-use crate::core::lexical_path::{expand_home, normalize};
-use crate::core::sandbox::{SandboxMode, SandboxSetting};
+use andon_core::file_error::FileError;
+use andon_core::lexical_path::{expand_home, normalize};
+use andon_core::sandbox::{SandboxMode, SandboxSetting};
 
 /// Whether `path` (absolute or `~/...`) is one of `listed` or lies under one. A path that
 /// names nothing (`~/` without a home) stands.
@@ -157,7 +157,7 @@ impl Floor {
     /// repository's `andon.toml`.
     pub fn allow_in(&self, var: &str, value: &str) -> String {
         if self.deny_patterns().any(|p| super::name_matches(p, var))
-            || crate::core::redact::carries_url_password(value)
+            || andon_core::redact::carries_url_password(value)
         {
             self.user_config().display().to_string()
         } else {
@@ -249,7 +249,7 @@ impl Floor {
             host.iter()
                 .find(|(name, value)| {
                     super::name_matches(&pattern.value, name)
-                        && crate::core::redact::carries_url_password(value)
+                        && andon_core::redact::carries_url_password(value)
                 })
                 .map(|(name, _)| format!("kept from agents: {name} carries a URL password"))
         };
@@ -353,7 +353,7 @@ impl Floor {
         let path: Vec<PathBuf> = std::env::var_os("PATH")
             .map(|p| std::env::split_paths(&p).collect())
             .unwrap_or_default();
-        let refusal = crate::core::cache_dir::refusal(&resolved, home.as_deref(), &path, &[]);
+        let refusal = andon_core::cache_dir::refusal(&resolved, home.as_deref(), &path, &[]);
         let why = match (beside, refusal) {
             (true, None) => return Ok(()),
             (false, _) => format!(

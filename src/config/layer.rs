@@ -11,12 +11,12 @@ use toml::Spanned;
 use super::env_policy::{valid_env_name, valid_env_pattern};
 use super::profile::{AgentMode, PromptMode};
 use super::ConfigError;
-use crate::core::breaker_overrides::BreakerOverrides;
-use crate::core::duration::parse_duration;
-use crate::core::file_error::{check_text, FileError};
-use crate::core::sandbox::SandboxMode;
-use crate::core::template::{self, PLACEHOLDERS};
-use crate::core::toml_errors::TomlSource;
+use andon_core::breaker_overrides::BreakerOverrides;
+use andon_core::duration::parse_duration;
+use andon_core::file_error::{check_text, FileError};
+use andon_core::sandbox::SandboxMode;
+use andon_core::template::{self, PLACEHOLDERS};
+use andon_core::toml_errors::TomlSource;
 
 /// A value and the file line it was set on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +217,7 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
         agents,
         breakers: raw.breakers,
         protected: guards
-            .map(|g| crate::core::plan::globs(&source, "[guards] protected", g))
+            .map(|g| andon_core::plan::globs(&source, "[guards] protected", g))
             .transpose()?,
         worktree_root_line: root.as_ref().map_or(0, |r| source.line_of_span(&r.span())),
         worktree_root: root.map(|r| worktree_root(&source, r)).transpose()?,
@@ -398,7 +398,7 @@ fn shared_system_dir(dir: &Path) -> Option<std::path::PathBuf> {
 
 /// Cache directories are absolute or under the home directory (`~/...`): a relative one
 /// would mean a different place in every worktree. They are data only: one that holds
-/// programs or sits on `PATH` is refused (see [`crate::core::cache_dir`]).
+/// programs or sits on `PATH` is refused (see [`andon_core::cache_dir`]).
 fn cache_dirs_of(
     source: &TomlSource<'_>,
     dirs: Vec<Spanned<String>>,
@@ -411,10 +411,10 @@ fn cache_dirs_of(
         .unwrap_or_default();
     for dir in &dirs {
         let text = dir.get_ref();
-        let Some(expanded) = crate::core::lexical_path::expand_home(text, home.as_deref()) else {
+        let Some(expanded) = andon_core::lexical_path::expand_home(text, home.as_deref()) else {
             continue;
         };
-        let expanded = crate::core::lexical_path::normalize(&expanded);
+        let expanded = andon_core::lexical_path::normalize(&expanded);
         if let Some(shared) = shared_system_dir(&expanded) {
             return Err(source.error_at(
                 &dir.span(),
@@ -436,7 +436,7 @@ fn cache_dirs_of(
             })
             .unwrap_or_default();
         let Some(refusal) =
-            crate::core::cache_dir::refusal(&expanded, home.as_deref(), &path, &children)
+            andon_core::cache_dir::refusal(&expanded, home.as_deref(), &path, &children)
         else {
             continue;
         };
@@ -496,7 +496,7 @@ fn setup_commands(
     source: &TomlSource<'_>,
     commands: Vec<Spanned<String>>,
 ) -> Result<Vec<String>, FileError> {
-    use crate::core::shell_fill::SETUP_PLACEHOLDERS;
+    use andon_core::shell_fill::SETUP_PLACEHOLDERS;
     for command in &commands {
         let used = match template::placeholders(std::slice::from_ref(command.get_ref())) {
             Ok(used) => used,

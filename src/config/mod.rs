@@ -22,12 +22,12 @@ pub use profile::{
     TurnEnd,
 };
 
-use crate::core::breaker_overrides::BreakerOverrides;
-use crate::core::file_error::FileError;
-use crate::core::plan::Plan;
-use crate::core::sandbox::{effective, SandboxSetting};
-use crate::core::suggest::nearest;
-use crate::core::template::{self, TemplateError, TemplateVars};
+use andon_core::breaker_overrides::BreakerOverrides;
+use andon_core::file_error::FileError;
+use andon_core::plan::Plan;
+use andon_core::sandbox::{effective, SandboxSetting};
+use andon_core::suggest::nearest;
+use andon_core::template::{self, TemplateError, TemplateVars};
 
 pub type ConfigError = FileError;
 

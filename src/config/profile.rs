@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub use crate::core::agent::{Family, TurnEnd};
-use crate::core::sandbox::SandboxSetting;
+pub use andon_core::agent::{Family, TurnEnd};
+use andon_core::sandbox::SandboxSetting;
 
 /// How the prompt reaches the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -33,7 +33,7 @@ pub enum AgentMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentProfile {
     pub name: String,
-    /// The argv template; see [`crate::core::template`].
+    /// The argv template; see [`andon_core::template`].
     pub command: Vec<String>,
     pub prompt: PromptMode,
     pub mode: AgentMode,
@@ -253,7 +253,7 @@ pub fn builtin_profiles() -> BTreeMap<String, AgentProfile> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::template;
+    use andon_core::template;
 
     #[test]
     fn builtins_are_complete_and_consistent() {

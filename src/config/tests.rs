@@ -1,6 +1,6 @@
 use super::*;
-use crate::core::plan::parse_plan;
-use crate::core::sandbox::SandboxMode;
+use andon_core::plan::parse_plan;
+use andon_core::sandbox::SandboxMode;
 use std::fs;
 
 fn strings(list: &[&str]) -> Vec<String> {
@@ -281,7 +281,7 @@ fn reading_files_reports_problems_with_the_path() {
     let big = dir.path().join("big.md");
     fs::write(
         &big,
-        vec![b'x'; crate::core::file_error::MAX_INPUT_BYTES + 1],
+        vec![b'x'; andon_core::file_error::MAX_INPUT_BYTES + 1],
     )
     .expect("write");
     let err = read_text(&big).expect_err("too big");

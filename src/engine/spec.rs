@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::config::AgentProfile;
-use crate::core::plan::Plan;
-use crate::core::sandbox::SandboxMode;
-use crate::core::state::LoopState;
+use andon_core::plan::Plan;
+use andon_core::sandbox::SandboxMode;
+use andon_core::state::LoopState;
 
 #[derive(Debug, Clone)]
 pub struct LoopSpec {
@@ -136,7 +136,7 @@ pub fn plan_hash(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::state::{Limits, LoopState};
+    use andon_core::state::{Limits, LoopState};
 
     fn persisted(started_at: i64) -> Persisted {
         Persisted {
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn the_clock_counts_working_spells_only() {
-        use crate::core::state::State;
+        use andon_core::state::State;
         let mut p = persisted(1_000);
         // Pending until 5 s, then running 6 s, stopped for ten minutes, running 2 s, waiting.
         let steps = [

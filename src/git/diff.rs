@@ -17,7 +17,7 @@ use super::changes::{commit_tree, worktree_root};
 use super::diff_files::{changes_of, files_of, finish, Collected, NewSide};
 use super::diff_split::{in_parallel, part_count, partition, Prefixes};
 use super::{GitContext, GitError, GitOwner};
-use crate::core::diff::Diff;
+use andon_core::diff::Diff;
 
 /// A file changing under the diff (the agent is still writing) fails the file's read; the
 /// whole diff is retried this many times before the error is returned.

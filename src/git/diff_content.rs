@@ -10,7 +10,7 @@ use git2::{FileMode, Odb, Oid, Patch, Repository};
 
 use super::diff::DiffLimits;
 use super::{io_error, GitContext, GitError};
-use crate::core::diff::{DiffLine, Hunk, LeadIn, LineKind, LEAD_IN};
+use andon_core::diff::{DiffLine, Hunk, LeadIn, LineKind, LEAD_IN};
 
 /// How many leading bytes decide whether content is binary (git's own rule: a NUL among them).
 const BINARY_PEEK: usize = 8000;

@@ -17,7 +17,7 @@ use git2::{Delta, DiffDelta, DiffOptions, FileMode, ObjectType, Odb, Oid, Patch,
 use super::diff::DiffLimits;
 use super::diff_content::{add_lead_ins, hunks, looks_binary, on_disk, stored, Content, Side};
 use super::{lossy, GitContext, GitError};
-use crate::core::diff::{Diff, DiffFile, FileBody, FileStatus};
+use andon_core::diff::{Diff, DiffFile, FileBody, FileStatus};
 
 /// Where the new side of each file lives.
 #[derive(Clone, Copy)]

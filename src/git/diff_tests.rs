@@ -2,7 +2,7 @@ use std::fs;
 
 use super::super::test_support::{git, repo_with_worktree, write};
 use super::*;
-use crate::core::diff::{DiffFile, DiffLine, FileBody, FileStatus, LineKind};
+use andon_core::diff::{DiffFile, DiffLine, FileBody, FileStatus, LineKind};
 
 fn summary(diff: &Diff) -> Vec<(&str, char, u32, u32)> {
     diff.files

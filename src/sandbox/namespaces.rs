@@ -152,7 +152,7 @@ fn probe() -> Result<PathBuf, String> {
         let said = String::from_utf8_lossy(&out.stderr);
         Err(format!(
             "bwrap cannot make namespaces here ({}); user namespaces may be disabled",
-            crate::core::sanitize::one_line(&said, 120)
+            andon_core::sanitize::one_line(&said, 120)
         ))
     }
 }

@@ -45,7 +45,7 @@ mod tests {
     use std::process::Command;
 
     use super::*;
-    use crate::core::failure::sandbox_denial::{paths_outside, DenialLines};
+    use andon_core::failure::sandbox_denial::{paths_outside, DenialLines};
 
     #[test]
     fn a_confined_child_writes_inside_and_is_refused_outside() {

@@ -5,16 +5,6 @@
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-/// `YYYY-MM-DD` of a unix-millisecond timestamp, in UTC.
-pub fn ymd(ms: i64) -> String {
-    format_in(ms, &TimeZone::UTC, "%Y-%m-%d")
-}
-
-/// `HH:MM` of a unix-millisecond timestamp, in UTC.
-pub fn hm(ms: i64) -> String {
-    format_in(ms, &TimeZone::UTC, "%H:%M")
-}
-
 /// `YYYY-MM-DD` of a unix-millisecond timestamp in the machine's local time zone.
 pub fn local_ymd(ms: i64) -> String {
     format_in(ms, &TimeZone::system(), "%Y-%m-%d")
@@ -49,9 +39,10 @@ mod tests {
             (-86_400_000, "1969-12-31"),
         ];
         for (ms, want) in table {
-            assert_eq!(ymd(ms), want, "{ms}");
+            assert_eq!(format_in(ms, &TimeZone::UTC, "%Y-%m-%d"), want, "{ms}");
         }
-        assert_eq!(hm(1_795_305_600_000 + 3_723_000), "01:02");
+        let at = 1_795_305_600_000 + 3_723_000;
+        assert_eq!(format_in(at, &TimeZone::UTC, "%H:%M"), "01:02");
     }
 
     #[test]

@@ -3,12 +3,12 @@
 
 use std::fmt::Write;
 
-use crate::core::diff::{DiffFile, DiffStat};
-use crate::core::markdown::{code, fence, prose};
-use crate::core::prompt::PastFailure;
-use crate::core::sanitize::one_line;
 use crate::store::{AuditRow, IncidentRow, IterationRow};
 use crate::wiki::date::local_hm;
+use andon_core::diff::{DiffFile, DiffStat};
+use andon_core::markdown::{code, fence, prose};
+use andon_core::prompt::PastFailure;
+use andon_core::sanitize::one_line;
 
 /// Longest line kept from a note, summary or reason.
 const LINE: usize = 300;
@@ -118,7 +118,7 @@ fn incidents(out: &mut String, l: &LoopLog) {
             out,
             "- iteration {} — {} ({:.2}): {} · fingerprint `{}`",
             inc.iteration,
-            crate::core::failure::classify::Category::label_of(&inc.category),
+            andon_core::failure::classify::Category::label_of(&inc.category),
             inc.confidence,
             prose(&inc.summary, LINE),
             inc.fingerprint.chars().take(12).collect::<String>()

@@ -1,8 +1,8 @@
 //! Page text checked against snapshots with a known history.
 
 use super::*;
-use crate::core::diff::{FileBody, FileStatus};
-use crate::core::prompt::PastFailure;
+use andon_core::diff::{FileBody, FileStatus};
+use andon_core::prompt::PastFailure;
 
 fn iteration(n: u32, status: &str, checks: (u32, u32), category: Option<&str>) -> IterationRow {
     IterationRow {

@@ -346,7 +346,7 @@ fn the_plan_template_is_a_valid_plan() {
     let text = std::fs::read_to_string(&path).unwrap();
     // Copied to a lowercase name, as a user would (TEMPLATE itself is not a valid loop name).
     let plan =
-        andon::core::plan::parse_plan(std::path::Path::new("plans/my-plan.md"), &text).unwrap();
+        andon_core::plan::parse_plan(std::path::Path::new("plans/my-plan.md"), &text).unwrap();
     assert_eq!(
         plan.checks.len(),
         3,

@@ -4,7 +4,12 @@
 
 use std::path::Path;
 
-const PAGES: &[&str] = &["README.md", "wiki/20_SYSTEM", "wiki/10_DOMAIN"];
+const PAGES: &[&str] = &[
+    "README.md",
+    "wiki/20_SYSTEM",
+    "wiki/10_DOMAIN",
+    "crates/core/fixtures/failures/README.md",
+];
 
 /// Where a page's path may live: from the repo root, under `src/`, and `core/…`, `sim/…`,
 /// `test-support/…` in their crates.

@@ -4,14 +4,14 @@
 
 use std::path::PathBuf;
 
-use crate::core::event::Outcome;
-use crate::core::state::LoopState;
 use crate::engine::delivery::pull_request;
 use crate::engine::input_error::chain;
 use crate::engine::paths::AndonDir;
 use crate::engine::spec::LoopSpec;
 use crate::git::{GitOwner, MergeStyle, Merged};
 use crate::store::Store;
+use andon_core::event::Outcome;
+use andon_core::state::LoopState;
 
 /// Where a loop lives and what it was for: what a delivery needs to know.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ pub struct Delivery<'a> {
     pub dirs: &'a AndonDir,
     pub history_by_default: bool,
     /// The secrets kept out of the PR body.
-    pub redactor: &'a crate::core::redact::Redactor,
+    pub redactor: &'a andon_core::redact::Redactor,
     pub memory: &'a mut dyn FnMut() -> Result<Vec<String>, String>,
 }
 
@@ -170,9 +170,9 @@ fn commit_message(
     checks: &[crate::store::CheckRunRow],
     anyway: Option<&str>,
 ) -> String {
-    let goal = crate::core::sanitize::one_line(place.goal.trim(), 200);
+    let goal = andon_core::sanitize::one_line(place.goal.trim(), 200);
     let title = if goal.is_empty() {
-        crate::core::sanitize::one_line(&place.title, 200)
+        andon_core::sanitize::one_line(&place.title, 200)
     } else {
         goal
     };
@@ -194,14 +194,14 @@ fn commit_message(
                 "- {} {}: {verdict} (`{}`)\n",
                 c.kind,
                 c.name,
-                crate::core::sanitize::one_line(&c.command, 200)
+                andon_core::sanitize::one_line(&c.command, 200)
             ));
         }
     }
     if let Some(reason) = anyway {
         body.push_str(&format!(
             "\nApproved anyway: {}\n",
-            crate::core::sanitize::one_line(reason, 400)
+            andon_core::sanitize::one_line(reason, 400)
         ));
     }
     body

@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::core::diff::Diff;
-use crate::core::pr_body::{pr_body, pr_title, PrCheck, PrFacts, PrIncident, PrIteration};
-use crate::core::state::LoopState;
 use crate::engine::delivery::deliver::Delivery;
 use crate::engine::delivery::deliver::Place;
 use crate::engine::input_error::chain;
 use crate::engine::iteration::env::find_program;
 use crate::git::{DiffLimits, GitOwner};
+use andon_core::diff::Diff;
+use andon_core::pr_body::{pr_body, pr_title, PrCheck, PrFacts, PrIncident, PrIteration};
+use andon_core::state::LoopState;
 
 /// Writes `.andon/loops/<loop>/PR.md` from the store's record and the branch's diff.
 pub fn write_pr(

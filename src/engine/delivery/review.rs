@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use crate::core::reducer::human::{approval_gate, ApprovalGate};
 use crate::engine::input_error::chain;
 use crate::engine::supervisor::shared::Shared;
 use crate::store::{CheckRunRow, IncidentRow, IterationRow};
+use andon_core::reducer::human::{approval_gate, ApprovalGate};
 
 /// A loop's review, as plain data for the board.
 #[derive(Debug, Clone)]
@@ -54,9 +54,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         .ok()
         .flatten()
         .and_then(|row| std::fs::read_to_string(shared.repo_root().join(&row.plan_path)).ok())
-        .and_then(|text| {
-            crate::core::plan::parse_plan(std::path::Path::new(&view.plan), &text).ok()
-        })
+        .and_then(|text| andon_core::plan::parse_plan(std::path::Path::new(&view.plan), &text).ok())
         .map(|plan| plan.goal)
         .unwrap_or_else(|| view.title.clone());
     Ok(ReviewFacts {

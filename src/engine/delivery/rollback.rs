@@ -2,9 +2,9 @@
 //! (or, when none did, the base the loop started from), the iterations after it, and what they
 //! had changed — said before a human confirms and again in the answer.
 
-use crate::core::diff::DiffStat;
 use crate::git::{DiffLimits, GitOwner};
 use crate::store::Store;
+use andon_core::diff::DiffStat;
 
 /// The commit a rollback resets a loop's worktree and branch to.
 #[derive(Debug, Clone, PartialEq, Eq)]

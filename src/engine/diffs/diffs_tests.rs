@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use super::*;
-use crate::core::diff::LineKind;
 use crate::git::test_support::{init_repo, write};
+use andon_core::diff::LineKind;
 
 /// A loop worktree `<tmp>/wt` and a service on it whose iteration `k` is snapshot `k` of
 /// `snapshots` against the one before (the base for the first).

@@ -6,7 +6,7 @@
 //! each kind (cumulative, iteration), so a burst of cumulative refreshes never overwrites the
 //! iteration diff a person asked for before the UI read it.
 
-pub mod start;
+pub mod service;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -17,9 +17,9 @@ use std::time::Instant;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
-use crate::core::diff::{Diff, DiffStat, DiffTarget};
 use crate::git::{DiffLimits, GitError, GitOwner};
 use crate::watch::{Debounce, WatchError, WorktreeWatcher};
+use andon_core::diff::{Diff, DiffStat, DiffTarget};
 
 /// The commits iteration `k`'s diff compares: (the snapshot before it, or the base; its own
 /// snapshot). `None` while iteration `k` has no snapshot.

@@ -7,13 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::AgentMode;
-use crate::core::agent::states::{recognise, AgentCondition};
-use crate::core::event::AgentReport;
-use crate::core::failure::sandbox_denial::denial_failure;
-use crate::core::failure::verdict::judge_agent;
-use crate::core::guard::{ChangedPath, Guards};
-use crate::core::state::Mode;
-use crate::core::usage::{usage_in, Usage};
 use crate::engine::iteration::child::{self, spawn_kept, ChildCommand, Prompt};
 use crate::engine::iteration::env::AndonVars;
 use crate::engine::iteration::session::SessionSlot;
@@ -24,6 +17,13 @@ use crate::engine::supervisor::shared::Shared;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::{ExitInfo, PtyChild};
 use crate::watch::WorktreeWatcher;
+use andon_core::agent::states::{recognise, AgentCondition};
+use andon_core::event::AgentReport;
+use andon_core::failure::sandbox_denial::denial_failure;
+use andon_core::failure::verdict::judge_agent;
+use andon_core::guard::{ChangedPath, Guards};
+use andon_core::state::Mode;
+use andon_core::usage::{usage_in, Usage};
 
 /// How often the breakers look at a running agent: a twentieth of the no-progress time,
 /// between 1 and 5 seconds. Its exit is noticed at once (the wait is event-driven); this only

@@ -9,10 +9,6 @@ use std::time::{Duration, Instant};
 /// How often a running check's timeout is looked at.
 const TICK: Duration = Duration::from_millis(250);
 
-use crate::core::failure::offline::offline_note;
-use crate::core::failure::sandbox_denial::DenialLines;
-use crate::core::failure::verdict::CheckOutcome;
-use crate::core::state::Mode;
 use crate::engine::iteration::env::{child_env, overlay, AndonVars};
 use crate::engine::iteration::pane_text;
 use crate::engine::loop_task::step_error::StepError;
@@ -22,6 +18,10 @@ use crate::engine::supervisor::shared::{OutputHook, Shared};
 use crate::pty::command::{run_command, CommandSpec};
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::store::CheckRunRow;
+use andon_core::failure::offline::offline_note;
+use andon_core::failure::sandbox_denial::DenialLines;
+use andon_core::failure::verdict::CheckOutcome;
+use andon_core::state::Mode;
 
 /// One command to run: a plan check or a goal check.
 #[derive(Debug, Clone)]

@@ -8,8 +8,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::config::{AgentProfile, PromptMode};
-use crate::core::failure::sandbox_denial::DenialLines;
-use crate::core::template::{expand, TemplateVars};
 use crate::engine::iteration::argv::{absolutize_repo_paths, prompt_argument};
 use crate::engine::iteration::env::{child_env, overlay, AndonVars};
 use crate::engine::iteration::tail::Tail;
@@ -18,6 +16,8 @@ use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::{OutputHook, Shared};
 use crate::pty::spawn::{PtyChild, PtySpec};
 use crate::pty::PtyError;
+use andon_core::failure::sandbox_denial::DenialLines;
+use andon_core::template::{expand, TemplateVars};
 
 /// The prompt a child is given, and the file it is also written to.
 pub(crate) struct Prompt<'a> {

@@ -2,8 +2,8 @@
 //! filter, the profile's own variables, and andon's contract variables (DESIGN §5).
 
 use crate::config::{AgentProfile, EnvPolicy};
-use crate::core::state::Mode;
 use crate::pty::reaper::TOKEN_VAR;
+use andon_core::state::Mode;
 
 /// andon's variables for one iteration.
 pub struct AndonVars<'a> {
@@ -62,15 +62,15 @@ pub fn redactor<'a>(
     policy: &EnvPolicy,
     profiles: impl IntoIterator<Item = &'a AgentProfile>,
     host: impl IntoIterator<Item = (String, String)>,
-) -> crate::core::redact::Redactor {
-    use crate::core::redact::looks_secret;
+) -> andon_core::redact::Redactor {
+    use andon_core::redact::looks_secret;
     let withheld = host
         .into_iter()
         .filter(|(k, v)| !policy.passes_var(k, v, &[]));
     let set = profiles
         .into_iter()
         .flat_map(|p| p.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    crate::core::redact::Redactor::new(withheld.chain(set).filter(|(k, v)| looks_secret(k, v)))
+    andon_core::redact::Redactor::new(withheld.chain(set).filter(|(k, v)| looks_secret(k, v)))
 }
 
 /// Build the complete environment for a child. `host` is andon's own environment.

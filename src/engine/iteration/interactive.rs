@@ -9,10 +9,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::core::agent::states::{recognise, AgentCondition};
-use crate::core::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdict, READY_TIMEOUT};
-use crate::core::condition::Condition;
-use crate::core::event::AgentReport;
 use crate::engine::iteration::agent::{AgentRun, RunEnd, KILL_GRACE};
 use crate::engine::iteration::session::Session;
 use crate::engine::iteration::turn_hook;
@@ -20,6 +16,10 @@ use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::LoopSandbox;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::ExitInfo;
+use andon_core::agent::states::{recognise, AgentCondition};
+use andon_core::agent::turn::{looks_idle, ready, Observation, TurnWatch, Verdict, READY_TIMEOUT};
+use andon_core::condition::Condition;
+use andon_core::event::AgentReport;
 
 /// How often the turn watcher looks at the screen.
 const LOOK: Duration = Duration::from_millis(250);

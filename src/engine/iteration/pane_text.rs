@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::core::state::Mode;
+use andon_core::state::Mode;
 
 /// The line that opens an agent run in the pane.
 pub fn iteration_banner(loop_name: &str, iteration: u32, mode: Mode) -> String {

@@ -7,12 +7,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::core::agent::states::recognise;
-use crate::core::event::{ChecksReport, Event};
-use crate::core::reviewer::{
-    parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
-};
-use crate::core::usage::usage_in;
 use crate::engine::iteration::agent::KILL_GRACE;
 use crate::engine::iteration::child::{self, spawn_kept, ChildCommand, Prompt};
 use crate::engine::iteration::env::AndonVars;
@@ -25,6 +19,12 @@ use crate::git::DiffLimits;
 use crate::pty::signal::terminate_group;
 use crate::pty::spawn::{ExitInfo, PtyChild};
 use crate::store::CheckRunRow;
+use andon_core::agent::states::recognise;
+use andon_core::event::{ChecksReport, Event};
+use andon_core::reviewer::{
+    parse_verdict, rejection, review_prompt, reviewer_failed, unified, Verdict, DIFF_BUDGET,
+};
+use andon_core::usage::usage_in;
 
 pub fn review_op(
     shared: Arc<Shared>,
@@ -182,7 +182,7 @@ fn reviewer_command(
         iteration,
         prompt_file: &prompt_file,
         worktree: &worktree,
-        mode: crate::core::state::Mode::Code,
+        mode: andon_core::state::Mode::Code,
         base: &spec.base,
         fix_plan: &fix_plan,
         supervisor_token: s.token(),

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use super::LoopTask;
 use crate::config::AgentMode;
-use crate::core::event::Effect;
-use crate::core::prompt::{compose, follow_up, PromptInput};
-use crate::core::state::Mode;
 use crate::engine::loop_task::operations::{blocking, check_jobs, git_step, goal_jobs, PendingOp};
 use crate::engine::loop_task::step_error::StepError;
 use crate::git::DiffLimits;
 use crate::pty::signal::{continue_group, stop_group};
+use andon_core::event::Effect;
+use andon_core::prompt::{compose, follow_up, PromptInput};
+use andon_core::state::Mode;
 
 impl LoopTask {
     pub(super) async fn effect(&mut self, effect: Effect) -> Result<(), StepError> {

@@ -5,12 +5,12 @@ use crate::or_log::OrLog;
 use std::sync::Arc;
 
 use super::{run_blocking, LoopTask};
-use crate::core::event::{Effect, Event, HumanAction, Outcome};
-use crate::core::reducer::reduce;
-use crate::core::state::LoopState;
 use crate::engine::delivery::cleanup;
 use crate::engine::delivery::deliver::{self, Delivered, Place};
 use crate::engine::memory::{self, WhysFor};
+use andon_core::event::{Effect, Event, HumanAction, Outcome};
+use andon_core::reducer::reduce;
+use andon_core::state::LoopState;
 
 impl LoopTask {
     pub(super) async fn human(&mut self, action: HumanAction) -> Result<String, String> {
@@ -19,7 +19,7 @@ impl LoopTask {
             .state
             .stop
             .as_ref()
-            .is_some_and(|s| s.cause == crate::core::state::StopCause::MetaAndon);
+            .is_some_and(|s| s.cause == andon_core::state::StopCause::MetaAndon);
         let action = match action {
             // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote (the
             // board and the CLI pass the text they showed; otherwise it is read here).
@@ -265,7 +265,7 @@ impl LoopTask {
             return;
         }
         // The agent's words, committed to the repository: redacted, and inert for the forge.
-        let text = crate::core::markdown::defuse(&self.shared.redactor().redact(&completed));
+        let text = andon_core::markdown::defuse(&self.shared.redactor().redact(&completed));
         // Renamed over the wiki file, never written through whatever stands at its name.
         if let Err(e) = crate::atomic::write(std::path::Path::new(&path), &text) {
             tracing::warn!(loop_name = %self.spec.name, "Five Whys not updated: {e}");

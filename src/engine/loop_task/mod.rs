@@ -15,12 +15,12 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::core::event::{Effect, Event, HumanAction, Transition};
-use crate::core::reducer::{interrupt, reduce};
-use crate::core::state::{Badge, LoopState, Mode, State, StopCause};
 use crate::engine::iteration::agent::KILL_GRACE;
 use crate::engine::loop_task::operations::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
 use crate::engine::loop_task::step_error::StepError;
+use andon_core::event::{Effect, Event, HumanAction, Transition};
+use andon_core::reducer::{interrupt, reduce};
+use andon_core::state::{Badge, LoopState, Mode, State, StopCause};
 mod effects;
 mod human;
 
@@ -95,7 +95,7 @@ impl LoopTask {
     ) -> mpsc::Sender<LoopCommand> {
         let (tx, rx) = mpsc::channel(32);
         let (op_tx, op_rx) = mpsc::channel(4);
-        let watcher = crate::engine::diffs::start::start(&shared, &spec);
+        let watcher = crate::engine::diffs::service::start(&shared, &spec);
         let task = LoopTask {
             rec: Recorder::new(&spec.name),
             shared,
@@ -134,7 +134,7 @@ impl LoopTask {
                 // The wall-time budget runs out while the loop works.
                 _ = tokio::time::sleep(budget_left.unwrap_or_default()), if budget_left.is_some() => {
                     let spent = now_ms().saturating_sub(self.p.started_at).max(0) as u64;
-                    let spent = crate::core::duration::humanize(std::time::Duration::from_millis(spent));
+                    let spent = andon_core::duration::humanize(std::time::Duration::from_millis(spent));
                     self.feed(Event::BudgetSpent { spent }, Vec::new()).await;
                 }
                 cmd = rx.recv() => match cmd {

@@ -5,10 +5,6 @@ use crate::or_log::OrLog;
 use std::sync::atomic::{AtomicBool, AtomicI32};
 use std::sync::Arc;
 
-use crate::core::event::Event;
-use crate::core::failure::sandbox_denial::with_denied_writes;
-use crate::core::failure::verdict::judge_checks;
-use crate::core::state::Mode;
 use crate::engine::iteration::agent::AgentRun;
 use crate::engine::iteration::checks::{CheckBatch, CheckJob};
 use crate::engine::iteration::session::SessionSlot;
@@ -16,6 +12,10 @@ use crate::engine::loop_task::step_error::StepError;
 use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
 use crate::store::CheckRunRow;
+use andon_core::event::Event;
+use andon_core::failure::sandbox_denial::with_denied_writes;
+use andon_core::failure::verdict::judge_checks;
+use andon_core::state::Mode;
 
 /// An operation the reducer asked for, started only after the transition that asked for it is
 /// safely in the store (so a crash never finds an agent running for an unrecorded iteration).
@@ -116,15 +116,15 @@ pub fn agent_op(
 fn agent_misconfigured(
     shared: &Shared,
     spec: &LoopSpec,
-    report: &crate::core::event::AgentReport,
-) -> Option<crate::core::failure::misconfig::Misconfigured> {
+    report: &andon_core::event::AgentReport,
+) -> Option<andon_core::failure::misconfig::Misconfigured> {
     let output = report.failure.as_ref()?.output_tail.as_str();
     let withheld = crate::engine::iteration::env::withheld(
         &shared.config().env,
         Some(&spec.profile),
         std::env::vars(),
     );
-    crate::core::failure::misconfig::agent(&crate::core::failure::misconfig::AgentRun {
+    andon_core::failure::misconfig::agent(&andon_core::failure::misconfig::AgentRun {
         agent: &spec.profile.name,
         command: &spec.profile.command,
         exit_code: report.exit_code,
@@ -163,7 +163,7 @@ pub fn checks_op(
         }
         let plan = spec.plan.path.to_string_lossy();
         let misconfigured = done.outcomes.iter().find_map(|o| {
-            crate::core::failure::misconfig::check(
+            andon_core::failure::misconfig::check(
                 &o.name,
                 &o.command,
                 o.exit_code,

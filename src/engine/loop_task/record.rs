@@ -2,14 +2,14 @@
 //! row, the current iteration, check runs, events, incidents, audit) and commits them together,
 //! so a SIGKILL between two transitions never leaves half of one.
 
-use crate::core::event::{ChecksReport, HumanAction, IterationStatus};
-use crate::core::failure::classify::Category;
-use crate::core::state::{Failure, LoopState, Mode};
 use crate::engine::spec::{now_ms, LoopSpec, Persisted};
 use crate::engine::supervisor::shared::Shared;
 use crate::store::{
     AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, LoopRow, Step, StoreError,
 };
+use andon_core::event::{ChecksReport, HumanAction, IterationStatus};
+use andon_core::failure::classify::Category;
+use andon_core::state::{Failure, LoopState, Mode};
 
 pub struct Recorder {
     loop_name: String,
@@ -49,7 +49,7 @@ impl Recorder {
     pub fn restored(&mut self, n: u32, out_of_scope: &[String], spec_drift: &[String]) {
         self.restored = Some((
             n,
-            crate::core::guard::restored_evidence(out_of_scope, spec_drift),
+            andon_core::guard::restored_evidence(out_of_scope, spec_drift),
         ));
     }
 
@@ -145,7 +145,7 @@ impl Recorder {
         spec: &LoopSpec,
         n: u32,
         failure: &Failure,
-        stat: Option<crate::core::diff::DiffStat>,
+        stat: Option<andon_core::diff::DiffStat>,
     ) {
         let logs: Vec<String> = self
             .check_runs

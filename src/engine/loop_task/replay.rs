@@ -7,11 +7,11 @@ use crate::or_log::OrLog;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use crate::core::failure::classify::Category;
-use crate::core::state::Mode;
 use crate::engine::iteration::pane_text;
 use crate::engine::paths::AndonDir;
 use crate::store::Store;
+use andon_core::failure::classify::Category;
+use andon_core::state::Mode;
 
 /// The most of an agent log replayed: a screenful and its scrollback, not a whole flood.
 const AGENT_TAIL: u64 = 64 * 1024;
@@ -65,13 +65,13 @@ fn guard_notes(store: &Store, name: &str, n: u32) -> String {
         incidents
             .iter()
             .filter(|i| i.iteration == n && i.category == Category::GuardViolation.as_str())
-            .filter_map(|i| crate::core::guard::restored_paths(&i.evidence_json, kind))
+            .filter_map(|i| andon_core::guard::restored_paths(&i.evidence_json, kind))
             .flatten()
             .collect()
     };
     pane_text::guard_note(
-        &restored(crate::core::guard::OUT_OF_SCOPE),
-        &restored(crate::core::guard::SPEC_DRIFT),
+        &restored(andon_core::guard::OUT_OF_SCOPE),
+        &restored(andon_core::guard::SPEC_DRIFT),
     )
 }
 

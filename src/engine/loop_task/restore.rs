@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::core::plan::parse_plan;
-use crate::core::reducer::interrupt;
 use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
 use crate::store::{EventRow, LoopRow, Step, Store, StoreError};
+use andon_core::plan::parse_plan;
+use andon_core::reducer::interrupt;
 
 /// Mark every loop that had work in progress as interrupted. Call only while holding the repo
 /// lock (no live supervisor). Returns the loops changed.

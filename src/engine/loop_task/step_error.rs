@@ -3,7 +3,7 @@
 //! loop's worktree should be — stops the line as a guard violation; anything else is andon's
 //! own failure (a disk or git error).
 
-use crate::core::event::Event;
+use andon_core::event::Event;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepError {

@@ -7,9 +7,6 @@ pub mod skills;
 use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
-use crate::core::diff::DiffStat;
-use crate::core::prompt::PastFailure;
-use crate::core::state::LoopState;
 use crate::engine::input_error::chain;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::engine::supervisor::shared::Shared;
@@ -19,6 +16,9 @@ use crate::wiki::pages::{
     five_whys, five_whys_name, loop_page, loop_page_name, FiveWhysFacts, LoopLog,
 };
 use crate::wiki::Wiki;
+use andon_core::diff::DiffStat;
+use andon_core::prompt::PastFailure;
+use andon_core::state::LoopState;
 
 /// The failed iterations since the loop last passed, oldest first (one per iteration: a
 /// re-run keeps the latest), from the store and the incidents not yet committed.
@@ -130,7 +130,7 @@ pub enum WhysFor {
     /// `iteration` is the plan-mode iteration; the failure was the one before.
     MetaAndon,
     /// `iteration` is the stopped iteration.
-    LineStop(crate::core::state::StopCause),
+    LineStop(andon_core::state::StopCause),
 }
 
 /// Writes the Five Whys file for the loop's latest failure (prefilled with its evidence, its
@@ -306,7 +306,7 @@ pub fn write_loop_log(
         stat: diff.as_ref().map(|d| d.stat()),
         five_whys: &five_whys,
     });
-    let title = crate::core::sanitize::one_line(&spec.plan.title, 80);
+    let title = andon_core::sanitize::one_line(&spec.plan.title, 80);
     let wiki = Wiki::new(shared.repo_root());
     let page = wiki
         .write_loop_page(

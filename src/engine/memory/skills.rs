@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use crate::core::plan::Plan;
-use crate::core::state::Mode;
+use andon_core::plan::Plan;
+use andon_core::state::Mode;
 
 /// andon's own procedures, embedded in the binary (the files live in `skills/`).
 const BUILT_IN: [(&str, &str); 4] = [

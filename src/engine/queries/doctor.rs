@@ -92,7 +92,7 @@ pub fn version_of(program: &Path, policy: &EnvPolicy) -> Option<String> {
     text.lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .map(|l| crate::core::sanitize::one_line(l, 80))
+        .map(|l| andon_core::sanitize::one_line(l, 80))
 }
 
 /// Every configured agent profile: its program found (with its version) or how to install it.

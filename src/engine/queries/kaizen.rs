@@ -3,13 +3,13 @@
 
 use serde::Serialize;
 
-use crate::core::kaizen::{
-    by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenItem,
-    KaizenStatus, Level, LoopFact, Metrics,
-};
 use crate::engine::input_error::chain;
 use crate::engine::spec::now_ms;
 use crate::store::{AuditRow, KaizenRow, Step, Store};
+use andon_core::kaizen::{
+    by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenItem,
+    KaizenStatus, Level, LoopFact, Metrics,
+};
 
 /// Everything the Kaizen board and `andon kaizen` show.
 #[derive(Debug, Clone, PartialEq, Serialize)]

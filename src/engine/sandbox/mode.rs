@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::shared_places;
 use crate::config::Config;
-use crate::core::sandbox::{SandboxMode, SandboxSetting};
 use crate::engine::input_error::InputError;
 use crate::sandbox::LandlockStatus;
+use andon_core::sandbox::{SandboxMode, SandboxSetting};
 
 /// The mode a loop runs with. Loops are confined by default wherever this machine can confine
 /// them (`namespaces`: whether bubblewrap works here); only a setting that says `off` runs

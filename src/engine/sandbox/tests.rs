@@ -1,7 +1,7 @@
 use super::view::program_prefix;
 use super::*;
-use crate::core::sandbox::SandboxSetting;
 use crate::sandbox::LandlockStatus;
+use andon_core::sandbox::SandboxSetting;
 
 fn setting(mode: SandboxMode) -> SandboxSetting {
     SandboxSetting {

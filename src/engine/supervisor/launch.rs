@@ -6,14 +6,14 @@ use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ConfigError};
-use crate::core::plan::{parse_plan, Plan, PlanError};
-use crate::core::state::{LoopState, State};
 use crate::engine::input_error::InputError;
 use crate::engine::memory::skills;
 use crate::engine::sandbox;
 use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
 use crate::git::{worktree_path, GitOwner};
 use crate::store::Store;
+use andon_core::plan::{parse_plan, Plan, PlanError};
+use andon_core::state::{LoopState, State};
 
 /// A plan that passed validation, ready for a worktree.
 pub struct Planned {
@@ -202,7 +202,7 @@ fn loop_name(
                 format!(
                     "a loop named `{}` already exists (state {}); plans are immutable once run",
                     plan.slug,
-                    crate::core::state::State::label_of(&row.state)
+                    andon_core::state::State::label_of(&row.state)
                 ),
                 format!(
                     "`andon run --replace {}` aborts loop `{}` and starts a new loop from this plan; or copy the plan to a new file name",
@@ -290,7 +290,7 @@ pub fn create(
             return Err(e);
         }
         let breakers = config.breakers_for(&spec.plan);
-        let limits = crate::core::state::Limits {
+        let limits = andon_core::state::Limits {
             consecutive_failures: breakers.consecutive_failures,
             repeat_fingerprint: breakers.repeat_fingerprint,
             max_iterations: breakers.max_iterations,

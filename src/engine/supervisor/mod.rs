@@ -18,11 +18,11 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::core::event::{Event, HumanAction};
 use crate::engine::loop_task::{LoopCommand, LoopTask};
 use crate::engine::spec::{LoopSpec, Persisted};
 use crate::engine::supervisor::lock::RepoLock;
 use crate::engine::supervisor::shared::Shared;
+use andon_core::event::{Event, HumanAction};
 
 pub struct Supervisor {
     shared: Arc<Shared>,
@@ -350,11 +350,11 @@ impl Supervisor {
     fn stopped_by_human(&self, name: &str) -> bool {
         self.shared.board().iter().any(|v| {
             v.name == name
-                && v.state.state == crate::core::state::State::Stopped
+                && v.state.state == andon_core::state::State::Stopped
                 && v.state
                     .stop
                     .as_ref()
-                    .is_some_and(|s| s.cause == crate::core::state::StopCause::Human)
+                    .is_some_and(|s| s.cause == andon_core::state::StopCause::Human)
         })
     }
 

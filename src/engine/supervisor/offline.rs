@@ -9,8 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::core::event::HumanAction;
-use crate::core::state::State;
 use crate::engine::delivery::cleanup;
 use crate::engine::delivery::deliver::Place;
 use crate::engine::input_error::chain;
@@ -24,6 +22,8 @@ use crate::engine::supervisor::Supervisor;
 use crate::git::GitOwner;
 use crate::pty::reaper::fresh_token;
 use crate::store::{AuditRow, EventRow, LoopRow, Step, Store};
+use andon_core::event::HumanAction;
+use andon_core::state::State;
 
 fn take_lock(dirs: &AndonDir) -> Result<RepoLock, String> {
     RepoLock::acquire(&dirs.lock()).map_err(|e| match e {
@@ -103,9 +103,9 @@ pub fn retire(store: &Store, actor: &str, name: &str, reason: &str) -> Result<bo
     if p.state.state.is_terminal() {
         return Ok(false);
     }
-    let (next, t) = crate::core::reducer::reduce(
+    let (next, t) = andon_core::reducer::reduce(
         &p.state,
-        &crate::core::event::Event::Human(HumanAction::Abort),
+        &andon_core::event::Event::Human(HumanAction::Abort),
     );
     if let Some(why) = t.refused {
         return Err(format!("loop {name} cannot be aborted: {why}"));

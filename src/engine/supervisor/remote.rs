@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::core::event::HumanAction;
 use crate::engine::spec::Persisted;
 use crate::engine::supervisor::control::{forward, Request, Target};
 use crate::engine::supervisor::shared::{LoopView, Shared};
 use crate::store::LoopRow;
+use andon_core::event::HumanAction;
 
 /// Sends a human action to the supervising process and returns its answer.
 pub async fn act(socket: PathBuf, target: Target, action: HumanAction) -> Result<String, String> {
@@ -77,7 +77,7 @@ fn plan_title(shared: &Shared, row: &LoopRow) -> String {
     std::fs::read_to_string(shared.repo_root().join(&row.plan_path))
         .ok()
         .and_then(|text| {
-            crate::core::plan::parse_plan(std::path::Path::new(&row.plan_path), &text).ok()
+            andon_core::plan::parse_plan(std::path::Path::new(&row.plan_path), &text).ok()
         })
         .map(|plan| plan.title)
         .unwrap_or_else(|| row.name.clone())

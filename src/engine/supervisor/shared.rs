@@ -10,8 +10,6 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
 
 use crate::config::Config;
-use crate::core::condition::Condition;
-use crate::core::state::{LoopState, StopCause};
 use crate::engine::diffs::DiffService;
 use crate::engine::paths::AndonDir;
 use crate::engine::spec::Mark;
@@ -19,6 +17,8 @@ use crate::engine::supervisor::ptys::PtyRegistry;
 use crate::git::GitOwner;
 use crate::pty::reaper::Reaper;
 use crate::store::Store;
+use andon_core::condition::Condition;
+use andon_core::state::{LoopState, StopCause};
 
 /// Receives every byte an agent or check writes, per loop (the UI feeds its panes with it).
 pub type OutputHook = Arc<dyn Fn(&str, &[u8]) + Send + Sync>;
@@ -46,7 +46,7 @@ pub struct LoopView {
     /// How its agent and checks are confined; `None` where it is not known (a board that
     /// reads another supervisor's store).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sandbox: Option<crate::core::sandbox::SandboxMode>,
+    pub sandbox: Option<andon_core::sandbox::SandboxMode>,
 }
 
 /// A change on the board, broadcast to the headless printer and the UI.
@@ -79,7 +79,7 @@ pub struct Shared {
     /// one-shot CLI action that hosts a loop only to act on it.
     live_diffs: bool,
     /// The secrets of andon's environment, kept out of what it shows and stores.
-    redactor: crate::core::redact::Redactor,
+    redactor: andon_core::redact::Redactor,
     reaper: Option<Reaper>,
     token: String,
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
@@ -198,7 +198,7 @@ impl Shared {
     }
 
     /// The secrets kept out of what andon shows and stores.
-    pub fn redactor(&self) -> &crate::core::redact::Redactor {
+    pub fn redactor(&self) -> &andon_core::redact::Redactor {
         &self.redactor
     }
 

@@ -6,10 +6,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::config::Config;
-use crate::core::shell_fill::{fill, variable, SETUP_PLACEHOLDERS};
 use crate::engine::input_error::InputError;
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::spec::LoopSpec;
+use andon_core::shell_fill::{fill, variable, SETUP_PLACEHOLDERS};
 
 /// Runs every setup command for `spec`'s new worktree; the first failure refuses the loop.
 pub fn run(config: &Config, repo_root: &Path, spec: &LoopSpec) -> Result<(), InputError> {

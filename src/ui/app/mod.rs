@@ -19,28 +19,13 @@ use crate::clock::Clock;
 use crate::engine::supervisor::shared::Update;
 use crate::ui::app::terminal::{restore, TerminalGuard, Tui};
 use crate::ui::board::panes::PaneSet;
-use crate::ui::board::{Board, Inbox};
-use crate::ui::keys::keymap::Keymap;
+use crate::ui::board::{Board, BoardOptions, Inbox};
 use crate::ui::port::Port;
-use crate::ui::theme::Theme;
 
 /// At most 60 frames a second.
 const FRAME: Duration = Duration::from_micros(16_667);
 /// Terminal events handled together when they arrive in a burst.
 const INPUT_BATCH: usize = 4096;
-
-pub struct BoardOptions {
-    pub theme: Theme,
-    pub keymap: Keymap,
-    pub repo: String,
-    /// A hidden test hook: panic after this long (checks the terminal is restored).
-    pub panic_after: Option<Duration>,
-    /// Where the theme came from, so an edit of `themes/<name>.toml` is picked up live:
-    /// (repo root, theme name, NO_COLOR).
-    pub theme_source: Option<(std::path::PathBuf, String, bool)>,
-    /// A read-only board: the pid of the andon that supervises the repo.
-    pub supervised_by: Option<String>,
-}
 
 /// Watch the repo's `themes/` folder; every change wakes the returned receiver.
 fn watch_themes(
@@ -93,21 +78,31 @@ pub async fn run(
     let panic_at = opts.panic_after.map(|d| Instant::now() + d);
     let wake = panes.wake();
     let (board, inbox) = Board::new(port, panes, opts, Clock::system());
-    let code = event_loop(
-        board,
-        inbox,
+    let sources = Sources {
         updates,
-        &mut terminal,
         wake,
         themes,
         signals,
         panic_at,
-    )
-    .await;
+    };
+    let code = event_loop(board, inbox, sources, &mut terminal).await;
     drop(terminal);
     drop(guard);
     restore();
     code
+}
+
+/// What the event loop listens to besides the terminal and the engine's answers.
+struct Sources {
+    /// Every change of the board.
+    updates: broadcast::Receiver<Update>,
+    /// Some pane got output.
+    wake: Arc<tokio::sync::Notify>,
+    /// An edit of a theme file (the watcher lives as long as the loop).
+    themes: Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)>,
+    signals: Signals,
+    /// The hidden `--test-panic-after` hook.
+    panic_at: Option<Instant>,
 }
 
 /// The signals that end a terminal program.
@@ -142,17 +137,19 @@ impl Signals {
 /// Merges terminal input, supervisor updates, the engine's answers, computed diffs and pane
 /// output into the board; draws at most one frame per [`FRAME`], and none when nothing
 /// changed.
-#[allow(clippy::too_many_arguments)]
 async fn event_loop(
     mut board: Board,
     mut inbox: Inbox,
-    mut updates: broadcast::Receiver<Update>,
+    sources: Sources,
     terminal: &mut Tui,
-    wake: Arc<tokio::sync::Notify>,
-    mut themes: Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)>,
-    mut signals: Signals,
-    panic_at: Option<Instant>,
 ) -> i32 {
+    let Sources {
+        mut updates,
+        wake,
+        mut themes,
+        mut signals,
+        panic_at,
+    } = sources;
     let port = board.port();
     let mut events = EventStream::new();
     // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.

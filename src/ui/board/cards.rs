@@ -1,10 +1,10 @@
 //! From the engine's board (LoopView) to the view model's cards: the UI shows snapshots, it
 //! never reads the store or git itself.
 
-use crate::core::condition::AgentCondition;
-use crate::core::state::{Badge, Lamp};
 use crate::engine::supervisor::shared::LoopView;
 use crate::ui::board::model::{IterMark, LoopCard};
+use andon_core::condition::AgentCondition;
+use andon_core::state::{Badge, Lamp};
 
 fn mark(status: &str) -> IterMark {
     match status {
@@ -18,7 +18,7 @@ fn mark(status: &str) -> IterMark {
 }
 
 /// `stat` is the loop's live cumulative diffstat, when one has been computed.
-pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>) -> LoopCard {
+pub fn card(v: &LoopView, now_ms: i64, stat: Option<andon_core::diff::DiffStat>) -> LoopCard {
     let s = &v.state;
     // What the running agent's screen says now outranks the state's own badge.
     let (lamp, badge) = match v.condition.as_ref().map(|c| c.condition) {
@@ -29,7 +29,7 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
     LoopCard {
         name: v.name.clone(),
         // A plan's heading is text like any other: escapes in it must not reach the terminal.
-        title: crate::core::sanitize::one_line(&v.title, 200),
+        title: andon_core::sanitize::one_line(&v.title, 200),
         lamp,
         state: s.state,
         iteration: s.iteration,
@@ -46,7 +46,7 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<crate::core::diff::DiffStat>
             .stop_reason()
             .or(v.condition.as_ref().map(|c| c.line.as_str()))
             .or(s.waiting.as_deref())
-            .map(|r| crate::core::sanitize::one_line(r, 200))
+            .map(|r| andon_core::sanitize::one_line(r, 200))
             .or_else(|| restored_note(&s.restored)),
         // An empty diff says nothing worth a title's room.
         diffstat: stat
@@ -63,7 +63,7 @@ fn restored_note(restored: &[String]) -> Option<String> {
         1 => String::new(),
         n => format!(" and {} more", n - 1),
     };
-    Some(crate::core::sanitize::one_line(
+    Some(andon_core::sanitize::one_line(
         &format!("andon restored {first}{more}"),
         200,
     ))
@@ -86,7 +86,7 @@ pub fn palette(theme: &crate::ui::theme::Theme) -> crate::term::TermPalette {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::state::{Limits, LoopState};
+    use andon_core::state::{Limits, LoopState};
 
     #[test]
     fn a_hostile_plan_title_reaches_the_card_as_plain_text() {

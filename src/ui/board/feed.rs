@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::core::diff::DiffTarget;
 use crate::engine::input_error::chain;
 use crate::or_log::OrLog;
 use crate::ui::board::model::{BoardModel, Lamp};
@@ -18,6 +17,7 @@ use crate::ui::keys::controller::ReviewEvent;
 use crate::ui::port::{EnginePort, Port};
 use crate::ui::review::facts::review_model;
 use crate::ui::review::Answer;
+use andon_core::diff::DiffTarget;
 
 #[derive(Default)]
 pub struct ScreenFeed {

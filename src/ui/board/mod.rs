@@ -23,7 +23,6 @@ use tokio::sync::mpsc;
 use crate::clock::Clock;
 use crate::engine::supervisor::shared::Update;
 use crate::term::{PaneWidget, TermPalette};
-use crate::ui::app::BoardOptions;
 use crate::ui::board::cards::card;
 use crate::ui::board::feed::{on_review_event, refetch_reviews, ScreenFeed};
 use crate::ui::board::model::{BoardModel, Dialog, Lamp};
@@ -31,9 +30,24 @@ use crate::ui::board::notices::{sandbox_notice, Notices};
 use crate::ui::board::panes::PaneSet;
 use crate::ui::keys::controller::{Controller, ReviewEvent};
 use crate::ui::keys::input_events::on_terminal_event;
+use crate::ui::keys::keymap::Keymap;
 use crate::ui::port::Port;
 use crate::ui::theme::Theme;
 use crate::ui::views;
+
+/// How the board looks and what it knows of where it runs.
+pub struct BoardOptions {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub repo: String,
+    /// A hidden test hook: panic after this long (checks the terminal is restored).
+    pub panic_after: Option<std::time::Duration>,
+    /// Where the theme came from, so an edit of `themes/<name>.toml` is picked up live:
+    /// (repo root, theme name, NO_COLOR).
+    pub theme_source: Option<(std::path::PathBuf, String, bool)>,
+    /// A read-only board: the pid of the andon that supervises the repo.
+    pub supervised_by: Option<String>,
+}
 
 /// What the engine answers later: an action's result (said in the status line) and what an
 /// open review screen learns.
@@ -263,6 +277,9 @@ impl Board {
     /// Draws one frame. The panes (and, through the port, their PTYs) first take the size
     /// they will be drawn at; rendering itself changes nothing.
     pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+        // Drawn or not, this change has had its frame: a terminal that refuses one is not
+        // asked again sixty times a second.
+        self.dirty = false;
         let size = terminal.size()?;
         self.area = Rect::new(0, 0, size.width, size.height);
         self.ctl.set_area(self.area);
@@ -298,7 +315,6 @@ impl Board {
             );
         })?;
         self.ctl.set_origin(origin);
-        self.dirty = false;
         Ok(())
     }
 
@@ -356,5 +372,4 @@ impl Board {
 }
 
 #[cfg(test)]
-#[path = "board_tests.rs"]
 mod tests;

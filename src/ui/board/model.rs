@@ -9,11 +9,11 @@ use crate::ui::board::screen::Screen;
 use crate::ui::review::ApprovalIntent;
 
 /// A loop's Andon light (DESIGN §1): the core's own type, so the board cannot drift from it.
-pub use crate::core::state::Lamp;
+pub use andon_core::state::Lamp;
 
 /// A condition that needs a human's eye, shown as an inverse badge in the pane's title line
 /// (the core's own type).
-pub use crate::core::state::Badge;
+pub use andon_core::state::Badge;
 
 /// One iteration's outcome in a loop's iteration strip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct LoopCard {
     pub title: String,
     pub lamp: Lamp,
     /// The loop's state (shown in words by `State::label`).
-    pub state: crate::core::state::State,
+    pub state: andon_core::state::State,
     pub iteration: u32,
     pub max_iterations: u32,
     pub consecutive_failures: u32,
@@ -174,7 +174,7 @@ pub(crate) mod fixtures {
             name: name.to_string(),
             title: format!("Plan for {name}"),
             lamp,
-            state: crate::core::state::State::Running,
+            state: andon_core::state::State::Running,
             iteration: 1,
             max_iterations: 10,
             consecutive_failures: 0,
@@ -206,7 +206,7 @@ mod tests {
         let mut b = card("b", Lamp::Red);
         b.reason = Some("same failure 3 times (Insanity Rule)".into());
         let mut c = card("c", Lamp::Red);
-        c.state = crate::core::state::State::Stopped;
+        c.state = andon_core::state::State::Stopped;
         let new_loop = card("d", Lamp::Red);
         let after = vec![was_red, b, c, new_loop, card("e", Lamp::Green)];
 

@@ -30,7 +30,7 @@ impl Notices {
 
     /// Tell the human: the status line shows it now, the message log keeps it whole.
     pub fn push(&mut self, model: &mut BoardModel, loop_name: &str, text: &str, lamp: Lamp) {
-        let text = crate::core::sanitize::one_line(text, 2000);
+        let text = andon_core::sanitize::one_line(text, 2000);
         model.messages.push(Message {
             time: crate::wiki::date::local_hm(self.clock.now_ms()),
             loop_name: loop_name.to_string(),
@@ -79,7 +79,7 @@ pub fn sandbox_notice(
     views: &[crate::engine::supervisor::shared::LoopView],
     namespaces: &Result<std::path::PathBuf, String>,
 ) -> Option<String> {
-    use crate::core::sandbox::SandboxMode;
+    use andon_core::sandbox::SandboxMode;
     let live = views.iter().filter(|v| !v.state.state.is_terminal());
     let mut off: Vec<&str> = Vec::new();
     let mut landlock = false;
@@ -160,9 +160,9 @@ mod tests {
 
     #[test]
     fn the_board_says_once_what_the_sandbox_does_not_hold() {
-        use crate::core::sandbox::SandboxMode;
-        use crate::core::state::{Limits, LoopState, State};
         use crate::engine::supervisor::shared::LoopView;
+        use andon_core::sandbox::SandboxMode;
+        use andon_core::state::{Limits, LoopState, State};
         let view = |name: &str, sandbox: Option<SandboxMode>, state: State| {
             let mut loop_state = LoopState::new(Limits::default());
             loop_state.state = state;

@@ -5,8 +5,6 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use crate::core::diff::DiffTarget;
-use crate::core::sanitize::printable;
 use crate::engine::queries::kaizen::KaizenReport;
 use crate::ui::board::model::{BoardModel, Dialog};
 use crate::ui::diff::view::{DiffRequest, DiffViewState};
@@ -14,6 +12,8 @@ use crate::ui::kaizen::view::{KaizenDecision, KaizenState};
 use crate::ui::keys::keymap::{Action, Keymap, Mode};
 use crate::ui::review::{Applied, ApprovalIntent, ReviewIntent, ReviewModel, ReviewState};
 use crate::ui::views::{diff_geometry, review_geometry};
+use andon_core::diff::DiffTarget;
+use andon_core::sanitize::printable;
 
 /// A full screen; the last of `BoardModel::screens` is the one shown.
 #[derive(Debug, Clone)]

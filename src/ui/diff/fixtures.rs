@@ -1,8 +1,8 @@
 //! Diffs (written the way `git diff` prints them) and a review for the diff view's and the
 //! review screen's tests.
 
-use crate::core::diff::{Diff, DiffFile, DiffLine, FileBody, FileStatus, Hunk, LineKind};
 use crate::ui::review::{CheckSummary, Gate, IterationSummary, ReviewModel};
+use andon_core::diff::{Diff, DiffFile, DiffLine, FileBody, FileStatus, Hunk, LineKind};
 
 /// A hunk from `git diff`-style lines (` ` context, `-` removed, `+` added), the old and new
 /// sides both starting at line `start`.

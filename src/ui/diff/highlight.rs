@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 
-use crate::core::diff::{Diff, Hunk, LineKind};
 use crate::ui::diff::search::display_text;
+use andon_core::diff::{Diff, Hunk, LineKind};
 
 /// What a piece of code is, as far as coloring goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -417,7 +417,7 @@ mod tests {
         h.lead_in.old = vec!["def frequencies(seq):".into(), "    \"\"\"".into()];
         h.lead_in.new = h.lead_in.old.clone();
         let mut file = text_file("toolz/itertoolz.py", &[]);
-        file.body = crate::core::diff::FileBody::Text { hunks: vec![h] };
+        file.body = andon_core::diff::FileBody::Text { hunks: vec![h] };
         let diff = Diff { files: vec![file] };
         let hl = Highlights::default();
         let context = hl.line(&diff, 0, 0, 0).unwrap_or_default();
@@ -432,7 +432,7 @@ mod tests {
         );
         // Without the lead-in the same line reads as code (`if`, `in`, `not` keywords).
         let mut bare = diff.clone();
-        if let crate::core::diff::FileBody::Text { hunks } = &mut bare.files[0].body {
+        if let andon_core::diff::FileBody::Text { hunks } = &mut bare.files[0].body {
             hunks[0].lead_in = Default::default();
         }
         let words = tokens(
@@ -454,7 +454,7 @@ mod tests {
         second.lead_in.old = (3..=9).map(|i| format!("line {i}")).collect();
         second.lead_in.new = second.lead_in.old.clone();
         let mut file = text_file("a.c", &[]);
-        file.body = crate::core::diff::FileBody::Text {
+        file.body = andon_core::diff::FileBody::Text {
             hunks: vec![first, second],
         };
         let diff = Diff { files: vec![file] };
@@ -472,7 +472,7 @@ mod tests {
         assert!(syntax_for("a/b/c.py").is_some());
         let long = format!("+let x = \"{}\";", "a".repeat(MAX_LINE));
         let mut file = text_file("a.rs", &[]);
-        file.body = crate::core::diff::FileBody::Text {
+        file.body = andon_core::diff::FileBody::Text {
             hunks: vec![hunk(1, &long)],
         };
         let diff = Diff { files: vec![file] };

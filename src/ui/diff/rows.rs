@@ -2,7 +2,7 @@
 //! headers and lines, in the order they are drawn. Scrolling, jumping and drawing then cost
 //! only the rows on screen, however big the diff.
 
-use crate::core::diff::{Diff, FileBody, LineKind};
+use andon_core::diff::{Diff, FileBody, LineKind};
 
 /// A position in a diff that survives a change of layout (unified, side by side):
 /// (file, hunk + 1 or 0 for the file's own rows, place within). Rows are in anchor order.

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use unicode_width::UnicodeWidthChar;
 
-use crate::core::diff::Diff;
-use crate::core::sanitize::printable;
+use andon_core::diff::Diff;
+use andon_core::sanitize::printable;
 
 /// Tab stops every this many columns.
 const TAB: usize = 4;

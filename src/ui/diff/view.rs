@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use crate::core::diff::{Diff, DiffTarget};
 use crate::ui::diff::highlight::Highlights;
 use crate::ui::diff::rows::{Anchor, RowIndex};
 use crate::ui::diff::search::Search;
 use crate::ui::keys::keymap::Action;
+use andon_core::diff::{Diff, DiffTarget};
 
 /// A diff the view needs computed.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,9 @@
 //! The Kaizen board's state: the engine's report, the selected item, and the decisions keys
 //! make (next prevention level, next status), shown at once and sent to the engine.
 
-use crate::core::kaizen::{KaizenStatus, Level};
 use crate::engine::queries::kaizen::{Change, KaizenReport};
 use crate::ui::keys::keymap::Action;
+use andon_core::kaizen::{KaizenStatus, Level};
 
 /// A human's decision about one item, for the engine to record (and audit).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +67,7 @@ impl KaizenState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::kaizen::{items, metrics, IncidentFact};
+    use andon_core::kaizen::{items, metrics, IncidentFact};
 
     fn report() -> KaizenReport {
         let inc = |fp: &str, at| IncidentFact {
@@ -79,7 +79,7 @@ mod tests {
         };
         let items = items(&[inc("f1", 1), inc("f1", 2), inc("f2", 3)], &[]);
         KaizenReport {
-            by_category: crate::core::kaizen::by_category(&items),
+            by_category: andon_core::kaizen::by_category(&items),
             metrics: metrics(&[], &[], &[]),
             items,
         }

@@ -8,9 +8,6 @@ use std::sync::Mutex;
 use futures_util::future::BoxFuture;
 use tokio::sync::Notify;
 
-use crate::core::diff::{DiffStat, DiffTarget};
-use crate::core::event::HumanAction;
-use crate::core::state::{Lamp, Limits, LoopState, State};
 use crate::engine::delivery::review::ReviewFacts;
 use crate::engine::delivery::rollback::RollbackTarget;
 use crate::engine::diffs::DiffResult;
@@ -18,6 +15,9 @@ use crate::engine::queries::kaizen::{Change, KaizenReport};
 use crate::engine::supervisor::launch::PlanChoice;
 use crate::engine::supervisor::shared::LoopView;
 use crate::ui::port::{Answer, EnginePort};
+use andon_core::diff::{DiffStat, DiffTarget};
+use andon_core::event::HumanAction;
+use andon_core::state::{Lamp, Limits, LoopState, State};
 
 pub struct FakePort {
     loops: Mutex<Vec<LoopView>>,

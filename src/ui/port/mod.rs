@@ -1,7 +1,9 @@
 //! The board's one door into the engine. The UI reads snapshots (the loops, the line, diffs
 //! already computed) and sends typed requests (act, write to a pane, resize it, ask for a
-//! diff, fetch a review); it never holds the supervisor, git, the store or a PTY. Requests
-//! that take time return a future the UI spawns, so a slow answer never freezes a frame.
+//! diff, fetch a review); it never holds the supervisor, git, the store or a PTY. A request
+//! returns a future: actions are spawned and answer later in the status line; what a screen
+//! needs before it can open (a review's facts, the plan picker's plans, the Kaizen report)
+//! is awaited, a store read of a few milliseconds.
 //!
 //! [`SupervisorPort`] is the real engine behind it; the whole-board tests put a recording
 //! fake in its place (as zellij's `ServerOsApi` lets its tests run real logic on fake PTYs).
@@ -15,8 +17,6 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use tokio::sync::Notify;
 
-use crate::core::diff::{DiffStat, DiffTarget};
-use crate::core::event::HumanAction;
 use crate::engine::delivery::review::ReviewFacts;
 use crate::engine::delivery::rollback::RollbackTarget;
 use crate::engine::diffs::DiffResult;
@@ -24,6 +24,8 @@ use crate::engine::queries::kaizen::{Change, KaizenReport};
 use crate::engine::supervisor::launch::PlanChoice;
 use crate::engine::supervisor::shared::LoopView;
 use crate::engine::supervisor::Supervisor;
+use andon_core::diff::{DiffStat, DiffTarget};
+use andon_core::event::HumanAction;
 
 /// An answer that comes later: what was done, or why not.
 pub type Answer<T> = BoxFuture<'static, Result<T, String>>;

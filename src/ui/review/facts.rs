@@ -39,7 +39,7 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
             .incidents
             .into_iter()
             .map(|i| {
-                let category = crate::core::failure::classify::Category::label_of(&i.category);
+                let category = andon_core::failure::classify::Category::label_of(&i.category);
                 format!("iteration {} — {category}: {}", i.iteration, i.summary)
             })
             .collect(),

@@ -6,9 +6,9 @@ pub mod facts;
 
 use ratatui_textarea::{TextArea, WrapMode};
 
-use crate::core::diff::{placeholders, Diff, DiffStat, FileBody, FileStatus, Placeholder};
 use crate::ui::board::model::Dialog;
 use crate::ui::keys::keymap::Action;
+use andon_core::diff::{placeholders, Diff, DiffStat, FileBody, FileStatus, Placeholder};
 
 /// One check of the last finished iteration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub struct FileSummary {
 
 /// Why approval is refused right now: the core's own gate, so the screen says what the
 /// reducer does.
-pub use crate::core::reducer::human::ApprovalGate as Gate;
+pub use andon_core::reducer::human::ApprovalGate as Gate;
 
 /// What the review screen shows, filled by the app from the engine and the cumulative diff.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -11,11 +11,11 @@ use ratatui::widgets::{Block, BorderType, Widget};
 use super::diff_header::draw_header;
 use super::diff_lines::{self, count_spans, counts_text, status_style, RowContext};
 use super::{centered, split_status, truncate, truncate_left};
-use crate::core::diff::{DiffFile, DiffTarget};
-use crate::core::sanitize::one_line;
 use crate::ui::board::model::BoardModel;
 use crate::ui::diff::view::{DiffGeometry, DiffViewState};
 use crate::ui::theme::Theme;
+use andon_core::diff::{DiffFile, DiffTarget};
+use andon_core::sanitize::one_line;
 
 /// The file list shows from this terminal width on.
 const FILES_FROM_WIDTH: u16 = 100;

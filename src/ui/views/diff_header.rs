@@ -7,11 +7,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::lamp_spans;
-use crate::core::diff::DiffTarget;
-use crate::core::sanitize::one_line;
 use crate::ui::board::model::BoardModel;
 use crate::ui::diff::view::DiffViewState;
 use crate::ui::theme::Theme;
+use andon_core::diff::DiffTarget;
+use andon_core::sanitize::one_line;
 
 /// ` ● api-auth   cumulative  1  2  3 ` on the left; the stat and the layout on the right.
 pub(super) fn draw_header(

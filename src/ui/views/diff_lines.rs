@@ -7,13 +7,13 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::core::diff::{DiffFile, DiffLine, FileBody, FileStatus, LineKind};
-use crate::core::sanitize::one_line;
 use crate::ui::diff::highlight::Token;
 use crate::ui::diff::rows::Row;
 use crate::ui::diff::search::{display_text, Search};
 use crate::ui::diff::view::Loaded;
 use crate::ui::theme::Theme;
+use andon_core::diff::{DiffFile, DiffLine, FileBody, FileStatus, LineKind};
+use andon_core::sanitize::one_line;
 
 pub(super) struct RowContext<'a> {
     pub loaded: &'a Loaded,

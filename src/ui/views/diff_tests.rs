@@ -6,12 +6,12 @@ use insta::assert_snapshot;
 
 use super::diff_geometry;
 use super::snapshot_support::{board, keymap, render, render_with, styled_dump, text};
-use crate::core::diff::{Diff, DiffTarget, FileStatus};
 use crate::ui::board::model::BoardModel;
 use crate::ui::board::screen::{diff_screen, open_diff, Screen};
 use crate::ui::diff::fixtures::{added_file, binary, sample_diff, text_file, too_large};
 use crate::ui::keys::keymap::Action;
 use crate::ui::theme::Theme;
+use andon_core::diff::{Diff, DiffTarget, FileStatus};
 
 /// The board of four loops with `api-auth`'s diff open on `diff`, after `actions`.
 fn with_diff(diff: Diff, target: DiffTarget, width: u16, actions: &[Action]) -> BoardModel {

@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Widget};
 
 use super::title::elapsed;
-use crate::core::kaizen::{one_decimal, percent, KaizenItem, KaizenStatus, Metrics};
-use crate::core::sanitize::one_line;
 use crate::ui::kaizen::view::KaizenState;
 use crate::ui::theme::Theme;
+use andon_core::kaizen::{one_decimal, percent, KaizenItem, KaizenStatus, Metrics};
+use andon_core::sanitize::one_line;
 
 pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Theme) {
     if area.height < 10 || area.width < 40 {
@@ -249,7 +249,7 @@ fn draw_item(buf: &mut Buffer, row: Rect, item: &KaizenItem, selected: bool, the
             format!(
                 "{:<15}  ",
                 one_line(
-                    crate::core::failure::classify::Category::label_of(&item.category),
+                    andon_core::failure::classify::Category::label_of(&item.category),
                     15
                 )
             ),

@@ -3,12 +3,12 @@
 use insta::assert_snapshot;
 
 use super::snapshot_support::{board, render, text};
-use crate::core::kaizen::{
+use crate::engine::queries::kaizen::KaizenReport;
+use crate::ui::board::screen::open_kaizen;
+use andon_core::kaizen::{
     by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenStatus,
     Level, LoopFact,
 };
-use crate::engine::queries::kaizen::KaizenReport;
-use crate::ui::board::screen::open_kaizen;
 
 fn report() -> KaizenReport {
     let inc = |l: &str, at, category: &str, fp: &str, summary: &str| IncidentFact {

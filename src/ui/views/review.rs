@@ -9,11 +9,11 @@ use ratatui::widgets::{Block, BorderType, Widget};
 
 use super::review_page::{draw_page_row, page, Styles};
 use super::{lamp_spans, split_status};
-use crate::core::sanitize::one_line;
 use crate::ui::board::model::BoardModel;
 use crate::ui::keys::keymap::{join_keys, Action, Keymap, Mode};
 use crate::ui::review::{Answer, PageGeometry, ReviewChoice, ReviewState};
 use crate::ui::theme::Theme;
+use andon_core::sanitize::one_line;
 
 /// The footer: a border, the choices, what happens, a border.
 const FOOTER: u16 = 4;
@@ -131,7 +131,7 @@ pub(super) fn draw(
     header.push(Span::styled(
         format!(
             "  review · {}",
-            one_line(crate::core::state::State::label_of(&m.state), 30)
+            one_line(andon_core::state::State::label_of(&m.state), 30)
         ),
         s.dim,
     ));

@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span};
 
 use super::diff_lines::status_style;
 use super::{mark_glyph, truncate, truncate_left, wrap};
-use crate::core::sanitize::{one_line, printable};
 use crate::ui::board::model::IterMark;
 use crate::ui::review::ReviewState;
 use crate::ui::theme::Theme;
+use andon_core::sanitize::{one_line, printable};
 
 /// Two columns from this inner width on.
 const TWO_COLUMNS_FROM: usize = 100;
@@ -197,7 +197,7 @@ fn timeline(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {
             spans.push(Span::styled(format!("✓{passed}/{run} "), style));
         }
         if let Some(category) = &it.category {
-            let label = crate::core::failure::classify::Category::label_of(category);
+            let label = andon_core::failure::classify::Category::label_of(category);
             spans.push(Span::styled(format!(" {}", one_line(label, 24)), s.text));
         }
         if let Some(fp) = &it.fingerprint {

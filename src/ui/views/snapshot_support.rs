@@ -73,7 +73,7 @@ pub fn fixture_card(i: usize) -> LoopCard {
         Lamp::Gray => (None, "aborted", None, &[Passed, Cancelled]),
     };
     c.badge = badge;
-    c.state = crate::core::state::State::parse(state).expect("a state name");
+    c.state = andon_core::state::State::parse(state).expect("a state name");
     c.reason = reason.map(String::from);
     c.marks = marks.to_vec();
     c.consecutive_failures = u32::try_from(

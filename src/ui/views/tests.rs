@@ -91,7 +91,7 @@ fn line_stopped_banner() {
     model.line_stopped = true;
     for card in &mut model.loops {
         card.lamp = Lamp::Red;
-        card.state = crate::core::state::State::Stopped;
+        card.state = andon_core::state::State::Stopped;
         card.badge = Some(crate::ui::board::model::Badge::Stopped);
         card.reason = Some("line stopped by a human".into());
     }

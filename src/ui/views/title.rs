@@ -150,7 +150,7 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
         });
     }
     // STOPPED, AWAITING APPROVAL and META-ANDON already say the state.
-    use crate::core::state::State;
+    use andon_core::state::State;
     let said = match card.badge {
         Some(crate::ui::board::model::Badge::Stopped) => Some(State::Stopped),
         Some(crate::ui::board::model::Badge::AwaitingApproval) => Some(State::AwaitingApproval),
@@ -298,7 +298,7 @@ mod tests {
         }
         // A badge that says the state replaces the state word.
         c.badge = Some(Badge::AwaitingApproval);
-        c.state = crate::core::state::State::AwaitingApproval;
+        c.state = andon_core::state::State::AwaitingApproval;
         let line = text(&title_line(&c, &theme, 80, false));
         assert_eq!(
             line,
@@ -306,7 +306,7 @@ mod tests {
         );
         // The agent's screen asks a human: the badge says so while the state runs on.
         c.badge = Some(Badge::NeedsHuman);
-        c.state = crate::core::state::State::Running;
+        c.state = andon_core::state::State::Running;
         let line = text(&title_line(&c, &theme, 80, false));
         assert_eq!(
             line,

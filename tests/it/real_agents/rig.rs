@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use andon::core::usage::Usage;
+use andon_core::usage::Usage;
 
 use super::mock_llm::{MockLlm, Script};
 use crate::common::{run_to_end, TestRepo};

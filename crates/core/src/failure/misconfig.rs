@@ -3,8 +3,7 @@
 //! withholds). Such a run stops the line at once with the fix named; no breaker counts it and
 //! no Meta-Andon asks the agent to plan around it.
 
-use std::sync::LazyLock;
-
+use lazy_regex::{lazy_regex, Lazy};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -24,9 +23,9 @@ const NOT_FOUND: i32 = 127;
 
 /// `sh: 1: pytset: not found`, `bash: line 1: pytset: command not found`,
 /// `zsh: command not found: pytset`.
-static NOT_FOUND_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?m)(?:^|: )([^\s:]+): (?:command )?not found\s*$|command not found: (\S+)").ok()
-});
+/// (lazy-regex checks the pattern when andon is compiled.)
+static NOT_FOUND_LINE: Lazy<Regex> =
+    lazy_regex!(r"(?m)(?:^|: )([^\s:]+): (?:command )?not found\s*$|command not found: (\S+)");
 
 /// A check that exited 126 or 127: its command cannot run here at all.
 pub fn check(
@@ -41,12 +40,11 @@ pub fn check(
         return None;
     }
     let evidence = evidence_line(output);
-    let missing = NOT_FOUND_LINE.as_ref().and_then(|re| {
-        re.captures_iter(output)
-            .last()
-            .and_then(|c| c.get(1).or_else(|| c.get(2)))
-            .map(|m| m.as_str().to_string())
-    });
+    let missing = NOT_FOUND_LINE
+        .captures_iter(output)
+        .last()
+        .and_then(|c| c.get(1).or_else(|| c.get(2)))
+        .map(|m| m.as_str().to_string());
     let (what, fix) = match (code, missing) {
         (NOT_FOUND, Some(program)) => (
             format!("check `{name}` runs `{program}`, which is not installed or not on PATH ({evidence})"),

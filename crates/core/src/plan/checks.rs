@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::LazyLock;
 use std::time::Duration;
 
+use lazy_regex::{lazy_regex, Lazy};
 use regex::Regex;
 
 use crate::file_error::FileError;
@@ -15,21 +15,18 @@ use crate::plan::CheckSpec;
 /// How long a check may run when the plan does not say.
 pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-// Constant patterns: `Regex::new` cannot fail on them, and the tests below would show it.
-static CHECK_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)^\s*[-*+]\s+
+// lazy-regex checks the patterns when andon is compiled.
+static CHECK_LINE: Lazy<Regex> = lazy_regex!(
+    r"(?x)^\s*[-*+]\s+
           \[(?P<tag>[A-Za-z][A-Za-z0-9\ _-]*)\]\s+
           (?i:run)\s+
           (?:``\ ?(?P<double>[^`].*?)\ ?``|`(?P<single>[^`]+)`)
-          \s*[-\u{2013}\u{2014}]+\s*(?i:must\ pass)\b",
-    )
-    .ok()
-});
+          \s*[-\u{2013}\u{2014}]+\s*(?i:must\ pass)\b"
+);
 
 /// A line that starts like a check line and says "must pass", but does not parse as one.
-static NEAR_MISS: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)^\s*[-*+]\s+\[(?P<tag>[^\]]*)\]\s+run\b.*must\s+pass").ok());
+static NEAR_MISS: Lazy<Regex> =
+    lazy_regex!(r"(?i)^\s*[-*+]\s+\[(?P<tag>[^\]]*)\]\s+run\b.*must\s+pass");
 
 const CHECK_LINE_FORM: &str = "write it as - [Testing] Run `cargo test` - must pass (a [Tag] of \
      letters, digits, spaces, '-' or '_', and the command in backticks)";
@@ -41,9 +38,7 @@ pub fn body_checks(
     body: &str,
     first_line: usize,
 ) -> Result<Vec<CheckSpec>, FileError> {
-    let (Some(check_line), Some(near_miss)) = (&*CHECK_LINE, &*NEAR_MISS) else {
-        return Ok(Vec::new());
-    };
+    let (check_line, near_miss) = (&*CHECK_LINE, &*NEAR_MISS);
     let mut checks = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (line, text) in prose_lines(body, first_line) {

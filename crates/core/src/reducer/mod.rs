@@ -502,5 +502,4 @@ fn budget_spent(s: &mut LoopState, spent: &str) -> Transition {
 }
 
 #[cfg(test)]
-#[path = "reducer_tests.rs"]
 mod tests;

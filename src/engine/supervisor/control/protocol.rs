@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::event::HumanAction;
 use crate::engine::supervisor::shared::LoopView;
+use andon_core::event::HumanAction;
 
 /// What a client asks of the running supervisor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +58,11 @@ impl Request {
     /// The request's name as `andon` commands and refusals say it.
     pub fn name(&self) -> &'static str {
         match self {
+            // Every approval is `approve` to the human, whatever it does with the branch.
+            Request::Act {
+                action: HumanAction::Approve { .. },
+                ..
+            } => "approve",
             Request::Act { action, .. } => action.name(),
             Request::Status => "status",
             Request::Start { .. } => "start",
@@ -137,7 +142,18 @@ pub fn request(socket: &Path, req: &Request) -> Result<Reply, ControlError> {
     BufReader::new(stream)
         .read_line(&mut answer)
         .map_err(|e| protocol(&e))?;
-    serde_json::from_str(&answer).map_err(|e| ControlError::Protocol(format!("{e}: {answer:?}")))
+    serde_json::from_str(&answer).map_err(|e| {
+        // An andon from before this protocol answers `{"ok":…}`: say what to do about it.
+        if answer.trim_start().starts_with("{\"ok\"") {
+            ControlError::Protocol(
+                "the supervisor running on this repo is an older andon, which speaks another \
+                 protocol; quit it (or its board) and start it again with this andon"
+                    .into(),
+            )
+        } else {
+            ControlError::Protocol(format!("{e}: {answer:?}"))
+        }
+    })
 }
 
 /// [`request`] off the async runtime, as a sentence: for the engine and the board, which
@@ -153,7 +169,7 @@ pub async fn forward(socket: PathBuf, req: Request) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::event::Outcome;
+    use andon_core::event::Outcome;
 
     /// The wire format is part of the contract: a request written by one andon is read by
     /// another, field for field.
@@ -202,6 +218,7 @@ mod tests {
 
     #[test]
     fn only_signalling_and_status_are_for_agents() {
+        use andon_core::event::Outcome;
         let act = Request::Act {
             target: Target::Loop("x".into()),
             action: HumanAction::Abort,
@@ -213,5 +230,13 @@ mod tests {
         }
         .for_agents());
         assert_eq!(act.name(), "abort");
+        let approve = Request::Act {
+            target: Target::All,
+            action: HumanAction::Approve {
+                anyway: None,
+                outcome: Outcome::Merge,
+            },
+        };
+        assert_eq!(approve.name(), "approve");
     }
 }

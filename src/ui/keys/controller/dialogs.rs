@@ -5,10 +5,10 @@ use crossterm::event::KeyEvent;
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::{Controller, Pending};
-use crate::core::event::HumanAction;
 use crate::ui::board::model::{BoardModel, Dialog};
 use crate::ui::keys::keymap::{Action, Mode};
 use crate::ui::review::ApprovalIntent;
+use andon_core::event::HumanAction;
 
 impl Controller {
     pub(super) fn on_dialog_key(&mut self, mode: Mode, key: KeyEvent, model: &mut BoardModel) {

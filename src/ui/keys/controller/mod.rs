@@ -8,7 +8,6 @@ use ratatui::layout::Rect;
 
 use tokio::sync::mpsc;
 
-use crate::core::event::HumanAction;
 use crate::or_log::OrLog;
 use crate::ui::board::layout::{self, Direction};
 use crate::ui::board::model::{BoardModel, Dialog};
@@ -18,6 +17,7 @@ use crate::ui::keys::keymap::{Action, Keymap, Mode};
 use crate::ui::port::Port;
 use crate::ui::review::ApprovalIntent;
 use crate::ui::views;
+use andon_core::event::HumanAction;
 
 mod dialogs;
 use dialogs::textarea;
@@ -310,8 +310,8 @@ impl Controller {
     /// A human action on the selected loop, confirmed first where the keymap says so.
     async fn on_loop_key(&mut self, other: Action, name: String, model: &mut BoardModel) {
         let meta_andon_stop = model.selected_loop().is_some_and(|(_, c)| {
-            c.state == crate::core::state::State::Stopped
-                && c.badge == Some(crate::core::state::Badge::MetaAndon)
+            c.state == andon_core::state::State::Stopped
+                && c.badge == Some(andon_core::state::Badge::MetaAndon)
         });
         let action = match other {
             Action::Stop => HumanAction::Stop,
@@ -391,11 +391,10 @@ impl Controller {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let ended =
-                    crate::core::state::State::parse(state).is_some_and(|s| s.is_terminal());
+                let ended = andon_core::state::State::parse(state).is_some_and(|s| s.is_terminal());
                 let body = format!(
                     "Loop {slug} already ran this plan ({}). {}A new loop starts from {} as it is now, under the next free name.",
-                    crate::core::state::State::label_of(state),
+                    andon_core::state::State::label_of(state),
                     if ended { "" } else { "It is aborted first (audited). " },
                     choice.path
                 );

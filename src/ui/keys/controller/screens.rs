@@ -7,7 +7,6 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use super::{Controller, Pending};
-use crate::core::event::{HumanAction, Outcome};
 use crate::engine::delivery::review::ReviewFacts;
 use crate::or_log::OrLog;
 use crate::ui::board::model::BoardModel;
@@ -17,6 +16,7 @@ use crate::ui::kaizen::view::KaizenDecision;
 use crate::ui::keys::keymap::Action;
 use crate::ui::review::facts::review_model;
 use crate::ui::review::{Answer, ApprovalIntent, ReviewChoice};
+use andon_core::event::{HumanAction, Outcome};
 
 /// What the engine says to an open review screen.
 pub enum ReviewEvent {
@@ -154,7 +154,7 @@ impl Controller {
                 screen::open_review(model, review_model(facts));
                 self.fetch(&DiffRequest {
                     loop_name: name.to_string(),
-                    target: crate::core::diff::DiffTarget::Cumulative,
+                    target: andon_core::diff::DiffTarget::Cumulative,
                 });
             }
             Err(e) => {

@@ -16,13 +16,13 @@ use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::core::failure::sandbox_denial::paths_outside;
-use crate::core::sandbox::SandboxMode;
 use crate::engine::paths::AndonDir;
 use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
 use crate::sandbox::namespaces::{self, Attach, Place, View};
 use crate::sandbox::{wrap, DEVICE_FILES};
+use andon_core::failure::sandbox_denial::paths_outside;
+use andon_core::sandbox::SandboxMode;
 
 pub use mode::{require, startup_warning};
 use view::{loop_view, LoopPlaces};
@@ -90,7 +90,7 @@ fn home_paths(paths: &[String]) -> Vec<PathBuf> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     paths
         .iter()
-        .filter_map(|dir| crate::core::lexical_path::expand_home(dir, home.as_deref()))
+        .filter_map(|dir| andon_core::lexical_path::expand_home(dir, home.as_deref()))
         .collect()
 }
 

@@ -11,11 +11,11 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::*;
-use crate::core::state::{Lamp as LampState, State};
 use crate::ui::keys::key_chord::KeyChord;
 use crate::ui::keys::keymap::Keymap;
 use crate::ui::port::fake::{view, FakePort};
 use crate::ui::port::EnginePort;
+use andon_core::state::{Lamp as LampState, State};
 
 /// 2026-12-07 09:00 UTC: the fixed moment the board's clock stands at.
 const T0: i64 = 1_796_634_000_000;

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use tokio::runtime::Handle;
 
-use crate::core::diff::DiffTarget;
 use crate::engine::diffs::{
     iteration_range, DiffService, DiffSource, IterationCommits, LatestSnapshot,
 };
@@ -15,6 +14,7 @@ use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
 use crate::watch::WorktreeWatcher;
+use andon_core::diff::DiffTarget;
 
 /// Starts the service (with a first cumulative diff) and returns the watcher, which the loop
 /// task keeps for its life. Closures hold `Shared` weakly: `Shared` owns the service.
