@@ -4,12 +4,20 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 andon="$here/target/release/andon"
 build() { cargo build --release --quiet --manifest-path "$here/Cargo.toml"; }
 
+# The board benches time agents that write where a sandbox would not let them (the bench's
+# own folder under /tmp): they run unconfined, which only a user config may say. (bench/sandbox.sh
+# measures the sandbox itself.)
+bench_config="$(mktemp -d /tmp/andon-bench-config-XXXX)"
+mkdir -p "$bench_config/andon"
+printf '[sandbox]\nmode = "off"\n' > "$bench_config/andon/config.toml"
+export XDG_CONFIG_HOME="$bench_config"
+
 # A tmux server of our own, so nothing leaks into the user's.
 TMUX_SOCK="$(mktemp -u /tmp/andon-bench-XXXX.sock)"
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 # Attach a real client (through a pty) so tmux renders, as it would for a person.
 attach_client() { script -qfc "stty cols 200 rows 50; tmux -S $TMUX_SOCK attach -t $1" /dev/null > /dev/null 2>&1 & echo $!; }
-cleanup_tmux() { tm kill-server 2>/dev/null || true; rm -f "$TMUX_SOCK"; }
+cleanup_tmux() { tm kill-server 2>/dev/null || true; rm -f "$TMUX_SOCK"; rm -rf "$bench_config"; }
 
 # A repo with one shell-script agent profile per loop: new_repo DIR; add_loop DIR NAME SCRIPT
 new_repo() {
