@@ -10,9 +10,11 @@ use crate::usage::Usage;
 pub use crate::badge::Badge;
 
 /// Where a loop is in its life (DESIGN §5 states).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
+    /// A new loop, before its first iteration.
+    #[default]
     Pending,
     Running,
     Checking,

@@ -17,7 +17,7 @@ pub struct ReviewFacts {
     /// The branch a merge goes into (the main worktree's), or `HEAD` when detached.
     pub target: String,
     pub goal: String,
-    pub state: String,
+    pub state: andon_core::state::State,
     pub gate: Option<ApprovalGate>,
     /// The checks of the last iteration that ran any.
     pub last_checks: Vec<CheckRunRow>,
@@ -67,7 +67,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
             .flatten()
             .unwrap_or_else(|| "HEAD".into()),
         goal,
-        state: view.state.state.to_string(),
+        state: view.state.state,
         gate: approval_gate(&view.state, shared.is_line_stopped()).or_else(|| {
             let place = crate::engine::delivery::deliver::Place {
                 name: name.to_string(),

@@ -364,7 +364,7 @@ pub struct PlanChoice {
     pub path: String,
     /// The state of the newest loop started from the plan, when there is one (starting the
     /// plan again replaces it).
-    pub loop_state: Option<String>,
+    pub loop_state: Option<State>,
 }
 
 /// The repo's plans (`plans/*.md` but the template), in name order, with their loops' states.
@@ -391,7 +391,7 @@ pub fn plan_choices(repo_root: &Path, store: &Store) -> Vec<PlanChoice> {
                 .iter()
                 .filter(|row| row.plan_path == path)
                 .max_by_key(|row| (row.created_at, row.name.len()))
-                .map(|row| row.state.clone());
+                .and_then(|row| State::parse(&row.state));
             PlanChoice { path, loop_state }
         })
         .collect()
@@ -698,7 +698,7 @@ mod tests {
             plan_choices(root, &store),
             vec![PlanChoice {
                 path: "plans/price.md".into(),
-                loop_state: Some("stopped".into()),
+                loop_state: Some(State::Stopped),
             }]
         );
     }

@@ -191,11 +191,10 @@ pub fn review_model(gate: Option<Gate>) -> ReviewModel {
             .into(),
         // A gated review is of a loop still at work; a clean one waits for approval.
         state: if gate.is_some() {
-            "running"
+            andon_core::state::State::Running
         } else {
-            "awaiting_approval"
-        }
-        .into(),
+            andon_core::state::State::AwaitingApproval
+        },
         gate,
         last_checks: vec![
             CheckSummary {

@@ -178,7 +178,7 @@ impl EnginePort for FakePort {
                 branch: v.branch.clone(),
                 target: "main".into(),
                 goal: v.title.clone(),
-                state: v.state.state.as_str().into(),
+                state: v.state.state,
                 gate: None,
                 last_checks: Vec::new(),
                 iterations: Vec::new(),

@@ -62,7 +62,7 @@ pub struct ReviewModel {
     pub base: String,
     pub goal: String,
     /// The loop state as `andon status` spells it.
-    pub state: String,
+    pub state: andon_core::state::State,
     pub gate: Option<Gate>,
     pub last_checks: Vec<CheckSummary>,
     pub timeline: Vec<IterationSummary>,

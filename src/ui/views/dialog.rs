@@ -177,7 +177,7 @@ fn plans(
         ));
         if let Some(state) = &choice.loop_state {
             spans.push(Span::styled(
-                format!("  loop: {}", andon_core::state::State::label_of(state)),
+                format!("  loop: {}", state.label()),
                 Style::default().fg(theme.dim),
             ));
         }

@@ -129,10 +129,7 @@ pub(super) fn draw(
             .add_modifier(Modifier::BOLD),
     ));
     header.push(Span::styled(
-        format!(
-            "  review · {}",
-            one_line(andon_core::state::State::label_of(&m.state), 30)
-        ),
+        format!("  review · {}", one_line(m.state.label(), 30)),
         s.dim,
     ));
     buf.set_line(a.header.x, a.header.y, &Line::from(header), a.header.width);

@@ -272,7 +272,7 @@ fn the_message_log_keeps_every_notice_whole() {
 fn plan_picker() -> Dialog {
     let choice = |path: &str, state: Option<&str>| crate::engine::supervisor::launch::PlanChoice {
         path: path.into(),
-        loop_state: state.map(str::to_string),
+        loop_state: state.and_then(andon_core::state::State::parse),
     };
     Dialog::Plans {
         choices: vec![

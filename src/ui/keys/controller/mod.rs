@@ -391,10 +391,10 @@ impl Controller {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let ended = andon_core::state::State::parse(state).is_some_and(|s| s.is_terminal());
+                let ended = state.is_terminal();
                 let body = format!(
                     "Loop {slug} already ran this plan ({}). {}A new loop starts from {} as it is now, under the next free name.",
-                    andon_core::state::State::label_of(state),
+                    state.label(),
                     if ended { "" } else { "It is aborted first (audited). " },
                     choice.path
                 );
