@@ -2,7 +2,6 @@
 //! running supervisor when there is one, otherwise directly under the repo lock. Approval asks
 //! for confirmation on a terminal; elsewhere `--yes` says it.
 
-use andon::or_log::OrLog;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -15,6 +14,7 @@ use andon::engine::supervisor::control::{request, ControlError, Request, Target}
 use andon::engine::supervisor::offline::{act_offline, clean_up_offline};
 use andon::engine::supervisor::shared::actor;
 use andon::git::MergeStyle;
+use andon::or_log::OrLog;
 use andon_core::event::{HumanAction, Outcome};
 use andon_core::reducer::human::approval_gate;
 

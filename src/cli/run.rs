@@ -3,7 +3,6 @@
 //! and supervise them headless. Exit 0: all awaiting approval or approved; 3: some loop stopped
 //! or needs a human; 2: bad input; 1: error.
 
-use andon::or_log::OrLog;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +21,7 @@ use andon::engine::supervisor::lock::{LockError, RepoLock};
 use andon::engine::supervisor::ptys::PtyRegistry;
 use andon::engine::supervisor::shared::{OutputHook, Shared, Update};
 use andon::engine::supervisor::Supervisor;
+use andon::or_log::OrLog;
 use andon::pty::reaper::{fresh_token, Reaper};
 use andon::store::Store;
 use andon_core::event::Event;

@@ -1,20 +1,21 @@
 //! Running a plan's checks (or goal checks) in the worktree (DESIGN §2 step 4): in order, each
 //! with its timeout, its output saved to its own log and shown in the pane, judged by exit code.
 
-use crate::or_log::OrLog;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often a running check's timeout is looked at.
 const TICK: Duration = Duration::from_millis(250);
 
+use crate::engine::iteration::budget;
 use crate::engine::iteration::env::{child_env, overlay, AndonVars};
 use crate::engine::iteration::pane_text;
 use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::LoopSandbox;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::engine::supervisor::shared::{OutputHook, Shared};
+use crate::or_log::OrLog;
 use crate::pty::command::{run_command, CommandSpec};
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::store::CheckRunRow;
@@ -246,29 +247,15 @@ impl CheckBatch<'_> {
     where
         F: std::future::Future<Output = T>,
     {
-        tokio::pin!(command);
-        let mut busy = Duration::ZERO;
-        let mut last = Instant::now();
-        let mut timed_out = false;
-        loop {
-            tokio::select! {
-                result = &mut command => return (result, timed_out),
-                _ = tokio::time::sleep(TICK), if !timed_out => {
-                    let now = Instant::now();
-                    if !self.frozen.load(Ordering::SeqCst) {
-                        busy += now - last;
-                    }
-                    last = now;
-                    if busy >= timeout {
-                        timed_out = true;
-                        let id = self.pgid.load(Ordering::SeqCst);
-                        if id > 0 {
-                            terminate_group(id, Duration::from_secs(2)).await.or_log("the check's group ended as its timeout fired");
-                        }
-                    }
-                }
+        let end = async {
+            let id = self.pgid.load(Ordering::SeqCst);
+            if id > 0 {
+                terminate_group(id, Duration::from_secs(2))
+                    .await
+                    .or_log("the check's group ended as its timeout fired");
             }
-        }
+        };
+        budget::within(command, timeout, &self.frozen, TICK, end).await
     }
 
     fn show(&self, bytes: &[u8]) {

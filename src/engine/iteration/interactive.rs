@@ -4,7 +4,6 @@
 //! the agent's hook, or the turn watcher's idle verdict — and hands the worktree to the same
 //! guards and judgement as a one-shot run. The session outlives the iteration.
 
-use crate::or_log::OrLog;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +13,7 @@ use crate::engine::iteration::session::Session;
 use crate::engine::iteration::turn_hook;
 use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::LoopSandbox;
+use crate::or_log::OrLog;
 use crate::pty::signal::{stop_group, terminate_group};
 use crate::pty::spawn::ExitInfo;
 use andon_core::agent::states::{recognise, AgentCondition};

@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod argv;
+pub mod budget;
 pub mod checks;
 pub mod child;
 pub mod env;

@@ -5,9 +5,10 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::engine::iteration::agent::KILL_GRACE;
+use crate::engine::iteration::budget;
 use crate::engine::iteration::child::{self, spawn_kept, ChildCommand, Prompt};
 use crate::engine::iteration::env::AndonVars;
 use crate::engine::loop_task::operations::{git_step, OpFuture, RunHandle};
@@ -205,26 +206,12 @@ async fn within_timeout(
     timeout: Duration,
     run: &RunHandle,
 ) -> bool {
-    let done = child.finished();
-    tokio::pin!(done);
-    let mut busy = Duration::ZERO;
-    let mut last = Instant::now();
-    loop {
-        tokio::select! {
-            _ = &mut done => return false,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+    let end = async {
+        if let Err(e) = terminate_group(pgid, KILL_GRACE).await {
+            tracing::warn!("the reviewer could not be ended: {e}");
         }
-        let now = Instant::now();
-        if !run.frozen.load(Ordering::SeqCst) {
-            busy += now - last;
-        }
-        last = now;
-        if busy >= timeout {
-            if let Err(e) = terminate_group(pgid, KILL_GRACE).await {
-                tracing::warn!("the reviewer could not be ended: {e}");
-            }
-            done.await;
-            return true;
-        }
-    }
+    };
+    let tick = Duration::from_secs(1);
+    let ((), timed_out) = budget::within(child.finished(), timeout, &run.frozen, tick, end).await;
+    timed_out
 }

@@ -4,7 +4,6 @@
 //! that answers the TUI's terminal queries — and routes each iteration's output to that
 //! iteration's `agent.log`.
 
-use crate::or_log::OrLog;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -16,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::engine::iteration::tail::Tail;
 use crate::engine::supervisor::shared::Shared;
+use crate::or_log::OrLog;
 use crate::pty::spawn::{PtyChild, PtySpec};
 use crate::term::{encode_paste, Pane};
 

@@ -1,13 +1,13 @@
 //! A loop task's human actions: the reducer's gates, the audit row before the action takes
 //! effect, and an approval's delivery (merge, PR body) and cleanup.
 
-use crate::or_log::OrLog;
 use std::sync::Arc;
 
 use super::{run_blocking, LoopTask};
 use crate::engine::delivery::cleanup;
 use crate::engine::delivery::deliver::{self, Delivered, Place};
 use crate::engine::memory::{self, WhysFor};
+use crate::or_log::OrLog;
 use andon_core::event::{Effect, Event, HumanAction, Outcome};
 use andon_core::reducer::reduce;
 use andon_core::state::LoopState;

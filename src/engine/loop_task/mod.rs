@@ -8,7 +8,6 @@ pub mod replay;
 pub mod restore;
 pub mod step_error;
 
-use crate::or_log::OrLog;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -29,6 +28,7 @@ use effects::effect_name;
 use crate::engine::loop_task::record::Recorder;
 use crate::engine::spec::{now_ms, LoopSpec, Persisted};
 use crate::engine::supervisor::shared::{LoopView, Shared};
+use crate::or_log::OrLog;
 use crate::pty::signal::terminate_group;
 use crate::store::CheckRunRow;
 

@@ -1,7 +1,6 @@
 //! The long operations of a loop — an agent run, a batch of checks — started as tasks that
 //! report one event back; plus the blocking-git helper the effects use.
 
-use crate::or_log::OrLog;
 use std::sync::atomic::{AtomicBool, AtomicI32};
 use std::sync::Arc;
 
@@ -11,6 +10,7 @@ use crate::engine::iteration::session::SessionSlot;
 use crate::engine::loop_task::step_error::StepError;
 use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
+use crate::or_log::OrLog;
 use crate::store::CheckRunRow;
 use andon_core::event::Event;
 use andon_core::failure::sandbox_denial::with_denied_writes;

@@ -3,12 +3,12 @@
 //! the tail of the agent's log, the guards' notes and each check with its output and verdict —
 //! the lines the live pane showed, written by the same `pane_text` functions.
 
-use crate::or_log::OrLog;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::engine::iteration::pane_text;
 use crate::engine::paths::AndonDir;
+use crate::or_log::OrLog;
 use crate::store::Store;
 use andon_core::failure::classify::Category;
 use andon_core::state::Mode;

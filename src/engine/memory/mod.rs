@@ -4,13 +4,13 @@
 
 pub mod skills;
 
-use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::engine::input_error::chain;
 use crate::engine::spec::{now_ms, LoopSpec};
 use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
+use crate::or_log::OrLog;
 use crate::wiki::date::local_ymd as ymd;
 use crate::wiki::pages::{
     five_whys, five_whys_name, loop_page, loop_page_name, FiveWhysFacts, LoopLog,

@@ -2,7 +2,6 @@
 //! libgit2, the repository and its config, and the terminal — one line per finding, and for
 //! each problem the fix.
 
-use crate::or_log::OrLog;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,6 +10,7 @@ use serde::Serialize;
 
 use crate::config::{builtin_command, install_hint, AgentProfile, Config, EnvPolicy};
 use crate::engine::iteration::env::find_program;
+use crate::or_log::OrLog;
 
 /// How a finding weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

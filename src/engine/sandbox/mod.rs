@@ -12,13 +12,13 @@
 //! could also delete objects or move the main branch — andon commits every iteration itself,
 //! so an agent's `git commit` is refused and reported like any other write outside its places.
 
-use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::engine::paths::AndonDir;
 use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
+use crate::or_log::OrLog;
 use crate::sandbox::namespaces::{self, Attach, Place, View};
 use crate::sandbox::{wrap, DEVICE_FILES};
 use andon_core::failure::sandbox_denial::paths_outside;

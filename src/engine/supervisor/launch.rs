@@ -2,7 +2,6 @@
 //! agents, branches, worktree paths, the base — then create worktrees; if any step fails,
 //! undo what this batch created so nothing is half-made (bad input exits 2).
 
-use crate::or_log::OrLog;
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ConfigError};
@@ -11,6 +10,7 @@ use crate::engine::memory::skills;
 use crate::engine::sandbox;
 use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
 use crate::git::{worktree_path, GitOwner};
+use crate::or_log::OrLog;
 use crate::store::Store;
 use andon_core::plan::{parse_plan, Plan, PlanError};
 use andon_core::state::{LoopState, State};

@@ -10,7 +10,6 @@ pub mod remote;
 pub mod shared;
 pub mod worktree_setup;
 
-use crate::or_log::OrLog;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +21,7 @@ use crate::engine::loop_task::{LoopCommand, LoopTask};
 use crate::engine::spec::{LoopSpec, Persisted};
 use crate::engine::supervisor::lock::RepoLock;
 use crate::engine::supervisor::shared::Shared;
+use crate::or_log::OrLog;
 use andon_core::event::{Event, HumanAction};
 
 pub struct Supervisor {

@@ -4,7 +4,6 @@
 //! An offline approval hosts just that loop in a short-lived supervisor under the repo lock, so
 //! it takes exactly the path the board's approval takes: gates, audit row, delivery, store.
 
-use crate::or_log::OrLog;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,6 +19,7 @@ use crate::engine::supervisor::ptys::PtyRegistry;
 use crate::engine::supervisor::shared::Shared;
 use crate::engine::supervisor::Supervisor;
 use crate::git::GitOwner;
+use crate::or_log::OrLog;
 use crate::pty::reaper::fresh_token;
 use crate::store::{AuditRow, EventRow, LoopRow, Step, Store};
 use andon_core::event::HumanAction;

@@ -1,10 +1,10 @@
 //! The live agent PTYs of a supervisor, by loop: the UI writes keystrokes and terminal-query
 //! replies to them and resizes them to its panes, without owning them.
 
-use crate::or_log::OrLog;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::or_log::OrLog;
 use crate::pty::PtyChild;
 
 #[derive(Clone, Default)]

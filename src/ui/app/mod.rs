@@ -5,7 +5,6 @@
 
 pub mod terminal;
 
-use crate::or_log::OrLog;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +16,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
 use crate::engine::supervisor::shared::Update;
+use crate::or_log::OrLog;
 use crate::ui::app::terminal::{restore, TerminalGuard, Tui};
 use crate::ui::board::panes::PaneSet;
 use crate::ui::board::{Board, BoardOptions, Inbox};
