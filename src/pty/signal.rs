@@ -1,7 +1,7 @@
 //! Signals for whole process groups: an agent or check and everything it started share one
 //! group, so stopping, resuming or ending it never leaves a grandchild running.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal};
@@ -71,12 +71,12 @@ pub fn process_state(pid: i32) -> Option<char> {
 }
 
 async fn wait_until_gone(pgid: i32, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
+    let deadline = tokio::time::Instant::now() + within;
     loop {
         if !group_alive(pgid) {
             return true;
         }
-        if Instant::now() >= deadline {
+        if tokio::time::Instant::now() >= deadline {
             return false;
         }
         tokio::time::sleep(POLL).await;
@@ -181,7 +181,7 @@ mod tests {
             let (mut child, pgid, grandchild) = group_with_grandchild(script);
             // A stopped group must end too.
             stop_group(pgid).unwrap();
-            let started = Instant::now();
+            let started = std::time::Instant::now();
             let reaper = std::thread::spawn(move || child.wait().unwrap());
             terminate_group(pgid, grace).await.unwrap();
             assert!(!group_alive(pgid), "{name}: group survived");

@@ -347,15 +347,15 @@ impl AgentRun<'_> {
         let spec = self.spec;
         tokio::pin!(done);
         let mut busy = Duration::ZERO;
-        let mut quiet_since = Instant::now();
+        let mut quiet_since = tokio::time::Instant::now();
         let mut last_seen = 0;
-        let mut last_tick = Instant::now();
+        let mut last_tick = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 _ = &mut done => return (false, false),
                 _ = tokio::time::sleep(tick(spec.no_progress)) => {}
             }
-            let now = Instant::now();
+            let now = tokio::time::Instant::now();
             let frozen = self.frozen.load(Ordering::SeqCst);
             if !frozen {
                 busy += now - last_tick;

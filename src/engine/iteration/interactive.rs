@@ -6,7 +6,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::engine::iteration::agent::{AgentRun, RunEnd, KILL_GRACE};
 use crate::engine::iteration::session::Session;
@@ -155,7 +155,7 @@ impl AgentRun<'_> {
     /// Until the new TUI shows it waits for input (or, past the timeout, paste anyway: a
     /// changed screen should cost a slower start, not a dead loop).
     async fn wait_ready(&self, session: &Session) -> Result<(), String> {
-        let started = Instant::now();
+        let started = tokio::time::Instant::now();
         let mut waited_for_human = Duration::ZERO;
         loop {
             tokio::time::sleep(LOOK).await;
@@ -205,8 +205,8 @@ impl AgentRun<'_> {
         let mut signal = false;
         let pasted = session.now_ms();
         let mut busy = Duration::ZERO;
-        let mut last_tick = Instant::now();
-        let mut quiet_since = Instant::now();
+        let mut last_tick = tokio::time::Instant::now();
+        let mut quiet_since = tokio::time::Instant::now();
         let mut last_seen = (session.last_output_ms(), 0);
         let mut shown: Option<Condition> = None;
         loop {
@@ -217,7 +217,7 @@ impl AgentRun<'_> {
             if !session.alive() {
                 return TurnEnded::Exited;
             }
-            let now = Instant::now();
+            let now = tokio::time::Instant::now();
             let screen = session.screen();
             let condition = recognise(spec.profile.family(), &screen, SCREEN_LINES);
             if condition != shown {

@@ -238,7 +238,7 @@ impl LoopTask {
                 alert = Some((*cause, reason.clone()));
                 continue;
             }
-            let started = std::time::Instant::now();
+            let started = tokio::time::Instant::now();
             let name = effect_name(&effect);
             let result = self.effect(effect).await;
             tracing::debug!(loop_name = %self.spec.name, effect = name, micros = started.elapsed().as_micros() as u64, "effect");

@@ -154,9 +154,10 @@ async fn event_loop(
     let mut events = EventStream::new();
     // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut last_draw = Instant::now() - FRAME;
+    // tokio's clock, which paused-time tests can move.
+    let mut last_draw = tokio::time::Instant::now() - FRAME;
     loop {
-        let now = Instant::now();
+        let now = tokio::time::Instant::now();
         if board.dirty && now.duration_since(last_draw) >= FRAME {
             draw_synchronized(&mut board, terminal);
             last_draw = now;
@@ -197,7 +198,7 @@ async fn event_loop(
                 }
             }
             Some(()) = async { themes.as_mut()?.1.recv().await }, if themes.is_some() => board.on_theme_edit(),
-            () = tokio::time::sleep_until(next_frame.into()), if board.dirty => {}
+            () = tokio::time::sleep_until(next_frame), if board.dirty => {}
             why = signals.next() => {
                 board.shut_down(why).await;
                 return 1;
