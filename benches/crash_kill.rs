@@ -4,7 +4,12 @@
 //! finished before the kill is still there, unchanged. Prints the counts.
 //! Run: cargo bench --bench crash_kill [-- KILLS]   (or bash bench/crash.sh)
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

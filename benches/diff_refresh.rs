@@ -4,7 +4,12 @@
 //! storm of 1 000 file writes through the worktree watcher and the diff service, counting the
 //! diffs it cost. Run: cargo bench --bench diff_refresh  (or bash bench/diff.sh)
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 use std::fmt::Write as _;
 use std::fs;

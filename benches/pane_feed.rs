@@ -1,7 +1,12 @@
 //! How fast a pane's emulator parses colored log output (the ceiling for a flooding agent),
 //! at the demo's 200x50. Run: cargo bench --bench pane_feed
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 use std::time::Instant;
 

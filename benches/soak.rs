@@ -4,7 +4,12 @@
 //! kept iterating (none stuck) and that nothing panicked. Needs tmux.
 //! Run: cargo bench --bench soak [-- MINUTES]   (or bash bench/soak.sh)
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 use std::path::Path;
 use std::process::Command;

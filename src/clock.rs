@@ -2,8 +2,8 @@
 //! engine and the board take a [`Clock`]; tests hold a fixed one they move by hand, so what a
 //! screen says about time ("3m ago", a toast's "14:02") is the same on every run. Clippy's
 //! `disallowed-methods` keeps `SystemTime::now` in this file.
-//! (Timeouts and pacing still read `std::time::Instant` where they are; making them take this
-//! clock, or tokio's pausable one, is the seam's next step.)
+//! The monotonic clock is read here too (`instant_now`, for threads of their own); async code
+//! reads tokio's, which paused-time tests can move. Clippy bans `Instant::now` elsewhere.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -23,7 +23,7 @@ impl Clock {
     pub fn system() -> Clock {
         Clock {
             fixed: None,
-            origin: Some((wall_ms(), std::time::Instant::now())),
+            origin: Some((wall_ms(), instant_now())),
         }
     }
 
@@ -62,6 +62,16 @@ pub fn wall_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The monotonic clock, for code on threads of its own (the watcher's debounce, the PTY
+/// reader, the reaper) or outside an async runtime; async code reads tokio's pausable clock.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this is the one place std's monotonic clock is read"
+)]
+pub fn instant_now() -> std::time::Instant {
+    std::time::Instant::now()
 }
 
 /// Wall-clock nanoseconds since the epoch, for names that must not repeat.

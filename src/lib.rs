@@ -4,6 +4,10 @@
 //! and the binary's `cli` show.
 
 #![cfg_attr(test, allow(clippy::too_many_lines, reason = "table tests run long"))]
+#![cfg_attr(
+    test,
+    allow(clippy::disallowed_methods, reason = "tests may read the real clock")
+)]
 
 pub mod atomic;
 pub mod clock;

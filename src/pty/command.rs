@@ -70,7 +70,7 @@ pub async fn run_command(
     }
     let log = LogFile::open(&spec.log_path)?;
     let (mut child, output) = spawn_sh(&spec)?;
-    let started = Instant::now();
+    let started = crate::clock::instant_now();
     let pgid = child
         .id()
         .and_then(|pid| i32::try_from(pid).ok())

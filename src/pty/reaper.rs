@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustix::process::{self as rproc, Pid, Signal};
 
@@ -201,7 +201,7 @@ fn sweep(groups: &BTreeSet<i32>, token: &str) -> usize {
     }
     let entry = format!("{TOKEN_VAR}={token}");
     let me = rproc::getpid();
-    let deadline = Instant::now() + HUNT_LIMIT;
+    let deadline = crate::clock::instant_now() + HUNT_LIMIT;
     let mut hunted = 0;
     loop {
         let marked: Vec<Pid> = procfs::pids_with_env_entry(&entry)
@@ -209,7 +209,7 @@ fn sweep(groups: &BTreeSet<i32>, token: &str) -> usize {
             .filter_map(Pid::from_raw)
             .filter(|&pid| pid != me)
             .collect();
-        if marked.is_empty() || Instant::now() >= deadline {
+        if marked.is_empty() || crate::clock::instant_now() >= deadline {
             return hunted;
         }
         for pid in marked {
@@ -226,6 +226,7 @@ mod tests {
     use super::*;
     use crate::pty::signal::{group_alive, process_state};
     use std::os::unix::process::CommandExt;
+    use std::time::Instant;
 
     #[test]
     fn parses_registrations() {

@@ -163,7 +163,7 @@ impl Pane {
         if bytes.is_empty() {
             return;
         }
-        self.end_expired_sync(Instant::now());
+        self.end_expired_sync(crate::clock::instant_now());
         self.parser.advance(&mut self.term, bytes);
         // During a synchronized update the parser only buffers; the screen is unchanged
         // unless some of these bytes were processed outside the buffer.
@@ -177,7 +177,7 @@ impl Pane {
     /// own timeout, so without this a child that forgets the end sequence hides its output
     /// forever. Call it periodically, or at [`Pane::sync_deadline`].
     pub fn tick(&mut self) {
-        self.tick_at(Instant::now());
+        self.tick_at(crate::clock::instant_now());
     }
 
     fn tick_at(&mut self, now: Instant) {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::filter::IgnoreCache;
 
@@ -48,17 +48,17 @@ pub(super) fn run(
         if !relevant(batch) {
             continue;
         }
-        let burst = Instant::now();
+        let burst = crate::clock::instant_now();
         let mut last = burst;
         loop {
             let deadline = (last + timing.quiet).min(burst + timing.max_wait);
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            let Some(left) = deadline.checked_duration_since(crate::clock::instant_now()) else {
                 break;
             };
             match events.recv_timeout(left) {
                 Ok(batch) => {
                     if relevant(batch) {
-                        last = Instant::now();
+                        last = crate::clock::instant_now();
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => break,

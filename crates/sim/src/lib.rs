@@ -5,6 +5,10 @@
 //! scenario does is in `scenario`, carrying it out in `play`, the looks in `output`.
 
 #![cfg_attr(test, allow(clippy::too_many_lines, reason = "table tests run long"))]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the scripted agent paces itself on the real clock"
+)]
 
 mod error;
 mod fix_plan;

@@ -4,7 +4,12 @@
 //! processes left working in a folder (`procs`). Nothing here knows andon's types, so the
 //! library's unit tests, the integration tests and the benches all use it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_methods
+)]
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

@@ -3,7 +3,6 @@
 //! waits on. Registered in `Shared` under the loop's name.
 
 use std::sync::{Arc, Weak};
-use std::time::Instant;
 
 use tokio::runtime::Handle;
 
@@ -57,7 +56,7 @@ pub fn start(shared: &Arc<Shared>, spec: &LoopSpec) -> Option<WorktreeWatcher> {
         }
     });
     let watcher = if spec.worktree.is_dir() {
-        match service.watch_worktree(Instant::now()) {
+        match service.watch_worktree(crate::clock::instant_now()) {
             Ok(w) => Some(w),
             Err(e) => {
                 tracing::warn!(loop_name = %spec.name, "no live diff refresh: {e}");

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::config::AgentMode;
 use crate::engine::iteration::child::{self, spawn_kept, ChildCommand, Prompt};
@@ -104,7 +104,7 @@ impl AgentRun<'_> {
         // this run.
         let own = match &self.activity {
             Some(_) => None,
-            None => WorktreeWatcher::start(&spec.worktree, Instant::now()).ok(),
+            None => WorktreeWatcher::start(&spec.worktree, crate::clock::instant_now()).ok(),
         };
         let watcher = self.activity.as_deref().or(own.as_ref());
         if let Some(out) = &s.output() {

@@ -111,7 +111,7 @@ impl Session {
             sink,
             done: watch::Sender::new(0),
             briefed: AtomicBool::new(false),
-            clock: Instant::now(),
+            clock: crate::clock::instant_now(),
             state: Mutex::new(None),
         }))
     }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -64,7 +64,7 @@ pub fn version_of(program: &Path, policy: &EnvPolicy) -> Option<String> {
         .stderr(Stdio::piped())
         .spawn()
         .ok()?;
-    let start = Instant::now();
+    let start = crate::clock::instant_now();
     loop {
         match child.try_wait() {
             Ok(Some(_)) => break,
@@ -324,6 +324,7 @@ pub fn terminal(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn terminal_findings_name_the_fix() {

@@ -111,7 +111,7 @@ impl PtyChild {
         let log = LogFile::open(&spec.log_path)?;
 
         let (master, mut child) = start_in_pty(&spec, &program)?;
-        let started = Instant::now();
+        let started = crate::clock::instant_now();
 
         let pid = child
             .process_id()

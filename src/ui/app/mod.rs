@@ -7,7 +7,7 @@ pub mod terminal;
 
 use std::io::Write;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
@@ -75,7 +75,7 @@ pub async fn run(
         .theme_source
         .as_ref()
         .and_then(|(repo, _, _)| watch_themes(repo));
-    let panic_at = opts.panic_after.map(|d| Instant::now() + d);
+    let panic_at = opts.panic_after.map(|d| tokio::time::Instant::now() + d);
     let wake = panes.wake();
     let (board, inbox) = Board::new(port, panes, opts, Clock::system());
     let sources = Sources {
@@ -102,7 +102,7 @@ struct Sources {
     themes: Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)>,
     signals: Signals,
     /// The hidden `--test-panic-after` hook.
-    panic_at: Option<Instant>,
+    panic_at: Option<tokio::time::Instant>,
 }
 
 /// The signals that end a terminal program.
@@ -193,7 +193,7 @@ async fn event_loop(
             _ = tick.tick() => {
                 board.on_tick();
                 #[allow(clippy::panic, reason = "the panic is what --test-panic-after asks for")]
-                if panic_at.is_some_and(|t| Instant::now() >= t) {
+                if panic_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
                     panic!("andon: test panic requested with --test-panic-after");
                 }
             }
