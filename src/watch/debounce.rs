@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::filter::IgnoreCache;
 
@@ -33,6 +33,33 @@ impl Default for Debounce {
     }
 }
 
+/// A burst of relevant events: when it began and when the last one came. Pure, so its timing
+/// rules are tested on made-up instants, without waiting.
+#[derive(Debug, Clone, Copy)]
+struct Burst {
+    start: Instant,
+    last: Instant,
+}
+
+impl Burst {
+    fn new(at: Instant) -> Burst {
+        Burst {
+            start: at,
+            last: at,
+        }
+    }
+
+    fn event(&mut self, at: Instant) {
+        self.last = at;
+    }
+
+    /// When the signal fires unless another event comes first: `quiet` after the last event,
+    /// but no later than `max_wait` after the burst began.
+    fn deadline(&self, timing: Debounce) -> Instant {
+        (self.last + timing.quiet).min(self.start + timing.max_wait)
+    }
+}
+
 /// Runs until the watcher (the sending side) is dropped.
 pub(super) fn run(
     events: Receiver<Batch>,
@@ -48,17 +75,16 @@ pub(super) fn run(
         if !relevant(batch) {
             continue;
         }
-        let burst = crate::clock::instant_now();
-        let mut last = burst;
+        let mut burst = Burst::new(crate::clock::instant_now());
         loop {
-            let deadline = (last + timing.quiet).min(burst + timing.max_wait);
+            let deadline = burst.deadline(timing);
             let Some(left) = deadline.checked_duration_since(crate::clock::instant_now()) else {
                 break;
             };
             match events.recv_timeout(left) {
                 Ok(batch) => {
                     if relevant(batch) {
-                        last = crate::clock::instant_now();
+                        burst.event(crate::clock::instant_now());
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => break,
@@ -67,5 +93,29 @@ pub(super) fn run(
             }
         }
         on_stale();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_fires_after_quiet_or_at_its_longest_wait() {
+        let timing = Debounce {
+            quiet: Duration::from_millis(150),
+            max_wait: Duration::from_secs(1),
+        };
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut burst = Burst::new(t0);
+        assert_eq!(burst.deadline(timing), ms(150), "one event: quiet after it");
+        burst.event(ms(100));
+        assert_eq!(burst.deadline(timing), ms(250), "another event moves it");
+        // Events every 100 ms would never leave 150 ms of quiet: max_wait bounds the wait.
+        for n in (200..=1200).step_by(100) {
+            burst.event(ms(n));
+        }
+        assert_eq!(burst.deadline(timing), ms(1000));
     }
 }
