@@ -206,7 +206,14 @@ fn offline(repo: &repo::Repo, name: &str, human: HumanAction) -> Result<String, 
     let exe = std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("andon"));
     let rt = super::run::runtime().ok_or("cannot start the async runtime")?;
     let abort = human == HumanAction::Abort;
-    let hosted = rt.block_on(act_offline(&repo.git, &config, exe, name, human));
+    let hosted = rt.block_on(act_offline(
+        &repo.git,
+        &config,
+        exe,
+        name,
+        human,
+        andon::clock::Clock::system(),
+    ));
     match hosted {
         Err(e) if abort && e.contains("the plan changed") => {
             let dirs = andon::engine::paths::AndonDir::new(repo.git.repo_root());
@@ -214,7 +221,13 @@ fn offline(repo: &repo::Repo, name: &str, human: HumanAction) -> Result<String, 
                 .map_err(|e| e.to_string())?;
             let store = andon::store::Store::open(&dirs.db()).map_err(|e| e.to_string())?;
             let reason = "aborted by a human; its plan had changed since it started";
-            andon::engine::supervisor::offline::retire(&store, &actor(&config), name, reason)?;
+            andon::engine::supervisor::offline::retire(
+                &store,
+                &actor(&config),
+                name,
+                reason,
+                &andon::clock::Clock::system(),
+            )?;
             Ok(format!("loop {name} aborted ({reason})"))
         }
         other => other,

@@ -178,6 +178,7 @@ pub fn approve(args: ApproveArgs) -> i32 {
             exe,
             &args.loop_name,
             action,
+            andon::clock::Clock::system(),
         ))
     }));
     if code == EXIT_OK && outcome == Outcome::Pr {
@@ -258,6 +259,7 @@ pub fn cleanup(args: CleanupArgs) -> i32 {
             &args.loop_name,
             force.as_deref(),
             args.delete_branch,
+            &andon::clock::Clock::system(),
         )
     }))
 }

@@ -111,11 +111,13 @@ pub fn run(args: RunArgs) -> i32 {
         };
         let fresh = session.updates.resubscribe();
         let updates = std::mem::replace(&mut session.updates, fresh);
+        let clock = session.sup.shared().clock().clone();
         let code = app::run(
             SupervisorPort::port(session.sup.clone()),
             updates,
             panes,
             opts,
+            clock,
         )
         .await;
         session.close();
@@ -157,7 +159,8 @@ async fn read_only(
     let sup = Supervisor::remote(Arc::clone(&shared), repo.dirs.socket());
     let updates = shared.updates().subscribe();
     andon::engine::supervisor::remote::observe(Arc::clone(&shared), Duration::from_millis(500));
-    app::run(SupervisorPort::port(sup), updates, panes, opts).await
+    let clock = shared.clock().clone();
+    app::run(SupervisorPort::port(sup), updates, panes, opts, clock).await
 }
 
 /// The panes' answers to their agents' terminal queries, written to the agents' PTYs.

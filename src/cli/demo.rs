@@ -85,7 +85,7 @@ pub fn run(args: DemoArgs) -> i32 {
         None => std::env::temp_dir().join(format!(
             "andon-demo-{}-{}",
             std::process::id(),
-            andon::engine::spec::now_ms()
+            andon::clock::wall_nanos()
         )),
     };
     let repo = base.join("shop");

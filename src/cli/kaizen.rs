@@ -77,7 +77,16 @@ pub fn run(args: KaizenArgs) -> i32 {
         });
         let result = super::status::open_store(&repo.dirs)
             .map_err(|e| e.to_string())
-            .and_then(|store| decide(&store, &actor(&config), &id, category.as_deref(), change));
+            .and_then(|store| {
+                decide(
+                    &store,
+                    &actor(&config),
+                    &id,
+                    category.as_deref(),
+                    change,
+                    &andon::clock::Clock::system(),
+                )
+            });
         return match result {
             Ok(said) => {
                 println!("{said}");

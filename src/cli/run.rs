@@ -201,7 +201,14 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         .filter(|p| !hosted_plans.contains(&launch::display_path(p, &root)))
         .cloned()
         .collect();
-    let made = match launch::admit(&repo.git, &for_plans, &store, &fresh, args.replace) {
+    let made = match launch::admit(
+        &repo.git,
+        &for_plans,
+        &store,
+        &fresh,
+        args.replace,
+        &andon::clock::Clock::system(),
+    ) {
         Ok(m) => m,
         Err(launch::NotAdmitted::BadInput(e)) => return Err(bad_input(&e)),
         Err(e @ launch::NotAdmitted::Store(_)) => {
@@ -286,12 +293,15 @@ fn open_store(repo: &repo::Repo) -> Result<Store, i32> {
         super::output::error(chain(&e));
         EXIT_ERROR
     })?;
-    recover_interrupted(&store, "the supervisor stopped before the iteration ended").map_err(
-        |e| {
-            super::output::error(chain(&e));
-            EXIT_ERROR
-        },
-    )?;
+    recover_interrupted(
+        &store,
+        "the supervisor stopped before the iteration ended",
+        &andon::clock::Clock::system(),
+    )
+    .map_err(|e| {
+        super::output::error(chain(&e));
+        EXIT_ERROR
+    })?;
     Ok(store)
 }
 
@@ -313,9 +323,15 @@ fn retire_replaced(
             names
                 .into_iter()
                 .filter_map(|name| {
-                    andon::engine::supervisor::offline::retire(store, &actor, &name, &reason)
-                        .map(|done| done.then_some(name))
-                        .transpose()
+                    andon::engine::supervisor::offline::retire(
+                        store,
+                        &actor,
+                        &name,
+                        &reason,
+                        &andon::clock::Clock::system(),
+                    )
+                    .map(|done| done.then_some(name))
+                    .transpose()
                 })
                 .collect::<Result<Vec<_>, _>>()
         });

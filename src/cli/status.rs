@@ -97,7 +97,11 @@ pub fn open_store(dirs: &andon::engine::paths::AndonDir) -> Result<Store, StoreE
     }
     if let Ok(_lock) = RepoLock::acquire(&dirs.lock()) {
         let store = Store::open(&dirs.db())?;
-        recover_interrupted(&store, "the supervisor stopped before the iteration ended")?;
+        recover_interrupted(
+            &store,
+            "the supervisor stopped before the iteration ended",
+            &andon::clock::Clock::system(),
+        )?;
         return Ok(store);
     }
     Store::open_read_only(&dirs.db())
@@ -181,7 +185,7 @@ pub fn run(args: StatusArgs) -> i32 {
         "{:<9} {:<20} {:<17} {:>6} {:>5} {:<7} {:<16} {:>7}  note",
         "lamp", "loop", "state", "iter", "fails", "checks", "category", "age"
     );
-    let now = andon::engine::spec::now_ms();
+    let now = andon::clock::Clock::system().now_ms();
     for e in &entries {
         let l = Lamp::parse(&e.lamp).unwrap_or(Lamp::Gray);
         let note = e

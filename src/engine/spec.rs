@@ -121,11 +121,6 @@ impl Persisted {
     }
 }
 
-/// Wall-clock milliseconds since the epoch (the store's time unit).
-pub fn now_ms() -> i64 {
-    crate::clock::wall_ms()
-}
-
 /// A stable content hash of a plan file: plans are immutable once a loop runs them.
 pub fn plan_hash(text: &str) -> String {
     use sha2::{Digest, Sha256};

@@ -13,7 +13,7 @@ use crate::engine::iteration::env::{child_env, overlay, AndonVars};
 use crate::engine::iteration::pane_text;
 use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::LoopSandbox;
-use crate::engine::spec::{now_ms, LoopSpec};
+use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::{OutputHook, Shared};
 use crate::or_log::OrLog;
 use crate::pty::command::{run_command, CommandSpec};
@@ -139,7 +139,7 @@ impl CheckBatch<'_> {
             .dirs()
             .check_log(&spec.name, self.iteration, self.kind, &job.name);
         self.show(pane_text::check_header(&job.run, self.kind, &job.name).as_bytes());
-        let started = now_ms();
+        let started = s.clock().now_ms();
         let watch = Watch::new(sandbox.is_some());
         let wrapper = sandbox
             .map(|sandbox| sandbox.wrap_check(&[], job.network))
@@ -215,7 +215,7 @@ impl CheckBatch<'_> {
             exit_code: outcome.exit_code,
             passed: outcome.passed(),
             timed_out: outcome.timed_out,
-            duration_ms: now_ms() - started,
+            duration_ms: s.clock().now_ms() - started,
             log_path: log_path.to_string_lossy().to_string(),
         };
         Ok((outcome, row, refused))

@@ -14,7 +14,7 @@ use crate::engine::iteration::env::AndonVars;
 use crate::engine::loop_task::operations::{git_step, OpFuture, RunHandle};
 use crate::engine::loop_task::step_error::StepError;
 use crate::engine::sandbox::{Launch, LoopSandbox};
-use crate::engine::spec::{now_ms, LoopSpec};
+use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
 use crate::pty::signal::terminate_group;
@@ -39,7 +39,7 @@ pub fn review_op(
             .as_ref()
             .map(|r| r.name.clone())
             .unwrap_or_default();
-        let started = now_ms();
+        let started = shared.clock().now_ms();
         let log_path = shared
             .dirs()
             .check_log(&spec.name, iteration, "review", "review");
@@ -90,7 +90,7 @@ pub fn review_op(
             exit_code: exit.code,
             passed: failure.is_none(),
             timed_out,
-            duration_ms: now_ms().saturating_sub(started).max(0),
+            duration_ms: shared.clock().now_ms().saturating_sub(started).max(0),
             log_path: log_path.to_string_lossy().to_string(),
         };
         let report = ChecksReport {

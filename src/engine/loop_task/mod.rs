@@ -26,7 +26,7 @@ mod human;
 use effects::effect_name;
 
 use crate::engine::loop_task::record::Recorder;
-use crate::engine::spec::{now_ms, LoopSpec, Persisted};
+use crate::engine::spec::{LoopSpec, Persisted};
 use crate::engine::supervisor::shared::{LoopView, Shared};
 use crate::or_log::OrLog;
 use crate::pty::signal::terminate_group;
@@ -97,7 +97,7 @@ impl LoopTask {
         let (op_tx, op_rx) = mpsc::channel(4);
         let watcher = crate::engine::diffs::service::start(&shared, &spec);
         let task = LoopTask {
-            rec: Recorder::new(&spec.name),
+            rec: Recorder::new(&spec.name, shared.clock().clone()),
             shared,
             spec: Arc::new(spec),
             p,
@@ -133,7 +133,7 @@ impl LoopTask {
             tokio::select! {
                 // The wall-time budget runs out while the loop works.
                 _ = tokio::time::sleep(budget_left.unwrap_or_default()), if budget_left.is_some() => {
-                    let spent = now_ms().saturating_sub(self.p.started_at).max(0) as u64;
+                    let spent = self.shared.clock().now_ms().saturating_sub(self.p.started_at).max(0) as u64;
                     let spent = andon_core::duration::humanize(std::time::Duration::from_millis(spent));
                     self.feed(Event::BudgetSpent { spent }, Vec::new()).await;
                 }
@@ -183,7 +183,12 @@ impl LoopTask {
         if !self.p.state.state.is_active() {
             return None;
         }
-        let spent = now_ms().saturating_sub(self.p.started_at).max(0) as u64;
+        let spent = self
+            .shared
+            .clock()
+            .now_ms()
+            .saturating_sub(self.p.started_at)
+            .max(0) as u64;
         Some(std::time::Duration::from_millis(
             budget.saturating_sub(spent),
         ))
@@ -229,7 +234,7 @@ impl LoopTask {
     ) -> Option<StepError> {
         let was_active = self.p.state.state.is_active();
         self.p.state = next;
-        self.p.clock(was_active, now_ms());
+        self.p.clock(was_active, self.shared.clock().now_ms());
         self.rec.add_check_runs(check_runs);
         let mut alert = None;
         let mut failed = None;
@@ -408,7 +413,7 @@ impl LoopTask {
             worktree: spec.worktree.to_string_lossy().to_string(),
             base: spec.base.clone(),
             started_at: self.p.started_at,
-            updated_at: now_ms(),
+            updated_at: self.shared.clock().now_ms(),
             worked_ms: self.p.worked_ms,
             active_since: self.p.active_since(),
             state: self.p.state.clone(),

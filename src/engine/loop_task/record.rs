@@ -2,7 +2,8 @@
 //! row, the current iteration, check runs, events, incidents, audit) and commits them together,
 //! so a SIGKILL between two transitions never leaves half of one.
 
-use crate::engine::spec::{now_ms, LoopSpec, Persisted};
+use crate::clock::Clock;
+use crate::engine::spec::{LoopSpec, Persisted};
 use crate::engine::supervisor::shared::Shared;
 use crate::store::{
     AuditRow, CheckRunRow, EventRow, IncidentRow, IterationRow, LoopRow, Step, StoreError,
@@ -23,6 +24,8 @@ pub struct Recorder {
     audit: Vec<AuditRow>,
     /// What the guards restored in an iteration: the evidence of its guard incident.
     restored: Option<(u32, serde_json::Value)>,
+    /// What the rows are stamped with.
+    clock: Clock,
 }
 
 impl Recorder {
@@ -31,7 +34,7 @@ impl Recorder {
         &self.incidents
     }
 
-    pub fn new(loop_name: &str) -> Recorder {
+    pub fn new(loop_name: &str, clock: Clock) -> Recorder {
         Recorder {
             loop_name: loop_name.to_string(),
             iteration: None,
@@ -42,6 +45,7 @@ impl Recorder {
             incidents: Vec::new(),
             audit: Vec::new(),
             restored: None,
+            clock,
         }
     }
 
@@ -62,7 +66,7 @@ impl Recorder {
             n,
             mode: mode.as_str().into(),
             status: "running".into(),
-            started_at: now_ms(),
+            started_at: self.clock.now_ms(),
             ended_at: None,
             agent_exit: None,
             changed_files: None,
@@ -100,9 +104,10 @@ impl Recorder {
     }
 
     pub fn end_iteration(&mut self, n: u32, status: IterationStatus, failure: Option<&Failure>) {
+        let at = self.clock.now_ms();
         if let Some(it) = self.current(n) {
             it.status = status.as_str().into();
-            it.ended_at = Some(now_ms());
+            it.ended_at = Some(at);
             if let Some(f) = failure {
                 it.fingerprint = Some(f.fingerprint.clone());
                 it.category = Some(f.category.to_string());
@@ -114,10 +119,11 @@ impl Recorder {
 
     /// The iteration in progress was cut short.
     pub fn interrupt(&mut self, n: u32) {
+        let at = self.clock.now_ms();
         if let Some(it) = self.current(n) {
             if it.status == "running" {
                 it.status = "interrupted".into();
-                it.ended_at = Some(now_ms());
+                it.ended_at = Some(at);
             }
         }
     }
@@ -131,7 +137,7 @@ impl Recorder {
             id: None,
             loop_name: self.loop_name.clone(),
             iteration: state.iteration,
-            at: now_ms(),
+            at: self.clock.now_ms(),
             kind: kind.into(),
             lamp: state.lamp.to_string(),
             state: state.state.to_string(),
@@ -171,7 +177,7 @@ impl Recorder {
             id: None,
             loop_name: self.loop_name.clone(),
             iteration: n,
-            at: now_ms(),
+            at: self.clock.now_ms(),
             category: failure.category.to_string(),
             confidence: failure.confidence as f64,
             fingerprint: failure.fingerprint.clone(),
@@ -194,7 +200,7 @@ impl Recorder {
         };
         self.audit.push(AuditRow {
             id: None,
-            at: now_ms(),
+            at: self.clock.now_ms(),
             actor: shared.actor().to_string(),
             loop_name: Some(self.loop_name.clone()),
             iteration: Some(p.state.iteration),
@@ -212,7 +218,7 @@ impl Recorder {
         p: &Persisted,
     ) -> Result<(), StoreError> {
         let step = Step {
-            upsert_loop: Some(loop_row(spec, p)),
+            upsert_loop: Some(loop_row(spec, p, self.clock.now_ms())),
             upsert_iterations: {
                 let mut rows = std::mem::take(&mut self.finished);
                 if self.iteration_dirty {
@@ -231,7 +237,8 @@ impl Recorder {
     }
 }
 
-pub fn loop_row(spec: &LoopSpec, p: &Persisted) -> LoopRow {
+/// The loop's row as of `at`.
+pub fn loop_row(spec: &LoopSpec, p: &Persisted, at: i64) -> LoopRow {
     let s = &p.state;
     LoopRow {
         name: spec.name.clone(),
@@ -249,6 +256,6 @@ pub fn loop_row(spec: &LoopSpec, p: &Persisted) -> LoopRow {
         reason: s.stop_reason().map(str::to_string),
         state_json: serde_json::to_string(p).unwrap_or_default(),
         created_at: p.started_at,
-        updated_at: now_ms(),
+        updated_at: at,
     }
 }

@@ -5,15 +5,20 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
+use crate::engine::spec::{plan_hash, LoopSpec, Persisted};
 use crate::store::{EventRow, LoopRow, Step, Store, StoreError};
 use andon_core::plan::parse_plan;
 use andon_core::reducer::interrupt;
 
 /// Mark every loop that had work in progress as interrupted. Call only while holding the repo
 /// lock (no live supervisor). Returns the loops changed.
-pub fn recover_interrupted(store: &Store, why: &str) -> Result<Vec<String>, StoreError> {
+pub fn recover_interrupted(
+    store: &Store,
+    why: &str,
+    clock: &Clock,
+) -> Result<Vec<String>, StoreError> {
     let mut changed = Vec::new();
     for mut row in store.loops()? {
         let Ok(mut p) = serde_json::from_str::<Persisted>(&row.state_json) else {
@@ -23,7 +28,7 @@ pub fn recover_interrupted(store: &Store, why: &str) -> Result<Vec<String>, Stor
         if cut == p.state {
             continue;
         }
-        let at = now_ms();
+        let at = clock.now_ms();
         // The cut iteration, the loop row and the event change together or not at all.
         let cut_iterations: Vec<_> = store
             .iterations(&row.name)?
@@ -129,4 +134,59 @@ pub fn load(
         sandbox,
     };
     Ok((spec, p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::fixtures::{iteration_row, loop_row, temp_store};
+    use andon_core::event::Event;
+    use andon_core::state::{Limits, LoopState};
+
+    #[test]
+    fn a_cut_iteration_is_marked_interrupted_at_the_clocks_time() {
+        let (_dir, _path, store) = temp_store();
+        let (running, _) =
+            andon_core::reducer::reduce(&LoopState::new(Limits::default()), &Event::Start);
+        let p = Persisted {
+            state: running,
+            last_snapshot: "base".into(),
+            agent: "sim".into(),
+            protected: Vec::new(),
+            no_progress_ms: 0,
+            iteration_timeout_ms: 0,
+            started_at: 100,
+            marks: Vec::new(),
+            worked_ms: 0,
+            changed_at: 100,
+        };
+        let mut row = loop_row("pricing", 100);
+        row.state_json = serde_json::to_string(&p).unwrap();
+        let mut it = iteration_row("pricing", 1);
+        (it.status, it.ended_at) = ("running".into(), None);
+        store
+            .commit(&Step {
+                upsert_loop: Some(row),
+                upsert_iterations: vec![it],
+                ..Step::default()
+            })
+            .unwrap();
+
+        let clock = Clock::fixed(7_000);
+        let changed = recover_interrupted(&store, "the supervisor died", &clock).unwrap();
+        assert_eq!(changed, ["pricing"]);
+        let it = &store.iterations("pricing").unwrap()[0];
+        assert_eq!(
+            (it.status.as_str(), it.ended_at),
+            ("interrupted", Some(7_000))
+        );
+        assert_eq!(
+            store.get_loop("pricing").unwrap().unwrap().updated_at,
+            7_000
+        );
+        // Nothing is left to cut: a second recovery changes nothing.
+        assert!(recover_interrupted(&store, "again", &clock)
+            .unwrap()
+            .is_empty());
+    }
 }

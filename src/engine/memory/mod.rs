@@ -7,7 +7,7 @@ pub mod skills;
 use std::path::{Path, PathBuf};
 
 use crate::engine::input_error::chain;
-use crate::engine::spec::{now_ms, LoopSpec};
+use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
 use crate::git::DiffLimits;
 use crate::or_log::OrLog;
@@ -199,7 +199,7 @@ pub fn write_five_whys(
     for n in iterations {
         logs.extend(iteration_logs(shared, &spec.name, n));
     }
-    let date = ymd(now_ms());
+    let date = ymd(shared.clock().now_ms());
     let fix_plan = (kind == WhysFor::MetaAndon).then(|| {
         repo_relative(
             root,
@@ -287,7 +287,7 @@ pub fn write_loop_log(
             .diff_commits(&spec.base, &tip, DiffLimits::default())
             .ok()
     });
-    let date = ymd(now_ms());
+    let date = ymd(shared.clock().now_ms());
     let outcome = state.state.to_string();
     let five_whys = five_whys_files(shared.repo_root(), &spec.name);
     let text = loop_page(&LoopLog {

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
+use crate::clock::Clock;
 use crate::engine::input_error::chain;
-use crate::engine::spec::now_ms;
 use crate::store::{AuditRow, KaizenRow, Step, Store};
 use andon_core::kaizen::{
     by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenItem,
@@ -103,6 +103,7 @@ pub fn decide(
     id: &str,
     category: Option<&str>,
     change: Change,
+    clock: &Clock,
 ) -> Result<String, String> {
     let id = id.trim();
     if id.is_empty() {
@@ -142,7 +143,7 @@ pub fn decide(
         level.map_or("none", Level::as_str),
         status.as_str()
     );
-    let at = now_ms();
+    let at = clock.now_ms();
     store
         .commit(&Step {
             kaizen: vec![KaizenRow {
@@ -192,6 +193,7 @@ mod tests {
     #[test]
     fn a_decision_is_stored_audited_and_shown() {
         let (_dir, _path, store) = crate::store::fixtures::temp_store();
+        let clock = Clock::fixed(5_000);
         store
             .commit(&Step {
                 upsert_loop: Some(crate::store::fixtures::loop_row("a", 1)),
@@ -203,7 +205,7 @@ mod tests {
                 ..Step::default()
             })
             .unwrap();
-        let err = decide(&store, "alice", "abc", None, Change::default()).unwrap_err();
+        let err = decide(&store, "alice", "abc", None, Change::default(), &clock).unwrap_err();
         assert!(err.contains("names 2 items"), "{err}");
         let said = decide(
             &store,
@@ -214,6 +216,7 @@ mod tests {
                 level: Some(Some(Level::L2)),
                 status: Some(KaizenStatus::Doing),
             },
+            &clock,
         )
         .unwrap();
         assert_eq!(said, "abcd1111 test_failure: level L2, status doing");
@@ -233,6 +236,7 @@ mod tests {
                 status: Some(KaizenStatus::Done),
                 ..Change::default()
             },
+            &clock,
         )
         .unwrap();
         let r = report(&store).unwrap();
@@ -243,6 +247,8 @@ mod tests {
         let audit = store.audit().unwrap();
         assert_eq!(audit.len(), 2);
         assert_eq!(audit[1].action, "kaizen");
+        // Stamped by the clock it was given.
+        assert_eq!(audit[1].at, 5_000);
         assert_eq!(
             audit[1].reason.as_deref(),
             Some("abcd1111 test_failure: level L2, status done")

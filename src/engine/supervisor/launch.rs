@@ -4,11 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::clock::Clock;
 use crate::config::{Config, ConfigError};
 use crate::engine::input_error::InputError;
 use crate::engine::memory::skills;
 use crate::engine::sandbox;
-use crate::engine::spec::{now_ms, plan_hash, LoopSpec, Persisted};
+use crate::engine::spec::{plan_hash, LoopSpec, Persisted};
 use crate::git::{worktree_path, GitOwner};
 use crate::or_log::OrLog;
 use crate::store::Store;
@@ -267,6 +268,7 @@ pub fn create(
     git: &GitOwner,
     config: &Config,
     planned: Vec<Planned>,
+    clock: &Clock,
 ) -> Result<Vec<(LoopSpec, Persisted)>, InputError> {
     let mut made: Vec<(LoopSpec, Persisted)> = Vec::new();
     for p in planned {
@@ -308,7 +310,7 @@ pub fn create(
             protected: spec.protected.clone(),
             no_progress_ms: spec.no_progress.as_millis() as u64,
             iteration_timeout_ms: spec.iteration_timeout.as_millis() as u64,
-            started_at: now_ms(),
+            started_at: clock.now_ms(),
             marks: Vec::new(),
             worked_ms: 0,
             changed_at: 0,
@@ -338,7 +340,7 @@ fn free_name(
     (2..1000)
         .map(|n| format!("{slug}-{n}"))
         .find(|name| !taken(name))
-        .unwrap_or_else(|| format!("{slug}-{}", now_ms()))
+        .unwrap_or_else(|| format!("{slug}-{}", crate::clock::wall_nanos()))
 }
 
 /// The unfinished loops started from the plan at `path` (as given on the command line or by
@@ -407,12 +409,17 @@ pub fn admit(
     store: &Store,
     paths: &[PathBuf],
     replace: bool,
+    clock: &Clock,
 ) -> Result<Vec<(LoopSpec, Persisted)>, NotAdmitted> {
     let planned = validate(git, config, store, paths, replace).map_err(NotAdmitted::BadInput)?;
-    let made = create(git, config, planned).map_err(NotAdmitted::BadInput)?;
+    let made = create(git, config, planned, clock).map_err(NotAdmitted::BadInput)?;
     for (spec, p) in &made {
         let recorded = store.commit(&crate::store::Step {
-            upsert_loop: Some(crate::engine::loop_task::record::loop_row(spec, p)),
+            upsert_loop: Some(crate::engine::loop_task::record::loop_row(
+                spec,
+                p,
+                clock.now_ms(),
+            )),
             ..crate::store::Step::default()
         });
         if let Err(e) = recorded {

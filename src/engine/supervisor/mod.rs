@@ -238,6 +238,7 @@ impl Supervisor {
                 shared.store(),
                 &paths,
                 replace,
+                shared.clock(),
             )
         })
         .await
@@ -298,7 +299,13 @@ impl Supervisor {
         let shared = Arc::clone(&self.shared);
         let (name, why) = (slug.to_string(), reason.to_string());
         let retired = tokio::task::spawn_blocking(move || {
-            crate::engine::supervisor::offline::retire(shared.store(), shared.actor(), &name, &why)
+            crate::engine::supervisor::offline::retire(
+                shared.store(),
+                shared.actor(),
+                &name,
+                &why,
+                shared.clock(),
+            )
         })
         .await
         .map_err(|e| format!("retire task failed: {e}"))??;
@@ -375,6 +382,7 @@ impl Supervisor {
                 &name,
                 force.as_deref(),
                 delete_branch,
+                shared.clock(),
             )
         })
         .await
@@ -492,6 +500,7 @@ impl Supervisor {
                 &fingerprint,
                 Some(&category),
                 change,
+                shared.clock(),
             )
         })
         .await

@@ -7,13 +7,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::engine::delivery::cleanup;
 use crate::engine::delivery::deliver::Place;
 use crate::engine::input_error::chain;
 use crate::engine::loop_task::restore::{load, recover_interrupted};
 use crate::engine::paths::AndonDir;
-use crate::engine::spec::{now_ms, Persisted};
+use crate::engine::spec::Persisted;
 use crate::engine::supervisor::lock::{LockError, RepoLock};
 use crate::engine::supervisor::ptys::PtyRegistry;
 use crate::engine::supervisor::shared::Shared;
@@ -62,13 +63,18 @@ pub async fn act_offline(
     andon_exe: PathBuf,
     name: &str,
     action: HumanAction,
+    clock: Clock,
 ) -> Result<String, String> {
     let root = git.repo_root().to_path_buf();
     let dirs = AndonDir::new(&root);
     let lock = take_lock(&dirs)?;
     let store = Store::open(&dirs.db()).map_err(|e| chain(&e))?;
-    recover_interrupted(&store, "the supervisor stopped before the iteration ended")
-        .map_err(|e| chain(&e))?;
+    recover_interrupted(
+        &store,
+        "the supervisor stopped before the iteration ended",
+        &clock,
+    )
+    .map_err(|e| chain(&e))?;
     let row = find_loop(&store, name)?;
     let (spec, p) = load(&row, config, &root)?;
     let shared = Shared::new(
@@ -82,6 +88,7 @@ pub async fn act_offline(
         None,
         PtyRegistry::default(),
     )
+    .with_clock(clock)
     .without_live_diffs();
     let sup = Supervisor::new(Arc::new(shared), lock);
     sup.add_loop(spec, p, None);
@@ -94,7 +101,13 @@ pub async fn act_offline(
 /// that a corrected plan replaces: the reducer's abort, audited with `reason`. Call only under
 /// the repo lock, with no supervisor alive (so nothing of the loop runs). Returns whether the
 /// loop was aborted (an ended loop is left as it is).
-pub fn retire(store: &Store, actor: &str, name: &str, reason: &str) -> Result<bool, String> {
+pub fn retire(
+    store: &Store,
+    actor: &str,
+    name: &str,
+    reason: &str,
+    clock: &Clock,
+) -> Result<bool, String> {
     let Some(mut row) = store.get_loop(name).map_err(|e| chain(&e))? else {
         return Ok(false);
     };
@@ -110,7 +123,7 @@ pub fn retire(store: &Store, actor: &str, name: &str, reason: &str) -> Result<bo
     if let Some(why) = t.refused {
         return Err(format!("loop {name} cannot be aborted: {why}"));
     }
-    let at = now_ms();
+    let at = clock.now_ms();
     p.state = next;
     p.clock(false, at);
     row.state = p.state.state.to_string();
@@ -166,6 +179,7 @@ pub fn clean_up(
     name: &str,
     force: Option<&str>,
     delete_branch: bool,
+    clock: &Clock,
 ) -> Result<String, String> {
     let row = find_loop(store, name)?;
     if !ended(&row.state) {
@@ -206,7 +220,7 @@ pub fn clean_up(
         .commit(&Step {
             audit: vec![AuditRow {
                 id: None,
-                at: now_ms(),
+                at: clock.now_ms(),
                 actor: actor.to_string(),
                 loop_name: Some(name.to_string()),
                 iteration,
@@ -233,7 +247,7 @@ pub fn clean_up(
                 id: None,
                 loop_name: name.to_string(),
                 iteration: iteration.unwrap_or(0),
-                at: now_ms(),
+                at: clock.now_ms(),
                 kind: "cleanup".into(),
                 lamp: row.lamp.clone(),
                 state: row.state.clone(),
@@ -252,9 +266,10 @@ pub fn clean_up_offline(
     name: &str,
     force: Option<&str>,
     delete_branch: bool,
+    clock: &Clock,
 ) -> Result<String, String> {
     let dirs = AndonDir::new(git.repo_root());
     let _lock = take_lock(&dirs)?;
     let store = Store::open(&dirs.db()).map_err(|e| chain(&e))?;
-    clean_up(git, &store, actor, name, force, delete_branch)
+    clean_up(git, &store, actor, name, force, delete_branch, clock)
 }

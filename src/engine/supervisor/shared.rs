@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::engine::diffs::DiffService;
 use crate::engine::paths::AndonDir;
@@ -83,6 +84,8 @@ pub struct Shared {
     reaper: Option<Reaper>,
     token: String,
     pane_sizes: Mutex<HashMap<String, (u16, u16)>>,
+    /// The one clock the engine stamps its records with.
+    clock: Clock,
 }
 
 /// Who the audit trail names for this user's actions: `actor` in the config, else `$USER`.
@@ -134,7 +137,19 @@ impl Shared {
             diffs: Mutex::new(HashMap::new()),
             diff_wake: Notify::new(),
             live_diffs: true,
+            clock: Clock::system(),
         }
+    }
+
+    /// Records are stamped by `clock` instead of the machine's (a test's fixed clock).
+    pub fn with_clock(mut self, clock: Clock) -> Shared {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the engine stamps its records with.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Loops built this way compute no live diffs (an offline action, a read-only board).
