@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, mpsc};
 
@@ -49,12 +49,14 @@ fn watch_themes(
     Some((watcher, rx))
 }
 
-/// Runs the board until the human quits or a signal arrives. Returns the exit code.
+/// Runs the board until the human quits or a signal arrives, telling time by the engine's
+/// clock. Returns the exit code.
 pub async fn run(
     port: Port,
     updates: broadcast::Receiver<Update>,
     panes: Arc<PaneSet>,
     opts: BoardOptions,
+    clock: Clock,
 ) -> i32 {
     let (guard, mut terminal) = match TerminalGuard::enter() {
         Ok(t) => t,
@@ -77,12 +79,13 @@ pub async fn run(
         .and_then(|(repo, _, _)| watch_themes(repo));
     let panic_at = opts.panic_after.map(|d| tokio::time::Instant::now() + d);
     let wake = panes.wake();
-    let (board, inbox) = Board::new(port, panes, opts, Clock::system());
+    let (board, inbox) = Board::new(port, panes, opts, clock);
     let sources = Sources {
+        input: EventStream::new(),
         updates,
         wake,
         themes,
-        signals,
+        signals: Some(signals),
         panic_at,
     };
     let code = event_loop(board, inbox, sources, &mut terminal).await;
@@ -92,15 +95,18 @@ pub async fn run(
     code
 }
 
-/// What the event loop listens to besides the terminal and the engine's answers.
-struct Sources {
+/// What the event loop listens to besides the engine's answers.
+struct Sources<I> {
+    /// The terminal's input.
+    input: I,
     /// Every change of the board.
     updates: broadcast::Receiver<Update>,
     /// Some pane got output.
     wake: Arc<tokio::sync::Notify>,
     /// An edit of a theme file (the watcher lives as long as the loop).
     themes: Option<(notify::RecommendedWatcher, mpsc::Receiver<()>)>,
-    signals: Signals,
+    /// The signals that end the board (none in a test).
+    signals: Option<Signals>,
     /// The hidden `--test-panic-after` hook.
     panic_at: Option<tokio::time::Instant>,
 }
@@ -134,16 +140,36 @@ impl Signals {
     }
 }
 
+/// Where the board's frames go and its bell rings: the host terminal, or a test's screen.
+trait Screen {
+    fn frame(&mut self, board: &mut Board);
+    fn bell(&mut self);
+}
+
+impl Screen for Tui {
+    fn frame(&mut self, board: &mut Board) {
+        draw_synchronized(board, self);
+    }
+
+    fn bell(&mut self) {
+        ring_bell();
+    }
+}
+
 /// Merges terminal input, supervisor updates, the engine's answers, computed diffs and pane
 /// output into the board; draws at most one frame per [`FRAME`], and none when nothing
 /// changed.
-async fn event_loop(
+async fn event_loop<I>(
     mut board: Board,
     mut inbox: Inbox,
-    sources: Sources,
-    terminal: &mut Tui,
-) -> i32 {
+    sources: Sources<I>,
+    screen: &mut impl Screen,
+) -> i32
+where
+    I: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
     let Sources {
+        mut input,
         mut updates,
         wake,
         mut themes,
@@ -151,7 +177,6 @@ async fn event_loop(
         panic_at,
     } = sources;
     let port = board.port();
-    let mut events = EventStream::new();
     // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     // tokio's clock, which paused-time tests can move.
@@ -159,14 +184,14 @@ async fn event_loop(
     loop {
         let now = tokio::time::Instant::now();
         if board.dirty && now.duration_since(last_draw) >= FRAME {
-            draw_synchronized(&mut board, terminal);
+            screen.frame(&mut board);
             last_draw = now;
         }
         let next_frame = last_draw + FRAME;
         tokio::select! {
-            ev = events.next() => match ev {
+            ev = input.next() => match ev {
                 Some(Ok(ev)) => {
-                    let (batch, input_gone) = input_batch(ev, &mut events).await;
+                    let (batch, input_gone) = input_batch(ev, &mut input).await;
                     if let Some(code) = board.on_input(batch).await {
                         return code;
                     }
@@ -180,7 +205,7 @@ async fn event_loop(
                 Ok(u) => {
                     if board.on_update(&u) {
                         // A red lamp rings the host terminal's bell.
-                        ring_bell();
+                        screen.bell();
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => board.on_missed_updates(),
@@ -199,7 +224,7 @@ async fn event_loop(
             }
             Some(()) = async { themes.as_mut()?.1.recv().await }, if themes.is_some() => board.on_theme_edit(),
             () = tokio::time::sleep_until(next_frame), if board.dirty => {}
-            why = signals.next() => {
+            Some(why) = async { Some(signals.as_mut()?.next().await) }, if signals.is_some() => {
                 board.shut_down(why).await;
                 return 1;
             }
@@ -213,7 +238,10 @@ async fn event_loop(
 
 /// The first event and whatever else of a burst is ready now (keys typed or pasted into an
 /// attached agent by a terminal without bracketed paste), and whether the input ended.
-async fn input_batch(first: TermEvent, events: &mut EventStream) -> (Vec<TermEvent>, bool) {
+async fn input_batch<I>(first: TermEvent, events: &mut I) -> (Vec<TermEvent>, bool)
+where
+    I: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
     let mut batch = vec![first];
     // Polled with this task's own waker (not a no-op one): crossterm keeps the first waker
     // it was handed while its reader waits, so the next key must wake this loop.
@@ -252,6 +280,110 @@ fn ring_bell() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::supervisor::shared::Update;
+    use crate::ui::board::tests::{board_on, T0};
+    use crate::ui::port::fake::{view, FakePort};
+    use crate::ui::port::EnginePort;
+    use andon_core::state::{Lamp, State};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    use std::sync::Mutex;
+    use tokio::time::Instant;
+
+    /// A screen that draws into a test backend and notes when each frame was drawn.
+    struct Recorder {
+        terminal: Terminal<TestBackend>,
+        frames: Arc<Mutex<Vec<Instant>>>,
+    }
+
+    impl Screen for Recorder {
+        fn frame(&mut self, board: &mut Board) {
+            board
+                .draw(&mut self.terminal)
+                .unwrap_or_else(|e| match e {});
+            self.frames.lock().unwrap().push(Instant::now());
+        }
+
+        fn bell(&mut self) {}
+    }
+
+    /// The whole event loop on paused time: one frame at start, none while nothing changes,
+    /// a burst of updates drawn at most once per [`FRAME`] and its last update drawn too, and
+    /// the loop ends when its input does.
+    #[tokio::test(start_paused = true)]
+    async fn frames_are_paced_by_the_clock_and_none_is_drawn_when_idle() {
+        let port = Arc::new(FakePort::new(vec![view(
+            "fix-price",
+            State::Running,
+            Lamp::Green,
+            3,
+            T0,
+        )]));
+        let (board, inbox) = board_on(&port);
+        let (updates, updates_rx) = broadcast::channel(4096);
+        let (keys, mut keys_rx) = mpsc::unbounded_channel::<std::io::Result<TermEvent>>();
+        let frames = Arc::new(Mutex::new(Vec::new()));
+        let mut screen = Recorder {
+            terminal: Terminal::new(TestBackend::new(100, 24)).unwrap(),
+            frames: Arc::clone(&frames),
+        };
+        let sources = Sources {
+            input: futures_util::stream::poll_fn(move |cx| keys_rx.poll_recv(cx)),
+            updates: updates_rx,
+            wake: Arc::new(tokio::sync::Notify::new()),
+            themes: None,
+            signals: None,
+            panic_at: None,
+        };
+        let count = || frames.lock().unwrap().len();
+        // The test drives the board from beside its loop, on the same task.
+        let drive = async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            assert_eq!(count(), 1, "the first frame is drawn at once");
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            assert_eq!(
+                count(),
+                1,
+                "nothing changed: nothing drawn in 10 s of ticks"
+            );
+
+            // 500 updates, one every millisecond: half a second of a chatty engine.
+            let start = Instant::now();
+            let update = Update {
+                view: port.board().remove(0),
+                message: None,
+                alert: None,
+            };
+            for _ in 0..500 {
+                updates.send(update.clone()).unwrap();
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let last_update = Instant::now();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let drawn: Vec<Instant> = frames.lock().unwrap()[1..].to_vec();
+            assert!(
+                (30..=32).contains(&drawn.len()),
+                "500 updates in {:?} drew {} frames",
+                last_update - start,
+                drawn.len()
+            );
+            for pair in drawn.windows(2) {
+                assert!(
+                    pair[1] - pair[0] >= FRAME,
+                    "two frames {:?} apart",
+                    pair[1] - pair[0]
+                );
+            }
+            assert!(
+                *drawn.last().unwrap() >= last_update - Duration::from_millis(1),
+                "the last update was drawn"
+            );
+
+            drop(keys);
+        };
+        let (code, ()) = tokio::join!(event_loop(board, inbox, sources, &mut screen), drive);
+        assert_eq!(code, 1, "input gone: the board ends");
+    }
 
     #[tokio::test]
     async fn an_edited_theme_file_wakes_the_board() {

@@ -110,9 +110,9 @@ impl Board {
             notices: Notices::new(clock.clone()),
             feed: ScreenFeed::default(),
             reviews: reviews_tx,
+            last_second: clock.now_ms() / 1000,
             clock,
             sandbox_said: false,
-            last_second: 0,
             area: Rect::new(0, 0, 160, 48),
             dirty: true,
         };
@@ -372,4 +372,4 @@ impl Board {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -47,10 +47,14 @@ impl PaneSet {
         let me = Arc::clone(self);
         Arc::new(move |name: &str, bytes: &[u8]| {
             let pane = me.pane(name);
-            if let Ok(mut p) = pane.lock() {
+            // Output held back by a synchronized update changes nothing on screen yet.
+            let changed = pane.lock().map_or(true, |mut p| {
                 p.feed(bytes);
+                p.take_dirty()
+            });
+            if changed {
+                me.mark_dirty(name);
             }
-            me.mark_dirty(name);
         })
     }
 
@@ -105,10 +109,21 @@ impl PaneSet {
         visible.iter().any(|v| d.contains(*v))
     }
 
-    /// A frame is being drawn from the panes as they are now: the next output marks anew.
+    /// A frame is being drawn from the panes as they are now (resized, scrolled, fed): the
+    /// next change marks anew.
     pub fn clear_dirty(&self) {
         if let Ok(mut d) = self.dirty.lock() {
             d.clear();
+        }
+        let panes: Vec<_> = self
+            .panes
+            .lock()
+            .map(|p| p.values().cloned().collect())
+            .unwrap_or_default();
+        for pane in panes {
+            if let Ok(mut p) = pane.lock() {
+                p.take_dirty();
+            }
         }
     }
 

@@ -18,7 +18,7 @@ use crate::ui::port::EnginePort;
 use andon_core::state::{Lamp as LampState, State};
 
 /// 2026-12-07 09:00 UTC: the fixed moment the board's clock stands at.
-const T0: i64 = 1_796_634_000_000;
+pub(crate) const T0: i64 = 1_796_634_000_000;
 
 fn key(code: KeyCode) -> TermEvent {
     TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -39,29 +39,35 @@ struct Rig {
     terminal: Terminal<TestBackend>,
 }
 
+/// A board on `port`, its clock standing at [`T0`], with the default theme and keys and two
+/// panes that already showed some output.
+pub(crate) fn board_on(port: &Arc<FakePort>) -> (Board, Inbox) {
+    let panes = PaneSet::new(Arc::new(|_: &str, _: Vec<u8>| {}), 100);
+    let hook = panes.hook();
+    hook(
+        "fix-price",
+        b"$ sh tests/test_price.sh\r\nFAIL: price 5 10 = -5, expected 0\r\n",
+    );
+    hook("add-tax", b"ok: 14 passed\r\n");
+    let opts = BoardOptions {
+        theme: Theme::builtin("default").expect("the default theme"),
+        keymap: Keymap::default_keymap(KeyChord::ctrl('g')),
+        repo: "shop".into(),
+        panic_after: None,
+        theme_source: None,
+        supervised_by: None,
+    };
+    let engine: Port = Arc::clone(port) as Port;
+    Board::new(engine, panes, opts, Clock::fixed(T0))
+}
+
 impl Rig {
     fn new() -> Rig {
         let port = Arc::new(FakePort::new(vec![
             view("add-tax", State::AwaitingApproval, LampState::Blue, 2, T0),
             view("fix-price", State::Running, LampState::Green, 3, T0),
         ]));
-        let panes = PaneSet::new(Arc::new(|_: &str, _: Vec<u8>| {}), 100);
-        let hook = panes.hook();
-        hook(
-            "fix-price",
-            b"$ sh tests/test_price.sh\r\nFAIL: price 5 10 = -5, expected 0\r\n",
-        );
-        hook("add-tax", b"ok: 14 passed\r\n");
-        let opts = BoardOptions {
-            theme: Theme::builtin("default").expect("the default theme"),
-            keymap: Keymap::default_keymap(KeyChord::ctrl('g')),
-            repo: "shop".into(),
-            panic_after: None,
-            theme_source: None,
-            supervised_by: None,
-        };
-        let engine: Port = Arc::clone(&port) as Port;
-        let (board, inbox) = Board::new(engine, panes, opts, Clock::fixed(T0));
+        let (board, inbox) = board_on(&port);
         let terminal = Terminal::new(TestBackend::new(100, 24)).expect("a test terminal");
         Rig {
             board,
