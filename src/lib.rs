@@ -13,6 +13,7 @@ pub mod atomic;
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod error_chain;
 pub mod git;
 pub mod or_log;
 pub mod own_file;

@@ -4,7 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use andon::engine::input_error::chain;
+use andon::error_chain::chain;
 use andon::store::AuditRow;
 use andon_core::sanitize::{one_line, printable};
 

@@ -97,7 +97,7 @@ pub fn run(args: DemoArgs) -> i32 {
         eprintln!(
             "andon demo: cannot make {} a git repository: {}",
             repo.display(),
-            andon::engine::input_error::chain(&e)
+            andon::error_chain::chain(&e)
         );
         return EXIT_ERROR;
     }
@@ -131,7 +131,7 @@ fn report(repo: &Path) -> i32 {
     let store = match andon::store::Store::open_read_only(&repo.join(".andon/andon.db")) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("andon demo: {}", andon::engine::input_error::chain(&e));
+            eprintln!("andon demo: {}", andon::error_chain::chain(&e));
             return EXIT_ERROR;
         }
     };

@@ -115,7 +115,7 @@ pub fn run() -> i32 {
     let excluded = match &git {
         Some(git) => git
             .add_info_exclude(".andon/")
-            .map_err(|e| andon::engine::input_error::chain(&e)),
+            .map_err(|e| andon::error_chain::chain(&e)),
         None => exclude_in(&root).map_err(|e| e.to_string()),
     };
     let excluded = match excluded {

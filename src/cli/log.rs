@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use andon::engine::input_error::chain;
+use andon::error_chain::chain;
 use andon_core::sanitize::one_line;
 
 use super::output::{clock, elapsed};

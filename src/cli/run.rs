@@ -12,7 +12,7 @@ use clap::Args;
 use tokio::sync::broadcast;
 
 use andon::config::Config;
-use andon::engine::input_error::{chain, InputError};
+use andon::engine::input_error::InputError;
 use andon::engine::loop_task::restore::{load, recover_interrupted};
 use andon::engine::spec::{LoopSpec, Persisted};
 use andon::engine::supervisor::control;
@@ -21,6 +21,7 @@ use andon::engine::supervisor::lock::{LockError, RepoLock};
 use andon::engine::supervisor::ptys::PtyRegistry;
 use andon::engine::supervisor::shared::{OutputHook, Shared, Update};
 use andon::engine::supervisor::Supervisor;
+use andon::error_chain::chain;
 use andon::or_log::OrLog;
 use andon::pty::reaper::{fresh_token, Reaper};
 use andon::store::Store;

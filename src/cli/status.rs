@@ -4,10 +4,10 @@
 use clap::Args;
 use serde::Serialize;
 
-use andon::engine::input_error::chain;
 use andon::engine::loop_task::restore::recover_interrupted;
 use andon::engine::spec::Persisted;
 use andon::engine::supervisor::lock::RepoLock;
+use andon::error_chain::chain;
 use andon::store::{LoopRow, Store, StoreError};
 use andon_core::failure::classify::Category;
 use andon_core::sanitize::{one_line, printable};

@@ -33,7 +33,7 @@ impl InputError {
     /// An error whose message carries its own "fix:" line (git, lock, store); its causes are
     /// appended so libgit2's or SQLite's own words are not lost.
     pub fn from_display(e: impl std::error::Error) -> InputError {
-        let text = chain(&e);
+        let text = crate::error_chain::chain(&e);
         match text.split_once("\n  fix: ") {
             Some((message, fix)) => InputError::new(None, message, fix),
             None => InputError::new(None, text, "see the message above"),
@@ -53,18 +53,3 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
-
-/// An error and its sources on one line: "what: why: root cause".
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = s.source();
-    }
-    text
-}

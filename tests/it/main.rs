@@ -16,6 +16,7 @@ mod common;
 
 mod acts_for_agent;
 mod agent_states;
+mod architecture;
 mod bad_input;
 mod boundary;
 mod breakers;

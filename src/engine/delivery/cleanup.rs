@@ -2,7 +2,7 @@
 //! no snapshot holds and what the base branch lacks refuse the cleanup unless it is forced.
 
 use crate::engine::delivery::deliver::Place;
-use crate::engine::input_error::chain;
+use crate::error_chain::chain;
 use crate::git::{CleanupCheck, GitOwner};
 
 /// What a cleanup would do, and why it must not (without force).

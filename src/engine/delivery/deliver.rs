@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use crate::engine::delivery::pull_request;
-use crate::engine::input_error::chain;
 use crate::engine::paths::AndonDir;
 use crate::engine::spec::LoopSpec;
+use crate::error_chain::chain;
 use crate::git::{GitOwner, MergeStyle, Merged};
 use crate::store::Store;
 use andon_core::event::Outcome;

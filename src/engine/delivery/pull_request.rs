@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 
 use crate::engine::delivery::deliver::Delivery;
 use crate::engine::delivery::deliver::Place;
-use crate::engine::input_error::chain;
 use crate::engine::iteration::env::find_program;
+use crate::error_chain::chain;
 use crate::git::{DiffLimits, GitOwner};
 use andon_core::diff::Diff;
 use andon_core::pr_body::{pr_body, pr_title, PrCheck, PrFacts, PrIncident, PrIteration};

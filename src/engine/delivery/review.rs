@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::engine::input_error::chain;
 use crate::engine::supervisor::shared::Shared;
+use crate::error_chain::chain;
 use crate::store::{CheckRunRow, IncidentRow, IterationRow};
 use andon_core::reducer::human::{approval_gate, ApprovalGate};
 

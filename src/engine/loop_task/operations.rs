@@ -244,7 +244,7 @@ where
 pub fn git_error(e: &crate::git::GitError) -> StepError {
     match e {
         crate::git::GitError::Tampered { .. } => StepError::Tampered(e.to_string()),
-        other => StepError::Failed(crate::engine::input_error::chain(other)),
+        other => StepError::Failed(crate::error_chain::chain(other)),
     }
 }
 
@@ -257,7 +257,7 @@ where
 {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(crate::engine::input_error::chain(&e)),
+        Ok(Err(e)) => Err(crate::error_chain::chain(&e)),
         Err(e) => Err(format!("git task failed: {e}")),
     }
 }

@@ -6,9 +6,9 @@ pub mod skills;
 
 use std::path::{Path, PathBuf};
 
-use crate::engine::input_error::chain;
 use crate::engine::spec::LoopSpec;
 use crate::engine::supervisor::shared::Shared;
+use crate::error_chain::chain;
 use crate::git::DiffLimits;
 use crate::or_log::OrLog;
 use crate::wiki::date::local_ymd as ymd;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::clock::Clock;
-use crate::engine::input_error::chain;
+use crate::error_chain::chain;
 use crate::store::{AuditRow, KaizenRow, Step, Store};
 use andon_core::kaizen::{
     by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenItem,

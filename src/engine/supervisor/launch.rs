@@ -348,9 +348,7 @@ fn free_name(
 /// twice has its second loop (`slug-2`) replaced, not the first, long aborted.
 pub fn replaced_by(store: &Store, repo_root: &Path, path: &Path) -> Result<Vec<String>, String> {
     let plan = display_path(path, repo_root);
-    let loops = store
-        .loops()
-        .map_err(|e| crate::engine::input_error::chain(&e))?;
+    let loops = store.loops().map_err(|e| crate::error_chain::chain(&e))?;
     Ok(loops
         .into_iter()
         .filter(|row| Path::new(&row.plan_path) == plan)
@@ -424,7 +422,7 @@ pub fn admit(
         });
         if let Err(e) = recorded {
             undo(git, store, &made);
-            return Err(NotAdmitted::Store(crate::engine::input_error::chain(&e)));
+            return Err(NotAdmitted::Store(crate::error_chain::chain(&e)));
         }
     }
     Ok(made)

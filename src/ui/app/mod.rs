@@ -15,12 +15,12 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::clock::Clock;
-use crate::engine::supervisor::shared::Update;
 use crate::or_log::OrLog;
 use crate::ui::app::terminal::{restore, TerminalGuard, Tui};
 use crate::ui::board::panes::PaneSet;
 use crate::ui::board::{Board, BoardOptions, Inbox};
 use crate::ui::port::Port;
+use crate::ui::port::Update;
 
 /// At most 60 frames a second.
 const FRAME: Duration = Duration::from_micros(16_667);
@@ -280,10 +280,10 @@ fn ring_bell() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::supervisor::shared::Update;
     use crate::ui::board::tests::{board_on, T0};
     use crate::ui::port::fake::{view, FakePort};
     use crate::ui::port::EnginePort;
+    use crate::ui::port::Update;
     use andon_core::state::{Lamp, State};
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;

@@ -1,8 +1,8 @@
 //! From the engine's board (LoopView) to the view model's cards: the UI shows snapshots, it
 //! never reads the store or git itself.
 
-use crate::engine::supervisor::shared::LoopView;
 use crate::ui::board::model::{IterMark, LoopCard};
+use crate::ui::port::LoopView;
 use andon_core::condition::AgentCondition;
 use andon_core::state::{Badge, Lamp};
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::engine::input_error::chain;
+use crate::error_chain::chain;
 use crate::or_log::OrLog;
 use crate::ui::board::model::{BoardModel, Lamp};
 use crate::ui::board::notices::Notices;

@@ -21,7 +21,6 @@ use ratatui::Terminal;
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
-use crate::engine::supervisor::shared::Update;
 use crate::term::{PaneWidget, TermPalette};
 use crate::ui::board::cards::card;
 use crate::ui::board::feed::{on_review_event, refetch_reviews, ScreenFeed};
@@ -32,6 +31,7 @@ use crate::ui::keys::controller::{Controller, ReviewEvent};
 use crate::ui::keys::input_events::on_terminal_event;
 use crate::ui::keys::keymap::Keymap;
 use crate::ui::port::Port;
+use crate::ui::port::Update;
 use crate::ui::theme::Theme;
 use crate::ui::views;
 

@@ -75,7 +75,7 @@ pub enum Dialog {
     Help,
     /// The plan picker: the repo's plans, the loop each already has (if any), the selection.
     Plans {
-        choices: Vec<crate::engine::supervisor::launch::PlanChoice>,
+        choices: Vec<crate::ui::port::PlanChoice>,
         selected: usize,
     },
 }

@@ -76,7 +76,7 @@ impl Notices {
 /// ones run on Landlock alone (`namespaces`: bubblewrap's, or why there are none). `None`
 /// when every loop is confined in namespaces, or the loops' sandboxes are not known.
 pub fn sandbox_notice(
-    views: &[crate::engine::supervisor::shared::LoopView],
+    views: &[crate::ui::port::LoopView],
     namespaces: &Result<std::path::PathBuf, String>,
 ) -> Option<String> {
     use andon_core::sandbox::SandboxMode;
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn the_board_says_once_what_the_sandbox_does_not_hold() {
-        use crate::engine::supervisor::shared::LoopView;
+        use crate::ui::port::LoopView;
         use andon_core::sandbox::SandboxMode;
         use andon_core::state::{Limits, LoopState, State};
         let view = |name: &str, sandbox: Option<SandboxMode>, state: State| {

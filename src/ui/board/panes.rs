@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use crate::engine::supervisor::shared::OutputHook;
 use crate::term::Pane;
+use crate::ui::port::OutputHook;
 
 /// Where a pane's answers to its agent's terminal queries go: (loop, bytes).
 pub type Replies = Arc<dyn Fn(&str, Vec<u8>) + Send + Sync>;

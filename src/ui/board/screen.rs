@@ -5,11 +5,11 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
-use crate::engine::queries::kaizen::KaizenReport;
 use crate::ui::board::model::{BoardModel, Dialog};
 use crate::ui::diff::view::{DiffRequest, DiffViewState};
 use crate::ui::kaizen::view::{KaizenDecision, KaizenState};
 use crate::ui::keys::keymap::{Action, Keymap, Mode};
+use crate::ui::port::KaizenReport;
 use crate::ui::review::{Applied, ApprovalIntent, ReviewIntent, ReviewModel, ReviewState};
 use crate::ui::views::{diff_geometry, review_geometry};
 use andon_core::diff::DiffTarget;

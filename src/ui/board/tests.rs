@@ -95,7 +95,7 @@ impl Rig {
             .into_iter()
             .find(|v| v.name == name)
             .expect("a loop of the fake engine");
-        let update = crate::engine::supervisor::shared::Update {
+        let update = crate::ui::port::Update {
             view,
             message: None,
             alert: None,

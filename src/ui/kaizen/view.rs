@@ -1,8 +1,8 @@
 //! The Kaizen board's state: the engine's report, the selected item, and the decisions keys
 //! make (next prevention level, next status), shown at once and sent to the engine.
 
-use crate::engine::queries::kaizen::{Change, KaizenReport};
 use crate::ui::keys::keymap::Action;
+use crate::ui::port::{Change, KaizenReport};
 use andon_core::kaizen::{KaizenStatus, Level};
 
 /// A human's decision about one item, for the engine to record (and audit).

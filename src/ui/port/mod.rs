@@ -17,13 +17,16 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use tokio::sync::Notify;
 
-use crate::engine::delivery::review::ReviewFacts;
-use crate::engine::delivery::rollback::RollbackTarget;
-use crate::engine::diffs::DiffResult;
-use crate::engine::queries::kaizen::{Change, KaizenReport};
-use crate::engine::supervisor::launch::PlanChoice;
-use crate::engine::supervisor::shared::LoopView;
 use crate::engine::supervisor::Supervisor;
+
+// What crosses the port, named here so the rest of the UI never names the engine (a test in
+// `tests/it/architecture.rs` holds the UI to it).
+pub use crate::engine::delivery::review::ReviewFacts;
+pub use crate::engine::delivery::rollback::RollbackTarget;
+pub use crate::engine::diffs::DiffResult;
+pub use crate::engine::queries::kaizen::{Change, KaizenReport};
+pub use crate::engine::supervisor::launch::PlanChoice;
+pub use crate::engine::supervisor::shared::{LoopView, OutputHook, Update};
 use andon_core::diff::{DiffStat, DiffTarget};
 use andon_core::event::HumanAction;
 

@@ -1,7 +1,7 @@
 //! The review screen's model from the engine's [`ReviewFacts`] (the diff's part arrives
 //! later, from the loop's diff service).
 
-use crate::engine::delivery::review::ReviewFacts;
+use crate::ui::port::ReviewFacts;
 use crate::ui::review::{CheckSummary, IterationSummary, ReviewModel};
 
 pub fn review_model(f: ReviewFacts) -> ReviewModel {

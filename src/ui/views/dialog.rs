@@ -150,7 +150,7 @@ fn confirm(
 fn plans(
     buf: &mut Buffer,
     area: Rect,
-    choices: &[crate::engine::supervisor::launch::PlanChoice],
+    choices: &[crate::ui::port::PlanChoice],
     selected: usize,
     theme: &Theme,
     keymap: &Keymap,

@@ -3,8 +3,8 @@
 use insta::assert_snapshot;
 
 use super::snapshot_support::{board, render, text};
-use crate::engine::queries::kaizen::KaizenReport;
 use crate::ui::board::screen::open_kaizen;
+use crate::ui::port::KaizenReport;
 use andon_core::kaizen::{
     by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenStatus,
     Level, LoopFact,

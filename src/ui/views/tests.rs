@@ -270,7 +270,7 @@ fn the_message_log_keeps_every_notice_whole() {
 }
 
 fn plan_picker() -> Dialog {
-    let choice = |path: &str, state: Option<&str>| crate::engine::supervisor::launch::PlanChoice {
+    let choice = |path: &str, state: Option<&str>| crate::ui::port::PlanChoice {
         path: path.into(),
         loop_state: state.and_then(andon_core::state::State::parse),
     };

@@ -379,11 +379,7 @@ impl Controller {
 
     /// The picker's choice: a plan with no loop starts at once; one whose loop exists asks
     /// first, since starting it replaces that loop.
-    fn start_plan(
-        &mut self,
-        model: &mut BoardModel,
-        choice: &crate::engine::supervisor::launch::PlanChoice,
-    ) {
+    fn start_plan(&mut self, model: &mut BoardModel, choice: &crate::ui::port::PlanChoice) {
         match &choice.loop_state {
             None => self.send_start(choice.path.clone(), false),
             Some(state) => {

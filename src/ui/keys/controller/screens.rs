@@ -7,13 +7,13 @@ use std::sync::Arc;
 use crossterm::event::KeyEvent;
 
 use super::{Controller, Pending};
-use crate::engine::delivery::review::ReviewFacts;
 use crate::or_log::OrLog;
 use crate::ui::board::model::BoardModel;
 use crate::ui::board::screen::{self, ScreenIntent};
 use crate::ui::diff::view::DiffRequest;
 use crate::ui::kaizen::view::KaizenDecision;
 use crate::ui::keys::keymap::Action;
+use crate::ui::port::ReviewFacts;
 use crate::ui::review::facts::review_model;
 use crate::ui::review::{Answer, ApprovalIntent, ReviewChoice};
 use andon_core::event::{HumanAction, Outcome};
