@@ -8,7 +8,8 @@ use andon_core::sanitize::one_line;
 
 use super::output::{clock, elapsed};
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
-use andon::store::{CheckRunRow, IterationRow};
+use andon::store::{CheckRunRow, IncidentRow, IterationRow};
+use andon_core::failure::seen_before;
 
 use super::status::open_store;
 
@@ -49,9 +50,10 @@ pub fn run(args: LogArgs) -> i32 {
     let read = store.iterations(name).and_then(|iterations| {
         let checks = store.check_runs(name, None)?;
         let events = store.events(Some(name), None)?;
-        Ok((iterations, checks, events))
+        let incidents = store.incidents(Some(name))?;
+        Ok((iterations, checks, events, incidents))
     });
-    let (iterations, checks, events) = match read {
+    let (iterations, checks, events, incidents) = match read {
         Ok(read) => read,
         Err(e) => {
             super::output::error(chain(&e));
@@ -70,7 +72,7 @@ pub fn run(args: LogArgs) -> i32 {
         println!("reason: {}", one_line(reason, 400));
     }
     println!("worktree: {}\n", row.worktree);
-    print_iterations(&iterations, &checks);
+    print_iterations(&iterations, &checks, &incidents);
     println!("\nevents:");
     for e in events {
         println!(
@@ -85,8 +87,13 @@ pub fn run(args: LogArgs) -> i32 {
     EXIT_OK
 }
 
-/// Each iteration's row, with its checks under it.
-fn print_iterations(iterations: &[IterationRow], checks: &[CheckRunRow]) {
+/// Each iteration's row, with its checks under it and the other loops its failure was seen
+/// before in.
+fn print_iterations(
+    iterations: &[IterationRow],
+    checks: &[CheckRunRow],
+    incidents: &[IncidentRow],
+) {
     println!(
         "{:>4}  {:<5} {:<12} {:>7} {:>8}  {:<16} {:<16}  note",
         "iter", "mode", "status", "checks", "time", "category", "fingerprint"
@@ -127,6 +134,11 @@ fn print_iterations(iterations: &[IterationRow], checks: &[CheckRunRow]) {
                 elapsed(c.duration_ms),
                 c.log_path
             );
+        }
+        for i in incidents.iter().filter(|i| i.iteration == it.n) {
+            for e in seen_before::from_evidence(&i.evidence_json) {
+                println!("        {}", one_line(&seen_before::line(&e), 400));
+            }
         }
     }
 }

@@ -56,6 +56,7 @@ pub(crate) fn iteration_row(loop_name: &str, n: u32) -> IterationRow {
         snapshot: Some("c0ffee".to_string()),
         prompt_path: format!(".andon/loops/{loop_name}/iter-{n}/prompt.md"),
         note: Some("redirected: try a guard clause".to_string()),
+        failure_lines: Some("E assert N == N".to_string()),
     }
 }
 

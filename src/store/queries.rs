@@ -37,6 +37,32 @@ impl Store {
         self.select("list iterations", &sql, [loop_name], IterationRow::from_row)
     }
 
+    /// Failed iterations of loops other than `loop_name` with this fingerprint or this
+    /// category, newest first, at most `limit`: the candidates Seen before picks from.
+    pub fn failures_like(
+        &self,
+        loop_name: &str,
+        fingerprint: &str,
+        category: &str,
+        limit: usize,
+    ) -> Result<Vec<IterationRow>, StoreError> {
+        // One statement per index (fingerprint, category), merged by UNION.
+        let sql = format!(
+            "SELECT {ITERATION_COLUMNS} FROM iterations WHERE loop_name != ?1 AND fingerprint = ?2 \
+             UNION \
+             SELECT {ITERATION_COLUMNS} FROM iterations WHERE loop_name != ?1 AND category = ?3 \
+             AND fingerprint IS NOT NULL \
+             ORDER BY ended_at DESC, loop_name, n DESC LIMIT ?4"
+        );
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.select(
+            "find earlier failures",
+            &sql,
+            params![loop_name, fingerprint, category, limit],
+            IterationRow::from_row,
+        )
+    }
+
     /// A loop's check runs — of one iteration, or of all of them — ordered by iteration,
     /// checks before goal checks, then run order.
     pub fn check_runs(
@@ -133,6 +159,12 @@ impl Store {
         })
     }
 
+    /// One loop's audit rows in insertion order.
+    pub fn audit_of(&self, loop_name: &str) -> Result<Vec<AuditRow>, StoreError> {
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE loop_name = ?1 ORDER BY id");
+        self.select("read a loop's audit", &sql, [loop_name], AuditRow::from_row)
+    }
+
     /// The whole audit log in insertion order.
     pub fn audit(&self) -> Result<Vec<AuditRow>, StoreError> {
         let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id");
@@ -162,6 +194,54 @@ mod tests {
         audit_row, check_run_row, event_row, incident_row, iteration_row, loop_row, temp_store,
     };
     use super::super::Step;
+
+    /// Earlier failures are found by fingerprint or by category, never in the asking loop,
+    /// newest first, and only failures (an iteration with a fingerprint).
+    #[test]
+    fn failures_like_finds_other_loops_failures_newest_first() {
+        let (_dir, _path, store) = temp_store();
+        let failed = |name: &str, n: u32, fp: Option<&str>, category: &str, ended: i64| {
+            let mut it = iteration_row(name, n);
+            it.fingerprint = fp.map(str::to_string);
+            it.category = Some(category.to_string());
+            it.ended_at = Some(ended);
+            it
+        };
+        for (name, rows) in [
+            ("mine", vec![failed("mine", 1, Some("fp"), "test_failure", 50)]),
+            (
+                "a",
+                vec![
+                    failed("a", 1, Some("fp"), "test_failure", 10),
+                    failed("a", 2, None, "test_failure", 20),
+                ],
+            ),
+            ("b", vec![failed("b", 1, Some("other"), "test_failure", 30)]),
+            ("c", vec![failed("c", 1, Some("zzz"), "build_error", 40)]),
+        ] {
+            store
+                .commit(&Step {
+                    upsert_loop: Some(loop_row(name, 1)),
+                    upsert_iterations: rows,
+                    ..Step::default()
+                })
+                .expect("commit");
+        }
+        let found: Vec<(String, u32)> = store
+            .failures_like("mine", "fp", "test_failure", 10)
+            .expect("read")
+            .into_iter()
+            .map(|i| (i.loop_name, i.n))
+            .collect();
+        assert_eq!(found, [("b".to_string(), 1), ("a".to_string(), 1)]);
+        assert_eq!(
+            store
+                .failures_like("mine", "fp", "test_failure", 1)
+                .expect("read")
+                .len(),
+            1
+        );
+    }
 
     /// Reads return what was written, with the store-assigned ids filled in.
     #[test]

@@ -51,6 +51,9 @@ pub struct IterationRow {
     pub snapshot: Option<String>,
     pub prompt_path: String,
     pub note: Option<String>,
+    /// A failed iteration's normalized failure lines (what its fingerprint hashed), one per
+    /// line: what Seen before compares a later failure with.
+    pub failure_lines: Option<String>,
 }
 
 /// One check or goal-check command run in an iteration, keyed by
@@ -151,7 +154,7 @@ pub(crate) const LOOP_COLUMNS: &str = "name, plan_path, plan_hash, state, lamp, 
      state_json, created_at, updated_at";
 pub(crate) const ITERATION_COLUMNS: &str = "loop_name, n, mode, status, started_at, ended_at, \
      agent_exit, changed_files, checks_passed, checks_total, fingerprint, category, confidence, \
-     snapshot, prompt_path, note";
+     snapshot, prompt_path, note, failure_lines";
 pub(crate) const CHECK_RUN_COLUMNS: &str = "loop_name, iteration, seq, name, command, kind, \
      exit_code, passed, timed_out, duration_ms, log_path";
 pub(crate) const EVENT_COLUMNS: &str = "id, loop_name, iteration, at, kind, lamp, state, detail";
@@ -203,6 +206,7 @@ impl IterationRow {
             snapshot: row.get("snapshot")?,
             prompt_path: row.get("prompt_path")?,
             note: row.get("note")?,
+            failure_lines: row.get("failure_lines")?,
         })
     }
 }

@@ -141,11 +141,21 @@ CREATE TABLE kaizen (
 /// Version 3: the audit chain — each row's HMAC over the previous row's and its own fields.
 const V3: &str = "ALTER TABLE audit ADD COLUMN mac TEXT;";
 
+/// Version 4: a failed iteration's normalized failure lines beside its fingerprint, so a
+/// later failure is compared line by line (Seen before), and the index that finds earlier
+/// failures by fingerprint or category.
+const V4: &str = "
+ALTER TABLE iterations ADD COLUMN failure_lines TEXT;
+CREATE INDEX iterations_by_fingerprint ON iterations (fingerprint);
+CREATE INDEX iterations_by_category ON iterations (category);
+";
+
 /// Every migration, oldest first; the slice index + 1 is the schema version.
 pub(crate) const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(V1).comment("initial schema"),
     M::up(V2).comment("kaizen decisions"),
     M::up(V3).comment("audit chain"),
+    M::up(V4).comment("failure lines"),
 ];
 
 /// The migrations this build of andon knows about.

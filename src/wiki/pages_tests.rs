@@ -22,6 +22,7 @@ fn iteration(n: u32, status: &str, checks: (u32, u32), category: Option<&str>) -
         snapshot: None,
         prompt_path: String::new(),
         note: None,
+        failure_lines: None,
     }
 }
 

@@ -42,5 +42,6 @@ mod review;
 mod reviewer;
 mod sandbox;
 mod secrets;
+mod seen_before;
 mod status;
 mod tui;

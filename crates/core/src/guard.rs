@@ -48,6 +48,7 @@ pub fn out_of_scope_restored(paths: &[String]) -> Failure {
         ),
         checks: Vec::new(),
         output_tail: String::new(),
+        lines: Vec::new(),
     }
 }
 

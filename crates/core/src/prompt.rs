@@ -1,9 +1,11 @@
 //! Prompt composition (DESIGN §2 step 1): skill text, plan, goal, scope, the iteration, the
-//! previous failure, every redirect note and accepted fix plan, and plan-mode instructions.
+//! previous failure and where it was seen before, every redirect note and accepted fix plan,
+//! and plan-mode instructions.
 //! Pure: the engine reads files and passes their text in.
 
 use std::fmt::Write as _;
 
+use crate::failure::seen_before::{prompt_section, SeenBefore};
 use crate::plan::Plan;
 use crate::sanitize::printable;
 use crate::state::{LoopState, Mode};
@@ -24,6 +26,8 @@ pub struct PromptInput<'a> {
     /// The failed iterations since the loop last passed, oldest first: the pattern a
     /// plan-mode iteration analyses.
     pub failures: &'a [PastFailure],
+    /// Other loops' failures like the previous one, and how they ended.
+    pub seen_before: &'a [SeenBefore],
 }
 
 /// One failed iteration, as a plan-mode prompt and a Five Whys file list it.
@@ -43,6 +47,7 @@ pub fn compose(input: &PromptInput) -> String {
         fix_plan_path,
         five_whys_path,
         failures,
+        seen_before,
     } = input;
     let mut p = String::new();
     let n = state.iteration;
@@ -92,7 +97,7 @@ pub fn compose(input: &PromptInput) -> String {
          Leave your changes uncommitted: andon commits each iteration itself.\n\n",
     );
 
-    feedback_sections(&mut p, state);
+    feedback_sections(&mut p, state, seen_before);
     for (name, text) in skills.iter() {
         let _ = writeln!(p, "## Skill: {name}\n\n{}\n", text.trim());
     }
@@ -103,9 +108,9 @@ pub fn compose(input: &PromptInput) -> String {
     p
 }
 
-/// What happened since the last prompt: the previous failure, the guards' rollbacks, the
-/// human's notes and any accepted fix plan.
-fn feedback_sections(p: &mut String, state: &LoopState) {
+/// What happened since the last prompt: the previous failure and where it was seen before,
+/// the guards' rollbacks, the human's notes and any accepted fix plan.
+fn feedback_sections(p: &mut String, state: &LoopState, seen_before: &[SeenBefore]) {
     if let Some(f) = &state.feedback {
         let _ = writeln!(
             p,
@@ -123,6 +128,7 @@ fn feedback_sections(p: &mut String, state: &LoopState) {
         if !tail.trim().is_empty() {
             let _ = writeln!(p, "{}\n", crate::markdown::fence(tail, ""));
         }
+        p.push_str(&prompt_section(seen_before));
     }
     if !state.restored.is_empty() {
         p.push_str(
@@ -162,7 +168,7 @@ pub fn follow_up(input: &PromptInput, prompt_file: &str) -> String {
     if state.mode == Mode::Plan {
         plan_mode_header(&mut p, state, input.fix_plan_path, input.five_whys_path);
     }
-    feedback_sections(&mut p, state);
+    feedback_sections(&mut p, state, input.seen_before);
     if state.feedback.is_none() && state.mode == Mode::Code {
         p.push_str("Continue with the goal.\n\n");
     }

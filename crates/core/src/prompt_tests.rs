@@ -32,10 +32,15 @@ fn failure() -> Failure {
         summary: "tests: discount_never_negative failed".into(),
         checks: vec!["tests".into()],
         output_tail: "---- discount_never_negative stdout ----\nassertion failed: price >= 0\n\x1b[31mFAILED\x1b[0m\n".into(),
+        lines: Vec::new(),
     }
 }
 
 fn prompt(state: &LoopState, five_whys: Option<&str>) -> String {
+    prompt_seen(state, five_whys, &[])
+}
+
+fn prompt_seen(state: &LoopState, five_whys: Option<&str>, seen_before: &[SeenBefore]) -> String {
     let plan = parse_plan(Path::new("plans/pricing.md"), PLAN).unwrap();
     // What the engine composes: the plan's skill in code mode, the line-stop procedure and
     // the diagnosis skill in plan mode.
@@ -75,6 +80,7 @@ fn prompt(state: &LoopState, five_whys: Option<&str>) -> String {
         fix_plan_path: "/repo/.andon/loops/pricing/agent/fix-plan-4.md",
         five_whys_path: five_whys,
         failures: &failures,
+        seen_before,
     })
 }
 
@@ -94,6 +100,43 @@ fn with_feedback_from_a_repeated_failure() {
     s.feedback = Some(failure());
     s.repeat_count = 2;
     insta::assert_snapshot!(prompt(&s, None));
+}
+
+#[test]
+fn with_feedback_seen_before_in_another_loop() {
+    use crate::failure::seen_before::{Green, Likeness, Outcome, Precedent};
+    let mut s = LoopState::new(limits());
+    s.iteration = 2;
+    s.state = State::Running;
+    s.feedback = Some(failure());
+    let seen = SeenBefore {
+        likeness: Likeness::Same,
+        precedent: Precedent {
+            loop_name: "clamp-tax".into(),
+            iteration: 1,
+            at: 0,
+            date: "2026-12-06".into(),
+            fingerprint: "9f2c41d07a3be5aa".into(),
+            category: "test_failure".into(),
+            lines: Vec::new(),
+            outcome: Outcome {
+                green: Some(Green {
+                    iteration: 2,
+                    commit: Some("4e1d2c3b".into()),
+                    stat: Some((1, 3, 1)),
+                }),
+                notes: vec!["Clamp with max(0, …).".into()],
+                loop_state: "merged".into(),
+                ..Outcome::default()
+            },
+        },
+    };
+    let text = prompt_seen(&s, None, &[seen]);
+    assert!(text.contains("## Seen before"));
+    insta::assert_snapshot!(text);
+    // Without a failure there is nothing to have seen.
+    s.feedback = None;
+    assert!(!prompt_seen(&s, None, &[]).contains("Seen before"));
 }
 
 #[test]

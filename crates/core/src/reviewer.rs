@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::diff::{Diff, FileBody, LineKind};
 use crate::failure::classify::Category;
-use crate::failure::fingerprint::fingerprint;
+use crate::failure::fingerprint::{digest, lines, normalize};
 use crate::plan::Plan;
 use crate::sanitize::printable;
 use crate::state::Failure;
@@ -199,10 +199,11 @@ pub fn rejection(
         ),
     };
     let first = reasons.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let normalized = normalize(&format!("review\n{reasons}"));
     Some(Failure {
         category: Category::ReviewRejected,
         confidence: 1.0,
-        fingerprint: fingerprint(&format!("review\n{reasons}")),
+        fingerprint: digest(&normalized),
         summary: if first.is_empty() {
             summary
         } else {
@@ -210,6 +211,7 @@ pub fn rejection(
         },
         checks: vec!["review".into()],
         output_tail: reasons,
+        lines: lines(&normalized),
     })
 }
 
@@ -226,6 +228,7 @@ pub fn reviewer_failed(reviewer: &str, why: &str) -> Failure {
         ),
         checks: vec!["review".into()],
         output_tail: String::new(),
+        lines: Vec::new(),
     }
 }
 

@@ -279,6 +279,10 @@ pub struct Failure {
     pub checks: Vec<String>,
     /// The tail of the failing output, fed back to the agent.
     pub output_tail: String,
+    /// The normalized lines its fingerprint hashed, kept so that a later failure can be
+    /// compared with it line by line (Seen before).
+    #[serde(default)]
+    pub lines: Vec<String>,
 }
 
 impl Failure {

@@ -11,8 +11,9 @@ use crate::engine::loop_task::step_error::StepError;
 use crate::git::DiffLimits;
 use crate::pty::signal::{continue_group, stop_group};
 use andon_core::event::Effect;
+use andon_core::failure::seen_before::SeenBefore;
 use andon_core::prompt::{compose, follow_up, PromptInput};
-use andon_core::state::Mode;
+use andon_core::state::{Failure, Mode};
 
 impl LoopTask {
     pub(super) async fn effect(&mut self, effect: Effect) -> Result<(), StepError> {
@@ -98,7 +99,9 @@ impl LoopTask {
                         .await
                         .ok()
                         .map(|d| d.stat());
-                self.rec.incident(&s, &spec, iteration, &failure, stat);
+                let seen = self.seen_before(&failure).await;
+                self.rec
+                    .incident(&s, &spec, iteration, &failure, stat, &seen);
             }
             // Carried by the transition's event and update (see `apply`).
             Effect::Alert { .. } => {}
@@ -129,15 +132,22 @@ impl LoopTask {
             crate::own_file::write(&s.dirs().five_whys_draft(&spec.name, iteration), &text)
                 .map_err(|e| StepError::io(&e))?;
         }
+        let seen = match self.p.state.feedback.clone() {
+            Some(failure) => self.seen_before(&failure).await,
+            None => Vec::new(),
+        };
         let path = s.dirs().prompt(&spec.name, iteration);
-        crate::own_file::write(&path, self.compose_prompt(None).as_bytes())
+        crate::own_file::write(&path, self.compose_prompt(None, &seen).as_bytes())
             .map_err(|e| StepError::io(&e))?;
         if spec.profile.mode == AgentMode::Interactive {
             // What a session that already has the brief gets pasted instead.
             let follow_up = s.dirs().follow_up(&spec.name, iteration);
             let brief = path.to_string_lossy().to_string();
-            crate::own_file::write(&follow_up, self.compose_prompt(Some(&brief)).as_bytes())
-                .map_err(|e| StepError::io(&e))?;
+            crate::own_file::write(
+                &follow_up,
+                self.compose_prompt(Some(&brief), &seen).as_bytes(),
+            )
+            .map_err(|e| StepError::io(&e))?;
         }
         self.rec.begin_iteration(iteration, mode, &path);
         self.p.mark(iteration, "running");
@@ -180,9 +190,31 @@ impl LoopTask {
         ids
     }
 
+    /// Other loops' failures like `failure`, looked up once per fingerprint (a restarted
+    /// supervisor looks again).
+    async fn seen_before(&mut self, failure: &Failure) -> Vec<SeenBefore> {
+        if let Some((fingerprint, seen)) = &self.seen_before {
+            if *fingerprint == failure.fingerprint {
+                return seen.clone();
+            }
+        }
+        let (s, name, f) = (
+            Arc::clone(&self.shared),
+            self.spec.name.clone(),
+            failure.clone(),
+        );
+        let seen = tokio::task::spawn_blocking(move || {
+            crate::engine::memory::seen_before::lookup(&s, &name, &f)
+        })
+        .await
+        .unwrap_or_default();
+        self.seen_before = Some((failure.fingerprint.clone(), seen.clone()));
+        seen
+    }
+
     /// The iteration's prompt; with the brief's path, the follow-up a continuing interactive
     /// session gets instead.
-    pub(super) fn compose_prompt(&self, brief: Option<&str>) -> String {
+    pub(super) fn compose_prompt(&self, brief: Option<&str>, seen_before: &[SeenBefore]) -> String {
         let s = &self.shared;
         let iteration = self.p.state.iteration;
         let fix_plan = s
@@ -215,6 +247,7 @@ impl LoopTask {
             fix_plan_path: &fix_plan,
             five_whys_path: five_whys.as_deref(),
             failures: &failures,
+            seen_before,
         };
         match brief {
             Some(brief) => follow_up(&input, brief),

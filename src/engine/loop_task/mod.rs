@@ -18,6 +18,7 @@ use crate::engine::iteration::agent::KILL_GRACE;
 use crate::engine::loop_task::operations::{agent_op, checks_op, OpFuture, PendingOp, RunHandle};
 use crate::engine::loop_task::step_error::StepError;
 use andon_core::event::{Effect, Event, HumanAction, Transition};
+use andon_core::failure::seen_before::SeenBefore;
 use andon_core::reducer::{interrupt, reduce};
 use andon_core::state::{Badge, LoopState, Mode, State, StopCause};
 mod effects;
@@ -84,6 +85,9 @@ pub struct LoopTask {
     five_whys: Option<String>,
     /// What an effect did that the human who asked for it must hear (a rollback's target).
     effect_note: Option<String>,
+    /// Other loops' failures like the last one (by its fingerprint), for its incident and
+    /// the next prompt.
+    seen_before: Option<(String, Vec<SeenBefore>)>,
 }
 
 impl LoopTask {
@@ -112,6 +116,7 @@ impl LoopTask {
             op_tx,
             five_whys: None,
             effect_note: None,
+            seen_before: None,
         };
         tokio::spawn(task.run(rx, op_rx, first));
         tx

@@ -10,6 +10,7 @@ use crate::store::{
 };
 use andon_core::event::{ChecksReport, HumanAction, IterationStatus};
 use andon_core::failure::classify::Category;
+use andon_core::failure::seen_before::SeenBefore;
 use andon_core::state::{Failure, LoopState, Mode};
 
 pub struct Recorder {
@@ -78,6 +79,7 @@ impl Recorder {
             snapshot: None,
             prompt_path: prompt.to_string_lossy().to_string(),
             note: None,
+            failure_lines: None,
         });
         self.iteration_dirty = true;
     }
@@ -113,6 +115,7 @@ impl Recorder {
                 it.category = Some(f.category.to_string());
                 it.confidence = Some(f.confidence as f64);
                 it.note = Some(f.summary.clone());
+                it.failure_lines = (!f.lines.is_empty()).then(|| f.lines.join("\n"));
             }
         }
     }
@@ -152,6 +155,7 @@ impl Recorder {
         n: u32,
         failure: &Failure,
         stat: Option<andon_core::diff::DiffStat>,
+        seen_before: &[SeenBefore],
     ) {
         let logs: Vec<String> = self
             .check_runs
@@ -171,6 +175,7 @@ impl Recorder {
             "check_logs": logs,
             "agent_log": shared.dirs().agent_log(&spec.name, n).to_string_lossy(),
             "diffstat": stat.map(|d| serde_json::json!({"files": d.files, "added": d.added, "removed": d.removed})),
+            "seen_before": seen_before,
             "output_tail": failure.output_tail.chars().rev().take(2000).collect::<String>().chars().rev().collect::<String>(),
         });
         self.incidents.push(IncidentRow {

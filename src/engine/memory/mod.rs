@@ -2,6 +2,7 @@
 //! `wiki` write it — a Five Whys file at a Meta-Andon or a line stop, a 90_LOG page when a
 //! loop ends. Blocking (git and files): called through `spawn_blocking`.
 
+pub mod seen_before;
 pub mod skills;
 
 use std::path::{Path, PathBuf};

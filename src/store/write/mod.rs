@@ -30,17 +30,18 @@ ON CONFLICT (name) DO UPDATE SET
 const UPSERT_ITERATION: &str = "
 INSERT INTO iterations (loop_name, n, mode, status, started_at, ended_at, agent_exit,
                         changed_files, checks_passed, checks_total, fingerprint, category,
-                        confidence, snapshot, prompt_path, note)
+                        confidence, snapshot, prompt_path, note, failure_lines)
 VALUES (:loop_name, :n, :mode, :status, :started_at, :ended_at, :agent_exit, :changed_files,
         :checks_passed, :checks_total, :fingerprint, :category, :confidence, :snapshot,
-        :prompt_path, :note)
+        :prompt_path, :note, :failure_lines)
 ON CONFLICT (loop_name, n) DO UPDATE SET
     mode = excluded.mode, status = excluded.status, started_at = excluded.started_at,
     ended_at = excluded.ended_at, agent_exit = excluded.agent_exit,
     changed_files = excluded.changed_files, checks_passed = excluded.checks_passed,
     checks_total = excluded.checks_total, fingerprint = excluded.fingerprint,
     category = excluded.category, confidence = excluded.confidence,
-    snapshot = excluded.snapshot, prompt_path = excluded.prompt_path, note = excluded.note";
+    snapshot = excluded.snapshot, prompt_path = excluded.prompt_path, note = excluded.note,
+    failure_lines = excluded.failure_lines";
 
 const UPSERT_CHECK_RUN: &str = "
 INSERT INTO check_runs (loop_name, iteration, seq, name, command, kind, exit_code, passed,
@@ -209,6 +210,7 @@ fn upsert_iteration(tx: &Transaction<'_>, row: &IterationRow) -> rusqlite::Resul
             ":snapshot": row.snapshot,
             ":prompt_path": row.prompt_path,
             ":note": row.note,
+            ":failure_lines": row.failure_lines,
         })?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::ui::port::ReviewFacts;
 use crate::ui::review::{CheckSummary, IterationSummary, ReviewModel};
+use andon_core::failure::seen_before;
 
 pub fn review_model(f: ReviewFacts) -> ReviewModel {
     ReviewModel {
@@ -38,9 +39,17 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
         incidents: f
             .incidents
             .into_iter()
-            .map(|i| {
+            .flat_map(|i| {
                 let category = andon_core::failure::classify::Category::label_of(&i.category);
-                format!("iteration {} — {category}: {}", i.iteration, i.summary)
+                let seen = seen_before::from_evidence(&i.evidence_json);
+                std::iter::once(format!(
+                    "iteration {} — {category}: {}",
+                    i.iteration, i.summary
+                ))
+                .chain(
+                    seen.into_iter()
+                        .map(|e| format!("↳ {}", seen_before::line(&e))),
+                )
             })
             .collect(),
         notes: f.notes,

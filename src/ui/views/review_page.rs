@@ -213,12 +213,18 @@ fn bullets(out: &mut Vec<Line<'static>>, title: &str, items: &[String], s: &Styl
         out.push(Line::styled("  none", s.dim));
     }
     for item in items {
-        let text = printable(item, true);
-        for (i, line) in wrap(&text, width.saturating_sub(4), 6)
+        // An item that starts with "↳ " belongs to the one above it (an incident's Seen
+        // before): indented under it, without a bullet of its own.
+        let (text, first, rest) = match item.strip_prefix("↳ ") {
+            Some(sub) => (printable(sub, true), "    ↳ ", "      "),
+            None => (printable(item, true), "  • ", "    "),
+        };
+        let indent = rest.chars().count();
+        for (i, line) in wrap(&text, width.saturating_sub(indent), 6)
             .into_iter()
             .enumerate()
         {
-            let lead = if i == 0 { "  • " } else { "    " };
+            let lead = if i == 0 { first } else { rest };
             out.push(Line::styled(format!("{lead}{line}"), s.text));
         }
     }

@@ -153,3 +153,65 @@ fn pane_title_with_a_diffstat() {
     assert!(screen.contains("1 file +3 -0"), "{screen}");
     assert_snapshot!(screen);
 }
+
+/// An incident seen before in another loop says so under it, with what fixed it there: the
+/// review's facts as the engine gives them, through to the screen.
+#[test]
+fn review_incident_seen_before_in_another_loop() {
+    use andon_core::failure::seen_before::{Green, Likeness, Outcome, Precedent, SeenBefore};
+    let seen = SeenBefore {
+        likeness: Likeness::Same,
+        precedent: Precedent {
+            loop_name: "clamp-tax".into(),
+            iteration: 1,
+            at: 0,
+            date: "2026-12-06".into(),
+            fingerprint: "9f2c41d07a3be5aa".into(),
+            category: "test_failure".into(),
+            lines: Vec::new(),
+            outcome: Outcome {
+                green: Some(Green {
+                    iteration: 2,
+                    commit: Some("4e1d2c3b".into()),
+                    stat: Some((1, 3, 1)),
+                }),
+                loop_state: "merged".into(),
+                ..Outcome::default()
+            },
+        },
+    };
+    let facts = crate::ui::port::ReviewFacts {
+        loop_name: "fix-price".into(),
+        branch: "loop/fix-price".into(),
+        target: "main".into(),
+        goal: "Prices are never negative".into(),
+        state: andon_core::state::State::AwaitingApproval,
+        gate: None,
+        last_checks: Vec::new(),
+        iterations: Vec::new(),
+        incidents: vec![crate::store::IncidentRow {
+            id: Some(1),
+            loop_name: "fix-price".into(),
+            iteration: 1,
+            at: 0,
+            category: "test_failure".into(),
+            confidence: 0.9,
+            fingerprint: "9f2c41d07a3be5aa".into(),
+            summary: "tests exit 1: FAIL: price 5 10 = -5, expected 0".into(),
+            evidence_json: serde_json::json!({ "seen_before": [seen] }).to_string(),
+            level: None,
+            status: "open".into(),
+        }],
+        notes: Vec::new(),
+        gh_available: false,
+        history_by_default: false,
+    };
+    let mut model = board(4);
+    open_review(&mut model, crate::ui::review::facts::review_model(facts));
+    let screen = text(&render(&model, 120, 40));
+    assert!(
+        screen.contains("    ↳ seen before in loop clamp-tax (2026-12-06,"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}

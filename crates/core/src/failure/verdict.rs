@@ -3,7 +3,7 @@
 
 use crate::event::ChecksReport;
 use crate::failure::classify::{classify, classify_agent_exit, Category, FailureInput};
-use crate::failure::fingerprint::{digest, fingerprint, normalize};
+use crate::failure::fingerprint::{digest, fingerprint, lines, normalize};
 use crate::sanitize::one_line;
 use crate::state::Failure;
 
@@ -94,6 +94,7 @@ pub fn judge_checks(outcomes: &[CheckOutcome]) -> ChecksReport {
             summary,
             checks: failing.iter().map(|o| o.name.clone()).collect(),
             output_tail: tail,
+            lines: lines(&basis),
         }),
     }
 }
@@ -118,6 +119,7 @@ pub fn judge_agent(
             summary: format!("agent killed: {what}"),
             checks: Vec::new(),
             output_tail: output_tail.to_string(),
+            lines: vec![what.to_string()],
         };
     }
     let c = classify_agent_exit(output_tail, exit_code);
@@ -126,16 +128,18 @@ pub fn judge_agent(
         None => "killed by a signal".into(),
     };
     let evidence = c.evidence.map(|e| format!(": {e}")).unwrap_or_default();
+    let normalized = normalize(&format!("agent {code}\n{output_tail}"));
     Failure {
         category: c.category,
         confidence: c.confidence,
-        fingerprint: fingerprint(&format!("agent {code}\n{output_tail}")),
+        fingerprint: digest(&normalized),
         summary: one_line(
             &format!("agent failed ({code}) and changed nothing{evidence}"),
             240,
         ),
         checks: Vec::new(),
         output_tail: output_tail.to_string(),
+        lines: lines(&normalized),
     }
 }
 

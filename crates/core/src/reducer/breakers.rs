@@ -22,6 +22,7 @@ pub(crate) fn guard_stop(
         summary: reason.clone(),
         checks: Vec::new(),
         output_tail: String::new(),
+        lines: Vec::new(),
     };
     effects.push(Effect::Snapshot {
         message: format!("andon: iteration {n} (guard: {})", cause.as_str()),
@@ -136,6 +137,7 @@ pub(crate) fn no_progress_failure(r: &AgentReport) -> Failure {
         summary: format!("no progress; agent killed ({})", exit_text(r.exit_code)),
         checks: Vec::new(),
         output_tail: String::new(),
+        lines: Vec::new(),
     }
 }
 
@@ -158,6 +160,7 @@ pub(crate) fn agent_error_failure(r: &AgentReport) -> Failure {
         summary,
         checks: Vec::new(),
         output_tail: String::new(),
+        lines: Vec::new(),
     }
 }
 

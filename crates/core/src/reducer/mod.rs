@@ -433,6 +433,7 @@ fn misconfigured(s: &mut LoopState, m: &crate::failure::misconfig::Misconfigured
         summary: m.what.clone(),
         checks: Vec::new(),
         output_tail: String::new(),
+        lines: Vec::new(),
     };
     effects.push(Effect::EndIteration {
         iteration: n,
@@ -470,6 +471,7 @@ fn tampered(s: &mut LoopState, what: &str) -> Transition {
         summary: reason.clone(),
         checks: Vec::new(),
         output_tail: String::new(),
+        lines: Vec::new(),
     };
     effects.extend(record_failure(s, &failure, IterationStatus::Stopped));
     line_stop(s, StopCause::Tampering, reason, effects)

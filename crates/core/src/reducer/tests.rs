@@ -17,6 +17,7 @@ fn failure(fp: &str) -> Failure {
         summary: format!("tests failed ({fp})"),
         checks: vec!["tests".into()],
         output_tail: "assertion failed".into(),
+        lines: Vec::new(),
     }
 }
 

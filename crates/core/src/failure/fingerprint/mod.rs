@@ -36,6 +36,11 @@ pub fn fingerprint(output: &str) -> String {
     digest(&normalize(output))
 }
 
+/// Normalized text as its lines: the form Seen before compares two failures in.
+pub fn lines(normalized: &str) -> Vec<String> {
+    normalized.lines().map(str::to_string).collect()
+}
+
 /// The short hash of already-normalized text (several checks' normalized outputs together).
 pub fn digest(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());

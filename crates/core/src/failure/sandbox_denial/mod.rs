@@ -159,6 +159,7 @@ pub fn denial_failure(paths: &[String], output_tail: &str) -> Failure {
         summary: one_line(&denial_summary(paths), 240),
         checks: Vec::new(),
         output_tail: output_tail.to_string(),
+        lines: Vec::new(),
     }
 }
 

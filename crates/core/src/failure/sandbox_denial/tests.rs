@@ -162,6 +162,7 @@ fn a_failing_check_with_a_denial_becomes_a_guard_violation() {
             summary: "tests failed (exit 2): cannot create /home/ana/.cache/x".into(),
             checks: vec!["tests".into()],
             output_tail: String::new(),
+            lines: Vec::new(),
         }),
     };
     let paths = vec!["/home/ana/.cache/x".to_string()];

@@ -1,0 +1,82 @@
+//! Seen before, on real runs: what one loop learnt from a failure reaches the next loop that
+//! hits it — its prompt, its incident and `andon log` name the earlier loop and the commit
+//! that fixed it there.
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::*;
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// Iteration 1 touches the function without fixing it (the price test fails the same way
+/// each time); iteration 2 clamps the price.
+const FIX_ON_THE_SECOND_TRY: &str = r###"
+if [ "$ANDON_ITERATION" = 1 ]; then
+  printf 'price() { echo $(( $1 - $2 )); }  # tried\n' > src/price.sh
+else
+  printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh
+fi
+"###;
+
+#[test]
+fn a_failure_fixed_in_one_loop_is_named_in_the_next_loops_prompt() {
+    let repo = TestRepo::new();
+    repo.agent("fixer", FIX_ON_THE_SECOND_TRY);
+    let first = repo.plan("first", "fixer", "");
+    let second = repo.plan("second", "fixer", "");
+    repo.commit("plans");
+
+    expect_exit(&repo.andon(&["run", "--headless", &first], LIMIT), 0);
+    let store = repo.store();
+    let first_runs = store.iterations("first").unwrap();
+    assert_eq!(
+        first_runs
+            .iter()
+            .map(|i| i.status.as_str())
+            .collect::<Vec<_>>(),
+        ["failed", "passed"]
+    );
+    // The failure's normalized lines are kept beside its fingerprint.
+    let lines = first_runs[0].failure_lines.clone().unwrap_or_default();
+    assert!(
+        lines.contains("FAIL: price N N = -N, expected N"),
+        "{lines}"
+    );
+    let fixed_by = first_runs[1].snapshot.clone().unwrap();
+    // The first loop had nothing to learn from: its retry's prompt says nothing of it.
+    assert!(!repo.prompt("first", 2).contains("Seen before"));
+
+    expect_exit(&repo.andon(&["run", "--headless", &second], LIMIT), 0);
+    let second_runs = store.iterations("second").unwrap();
+    assert_eq!(second_runs[0].fingerprint, first_runs[0].fingerprint);
+
+    // The retry's prompt names the first loop, the day, and the commit that fixed it there.
+    let prompt = repo.prompt("second", 2);
+    let section = prompt
+        .split("## Seen before")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Seen before section in:\n{prompt}"));
+    let entry = section.lines().find(|l| l.starts_with("- ")).unwrap();
+    assert!(entry.starts_with("- loop `first`, "), "{entry}");
+    assert!(entry.contains("iteration 1: the same failure"), "{entry}");
+    assert!(
+        entry.contains(&format!(
+            "Iteration 2 went green (commit `{}`, 1 file +1 −1)",
+            &fixed_by[..7]
+        )),
+        "{entry}"
+    );
+
+    // The incident keeps the link, and `andon log` shows it under the failed iteration.
+    let incident = &store.incidents(Some("second")).unwrap()[0];
+    let seen = andon_core::failure::seen_before::from_evidence(&incident.evidence_json);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].precedent.loop_name, "first");
+    let log = stdout(&repo.andon(&["log", "second"], LIMIT));
+    assert!(
+        log.contains("seen before in loop first (") && log.contains(&fixed_by[..7]),
+        "{log}"
+    );
+}
