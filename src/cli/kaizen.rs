@@ -111,7 +111,7 @@ pub fn run(args: KaizenArgs) -> i32 {
         Ok(KaizenReport {
             items: Vec::new(),
             by_category: Vec::new(),
-            metrics: andon_core::kaizen::metrics(&[], &[], &[]),
+            metrics: andon_core::kaizen::metrics(&[], &[], &[], &[]),
         })
     };
     let rep = match rep {
@@ -171,6 +171,24 @@ fn render(r: &KaizenReport) -> String {
         percent(m.autonomous_completion_rate),
         one_decimal(m.interventions_per_loop),
     ));
+    out.push_str(&format!(
+        "repeat failures {}  seen before → green {}\n",
+        percent(m.learning.repeat_failure_rate),
+        percent(m.learning.seen_before_then_green_rate),
+    ));
+    if !m.learning.weekly.is_empty() {
+        out.push_str("\nweek of   failures  repeats  seen before  then green\n");
+        for w in &m.learning.weekly {
+            out.push_str(&format!(
+                "{}  {:>8}  {:>7}  {:>11}  {:>10}\n",
+                andon::wiki::date::utc_ymd(w.week_start),
+                w.failures,
+                w.repeats,
+                w.seen_before,
+                w.then_green
+            ));
+        }
+    }
     if r.items.is_empty() {
         out.push_str("\nno incidents recorded yet\n");
         return out;

@@ -208,7 +208,10 @@ mod tests {
             it
         };
         for (name, rows) in [
-            ("mine", vec![failed("mine", 1, Some("fp"), "test_failure", 50)]),
+            (
+                "mine",
+                vec![failed("mine", 1, Some("fp"), "test_failure", 50)],
+            ),
             (
                 "a",
                 vec![

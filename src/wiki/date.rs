@@ -15,6 +15,17 @@ pub fn local_hm(ms: i64) -> String {
     format_in(ms, &TimeZone::system(), "%H:%M")
 }
 
+/// `MM-DD` of a unix-millisecond timestamp in UTC (the Kaizen board's weeks start on a
+/// Monday in UTC).
+pub fn utc_md(ms: i64) -> String {
+    format_in(ms, &TimeZone::UTC, "%m-%d")
+}
+
+/// `YYYY-MM-DD` of a unix-millisecond timestamp in UTC.
+pub fn utc_ymd(ms: i64) -> String {
+    format_in(ms, &TimeZone::UTC, "%Y-%m-%d")
+}
+
 /// `ms` in `zone`, formatted; a timestamp outside jiff's range (years beyond ±9999) is
 /// clamped to it, as no store holds one.
 fn format_in(ms: i64, zone: &TimeZone, format: &str) -> String {

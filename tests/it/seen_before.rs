@@ -79,4 +79,20 @@ fn a_failure_fixed_in_one_loop_is_named_in_the_next_loops_prompt() {
         log.contains("seen before in loop first (") && log.contains(&fixed_by[..7]),
         "{log}"
     );
+
+    // The Kaizen metrics show it: one failure of two repeated another loop's, and the one
+    // that said Seen before went green.
+    let out = repo.andon(&["kaizen", "--json"], LIMIT);
+    expect_exit(&out, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let metrics = &report["metrics"];
+    assert_eq!(metrics["repeat_failure_rate"], 0.5, "{metrics}");
+    assert_eq!(metrics["seen_before_then_green_rate"], 1.0, "{metrics}");
+    let weekly: u64 = metrics["weekly"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["failures"].as_u64().unwrap())
+        .sum();
+    assert_eq!(weekly, 2, "{metrics}");
 }

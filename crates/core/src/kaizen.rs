@@ -2,7 +2,7 @@
 //! turned into a standard prevention with a level and a status a human sets; and the metrics
 //! that say whether the line is getting better. Pure: the engine reads the store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -109,10 +109,13 @@ impl KaizenStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentFact {
     pub loop_name: String,
+    pub iteration: u32,
     pub at: i64,
     pub category: String,
     pub fingerprint: String,
     pub summary: String,
+    /// Its prompt named other loops' failures like it (Seen before).
+    pub seen_before: bool,
 }
 
 /// A human's decision about one (category, fingerprint) group.
@@ -268,6 +271,95 @@ pub struct Metrics {
     pub interventions_per_loop: Option<f64>,
     /// Oldest loop first.
     pub per_loop: Vec<LoopMetric>,
+    /// Whether the memory compounds.
+    #[serde(flatten)]
+    pub learning: Learning,
+}
+
+/// What shows the line learning: failures that repeat another loop's, and how often naming
+/// the earlier one (Seen before) was followed by a green iteration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Learning {
+    /// Failures whose fingerprint another loop had failed with before, over all failures.
+    pub repeat_failure_rate: Option<f64>,
+    /// Failures whose next prompt said Seen before, and whose loop then went green, over
+    /// those that said it.
+    pub seen_before_then_green_rate: Option<f64>,
+    /// The same, week by week (weeks start on Monday, UTC), oldest first.
+    pub weekly: Vec<WeekOfLearning>,
+}
+
+/// One week's failures, and what Seen before did for them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WeekOfLearning {
+    /// Monday 00:00 UTC, in ms since the epoch.
+    pub week_start: i64,
+    pub failures: usize,
+    /// Failures another loop had failed with before.
+    pub repeats: usize,
+    pub seen_before: usize,
+    /// Of those, the ones whose loop went green later.
+    pub then_green: usize,
+}
+
+impl WeekOfLearning {
+    pub fn repeat_rate(&self) -> Option<f64> {
+        rate(self.repeats, self.failures)
+    }
+
+    pub fn then_green_rate(&self) -> Option<f64> {
+        rate(self.then_green, self.seen_before)
+    }
+}
+
+fn rate(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The Monday 00:00 UTC that starts the week of `at` (1970-01-01 was a Thursday).
+pub fn week_start(at: i64) -> i64 {
+    let days = at.div_euclid(DAY_MS);
+    (days - (days + 3).rem_euclid(7)) * DAY_MS
+}
+
+/// The learning figures from every incident and iteration.
+pub fn learning(incidents: &[IncidentFact], iterations: &[IterationFact]) -> Learning {
+    let mut sorted: Vec<&IncidentFact> = incidents.iter().collect();
+    sorted.sort_by_key(|i| i.at);
+    // Each loop's last green iteration, and the loops each fingerprint failed in so far.
+    let mut last_green: BTreeMap<&str, u32> = BTreeMap::new();
+    for i in iterations.iter().filter(|i| i.status == "passed") {
+        let n = last_green.entry(i.loop_name.as_str()).or_insert(0);
+        *n = (*n).max(i.n);
+    }
+    let mut failed_in: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut weeks: BTreeMap<i64, WeekOfLearning> = BTreeMap::new();
+    for inc in sorted {
+        let loops = failed_in.entry(inc.fingerprint.as_str()).or_default();
+        let repeat = loops.iter().any(|l| *l != inc.loop_name);
+        loops.insert(inc.loop_name.as_str());
+        let green_later = last_green
+            .get(inc.loop_name.as_str())
+            .is_some_and(|n| *n > inc.iteration);
+        let start = week_start(inc.at);
+        let week = weeks.entry(start).or_insert_with(|| WeekOfLearning {
+            week_start: start,
+            ..WeekOfLearning::default()
+        });
+        week.failures += 1;
+        week.repeats += usize::from(repeat);
+        week.seen_before += usize::from(inc.seen_before);
+        week.then_green += usize::from(inc.seen_before && green_later);
+    }
+    let weekly: Vec<WeekOfLearning> = weeks.into_values().collect();
+    let sum = |f: fn(&WeekOfLearning) -> usize| weekly.iter().map(f).sum::<usize>();
+    Learning {
+        repeat_failure_rate: rate(sum(|w| w.repeats), sum(|w| w.failures)),
+        seen_before_then_green_rate: rate(sum(|w| w.then_green), sum(|w| w.seen_before)),
+        weekly,
+    }
 }
 
 /// A rate as a whole percentage, or `—` when there is nothing to rate yet.
@@ -299,6 +391,7 @@ pub fn metrics(
     loops: &[LoopFact],
     iterations: &[IterationFact],
     actions: &[ActionFact],
+    incidents: &[IncidentFact],
 ) -> Metrics {
     let mut sorted: Vec<&LoopFact> = loops.iter().collect();
     sorted.sort_by_key(|l| (l.created_at, l.name.clone()));
@@ -360,6 +453,7 @@ pub fn metrics(
             per_loop.iter().map(|m| m.interventions).sum::<usize>() as f64 / loops.len() as f64
         }),
         per_loop,
+        learning: learning(incidents, iterations),
     }
 }
 

@@ -5,10 +5,12 @@ use super::*;
 fn inc(loop_name: &str, at: i64, category: &str, fp: &str) -> IncidentFact {
     IncidentFact {
         loop_name: loop_name.into(),
+        iteration: 1,
         at,
         category: category.into(),
         fingerprint: fp.into(),
         summary: format!("{category} at {at}"),
+        seen_before: false,
     }
 }
 
@@ -153,7 +155,7 @@ fn metrics_from_a_known_history() {
         act("f", "resume"),
         act("f", "approve_squash"),
     ];
-    let m = metrics(&loops, &iterations, &actions);
+    let m = metrics(&loops, &iterations, &actions, &[]);
     assert_eq!((m.loops, m.loops_ended), (6, 5));
     assert_eq!(m.mean_iterations_to_green, Some(9.0 / 5.0)); // (1 + 3 + 2 + 1 + 2) / 5
     assert_eq!(m.autonomous_completion_rate, Some(1.0 / 5.0)); // only a
@@ -181,11 +183,84 @@ fn metrics_from_a_known_history() {
 
 #[test]
 fn metrics_of_an_empty_store_are_absent_not_zero() {
-    let m = metrics(&[], &[], &[]);
+    let m = metrics(&[], &[], &[], &[]);
+    assert_eq!(m.learning, Learning::default());
     assert_eq!(m.loops, 0);
     assert_eq!(m.mean_iterations_to_green, None);
     assert_eq!(m.autonomous_completion_rate, None);
     assert_eq!(m.interventions_per_loop, None);
+}
+
+#[test]
+fn weeks_start_on_monday_utc() {
+    const DAY: i64 = 86_400_000;
+    // 1970-01-05 was the first Monday; 2026-12-07 is a Monday.
+    let monday = 1_796_601_600_000;
+    let cases = [
+        (0, -3 * DAY),
+        (4 * DAY, 4 * DAY),
+        (4 * DAY - 1, -3 * DAY),
+        (monday, monday),
+        (monday + 6 * DAY + DAY - 1, monday),
+        (monday + 7 * DAY, monday + 7 * DAY),
+        (monday - 1, monday - 7 * DAY),
+    ];
+    for (at, want) in cases {
+        assert_eq!(week_start(at), want, "{at}");
+    }
+}
+
+/// Failures that repeat another loop's, and Seen before followed by green, week by week.
+#[test]
+fn learning_from_a_known_history() {
+    const WEEK: i64 = 7 * 86_400_000;
+    let monday = 1_796_601_600_000;
+    let incident = |l: &str, n: u32, at: i64, fp: &str, seen: bool| IncidentFact {
+        iteration: n,
+        seen_before: seen,
+        ..inc(l, at, "test_failure", fp)
+    };
+    let incidents = vec![
+        // Week 1: a fails with f1 twice (its own repeat is no repeat of another loop's), then
+        // b fails with f1: a repeat, and its prompt said Seen before; b then went green.
+        incident("a", 1, monday + 1, "f1", false),
+        incident("a", 2, monday + 2, "f1", false),
+        incident("b", 1, monday + 3, "f1", true),
+        // Week 2: c repeats f1 with Seen before but never goes green; d fails anew.
+        incident("c", 4, monday + WEEK + 1, "f1", true),
+        incident("d", 1, monday + WEEK + 2, "f2", false),
+    ];
+    let it = |l: &str, n: u32, status: &str| IterationFact {
+        loop_name: l.into(),
+        n,
+        status: status.into(),
+        ended_at: None,
+    };
+    let iterations = vec![
+        it("a", 3, "passed"),
+        it("b", 2, "passed"),
+        // c's only green came before its failure: not "then green".
+        it("c", 3, "passed"),
+    ];
+    let l = learning(&incidents, &iterations);
+    assert_eq!(l.repeat_failure_rate, Some(2.0 / 5.0));
+    assert_eq!(l.seen_before_then_green_rate, Some(1.0 / 2.0));
+    let weeks: Vec<(i64, usize, usize, usize, usize)> = l
+        .weekly
+        .iter()
+        .map(|w| {
+            (
+                w.week_start,
+                w.failures,
+                w.repeats,
+                w.seen_before,
+                w.then_green,
+            )
+        })
+        .collect();
+    assert_eq!(weeks, [(monday, 3, 1, 1, 1), (monday + WEEK, 2, 1, 1, 0)]);
+    assert_eq!(l.weekly[1].repeat_rate(), Some(0.5));
+    assert_eq!(l.weekly[1].then_green_rate(), Some(0.0));
 }
 
 #[test]

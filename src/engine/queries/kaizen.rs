@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::clock::Clock;
 use crate::error_chain::chain;
 use crate::store::{AuditRow, KaizenRow, Step, Store};
+use andon_core::failure::seen_before;
 use andon_core::kaizen::{
     by_category, items, metrics, ActionFact, Decision, IncidentFact, IterationFact, KaizenItem,
     KaizenStatus, Level, LoopFact, Metrics,
@@ -27,7 +28,9 @@ pub fn report(store: &Store) -> Result<KaizenReport, String> {
         .map_err(err)?
         .into_iter()
         .map(|i| IncidentFact {
+            seen_before: !seen_before::from_evidence(&i.evidence_json).is_empty(),
             loop_name: i.loop_name,
+            iteration: i.iteration,
             at: i.at,
             category: i.category,
             fingerprint: i.fingerprint,
@@ -83,7 +86,7 @@ pub fn report(store: &Store) -> Result<KaizenReport, String> {
     let items = items(&incidents, &decisions);
     Ok(KaizenReport {
         by_category: by_category(&items),
-        metrics: metrics(&loops, &iterations, &actions),
+        metrics: metrics(&loops, &iterations, &actions, &incidents),
         items,
     })
 }

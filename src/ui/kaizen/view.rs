@@ -72,15 +72,17 @@ mod tests {
     fn report() -> KaizenReport {
         let inc = |fp: &str, at| IncidentFact {
             loop_name: "a".into(),
+            iteration: 1,
             at,
             category: "test_failure".into(),
             fingerprint: fp.into(),
             summary: "s".into(),
+            seen_before: false,
         };
         let items = items(&[inc("f1", 1), inc("f1", 2), inc("f2", 3)], &[]);
         KaizenReport {
             by_category: andon_core::kaizen::by_category(&items),
-            metrics: metrics(&[], &[], &[]),
+            metrics: metrics(&[], &[], &[], &[]),
             items,
         }
     }

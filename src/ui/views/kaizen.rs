@@ -1,5 +1,6 @@
-//! The Kaizen board: the line's metrics, a bar chart of incidents per category and one of
-//! iterations to green per loop, over the list of incident groups with their prevention level
+//! The Kaizen board: the line's metrics, bar charts of incidents per category, iterations to
+//! green per loop and the learning per week (failures repeating another loop's, and Seen
+//! before followed by green), over the list of incident groups with their prevention level
 //! and status.
 
 use ratatui::buffer::Buffer;
@@ -47,8 +48,12 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Th
     ])
     .render(header, buf);
     draw_metrics(buf, metrics, &r.metrics, theme);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(charts);
+    let [left, right, weekly] = Layout::horizontal([
+        Constraint::Percentage(34),
+        Constraint::Percentage(33),
+        Constraint::Percentage(33),
+    ])
+    .areas(charts);
     let block = |name: &'static str| {
         Block::bordered()
             .border_style(Style::default().fg(theme.border))
@@ -86,13 +91,19 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Th
             )
         })
         .collect();
+    // A narrow board keeps every title whole by dropping its last words.
+    let to_green = fitting(
+        " iterations to green per loop ",
+        " iterations to green ",
+        right.width,
+    );
     let chart = BarChart::default()
-        .block(block(" iterations to green per loop "))
+        .block(block(to_green))
         .bar_width(8)
         .bar_gap(1);
     if loops.is_empty() {
-        let inner = block(" iterations to green per loop ").inner(right);
-        block(" iterations to green per loop ").render(right, buf);
+        let inner = block(to_green).inner(right);
+        block(to_green).render(right, buf);
         Paragraph::new(Span::styled(
             "no loop has gone green yet",
             base.fg(theme.dim),
@@ -103,7 +114,69 @@ pub(super) fn draw(buf: &mut Buffer, area: Rect, state: &KaizenState, theme: &Th
             .data(BarGroup::default().bars(&loops))
             .render(right, buf);
     }
+    draw_learning(buf, weekly, &r.metrics, theme);
     draw_list(buf, list, state, theme);
+}
+
+/// Week by week, two bars: the share of failures that repeated another loop's (yellow) and
+/// the share of Seen before followed by green (green); the newest weeks that fit.
+fn draw_learning(buf: &mut Buffer, area: Rect, m: &Metrics, theme: &Theme) {
+    let base = Style::default().fg(theme.foreground).bg(theme.background);
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    // The title is the legend: each word in its bars' color.
+    let block = Block::bordered()
+        .border_style(Style::default().fg(theme.border))
+        .title(Line::from(vec![
+            Span::styled(" repeats", bold.fg(theme.lamps.yellow)),
+            Span::styled(" · ", bold.fg(theme.title)),
+            Span::styled("seen→green", bold.fg(theme.lamps.green)),
+            Span::styled(
+                fitting(" per week ", " ", area.width.saturating_sub(22)),
+                bold.fg(theme.title),
+            ),
+        ]));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let weeks = &m.learning.weekly;
+    if weeks.is_empty() {
+        Paragraph::new(Span::styled("no failure yet", base.fg(theme.dim))).render(inner, buf);
+        return;
+    }
+    // A week is two 3-wide bars and a gap: its `MM-DD` label fits under it.
+    let fit = usize::from(inner.width / 7).max(1);
+    let bar = |rate: Option<f64>, color| {
+        let value = rate.map_or(0, |r| (r * 100.0).round() as u64);
+        Bar::default()
+            .value(value)
+            .text_value(rate.map_or("—".to_string(), |_| value.to_string()))
+            .style(Style::default().fg(color))
+            .value_style(base.fg(theme.background).bg(color))
+    };
+    let mut chart = BarChart::default()
+        .bar_width(3)
+        .bar_gap(0)
+        .group_gap(1)
+        .max(100);
+    for w in weeks.iter().skip(weeks.len().saturating_sub(fit)) {
+        chart = chart.data(
+            BarGroup::default()
+                .label(Line::from(crate::wiki::date::utc_md(w.week_start)))
+                .bars(&[
+                    bar(w.repeat_rate(), theme.lamps.yellow),
+                    bar(w.then_green_rate(), theme.lamps.green),
+                ]),
+        );
+    }
+    chart.render(inner, buf);
+}
+
+/// `long` when it fits a box `width` wide, else `short`.
+fn fitting<'a>(long: &'a str, short: &'a str, width: u16) -> &'a str {
+    if long.chars().count() + 2 <= usize::from(width) {
+        long
+    } else {
+        short
+    }
 }
 
 fn short(category: &str) -> String {
@@ -139,6 +212,11 @@ fn metric_rows(m: &Metrics, width: usize) -> Vec<Vec<(&'static str, String)>> {
         (
             "interventions / loop",
             one_decimal(m.interventions_per_loop),
+        ),
+        ("repeat failures", percent(m.learning.repeat_failure_rate)),
+        (
+            "seen before → green",
+            percent(m.learning.seen_before_then_green_rate),
         ),
     ];
     let mut rows: Vec<Vec<(&'static str, String)>> = vec![Vec::new()];

@@ -11,12 +11,16 @@ use andon_core::kaizen::{
 };
 
 fn report() -> KaizenReport {
-    let inc = |l: &str, at, category: &str, fp: &str, summary: &str| IncidentFact {
+    // Two incidents every week from Monday 2026-11-23, UTC; the repeats of api-auth's
+    // failure in pricing said Seen before.
+    let inc = |l: &str, k: i64, category: &str, fp: &str, summary: &str| IncidentFact {
         loop_name: l.into(),
-        at,
+        iteration: 1,
+        at: 1_795_392_000_000 + k * 3 * 86_400_000,
         category: category.into(),
         fingerprint: fp.into(),
         summary: summary.into(),
+        seen_before: l == "pricing" && fp == "9f2c41d07a3be5aa",
     };
     let incidents = vec![
         inc(
@@ -96,7 +100,7 @@ fn report() -> KaizenReport {
     let items = items(&incidents, &decisions);
     KaizenReport {
         by_category: by_category(&items),
-        metrics: metrics(&loops, &iterations, &actions),
+        metrics: metrics(&loops, &iterations, &actions, &incidents),
         items,
     }
 }
@@ -121,7 +125,7 @@ fn kaizen_board_empty() {
         KaizenReport {
             items: Vec::new(),
             by_category: Vec::new(),
-            metrics: metrics(&[], &[], &[]),
+            metrics: metrics(&[], &[], &[], &[]),
         },
     );
     let screen = text(&render(&model, 120, 30));
@@ -138,6 +142,8 @@ fn kaizen_board_at_80x24_keeps_every_title_whole() {
         "incidents per category",
         "iterations to green",
         "autonomous",
+        "repeats · seen→green",
+        "seen before → green",
         "interventions",
     ] {
         assert!(screen.contains(title), "{title:?} is cut:\n{screen}");
