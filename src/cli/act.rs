@@ -28,6 +28,16 @@ pub struct TargetArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ResumeArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// A note that joins every later prompt, like a redirect's: the hypothesis a loop stopped
+    /// by a second environment failure needs.
+    #[arg(long, short)]
+    pub note: Option<String>,
+}
+
+#[derive(Args, Debug)]
 pub struct LoopArg {
     #[arg(value_name = "LOOP")]
     pub loop_name: String,
@@ -66,7 +76,8 @@ pub fn stop(t: TargetArgs) -> i32 {
     }
 }
 
-pub fn resume(t: TargetArgs) -> i32 {
+pub fn resume(args: ResumeArgs) -> i32 {
+    let ResumeArgs { target: t, note } = args;
     // After a Meta-Andon, resuming accepts the fix plan: the human reads it (and where the
     // Five Whys file is) first, and exactly that text is what gets accepted.
     let fix_plan = match (&t.loop_name, repo::open()) {
@@ -77,7 +88,7 @@ pub fn resume(t: TargetArgs) -> i32 {
         _ => None,
     };
     match t.target() {
-        Some(target) => send(target, HumanAction::Resume { fix_plan }),
+        Some(target) => send(target, HumanAction::Resume { fix_plan, note }),
         None => name_a_target(),
     }
 }

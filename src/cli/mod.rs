@@ -47,7 +47,7 @@ enum Command {
     /// Stop the line: freeze a loop's agent (or every loop with --all).
     Stop(act::TargetArgs),
     /// Resume a stopped loop (or the whole line with --all).
-    Resume(act::TargetArgs),
+    Resume(act::ResumeArgs),
     /// Redirect a loop: end its run, add a note to every later prompt, start a new iteration.
     Redirect(act::RedirectArgs),
     /// Pull the Meta-Andon cord: end the run and start a plan-mode iteration.

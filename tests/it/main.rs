@@ -24,6 +24,7 @@ mod config_mistakes;
 mod control;
 mod docs;
 mod doctor;
+mod environment;
 mod example;
 mod hostile;
 mod hostile_names;

@@ -17,6 +17,8 @@ pub enum Badge {
     Waiting,
     /// The agent asks a human (a permission prompt on its screen): attach and answer.
     NeedsHuman,
+    /// The environment failed twice: a human resumes with a hypothesis.
+    Hypothesis,
 }
 
 impl Badge {
@@ -28,6 +30,7 @@ impl Badge {
             Badge::AwaitingApproval => "AWAITING APPROVAL",
             Badge::Waiting => "WAITING",
             Badge::NeedsHuman => "NEEDS HUMAN",
+            Badge::Hypothesis => "HYPOTHESIS?",
         }
     }
 
@@ -40,6 +43,7 @@ impl Badge {
             Badge::AwaitingApproval => "APPROVE?",
             Badge::Waiting => "WAIT",
             Badge::NeedsHuman => "HUMAN?",
+            Badge::Hypothesis => "WHY?",
         }
     }
 
@@ -52,6 +56,7 @@ impl Badge {
             Badge::AwaitingApproval => Lamp::Blue,
             Badge::Waiting => Lamp::Yellow,
             Badge::NeedsHuman => Lamp::Yellow,
+            Badge::Hypothesis => Lamp::Red,
         }
     }
 }

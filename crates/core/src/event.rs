@@ -79,6 +79,10 @@ pub enum HumanAction {
         /// The fix plan written by the last plan-mode iteration, when there is one; resuming a
         /// Meta-Andon stop accepts it.
         fix_plan: Option<String>,
+        /// The human's note (their hypothesis after the environment failed): it joins every
+        /// later prompt, like a redirect's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
     Redirect {
         note: String,
@@ -141,8 +145,9 @@ impl HumanAction {
             HumanAction::Redirect { note } => HumanAction::Redirect {
                 note: r.clean(&note),
             },
-            HumanAction::Resume { fix_plan } => HumanAction::Resume {
+            HumanAction::Resume { fix_plan, note } => HumanAction::Resume {
                 fix_plan: fix_plan.map(|t| r.clean(&t)),
+                note: note.map(|t| r.clean(&t)),
             },
             HumanAction::Approve { anyway, outcome } => HumanAction::Approve {
                 anyway: anyway.map(|t| r.clean(&t)),

@@ -193,6 +193,9 @@ pub enum StopCause {
     Config,
     /// andon refused to act for the agent: what it was about to use had been tampered with.
     Tampering,
+    /// The environment failed twice (a service, the network, the disk): a human resumes with
+    /// a hypothesis, a note that joins the prompts.
+    Hypothesis,
 }
 
 impl StopCause {
@@ -228,6 +231,7 @@ impl StopCause {
             StopCause::Reviewer => "the reviewer",
             StopCause::Config => "a configuration mistake",
             StopCause::Tampering => "tampering",
+            StopCause::Hypothesis => "a second environment failure",
         }
     }
 
@@ -248,6 +252,7 @@ impl StopCause {
             StopCause::Reviewer => "reviewer",
             StopCause::Config => "config",
             StopCause::Tampering => "tampering",
+            StopCause::Hypothesis => "hypothesis",
         }
     }
 }
@@ -373,6 +378,10 @@ pub struct LoopState {
     /// What the agent reported using so far, over every run of the loop.
     #[serde(default)]
     pub spent: Usage,
+    /// Failures the environment caused (a service, the network, the disk) since a human last
+    /// gave a hypothesis: the second stops the line.
+    #[serde(default)]
+    pub environment_failures: u32,
 }
 
 impl LoopState {
@@ -396,6 +405,7 @@ impl LoopState {
             waiting: None,
             rate_limits: 0,
             spent: Usage::default(),
+            environment_failures: 0,
         }
     }
 
@@ -406,6 +416,7 @@ impl LoopState {
             State::MetaAndon => Some(Badge::MetaAndon),
             State::Stopped => match self.stop.as_ref().map(|s| s.cause) {
                 Some(StopCause::MetaAndon) => Some(Badge::MetaAndon),
+                Some(StopCause::Hypothesis) => Some(Badge::Hypothesis),
                 _ => Some(Badge::Stopped),
             },
             State::AwaitingApproval => Some(Badge::AwaitingApproval),

@@ -23,7 +23,10 @@ impl LoopTask {
         let action = match action {
             // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote (the
             // board and the CLI pass the text they showed; otherwise it is read here).
-            HumanAction::Resume { fix_plan: None } if meta_andon_stop => HumanAction::Resume {
+            HumanAction::Resume {
+                fix_plan: None,
+                note: None,
+            } if meta_andon_stop => HumanAction::Resume {
                 fix_plan: crate::own_file::read_to_string(
                     &self
                         .shared
@@ -31,6 +34,7 @@ impl LoopTask {
                         .fix_plan(&self.spec.name, self.p.state.iteration),
                 )
                 .ok(),
+                note: None,
             },
             other => other,
         }

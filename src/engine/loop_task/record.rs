@@ -199,7 +199,12 @@ impl Recorder {
             // The accepted fix plan joins every later prompt: the trail keeps its text.
             HumanAction::Resume {
                 fix_plan: Some(plan),
+                ..
             } => Some(format!("fix plan accepted:\n{}", plan.trim())),
+            // A resume's note (a hypothesis after the environment failed) is kept whole.
+            HumanAction::Resume {
+                note: Some(note), ..
+            } => Some(note.clone()),
             HumanAction::Approve { anyway, .. } => anyway.clone(),
             _ => None,
         };

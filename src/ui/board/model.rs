@@ -65,6 +65,14 @@ pub enum Dialog {
         loop_name: String,
         textarea: TextArea<'static>,
     },
+    /// The hypothesis a loop stopped by a second environment failure is resumed with: a note
+    /// that joins every later prompt.
+    Hypothesis {
+        loop_name: String,
+        /// Why the line stopped.
+        reason: String,
+        textarea: TextArea<'static>,
+    },
     /// The audited reason for approving a loop whose checks do not all pass.
     ApproveAnyway {
         loop_name: String,

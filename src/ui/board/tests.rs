@@ -182,3 +182,37 @@ async fn keys_drive_the_whole_board_through_the_engine_port() {
     );
     insta::assert_snapshot!("board_approved", rig.frame());
 }
+
+/// `r` on a loop the environment stopped twice asks for the hypothesis it needs, and sends the
+/// resume with it; a loop stopped by a human resumes at once.
+#[tokio::test]
+async fn resume_after_the_environment_failed_asks_for_a_hypothesis() {
+    let mut down = view("svc", State::Stopped, LampState::Red, 2, T0);
+    down.state.stop = Some(andon_core::state::Stop {
+        cause: andon_core::state::StopCause::Hypothesis,
+        reason: "the environment failed 2 times (Connection refused)".into(),
+        resume_to: None,
+        frozen: false,
+        human_hold: false,
+    });
+    let port = Arc::new(FakePort::new(vec![down]));
+    let (mut board, mut inbox) = board_on(&port);
+    let mut typing = vec![ch('r')];
+    typing.extend("db was down".chars().map(ch));
+    assert_eq!(board.on_input(typing).await, None);
+    assert!(
+        matches!(board.model.dialog, Some(Dialog::Hypothesis { .. })),
+        "{:?}",
+        board.model.dialog
+    );
+    assert!(port.requests().iter().all(|r| !r.starts_with("act")));
+    assert_eq!(board.on_input(vec![ctrl('s')]).await, None);
+    let answer = inbox.answers.recv().await.expect("an answer");
+    board.on_answer(answer);
+    let acts: Vec<String> = port
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("act"))
+        .collect();
+    assert_eq!(acts, [r#"act svc resume "db was down""#]);
+}

@@ -54,7 +54,14 @@ impl Mode {
     pub fn of(model: &BoardModel) -> Mode {
         match (&model.dialog, model.screens.last()) {
             (Some(Dialog::Confirm { .. }), _) => Mode::Confirm,
-            (Some(Dialog::Redirect { .. } | Dialog::ApproveAnyway { .. }), _) => Mode::TextInput,
+            (
+                Some(
+                    Dialog::Redirect { .. }
+                    | Dialog::Hypothesis { .. }
+                    | Dialog::ApproveAnyway { .. },
+                ),
+                _,
+            ) => Mode::TextInput,
             (Some(Dialog::Help), _) => Mode::Help,
             (Some(Dialog::Plans { .. }), _) => Mode::Plans,
             (None, Some(Screen::Diff(diff))) if diff.search.editing => Mode::Search,

@@ -147,7 +147,10 @@ impl EnginePort for FakePort {
 
     fn act(&self, loop_name: &str, action: HumanAction) -> Answer<String> {
         let detail = match &action {
-            HumanAction::Redirect { note } => format!(" {note:?}"),
+            HumanAction::Redirect { note }
+            | HumanAction::Resume {
+                note: Some(note), ..
+            } => format!(" {note:?}"),
             HumanAction::Approve { outcome, .. } => format!(" {outcome:?}"),
             _ => String::new(),
         };

@@ -41,6 +41,25 @@ pub(super) fn draw(
             theme,
             keymap,
         ),
+        Dialog::Hypothesis {
+            loop_name,
+            reason,
+            textarea,
+        } => text_box(
+            buf,
+            area,
+            &TextBox {
+                title: format!("Resume {loop_name} with a hypothesis"),
+                intro: format!(
+                    "Your hypothesis: what broke, and what did you change? It is audited and \
+                     joins every later prompt. Stopped because {reason}"
+                ),
+                placeholder: "What broke, and what did you change?",
+            },
+            textarea,
+            theme,
+            keymap,
+        ),
         Dialog::ApproveAnyway {
             loop_name,
             textarea,

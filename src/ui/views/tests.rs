@@ -160,6 +160,25 @@ fn dialog_redirect_with_typed_text() {
 }
 
 #[test]
+fn dialog_hypothesis_after_the_environment_failed_twice() {
+    let mut model = board(4);
+    model.dialog = Some(Dialog::Hypothesis {
+        loop_name: "billing-fix".into(),
+        reason: "the environment failed 2 times (service exit 1: bash: connect: Connection \
+                 refused): a service, the network or the disk, not the code; resume with \
+                 your hypothesis"
+            .into(),
+        textarea: TextArea::default(),
+    });
+    let screen = text(&render(&model, 80, 24));
+    assert!(
+        screen.contains("What broke, and what did you change?"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+#[test]
 fn dialog_approve_anyway() {
     let mut model = board(4);
     model.dialog = Some(Dialog::ApproveAnyway {

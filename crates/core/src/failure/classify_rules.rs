@@ -71,6 +71,16 @@ use Trigger::{ExitCode, HintOnly, Line};
 /// visible output line (escape sequences removed, numbers intact).
 #[rustfmt::skip]
 pub(crate) const RULES: &[Rule] = &[
+    // Environment, in the middle of a loop: a service, the network or the disk failed, not the
+    // code. Certain enough to win over the test failures they cause (a test's hint included).
+    rule("connection_refused", Environment, 1.0,
+        Line(r"(?i)connection refused|\bECONNREFUSED\b|connection reset by peer|\bECONNRESET\b|couldn't connect to server"), None),
+    rule("network_unreachable", Environment, 1.0,
+        Line(r"(?i)network is unreachable|\bENETUNREACH\b|no route to host|\bEHOSTUNREACH\b|temporary failure in name resolution|could not resolve host|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)"), None),
+    rule("disk_full", Environment, 1.0,
+        Line(r"(?i)no space left on device|\bENOSPC\b|disk quota exceeded"), None),
+    rule("service_unavailable", Environment, 0.9,
+        Line(r"(?i)\b503 service unavailable\b|\bservice unavailable\b"), None),
     // Environment: the check could not run as written, whatever the code says.
     rule("command_not_found", Environment, 0.95, Line(r"command not found"), None),
     rule("shell_not_found", Environment, 0.95,

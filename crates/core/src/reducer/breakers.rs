@@ -39,6 +39,9 @@ pub(crate) fn failed_iteration(
     changed_nothing: bool,
     mut effects: Vec<Effect>,
 ) -> Transition {
+    if failure.category == Category::Environment {
+        return environment_failure(s, &failure, effects);
+    }
     let same = s.last_fingerprint.as_deref() == Some(failure.fingerprint.as_str());
     // An iteration that changed nothing repeats the last failure by definition.
     let repeating = s.consecutive_failures > 0 && (same || changed_nothing);
@@ -80,6 +83,44 @@ pub(crate) fn failed_iteration(
     t.effects = effects;
     t
 }
+
+/// The environment failed, not the agent: no breaker of the agent's counts it. The second
+/// time in a loop the line stops until a human gives a hypothesis ("2 failures involving the
+/// user: line stop, requires a hypothesis"); the first is retried with the failure as
+/// feedback.
+fn environment_failure(
+    s: &mut LoopState,
+    failure: &Failure,
+    mut effects: Vec<Effect>,
+) -> Transition {
+    s.environment_failures += 1;
+    effects.extend(record_failure(s, failure, IterationStatus::Failed));
+    if s.environment_failures >= ENVIRONMENT_STOP {
+        let reason = format!(
+            "the environment failed {} times ({}): a service, the network or the disk, not \
+             the code; resume with your hypothesis",
+            s.environment_failures, failure.summary
+        );
+        return line_stop(s, StopCause::Hypothesis, reason, effects);
+    }
+    if s.iteration >= s.limits.max_iterations {
+        let reason = format!(
+            "max iterations reached ({}) without meeting the goal",
+            s.limits.max_iterations
+        );
+        return line_stop(s, StopCause::MaxIterations, reason, effects);
+    }
+    s.state = State::Running;
+    s.lamp = Lamp::Yellow;
+    let why = format!("retry after an environment failure ({})", failure.summary);
+    let mut t = next_iteration(s, Mode::Code, &why);
+    effects.append(&mut t.effects);
+    t.effects = effects;
+    t
+}
+
+/// Environment failures in a loop that stop its line.
+pub const ENVIRONMENT_STOP: u32 = 2;
 
 /// Remember a failure for the breakers and the next prompt; end the iteration; file an incident.
 pub(crate) fn record_failure(

@@ -11,7 +11,9 @@ pub(crate) fn human(s: &mut LoopState, action: &HumanAction) -> Transition {
     }
     match action {
         HumanAction::Stop => human_stop(s),
-        HumanAction::Resume { fix_plan } => human_resume(s, fix_plan.as_deref()),
+        HumanAction::Resume { fix_plan, note } => {
+            human_resume(s, fix_plan.as_deref(), note.as_deref())
+        }
         HumanAction::Redirect { note } => redirect(s, note),
         HumanAction::MetaAndon => meta_andon_now(s),
         HumanAction::Abort => abort(s),
@@ -50,11 +52,28 @@ fn human_stop(s: &mut LoopState) -> Transition {
     }
 }
 
-fn human_resume(s: &mut LoopState, fix_plan: Option<&str>) -> Transition {
+fn human_resume(s: &mut LoopState, fix_plan: Option<&str>, note: Option<&str>) -> Transition {
     let Some(stop) = s.stop.clone().filter(|_| s.state == State::Stopped) else {
         return Transition::refuse("loop is not stopped");
     };
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(note) = note {
+        // Whatever the stop, a human's note joins every later prompt.
+        s.notes.push(note.to_string());
+    }
     match stop.cause {
+        StopCause::Hypothesis => match note {
+            Some(_) => {
+                s.environment_failures = 0;
+                continue_after_human(s, "resumed with a human's hypothesis")
+            }
+            None => Transition::refuse(format!(
+                "stopped after a second environment failure ({}): resuming needs your \
+                 hypothesis of what broke and what you changed\n  fix: `andon resume LOOP \
+                 --note \"…\"`, or `r` on the board, which asks for it",
+                stop.reason
+            )),
+        },
         StopCause::Human => {
             s.state = stop.resume_to.unwrap_or(State::Pending);
             s.stop = None;
@@ -144,6 +163,8 @@ fn redirect(s: &mut LoopState, note: &str) -> Transition {
     }
     let mut effects = cancel_current(s);
     s.notes.push(note.to_string());
+    // A redirect is a human's hypothesis too.
+    s.environment_failures = 0;
     if s.state == State::Stopped
         && s.stop
             .as_ref()

@@ -477,12 +477,19 @@ fn meta_andon_plan_iteration_then_fix_plan_accepted() {
         .contains("wrote no fix plan"));
 
     // Resume without a fix plan is refused; with one, the plan joins the state.
-    let (_, refused) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    let (_, refused) = reduce(
+        &s,
+        &human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        }),
+    );
     assert!(refused.refused.is_some());
     let (s, _) = run_from(
         s,
         &[human(HumanAction::Resume {
             fix_plan: Some("use saturating_sub".into()),
+            note: None,
         })],
     );
     assert_eq!(
@@ -504,7 +511,13 @@ fn human_stop_freezes_and_resume_thaws() {
         t.log.as_deref(),
         Some("stopped by a human; the rest of the line runs on")
     );
-    let (s, e) = run_from(s, &[human(HumanAction::Resume { fix_plan: None })]);
+    let (s, e) = run_from(
+        s,
+        &[human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        })],
+    );
     assert_eq!((s.state, s.lamp), (State::Running, Lamp::Green));
     assert_eq!(e[0], vec![Effect::Thaw]);
 }
@@ -516,7 +529,13 @@ fn resume_after_breaker_is_refused_with_a_way_forward() {
         ev.extend(failed_iter("a"));
     }
     let (s, _) = run(&ev);
-    let (after, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    let (after, t) = reduce(
+        &s,
+        &human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        }),
+    );
     assert_eq!(after, s);
     assert!(t.refused.unwrap_or_default().contains("redirect"));
 }
@@ -582,7 +601,13 @@ fn abort_is_gray_and_terminal() {
     let (s, e) = run(&[Event::Start, human(HumanAction::Abort)]);
     assert_eq!((s.state, s.lamp), (State::Aborted, Lamp::Gray));
     assert_eq!(e[1][0], Effect::EndRun);
-    let (_, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    let (_, t) = reduce(
+        &s,
+        &human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        }),
+    );
     assert!(t.refused.is_some());
 }
 
@@ -696,7 +721,13 @@ fn a_human_stop_survives_a_crash_until_the_human_resumes() {
     assert_eq!(after.state, State::Stopped);
     assert!(t.log.unwrap_or_default().contains("stopped by a human"));
     // The human's resume re-runs the cut iteration under its own number.
-    let (s, e) = run_from(after, &[human(HumanAction::Resume { fix_plan: None })]);
+    let (s, e) = run_from(
+        after,
+        &[human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        })],
+    );
     assert_eq!((s.state, s.iteration), (State::Running, 1));
     assert!(e[0].contains(&Effect::RunAgent));
 }
@@ -743,7 +774,13 @@ fn an_engine_failure_stops_the_line_and_ends_the_run() {
     assert_eq!(stop_cause(&s), Some(StopCause::EngineError));
     assert_eq!(e[1][0], Effect::EndRun);
     assert!(s.stop_reason().unwrap_or("").contains("disk full"));
-    let (_, t) = reduce(&s, &human(HumanAction::Resume { fix_plan: None }));
+    let (_, t) = reduce(
+        &s,
+        &human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        }),
+    );
     assert!(
         t.refused.is_some(),
         "resume after an engine error needs a redirect or abort"
@@ -862,7 +899,10 @@ fn a_rate_limit_waits_doubling_and_counts_no_failure() {
         "{:?}",
         s.stop_reason()
     );
-    events.push(Event::Human(HumanAction::Resume { fix_plan: None }));
+    events.push(Event::Human(HumanAction::Resume {
+        fix_plan: None,
+        note: None,
+    }));
     let (s, _) = run(&events);
     assert_eq!(
         (s.state, s.iteration, s.rate_limits),
@@ -888,7 +928,10 @@ fn refused_credentials_stop_the_line_and_resume_reruns_the_iteration() {
     assert_eq!(s.consecutive_failures, 0, "not the code's failure");
     assert!(s.needs_human());
     assert!(effects.iter().any(|e| matches!(e, Effect::Alert { .. })));
-    let resume = Event::Human(HumanAction::Resume { fix_plan: None });
+    let resume = Event::Human(HumanAction::Resume {
+        fix_plan: None,
+        note: None,
+    });
     let (s, effects) = run(&[Event::Start, refused, resume]);
     assert_eq!((s.state, s.iteration), (State::Running, 1));
     assert!(effects
@@ -1014,7 +1057,13 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
         reduce(&s, &anyway(Some("reviewer is down"))).0.state,
         State::Approved
     );
-    let (again, t) = reduce(&s, &Event::Human(HumanAction::Resume { fix_plan: None }));
+    let (again, t) = reduce(
+        &s,
+        &Event::Human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        }),
+    );
     assert_eq!(
         (again.state, t.effects),
         (State::Checking, vec![Effect::RunReview])
@@ -1143,7 +1192,13 @@ fn a_configuration_mistake_stops_at_once_and_charges_no_breaker() {
             Effect::RaiseIncident { failure, .. } if failure.category == Category::Environment
         )));
         // Resume re-runs the same iteration once the human has fixed things.
-        let (resumed, t) = reduce(&next, &human(HumanAction::Resume { fix_plan: None }));
+        let (resumed, t) = reduce(
+            &next,
+            &human(HumanAction::Resume {
+                fix_plan: None,
+                note: None,
+            }),
+        );
         assert_eq!(t.refused, None);
         assert_eq!(resumed.state, State::Running);
         assert_eq!(resumed.iteration, next.iteration);
@@ -1197,7 +1252,13 @@ fn tampering_stops_the_line_as_a_guard_violation_and_touches_nothing() {
             t.effects
         );
         // A human who has looked resumes: the iteration runs again.
-        let (resumed, t) = reduce(&next, &human(HumanAction::Resume { fix_plan: None }));
+        let (resumed, t) = reduce(
+            &next,
+            &human(HumanAction::Resume {
+                fix_plan: None,
+                note: None,
+            }),
+        );
         assert_eq!(t.refused, None);
         assert!(resumed.state.is_active(), "{:?}", resumed.state);
     }
@@ -1209,4 +1270,139 @@ fn tampering_stops_the_line_as_a_guard_violation_and_touches_nothing() {
         },
     );
     assert!(t.refused.is_some());
+}
+
+fn checks_fail_env(fp: &str) -> Event {
+    Event::ChecksFinished(ChecksReport {
+        passed: 0,
+        total: 1,
+        failure: Some(Failure {
+            category: Category::Environment,
+            summary: format!("tests exit 1: Connection refused ({fp})"),
+            ..failure(fp)
+        }),
+    })
+}
+
+/// The environment's failures charge none of the agent's breakers; the second in a loop
+/// stops it for a human's hypothesis. (failures as (environment?, fingerprint), then what
+/// the loop is: state, stop cause, environment failures, consecutive failures, repeats)
+#[test]
+fn environment_failures_stop_for_a_hypothesis_on_the_second() {
+    type Row = (
+        &'static str,
+        Vec<(bool, &'static str)>,
+        (State, Option<StopCause>, u32, u32, u32),
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "one environment failure retries, no breaker charged",
+            vec![(true, "e")],
+            (State::Running, None, 1, 0, 0),
+        ),
+        (
+            "the second stops the line for a hypothesis",
+            vec![(true, "e"), (true, "e")],
+            (State::Stopped, Some(StopCause::Hypothesis), 2, 0, 0),
+        ),
+        (
+            "even when the two differ",
+            vec![(true, "e"), (true, "f")],
+            (State::Stopped, Some(StopCause::Hypothesis), 2, 0, 0),
+        ),
+        (
+            "between the agent's own failures, they count apart",
+            vec![(false, "a"), (true, "e"), (false, "b")],
+            (State::Running, None, 1, 2, 1),
+        ),
+        (
+            "environment failures never make a Meta-Andon",
+            vec![(false, "a"), (false, "b"), (true, "e")],
+            (State::Running, None, 1, 2, 1),
+        ),
+    ];
+    for (name, failures, want) in rows {
+        let mut events = vec![Event::Start];
+        for (environment, fp) in failures {
+            events.push(agent_ok(1));
+            events.push(if environment {
+                checks_fail_env(fp)
+            } else {
+                checks_fail(fp)
+            });
+        }
+        let (s, _) = run(&events);
+        let got = (
+            s.state,
+            stop_cause(&s),
+            s.environment_failures,
+            s.consecutive_failures,
+            s.repeat_count,
+        );
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn a_hypothesis_stop_resumes_only_with_a_note() {
+    let events = [
+        Event::Start,
+        agent_ok(1),
+        checks_fail_env("e"),
+        agent_ok(1),
+        checks_fail_env("e"),
+    ];
+    let (s, effects) = run(&events);
+    assert_eq!(s.badge(), Some(Badge::Hypothesis));
+    assert!(effects.last().unwrap().iter().any(|e| matches!(
+        e,
+        Effect::Alert {
+            cause: StopCause::Hypothesis,
+            ..
+        }
+    )));
+    // Without a note (or with a blank one) the resume is refused, saying how to give one.
+    for note in [None, Some("  ".to_string())] {
+        let (after, t) = reduce(
+            &s,
+            &human(HumanAction::Resume {
+                fix_plan: None,
+                note,
+            }),
+        );
+        let why = t.refused.expect("refused");
+        assert!(why.contains("--note"), "{why}");
+        assert_eq!(after, s, "a refusal changes nothing");
+    }
+    // With one: a new code iteration, the note in every later prompt, the count reset.
+    let (after, t) = reduce(
+        &s,
+        &human(HumanAction::Resume {
+            fix_plan: None,
+            note: Some("the test database was down; restarted it".into()),
+        }),
+    );
+    assert_eq!(t.refused, None);
+    assert_eq!(
+        (
+            after.state,
+            after.mode,
+            after.iteration,
+            after.environment_failures
+        ),
+        (State::Running, Mode::Code, 3, 0)
+    );
+    assert_eq!(after.notes, ["the test database was down; restarted it"]);
+    // A redirect is a hypothesis too.
+    let (after, t) = reduce(
+        &s,
+        &human(HumanAction::Redirect {
+            note: "mock the service".into(),
+        }),
+    );
+    assert_eq!(t.refused, None);
+    assert_eq!(
+        (after.state, after.environment_failures),
+        (State::Running, 0)
+    );
 }

@@ -69,6 +69,27 @@ impl Controller {
                     })
                 }
             },
+            Dialog::Hypothesis {
+                loop_name,
+                reason,
+                textarea,
+            } => match text_box(action, key, textarea) {
+                TextBox::Sent(note) => self.send(
+                    loop_name,
+                    HumanAction::Resume {
+                        fix_plan: None,
+                        note: Some(note),
+                    },
+                ),
+                TextBox::Closed => {}
+                TextBox::Open(textarea) => {
+                    model.dialog = Some(Dialog::Hypothesis {
+                        loop_name,
+                        reason,
+                        textarea: *textarea,
+                    })
+                }
+            },
             // `approval` (chosen on the review screen) carries the outcome to send.
             Dialog::ApproveAnyway {
                 loop_name,

@@ -151,8 +151,11 @@ impl Controller {
     }
 
     pub fn on_paste(&mut self, text: &str, model: &mut BoardModel) {
-        if let Some(Dialog::Redirect { textarea, .. } | Dialog::ApproveAnyway { textarea, .. }) =
-            &mut model.dialog
+        if let Some(
+            Dialog::Redirect { textarea, .. }
+            | Dialog::Hypothesis { textarea, .. }
+            | Dialog::ApproveAnyway { textarea, .. },
+        ) = &mut model.dialog
         {
             textarea.insert_str(text);
         } else if model.dialog.is_none() && !model.screens.is_empty() {
@@ -203,9 +206,10 @@ impl Controller {
                 });
             }
             Action::StopAll => self.send_all(HumanAction::Stop),
-            Action::Resume if model.line_stopped => {
-                self.send_all(HumanAction::Resume { fix_plan: None })
-            }
+            Action::Resume if model.line_stopped => self.send_all(HumanAction::Resume {
+                fix_plan: None,
+                note: None,
+            }),
             other => {
                 if let Some(name) = selected {
                     self.on_loop_key(other, name, model).await;
@@ -309,17 +313,35 @@ impl Controller {
 
     /// A human action on the selected loop, confirmed first where the keymap says so.
     async fn on_loop_key(&mut self, other: Action, name: String, model: &mut BoardModel) {
-        let meta_andon_stop = model.selected_loop().is_some_and(|(_, c)| {
-            c.state == andon_core::state::State::Stopped
-                && c.badge == Some(andon_core::state::Badge::MetaAndon)
-        });
+        let stopped_with = |badge| {
+            model.selected_loop().is_some_and(|(_, c)| {
+                c.state == andon_core::state::State::Stopped && c.badge == Some(badge)
+            })
+        };
+        let meta_andon_stop = stopped_with(andon_core::state::Badge::MetaAndon);
+        let hypothesis_stop = stopped_with(andon_core::state::Badge::Hypothesis);
         let action = match other {
             Action::Stop => HumanAction::Stop,
             Action::Resume if meta_andon_stop => {
                 self.review_fix_plan(model, &name).await;
                 return;
             }
-            Action::Resume => HumanAction::Resume { fix_plan: None },
+            Action::Resume if hypothesis_stop => {
+                let reason = model
+                    .selected_loop()
+                    .and_then(|(_, c)| c.reason.clone())
+                    .unwrap_or_default();
+                model.dialog = Some(Dialog::Hypothesis {
+                    loop_name: name,
+                    reason,
+                    textarea: textarea(),
+                });
+                return;
+            }
+            Action::Resume => HumanAction::Resume {
+                fix_plan: None,
+                note: None,
+            },
             Action::MetaAndon => HumanAction::MetaAndon,
             Action::Abort => HumanAction::Abort,
             Action::Rollback => {

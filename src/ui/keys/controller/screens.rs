@@ -81,6 +81,7 @@ impl Controller {
                         loop_name: name.to_string(),
                         action: HumanAction::Resume {
                             fix_plan: Some(plan),
+                            note: None,
                         },
                     },
                     &format!("Accept {name}'s fix plan?"),

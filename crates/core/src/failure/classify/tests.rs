@@ -51,6 +51,9 @@ macro_rules! case {
 /// fixture, check name, command, exit code, category, minimum confidence, rule.
 #[rustfmt::skip]
 const CASES: &[Case] = &[
+    case!("pytest-connection-refused", "tests", "python3 -m pytest -q test_api.py", 1, Environment, 1.0, "connection_refused"),
+    case!("curl-couldnt-connect", "health", "curl -sS --fail http://127.0.0.1:9/health", 7, Environment, 1.0, "connection_refused"),
+    case!("psql-connection-refused", "db", "psql -h 127.0.0.1 -p 9 -c 'select 1'", 2, Environment, 1.0, "connection_refused"),
     case!("bash-command-not-found", "tests", "pytets -q tests/", 127, Environment, 0.9, "command_not_found"),
     case!("bash-no-such-file", "lint", "./scripts/lint.sh --strict", 127, Environment, 0.9, "shell_missing_path"),
     case!("bash-permission-denied", "check", "./scripts/check.sh", 126, Environment, 0.85, "permission_denied"),
