@@ -11,6 +11,7 @@ mod init;
 mod kaizen;
 mod log;
 mod output;
+mod query;
 mod repo;
 mod run;
 mod signal;
@@ -64,6 +65,9 @@ enum Command {
     Audit(audit::AuditArgs),
     /// The Kaizen board: incidents grouped across loops, their prevention, and the metrics.
     Kaizen(kaizen::KaizenArgs),
+    /// One read-only SQL statement over the store (`--schema` explains its tables); agents may
+    /// use it to look up past failures and their fixes.
+    Query(query::QueryArgs),
     /// What is installed and supported: agent CLIs, git, this repo's config, the terminal.
     Doctor(doctor::DoctorArgs),
     /// The demo: a generated repository with six scripted loops showing every lamp.
@@ -109,6 +113,7 @@ pub fn main() -> i32 {
         Command::Cleanup(args) => approve::cleanup(args),
         Command::Audit(args) => audit::run(args),
         Command::Kaizen(args) => kaizen::run(args),
+        Command::Query(args) => query::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Init => init::run(),

@@ -8,8 +8,10 @@
 
 pub mod audit_chain;
 mod queries;
+pub mod query;
 mod rows;
 mod schema;
+pub mod schema_doc;
 mod write;
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ mod one_place;
 mod panes;
 mod plan_fields;
 mod profiles;
+mod query;
 mod real_agents;
 mod real_project;
 mod review;

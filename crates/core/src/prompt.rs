@@ -28,6 +28,8 @@ pub struct PromptInput<'a> {
     pub failures: &'a [PastFailure],
     /// Other loops' failures like the previous one, and how they ended.
     pub seen_before: &'a [SeenBefore],
+    /// The `andon` an agent calls to query the store, when it can.
+    pub andon: Option<&'a str>,
 }
 
 /// One failed iteration, as a plan-mode prompt and a Five Whys file list it.
@@ -48,6 +50,7 @@ pub fn compose(input: &PromptInput) -> String {
         five_whys_path,
         failures,
         seen_before,
+        andon,
     } = input;
     let mut p = String::new();
     let n = state.iteration;
@@ -96,6 +99,14 @@ pub fn compose(input: &PromptInput) -> String {
         "Existing tests are protected: do not edit or delete them; add new ones instead. \
          Leave your changes uncommitted: andon commits each iteration itself.\n\n",
     );
+    if let Some(andon) = andon {
+        let _ = writeln!(
+            p,
+            "## Past failures\n\nandon keeps every loop's failures in this repository and how \
+             they ended. To look one up, run `{andon} query \"SELECT …\"` (read-only; `{andon} \
+             query --schema` lists the incidents, check_runs and iterations you may read).\n"
+        );
+    }
 
     feedback_sections(&mut p, state, seen_before);
     for (name, text) in skills.iter() {

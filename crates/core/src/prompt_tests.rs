@@ -81,6 +81,7 @@ fn prompt_seen(state: &LoopState, five_whys: Option<&str>, seen_before: &[SeenBe
         five_whys_path: five_whys,
         failures: &failures,
         seen_before,
+        andon: Some("/usr/local/bin/andon"),
     })
 }
 

@@ -240,6 +240,7 @@ impl LoopTask {
                 .to_string_lossy()
                 .into_owned()
         });
+        let andon = s.andon_exe().to_string_lossy().into_owned();
         let input = PromptInput {
             plan: &self.spec.plan,
             state: &self.p.state,
@@ -248,6 +249,7 @@ impl LoopTask {
             five_whys_path: five_whys.as_deref(),
             failures: &failures,
             seen_before,
+            andon: Some(&andon),
         };
         match brief {
             Some(brief) => follow_up(&input, brief),

@@ -1,7 +1,7 @@
 //! The control sockets: `.andon/control.sock` for people (the CLI, a read-only board) and
 //! `.andon/agent.sock` for agents. The running supervisor serves one request per line
-//! (`protocol`), after telling who asks (`caller`): an agent may only say its turn is over
-//! and read its own loop.
+//! (`protocol`), after telling who asks (`caller`): an agent may only say its turn is over,
+//! read its own loop and query what it may read of the store (`store::query`).
 
 mod caller;
 mod protocol;
@@ -15,6 +15,7 @@ use tokio::net::UnixListener;
 use self::caller::{confined_apart, in_agent_session, in_other_namespace, loop_of};
 pub use self::protocol::{forward, request, ControlError, Reply, Request, Target};
 use crate::engine::supervisor::Supervisor;
+use crate::store::query::{Limits, Reader};
 
 /// Who a socket serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +84,7 @@ pub async fn serve(
                     Ok(req) if from_agent && !req.for_agents() => Reply::Refused {
                         message: format!(
                             "`{}` refused: this runs inside an agent of this supervisor, which \
-                             may only signal or read status; run it from a shell andon did not \
+                             may only signal, read status or query the store; run it from a shell andon did not \
                              start, or use the board's keys",
                             req.name()
                         ),
@@ -144,13 +145,36 @@ async fn handle_agent(sup: &Supervisor, req: Request, own: Option<&str>) -> Repl
             message: format!("`signal` refused: this agent runs loop `{own}`, not `{loop_name}`"),
         },
         Request::TurnDone { .. } => Reply::from_result(sup.signal_done(own).await),
+        Request::Query { sql } => query(sup, sql, Reader::Agent).await,
         other => Reply::Refused {
             message: format!(
-                "`{}` refused: agents may only signal or read status",
+                "`{}` refused: agents may only signal, read status or query the store",
                 other.name()
             ),
         },
     }
+}
+
+/// `andon query` for whoever asks, off the async runtime.
+async fn query(sup: &Supervisor, sql: String, reader: Reader) -> Reply {
+    let db = sup.shared().dirs().db();
+    let limits = match reader {
+        Reader::Agent => Limits::AGENT,
+        Reader::Person => Limits::PERSON,
+    };
+    tokio::task::spawn_blocking(move || crate::store::query::run(&db, &sql, reader, limits))
+        .await
+        .map_or_else(
+            |e| Reply::Refused {
+                message: format!("query task failed: {e}"),
+            },
+            |answer| match answer {
+                Ok(rows) => Reply::Rows(rows),
+                Err(e) => Reply::Refused {
+                    message: e.to_string(),
+                },
+            },
+        )
 }
 
 async fn handle(sup: &Supervisor, req: Request) -> Reply {
@@ -174,6 +198,7 @@ async fn handle(sup: &Supervisor, req: Request) -> Reply {
         Request::TurnDone { loop_name } => {
             return Reply::from_result(sup.signal_done(&loop_name).await)
         }
+        Request::Query { sql } => return query(sup, sql, Reader::Person).await,
         Request::Act { target, action } => (target, action),
     };
     Reply::from_result(match target {

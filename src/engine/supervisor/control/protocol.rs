@@ -52,6 +52,9 @@ pub enum Request {
         #[serde(rename = "loop")]
         loop_name: String,
     },
+    /// One read-only SQL statement over the store (`andon query` run by an agent, which
+    /// cannot read the store itself): what an agent may read only.
+    Query { sql: String },
 }
 
 impl Request {
@@ -68,12 +71,17 @@ impl Request {
             Request::Start { .. } => "start",
             Request::Cleanup { .. } => "cleanup",
             Request::TurnDone { .. } => "signal",
+            Request::Query { .. } => "query",
         }
     }
 
-    /// Whether an agent's process may ask it: say its turn is over, read its loop's status.
+    /// Whether an agent's process may ask it: say its turn is over, read its loop's status,
+    /// query what it may read of the store.
     pub fn for_agents(&self) -> bool {
-        matches!(self, Request::TurnDone { .. } | Request::Status)
+        matches!(
+            self,
+            Request::TurnDone { .. } | Request::Status | Request::Query { .. }
+        )
     }
 }
 
@@ -96,6 +104,8 @@ pub enum Reply {
     Refused { message: String },
     /// The loops asked for by `Status`.
     Loops { loops: Vec<LoopView> },
+    /// A query's answer.
+    Rows(crate::store::query::Rows),
 }
 
 impl Reply {
@@ -112,6 +122,7 @@ impl Reply {
             Reply::Done { message } => Ok(message),
             Reply::Refused { message } => Err(message),
             Reply::Loops { loops } => Ok(format!("{} loops", loops.len())),
+            Reply::Rows(rows) => Ok(format!("{} rows", rows.rows.len())),
         }
     }
 }
