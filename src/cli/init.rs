@@ -62,6 +62,16 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 [merge]
 # history = false                   # true: a merge keeps every iteration (a merge commit);
 #                                   # false: one commit titled by the goal
+
+# Preventions adopted from the Kaizen board (`andon kaizen adopt ID --check CMD`, `--protect
+# GLOB`, or `K` then `a` on the board) land here, committed by andon: every new loop gets them.
+# [[standards.checks]]
+# name = "kaizen-9f2c41d0"          # a check every later plan runs after its own
+# run = "cargo clippy -- -D warnings"
+# from = "9f2c41d0"                 # the incident group it came from
+# [[standards.protected]]
+# glob = "migrations/**"            # a path every later loop protects
+# from = "41aa07c3"
 "#;
 
 const WIKI_INDEX: &str = "# Wiki\n\nThis repository's memory. See [00_SCHEMA](00_SCHEMA.md) for the format.\n\n## 10_DOMAIN\n\n## 20_SYSTEM\n\n## 90_LOG\n(one page per ended loop, written by andon)\n";

@@ -9,6 +9,9 @@ use andon::engine::supervisor::shared::actor;
 use andon_core::failure::classify::Category;
 use andon_core::kaizen::{one_decimal, percent, KaizenStatus, Level};
 use andon_core::sanitize::one_line;
+use andon_core::standards::Prevention;
+
+use andon::engine::supervisor::control::{request, ControlError, Request};
 
 use super::output::{elapsed, quiet_on_broken_pipe};
 use super::repo::{self, bad_input, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK};
@@ -38,6 +41,25 @@ pub enum KaizenAction {
         #[arg(long)]
         category: Option<String>,
     },
+    /// Adopt a prevention for an item: a check every later plan runs (L2), a protected path
+    /// (L1), or a note in a skill (L3). Written to andon.toml [standards] or skills/, committed
+    /// and audited; new loops get it.
+    Adopt {
+        /// The item's id (`andon kaizen` lists them; a unique prefix of its fingerprint works).
+        id: String,
+        /// L2: a command every later plan runs as a check.
+        #[arg(long, value_name = "CMD", group = "prevention")]
+        check: Option<String>,
+        /// L1: a path (glob) every later loop protects.
+        #[arg(long, value_name = "GLOB", group = "prevention")]
+        protect: Option<String>,
+        /// L3: the skill a note is added to (with --note).
+        #[arg(long, value_name = "NAME", group = "prevention", requires = "note")]
+        skill: Option<String>,
+        /// The note added to the skill.
+        #[arg(long, value_name = "TEXT", requires = "skill")]
+        note: Option<String>,
+    },
 }
 
 pub fn run(args: KaizenArgs) -> i32 {
@@ -46,6 +68,30 @@ pub fn run(args: KaizenArgs) -> i32 {
         Ok(r) => r,
         Err(e) => return bad_input(&e),
     };
+    if let Some(KaizenAction::Adopt {
+        id,
+        check,
+        protect,
+        skill,
+        note,
+    }) = args.action
+    {
+        let prevention = match (check, protect, skill) {
+            (Some(run), _, _) => Prevention::Check { run },
+            (_, Some(glob), _) => Prevention::Protect { glob },
+            (_, _, Some(name)) => Prevention::Skill {
+                name,
+                note: note.unwrap_or_default(),
+            },
+            _ => {
+                super::output::error(
+                    "what is adopted?\n  fix: --check \"CMD\", --protect GLOB, or --skill NAME --note TEXT",
+                );
+                return EXIT_BAD_INPUT;
+            }
+        };
+        return adopt(&repo, &id, prevention);
+    }
     if let Some(KaizenAction::Set {
         id,
         level,
@@ -53,55 +99,7 @@ pub fn run(args: KaizenArgs) -> i32 {
         category,
     }) = args.action
     {
-        let change = match parse_change(level.as_deref(), status.as_deref()) {
-            Ok(c) => c,
-            Err(e) => {
-                super::output::error(&e);
-                return EXIT_BAD_INPUT;
-            }
-        };
-        if !repo.dirs.db().exists() {
-            eprintln!("andon: no incidents recorded yet in this repo, so there is no item `{id}`\n  fix: `andon kaizen` lists the items once loops have failed");
-            return EXIT_BAD_INPUT;
-        }
-        let config = match repo::config(&repo) {
-            Ok(c) => c,
-            Err(e) => return bad_input(&e),
-        };
-        // The table shows categories in words; either form names one.
-        let category = category.map(|c| {
-            Category::ALL
-                .into_iter()
-                .find(|k| k.label() == c)
-                .map_or(c, |k| k.as_str().to_string())
-        });
-        let result = super::status::open_store(&repo.dirs)
-            .map_err(|e| e.to_string())
-            .and_then(|store| {
-                decide(
-                    &store,
-                    &actor(&config),
-                    &id,
-                    category.as_deref(),
-                    change,
-                    &andon::clock::Clock::system(),
-                )
-            });
-        return match result {
-            Ok(said) => {
-                println!("{said}");
-                EXIT_OK
-            }
-            // An unknown or ambiguous id is the human's input to fix.
-            Err(e) if e.contains("fix:") => {
-                super::output::error(&e);
-                EXIT_BAD_INPUT
-            }
-            Err(e) => {
-                super::output::error(&e);
-                EXIT_ERROR
-            }
-        };
+        return set(&repo, &id, level.as_deref(), status.as_deref(), category);
     }
     let rep = if repo.dirs.db().exists() {
         super::status::open_store(&repo.dirs)
@@ -135,6 +133,112 @@ pub fn run(args: KaizenArgs) -> i32 {
     }
     print!("{}", render(&rep));
     EXIT_OK
+}
+
+/// `andon kaizen set`: a human's decision about one item, audited.
+fn set(
+    repo: &repo::Repo,
+    id: &str,
+    level: Option<&str>,
+    status: Option<&str>,
+    category: Option<String>,
+) -> i32 {
+    let change = match parse_change(level, status) {
+        Ok(c) => c,
+        Err(e) => {
+            super::output::error(&e);
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if !repo.dirs.db().exists() {
+        eprintln!("andon: no incidents recorded yet in this repo, so there is no item `{id}`\n  fix: `andon kaizen` lists the items once loops have failed");
+        return EXIT_BAD_INPUT;
+    }
+    let config = match repo::config(repo) {
+        Ok(c) => c,
+        Err(e) => return bad_input(&e),
+    };
+    // The table shows categories in words; either form names one.
+    let category = category.map(|c| {
+        Category::ALL
+            .into_iter()
+            .find(|k| k.label() == c)
+            .map_or(c, |k| k.as_str().to_string())
+    });
+    let result = super::status::open_store(&repo.dirs)
+        .map_err(|e| e.to_string())
+        .and_then(|store| {
+            decide(
+                &store,
+                &actor(&config),
+                id,
+                category.as_deref(),
+                change,
+                &andon::clock::Clock::system(),
+            )
+        });
+    said(result)
+}
+
+/// The answer printed, and its exit code: a refusal that names a fix is the human's input to
+/// correct (2), anything else an error (1).
+fn said(result: Result<String, String>) -> i32 {
+    match result {
+        Ok(said) => {
+            println!("{said}");
+            EXIT_OK
+        }
+        // An unknown or ambiguous id is the human's input to fix.
+        Err(e) if e.contains("fix:") => {
+            super::output::error(&e);
+            EXIT_BAD_INPUT
+        }
+        Err(e) => {
+            super::output::error(&e);
+            EXIT_ERROR
+        }
+    }
+}
+
+/// `andon kaizen adopt`: through the running supervisor, or here under the repo lock. Bad
+/// input (an unknown id, an empty check, a broken glob) is exit 2 and changes nothing.
+fn adopt(repo: &repo::Repo, id: &str, prevention: Prevention) -> i32 {
+    if let Err(e) = prevention.validate() {
+        super::output::error(&e);
+        return EXIT_BAD_INPUT;
+    }
+    if !repo.dirs.db().exists() {
+        super::output::error(format!("no incidents recorded yet in this repo, so there is no item `{id}`\n  fix: `andon kaizen` lists the items once loops have failed"));
+        return EXIT_BAD_INPUT;
+    }
+    let req = Request::Adopt {
+        id: id.to_string(),
+        prevention: prevention.clone(),
+    };
+    let result = match request(&repo.dirs.socket(), &req) {
+        Ok(reply) => reply.into_result(),
+        Err(ControlError::NotRunning(_)) => offline_adopt(repo, id, &prevention),
+        Err(e) => Err(e.to_string()),
+    };
+    said(result)
+}
+
+/// Adopting with no supervisor running: under the repo lock.
+fn offline_adopt(repo: &repo::Repo, id: &str, prevention: &Prevention) -> Result<String, String> {
+    let config = repo::config(repo).map_err(|e| e.to_string())?;
+    let _lock = andon::engine::supervisor::lock::RepoLock::acquire(&repo.dirs.lock())
+        .map_err(|e| e.to_string())?;
+    let store = andon::store::Store::open(&repo.dirs.db()).map_err(|e| e.to_string())?;
+    andon::engine::memory::standards::adopt(
+        &andon::engine::memory::standards::Adoption {
+            git: &repo.git,
+            store: &store,
+            actor: &actor(&config),
+            clock: &andon::clock::Clock::system(),
+        },
+        id,
+        prevention,
+    )
 }
 
 fn parse_change(level: Option<&str>, status: Option<&str>) -> Result<Change, String> {
@@ -219,6 +323,9 @@ fn render(r: &KaizenReport) -> String {
             one_line(&i.loops.join(","), 18),
             one_line(&i.summary, 80),
         ));
+        for standard in &i.adopted {
+            out.push_str(&format!("{:<8}  adopted: {standard}\n", ""));
+        }
     }
     out
 }

@@ -15,6 +15,7 @@ use andon_core::breaker_overrides::BreakerOverrides;
 use andon_core::duration::parse_duration;
 use andon_core::file_error::{check_text, FileError};
 use andon_core::sandbox::SandboxMode;
+use andon_core::standards::{Prevention, Standards};
 use andon_core::template::{self, PLACEHOLDERS};
 use andon_core::toml_errors::TomlSource;
 
@@ -55,6 +56,8 @@ pub struct ConfigLayer {
     pub worktree_root_line: usize,
     /// `[merge] history`: a merge keeps the loop's iterations instead of squashing them.
     pub merge_history: Option<bool>,
+    /// `[standards]`: preventions adopted from the Kaizen board.
+    pub standards: Standards,
 }
 
 /// An `[agents.NAME]` table: fields for a new profile, or overrides of an existing one.
@@ -89,6 +92,7 @@ pub(super) const CONFIG_KEYS: &[&str] = &[
     "env",
     "sandbox",
     "merge",
+    "standards",
 ];
 
 /// The most history lines a pane may keep (Alacritty's own limit); more is taken as this.
@@ -121,6 +125,7 @@ struct RawLayer {
     env: Option<RawEnv>,
     sandbox: Option<RawSandbox>,
     merge: Option<RawMerge>,
+    standards: Option<Spanned<Standards>>,
 }
 
 #[derive(Deserialize)]
@@ -253,7 +258,43 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             })
             .transpose()?,
         merge_history: raw.merge.and_then(|m| m.history),
+        standards: raw
+            .standards
+            .map(|s| standards(&source, s))
+            .transpose()?
+            .unwrap_or_default(),
     })
+}
+
+/// `[standards]`, with every check a command and every path a glob.
+fn standards(source: &TomlSource<'_>, s: Spanned<Standards>) -> Result<Standards, FileError> {
+    let span = s.span();
+    let s = s.into_inner();
+    for check in &s.checks {
+        Prevention::Check {
+            run: check.run.clone(),
+        }
+        .validate()
+        .map_err(|e| invalid_standard(source, &span, &check.name, &e))?;
+    }
+    for path in &s.protected {
+        Prevention::Protect {
+            glob: path.glob.clone(),
+        }
+        .validate()
+        .map_err(|e| invalid_standard(source, &span, &path.glob, &e))?;
+    }
+    Ok(s)
+}
+
+fn invalid_standard(
+    source: &TomlSource<'_>,
+    span: &std::ops::Range<usize>,
+    what: &str,
+    why: &str,
+) -> FileError {
+    let (what_is_wrong, fix) = why.split_once("\n  fix: ").unwrap_or((why, "correct it"));
+    source.error_at(span, format!("[standards] {what}: {what_is_wrong}"), fix)
 }
 
 fn agent_layer(

@@ -59,6 +59,8 @@ pub struct Config {
     pub agent_override: Option<String>,
     /// What andon's defaults and the user config protect: a repository may not loosen it.
     pub floor: Floor,
+    /// Preventions adopted from the Kaizen board: every new loop gets them.
+    pub standards: andon_core::standards::Standards,
 }
 
 /// `[merge]`: how an approved loop lands on the base branch.
@@ -214,6 +216,7 @@ impl Config {
             merge: Merge::default(),
             agent_override: None,
             floor: Floor::default(),
+            standards: andon_core::standards::Standards::default(),
         };
         config.floor = Floor::new(FloorFrom {
             defaults_deny: &config.env.deny,
@@ -311,6 +314,8 @@ impl Config {
         replace(&mut self.sandbox.cache_dirs, layer.cache_dirs);
         replace(&mut self.sandbox.allow_read, layer.allow_read);
         replace(&mut self.merge.history, layer.merge_history);
+        // Standards add up: a user's and a repository's both apply.
+        self.standards = std::mem::take(&mut self.standards).merged(layer.standards);
         Ok(())
     }
 

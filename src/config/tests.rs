@@ -447,3 +447,22 @@ fn the_readmes_config_examples_load_where_they_belong() {
     assert!(config.env.passes("DATABASE_URL", &[]));
     assert_eq!(config.sandbox.cache_dirs.len(), 2);
 }
+
+#[test]
+fn standards_add_checks_and_paths_and_bad_ones_name_their_line() {
+    let config = apply(
+        "[[standards.checks]]\nname = \"kaizen-abcd1234\"\nrun = \"make lint\"\nfrom = \"abcd1234\"\n\n[[standards.protected]]\nglob = \"db/**\"\nfrom = \"ef012345\"\n",
+    )
+    .expect("parses");
+    assert_eq!(config.standards.checks[0].run, "make lint");
+    assert_eq!(config.standards.globs().collect::<Vec<_>>(), ["db/**"]);
+    let err =
+        apply("[[standards.protected]]\nglob = \"src/[\"\nfrom = \"a\"\n").expect_err("bad glob");
+    assert!(err.message.contains("is not a valid glob"), "{err}");
+    assert!(err.line >= 1, "{err}");
+    let err =
+        apply("[[standards.checks]]\nname = \"k\"\nrun = \"\"\nfrom = \"a\"\n").expect_err("empty");
+    assert!(err.message.contains("the check is empty"), "{err}");
+    let err = apply("[standards]\ncheck = []\n").expect_err("unknown key");
+    assert!(err.to_string().contains("check"), "{err}");
+}

@@ -27,6 +27,9 @@ pub struct LoopSpec {
     pub base: String,
     /// How the agent and checks are confined (resolved from plan, profile and config).
     pub sandbox: SandboxMode,
+    /// The checks the repository's standards added to the plan's when the loop started
+    /// (they run after the plan's own; later standards do not change a running loop).
+    pub standards: Vec<andon_core::standards::StandardCheck>,
 }
 
 impl LoopSpec {
@@ -66,6 +69,9 @@ pub struct Persisted {
     /// When the loop last changed state (ms since the epoch; 0 before the first change).
     #[serde(default)]
     pub changed_at: i64,
+    /// The standards' checks the loop started with.
+    #[serde(default)]
+    pub standards: Vec<andon_core::standards::StandardCheck>,
 }
 
 /// One iteration on the board's strip.
@@ -145,6 +151,7 @@ mod tests {
             marks: Vec::new(),
             worked_ms: 0,
             changed_at: 0,
+            standards: Vec::new(),
         }
     }
 

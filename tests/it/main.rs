@@ -15,6 +15,7 @@
 mod common;
 
 mod acts_for_agent;
+mod adopt;
 mod agent_states;
 mod architecture;
 mod bad_input;

@@ -131,6 +131,8 @@ pub struct Decision {
 /// about it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KaizenItem {
+    /// The short id a human types: the fingerprint's first 8 characters.
+    pub id: String,
     pub category: String,
     pub fingerprint: String,
     pub count: usize,
@@ -143,12 +145,19 @@ pub struct KaizenItem {
     /// What the category usually calls for, until a human chooses.
     pub suggested: Level,
     pub status: KaizenStatus,
+    /// The preventions adopted for it, in words ("L2 check `make lint`"), oldest first.
+    pub adopted: Vec<String>,
 }
 
 impl KaizenItem {
     /// The short id a human types: the fingerprint's first 8 characters.
     pub fn id(&self) -> String {
-        self.fingerprint.chars().take(8).collect()
+        self.id.clone()
+    }
+
+    /// What an audited adoption for this group says after its id and category.
+    pub fn adoption_prefix(&self) -> String {
+        format!("{} {}: ", self.id, self.category)
     }
 }
 
@@ -173,6 +182,7 @@ pub fn items(incidents: &[IncidentFact], decisions: &[Decision]) -> Vec<KaizenIt
         let item = groups
             .entry((inc.category.as_str(), inc.fingerprint.as_str()))
             .or_insert_with(|| KaizenItem {
+                id: inc.fingerprint.chars().take(8).collect(),
                 category: inc.category.clone(),
                 fingerprint: inc.fingerprint.clone(),
                 count: 0,
@@ -183,6 +193,7 @@ pub fn items(incidents: &[IncidentFact], decisions: &[Decision]) -> Vec<KaizenIt
                 level: None,
                 suggested: suggested_level(&inc.category),
                 status: KaizenStatus::Open,
+                adopted: Vec::new(),
             });
         item.count += 1;
         if !item.loops.contains(&inc.loop_name) {

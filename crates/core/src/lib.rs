@@ -30,6 +30,7 @@ pub mod sandbox;
 pub mod sanitize;
 pub mod scope;
 pub mod shell_fill;
+pub mod standards;
 pub mod state;
 pub mod suggest;
 pub mod template;

@@ -119,8 +119,13 @@ pub fn load(
         config,
     )
     .map_err(|e| format!("loop {}: {e}", row.name))?;
+    // The standards' checks it started with, whatever the standards are now.
+    let mut plan = plan;
+    plan.checks
+        .extend(p.standards.iter().map(andon_core::standards::check_spec));
     let spec = LoopSpec {
         name: row.name.clone(),
+        standards: p.standards.clone(),
         plan,
         plan_hash: row.plan_hash.clone(),
         profile,
@@ -159,6 +164,7 @@ mod tests {
             marks: Vec::new(),
             worked_ms: 0,
             changed_at: 100,
+            standards: Vec::new(),
         };
         let mut row = loop_row("pricing", 100);
         row.state_json = serde_json::to_string(&p).unwrap();

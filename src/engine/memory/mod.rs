@@ -4,6 +4,7 @@
 
 pub mod seen_before;
 pub mod skills;
+pub mod standards;
 
 use std::path::{Path, PathBuf};
 

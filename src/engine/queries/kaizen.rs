@@ -12,6 +12,9 @@ use andon_core::kaizen::{
     KaizenStatus, Level, LoopFact, Metrics,
 };
 
+/// The audit action of an adopted prevention.
+pub const ADOPT_ACTION: &str = "kaizen_adopt";
+
 /// Everything the Kaizen board and `andon kaizen` show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KaizenReport {
@@ -64,10 +67,10 @@ pub fn report(store: &Store) -> Result<KaizenReport, String> {
                 }),
         );
     }
-    let actions: Vec<ActionFact> = store
-        .audit()
-        .map_err(err)?
-        .into_iter()
+    let audit = store.audit().map_err(err)?;
+    let actions: Vec<ActionFact> = audit
+        .iter()
+        .cloned()
         .filter_map(|a| {
             Some(ActionFact {
                 loop_name: a.loop_name?,
@@ -83,7 +86,17 @@ pub fn report(store: &Store) -> Result<KaizenReport, String> {
             created_at: l.created_at,
         })
         .collect();
-    let items = items(&incidents, &decisions);
+    let mut items = items(&incidents, &decisions);
+    // The preventions adopted for each group, as their audit rows say them.
+    for item in &mut items {
+        let prefix = item.adoption_prefix();
+        item.adopted = audit
+            .iter()
+            .filter(|a| a.action == ADOPT_ACTION)
+            .filter_map(|a| a.reason.as_deref()?.strip_prefix(&prefix))
+            .map(str::to_string)
+            .collect();
+    }
     Ok(KaizenReport {
         by_category: by_category(&items),
         metrics: metrics(&loops, &iterations, &actions, &incidents),
@@ -98,6 +111,39 @@ pub struct Change {
     pub status: Option<KaizenStatus>,
 }
 
+/// The group whose fingerprint starts with `id` (and whose category is `category`, when
+/// given): exactly one, or why not.
+pub fn find_item<'r>(
+    report: &'r KaizenReport,
+    id: &str,
+    category: Option<&str>,
+) -> Result<&'r KaizenItem, String> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err("name a Kaizen item by its id (the first characters of its fingerprint)\n  fix: `andon kaizen` lists them".into());
+    }
+    let matches: Vec<&KaizenItem> = report
+        .items
+        .iter()
+        .filter(|i| i.fingerprint.starts_with(id))
+        .filter(|i| category.is_none_or(|c| i.category == c))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "no Kaizen item with id `{id}`\n  fix: `andon kaizen` lists the ids"
+        )),
+        many => Err(format!(
+            "`{id}` names {} items ({})\n  fix: give more characters of the fingerprint, or --category",
+            many.len(),
+            many.iter()
+                .map(|i| format!("{} {}", i.id(), i.category))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
 /// Applies a change to the group whose fingerprint starts with `id` (and whose category is
 /// `category`, when given), with its audit row, in one transaction.
 pub fn decide(
@@ -108,35 +154,8 @@ pub fn decide(
     change: Change,
     clock: &Clock,
 ) -> Result<String, String> {
-    let id = id.trim();
-    if id.is_empty() {
-        return Err("name a Kaizen item by its id (the first characters of its fingerprint)\n  fix: `andon kaizen` lists them".into());
-    }
     let report = report(store)?;
-    let matches: Vec<&KaizenItem> = report
-        .items
-        .iter()
-        .filter(|i| i.fingerprint.starts_with(id))
-        .filter(|i| category.is_none_or(|c| i.category == c))
-        .collect();
-    let item = match matches.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(format!(
-                "no Kaizen item with id `{id}`\n  fix: `andon kaizen` lists the ids"
-            ))
-        }
-        many => {
-            return Err(format!(
-                "`{id}` names {} items ({})\n  fix: give more characters of the fingerprint, or --category",
-                many.len(),
-                many.iter()
-                    .map(|i| format!("{} {}", i.id(), i.category))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        }
-    };
+    let item = find_item(&report, id, category)?;
     let level = change.level.unwrap_or(item.level);
     let status = change.status.unwrap_or(item.status);
     let describe = format!(

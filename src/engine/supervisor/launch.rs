@@ -138,10 +138,26 @@ fn validate_one(
     )?;
     let (branch, worktree) = free_place(git, config, &name, &shown)?;
     let breakers = config.breakers_for(&plan);
-    let protected = plan
+    let mut protected = plan
         .protected
         .clone()
         .unwrap_or_else(|| config.guards.protected.clone());
+    // The repository's standards add to whatever the plan protects and checks.
+    for glob in config.standards.globs() {
+        if !protected.iter().any(|p| p == glob) {
+            protected.push(glob.to_string());
+        }
+    }
+    let mut plan = plan;
+    let standards: Vec<_> = config
+        .standards
+        .checks
+        .iter()
+        .filter(|c| !plan.checks.iter().any(|p| p.name == c.name))
+        .cloned()
+        .collect();
+    plan.checks
+        .extend(standards.iter().map(andon_core::standards::check_spec));
     let iteration_timeout = plan.iteration_timeout.unwrap_or(breakers.iteration_timeout);
     Ok(Planned {
         spec: LoopSpec {
@@ -157,6 +173,7 @@ fn validate_one(
             base: base.to_string(),
             sandbox,
             plan,
+            standards,
         },
         text_path: shown,
     })
@@ -314,6 +331,7 @@ pub fn create(
             marks: Vec::new(),
             worked_ms: 0,
             changed_at: 0,
+            standards: spec.standards.clone(),
         };
         made.push((spec, persisted));
     }

@@ -507,6 +507,41 @@ impl Supervisor {
         .unwrap_or_else(|e| Err(format!("Kaizen task failed: {e}")))
     }
 
+    /// Adopts a prevention for a Kaizen group: written, committed and audited (see
+    /// [`crate::engine::memory::standards`]). New loops get it; running ones keep theirs.
+    pub async fn kaizen_adopt(
+        &self,
+        id: &str,
+        prevention: andon_core::standards::Prevention,
+    ) -> Result<String, String> {
+        if let Some(socket) = &self.remote {
+            return crate::engine::supervisor::control::forward(
+                socket.clone(),
+                crate::engine::supervisor::control::Request::Adopt {
+                    id: id.to_string(),
+                    prevention,
+                },
+            )
+            .await;
+        }
+        let shared = Arc::clone(&self.shared);
+        let id = id.to_string();
+        tokio::task::spawn_blocking(move || {
+            crate::engine::memory::standards::adopt(
+                &crate::engine::memory::standards::Adoption {
+                    git: shared.git(),
+                    store: shared.store(),
+                    actor: shared.actor(),
+                    clock: shared.clock(),
+                },
+                &id,
+                &prevention,
+            )
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("Kaizen task failed: {e}")))
+    }
+
     /// End every loop's run (agents and checks) and record the cut iterations as interrupted.
     pub async fn shutdown(&self, reason: &str) {
         let senders: Vec<_> = self

@@ -73,6 +73,14 @@ pub enum Dialog {
         reason: String,
         textarea: TextArea<'static>,
     },
+    /// A prevention to adopt for a Kaizen item, typed as `check CMD`, `protect GLOB` or
+    /// `skill NAME NOTE`.
+    Adopt {
+        /// The item's id and category, as the board lists them.
+        id: String,
+        category: String,
+        textarea: TextArea<'static>,
+    },
     /// The audited reason for approving a loop whose checks do not all pass.
     ApproveAnyway {
         loop_name: String,

@@ -68,6 +68,8 @@ pub enum ScreenIntent {
     Board(Action),
     /// Record a Kaizen decision (already shown on the board).
     Kaizen(KaizenDecision),
+    /// Ask which prevention to adopt for this Kaizen item (id, category).
+    KaizenAdopt(String, String),
 }
 
 /// Opens the diff of `loop_name` over whatever is shown; `iterations` is how many
@@ -154,6 +156,13 @@ pub fn on_key(model: &mut BoardModel, keymap: &Keymap, key: &KeyEvent, area: Rec
             diff.take_request()
                 .map_or(ScreenIntent::None, ScreenIntent::FetchDiff)
         }
+        Screen::Kaizen(kaizen) if action == Action::KaizenAdopt => kaizen
+            .report
+            .items
+            .get(kaizen.selected)
+            .map_or(ScreenIntent::None, |item| {
+                ScreenIntent::KaizenAdopt(item.id.clone(), item.category.clone())
+            }),
         Screen::Kaizen(kaizen) => kaizen
             .apply(action)
             .map_or(ScreenIntent::None, ScreenIntent::Kaizen),

@@ -216,3 +216,43 @@ async fn resume_after_the_environment_failed_asks_for_a_hypothesis() {
         .collect();
     assert_eq!(acts, [r#"act svc resume "db was down""#]);
 }
+
+/// On the Kaizen board, `a` asks which prevention to adopt; a typo keeps the box open and says
+/// the fix, and what parses goes to the engine and shows at once.
+#[tokio::test]
+async fn the_kaizen_board_adopts_a_prevention() {
+    let mut rig = Rig::new();
+    let mut typing = vec![ch('K'), ch('a')];
+    typing.extend("chek make lint".chars().map(ch));
+    typing.push(ctrl('s'));
+    rig.keys(typing).await;
+    assert!(
+        matches!(rig.board.model.dialog, Some(Dialog::Adopt { .. })),
+        "a typo keeps the box open"
+    );
+    rig.answer().await;
+    let said: Vec<&str> = rig
+        .board
+        .model
+        .messages
+        .iter()
+        .map(|m| m.text.as_str())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|m| m.contains("`chek` is not a prevention")),
+        "{said:?}"
+    );
+    // Fix the word: back to the start of the line, drop "chek", type "check".
+    let mut fixing = vec![key(KeyCode::Home)];
+    fixing.extend(std::iter::repeat_n(key(KeyCode::Delete), 4));
+    fixing.extend("check".chars().map(ch));
+    fixing.push(ctrl('s'));
+    let seen = rig.port.requests().len();
+    rig.keys(fixing).await;
+    rig.answer().await;
+    assert_eq!(rig.requests(seen), ["adopt 9f2c41d0 L2 check `make lint`"]);
+    let frame = rig.frame();
+    assert!(frame.contains("✓ L2 check `make"), "{frame}");
+    insta::assert_snapshot!("kaizen_adopted", frame);
+}

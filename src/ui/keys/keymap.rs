@@ -58,6 +58,7 @@ impl Mode {
                 Some(
                     Dialog::Redirect { .. }
                     | Dialog::Hypothesis { .. }
+                    | Dialog::Adopt { .. }
                     | Dialog::ApproveAnyway { .. },
                 ),
                 _,
@@ -164,6 +165,8 @@ pub enum Action {
     KaizenLevel,
     /// Kaizen: the selected item's next status.
     KaizenStatus,
+    /// Kaizen: adopt a prevention for the selected item (a check, a path, a skill note).
+    KaizenAdopt,
     /// Open the message log.
     Messages,
     /// Open the plan picker: start a loop from one of the repo's plans.

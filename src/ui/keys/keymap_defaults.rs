@@ -121,6 +121,7 @@ const DEFAULTS: &[(Key, Action, &str, &[Mode], bool)] = &[
     // The Kaizen board.
     (ch('l'), A::KaizenLevel, "next prevention level (L1..L4)", KAIZEN, false),
     (ch('t'), A::KaizenStatus, "next status (open, doing, done, dropped)", KAIZEN, false),
+    (ch('a'), A::KaizenAdopt, "adopt a prevention: a check, a protected path, a skill note", KAIZEN, false),
     // The diff view.
     (ch('v'), A::SideBySide, "side by side or unified", DIFF, false),
     (ch('/'), A::Search, "search", DIFF, false),

@@ -17,6 +17,7 @@ use crate::ui::port::{Answer, EnginePort};
 use crate::ui::port::{Change, KaizenReport};
 use andon_core::diff::{DiffStat, DiffTarget};
 use andon_core::event::HumanAction;
+use andon_core::standards::Prevention;
 use andon_core::state::{Lamp, Limits, LoopState, State};
 
 pub struct FakePort {
@@ -163,6 +164,11 @@ impl EnginePort for FakePort {
         now(Ok("done".into()))
     }
 
+    fn kaizen_adopt(&self, id: &str, prevention: Prevention) -> Answer<String> {
+        self.record(format!("adopt {id} {}", prevention.describe()));
+        now(Ok(format!("adopted for {id}")))
+    }
+
     fn start_plan(&self, plan: &str, replace: bool) -> Answer<String> {
         self.record(format!("start {plan} replace={replace}"));
         now(Ok("started".into()))
@@ -201,8 +207,24 @@ impl EnginePort for FakePort {
         now(Err(format!("{loop_name} has nothing to roll back to")))
     }
 
+    /// One incident group: a test failure in loop fix-price.
     fn kaizen_report(&self) -> Answer<KaizenReport> {
-        now(Err("no Kaizen in the fake engine".into()))
+        self.record("kaizen".into());
+        let incident = andon_core::kaizen::IncidentFact {
+            loop_name: "fix-price".into(),
+            iteration: 1,
+            at: 0,
+            category: "test_failure".into(),
+            fingerprint: "9f2c41d07a3be5aa".into(),
+            summary: "tests exit 1: FAIL: price 5 10 = -5".into(),
+            seen_before: false,
+        };
+        let items = andon_core::kaizen::items(std::slice::from_ref(&incident), &[]);
+        now(Ok(KaizenReport {
+            by_category: andon_core::kaizen::by_category(&items),
+            metrics: andon_core::kaizen::metrics(&[], &[], &[], &[incident]),
+            items,
+        }))
     }
 
     fn kaizen_decide(

@@ -29,6 +29,7 @@ pub use crate::engine::supervisor::launch::PlanChoice;
 pub use crate::engine::supervisor::shared::{LoopView, OutputHook, Update};
 use andon_core::diff::{DiffStat, DiffTarget};
 use andon_core::event::HumanAction;
+use andon_core::standards::Prevention;
 
 /// An answer that comes later: what was done, or why not.
 pub type Answer<T> = BoxFuture<'static, Result<T, String>>;
@@ -88,6 +89,8 @@ pub trait EnginePort: Send + Sync {
     fn kaizen_report(&self) -> Answer<KaizenReport>;
     /// Records a human's Kaizen decision about one group of incidents.
     fn kaizen_decide(&self, category: &str, fingerprint: &str, change: Change) -> Answer<String>;
+    /// Adopt a prevention for a Kaizen item: written, committed and audited by the engine.
+    fn kaizen_adopt(&self, id: &str, prevention: Prevention) -> Answer<String>;
     /// Push an approved loop's branch and open its pull request.
     fn open_pr(&self, loop_name: &str) -> Answer<String>;
     /// End every loop's run; the board is closing.
@@ -205,6 +208,15 @@ impl EnginePort for SupervisorPort {
         let (sup, category) = self.with(category);
         let fingerprint = fingerprint.to_string();
         Box::pin(async move { sup.kaizen_decide(&category, &fingerprint, change).await })
+    }
+
+    fn kaizen_adopt(&self, id: &str, prevention: Prevention) -> Answer<String> {
+        let (sup, id) = self.with(id);
+        Box::pin(async move {
+            sup.kaizen_adopt(&id, prevention)
+                .await
+                .map(|m| format!("Kaizen {m}"))
+        })
     }
 
     fn open_pr(&self, loop_name: &str) -> Answer<String> {

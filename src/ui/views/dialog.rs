@@ -60,6 +60,29 @@ pub(super) fn draw(
             theme,
             keymap,
         ),
+        Dialog::Adopt {
+            id,
+            category,
+            textarea,
+        } => text_box(
+            buf,
+            area,
+            &TextBox {
+                title: format!(
+                    "Adopt a prevention for {id} ({})",
+                    andon_core::failure::classify::Category::label_of(category)
+                ),
+                intro: "Every later loop gets it; running loops keep theirs. Type one: \
+                        `check CMD` (L2: every plan runs it), `protect GLOB` (L1: a protected \
+                        path), `skill NAME NOTE` (L3: a line in skills/NAME.md). Committed and \
+                        audited."
+                    .into(),
+                placeholder: "check cargo clippy -- -D warnings",
+            },
+            textarea,
+            theme,
+            keymap,
+        ),
         Dialog::ApproveAnyway {
             loop_name,
             textarea,

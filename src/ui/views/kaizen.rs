@@ -346,10 +346,26 @@ fn draw_item(buf: &mut Buffer, row: Rect, item: &KaizenItem, selected: bool, the
             format!("{:<16}  ", one_line(&item.loops.join(","), 16)),
             base,
         ),
-        Span::styled(
-            one_line(&item.summary, width.saturating_sub(80).max(10)),
-            base,
-        ),
     ]);
+    // What was adopted for it comes first, in green: the incident became standard work.
+    let mut line = line;
+    let room = width.saturating_sub(80).max(10);
+    match item.adopted.last() {
+        Some(standard) => {
+            let standard = one_line(&format!("✓ {standard}"), room);
+            let rest = room.saturating_sub(standard.chars().count() + 3);
+            line.spans
+                .push(Span::styled(standard, base.fg(theme.lamps.green)));
+            if rest > 8 {
+                line.spans.push(Span::styled(
+                    format!(" · {}", one_line(&item.summary, rest)),
+                    base,
+                ));
+            }
+        }
+        None => line
+            .spans
+            .push(Span::styled(one_line(&item.summary, room), base)),
+    }
     line.render(row, buf);
 }

@@ -97,7 +97,13 @@ fn report() -> KaizenReport {
         loop_name: "pricing".into(),
         action: "redirect".into(),
     }];
-    let items = items(&incidents, &decisions);
+    let mut items = items(&incidents, &decisions);
+    // The environment group's prevention was adopted: a protected path.
+    for item in &mut items {
+        if item.category == "environment" {
+            item.adopted = vec!["L1 protected path `vendor/**`".into()];
+        }
+    }
     KaizenReport {
         by_category: by_category(&items),
         metrics: metrics(&loops, &iterations, &actions, &incidents),
@@ -113,6 +119,10 @@ fn kaizen_board() {
     assert!(screen.contains("incidents per category"), "{screen}");
     assert!(screen.contains("9f2c41d0"), "{screen}");
     assert!(screen.contains("L1 poka-yoke"), "{screen}");
+    assert!(
+        screen.contains("✓ L1 protected path `vendor/**`"),
+        "{screen}"
+    );
     assert!(screen.contains("50%"), "autonomous completion: {screen}");
     assert_snapshot!(screen);
 }

@@ -199,6 +199,9 @@ async fn handle(sup: &Supervisor, req: Request) -> Reply {
             return Reply::from_result(sup.signal_done(&loop_name).await)
         }
         Request::Query { sql } => return query(sup, sql, Reader::Person).await,
+        Request::Adopt { id, prevention } => {
+            return Reply::from_result(sup.kaizen_adopt(&id, prevention).await)
+        }
         Request::Act { target, action } => (target, action),
     };
     Reply::from_result(match target {

@@ -52,6 +52,11 @@ pub enum Request {
         #[serde(rename = "loop")]
         loop_name: String,
     },
+    /// Adopt a prevention for a Kaizen group (`andon kaizen adopt`).
+    Adopt {
+        id: String,
+        prevention: andon_core::standards::Prevention,
+    },
     /// One read-only SQL statement over the store (`andon query` run by an agent, which
     /// cannot read the store itself): what an agent may read only.
     Query { sql: String },
@@ -72,6 +77,7 @@ impl Request {
             Request::Cleanup { .. } => "cleanup",
             Request::TurnDone { .. } => "signal",
             Request::Query { .. } => "query",
+            Request::Adopt { .. } => "kaizen adopt",
         }
     }
 

@@ -9,6 +9,7 @@ use crate::ui::board::model::{BoardModel, Dialog};
 use crate::ui::keys::keymap::{Action, Mode};
 use crate::ui::review::ApprovalIntent;
 use andon_core::event::HumanAction;
+use andon_core::standards::Prevention;
 
 impl Controller {
     pub(super) fn on_dialog_key(&mut self, mode: Mode, key: KeyEvent, model: &mut BoardModel) {
@@ -56,6 +57,23 @@ impl Controller {
                 Some(Action::Cancel) => self.pending = None,
                 _ => model.dialog = Some(Dialog::Confirm { title, body, yes }),
             },
+            text @ (Dialog::Redirect { .. }
+            | Dialog::Hypothesis { .. }
+            | Dialog::Adopt { .. }
+            | Dialog::ApproveAnyway { .. }) => self.on_text_dialog(text, action, key, model),
+        }
+    }
+
+    /// A key in a text box: a redirect note, a hypothesis, a prevention to adopt, an
+    /// approve-anyway reason. Ctrl-S sends it, Esc closes it.
+    fn on_text_dialog(
+        &mut self,
+        dialog: Dialog,
+        action: Option<Action>,
+        key: KeyEvent,
+        model: &mut BoardModel,
+    ) {
+        match dialog {
             Dialog::Redirect {
                 loop_name,
                 textarea,
@@ -90,6 +108,32 @@ impl Controller {
                     })
                 }
             },
+            Dialog::Adopt {
+                id,
+                category,
+                textarea,
+            } => match text_box(action, key, textarea) {
+                TextBox::Sent(text) => match Prevention::parse(&text) {
+                    Ok(prevention) => self.adopt(model, id, prevention),
+                    Err(why) => {
+                        // Kept open with what was typed, the fix in the status line.
+                        self.say(Err(why.replace("\n  fix: ", " — ")));
+                        model.dialog = Some(Dialog::Adopt {
+                            id,
+                            category,
+                            textarea: typed(&text),
+                        });
+                    }
+                },
+                TextBox::Closed => {}
+                TextBox::Open(textarea) => {
+                    model.dialog = Some(Dialog::Adopt {
+                        id,
+                        category,
+                        textarea: *textarea,
+                    })
+                }
+            },
             // `approval` (chosen on the review screen) carries the outcome to send.
             Dialog::ApproveAnyway {
                 loop_name,
@@ -112,6 +156,7 @@ impl Controller {
                     })
                 }
             },
+            _ => model.dialog = Some(dialog),
         }
     }
 }
@@ -159,6 +204,13 @@ fn text_box(action: Option<Action>, key: KeyEvent, mut textarea: TextArea<'stati
             TextBox::Open(Box::new(textarea))
         }
     }
+}
+
+/// A text box holding `text`, the cursor at its end.
+fn typed(text: &str) -> TextArea<'static> {
+    let mut t = textarea();
+    t.insert_str(text);
+    t
 }
 
 pub(super) fn textarea() -> TextArea<'static> {

@@ -13,11 +13,13 @@ use crate::ui::board::layout::{self, Direction};
 use crate::ui::board::model::{BoardModel, Dialog};
 use crate::ui::board::panes::PaneSet;
 use crate::ui::board::screen;
+use crate::ui::board::screen::Screen;
 use crate::ui::keys::keymap::{Action, Keymap, Mode};
 use crate::ui::port::Port;
 use crate::ui::review::ApprovalIntent;
 use crate::ui::views;
 use andon_core::event::HumanAction;
+use andon_core::standards::Prevention;
 
 mod dialogs;
 use dialogs::textarea;
@@ -154,6 +156,7 @@ impl Controller {
         if let Some(
             Dialog::Redirect { textarea, .. }
             | Dialog::Hypothesis { textarea, .. }
+            | Dialog::Adopt { textarea, .. }
             | Dialog::ApproveAnyway { textarea, .. },
         ) = &mut model.dialog
         {
@@ -441,6 +444,19 @@ impl Controller {
                 .map(|m| format!("{loop_name}: {m}"))
                 .map_err(|e| format!("{loop_name}: {e}"))
         }));
+    }
+
+    /// Adopts a prevention for a Kaizen item; the board shows it at once, the engine writes,
+    /// commits and audits it, and its answer is said in the status line.
+    fn adopt(&self, model: &mut BoardModel, id: String, prevention: Prevention) {
+        if let Some(Screen::Kaizen(kaizen)) = model.screens.last_mut() {
+            if let Some(item) = kaizen.report.items.iter_mut().find(|i| i.id == id) {
+                item.adopted.push(prevention.describe());
+                item.level = Some(prevention.level());
+                item.status = andon_core::kaizen::KaizenStatus::Done;
+            }
+        }
+        self.answer_later(self.port.kaizen_adopt(&id, prevention));
     }
 
     fn send_all(&self, action: HumanAction) {

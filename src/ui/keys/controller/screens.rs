@@ -49,6 +49,13 @@ impl Controller {
                 self.pending = Some(Pending::Approval(intent));
             }
             ScreenIntent::Kaizen(decision) => self.decide(decision),
+            ScreenIntent::KaizenAdopt(id, category) => {
+                model.dialog = Some(crate::ui::board::model::Dialog::Adopt {
+                    id,
+                    category,
+                    textarea: super::textarea(),
+                });
+            }
             ScreenIntent::Board(action) => {
                 let Some((_, card)) = model.selected_loop() else {
                     return;
