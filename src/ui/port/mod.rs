@@ -27,6 +27,8 @@ pub use crate::engine::diffs::DiffResult;
 pub use crate::engine::queries::kaizen::{Change, KaizenReport};
 pub use crate::engine::supervisor::launch::PlanChoice;
 pub use crate::engine::supervisor::shared::{LoopView, OutputHook, Update};
+// A review's facts carry the store's rows of the loop.
+pub use crate::store::{CheckRunRow, IncidentRow, IterationRow};
 use andon_core::diff::{DiffStat, DiffTarget};
 use andon_core::event::HumanAction;
 use andon_core::standards::Prevention;

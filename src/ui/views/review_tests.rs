@@ -189,7 +189,7 @@ fn review_incident_seen_before_in_another_loop() {
         gate: None,
         last_checks: Vec::new(),
         iterations: Vec::new(),
-        incidents: vec![crate::store::IncidentRow {
+        incidents: vec![crate::ui::port::IncidentRow {
             id: Some(1),
             loop_name: "fix-price".into(),
             iteration: 1,
