@@ -17,8 +17,8 @@ pub struct LoopSpec {
     pub plan: Plan,
     pub plan_hash: String,
     pub profile: AgentProfile,
-    /// The plan's reviewer, a different one-shot agent that gives a second opinion.
-    pub reviewer: Option<AgentProfile>,
+    /// The plan's reviewers, different one-shot agents that each give a second opinion.
+    pub reviewers: Vec<AgentProfile>,
     pub protected: Vec<String>,
     pub no_progress: Duration,
     pub iteration_timeout: Duration,

@@ -148,3 +148,107 @@ fn the_reviewers_reported_usage_counts_against_the_loops_budget() {
         "token budget spent: 320 tokens used of 250 (300 in, 20 out)"
     );
 }
+
+/// Two reviewers: each reviews on its own; when they disagree the loop stops at NEEDS HUMAN
+/// with both verdicts kept (the review screen shows them side by side), no failure charged;
+/// resuming takes it to approval.
+#[test]
+fn two_reviewers_that_disagree_leave_the_loop_to_a_human_with_both_verdicts() {
+    let repo = TestRepo::new();
+    repo.write("fixes/price.sh", FIXED_PRICE);
+    repo.agent("maker", "cp fixes/price.sh src/price.sh");
+    repo.agent("yes", "echo 'The clamp is right.'; echo APPROVE");
+    repo.agent(
+        "no",
+        "echo REJECT; echo 'discounts over 100% should be an error, not a zero price'",
+    );
+    repo.plan("split", "maker", "reviewers = [\"yes\", \"no\"]");
+    repo.commit("plan");
+    let out = repo.andon(&["run", "--headless", "plans/split.md"], LIMIT);
+    expect_exit(&out, 3);
+
+    let row = repo.store().get_loop("split").unwrap().unwrap();
+    assert_eq!(
+        (row.state.as_str(), row.consecutive_failures),
+        ("stopped", 0)
+    );
+    let reason = row.reason.clone().unwrap_or_default();
+    assert!(
+        reason.starts_with("the reviewers disagree: yes APPROVE (The clamp is right.); no REJECT (discounts over 100% should be an error, not a zero price)"),
+        "{reason}"
+    );
+    // Both answers are kept, as the review screen shows them.
+    let p: andon::engine::spec::Persisted = serde_json::from_str(&row.state_json).unwrap();
+    let verdicts: Vec<(String, bool)> = p
+        .state
+        .opinions
+        .iter()
+        .map(|o| (o.reviewer.clone(), o.approved))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [("yes".to_string(), true), ("no".to_string(), false)]
+    );
+    // Each reviewed on its own, with its own check run and log.
+    let reviews: Vec<(String, bool)> = repo
+        .store()
+        .check_runs("split", Some(1))
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.kind == "review")
+        .map(|c| (c.name, c.passed))
+        .collect();
+    assert_eq!(
+        reviews,
+        [
+            ("review-yes".to_string(), true),
+            ("review-no".to_string(), false)
+        ]
+    );
+    let status = stdout(&repo.andon(&["status"], LIMIT));
+    assert!(
+        status.contains("NEEDS HUMAN") || status.contains("stopped"),
+        "{status}"
+    );
+
+    // The human read both sides and takes it to approval.
+    let server = repo.serve();
+    let out = repo.andon(&["resume", "split"], LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    repo.end(server);
+    assert_eq!(
+        repo.store().get_loop("split").unwrap().unwrap().state,
+        "awaiting_approval"
+    );
+}
+
+#[test]
+fn every_reviewer_is_checked_before_anything_starts() {
+    let repo = TestRepo::new();
+    repo.agent("maker", "true");
+    repo.agent("yes", "echo APPROVE");
+    for (slug, extra, says) in [
+        (
+            "selfish",
+            "reviewers = [\"yes\", \"maker\"]",
+            "the maker never grades its own work",
+        ),
+        (
+            "ghost",
+            "reviewers = [\"yes\", \"nobody\"]",
+            "unknown reviewer profile `nobody`",
+        ),
+    ] {
+        let plan = repo.plan(slug, "maker", extra);
+        repo.commit(slug);
+        let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+        expect_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("plans/{slug}.md:5")) && err.contains(says),
+            "{err}"
+        );
+        let db = repo.path(".andon/andon.db");
+        assert!(!db.exists() || repo.store().get_loop(slug).unwrap().is_none());
+    }
+}

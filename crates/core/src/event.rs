@@ -195,6 +195,12 @@ pub enum Event {
         report: ChecksReport,
         #[serde(default)]
         usage: Option<Usage>,
+        /// With several reviewers: each one's answer.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        opinions: Vec<crate::reviewer::Opinion>,
+        /// The reviewers disagree: a human decides.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        split: bool,
     },
     Human(HumanAction),
     /// The engine could not carry out an effect (a git or disk error): stop the line.
@@ -231,9 +237,22 @@ impl Event {
             }
             Event::ChecksFinished(c) => Event::ChecksFinished(report(c)),
             Event::GoalFinished(c) => Event::GoalFinished(report(c)),
-            Event::ReviewFinished { report: c, usage } => Event::ReviewFinished {
+            Event::ReviewFinished {
+                report: c,
+                usage,
+                opinions,
+                split,
+            } => Event::ReviewFinished {
                 report: report(c),
                 usage,
+                opinions: opinions
+                    .into_iter()
+                    .map(|o| crate::reviewer::Opinion {
+                        reasons: r.clean(&o.reasons),
+                        ..o
+                    })
+                    .collect(),
+                split,
             },
             Event::Human(action) => Event::Human(action.redacted(r)),
             Event::EngineFailed { reason } => Event::EngineFailed {

@@ -2,10 +2,15 @@
 //! (the plan's `reviewer` profile) reads the goal and the diff and answers APPROVE or REJECT
 //! with reasons. Pure: the prompt it gets, its diff as unified text, and how its answer is
 //! read. A REJECT — or no verdict at all — is a failed iteration fed back to the maker.
+//! With several reviewers (`reviewers = [...]`) each reviews on its own and [`panel`] joins
+//! their answers: all APPROVE passes, all REJECT is fed back, a split stops for a human.
 
 use std::fmt::Write as _;
 
+use serde::{Deserialize, Serialize};
+
 use crate::diff::{Diff, FileBody, LineKind};
+use crate::event::ChecksReport;
 use crate::failure::classify::Category;
 use crate::failure::fingerprint::{digest, lines, normalize};
 use crate::plan::Plan;
@@ -230,6 +235,153 @@ pub fn reviewer_failed(reviewer: &str, why: &str) -> Failure {
         output_tail: String::new(),
         lines: Vec::new(),
     }
+}
+
+/// One reviewer's answer, as the review screen shows it beside the others'.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opinion {
+    pub reviewer: String,
+    pub approved: bool,
+    pub reasons: String,
+}
+
+/// One reviewer's review: its failure (`None` for an APPROVE) and what it said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Review {
+    pub reviewer: String,
+    pub failure: Option<Failure>,
+    pub reasons: String,
+}
+
+impl Review {
+    /// Its answer, read from its verdict.
+    pub fn new(reviewer: &str, failure: Option<Failure>, verdict: &Verdict) -> Review {
+        let reasons = match verdict {
+            Verdict::Approve { reasons } | Verdict::Reject { reasons } => reasons.clone(),
+            Verdict::Unclear => failure
+                .as_ref()
+                .map(|f| f.summary.clone())
+                .unwrap_or_default(),
+        };
+        Review {
+            reviewer: reviewer.to_string(),
+            failure,
+            reasons,
+        }
+    }
+}
+
+/// The reviewers' joint answer: the report the reducer reads, every opinion, and whether
+/// they disagree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    pub report: ChecksReport,
+    pub opinions: Vec<Opinion>,
+    pub split: bool,
+}
+
+/// Joins the reviews: one that could not review stops the line as a single reviewer does;
+/// all APPROVE passes; all REJECT is one failure fed back (every reviewer's reasons); a
+/// split verdict is for a human, who sees both sides.
+pub fn panel(reviews: Vec<Review>) -> Panel {
+    let total = reviews.len() as u32;
+    let approvals = reviews.iter().filter(|r| r.failure.is_none()).count() as u32;
+    let opinions: Vec<Opinion> = reviews
+        .iter()
+        .filter(|r| !could_not_review(r))
+        .map(|r| Opinion {
+            reviewer: r.reviewer.clone(),
+            approved: r.failure.is_none(),
+            reasons: r.reasons.clone(),
+        })
+        .collect();
+    let report = |failure| ChecksReport {
+        passed: approvals,
+        total,
+        failure,
+    };
+    if let Some(cannot) = reviews.iter().find(|r| could_not_review(r)) {
+        return Panel {
+            report: report(cannot.failure.clone()),
+            opinions,
+            split: false,
+        };
+    }
+    let rejections: Vec<&Review> = reviews.iter().filter(|r| r.failure.is_some()).collect();
+    let (failure, split) = match rejections.as_slice() {
+        [] => (None, false),
+        [one] if total == 1 => (one.failure.clone(), false),
+        all if all.len() as u32 == total => (Some(joint_rejection(all)), false),
+        _ => (None, true),
+    };
+    Panel {
+        report: report(failure),
+        opinions,
+        split,
+    }
+}
+
+fn could_not_review(r: &Review) -> bool {
+    r.failure
+        .as_ref()
+        .is_some_and(|f| f.category == Category::AgentError)
+}
+
+/// Every reviewer rejected: one failure with all their reasons, fingerprinted over them.
+fn joint_rejection(all: &[&Review]) -> Failure {
+    let names: Vec<&str> = all.iter().map(|r| r.reviewer.as_str()).collect();
+    let mut reasons = String::new();
+    for r in all {
+        let _ = writeln!(reasons, "--- {}:\n{}", r.reviewer, r.reasons.trim());
+    }
+    let normalized = normalize(&format!("review\n{reasons}"));
+    let first = all
+        .iter()
+        .flat_map(|r| r.reasons.lines())
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    Failure {
+        category: Category::ReviewRejected,
+        confidence: 1.0,
+        fingerprint: digest(&normalized),
+        summary: format!(
+            "the reviewers ({}) all rejected the change: {first}",
+            names.join(", ")
+        ),
+        checks: vec!["review".into()],
+        output_tail: reasons,
+        lines: lines(&normalized),
+    }
+}
+
+/// The reviewers' disagreement in one line, for the stop's reason.
+pub fn split_reason(opinions: &[Opinion]) -> String {
+    let said: Vec<String> = opinions
+        .iter()
+        .map(|o| {
+            let first = o
+                .reasons
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            let verdict = if o.approved { "APPROVE" } else { "REJECT" };
+            if first.is_empty() {
+                format!("{} {verdict}", o.reviewer)
+            } else {
+                format!(
+                    "{} {verdict} ({})",
+                    o.reviewer,
+                    crate::sanitize::one_line(first.trim(), 80)
+                )
+            }
+        })
+        .collect();
+    format!(
+        "the reviewers disagree: {}; resume to take it to approval yourself, or redirect \
+         with what to fix",
+        said.join("; ")
+    )
 }
 
 fn tail_lines(text: &str, n: usize) -> String {

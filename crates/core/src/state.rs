@@ -196,6 +196,9 @@ pub enum StopCause {
     /// The environment failed twice (a service, the network, the disk): a human resumes with
     /// a hypothesis, a note that joins the prompts.
     Hypothesis,
+    /// The reviewers disagree: a human reads both sides, then resumes it to approval or
+    /// redirects it.
+    ReviewSplit,
 }
 
 impl StopCause {
@@ -232,6 +235,7 @@ impl StopCause {
             StopCause::Config => "a configuration mistake",
             StopCause::Tampering => "tampering",
             StopCause::Hypothesis => "a second environment failure",
+            StopCause::ReviewSplit => "the reviewers' split verdict",
         }
     }
 
@@ -253,6 +257,7 @@ impl StopCause {
             StopCause::Config => "config",
             StopCause::Tampering => "tampering",
             StopCause::Hypothesis => "hypothesis",
+            StopCause::ReviewSplit => "review_split",
         }
     }
 }
@@ -382,6 +387,9 @@ pub struct LoopState {
     /// gave a hypothesis: the second stops the line.
     #[serde(default)]
     pub environment_failures: u32,
+    /// The last review's answers, when several reviewers gave them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opinions: Vec<crate::reviewer::Opinion>,
 }
 
 impl LoopState {
@@ -406,6 +414,7 @@ impl LoopState {
             rate_limits: 0,
             spent: Usage::default(),
             environment_failures: 0,
+            opinions: Vec::new(),
         }
     }
 
@@ -417,6 +426,7 @@ impl LoopState {
             State::Stopped => match self.stop.as_ref().map(|s| s.cause) {
                 Some(StopCause::MetaAndon) => Some(Badge::MetaAndon),
                 Some(StopCause::Hypothesis) => Some(Badge::Hypothesis),
+                Some(StopCause::ReviewSplit) => Some(Badge::NeedsHuman),
                 _ => Some(Badge::Stopped),
             },
             State::AwaitingApproval => Some(Badge::AwaitingApproval),

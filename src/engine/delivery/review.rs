@@ -28,6 +28,8 @@ pub struct ReviewFacts {
     pub gh_available: bool,
     /// `[merge] history`: `m` keeps the iterations, and `M` squashes (else the other way).
     pub history_by_default: bool,
+    /// The last review's answers, when several reviewers gave them.
+    pub opinions: Vec<andon_core::reviewer::Opinion>,
 }
 
 /// Gathers a loop's review (blocking: store and git reads).
@@ -90,6 +92,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         iterations,
         incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,
         notes: view.state.notes.clone(),
+        opinions: view.state.opinions.clone(),
         gh_available: crate::engine::delivery::pull_request::gh_available(shared.git()),
     })
 }

@@ -101,15 +101,18 @@ pub fn load(
             row.name, p.agent
         )
     })?;
-    let reviewer = match &plan.reviewer {
-        Some(name) => Some(config.agents.get(name).cloned().ok_or_else(|| {
-            format!(
-                "loop {}: reviewer profile `{name}` is no longer configured",
-                row.name
-            )
-        })?),
-        None => None,
-    };
+    let reviewers = plan
+        .reviewers
+        .iter()
+        .map(|name| {
+            config.agents.get(name).cloned().ok_or_else(|| {
+                format!(
+                    "loop {}: reviewer profile `{name}` is no longer configured",
+                    row.name
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     // A loop that needs Landlock is not hosted where it cannot be confined.
     let sandbox = crate::engine::sandbox::require(
         config.sandbox_for(&plan, &profile),
@@ -129,7 +132,7 @@ pub fn load(
         plan,
         plan_hash: row.plan_hash.clone(),
         profile,
-        reviewer,
+        reviewers,
         protected: p.protected.clone(),
         no_progress: Duration::from_millis(p.no_progress_ms),
         iteration_timeout: Duration::from_millis(p.iteration_timeout_ms),

@@ -120,7 +120,11 @@ fn validate_one(
         }
     }
     check_agent_binary(&plan, &text, &profile, &repo_root, &shown)?;
-    let reviewer = reviewer_for(config, &plan, &profile, &text, &repo_root, &shown)?;
+    let reviewers = plan
+        .reviewers
+        .iter()
+        .map(|name| reviewer_for(config, name, &profile, &text, &repo_root, &shown))
+        .collect::<Result<Vec<_>, _>>()?;
     check_budgets(&plan, &profile, &text, &shown)?;
     // A plan may confine its loop more than the user config does, never less.
     if let Some(setting) = &plan.sandbox {
@@ -164,7 +168,7 @@ fn validate_one(
             name,
             plan_hash: plan_hash(&text),
             profile,
-            reviewer,
+            reviewers,
             protected,
             no_progress: breakers.no_progress,
             iteration_timeout,
@@ -316,7 +320,7 @@ pub fn create(
             out_of_scope_stop: breakers.out_of_scope_stop,
             budget_ms: spec.plan.budget.map(|b| b.as_millis() as u64),
             rate_limit_wait_ms: breakers.rate_limit_wait.as_millis() as u64,
-            review: spec.reviewer.is_some(),
+            review: !spec.reviewers.is_empty(),
             token_budget: spec.plan.token_budget,
             cost_budget_micros: spec.plan.cost_budget_micros,
         };
@@ -535,16 +539,14 @@ fn missing_script<'a>(command: &'a [String], repo_root: &Path) -> Option<&'a str
 /// maker never grades its own work.
 fn reviewer_for(
     config: &Config,
-    plan: &Plan,
+    name: &str,
     maker: &crate::config::AgentProfile,
     text: &str,
     repo_root: &Path,
     shown: &Path,
-) -> Result<Option<crate::config::AgentProfile>, InputError> {
-    let Some(name) = &plan.reviewer else {
-        return Ok(None);
-    };
-    let at = Some((shown.to_path_buf(), key_line(text, "reviewer")));
+) -> Result<crate::config::AgentProfile, InputError> {
+    let line = key_line(text, "reviewers").or_else(|| key_line(text, "reviewer"));
+    let at = Some((shown.to_path_buf(), line));
     let Some(reviewer) = config.agents.get(name) else {
         let known: Vec<&str> = config.agents.keys().map(String::as_str).collect();
         return Err(InputError::new(
@@ -575,7 +577,7 @@ fn reviewer_for(
             format!("install `{program}`, or pick another reviewer"),
         ));
     }
-    Ok(Some(reviewer.clone()))
+    Ok(reviewer.clone())
 }
 
 /// A token or cost budget only means something for an agent that reports what it used:

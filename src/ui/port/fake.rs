@@ -195,6 +195,7 @@ impl EnginePort for FakePort {
                 notes: Vec::new(),
                 gh_available: false,
                 history_by_default: false,
+                opinions: v.state.opinions.clone(),
             })
             .ok_or_else(|| format!("no loop named {loop_name}")))
     }

@@ -14,6 +14,7 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
         state: f.state,
         gate: f.gate,
         history_by_default: f.history_by_default,
+        opinions: f.opinions,
         last_checks: f
             .last_checks
             .into_iter()

@@ -79,6 +79,8 @@ pub struct ReviewModel {
     pub history_by_default: bool,
     /// Changed files too large or binary to be scanned for placeholders.
     pub unscanned: usize,
+    /// Each reviewer's answer, when several reviewed (side by side when they disagree).
+    pub opinions: Vec<andon_core::reviewer::Opinion>,
 }
 
 impl ReviewModel {

@@ -88,6 +88,7 @@ pub(super) fn page(state: &ReviewState, s: &Styles, width: usize) -> Page {
         }
         banner.push(Line::default());
     }
+    reviewers(&mut banner, &m.opinions, s, width);
     let mut left = Vec::new();
     left.push(Line::styled("Goal", s.heading));
     for line in wrap(&printable(&m.goal, true), column.saturating_sub(2), 12) {
@@ -114,6 +115,64 @@ pub(super) fn page(state: &ReviewState, s: &Styles, width: usize) -> Page {
         right,
         columns,
     }
+}
+
+/// Several reviewers' answers side by side, each under its verdict, so a human sees both
+/// sides of a split at once.
+fn reviewers(
+    out: &mut Vec<Line<'static>>,
+    opinions: &[andon_core::reviewer::Opinion],
+    s: &Styles,
+    width: usize,
+) {
+    if opinions.is_empty() {
+        return;
+    }
+    let agree = opinions.iter().all(|o| o.approved) || opinions.iter().all(|o| !o.approved);
+    out.push(Line::from(vec![
+        Span::styled("Reviewers", s.heading),
+        Span::styled(
+            if agree {
+                "  they agree"
+            } else {
+                "  they disagree: resume takes it to approval, redirect has it fixed"
+            },
+            if agree { s.dim } else { s.warn },
+        ),
+    ]));
+    let n = opinions.len();
+    let column = (width.saturating_sub(2 + 3 * (n - 1)) / n).max(10);
+    let columns: Vec<Vec<(String, Style)>> = opinions
+        .iter()
+        .map(|o| {
+            let (verdict, style) = if o.approved {
+                ("APPROVE", s.pass)
+            } else {
+                ("REJECT", s.fail)
+            };
+            let mut lines = vec![(
+                truncate(&format!("{} — {verdict}", o.reviewer), column),
+                style,
+            )];
+            let reasons = printable(&o.reasons, true);
+            lines.extend(wrap(&reasons, column, 6).into_iter().map(|l| (l, s.text)));
+            lines
+        })
+        .collect();
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    for row in 0..rows {
+        let mut spans = vec![Span::raw("  ")];
+        for (i, col) in columns.iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled(" │ ", s.dim));
+            }
+            let (text, style) = col.get(row).cloned().unwrap_or_default();
+            let pad = column.saturating_sub(text.chars().count());
+            spans.push(Span::styled(format!("{text}{}", " ".repeat(pad)), style));
+        }
+        out.push(Line::from(spans));
+    }
+    out.push(Line::default());
 }
 
 fn checks(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {

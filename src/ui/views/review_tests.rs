@@ -205,12 +205,43 @@ fn review_incident_seen_before_in_another_loop() {
         notes: Vec::new(),
         gh_available: false,
         history_by_default: false,
+        opinions: Vec::new(),
     };
     let mut model = board(4);
     open_review(&mut model, crate::ui::review::facts::review_model(facts));
     let screen = text(&render(&model, 120, 40));
     assert!(
         screen.contains("    ↳ seen before in loop clamp-tax (2026-12-06,"),
+        "{screen}"
+    );
+    assert_snapshot!(screen);
+}
+
+/// Reviewers that disagree: both answers side by side, each under its verdict.
+#[test]
+fn review_with_reviewers_that_disagree() {
+    use andon_core::reviewer::Opinion;
+    let mut model = board(4);
+    let mut review = review_model(None);
+    review.opinions = vec![
+        Opinion {
+            reviewer: "codex".into(),
+            approved: true,
+            reasons: "The clamp is right and the new test covers the boundary.".into(),
+        },
+        Opinion {
+            reviewer: "gemini".into(),
+            approved: false,
+            reasons: "Discounts above 100% still pass silently; reject them with an error \
+                      instead of clamping."
+                .into(),
+        },
+    ];
+    open_review(&mut model, review);
+    let screen = text(&render(&model, 120, 40));
+    assert!(screen.contains("they disagree"), "{screen}");
+    assert!(
+        screen.contains("codex — APPROVE") && screen.contains("gemini — REJECT"),
         "{screen}"
     );
     assert_snapshot!(screen);

@@ -61,7 +61,9 @@ pub struct Plan {
     pub goal_network: bool,
     /// Everything after the closing `+++` line.
     pub body: String,
-    pub reviewer: Option<String>,
+    /// The reviewer profiles (`reviewer = "x"`, or `reviewers = ["x", "y"]`): each reviews
+    /// on its own; none means no review.
+    pub reviewers: Vec<String>,
     /// `sandbox = "landlock"` or `"off"`, with its line; `None` leaves it to the agent
     /// profile and the config.
     pub sandbox: Option<SandboxSetting>,
@@ -94,6 +96,7 @@ pub(super) const PLAN_KEYS: &[&str] = &[
     "token_budget",
     "cost_budget",
     "reviewer",
+    "reviewers",
     "sandbox",
     "breakers",
     "checks",
@@ -128,7 +131,8 @@ struct RawPlan {
     budget: Option<Duration>,
     token_budget: Option<Spanned<NonZeroU64>>,
     cost_budget: Option<Spanned<f64>>,
-    reviewer: Option<String>,
+    reviewer: Option<Spanned<String>>,
+    reviewers: Option<Spanned<Vec<String>>>,
     sandbox: Option<Spanned<SandboxMode>>,
     breakers: Option<Spanned<BreakerOverrides>>,
     #[serde(default)]
@@ -189,6 +193,7 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         .cost_budget
         .map(|cost| cost_micros(&source, cost))
         .transpose()?;
+    let reviewers = reviewers(&source, raw.reviewer, raw.reviewers)?;
     let breakers = raw.breakers.map(|b| (b.span(), b.into_inner()));
     if let Some((span, overrides)) = &breakers {
         let at_top = (
@@ -218,13 +223,53 @@ pub fn parse_plan(path: &Path, text: &str) -> Result<Plan, PlanError> {
         goal_checks,
         goal_network: goal.network,
         body: frame.body.to_string(),
-        reviewer: raw.reviewer,
+        reviewers,
         sandbox: raw.sandbox.map(|s| SandboxSetting {
             line: source.line_of_span(&s.span()),
             mode: s.into_inner(),
             file: path.to_path_buf(),
         }),
     })
+}
+
+/// `reviewer = "x"` or `reviewers = ["x", "y"]` (not both), each named once.
+fn reviewers(
+    source: &TomlSource<'_>,
+    one: Option<Spanned<String>>,
+    many: Option<Spanned<Vec<String>>>,
+) -> Result<Vec<String>, FileError> {
+    match (one, many) {
+        (Some(_), Some(many)) => Err(source.error_at(
+            &many.span(),
+            "the plan sets both `reviewer` and `reviewers`",
+            "keep one: reviewers = [\"codex\", \"gemini\"] lists them all",
+        )),
+        (Some(one), None) => Ok(vec![one.into_inner()]),
+        (None, Some(many)) => {
+            let span = many.span();
+            let names = many.into_inner();
+            if names.is_empty() {
+                return Err(source.error_at(
+                    &span,
+                    "`reviewers` is empty",
+                    "name the reviewer profiles, e.g. reviewers = [\"codex\", \"gemini\"], or remove the line",
+                ));
+            }
+            if let Some(twice) = names
+                .iter()
+                .enumerate()
+                .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+            {
+                return Err(source.error_at(
+                    &span,
+                    format!("`reviewers` names `{twice}` twice"),
+                    "name each reviewer once",
+                ));
+            }
+            Ok(names)
+        }
+        (None, None) => Ok(Vec::new()),
+    }
 }
 
 /// The goal's text, which must be there and say something.

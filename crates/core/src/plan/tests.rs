@@ -84,7 +84,7 @@ fn full_plan_round_trips() {
             goal_checks: vec![],
             goal_network: false,
             body: DESIGN_PLAN[body_start..].to_string(),
-            reviewer: Some("codex".into()),
+            reviewers: vec!["codex".into()],
             sandbox: Some(SandboxSetting {
                 mode: SandboxMode::Landlock,
                 file: "plans/pricing-validation.md".into(),
@@ -174,6 +174,9 @@ fn every_error_names_its_line_and_a_specific_fix() {
         ("p.md", with("skill = \"skills/tdd.md\"\n", ""), 3, "not a skill name", "skill = \"tdd\""),
         ("p.md", with("agent = 3\n", ""), 3, "`agent`", "write `agent` as a string in double quotes"),
         ("p.md", with("sandbox = \"landlok\"\n", ""), 3, "`sandbox` cannot be \"landlok\"", "did you mean `landlock`? Allowed values: off, landlock"),
+        ("p.md", with("reviewer = \"codex\"\nreviewers = [\"gemini\"]\n", ""), 4, "both `reviewer` and `reviewers`", "keep one"),
+        ("p.md", with("reviewers = []\n", ""), 3, "`reviewers` is empty", "or remove the line"),
+        ("p.md", with("reviewers = [\"codex\", \"codex\"]\n", ""), 3, "names `codex` twice", "name each reviewer once"),
         ("Fix Pricing.md", with("", ""), 1, "cannot be a loop name", "rename the file to `fix-pricing.md`"),
         ("p.md", with("", "").replace("# T", "# T\0"), 7, "NUL byte", "plain UTF-8"),
         ("p.md", huge, 1, "the limit is 1024 KiB", "wiki/"),
@@ -190,6 +193,18 @@ fn every_error_names_its_line_and_a_specific_fix() {
             "{context}"
         );
     }
+}
+
+#[test]
+fn several_reviewers_are_listed_in_order() {
+    let plan = parse_plan(
+        Path::new("p.md"),
+        &with("reviewers = [\"codex\", \"gemini\"]\n", ""),
+    )
+    .expect("valid");
+    assert_eq!(plan.reviewers, strings(&["codex", "gemini"]));
+    let none = parse_plan(Path::new("p.md"), &with("", "")).expect("valid");
+    assert!(none.reviewers.is_empty());
 }
 
 #[test]

@@ -108,6 +108,14 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>, note: Option<&str>) -
         | StopCause::AgentLimit
         | StopCause::Config
         | StopCause::Tampering => rerun(s, &stop),
+        // The human read both sides and takes it to approval (where it is approved or not).
+        StopCause::ReviewSplit => {
+            s.stop = None;
+            crate::reducer::passed(
+                s,
+                "the reviewers disagreed; a human takes it to approval".into(),
+            )
+        }
         StopCause::Reviewer => {
             s.stop = None;
             s.state = State::Checking;

@@ -28,7 +28,12 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::AgentFinished(report) => agent_finished(&mut s, report),
         Event::ChecksFinished(report) => checks_finished(&mut s, report),
         Event::GoalFinished(report) => goal_finished(&mut s, report),
-        Event::ReviewFinished { report, usage } => review_finished(&mut s, report, usage.as_ref()),
+        Event::ReviewFinished {
+            report,
+            usage,
+            opinions,
+            split,
+        } => review_finished(&mut s, report, usage.as_ref(), opinions, *split),
         Event::Human(action) => human(&mut s, action),
         Event::EngineFailed { reason } => engine_failed(&mut s, reason),
         Event::BudgetSpent { spent } => budget_spent(&mut s, spent),

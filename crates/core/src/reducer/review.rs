@@ -1,12 +1,14 @@
 //! The reducer's rule for the reviewer's answer (the Checker as a second opinion): APPROVE
 //! lets the loop wait for a human, REJECT is the maker's failed iteration, a reviewer that
-//! could not review stops the line without charging the maker.
+//! could not review stops the line without charging the maker, and reviewers that disagree
+//! stop it for a human, who resumes it to approval or redirects it.
 
-use crate::event::{ChecksReport, Effect, Transition};
+use crate::event::{ChecksReport, Effect, IterationStatus, Transition};
 use crate::failure::classify::Category;
 use crate::reducer::agent::over_budget;
 use crate::reducer::breakers::{failed_iteration, line_stop};
 use crate::reducer::passed;
+use crate::reviewer::{split_reason, Opinion};
 use crate::state::{LoopState, State, StopCause};
 use crate::usage::Usage;
 
@@ -16,17 +18,30 @@ pub(crate) fn review_finished(
     s: &mut LoopState,
     r: &ChecksReport,
     usage: Option<&Usage>,
+    opinions: &[Opinion],
+    split: bool,
 ) -> Transition {
     if s.state != State::Checking || !s.limits.review {
         return Transition::refuse(format!("no review running while {}", s.state.label()));
     }
     let n = s.iteration;
+    s.opinions = opinions.to_vec();
     // The reviewer spends from the loop's budget like the maker.
     if let Some(usage) = usage {
         s.spent.add(usage);
     }
     if let Some(reason) = over_budget(s) {
         return line_stop(s, StopCause::Budget, reason, vec![Effect::DiscardChanges]);
+    }
+    if split {
+        // Agreement builds confidence; disagreement is for a human, who sees both sides.
+        let mut effects = vec![Effect::DiscardChanges];
+        effects.push(Effect::EndIteration {
+            iteration: n,
+            status: IterationStatus::Stopped,
+            failure: None,
+        });
+        return line_stop(s, StopCause::ReviewSplit, split_reason(opinions), effects);
     }
     match &r.failure {
         None => {

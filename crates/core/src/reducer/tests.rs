@@ -984,6 +984,8 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
             failure: fail.map(failure),
         },
         usage: None,
+        opinions: Vec::new(),
+        split: false,
     };
     let (s, effects) = run_from(
         reviewed.clone(),
@@ -1033,6 +1035,8 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
             failure: Some(crate::reviewer::reviewer_failed("codex", "API Error: 500")),
         },
         usage: None,
+        opinions: Vec::new(),
+        split: false,
     };
     let stopped_events = [Event::Start, agent_ok(1), checks_pass(), goal_pass(), down];
     let (s, _) = run_from(
@@ -1405,4 +1409,110 @@ fn a_hypothesis_stop_resumes_only_with_a_note() {
         (after.state, after.environment_failures),
         (State::Running, 0)
     );
+}
+
+/// Several reviewers, joined by `reviewer::panel` and decided by the reducer: agreement
+/// passes or is fed back, a split stops for a human (both opinions kept), one that cannot
+/// review stops as a single reviewer does. (reviews as (name, approved? / could not), then
+/// the loop's state, stop cause, consecutive failures)
+#[test]
+fn several_reviewers_agree_or_stop_for_a_human() {
+    use crate::reviewer::{panel, reviewer_failed, Review};
+    let review = |name: &str, answer: Option<bool>| Review {
+        reviewer: name.into(),
+        failure: match answer {
+            Some(true) => None,
+            Some(false) => Some(Failure {
+                category: Category::ReviewRejected,
+                ..failure(&format!("reject-{name}"))
+            }),
+            None => Some(reviewer_failed(name, "API Error: 500")),
+        },
+        reasons: format!("{name} says so"),
+    };
+    type Row = (
+        &'static str,
+        Vec<(&'static str, Option<bool>)>,
+        (State, Option<StopCause>, u32),
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "both approve",
+            vec![("codex", Some(true)), ("gemini", Some(true))],
+            (State::AwaitingApproval, None, 0),
+        ),
+        (
+            "both reject: fed back",
+            vec![("codex", Some(false)), ("gemini", Some(false))],
+            (State::Running, None, 1),
+        ),
+        (
+            "split: a human decides",
+            vec![("codex", Some(true)), ("gemini", Some(false))],
+            (State::Stopped, Some(StopCause::ReviewSplit), 0),
+        ),
+        (
+            "one cannot review",
+            vec![("codex", Some(true)), ("gemini", None)],
+            (State::Stopped, Some(StopCause::Reviewer), 0),
+        ),
+        (
+            "a single reviewer as before",
+            vec![("codex", Some(false))],
+            (State::Running, None, 1),
+        ),
+    ];
+    let reviewed = LoopState::new(Limits {
+        review: true,
+        ..Limits::default()
+    });
+    for (name, reviews, want) in rows {
+        let p = panel(reviews.iter().map(|(n, a)| review(n, *a)).collect());
+        let event = Event::ReviewFinished {
+            report: p.report,
+            usage: None,
+            opinions: p.opinions.clone(),
+            split: p.split,
+        };
+        let (s, _) = run_from(
+            reviewed.clone(),
+            &[Event::Start, agent_ok(1), checks_pass(), goal_pass(), event],
+        );
+        assert_eq!(
+            (s.state, stop_cause(&s), s.consecutive_failures),
+            want,
+            "{name}"
+        );
+        if name.starts_with("split") {
+            assert_eq!(s.opinions, p.opinions);
+            assert_eq!(s.badge(), Some(Badge::NeedsHuman));
+            let reason = s.stop_reason().unwrap();
+            assert!(
+                reason.contains("codex APPROVE (codex says so)")
+                    && reason.contains("gemini REJECT (gemini says so)"),
+                "{reason}"
+            );
+            // Resumed: the human takes it to approval.
+            let (after, t) = reduce(
+                &s,
+                &human(HumanAction::Resume {
+                    fix_plan: None,
+                    note: None,
+                }),
+            );
+            assert_eq!(t.refused, None);
+            assert_eq!(after.state, State::AwaitingApproval);
+        }
+        if name.starts_with("both reject") {
+            let feedback = s.feedback.as_ref().unwrap();
+            assert!(feedback
+                .summary
+                .starts_with("the reviewers (codex, gemini) all rejected"));
+            assert!(
+                feedback.output_tail.contains("--- gemini:"),
+                "{}",
+                feedback.output_tail
+            );
+        }
+    }
 }
