@@ -71,7 +71,15 @@ pub fn run(args: LogArgs) -> i32 {
     if let Some(reason) = &row.reason {
         println!("reason: {}", one_line(reason, 400));
     }
-    println!("worktree: {}\n", row.worktree);
+    println!("worktree: {}", row.worktree);
+    // The checks on the untouched worktree, before iteration 1.
+    if let Some(b) = serde_json::from_str::<andon::engine::spec::Persisted>(&row.state_json)
+        .ok()
+        .and_then(|p| p.state.baseline)
+    {
+        println!("baseline: {}", one_line(&b.describe(), 400));
+    }
+    println!();
     print_iterations(&iterations, &checks, &incidents);
     println!("\nevents:");
     for e in events {

@@ -60,7 +60,7 @@ fn a_sandboxed_agent_cannot_approve_itself_read_keys_or_touch_andon() {
         "escaper",
         &format!(
             "r=report.txt\n\
-             for i in $(seq 50); do [ -s '{pid}' ] && break; sleep 0.1; done\n\
+             for i in $(seq 300); do [ -s '{pid}' ] && break; sleep 0.1; done\n\
              pid=$(cat '{pid}'); echo \"pid:$pid\" >> $r\n\
              cat \"$HOME/.ssh/id_test\" >> $r 2>&1; echo \"ssh:$?\" >> $r\n\
              cat /proc/$pid/environ > /dev/null 2>&1; echo \"environ:$?\" >> $r\n\

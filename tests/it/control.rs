@@ -33,7 +33,7 @@ while true; do echo working; sleep 0.2; done
     repo.commit("plan");
     let child = repo.spawn(&["run", "--headless", &plan]);
     eventually(LIMIT, "the agent to start", || {
-        (!loop_processes("slow").is_empty()).then_some(())
+        repo.agent_running("slow", 1).then_some(())
     });
     let out = repo.andon(
         &["redirect", "slow", "--message", "clamp the result at zero"],
@@ -81,7 +81,7 @@ printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src
     let child = repo.spawn(&["run", "--headless", &plan]);
     let pids = eventually(LIMIT, "agent and its child", || {
         let p = loop_processes("ticker");
-        (p.len() >= 3).then_some(p)
+        (repo.agent_running("ticker", 1) && p.len() >= 3).then_some(p)
     });
     let out = repo.andon(&["stop", "ticker"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -128,7 +128,8 @@ else
 fi
 "###,
     );
-    // Check loop: its check hangs while HANG is set.
+    // Check loop: its check hangs while HANG is set, once the agent fixed the price (not at
+    // the loop's baseline, on the untouched code).
     repo.agent("fixer", r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###);
     let hanger = repo.plan("hanger", "hanger", "");
     let slowcheck = repo.plan("slowcheck", "fixer", "");
@@ -136,7 +137,7 @@ fi
         &slowcheck,
         &[(
             "run = \"sh tests/test_price.sh\"",
-            "run = \"[ -n \\\"$HANG\\\" ] && sleep 300; sh tests/test_price.sh\"",
+            "run = \"[ -n \\\"$HANG\\\" ] && grep -q r=0 src/price.sh && sleep 300; sh tests/test_price.sh\"",
         )],
     );
     repo.commit("plans");

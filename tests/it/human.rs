@@ -66,7 +66,7 @@ while true; do echo working; sleep 0.2; done
     repo.commit("plan");
     let child = repo.spawn(&["run", "--headless", &plan]);
     eventually(LIMIT, "the agent to start", || {
-        (!loop_processes("cord").is_empty()).then_some(())
+        repo.agent_running("cord", 1).then_some(())
     });
     let out = repo.andon(&["meta-andon", "cord"], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -115,7 +115,7 @@ fn a_human_stop_survives_kill_9_and_only_the_humans_resume_reruns_it() {
         .spawn()
         .unwrap();
     eventually(LIMIT, "the agent", || {
-        (!loop_processes("held").is_empty()).then_some(())
+        repo.agent_running("held", 1).then_some(())
     });
     assert_eq!(repo.andon(&["stop", "held"], LIMIT).status.code(), Some(0));
     child.kill().unwrap();

@@ -21,6 +21,7 @@ mod architecture;
 mod bad_input;
 mod boundary;
 mod breakers;
+mod common_cause;
 mod config_mistakes;
 mod control;
 mod docs;

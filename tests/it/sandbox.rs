@@ -163,7 +163,7 @@ fn where_no_namespaces_can_be_made_the_default_runs_on_landlock_alone_and_says_s
             "{FIX}\nif [ \"$ANDON_ITERATION\" = 1 ]; then\n  echo x > \"$HOME/pwned\"\n  \
              cat \"$HOME/.ssh/id_test\" > read.txt\nfi\n\
              (setsid env -u ANDON_SUPERVISOR_TOKEN '{andon}' stop alone > stop.txt 2>&1 &)\n\
-             for i in $(seq 50); do [ -s stop.txt ] && break; sleep 0.1; done\n",
+             for i in $(seq 300); do [ -s stop.txt ] && break; sleep 0.1; done\n",
             andon = ANDON,
         ),
     );

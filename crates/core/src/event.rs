@@ -203,6 +203,23 @@ pub enum Event {
         split: bool,
     },
     Human(HumanAction),
+    /// The plan's checks on the untouched worktree, before iteration 1.
+    BaselineFinished(ChecksReport),
+    /// This loop's checks failed the way other running loops' did, all green at their
+    /// baselines: a common cause (`loops` are the others). `incident` is false when another
+    /// loop already declared it.
+    CommonCause {
+        loops: Vec<String>,
+        report: ChecksReport,
+        #[serde(default)]
+        incident: bool,
+    },
+    /// Another loop declared a common cause this loop's failure shares: stop here too.
+    CommonCauseElsewhere {
+        loops: Vec<String>,
+        fingerprint: String,
+        reason: String,
+    },
     /// The engine could not carry out an effect (a git or disk error): stop the line.
     EngineFailed {
         reason: String,
@@ -255,6 +272,25 @@ impl Event {
                 split,
             },
             Event::Human(action) => Event::Human(action.redacted(r)),
+            Event::BaselineFinished(c) => Event::BaselineFinished(report(c)),
+            Event::CommonCause {
+                loops,
+                report: c,
+                incident,
+            } => Event::CommonCause {
+                loops,
+                report: report(c),
+                incident,
+            },
+            Event::CommonCauseElsewhere {
+                loops,
+                fingerprint,
+                reason,
+            } => Event::CommonCauseElsewhere {
+                loops,
+                fingerprint,
+                reason: r.clean(&reason),
+            },
             Event::EngineFailed { reason } => Event::EngineFailed {
                 reason: r.clean(&reason),
             },
@@ -333,6 +369,8 @@ pub enum Effect {
     /// Reset the worktree and branch to the last green iteration's snapshot (or the base).
     RollbackToGreen,
     RunChecks,
+    /// The plan's checks on the untouched worktree (the baseline).
+    RunBaseline,
     RunGoal,
     /// Ask the plan's reviewer for a second opinion on the change.
     RunReview,

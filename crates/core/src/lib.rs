@@ -10,6 +10,7 @@ pub mod agent;
 pub mod badge;
 pub mod breaker_overrides;
 pub mod cache_dir;
+pub mod common_cause;
 pub mod condition;
 pub mod diff;
 pub mod duration;

@@ -108,6 +108,7 @@ pub fn compose(input: &PromptInput) -> String {
         );
     }
 
+    baseline_section(&mut p, state);
     feedback_sections(&mut p, state, seen_before);
     for (name, text) in skills.iter() {
         let _ = writeln!(p, "## Skill: {name}\n\n{}\n", text.trim());
@@ -117,6 +118,28 @@ pub fn compose(input: &PromptInput) -> String {
         let _ = writeln!(p, "## Plan\n\n{body}\n");
     }
     p
+}
+
+/// The first iteration hears what was already failing before the loop changed anything.
+fn baseline_section(p: &mut String, state: &LoopState) {
+    let Some(b) = state.baseline.as_ref().filter(|_| state.iteration == 1) else {
+        return;
+    };
+    let Some(f) = &b.failure else {
+        return;
+    };
+    let _ = writeln!(
+        p,
+        "## Failing before you started\n\nBefore this loop changed anything, andon ran the \
+         checks on the untouched code: {}/{} passed. {}\n",
+        b.passed,
+        b.total,
+        printable(&f.summary, false)
+    );
+    let tail = tail(&f.output_tail, FEEDBACK_TAIL);
+    if !tail.trim().is_empty() {
+        let _ = writeln!(p, "{}\n", crate::markdown::fence(tail, ""));
+    }
 }
 
 /// What happened since the last prompt: the previous failure and where it was seen before,

@@ -141,6 +141,24 @@ fn with_feedback_seen_before_in_another_loop() {
 }
 
 #[test]
+fn first_iteration_after_a_red_baseline() {
+    let mut s = LoopState::new(limits());
+    s.iteration = 1;
+    s.state = State::Running;
+    s.baseline = Some(crate::state::Baseline {
+        passed: 0,
+        total: 1,
+        failure: Some(failure()),
+    });
+    let text = prompt(&s, None);
+    assert!(text.contains("## Failing before you started"), "{text}");
+    insta::assert_snapshot!(text);
+    // Later iterations have their own feedback.
+    s.iteration = 2;
+    assert!(!prompt(&s, None).contains("Failing before you started"));
+}
+
+#[test]
 fn with_redirect_notes_and_an_accepted_fix_plan() {
     let mut s = LoopState::new(limits());
     s.iteration = 5;

@@ -199,6 +199,9 @@ pub enum StopCause {
     /// The reviewers disagree: a human reads both sides, then resumes it to approval or
     /// redirects it.
     ReviewSplit,
+    /// The same failure in several loops at once, green at their baselines: the
+    /// environment or a shared service broke, not the agents. Resuming one resumes all.
+    CommonCause,
 }
 
 impl StopCause {
@@ -236,6 +239,7 @@ impl StopCause {
             StopCause::Tampering => "tampering",
             StopCause::Hypothesis => "a second environment failure",
             StopCause::ReviewSplit => "the reviewers' split verdict",
+            StopCause::CommonCause => "a common cause",
         }
     }
 
@@ -258,6 +262,7 @@ impl StopCause {
             StopCause::Tampering => "tampering",
             StopCause::Hypothesis => "hypothesis",
             StopCause::ReviewSplit => "review_split",
+            StopCause::CommonCause => "common_cause",
         }
     }
 }
@@ -390,6 +395,45 @@ pub struct LoopState {
     /// The last review's answers, when several reviewers gave them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opinions: Vec<crate::reviewer::Opinion>,
+    /// The plan's checks on the untouched worktree, before iteration 1.
+    #[serde(default)]
+    pub baseline: Option<Baseline>,
+    /// The loops stopped with this one by a common cause (resumed together).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub common_cause: Vec<String>,
+}
+
+/// The plan's checks run once on the untouched worktree, before the agent changes anything:
+/// what was already failing is not the agent's doing, and a check green here that fails in
+/// several loops at once points at the environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    pub passed: u32,
+    pub total: u32,
+    /// What failed before anything changed.
+    pub failure: Option<Failure>,
+}
+
+impl Baseline {
+    /// Whether check `name` passed at the baseline.
+    pub fn was_green(&self, name: &str) -> bool {
+        self.failure
+            .as_ref()
+            .is_none_or(|f| !f.checks.iter().any(|c| c == name))
+    }
+
+    /// In words: "3/3 checks pass" or "2/3 checks pass (tests failed: …)".
+    pub fn describe(&self) -> String {
+        match &self.failure {
+            None => format!("{}/{} checks pass", self.passed, self.total),
+            Some(f) => format!(
+                "{}/{} checks pass ({})",
+                self.passed,
+                self.total,
+                crate::sanitize::one_line(&f.summary, 160)
+            ),
+        }
+    }
 }
 
 impl LoopState {
@@ -415,6 +459,8 @@ impl LoopState {
             spent: Usage::default(),
             environment_failures: 0,
             opinions: Vec::new(),
+            baseline: None,
+            common_cause: Vec::new(),
         }
     }
 

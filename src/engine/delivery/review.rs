@@ -30,6 +30,8 @@ pub struct ReviewFacts {
     pub history_by_default: bool,
     /// The last review's answers, when several reviewers gave them.
     pub opinions: Vec<andon_core::reviewer::Opinion>,
+    /// The checks before the loop changed anything, in words.
+    pub baseline: Option<String>,
 }
 
 /// Gathers a loop's review (blocking: store and git reads).
@@ -93,6 +95,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         incidents: store.incidents(Some(name)).map_err(|e| chain(&e))?,
         notes: view.state.notes.clone(),
         opinions: view.state.opinions.clone(),
+        baseline: view.state.baseline.as_ref().map(|b| b.describe()),
         gh_available: crate::engine::delivery::pull_request::gh_available(shared.git()),
     })
 }

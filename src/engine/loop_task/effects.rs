@@ -47,6 +47,15 @@ impl LoopTask {
                     jobs: check_jobs(&spec),
                 })
             }
+            Effect::RunBaseline => {
+                // Its logs go in iter-0, before any iteration's.
+                crate::own_file::dir(&s.dirs().iter_dir(&spec.name, 0))
+                    .map_err(|e| StepError::io(&e))?;
+                self.pending = Some(PendingOp::Checks {
+                    kind: "baseline",
+                    jobs: check_jobs(&spec),
+                })
+            }
             Effect::RunReview => self.pending = Some(PendingOp::Review),
             Effect::RunGoal => {
                 self.pending = Some(PendingOp::Checks {
@@ -271,6 +280,7 @@ pub(super) fn effect_name(e: &Effect) -> &'static str {
         Effect::DiscardChanges => "discard_changes",
         Effect::RollbackToGreen => "rollback",
         Effect::RunChecks => "run_checks",
+        Effect::RunBaseline => "run_baseline",
         Effect::RunGoal => "run_goal",
         Effect::RunReview => "run_review",
         Effect::Snapshot { .. } => "snapshot",

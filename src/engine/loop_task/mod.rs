@@ -21,6 +21,7 @@ use andon_core::event::{Effect, Event, HumanAction, Transition};
 use andon_core::failure::seen_before::SeenBefore;
 use andon_core::reducer::{interrupt, reduce};
 use andon_core::state::{Badge, LoopState, Mode, State, StopCause};
+mod common_cause;
 mod effects;
 mod human;
 
@@ -28,6 +29,7 @@ use effects::effect_name;
 
 use crate::engine::loop_task::record::Recorder;
 use crate::engine::spec::{LoopSpec, Persisted};
+use crate::engine::supervisor::line::Line;
 use crate::engine::supervisor::shared::{LoopView, Shared};
 use crate::or_log::OrLog;
 use crate::pty::signal::terminate_group;
@@ -41,6 +43,12 @@ pub enum LoopCommand {
     },
     /// `andon signal done` from the loop's interactive agent: its turn is over.
     Signal,
+    /// Another loop declared a common cause this loop shares: stop it too.
+    CommonCause {
+        loops: Vec<String>,
+        fingerprint: String,
+        reason: String,
+    },
     /// End any run and leave the loop as interrupted (the supervisor is going away).
     Shutdown {
         reason: String,
@@ -85,6 +93,8 @@ pub struct LoopTask {
     five_whys: Option<String>,
     /// What an effect did that the human who asked for it must hear (a rollback's target).
     effect_note: Option<String>,
+    /// The other loops of the line, for a common cause.
+    line: Arc<Line>,
     /// Other loops' failures like the last one (by its fingerprint), for its incident and
     /// the next prompt.
     seen_before: Option<(String, Vec<SeenBefore>)>,
@@ -93,6 +103,7 @@ pub struct LoopTask {
 impl LoopTask {
     pub fn spawn(
         shared: Arc<Shared>,
+        line: Arc<Line>,
         spec: LoopSpec,
         p: Persisted,
         first: Option<Event>,
@@ -116,6 +127,7 @@ impl LoopTask {
             op_tx,
             five_whys: None,
             effect_note: None,
+            line,
             seen_before: None,
         };
         tokio::spawn(task.run(rx, op_rx, first));
@@ -149,6 +161,10 @@ impl LoopTask {
                             tracing::debug!("the human who asked left before the answer");
                         }
                     }
+                    Some(LoopCommand::CommonCause { loops, fingerprint, reason }) => {
+                        let event = Event::CommonCauseElsewhere { loops, fingerprint, reason };
+                        self.feed(event, Vec::new()).await;
+                    }
                     Some(LoopCommand::Signal) => {
                         let session = self.run.session.lock().ok().and_then(|s| s.clone());
                         if let Some(session) = session {
@@ -173,7 +189,8 @@ impl LoopTask {
                         if self.human_frozen() {
                             self.parked = Some((done.event, done.check_runs));
                         } else {
-                            self.feed(done.event, done.check_runs).await;
+                            let event = self.across_the_line(done.event);
+                            self.feed(event, done.check_runs).await;
                         }
                     }
                 }
@@ -199,14 +216,12 @@ impl LoopTask {
         ))
     }
 
+    /// Stopped where it was, its run frozen (by a human, or for a common cause).
     fn human_frozen(&self) -> bool {
         self.p.state.state == State::Stopped
-            && self
-                .p
-                .state
-                .stop
-                .as_ref()
-                .is_some_and(|s| s.cause == StopCause::Human && s.frozen)
+            && self.p.state.stop.as_ref().is_some_and(|s| {
+                matches!(s.cause, StopCause::Human | StopCause::CommonCause) && s.frozen
+            })
     }
 
     /// Reduce an event and apply it; an effect that fails stops the line (EngineFailed).

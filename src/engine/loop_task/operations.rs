@@ -158,8 +158,14 @@ pub fn checks_op(
         }
         .run()
         .await;
+        // The baseline belongs to no iteration: its logs are kept, its rows are not.
+        let rows = if kind == "baseline" {
+            Vec::new()
+        } else {
+            done.rows
+        };
         if let Some(what) = done.tampered {
-            return (Event::Tampered { what }, done.rows);
+            return (Event::Tampered { what }, rows);
         }
         let plan = spec.plan.path.to_string_lossy();
         let misconfigured = done.outcomes.iter().find_map(|o| {
@@ -172,15 +178,14 @@ pub fn checks_op(
             )
         });
         if let Some(m) = misconfigured {
-            return (Event::Misconfigured(m), done.rows);
+            return (Event::Misconfigured(m), rows);
         }
         let report = with_denied_writes(judge_checks(&done.outcomes), &done.refused_writes);
-        let event = if kind == "goal" {
-            Event::GoalFinished(report)
-        } else {
-            Event::ChecksFinished(report)
-        };
-        (event, done.rows)
+        match kind {
+            "goal" => (Event::GoalFinished(report), rows),
+            "baseline" => (Event::BaselineFinished(report), rows),
+            _ => (Event::ChecksFinished(report), rows),
+        }
     })
 }
 

@@ -154,8 +154,16 @@ mod tests {
     #[test]
     fn a_cut_iteration_is_marked_interrupted_at_the_clocks_time() {
         let (_dir, _path, store) = temp_store();
-        let (running, _) =
+        let (started, _) =
             andon_core::reducer::reduce(&LoopState::new(Limits::default()), &Event::Start);
+        let (running, _) = andon_core::reducer::reduce(
+            &started,
+            &Event::BaselineFinished(andon_core::event::ChecksReport {
+                passed: 1,
+                total: 1,
+                failure: None,
+            }),
+        );
         let p = Persisted {
             state: running,
             last_snapshot: "base".into(),

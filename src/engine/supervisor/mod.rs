@@ -3,6 +3,7 @@
 
 pub mod control;
 pub mod launch;
+pub mod line;
 pub mod lock;
 pub mod offline;
 pub mod ptys;
@@ -19,6 +20,7 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::engine::loop_task::{LoopCommand, LoopTask};
 use crate::engine::spec::{LoopSpec, Persisted};
+use crate::engine::supervisor::line::Line;
 use crate::engine::supervisor::lock::RepoLock;
 use crate::engine::supervisor::shared::Shared;
 use crate::or_log::OrLog;
@@ -26,7 +28,8 @@ use andon_core::event::{Event, HumanAction};
 
 pub struct Supervisor {
     shared: Arc<Shared>,
-    loops: Mutex<BTreeMap<String, mpsc::Sender<LoopCommand>>>,
+    /// The hosted loops' channels, and what they saw (for a common cause).
+    line: Arc<Line>,
     /// Control requests being answered: a headless run waits for them before it exits, so
     /// the human who ended the last loop still gets the answer.
     requests: AtomicUsize,
@@ -55,7 +58,7 @@ impl Supervisor {
     pub fn new(shared: Arc<Shared>, lock: RepoLock) -> Arc<Supervisor> {
         Arc::new(Supervisor {
             shared,
-            loops: Mutex::new(BTreeMap::new()),
+            line: Arc::new(Line::default()),
             requests: AtomicUsize::new(0),
             requests_done: Notify::new(),
             _lock: Some(lock),
@@ -69,7 +72,7 @@ impl Supervisor {
     pub fn remote(shared: Arc<Shared>, socket: PathBuf) -> Arc<Supervisor> {
         Arc::new(Supervisor {
             shared,
-            loops: Mutex::new(BTreeMap::new()),
+            line: Arc::new(Line::default()),
             requests: AtomicUsize::new(0),
             requests_done: Notify::new(),
             _lock: None,
@@ -115,21 +118,22 @@ impl Supervisor {
         let name = spec.name.clone();
         // Every git operation on the loop's worktree first checks it is still itself.
         self.shared.git().pin(&spec.worktree, &spec.branch);
-        let tx = LoopTask::spawn(Arc::clone(&self.shared), spec, persisted, first);
-        if let Ok(mut loops) = self.loops.lock() {
-            loops.insert(name, tx);
-        }
+        let tx = LoopTask::spawn(
+            Arc::clone(&self.shared),
+            Arc::clone(&self.line),
+            spec,
+            persisted,
+            first,
+        );
+        self.line.insert(name, tx);
     }
 
     pub fn loop_names(&self) -> Vec<String> {
-        self.loops
-            .lock()
-            .map(|l| l.keys().cloned().collect())
-            .unwrap_or_default()
+        self.line.names()
     }
 
     fn sender(&self, name: &str) -> Option<mpsc::Sender<LoopCommand>> {
-        self.loops.lock().ok().and_then(|l| l.get(name).cloned())
+        self.line.sender(name)
     }
 
     /// A human action on one loop; the answer says what happened or why it was refused.
@@ -138,6 +142,33 @@ impl Supervisor {
             let target = crate::engine::supervisor::control::Target::Loop(name.to_string());
             return crate::engine::supervisor::remote::act(socket.clone(), target, action).await;
         }
+        // Loops stopped by one common cause are resumed together.
+        let group = match action {
+            HumanAction::Resume { .. } => self.common_cause_group(name),
+            _ => Vec::new(),
+        };
+        let said = self.act_one(name, action.clone()).await?;
+        let mut with = Vec::new();
+        for other in group.iter().filter(|o| *o != name) {
+            if self.common_cause_group(other).is_empty() {
+                continue;
+            }
+            match self.act_one(other, action.clone()).await {
+                Ok(_) => with.push(other.clone()),
+                Err(e) => tracing::warn!(loop_name = %other, "not resumed with {name}: {e}"),
+            }
+        }
+        Ok(if with.is_empty() {
+            said
+        } else {
+            format!(
+                "{said}; resumed with it (the same common cause): {}",
+                with.join(", ")
+            )
+        })
+    }
+
+    async fn act_one(&self, name: &str, action: HumanAction) -> Result<String, String> {
         let Some(tx) = self.sender(name) else {
             return Err(self.not_hosted(name));
         };
@@ -148,6 +179,23 @@ impl Supervisor {
         answer
             .await
             .map_err(|_| format!("loop `{name}` did not answer"))?
+    }
+
+    /// The loops stopped with `name` by a common cause (none when it is not so stopped).
+    fn common_cause_group(&self, name: &str) -> Vec<String> {
+        self.shared
+            .board()
+            .into_iter()
+            .find(|v| v.name == name)
+            .filter(|v| {
+                v.state.state == andon_core::state::State::Stopped
+                    && v.state
+                        .stop
+                        .as_ref()
+                        .is_some_and(|s| s.cause == andon_core::state::StopCause::CommonCause)
+            })
+            .map(|v| v.state.common_cause)
+            .unwrap_or_default()
     }
 
     /// A loop of the repo this supervisor could not host: the human acting on it hears why and
@@ -544,11 +592,7 @@ impl Supervisor {
 
     /// End every loop's run (agents and checks) and record the cut iterations as interrupted.
     pub async fn shutdown(&self, reason: &str) {
-        let senders: Vec<_> = self
-            .loops
-            .lock()
-            .map(|l| l.values().cloned().collect())
-            .unwrap_or_default();
+        let senders: Vec<_> = self.line.senders().into_iter().map(|(_, tx)| tx).collect();
         let mut waits = Vec::new();
         for tx in senders {
             let (done, wait) = oneshot::channel();

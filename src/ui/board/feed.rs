@@ -85,7 +85,7 @@ pub fn refetch_reviews(
         let (facts, tx) = (port.review(&name), tx.clone());
         tokio::spawn(async move {
             if let Ok(facts) = facts.await {
-                tx.send(ReviewEvent::Facts(facts))
+                tx.send(ReviewEvent::Facts(Box::new(facts)))
                     .await
                     .or_log("the board closed before the review's facts came");
             }
@@ -98,7 +98,7 @@ pub fn on_review_event(event: ReviewEvent, model: &mut BoardModel, notices: &mut
         ReviewEvent::Facts(facts) => {
             let name = facts.loop_name.clone();
             if let Some(review) = review_screen(model, &name) {
-                review.set_model(review_model(facts));
+                review.set_model(review_model(*facts));
             }
         }
         ReviewEvent::Answer { loop_name, result } => match result {

@@ -196,6 +196,7 @@ impl EnginePort for FakePort {
                 gh_available: false,
                 history_by_default: false,
                 opinions: v.state.opinions.clone(),
+                baseline: v.state.baseline.as_ref().map(|b| b.describe()),
             })
             .ok_or_else(|| format!("no loop named {loop_name}")))
     }

@@ -15,6 +15,7 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
         gate: f.gate,
         history_by_default: f.history_by_default,
         opinions: f.opinions,
+        baseline: f.baseline,
         last_checks: f
             .last_checks
             .into_iter()

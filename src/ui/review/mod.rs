@@ -81,6 +81,8 @@ pub struct ReviewModel {
     pub unscanned: usize,
     /// Each reviewer's answer, when several reviewed (side by side when they disagree).
     pub opinions: Vec<andon_core::reviewer::Opinion>,
+    /// The checks before the loop changed anything, in words.
+    pub baseline: Option<String>,
 }
 
 impl ReviewModel {

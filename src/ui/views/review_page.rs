@@ -208,6 +208,13 @@ fn checks(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {
             Span::styled(format!("  {exit:<8}{:>7}", seconds(c.duration_ms)), s.dim),
         ]));
     }
+    // What the checks said before the loop changed anything: its starting point.
+    if let Some(baseline) = &state.model.baseline {
+        out.push(Line::styled(
+            format!("  before any change: {}", one_line(baseline, 200)),
+            s.dim,
+        ));
+    }
 }
 
 /// `41.2s`, `3m05s`.

@@ -206,6 +206,7 @@ fn review_incident_seen_before_in_another_loop() {
         gh_available: false,
         history_by_default: false,
         opinions: Vec::new(),
+        baseline: Some("0/1 checks pass (tests exit 1: FAIL: price 5 10 = -5)".into()),
     };
     let mut model = board(4);
     open_review(&mut model, crate::ui::review::facts::review_model(facts));

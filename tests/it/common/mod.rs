@@ -254,6 +254,16 @@ impl TestRepo {
         out
     }
 
+    /// Whether loop `slug`'s agent of iteration `n` runs: the iteration began (after the
+    /// loop's baseline checks) and the loop has processes.
+    pub fn agent_running(&self, slug: &str, n: u32) -> bool {
+        let began = Store::open_read_only(&self.root.join(".andon/andon.db"))
+            .ok()
+            .and_then(|s| s.iterations(slug).ok())
+            .is_some_and(|its| its.iter().any(|i| i.n == n && i.status == "running"));
+        began && !loop_processes(slug).is_empty()
+    }
+
     pub fn prompt(&self, slug: &str, n: u32) -> String {
         std::fs::read_to_string(
             self.root

@@ -108,6 +108,7 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>, note: Option<&str>) -
         | StopCause::AgentLimit
         | StopCause::Config
         | StopCause::Tampering => rerun(s, &stop),
+        StopCause::CommonCause => crate::reducer::baseline::resume_common_cause(s, &stop),
         // The human read both sides and takes it to approval (where it is approved or not).
         StopCause::ReviewSplit => {
             s.stop = None;

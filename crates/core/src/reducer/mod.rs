@@ -2,6 +2,7 @@
 //! human action of §4 is decided here, with no I/O, so the whole rule book is table-tested.
 
 mod agent;
+mod baseline;
 mod breakers;
 pub mod human;
 mod review;
@@ -23,7 +24,18 @@ use crate::state::{Lamp, LoopState, Mode, State, Stop, StopCause};
 pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
     let mut s = current.clone();
     let t = match event {
-        Event::Start => start(&mut s),
+        Event::Start => baseline::start(&mut s),
+        Event::BaselineFinished(report) => baseline::baseline_finished(&mut s, report),
+        Event::CommonCause {
+            loops,
+            report,
+            incident,
+        } => baseline::common_cause(&mut s, loops, report, *incident),
+        Event::CommonCauseElsewhere {
+            loops,
+            fingerprint,
+            reason,
+        } => baseline::common_cause_elsewhere(&mut s, loops, fingerprint, reason),
         Event::Restarted => restarted(&mut s),
         Event::AgentFinished(report) => agent_finished(&mut s, report),
         Event::ChecksFinished(report) => checks_finished(&mut s, report),
@@ -50,6 +62,16 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
 /// waits, stopped, until a restart re-runs the cut iteration (`Event::Restarted`).
 pub fn interrupt(current: &LoopState, reason: &str) -> LoopState {
     let mut s = current.clone();
+    // Frozen for a common cause: it stays in its group, and its resume re-runs the cut
+    // iteration (nothing is left frozen to thaw).
+    if let Some(stop) = s
+        .stop
+        .as_mut()
+        .filter(|st| s.state == State::Stopped && st.cause == StopCause::CommonCause && st.frozen)
+    {
+        stop.frozen = false;
+        return s;
+    }
     let (resume_to, human_hold) = match (s.state, &s.stop) {
         (State::Stopped, Some(stop)) if stop.cause == StopCause::Human => (stop.resume_to, true),
         (state, _) if state.is_active() => (Some(state), false),
@@ -71,15 +93,6 @@ pub fn interrupt(current: &LoopState, reason: &str) -> LoopState {
         human_hold,
     });
     s
-}
-
-fn start(s: &mut LoopState) -> Transition {
-    if s.state != State::Pending {
-        return Transition::refuse(format!("loop already started ({})", s.state.label()));
-    }
-    s.state = State::Running;
-    s.lamp = Lamp::Green;
-    next_iteration(s, Mode::Code, "started")
 }
 
 /// The supervisor restarted: run the cut iteration again under its own number — unless a
@@ -111,6 +124,14 @@ pub(crate) fn rerun(s: &mut LoopState, stop: &Stop) -> Transition {
         _ => State::Running,
     };
     s.lamp = running_lamp(s);
+    // Cut before its baseline was recorded: the baseline runs again.
+    if s.iteration == 0 {
+        return Transition {
+            effects: vec![Effect::RunBaseline],
+            log: Some("the baseline runs again after an interruption".into()),
+            refused: None,
+        };
+    }
     let n = s.iteration.max(1);
     s.iteration = n;
     Transition {

@@ -57,6 +57,15 @@ fn checks_fail(fp: &str) -> Event {
     })
 }
 
+/// Every check passes on the untouched worktree.
+fn baseline_green() -> Event {
+    Event::BaselineFinished(ChecksReport {
+        passed: 1,
+        total: 1,
+        failure: None,
+    })
+}
+
 fn checks_pass() -> Event {
     Event::ChecksFinished(ChecksReport {
         passed: 1,
@@ -103,7 +112,7 @@ fn stop_cause(s: &LoopState) -> Option<StopCause> {
 
 #[test]
 fn fix_on_iteration_two_awaits_approval() {
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     ev.extend(failed_iter("a"));
     ev.extend([agent_ok(1), checks_pass(), goal_pass()]);
     let (s, effects) = run(&ev);
@@ -119,7 +128,7 @@ fn fix_on_iteration_two_awaits_approval() {
         .filter(|e| matches!(e, Effect::Snapshot { .. }))
         .count();
     assert_eq!(snapshots, 2);
-    assert!(effects[4].contains(&Effect::Snapshot {
+    assert!(effects[5].contains(&Effect::Snapshot {
         message: "andon: iteration 2 (1/1 checks)".into()
     }));
 }
@@ -245,7 +254,7 @@ fn breaker_table() {
         },
     ];
     for row in rows {
-        let mut ev = vec![Event::Start];
+        let mut ev = vec![Event::Start, baseline_green()];
         for fp in row.fps {
             ev.extend(failed_iter(fp));
         }
@@ -261,7 +270,7 @@ fn breaker_table() {
 
 #[test]
 fn repeating_badge_on_second_identical_failure() {
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     ev.extend(failed_iter("a"));
     ev.extend(failed_iter("a"));
     let (s, _) = run_from(
@@ -287,7 +296,7 @@ fn iteration_that_changed_nothing_counts_as_repeat() {
         condition: None,
         usage: None,
     });
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     ev.extend(failed_iter("a"));
     ev.push(nothing.clone());
     let (s, _) = run(&ev);
@@ -299,6 +308,7 @@ fn iteration_that_changed_nothing_counts_as_repeat() {
 fn agent_error_without_change_is_failed_iteration_without_checks() {
     let ev = [
         Event::Start,
+        baseline_green(),
         Event::AgentFinished(AgentReport {
             fix_plan_written: true,
             exit_code: Some(101),
@@ -315,8 +325,8 @@ fn agent_error_without_change_is_failed_iteration_without_checks() {
     assert_eq!(s.state, State::Running);
     assert_eq!((s.iteration, s.consecutive_failures), (2, 1));
     assert_eq!(s.last_category, Some(Category::AgentError));
-    assert!(!effects[1].contains(&Effect::RunChecks));
-    assert!(effects[1]
+    assert!(!effects[2].contains(&Effect::RunChecks));
+    assert!(effects[2]
         .iter()
         .any(|e| matches!(e, Effect::RaiseIncident { .. })));
 }
@@ -325,6 +335,7 @@ fn agent_error_without_change_is_failed_iteration_without_checks() {
 fn agent_non_zero_with_changes_still_runs_checks() {
     let ev = [
         Event::Start,
+        baseline_green(),
         Event::AgentFinished(AgentReport {
             fix_plan_written: true,
             exit_code: Some(1),
@@ -339,13 +350,14 @@ fn agent_non_zero_with_changes_still_runs_checks() {
     ];
     let (s, effects) = run(&ev);
     assert_eq!(s.state, State::Checking);
-    assert!(effects[1].contains(&Effect::RunChecks));
+    assert!(effects[2].contains(&Effect::RunChecks));
 }
 
 #[test]
 fn no_progress_stops_red_with_timeout_incident() {
     let ev = [
         Event::Start,
+        baseline_green(),
         Event::AgentFinished(AgentReport {
             fix_plan_written: true,
             exit_code: None,
@@ -362,7 +374,7 @@ fn no_progress_stops_red_with_timeout_incident() {
     assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
     assert_eq!(stop_cause(&s), Some(StopCause::NoProgress));
     assert_eq!(s.last_category, Some(Category::Timeout));
-    assert!(effects[1].iter().any(|e| matches!(
+    assert!(effects[2].iter().any(|e| matches!(
         e,
         Effect::Alert {
             cause: StopCause::NoProgress,
@@ -378,15 +390,15 @@ fn out_of_scope_below_limit_restores_and_continues_yellow() {
         spec_drift: vec![],
         ..GuardReport::default()
     };
-    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    let (s, effects) = run(&[Event::Start, baseline_green(), agent_with(guards)]);
     assert_eq!((s.state, s.lamp), (State::Checking, Lamp::Yellow));
     assert_eq!(
-        effects[1][0],
+        effects[2][0],
         Effect::RestorePaths {
             paths: vec!["README.md".into()]
         }
     );
-    assert!(effects[1].contains(&Effect::RunChecks));
+    assert!(effects[2].contains(&Effect::RunChecks));
     assert_eq!(s.restored, vec!["README.md".to_string()]);
 }
 
@@ -398,11 +410,11 @@ fn out_of_scope_at_limit_rolls_back_and_stops() {
         spec_drift: vec![],
         ..GuardReport::default()
     };
-    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    let (s, effects) = run(&[Event::Start, baseline_green(), agent_with(guards)]);
     assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
     assert_eq!(stop_cause(&s), Some(StopCause::OutOfScope));
-    assert_eq!(effects[1][0], Effect::RestorePaths { paths: files });
-    assert!(!effects[1].contains(&Effect::RunChecks));
+    assert_eq!(effects[2][0], Effect::RestorePaths { paths: files });
+    assert!(!effects[2].contains(&Effect::RunChecks));
     assert_eq!(s.last_category, Some(Category::GuardViolation));
 }
 
@@ -413,10 +425,10 @@ fn spec_drift_restores_and_stops() {
         spec_drift: vec!["tests/test_price.sh".into()],
         ..GuardReport::default()
     };
-    let (s, effects) = run(&[Event::Start, agent_with(guards)]);
+    let (s, effects) = run(&[Event::Start, baseline_green(), agent_with(guards)]);
     assert_eq!(stop_cause(&s), Some(StopCause::SpecDrift));
     assert_eq!(
-        effects[1][0],
+        effects[2][0],
         Effect::RestorePaths {
             paths: vec!["tests/test_price.sh".into()]
         }
@@ -434,7 +446,13 @@ fn goal_failure_counts_as_failed_iteration() {
         total: 1,
         failure: Some(failure("goal")),
     });
-    let (s, _) = run(&[Event::Start, agent_ok(1), checks_pass(), goal_fail]);
+    let (s, _) = run(&[
+        Event::Start,
+        baseline_green(),
+        agent_ok(1),
+        checks_pass(),
+        goal_fail,
+    ]);
     assert_eq!(
         (s.state, s.iteration, s.consecutive_failures),
         (State::Running, 2, 1)
@@ -444,7 +462,7 @@ fn goal_failure_counts_as_failed_iteration() {
 
 #[test]
 fn meta_andon_plan_iteration_then_fix_plan_accepted() {
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     for fp in ["a", "b", "c"] {
         ev.extend(failed_iter(fp));
     }
@@ -501,12 +519,15 @@ fn meta_andon_plan_iteration_then_fix_plan_accepted() {
 
 #[test]
 fn human_stop_freezes_and_resume_thaws() {
-    let (s, e) = run(&[Event::Start, human(HumanAction::Stop)]);
+    let (s, e) = run(&[Event::Start, baseline_green(), human(HumanAction::Stop)]);
     assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
-    assert_eq!(e[1], vec![Effect::Freeze]);
+    assert_eq!(e[2], vec![Effect::Freeze]);
     assert!(!s.needs_human());
     // One loop stopped: the log says only this loop stopped, not the whole line.
-    let (_, t) = reduce(&run(&[Event::Start]).0, &human(HumanAction::Stop));
+    let (_, t) = reduce(
+        &run(&[Event::Start, baseline_green()]).0,
+        &human(HumanAction::Stop),
+    );
     assert_eq!(
         t.log.as_deref(),
         Some("stopped by a human; the rest of the line runs on")
@@ -524,7 +545,7 @@ fn human_stop_freezes_and_resume_thaws() {
 
 #[test]
 fn resume_after_breaker_is_refused_with_a_way_forward() {
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     for _ in 0..3 {
         ev.extend(failed_iter("a"));
     }
@@ -542,7 +563,7 @@ fn resume_after_breaker_is_refused_with_a_way_forward() {
 
 #[test]
 fn redirect_ends_run_keeps_note_and_resets_counters() {
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     ev.extend(failed_iter("a"));
     ev.push(human(HumanAction::Redirect {
         note: "validate input first".into(),
@@ -553,7 +574,7 @@ fn redirect_ends_run_keeps_note_and_resets_counters() {
         (State::Running, 3, 0)
     );
     assert_eq!(s.notes, vec!["validate input first".to_string()]);
-    let e = &effects[3];
+    let e = &effects[4];
     assert_eq!(e[0], Effect::EndRun);
     assert!(matches!(
         e[1],
@@ -571,7 +592,7 @@ fn redirect_ends_run_keeps_note_and_resets_counters() {
 
 #[test]
 fn redirect_after_insanity_continues() {
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     for _ in 0..3 {
         ev.extend(failed_iter("a"));
     }
@@ -588,19 +609,23 @@ fn redirect_after_insanity_continues() {
 
 #[test]
 fn meta_andon_by_hand_cancels_current_run() {
-    let (s, e) = run(&[Event::Start, human(HumanAction::MetaAndon)]);
+    let (s, e) = run(&[
+        Event::Start,
+        baseline_green(),
+        human(HumanAction::MetaAndon),
+    ]);
     assert_eq!(
         (s.state, s.lamp, s.mode, s.iteration),
         (State::MetaAndon, Lamp::Magenta, Mode::Plan, 2)
     );
-    assert_eq!(e[1][0], Effect::EndRun);
+    assert_eq!(e[2][0], Effect::EndRun);
 }
 
 #[test]
 fn abort_is_gray_and_terminal() {
-    let (s, e) = run(&[Event::Start, human(HumanAction::Abort)]);
+    let (s, e) = run(&[Event::Start, baseline_green(), human(HumanAction::Abort)]);
     assert_eq!((s.state, s.lamp), (State::Aborted, Lamp::Gray));
-    assert_eq!(e[1][0], Effect::EndRun);
+    assert_eq!(e[2][0], Effect::EndRun);
     let (_, t) = reduce(
         &s,
         &human(HumanAction::Resume {
@@ -614,7 +639,7 @@ fn abort_is_gray_and_terminal() {
 #[test]
 fn approval_gates() {
     // Red checks: refused without a reason, accepted with one.
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     ev.extend(failed_iter("a"));
     let (s, _) = run(&ev);
     let (_, t) = reduce(&s, &human(approve(None, Outcome::Branch)));
@@ -640,6 +665,7 @@ fn approval_gates() {
     for (outcome, want) in table {
         let (s, _) = run(&[
             Event::Start,
+            baseline_green(),
             agent_ok(1),
             checks_pass(),
             goal_pass(),
@@ -663,16 +689,27 @@ fn approve(anyway: Option<&str>, outcome: Outcome) -> HumanAction {
 
 #[test]
 fn interrupt_only_touches_loops_with_work_in_progress() {
-    let (running, _) = run(&[Event::Start]);
+    let (running, _) = run(&[Event::Start, baseline_green()]);
     let cut = interrupt(&running, "SIGTERM");
     assert_eq!((cut.state, cut.lamp), (State::Stopped, Lamp::Red));
     assert_eq!(
         cut.stop.as_ref().and_then(|s| s.resume_to),
         Some(State::Running)
     );
-    let (waiting, _) = run(&[Event::Start, agent_ok(1), checks_pass(), goal_pass()]);
+    let (waiting, _) = run(&[
+        Event::Start,
+        baseline_green(),
+        agent_ok(1),
+        checks_pass(),
+        goal_pass(),
+    ]);
     assert_eq!(interrupt(&waiting, "x"), waiting);
-    let (frozen, _) = run(&[Event::Start, agent_ok(1), human(HumanAction::Stop)]);
+    let (frozen, _) = run(&[
+        Event::Start,
+        baseline_green(),
+        agent_ok(1),
+        human(HumanAction::Stop),
+    ]);
     let cut = interrupt(&frozen, "x");
     assert_eq!(
         cut.stop.as_ref().map(|s| (s.cause, s.resume_to)),
@@ -682,7 +719,7 @@ fn interrupt_only_touches_loops_with_work_in_progress() {
 
 #[test]
 fn interrupted_iteration_reruns_under_its_number() {
-    let (s, _) = run(&[Event::Start, agent_ok(1)]);
+    let (s, _) = run(&[Event::Start, baseline_green(), agent_ok(1)]);
     let s = interrupt(&s, "supervisor died");
     let (s, e) = run_from(s, &[Event::Restarted]);
     assert_eq!((s.state, s.iteration), (State::Running, 1));
@@ -711,7 +748,7 @@ fn stale_events_are_refused() {
 
 #[test]
 fn a_human_stop_survives_a_crash_until_the_human_resumes() {
-    let (s, _) = run(&[Event::Start, human(HumanAction::Stop)]);
+    let (s, _) = run(&[Event::Start, baseline_green(), human(HumanAction::Stop)]);
     let cut = interrupt(&s, "SIGKILL");
     assert!(cut.stop.as_ref().is_some_and(|st| st.human_hold));
     // The restart leaves it stopped, and says why.
@@ -738,7 +775,7 @@ fn max_iterations_wins_over_meta_andon() {
         max_iterations: 3,
         ..Limits::default()
     };
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     for fp in ["a", "b", "c"] {
         ev.extend(failed_iter(fp));
     }
@@ -766,13 +803,14 @@ fn max_iterations_wins_over_meta_andon() {
 fn an_engine_failure_stops_the_line_and_ends_the_run() {
     let (s, e) = run(&[
         Event::Start,
+        baseline_green(),
         Event::EngineFailed {
             reason: "disk full".into(),
         },
     ]);
     assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
     assert_eq!(stop_cause(&s), Some(StopCause::EngineError));
-    assert_eq!(e[1][0], Effect::EndRun);
+    assert_eq!(e[2][0], Effect::EndRun);
     assert!(s.stop_reason().unwrap_or("").contains("disk full"));
     let (_, t) = reduce(
         &s,
@@ -789,13 +827,13 @@ fn an_engine_failure_stops_the_line_and_ends_the_run() {
 
 #[test]
 fn rollback_only_when_nothing_runs() {
-    let (running, _) = run(&[Event::Start]);
+    let (running, _) = run(&[Event::Start, baseline_green()]);
     let (_, t) = reduce(&running, &human(HumanAction::Rollback));
     assert!(t.refused.is_some());
-    let (frozen, _) = run(&[Event::Start, human(HumanAction::Stop)]);
+    let (frozen, _) = run(&[Event::Start, baseline_green(), human(HumanAction::Stop)]);
     let (_, t) = reduce(&frozen, &human(HumanAction::Rollback));
     assert!(t.refused.is_some(), "not under a frozen agent");
-    let mut ev = vec![Event::Start];
+    let mut ev = vec![Event::Start, baseline_green()];
     for _ in 0..3 {
         ev.extend(failed_iter("a"));
     }
@@ -811,7 +849,7 @@ fn a_spent_budget_ends_the_run_and_stops_the_line_until_a_redirect_lifts_it() {
         budget_ms: Some(7_200_000),
         ..Limits::default()
     };
-    let (running, _) = run_from(LoopState::new(limits), &[Event::Start]);
+    let (running, _) = run_from(LoopState::new(limits), &[Event::Start, baseline_green()]);
     let spent = Event::BudgetSpent {
         spent: "2h0m3s".into(),
     };
@@ -832,7 +870,7 @@ fn a_spent_budget_ends_the_run_and_stops_the_line_until_a_redirect_lifts_it() {
     ));
     // Spent twice, or without a budget: refused.
     assert!(reduce(&s, &spent).1.refused.is_some());
-    let (no_budget, _) = run(&[Event::Start]);
+    let (no_budget, _) = run(&[Event::Start, baseline_green()]);
     assert!(reduce(&no_budget, &spent).1.refused.is_some());
     // A human goes on: the budget is lifted, a new iteration starts.
     let (s, _) = run_from(
@@ -864,7 +902,7 @@ fn agent_said(exit: i32, condition: AgentCondition, line: &str) -> Event {
 #[test]
 fn a_rate_limit_waits_doubling_and_counts_no_failure() {
     let limited = || agent_said(1, AgentCondition::RateLimited, "429 Too Many Requests");
-    let (s, effects) = run(&[Event::Start, limited(), limited()]);
+    let (s, effects) = run(&[Event::Start, baseline_green(), limited(), limited()]);
     let effects: Vec<Effect> = effects.into_iter().flatten().collect();
     assert_eq!(
         (s.state, s.lamp, s.iteration),
@@ -886,7 +924,7 @@ fn a_rate_limit_waits_doubling_and_counts_no_failure() {
         Effect::EndIteration { .. } | Effect::RaiseIncident { .. }
     )));
     // Past eight waits in a row the line stops for a human; resume tries again.
-    let mut events = vec![Event::Start];
+    let mut events = vec![Event::Start, baseline_green()];
     events.extend((0..9).map(|_| limited()));
     let (s, _) = run(&events);
     assert_eq!(
@@ -909,7 +947,7 @@ fn a_rate_limit_waits_doubling_and_counts_no_failure() {
         (State::Running, 1, 0)
     );
     // The run that gets through clears the wait and goes on to the checks.
-    let (s, _) = run(&[Event::Start, limited(), agent_ok(1)]);
+    let (s, _) = run(&[Event::Start, baseline_green(), limited(), agent_ok(1)]);
     assert_eq!(
         (s.state, s.waiting.as_ref(), s.rate_limits),
         (State::Checking, None, 0)
@@ -919,7 +957,7 @@ fn a_rate_limit_waits_doubling_and_counts_no_failure() {
 #[test]
 fn refused_credentials_stop_the_line_and_resume_reruns_the_iteration() {
     let refused = agent_said(1, AgentCondition::AuthFailed, "Invalid API key");
-    let (s, effects) = run(&[Event::Start, refused.clone()]);
+    let (s, effects) = run(&[Event::Start, baseline_green(), refused.clone()]);
     let effects: Vec<Effect> = effects.into_iter().flatten().collect();
     assert_eq!((s.state, s.lamp), (State::Stopped, Lamp::Red));
     let stop = s.stop.clone().expect("stopped");
@@ -932,7 +970,7 @@ fn refused_credentials_stop_the_line_and_resume_reruns_the_iteration() {
         fix_plan: None,
         note: None,
     });
-    let (s, effects) = run(&[Event::Start, refused, resume]);
+    let (s, effects) = run(&[Event::Start, baseline_green(), refused, resume]);
     assert_eq!((s.state, s.iteration), (State::Running, 1));
     assert!(effects
         .last()
@@ -946,7 +984,7 @@ fn an_interactive_api_error_that_changed_nothing_fails_though_the_turn_exits_0()
         unreachable!()
     };
     report.exit_code = Some(0);
-    let (s, _) = run(&[Event::Start, Event::AgentFinished(report)]);
+    let (s, _) = run(&[Event::Start, baseline_green(), Event::AgentFinished(report)]);
     assert_eq!(
         (s.state, s.iteration, s.consecutive_failures),
         (State::Running, 2, 1)
@@ -962,6 +1000,7 @@ fn an_interactive_api_error_that_changed_nothing_fails_though_the_turn_exits_0()
 fn an_api_error_is_an_ordinary_failed_iteration() {
     let (s, _) = run(&[
         Event::Start,
+        baseline_green(),
         agent_said(1, AgentCondition::ApiError, "API Error: 500"),
     ]);
     assert_eq!(
@@ -989,7 +1028,13 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
     };
     let (s, effects) = run_from(
         reviewed.clone(),
-        &[Event::Start, agent_ok(1), checks_pass(), goal_pass()],
+        &[
+            Event::Start,
+            baseline_green(),
+            agent_ok(1),
+            checks_pass(),
+            goal_pass(),
+        ],
     );
     assert_eq!(s.state, State::Checking);
     assert_eq!(effects.last(), Some(&vec![Effect::RunReview]));
@@ -997,6 +1042,7 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
         reviewed.clone(),
         &[
             Event::Start,
+            baseline_green(),
             agent_ok(1),
             checks_pass(),
             goal_pass(),
@@ -1015,6 +1061,7 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
         reviewed,
         &[
             Event::Start,
+            baseline_green(),
             agent_ok(1),
             checks_pass(),
             goal_pass(),
@@ -1038,7 +1085,14 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
         opinions: Vec::new(),
         split: false,
     };
-    let stopped_events = [Event::Start, agent_ok(1), checks_pass(), goal_pass(), down];
+    let stopped_events = [
+        Event::Start,
+        baseline_green(),
+        agent_ok(1),
+        checks_pass(),
+        goal_pass(),
+        down,
+    ];
     let (s, _) = run_from(
         LoopState::new(Limits {
             review: true,
@@ -1073,7 +1127,7 @@ fn a_reviewer_gates_approval_and_its_reject_counts_as_a_failure() {
         (State::Checking, vec![Effect::RunReview])
     );
     // Without a reviewer a review answer is refused.
-    let (plain, _) = run(&[Event::Start, agent_ok(1), checks_pass()]);
+    let (plain, _) = run(&[Event::Start, baseline_green(), agent_ok(1), checks_pass()]);
     assert!(reduce(&plain, &review(None)).1.refused.is_some());
 }
 
@@ -1102,7 +1156,11 @@ fn reported_usage_adds_up_and_a_crossed_budget_stops_the_line_with_the_figures()
     // Under budget: the usage is kept and the loop goes on to its checks.
     let (s, _) = run_from(
         budget(Some(10_000), None),
-        &[Event::Start, with_usage(4_000, 1_000, None)],
+        &[
+            Event::Start,
+            baseline_green(),
+            with_usage(4_000, 1_000, None),
+        ],
     );
     assert_eq!((s.state, s.spent.tokens()), (State::Checking, 5_000));
     // Over it on the second run: stopped red with both figures.
@@ -1110,6 +1168,7 @@ fn reported_usage_adds_up_and_a_crossed_budget_stops_the_line_with_the_figures()
         budget(Some(10_000), None),
         &[
             Event::Start,
+            baseline_green(),
             with_usage(4_000, 1_000, None),
             checks_fail("a"),
             with_usage(5_000, 1_000, None),
@@ -1128,7 +1187,11 @@ fn reported_usage_adds_up_and_a_crossed_budget_stops_the_line_with_the_figures()
         .is_some_and(|e| e.iter().any(|e| matches!(e, Effect::Alert { .. }))));
     let (s, _) = run_from(
         budget(None, Some(2_000_000)),
-        &[Event::Start, with_usage(10, 10, Some(2_500_000))],
+        &[
+            Event::Start,
+            baseline_green(),
+            with_usage(10, 10, Some(2_500_000)),
+        ],
     );
     assert_eq!(s.stop_reason(), Some("cost budget spent: $2.50 of $2.00"));
 }
@@ -1144,12 +1207,13 @@ fn misconfigured() -> Event {
 fn a_configuration_mistake_stops_at_once_and_charges_no_breaker() {
     // (events before the mistake, snapshot expected: the checks ran on the agent's work)
     let rows: [(Vec<Event>, bool); 3] = [
-        (vec![Event::Start], false),
-        (vec![Event::Start, agent_ok(1)], true),
+        (vec![Event::Start, baseline_green()], false),
+        (vec![Event::Start, baseline_green(), agent_ok(1)], true),
         // After two real failures, still no Meta-Andon and no repeat is counted.
         (
             vec![
                 Event::Start,
+                baseline_green(),
                 agent_ok(1),
                 checks_fail("a"),
                 agent_ok(1),
@@ -1216,7 +1280,10 @@ fn a_configuration_mistake_stops_at_once_and_charges_no_breaker() {
 #[test]
 fn tampering_stops_the_line_as_a_guard_violation_and_touches_nothing() {
     let what = "/repo/.andon/loops/x/iter-2/agent.log was replaced by a link";
-    for before in [vec![Event::Start], vec![Event::Start, agent_ok(1)]] {
+    for before in [
+        vec![Event::Start, baseline_green()],
+        vec![Event::Start, baseline_green(), agent_ok(1)],
+    ] {
         let (s, _) = run(&before);
         let (next, t) = reduce(
             &s,
@@ -1266,7 +1333,7 @@ fn tampering_stops_the_line_as_a_guard_violation_and_touches_nothing() {
         assert_eq!(t.refused, None);
         assert!(resumed.state.is_active(), "{:?}", resumed.state);
     }
-    let (ended, _) = run(&[Event::Start, human(HumanAction::Abort)]);
+    let (ended, _) = run(&[Event::Start, baseline_green(), human(HumanAction::Abort)]);
     let (_, t) = reduce(
         &ended,
         &Event::Tampered {
@@ -1326,7 +1393,7 @@ fn environment_failures_stop_for_a_hypothesis_on_the_second() {
         ),
     ];
     for (name, failures, want) in rows {
-        let mut events = vec![Event::Start];
+        let mut events = vec![Event::Start, baseline_green()];
         for (environment, fp) in failures {
             events.push(agent_ok(1));
             events.push(if environment {
@@ -1351,6 +1418,7 @@ fn environment_failures_stop_for_a_hypothesis_on_the_second() {
 fn a_hypothesis_stop_resumes_only_with_a_note() {
     let events = [
         Event::Start,
+        baseline_green(),
         agent_ok(1),
         checks_fail_env("e"),
         agent_ok(1),
@@ -1476,7 +1544,14 @@ fn several_reviewers_agree_or_stop_for_a_human() {
         };
         let (s, _) = run_from(
             reviewed.clone(),
-            &[Event::Start, agent_ok(1), checks_pass(), goal_pass(), event],
+            &[
+                Event::Start,
+                baseline_green(),
+                agent_ok(1),
+                checks_pass(),
+                goal_pass(),
+                event,
+            ],
         );
         assert_eq!(
             (s.state, stop_cause(&s), s.consecutive_failures),
@@ -1515,4 +1590,113 @@ fn several_reviewers_agree_or_stop_for_a_human() {
             );
         }
     }
+}
+
+#[test]
+fn a_loop_starts_with_its_baseline_and_remembers_it() {
+    let (s, effects) = run(&[Event::Start]);
+    assert_eq!((s.state, s.iteration), (State::Running, 0));
+    assert_eq!(effects[0], vec![Effect::RunBaseline]);
+    let red = Event::BaselineFinished(ChecksReport {
+        passed: 0,
+        total: 1,
+        failure: Some(failure("before")),
+    });
+    let (s, effects) = run(&[Event::Start, red]);
+    assert_eq!((s.state, s.iteration), (State::Running, 1));
+    assert_eq!(s.baseline.as_ref().map(|b| b.passed), Some(0));
+    assert!(!s.baseline.as_ref().unwrap().was_green("tests"));
+    assert!(effects[1].contains(&Effect::RunAgent));
+    // A baseline only before iteration 1.
+    let (after, t) = reduce(&s, &baseline_green());
+    assert!(t.refused.is_some());
+    assert_eq!(after, s);
+    // Cut while the baseline ran: the restart runs it again.
+    let cut = interrupt(&run(&[Event::Start]).0, "killed");
+    let (s, effects) = run_from(cut, &[Event::Restarted]);
+    assert_eq!((s.state, s.iteration), (State::Running, 0));
+    assert_eq!(effects[0], vec![Effect::RunBaseline]);
+}
+
+/// The loop that saw a common cause stops once (its work kept, no breaker charged, the
+/// incident raised where it was declared); another at work is frozen and the failure it
+/// was charged for is taken back; resuming either goes on where it was.
+#[test]
+fn a_common_cause_stops_the_loops_without_charging_them() {
+    let common = |incident| Event::CommonCause {
+        loops: vec!["b".into()],
+        report: ChecksReport {
+            passed: 0,
+            total: 1,
+            failure: Some(failure("svc")),
+        },
+        incident,
+    };
+    let (s, effects) = run(&[Event::Start, baseline_green(), agent_ok(1), common(true)]);
+    assert_eq!(
+        (
+            s.state,
+            stop_cause(&s),
+            s.consecutive_failures,
+            s.repeat_count
+        ),
+        (State::Stopped, Some(StopCause::CommonCause), 0, 0)
+    );
+    let last = effects.last().unwrap();
+    assert!(
+        matches!(last[0], Effect::Snapshot { .. }),
+        "the work is kept"
+    );
+    let incident = last.iter().find_map(|e| match e {
+        Effect::RaiseIncident { failure, .. } => Some(failure.summary.clone()),
+        _ => None,
+    });
+    assert!(incident
+        .unwrap()
+        .starts_with("common cause: b failed the same way"));
+    assert!(s.needs_human());
+    let (_, effects) = run(&[Event::Start, baseline_green(), agent_ok(1), common(false)]);
+    assert!(!effects
+        .last()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, Effect::RaiseIncident { .. })));
+    // Resumed: its checks run again on the same work.
+    let (after, t) = reduce(
+        &s,
+        &human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        }),
+    );
+    assert_eq!((after.state, after.iteration), (State::Checking, 1));
+    assert_eq!(t.effects, vec![Effect::RunChecks]);
+
+    // Elsewhere: charged for svc in iteration 1, its agent at work on iteration 2.
+    let mut ev = vec![Event::Start, baseline_green()];
+    ev.extend(failed_iter("svc"));
+    let (charged, _) = run(&ev);
+    assert_eq!(charged.consecutive_failures, 1);
+    let elsewhere = Event::CommonCauseElsewhere {
+        loops: vec!["a".into(), "b".into()],
+        fingerprint: "svc".into(),
+        reason: "common cause: a, b failed the same way".into(),
+    };
+    let (s, effects) = run_from(charged, &[elsewhere]);
+    assert_eq!(
+        (s.state, stop_cause(&s), s.consecutive_failures),
+        (State::Stopped, Some(StopCause::CommonCause), 0)
+    );
+    assert_eq!(effects[0][0], Effect::Freeze);
+    let (after, t) = reduce(
+        &s,
+        &human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        }),
+    );
+    assert_eq!(
+        (after.state, t.effects),
+        (State::Running, vec![Effect::Thaw])
+    );
 }

@@ -21,7 +21,7 @@ use andon_core::event::{HumanAction, Outcome};
 /// What the engine says to an open review screen.
 pub enum ReviewEvent {
     /// Fresh facts (the loop moved on, or the line stopped): gates and timeline follow.
-    Facts(ReviewFacts),
+    Facts(Box<ReviewFacts>),
     /// The answer to an approval sent from the screen.
     Answer {
         loop_name: String,

@@ -194,6 +194,14 @@ fn the_reducer_fails_an_iteration_whose_writes_were_refused() {
     use crate::state::{Lamp, Limits, LoopState, State};
 
     let (s, _) = reduce(&LoopState::new(Limits::default()), &Event::Start);
+    let (s, _) = reduce(
+        &s,
+        &Event::BaselineFinished(crate::event::ChecksReport {
+            passed: 1,
+            total: 1,
+            failure: None,
+        }),
+    );
     let paths = vec!["/home/ana/pwned".to_string()];
     let report = AgentReport {
         fix_plan_written: false,

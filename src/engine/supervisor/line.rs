@@ -1,0 +1,138 @@
+//! The line as its loops see each other: every hosted loop's command channel, and the
+//! failures they saw lately — what lets the loop that finds a common cause stop the others
+//! (`andon_core::common_cause` decides; this keeps the sightings).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use tokio::sync::mpsc;
+
+use crate::engine::loop_task::LoopCommand;
+use crate::or_log::OrLog;
+use andon_core::common_cause::{others, Sighting, WINDOW_MS};
+
+#[derive(Default)]
+pub struct Line {
+    loops: Mutex<BTreeMap<String, mpsc::Sender<LoopCommand>>>,
+    sightings: Mutex<Vec<Sighting>>,
+    /// Common causes already declared: (fingerprint, when).
+    declared: Mutex<Vec<(String, i64)>>,
+}
+
+/// What a failure seen on the line turns out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// The loop's own failure.
+    Alone,
+    /// A common cause with these loops (the one seeing it included), first declared now.
+    Declares(Vec<String>),
+    /// A common cause already declared with these loops: this loop joins the stop.
+    Joins(Vec<String>),
+}
+
+impl Line {
+    pub fn insert(&self, name: String, tx: mpsc::Sender<LoopCommand>) {
+        if let Ok(mut loops) = self.loops.lock() {
+            loops.insert(name, tx);
+        }
+    }
+
+    pub fn sender(&self, name: &str) -> Option<mpsc::Sender<LoopCommand>> {
+        self.loops.lock().ok().and_then(|l| l.get(name).cloned())
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.loops
+            .lock()
+            .map(|l| l.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Every hosted loop's channel.
+    pub fn senders(&self) -> Vec<(String, mpsc::Sender<LoopCommand>)> {
+        self.loops
+            .lock()
+            .map(|l| l.iter().map(|(n, t)| (n.clone(), t.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Records `seen` and says whether it is a common cause with the `running` loops' recent
+    /// failures (older ones are forgotten).
+    pub fn sight(&self, seen: Sighting, running: &[String]) -> Seen {
+        let now = seen.at;
+        let Ok(mut sightings) = self.sightings.lock() else {
+            return Seen::Alone;
+        };
+        sightings.retain(|s| now - s.at <= WINDOW_MS && running.contains(&s.loop_name));
+        let shared = others(&seen, &sightings, WINDOW_MS);
+        let (name, fingerprint) = (seen.loop_name.clone(), seen.fingerprint.clone());
+        sightings.push(seen);
+        if shared.is_empty() {
+            return Seen::Alone;
+        }
+        let mut group = shared;
+        group.push(name);
+        group.sort();
+        let Ok(mut declared) = self.declared.lock() else {
+            return Seen::Declares(group);
+        };
+        declared.retain(|(_, at)| now - at <= WINDOW_MS);
+        if declared.iter().any(|(fp, _)| *fp == fingerprint) {
+            return Seen::Joins(group);
+        }
+        declared.push((fingerprint, now));
+        Seen::Declares(group)
+    }
+
+    /// Tells each of `loops` (but `from`) of the common cause `from` declared.
+    pub fn stop_for_common_cause(
+        &self,
+        from: &str,
+        loops: &[String],
+        fingerprint: &str,
+        reason: &str,
+    ) {
+        for name in loops.iter().filter(|n| *n != from) {
+            if let Some(tx) = self.sender(name) {
+                tx.try_send(LoopCommand::CommonCause {
+                    loops: loops.to_vec(),
+                    fingerprint: fingerprint.to_string(),
+                    reason: reason.to_string(),
+                })
+                .or_log("a loop's commands are full; it keeps running through the common cause");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(name: &str, at: i64) -> Sighting {
+        Sighting {
+            loop_name: name.into(),
+            fingerprint: "fp".into(),
+            at,
+            green_at_baseline: true,
+        }
+    }
+
+    #[test]
+    fn a_common_cause_is_declared_once_and_others_join_it() {
+        let line = Line::default();
+        let running = ["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(line.sight(seen("a", 1_000), &running), Seen::Alone);
+        assert_eq!(
+            line.sight(seen("b", 2_000), &running),
+            Seen::Declares(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            line.sight(seen("c", 3_000), &running),
+            Seen::Joins(vec!["a".into(), "b".into(), "c".into()])
+        );
+        // A loop that is no longer running is not part of it; long after, it is new again.
+        let later = 3_000 + WINDOW_MS + 1;
+        assert_eq!(line.sight(seen("a", later), &running[..1]), Seen::Alone);
+    }
+}
