@@ -32,6 +32,10 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 # out_of_scope_stop = 5             # files outside scope in one iteration that stop the line
 # iteration_timeout = "30m"
 # rate_limit_wait = "30s"           # first wait after an agent hits a rate limit (then doubling)
+# Not the agent's failures, and no breaker counts them: a second environment failure in a loop
+# (connection refused, no space left…) stops it for your hypothesis (`andon resume LOOP --note`);
+# the same failure in several loops within 10 minutes, green at their baselines, is one common
+# cause, stopped once (resume one to resume them all).
 
 [guards]
 # protected = ["tests/**", "**/*_test.*", "**/*.test.*", "**/test_*.py"]
