@@ -197,3 +197,42 @@ fn bad_adoptions_name_the_fix_and_write_nothing() {
     assert!(!repo.path("skills").exists());
     assert_eq!(repo.audit_actions(), audit);
 }
+
+/// Adopted through a running supervisor, the standard reaches the next loop it starts.
+#[test]
+fn a_running_supervisor_gives_the_next_loop_a_standard_adopted_meanwhile() {
+    let (repo, id) = stuck();
+    repo.agent(
+        "fixer",
+        r###"printf 'price() { r=$(( $1 - $2 )); [ "$r" -lt 0 ] && r=0; echo "$r"; }\n' > src/price.sh"###,
+    );
+    let plan = repo.plan("later", "fixer", "");
+    repo.commit("fixer and a plan");
+    let server = repo.serve();
+    let out = repo.andon(
+        &["kaizen", "adopt", &id, "--check", "sh tests/test_price.sh"],
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = repo.andon(&["run", "--headless", &plan], LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    eventually(LIMIT, "the later loop's checks", || {
+        let names: Vec<String> = repo
+            .store()
+            .check_runs("later", Some(1))
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        (names.len() == 2).then_some(names)
+    });
+    repo.end(server);
+    let names: Vec<String> = repo
+        .store()
+        .check_runs("later", Some(1))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["tests".to_string(), format!("kaizen-{id}")]);
+}

@@ -111,7 +111,17 @@ fn outcome(shared: &Shared, p: &Precedent, kaizen: &[KaizenRow]) -> Outcome {
             .into_iter()
             .map(|name| format!("wiki/90_LOG/incidents/{name}"))
             .collect(),
-        loop_state: looped.map(|l| l.state).unwrap_or_default(),
+        loop_state: looped.map(|l| state_words(&l.state)).unwrap_or_default(),
+    }
+}
+
+/// The loop's state as the entry says it: one at work is "still at work" (the entry is kept
+/// with the incident, and outlives the moment).
+fn state_words(state: &str) -> String {
+    match andon_core::state::State::parse(state) {
+        Some(s) if s.is_active() => "still at work".into(),
+        Some(s) => s.label().to_lowercase(),
+        None => state.to_string(),
     }
 }
 

@@ -66,6 +66,27 @@ pub fn adopt(a: &Adoption<'_>, id: &str, prevention: &Prevention) -> Result<Stri
     ))
 }
 
+/// The standards a loop started now gets: those the supervisor started with, and what was
+/// adopted in `andon.toml` since (an adoption made while it runs reaches the next loop). An
+/// unreadable `andon.toml` keeps what was loaded, and says why in the log.
+pub fn current(
+    repo_root: &Path,
+    config: &crate::config::Config,
+) -> andon_core::standards::Standards {
+    let path = repo_root.join("andon.toml");
+    let now = match std::fs::read_to_string(&path) {
+        Ok(text) => match crate::config::parse_layer(&path, &text) {
+            Ok(layer) => layer.standards,
+            Err(e) => {
+                tracing::warn!("andon.toml's standards unreadable, the loaded ones apply: {e}");
+                return config.standards.clone();
+            }
+        },
+        Err(_) => return config.standards.clone(),
+    };
+    config.standards.clone().merged(now)
+}
+
 /// The file a prevention goes into and its new text, checked before anything is written.
 fn written(
     root: &Path,
@@ -83,7 +104,7 @@ fn written(
         }
         Prevention::Check { run } => {
             let path = root.join("andon.toml");
-            let text = with_standard(&path, item, |table, taken| {
+            let text = with_standard(&path, |table, taken| {
                 let mut entry = toml_edit::Table::new();
                 entry["name"] = toml_edit::value(check_name(&item.id, taken));
                 entry["run"] = toml_edit::value(run.trim());
@@ -95,7 +116,7 @@ fn written(
         }
         Prevention::Protect { glob } => {
             let path = root.join("andon.toml");
-            let text = with_standard(&path, item, |table, _| {
+            let text = with_standard(&path, |table, _| {
                 let mut entry = toml_edit::Table::new();
                 entry["glob"] = toml_edit::value(glob.as_str());
                 entry["from"] = toml_edit::value(item.id.as_str());
@@ -111,7 +132,6 @@ fn written(
 /// refused unless the result is still a valid configuration.
 fn with_standard(
     path: &Path,
-    item: &KaizenItem,
     add: impl FnOnce(&mut toml_edit::Table, &[String]) -> Result<(), String>,
 ) -> Result<String, String> {
     let shown = "andon.toml";
@@ -123,16 +143,12 @@ fn with_standard(
     let mut doc: toml_edit::DocumentMut = before
         .parse()
         .map_err(|e| format!("{shown} is not valid TOML, so nothing was added: {e}"))?;
+    let first = doc.get("standards").is_none();
     let standards = doc
         .entry("standards")
         .or_insert_with(|| {
             let mut t = toml_edit::Table::new();
             t.set_implicit(true);
-            t.decor_mut().set_prefix(format!(
-                "\n# Preventions adopted from the Kaizen board (`andon kaizen adopt`): every new\n\
-                 # loop gets them. Started from incident group {}.\n",
-                item.id
-            ));
             toml_edit::Item::Table(t)
         })
         .as_table_mut()
@@ -149,7 +165,17 @@ fn with_standard(
         })
         .unwrap_or_default();
     add(standards, &taken)?;
-    let after = doc.to_string();
+    let mut after = doc.to_string();
+    if first {
+        // The first standard says what the section is (the table itself is implicit).
+        if let Some(at) = after.find("[[standards.") {
+            after.insert_str(
+                at,
+                "# Preventions adopted from the Kaizen board (`andon kaizen adopt`), committed by\n\
+                 # andon: every new loop gets them; running loops keep theirs.\n",
+            );
+        }
+    }
     // What is written must load: a broken andon.toml would stop every later run.
     crate::config::parse_layer(Path::new(shown), &after)
         .map_err(|e| format!("the standard would not load, so nothing was written: {e}"))?;

@@ -254,10 +254,13 @@ impl Supervisor {
             };
             return crate::engine::supervisor::control::forward(socket.clone(), req).await;
         }
-        let config = Arc::new(
+        let mut config =
             crate::engine::supervisor::launch::with_agent(self.shared.config(), agent.as_deref())
-                .map_err(|e| e.to_string())?,
-        );
+                .map_err(|e| e.to_string())?;
+        // Standards adopted while this supervisor runs reach the loops it starts now.
+        config.standards =
+            crate::engine::memory::standards::current(self.shared.repo_root(), &config);
+        let config = Arc::new(config);
         let mut said = Vec::new();
         if replace {
             // A plan that cannot start replaces nothing: it is validated before any loop ends.

@@ -72,10 +72,9 @@ pub(super) fn draw(
                     "Adopt a prevention for {id} ({})",
                     andon_core::failure::classify::Category::label_of(category)
                 ),
-                intro: "Every later loop gets it; running loops keep theirs. Type one: \
-                        `check CMD` (L2: every plan runs it), `protect GLOB` (L1: a protected \
-                        path), `skill NAME NOTE` (L3: a line in skills/NAME.md). Committed and \
-                        audited."
+                intro: "New loops get it, committed and audited. Type `check CMD` (L2: \
+                        every plan runs it), `protect GLOB` (L1: a protected path) or \
+                        `skill NAME NOTE` (L3: a line in skills/NAME.md)."
                     .into(),
                 placeholder: "check cargo clippy -- -D warnings",
             },

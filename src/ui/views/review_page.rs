@@ -95,7 +95,7 @@ pub(super) fn page(state: &ReviewState, s: &Styles, width: usize) -> Page {
         left.push(Line::styled(format!("  {line}"), s.text));
     }
     left.push(Line::default());
-    checks(&mut left, state, s);
+    checks(&mut left, state, s, column);
     left.push(Line::default());
     timeline(&mut left, state, s);
     left.push(Line::default());
@@ -175,7 +175,7 @@ fn reviewers(
     out.push(Line::default());
 }
 
-fn checks(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {
+fn checks(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles, width: usize) {
     let checks = &state.model.last_checks;
     let passed = checks.iter().filter(|c| c.passed).count();
     out.push(Line::from(vec![
@@ -210,10 +210,10 @@ fn checks(out: &mut Vec<Line<'static>>, state: &ReviewState, s: &Styles) {
     }
     // What the checks said before the loop changed anything: its starting point.
     if let Some(baseline) = &state.model.baseline {
-        out.push(Line::styled(
-            format!("  before any change: {}", one_line(baseline, 200)),
-            s.dim,
-        ));
+        let text = format!("before any change: {}", one_line(baseline, 300));
+        for line in wrap(&text, width.saturating_sub(2), 3) {
+            out.push(Line::styled(format!("  {line}"), s.dim));
+        }
     }
 }
 
