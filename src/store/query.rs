@@ -61,7 +61,7 @@ pub struct Rows {
 pub enum QueryError {
     #[error("no andon store at {0} — fix: run `andon run PLAN` first")]
     Missing(String),
-    #[error("andon query only reads the store: this statement would change it")]
+    #[error("a query only reads the store: this statement would change it")]
     Writes,
     #[error("{0}")]
     Refused(String),

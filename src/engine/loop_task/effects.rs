@@ -108,6 +108,8 @@ impl LoopTask {
                         .await
                         .ok()
                         .map(|d| d.stat());
+                // Each failure looks again: other loops may have failed (or been fixed) since.
+                self.seen_before = None;
                 let seen = self.seen_before(&failure).await;
                 self.rec
                     .incident(&s, &spec, iteration, &failure, stat, &seen);
@@ -199,8 +201,8 @@ impl LoopTask {
         ids
     }
 
-    /// Other loops' failures like `failure`, looked up once per fingerprint (a restarted
-    /// supervisor looks again).
+    /// Other loops' failures like `failure`: looked up when its incident is raised, and kept
+    /// for the prompt that follows (a restarted supervisor looks again).
     async fn seen_before(&mut self, failure: &Failure) -> Vec<SeenBefore> {
         if let Some((fingerprint, seen)) = &self.seen_before {
             if *fingerprint == failure.fingerprint {

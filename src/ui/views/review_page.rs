@@ -88,7 +88,7 @@ pub(super) fn page(state: &ReviewState, s: &Styles, width: usize) -> Page {
         }
         banner.push(Line::default());
     }
-    reviewers(&mut banner, &m.opinions, s, width);
+    reviewers(&mut banner, &m.opinions, m.state, s, width);
     let mut left = Vec::new();
     left.push(Line::styled("Goal", s.heading));
     for line in wrap(&printable(&m.goal, true), column.saturating_sub(2), 12) {
@@ -122,6 +122,7 @@ pub(super) fn page(state: &ReviewState, s: &Styles, width: usize) -> Page {
 fn reviewers(
     out: &mut Vec<Line<'static>>,
     opinions: &[andon_core::reviewer::Opinion],
+    state: andon_core::state::State,
     s: &Styles,
     width: usize,
 ) {
@@ -129,16 +130,17 @@ fn reviewers(
         return;
     }
     let agree = opinions.iter().all(|o| o.approved) || opinions.iter().all(|o| !o.approved);
+    let (said, style) = match (agree, state) {
+        (true, _) => ("  they agree", s.dim),
+        (false, andon_core::state::State::Stopped) => (
+            "  they disagree: resume takes it to approval, redirect has it fixed",
+            s.warn,
+        ),
+        (false, _) => ("  they disagreed; a human took it on", s.dim),
+    };
     out.push(Line::from(vec![
         Span::styled("Reviewers", s.heading),
-        Span::styled(
-            if agree {
-                "  they agree"
-            } else {
-                "  they disagree: resume takes it to approval, redirect has it fixed"
-            },
-            if agree { s.dim } else { s.warn },
-        ),
+        Span::styled(said, style),
     ]));
     let n = opinions.len();
     let column = (width.saturating_sub(2 + 3 * (n - 1)) / n).max(10);

@@ -224,6 +224,7 @@ fn review_with_reviewers_that_disagree() {
     use andon_core::reviewer::Opinion;
     let mut model = board(4);
     let mut review = review_model(None);
+    review.state = andon_core::state::State::Stopped;
     review.opinions = vec![
         Opinion {
             reviewer: "codex".into(),
@@ -240,7 +241,10 @@ fn review_with_reviewers_that_disagree() {
     ];
     open_review(&mut model, review);
     let screen = text(&render(&model, 120, 40));
-    assert!(screen.contains("they disagree"), "{screen}");
+    assert!(
+        screen.contains("they disagree: resume takes it to approval"),
+        "{screen}"
+    );
     assert!(
         screen.contains("codex — APPROVE") && screen.contains("gemini — REJECT"),
         "{screen}"
