@@ -109,17 +109,21 @@ impl PaneSet {
         visible.iter().any(|v| d.contains(*v))
     }
 
+    /// Every pane, as it is now.
+    fn all(&self) -> Vec<Arc<Mutex<Pane>>> {
+        self.panes
+            .lock()
+            .map(|p| p.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// A frame is being drawn from the panes as they are now (resized, scrolled, fed): the
     /// next change marks anew.
     pub fn clear_dirty(&self) {
         if let Ok(mut d) = self.dirty.lock() {
             d.clear();
         }
-        let panes: Vec<_> = self
-            .panes
-            .lock()
-            .map(|p| p.values().cloned().collect())
-            .unwrap_or_default();
+        let panes = self.all();
         for pane in panes {
             if let Ok(mut p) = pane.lock() {
                 p.take_dirty();
@@ -129,11 +133,7 @@ impl PaneSet {
 
     /// Let every pane end a synchronized update whose child forgot to (DEC 2026 timeout).
     pub fn tick(&self) {
-        let panes: Vec<_> = self
-            .panes
-            .lock()
-            .map(|p| p.values().cloned().collect())
-            .unwrap_or_default();
+        let panes = self.all();
         for pane in panes {
             let changed = match pane.lock() {
                 Ok(mut p) => {

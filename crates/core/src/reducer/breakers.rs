@@ -57,11 +57,7 @@ pub(crate) fn failed_iteration(
         return line_stop(s, StopCause::Insanity, reason, effects);
     }
     if s.iteration >= s.limits.max_iterations {
-        let reason = format!(
-            "max iterations reached ({}) without meeting the goal",
-            s.limits.max_iterations
-        );
-        return line_stop(s, StopCause::MaxIterations, reason, effects);
+        return max_iterations_stop(s, effects);
     }
     if s.consecutive_failures >= s.limits.consecutive_failures {
         s.state = State::MetaAndon;
@@ -75,10 +71,24 @@ pub(crate) fn failed_iteration(
         t.effects = effects;
         return t;
     }
+    let why = format!("retry after {} ({})", failure.category, failure.summary);
+    retry(s, &why, effects)
+}
+
+/// The iteration budget is spent: the line stops.
+fn max_iterations_stop(s: &mut LoopState, effects: Vec<Effect>) -> Transition {
+    let reason = format!(
+        "max iterations reached ({}) without meeting the goal",
+        s.limits.max_iterations
+    );
+    line_stop(s, StopCause::MaxIterations, reason, effects)
+}
+
+/// The next code iteration, yellow, after the failure's `effects`.
+fn retry(s: &mut LoopState, why: &str, mut effects: Vec<Effect>) -> Transition {
     s.state = State::Running;
     s.lamp = Lamp::Yellow;
-    let why = format!("retry after {} ({})", failure.category, failure.summary);
-    let mut t = next_iteration(s, Mode::Code, &why);
+    let mut t = next_iteration(s, Mode::Code, why);
     effects.append(&mut t.effects);
     t.effects = effects;
     t
@@ -104,19 +114,10 @@ fn environment_failure(
         return line_stop(s, StopCause::Hypothesis, reason, effects);
     }
     if s.iteration >= s.limits.max_iterations {
-        let reason = format!(
-            "max iterations reached ({}) without meeting the goal",
-            s.limits.max_iterations
-        );
-        return line_stop(s, StopCause::MaxIterations, reason, effects);
+        return max_iterations_stop(s, effects);
     }
-    s.state = State::Running;
-    s.lamp = Lamp::Yellow;
     let why = format!("retry after an environment failure ({})", failure.summary);
-    let mut t = next_iteration(s, Mode::Code, &why);
-    effects.append(&mut t.effects);
-    t.effects = effects;
-    t
+    retry(s, &why, effects)
 }
 
 /// Environment failures in a loop that stop its line.
