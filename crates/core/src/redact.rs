@@ -96,6 +96,33 @@ pub fn carries_url_password(value: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A failure's stored normalized lines (which agents may query) are cleaned like its
+    /// summary and output.
+    #[test]
+    fn a_failures_lines_are_redacted_too() {
+        let r = Redactor::new([("API_TOKEN".to_string(), "tok_s3cr3tvalue".to_string())]);
+        let f = crate::state::Failure {
+            category: crate::failure::classify::Category::TestFailure,
+            confidence: 1.0,
+            fingerprint: "fp".into(),
+            summary: "s".into(),
+            checks: vec!["tests".into()],
+            output_tail: String::new(),
+            lines: vec![
+                "E connect postgres://app:hunter2@db:N failed".into(),
+                "E token tok_s3cr3tvalue refused".into(),
+            ],
+        }
+        .redacted(&r);
+        assert_eq!(
+            f.lines,
+            [
+                "E connect postgres://app:[redacted]@db:N failed",
+                "E token [redacted $API_TOKEN] refused"
+            ]
+        );
+    }
+
     #[test]
     fn secret_values_and_url_passwords_are_replaced() {
         let r = Redactor::new([

@@ -305,6 +305,8 @@ impl Failure {
     pub fn redacted(mut self, r: &crate::redact::Redactor) -> Failure {
         self.summary = r.clean(&self.summary);
         self.output_tail = r.clean(&self.output_tail);
+        // The lines are stored and agents may read them (`andon query`).
+        self.lines = self.lines.iter().map(|l| r.clean(l)).collect();
         self
     }
 }
