@@ -35,6 +35,10 @@ pub struct Limits {
     pub rows: usize,
 }
 
+/// The largest string or blob a query may make: `zeroblob(999999999)` from an agent must not
+/// make the supervisor allocate a gigabyte.
+const LONGEST_VALUE: i32 = 4 * 1024 * 1024;
+
 impl Limits {
     /// What a person gets unless they ask for more.
     pub const PERSON: Limits = Limits {
@@ -77,6 +81,8 @@ pub fn run(path: &Path, sql: &str, reader: Reader, limits: Limits) -> Result<Row
         return Err(QueryError::Missing(path.display().to_string()));
     }
     let conn = open(path).map_err(|e| QueryError::Sql(format!("cannot open the store: {e}")))?;
+    conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH, LONGEST_VALUE)
+        .map_err(|e| QueryError::Sql(e.to_string()))?;
     let tables = tables(&conn).map_err(|e| QueryError::Sql(e.to_string()))?;
     conn.authorizer(Some(move |ctx: AuthContext<'_>| {
         authorize(reader, &tables, &ctx)

@@ -135,6 +135,22 @@ fn a_query_that_runs_too_long_is_cut() {
 }
 
 #[test]
+fn a_huge_value_is_refused_not_allocated() {
+    let (_dir, path) = store();
+    for reader in [Reader::Person, Reader::Agent] {
+        let err = run(
+            &path,
+            "SELECT length(zeroblob(999999999))",
+            reader,
+            Limits::PERSON,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("too big"), "{err}");
+    }
+}
+
+#[test]
 fn rows_past_the_cap_are_left_out_and_said() {
     let (_dir, path) = store();
     let limits = Limits {
