@@ -37,8 +37,9 @@ impl Store {
         self.select("list iterations", &sql, [loop_name], IterationRow::from_row)
     }
 
-    /// Failed iterations of loops other than `loop_name` with this fingerprint or this
-    /// category, newest first, at most `limit`: the candidates Seen before picks from.
+    /// Failed iterations of loops other than `loop_name`: those with this fingerprint, then
+    /// those of this category, each newest first and at most `limit`: the candidates Seen
+    /// before picks from.
     pub fn failures_like(
         &self,
         loop_name: &str,
@@ -46,21 +47,31 @@ impl Store {
         category: &str,
         limit: usize,
     ) -> Result<Vec<IterationRow>, StoreError> {
-        // One statement per index (fingerprint, category), merged by UNION.
-        let sql = format!(
+        // The same fingerprint first, with a limit of its own: many newer failures of the
+        // category must not push an exact match out.
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let same = format!(
             "SELECT {ITERATION_COLUMNS} FROM iterations WHERE loop_name != ?1 AND fingerprint = ?2 \
-             UNION \
-             SELECT {ITERATION_COLUMNS} FROM iterations WHERE loop_name != ?1 AND category = ?3 \
-             AND fingerprint IS NOT NULL \
+             ORDER BY ended_at DESC, loop_name, n DESC LIMIT ?3"
+        );
+        let mut rows = self.select(
+            "find earlier failures",
+            &same,
+            params![loop_name, fingerprint, limit],
+            IterationRow::from_row,
+        )?;
+        let alike = format!(
+            "SELECT {ITERATION_COLUMNS} FROM iterations WHERE loop_name != ?1 AND category = ?2 \
+             AND fingerprint IS NOT NULL AND fingerprint != ?3 \
              ORDER BY ended_at DESC, loop_name, n DESC LIMIT ?4"
         );
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.select(
+        rows.extend(self.select(
             "find earlier failures",
-            &sql,
-            params![loop_name, fingerprint, category, limit],
+            &alike,
+            params![loop_name, category, fingerprint, limit],
             IterationRow::from_row,
-        )
+        )?);
+        Ok(rows)
     }
 
     /// A loop's check runs — of one iteration, or of all of them — ordered by iteration,
@@ -236,14 +247,17 @@ mod tests {
             .into_iter()
             .map(|i| (i.loop_name, i.n))
             .collect();
-        assert_eq!(found, [("b".to_string(), 1), ("a".to_string(), 1)]);
-        assert_eq!(
-            store
-                .failures_like("mine", "fp", "test_failure", 1)
-                .expect("read")
-                .len(),
-            1
-        );
+        // The same fingerprint first, then the category's newest.
+        assert_eq!(found, [("a".to_string(), 1), ("b".to_string(), 1)]);
+        // Each kind has its own limit: a newer failure of the category pushes out no exact
+        // match.
+        let one: Vec<String> = store
+            .failures_like("mine", "fp", "test_failure", 1)
+            .expect("read")
+            .into_iter()
+            .map(|i| i.loop_name)
+            .collect();
+        assert_eq!(one, ["a", "b"]);
     }
 
     /// Reads return what was written, with the store-assigned ids filled in.

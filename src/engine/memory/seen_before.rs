@@ -75,10 +75,17 @@ fn outcome(shared: &Shared, p: &Precedent, kaizen: &[KaizenRow]) -> Outcome {
     let until = green.map_or(u32::MAX, |g| g.n);
     let audit = store.audit_of(&p.loop_name).unwrap_or_default();
     let after = |a: &&AuditRow| a.iteration.is_some_and(|n| n >= p.iteration && n <= until);
+    // Redirect notes, and the hypotheses a resume was given (not an accepted fix plan).
     let notes = audit
         .iter()
         .filter(after)
-        .filter(|a| a.action == "redirect")
+        .filter(|a| {
+            a.action == "redirect"
+                || (a.action == "resume"
+                    && a.reason
+                        .as_deref()
+                        .is_some_and(|r| !r.starts_with(FIX_PLAN_ACCEPTED)))
+        })
         .filter_map(|a| a.reason.clone())
         .collect();
     let fix_plan = audit

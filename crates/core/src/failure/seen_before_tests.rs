@@ -17,7 +17,8 @@ fn precedent(loop_name: &str, at: i64, fingerprint: &str, category: &str, l: &st
     }
 }
 
-const FAIL: &str = "[tests]\nE assert N == N\nFAILED tests/test_price.py::test_discount";
+const FAIL: &str =
+    "[tests]\nE assert N == N\nE where N = price(N, N)\nFAILED tests/test_price.py::test_discount";
 
 fn current<'a>(fingerprint: &'a str, l: &'a [String]) -> Current<'a> {
     Current {
@@ -38,6 +39,9 @@ fn similarity_is_shared_lines_over_all_lines() {
         ("", "", 0.0),
         // Repeated lines count once.
         ("a\na\nb", "a\nb", 1.0),
+        // Which check failed is no likeness: the `[check]` headers are left out.
+        ("[tests]\nx", "[tests]\ny", 0.0),
+        ("[unit]\nx", "[tests]\nx", 1.0),
     ];
     for (a, b, want) in cases {
         let got = similarity(&lines(a), &lines(b));
@@ -48,7 +52,8 @@ fn similarity_is_shared_lines_over_all_lines() {
 #[test]
 fn the_lookup_rules() {
     let mine = lines(FAIL);
-    let similar = "[tests]\nE assert N == N\nFAILED tests/test_price.py::test_total";
+    let similar =
+        "[tests]\nE assert N == N\nE where N = price(N, N)\nFAILED tests/test_price.py::test_total";
     // (case, candidates, expected (loop, likeness) in order)
     type Case<'a> = (&'a str, Vec<Precedent>, Vec<(&'a str, Likeness)>);
     let cases: Vec<Case> = vec![
