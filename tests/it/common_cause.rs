@@ -85,6 +85,15 @@ fn a_shared_service_going_away_is_one_common_cause_and_one_resume_resumes_both()
         .filter(|i| i.summary.starts_with("common cause:"))
         .collect();
     assert_eq!(common.len(), 1, "one incident: {incidents:?}");
+    // The loop charged before the cause was known has its incident marked as the common
+    // cause's, not left open against its agent.
+    assert!(
+        incidents
+            .iter()
+            .filter(|i| !i.summary.starts_with("common cause:"))
+            .all(|i| i.status == "common_cause"),
+        "{incidents:?}"
+    );
     let log = stdout(&repo.andon(&["log", "orders"], LIMIT));
     assert!(log.contains("baseline: 1/1 checks pass"), "{log}");
 

@@ -5,6 +5,7 @@
 //! (red already at their baselines) are not a common cause. Pure: the engine keeps the
 //! sightings and hands them in.
 
+use crate::failure::fingerprint::digest;
 use crate::state::{Baseline, Failure};
 
 /// How close together the same failure must come (default 10 minutes).
@@ -14,30 +15,61 @@ pub const WINDOW_MS: i64 = 10 * 60 * 1000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sighting {
     pub loop_name: String,
+    /// The loop's whole failure (what its breakers count).
     pub fingerprint: String,
     /// When, in ms since the epoch.
     pub at: i64,
-    /// Every failing check passed at the loop's baseline.
-    pub green_at_baseline: bool,
+    /// One mark per failing check that passed at the loop's baseline: the check's own
+    /// failure lines, hashed — so two plans whose differently named checks hit the same
+    /// broken service match, and another check failing beside it changes nothing.
+    pub marks: Vec<String>,
 }
 
-/// Whether every check of `failure` passed at `baseline` (no baseline: nothing is known).
-pub fn green_at_baseline(baseline: Option<&Baseline>, failure: &Failure) -> bool {
-    baseline.is_some_and(|b| {
-        !failure.checks.is_empty() && failure.checks.iter().all(|c| b.was_green(c))
-    })
-}
-
-/// The other loops `current` shares a common cause with: their same failure, green at their
-/// baselines too, at most `window_ms` earlier. Empty when it is the agent's own failure.
-pub fn others(current: &Sighting, recent: &[Sighting], window_ms: i64) -> Vec<String> {
-    if !current.green_at_baseline {
+/// The marks of `failure`'s checks that passed at `baseline` (none without a baseline).
+pub fn marks(baseline: Option<&Baseline>, failure: &Failure) -> Vec<String> {
+    let Some(baseline) = baseline else {
         return Vec::new();
+    };
+    let mut marks = Vec::new();
+    for (check, lines) in per_check(&failure.lines) {
+        if baseline.was_green(&check) && !lines.is_empty() {
+            marks.push(digest(&lines.join("\n")));
+        }
     }
+    // A failure recorded without its lines: its whole fingerprint, when every check was green.
+    if failure.lines.is_empty()
+        && !failure.checks.is_empty()
+        && failure.checks.iter().all(|c| baseline.was_green(c))
+    {
+        marks.push(failure.fingerprint.clone());
+    }
+    marks
+}
+
+/// The failure's lines split by the `[check]` line that heads each check's part.
+fn per_check(lines: &[String]) -> Vec<(String, Vec<&str>)> {
+    let mut parts: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in lines {
+        match line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            Some(check) => parts.push((check.to_string(), Vec::new())),
+            None => {
+                if let Some((_, part)) = parts.last_mut() {
+                    part.push(line);
+                }
+            }
+        }
+    }
+    parts
+}
+
+/// The other loops `current` shares a common cause with: a check of theirs failed the same
+/// way, green at their baseline too, at most `window_ms` earlier. Empty when it is the
+/// agent's own failure.
+pub fn others(current: &Sighting, recent: &[Sighting], window_ms: i64) -> Vec<String> {
     let mut loops: Vec<String> = recent
         .iter()
         .filter(|s| s.loop_name != current.loop_name)
-        .filter(|s| s.fingerprint == current.fingerprint && s.green_at_baseline)
+        .filter(|s| s.marks.iter().any(|m| current.marks.contains(m)))
         .filter(|s| s.at <= current.at && current.at - s.at <= window_ms)
         .map(|s| s.loop_name.clone())
         .collect();
@@ -62,54 +94,59 @@ mod tests {
     use super::*;
     use crate::failure::classify::Category;
 
-    fn failure(checks: &[&str]) -> Failure {
+    fn failure(parts: &[(&str, &str)]) -> Failure {
+        let mut lines = Vec::new();
+        for (check, line) in parts {
+            lines.push(format!("[{check}]"));
+            lines.push(line.to_string());
+        }
         Failure {
             category: Category::TestFailure,
             confidence: 0.9,
             fingerprint: "fp".into(),
             summary: "tests exit 1: FAIL: service answered no rows".into(),
-            checks: checks.iter().map(|c| c.to_string()).collect(),
+            checks: parts.iter().map(|(c, _)| c.to_string()).collect(),
             output_tail: String::new(),
-            lines: Vec::new(),
+            lines,
         }
     }
 
-    fn seen(loop_name: &str, fingerprint: &str, at: i64, green: bool) -> Sighting {
+    fn seen(loop_name: &str, at: i64, marks: &[&str]) -> Sighting {
         Sighting {
             loop_name: loop_name.into(),
-            fingerprint: fingerprint.into(),
+            fingerprint: "fp".into(),
             at,
-            green_at_baseline: green,
+            marks: marks.iter().map(|m| m.to_string()).collect(),
         }
     }
 
     #[test]
-    fn green_at_baseline_means_every_failing_check_passed_before() {
+    fn a_mark_per_check_green_at_the_baseline() {
         let green = Baseline {
             passed: 2,
             total: 2,
             failure: None,
         };
-        let red = Baseline {
+        let red_lint = Baseline {
             passed: 1,
             total: 2,
-            failure: Some(failure(&["tests"])),
+            failure: Some(failure(&[("lint", "E unused import")])),
         };
-        let cases = [
-            (Some(&green), &["tests"][..], true),
-            (Some(&red), &["tests"][..], false),
-            (Some(&red), &["lint"][..], true),
-            (Some(&red), &["lint", "tests"][..], false),
-            (None, &["tests"][..], false),
-            (Some(&green), &[][..], false),
-        ];
-        for (baseline, checks, want) in cases {
-            assert_eq!(
-                green_at_baseline(baseline, &failure(checks)),
-                want,
-                "{checks:?}"
-            );
-        }
+        let down = failure(&[("tests", "FAIL: service answered no rows")]);
+        let down_as_unit = failure(&[("unit", "FAIL: service answered no rows")]);
+        let also_lint = failure(&[
+            ("tests", "FAIL: service answered no rows"),
+            ("lint", "E unused import"),
+        ]);
+        let mark = marks(Some(&green), &down);
+        assert_eq!(mark.len(), 1);
+        // Differently named checks failing the same way carry the same mark.
+        assert_eq!(marks(Some(&green), &down_as_unit), mark);
+        // A check red before anything changed gives none; the others keep theirs.
+        assert_eq!(marks(Some(&red_lint), &also_lint), mark);
+        assert!(marks(Some(&red_lint), &failure(&[("lint", "E unused import")])).is_empty());
+        // No baseline: nothing is known.
+        assert!(marks(None, &down).is_empty());
     }
 
     #[test]
@@ -117,50 +154,50 @@ mod tests {
         let now = 1_000_000;
         // (case, the current sighting, the recent ones, the loops it shares a cause with)
         let cases: Vec<(&str, Sighting, Vec<Sighting>, Vec<&str>)> = vec![
-            ("alone", seen("a", "fp", now, true), vec![], vec![]),
+            ("alone", seen("a", now, &["m"]), vec![], vec![]),
             (
-                "another loop, same failure, both green before",
-                seen("a", "fp", now, true),
-                vec![seen("b", "fp", now - 1000, true)],
+                "another loop, a shared mark",
+                seen("a", now, &["m"]),
+                vec![seen("b", now - 1000, &["x", "m"])],
                 vec!["b"],
             ),
             (
-                "the same bug: red at its baseline",
-                seen("a", "fp", now, false),
-                vec![seen("b", "fp", now - 1000, true)],
+                "the same bug: no mark (red at its baseline)",
+                seen("a", now, &[]),
+                vec![seen("b", now - 1000, &["m"])],
                 vec![],
             ),
             (
                 "the other one was red before",
-                seen("a", "fp", now, true),
-                vec![seen("b", "fp", now - 1000, false)],
+                seen("a", now, &["m"]),
+                vec![seen("b", now - 1000, &[])],
                 vec![],
             ),
             (
                 "another failure",
-                seen("a", "fp", now, true),
-                vec![seen("b", "other", now - 1000, true)],
+                seen("a", now, &["m"]),
+                vec![seen("b", now - 1000, &["x"])],
                 vec![],
             ),
             (
                 "too long ago",
-                seen("a", "fp", now, true),
-                vec![seen("b", "fp", now - WINDOW_MS - 1, true)],
+                seen("a", now, &["m"]),
+                vec![seen("b", now - WINDOW_MS - 1, &["m"])],
                 vec![],
             ),
             (
                 "its own earlier failure",
-                seen("a", "fp", now, true),
-                vec![seen("a", "fp", now - 1000, true)],
+                seen("a", now, &["m"]),
+                vec![seen("a", now - 1000, &["m"])],
                 vec![],
             ),
             (
                 "several, each once",
-                seen("a", "fp", now, true),
+                seen("a", now, &["m"]),
                 vec![
-                    seen("c", "fp", now - 5, true),
-                    seen("b", "fp", now - 9, true),
-                    seen("c", "fp", now - 1, true),
+                    seen("c", now - 5, &["m"]),
+                    seen("b", now - 9, &["m"]),
+                    seen("c", now - 1, &["m"]),
                 ],
                 vec!["b", "c"],
             ),
@@ -172,7 +209,7 @@ mod tests {
 
     #[test]
     fn the_reason_starts_with_common_cause_and_lists_the_loops() {
-        let r = reason(&["a".into(), "b".into()], &failure(&["tests"]));
+        let r = reason(&["a".into(), "b".into()], &failure(&[("tests", "x")]));
         assert!(
             r.starts_with("common cause: a, b failed the same way"),
             "{r}"

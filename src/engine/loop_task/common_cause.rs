@@ -2,13 +2,39 @@
 //! running loops, green at their baselines, is a common cause — this loop stops with it (the
 //! incident raised once, where it was declared) and tells the others to stop too.
 
-use andon_core::common_cause::{green_at_baseline, reason, Sighting};
+use andon_core::common_cause::{marks, reason, Sighting};
 use andon_core::event::Event;
 
 use super::LoopTask;
 use crate::engine::supervisor::line::Seen;
 
 impl LoopTask {
+    /// Another loop found a common cause this loop's failure shares: it stops too, and its
+    /// incident for that failure is marked as the common cause's.
+    pub(super) async fn common_cause_elsewhere(
+        &mut self,
+        loops: Vec<String>,
+        fingerprint: String,
+        reason: String,
+    ) {
+        let (s, name, fp) = (
+            std::sync::Arc::clone(&self.shared),
+            self.spec.name.clone(),
+            fingerprint.clone(),
+        );
+        let marked =
+            tokio::task::spawn_blocking(move || s.store().mark_common_cause(&name, &fp)).await;
+        if let Ok(Err(e)) = marked {
+            tracing::warn!(loop_name = %self.spec.name, "common cause: incidents not marked: {e}");
+        }
+        let event = Event::CommonCauseElsewhere {
+            loops,
+            fingerprint,
+            reason,
+        };
+        self.feed(event, Vec::new()).await;
+    }
+
     /// `event` as this loop should take it: a failed check run that is a common cause
     /// becomes `Event::CommonCause`; anything else is unchanged.
     pub(super) fn across_the_line(&mut self, event: Event) -> Event {
@@ -16,13 +42,15 @@ impl LoopTask {
             return event;
         };
         let Some(failure) = &report.failure else {
+            // Green: what it saw before is no evidence of a cause any more.
+            self.line.forget(&self.spec.name);
             return event;
         };
         let seen = Sighting {
             loop_name: self.spec.name.clone(),
             fingerprint: failure.fingerprint.clone(),
             at: self.shared.clock().now_ms(),
-            green_at_baseline: green_at_baseline(self.p.state.baseline.as_ref(), failure),
+            marks: marks(self.p.state.baseline.as_ref(), failure),
         };
         let running: Vec<String> = self
             .shared
@@ -36,11 +64,11 @@ impl LoopTask {
             Seen::Declares(loops) => (loops, true),
             Seen::Joins(loops) => (loops, false),
         };
-        if incident {
-            let why = reason(&loops, failure);
-            self.line
-                .stop_for_common_cause(&self.spec.name, &loops, &failure.fingerprint, &why);
-        }
+        // Every loop of it stops (one that already did ignores it); the incident is raised
+        // once, where the cause was first found.
+        let why = reason(&loops, failure);
+        self.line
+            .stop_for_common_cause(&self.spec.name, &loops, &why);
         Event::CommonCause {
             loops,
             report: report.clone(),

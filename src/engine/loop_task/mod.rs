@@ -162,8 +162,7 @@ impl LoopTask {
                         }
                     }
                     Some(LoopCommand::CommonCause { loops, fingerprint, reason }) => {
-                        let event = Event::CommonCauseElsewhere { loops, fingerprint, reason };
-                        self.feed(event, Vec::new()).await;
+                        self.common_cause_elsewhere(loops, fingerprint, reason).await;
                     }
                     Some(LoopCommand::Signal) => {
                         let session = self.run.session.lock().ok().and_then(|s| s.clone());
@@ -347,9 +346,12 @@ impl LoopTask {
             PendingOp::Checks { kind, jobs } => {
                 checks_op(s, spec, iteration, kind, jobs, self.run.clone())
             }
-            PendingOp::Review => {
-                crate::engine::iteration::reviewer::review_op(s, spec, iteration, self.run.clone())
-            }
+            PendingOp::Review => crate::engine::iteration::reviewer::review_op(
+                s,
+                spec,
+                (iteration, self.p.last_snapshot.clone()),
+                self.run.clone(),
+            ),
         };
         let token = self.next_token;
         self.next_token += 1;

@@ -15,8 +15,8 @@ use andon_core::common_cause::{others, Sighting, WINDOW_MS};
 pub struct Line {
     loops: Mutex<BTreeMap<String, mpsc::Sender<LoopCommand>>>,
     sightings: Mutex<Vec<Sighting>>,
-    /// Common causes already declared: (fingerprint, when).
-    declared: Mutex<Vec<(String, i64)>>,
+    /// Common causes already declared: (a mark, its loops, when).
+    declared: Mutex<Vec<(String, Vec<String>, i64)>>,
 }
 
 /// What a failure seen on the line turns out to be.
@@ -65,7 +65,8 @@ impl Line {
         };
         sightings.retain(|s| now - s.at <= WINDOW_MS && running.contains(&s.loop_name));
         let shared = others(&seen, &sightings, WINDOW_MS);
-        let (name, fingerprint) = (seen.loop_name.clone(), seen.fingerprint.clone());
+        let name = seen.loop_name.clone();
+        let marks = seen.marks.clone();
         sightings.push(seen);
         if shared.is_empty() {
             return Seen::Alone;
@@ -76,31 +77,49 @@ impl Line {
         let Ok(mut declared) = self.declared.lock() else {
             return Seen::Declares(group);
         };
-        declared.retain(|(_, at)| now - at <= WINDOW_MS);
-        if declared.iter().any(|(fp, _)| *fp == fingerprint) {
+        declared.retain(|(_, _, at)| now - at <= WINDOW_MS);
+        if declared.iter().any(|(mark, _, _)| marks.contains(mark)) {
             return Seen::Joins(group);
         }
-        declared.push((fingerprint, now));
+        for mark in marks {
+            declared.push((mark, group.clone(), now));
+        }
         Seen::Declares(group)
     }
 
-    /// Tells each of `loops` (but `from`) of the common cause `from` declared.
-    pub fn stop_for_common_cause(
-        &self,
-        from: &str,
-        loops: &[String],
-        fingerprint: &str,
-        reason: &str,
-    ) {
+    /// Loop `name` went green or was resumed: what it saw before is no evidence any more, and
+    /// a common cause it was part of is over.
+    pub fn forget(&self, name: &str) {
+        if let Ok(mut sightings) = self.sightings.lock() {
+            sightings.retain(|s| s.loop_name != name);
+        }
+        if let Ok(mut declared) = self.declared.lock() {
+            declared.retain(|(_, group, _)| !group.iter().any(|l| l == name));
+        }
+    }
+
+    /// Tells each of `loops` (but `from`) of the common cause `from` found, each with the
+    /// fingerprint of its own failure (what its breakers counted).
+    pub fn stop_for_common_cause(&self, from: &str, loops: &[String], reason: &str) {
+        let fingerprints: BTreeMap<String, String> = self
+            .sightings
+            .lock()
+            .map(|s| {
+                s.iter()
+                    .map(|x| (x.loop_name.clone(), x.fingerprint.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         for name in loops.iter().filter(|n| *n != from) {
-            if let Some(tx) = self.sender(name) {
-                tx.try_send(LoopCommand::CommonCause {
-                    loops: loops.to_vec(),
-                    fingerprint: fingerprint.to_string(),
-                    reason: reason.to_string(),
-                })
-                .or_log("a loop's commands are full; it keeps running through the common cause");
-            }
+            let Some(tx) = self.sender(name) else {
+                continue;
+            };
+            tx.try_send(LoopCommand::CommonCause {
+                loops: loops.to_vec(),
+                fingerprint: fingerprints.get(name).cloned().unwrap_or_default(),
+                reason: reason.to_string(),
+            })
+            .or_log("a loop's commands are full; it keeps running through the common cause");
         }
     }
 }
@@ -112,9 +131,9 @@ mod tests {
     fn seen(name: &str, at: i64) -> Sighting {
         Sighting {
             loop_name: name.into(),
-            fingerprint: "fp".into(),
+            fingerprint: format!("fp-{name}"),
             at,
-            green_at_baseline: true,
+            marks: vec!["m".into()],
         }
     }
 
@@ -134,5 +153,25 @@ mod tests {
         // A loop that is no longer running is not part of it; long after, it is new again.
         let later = 3_000 + WINDOW_MS + 1;
         assert_eq!(line.sight(seen("a", later), &running[..1]), Seen::Alone);
+    }
+
+    /// A loop that went green or was resumed is no evidence any more, and its common cause
+    /// is over: the same failure again is declared anew.
+    #[test]
+    fn a_green_or_resumed_loop_is_forgotten() {
+        let line = Line::default();
+        let running = ["a".to_string(), "b".to_string()];
+        line.sight(seen("a", 1_000), &running);
+        assert!(matches!(
+            line.sight(seen("b", 2_000), &running),
+            Seen::Declares(_)
+        ));
+        line.forget("a");
+        line.forget("b");
+        assert_eq!(line.sight(seen("a", 3_000), &running), Seen::Alone);
+        assert!(matches!(
+            line.sight(seen("b", 4_000), &running),
+            Seen::Declares(_)
+        ));
     }
 }

@@ -146,6 +146,22 @@ impl Store {
         Ok(numbers)
     }
 
+    /// The loop's open incidents with `fingerprint` turn out to have a common cause: their
+    /// status says so (the common cause's own incident tells the story). Returns how many.
+    pub fn mark_common_cause(
+        &self,
+        loop_name: &str,
+        fingerprint: &str,
+    ) -> Result<usize, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE incidents SET status = 'common_cause'
+                 WHERE loop_name = ?1 AND fingerprint = ?2 AND status = 'open'",
+                params![loop_name, fingerprint],
+            )
+            .map_err(|e| self.error("mark incidents of a common cause", e))
+    }
+
     /// Removes a loop with its iterations, check runs, events and incidents, in one
     /// transaction. Only for undoing a loop that failed to start; audit rows stay, since the
     /// audit log is append-only. Deleting an unknown loop is not an error.

@@ -82,9 +82,25 @@ pub(crate) fn common_cause_elsewhere(
     fingerprint: &str,
     reason: &str,
 ) -> Transition {
-    if s.last_fingerprint.as_deref() == Some(fingerprint) && s.consecutive_failures > 0 {
-        s.consecutive_failures -= 1;
-        s.repeat_count = s.repeat_count.saturating_sub(1);
+    let already = s.state == State::Stopped
+        && s.stop
+            .as_ref()
+            .is_some_and(|st| st.cause == StopCause::CommonCause);
+    if already {
+        return Transition {
+            effects: Vec::new(),
+            log: None,
+            refused: None,
+        };
+    }
+    // The failure it was charged for was the environment's: taken back from every count.
+    if s.last_fingerprint.as_deref() == Some(fingerprint) {
+        if s.last_category == Some(crate::failure::classify::Category::Environment) {
+            s.environment_failures = s.environment_failures.saturating_sub(1);
+        } else if s.consecutive_failures > 0 {
+            s.consecutive_failures -= 1;
+            s.repeat_count = s.repeat_count.saturating_sub(1);
+        }
     }
     if !s.state.is_active() {
         return Transition {

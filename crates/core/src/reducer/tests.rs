@@ -1682,12 +1682,15 @@ fn a_common_cause_stops_the_loops_without_charging_them() {
         fingerprint: "svc".into(),
         reason: "common cause: a, b failed the same way".into(),
     };
-    let (s, effects) = run_from(charged, &[elsewhere]);
+    let (s, effects) = run_from(charged, std::slice::from_ref(&elsewhere));
     assert_eq!(
         (s.state, stop_cause(&s), s.consecutive_failures),
         (State::Stopped, Some(StopCause::CommonCause), 0)
     );
     assert_eq!(effects[0][0], Effect::Freeze);
+    // Told twice (another loop joins the cause): nothing more happens.
+    let (again, t) = reduce(&s, &elsewhere);
+    assert_eq!((again, t.effects), (s.clone(), Vec::new()));
     let (after, t) = reduce(
         &s,
         &human(HumanAction::Resume {
