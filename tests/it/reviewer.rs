@@ -157,10 +157,14 @@ fn two_reviewers_that_disagree_leave_the_loop_to_a_human_with_both_verdicts() {
     let repo = TestRepo::new();
     repo.write("fixes/price.sh", FIXED_PRICE);
     repo.agent("maker", "cp fixes/price.sh src/price.sh");
-    repo.agent("yes", "echo 'The clamp is right.'; echo APPROVE");
+    // The first reviewer also "helps" by editing the code; the second must not see it.
+    repo.agent(
+        "yes",
+        "echo '# tampering' >> src/price.sh; echo 'The clamp is right.'; echo APPROVE",
+    );
     repo.agent(
         "no",
-        "echo REJECT; echo 'discounts over 100% should be an error, not a zero price'",
+        "if grep -q tampering \"$1\"; then echo REJECT; echo 'saw the other reviewer'; else echo REJECT; echo 'discounts over 100% should be an error, not a zero price'; fi",
     );
     repo.plan("split", "maker", "reviewers = [\"yes\", \"no\"]");
     repo.commit("plan");
@@ -205,11 +209,10 @@ fn two_reviewers_that_disagree_leave_the_loop_to_a_human_with_both_verdicts() {
             ("review-no".to_string(), false)
         ]
     );
-    let status = stdout(&repo.andon(&["status"], LIMIT));
-    assert!(
-        status.contains("NEEDS HUMAN") || status.contains("stopped"),
-        "{status}"
-    );
+    // NEEDS HUMAN, as `andon status --json` shows the loop.
+    let status: serde_json::Value =
+        serde_json::from_str(&stdout(&repo.andon(&["status", "--json"], LIMIT))).unwrap();
+    assert_eq!(status[0]["badge"], "NEEDS HUMAN", "{status}");
 
     // The human read both sides and takes it to approval.
     let server = repo.serve();

@@ -30,10 +30,11 @@ use andon_core::reviewer::{
 };
 use andon_core::usage::{usage_in, Usage};
 
+/// The plan's reviewers on iteration `iteration`'s work, whose snapshot is `snapshot`.
 pub fn review_op(
     shared: Arc<Shared>,
     spec: Arc<LoopSpec>,
-    iteration: u32,
+    (iteration, snapshot): (u32, String),
     run: RunHandle,
 ) -> OpFuture {
     Box::pin(async move {
@@ -43,6 +44,24 @@ pub fn review_op(
         let mut rows = Vec::new();
         let mut usage: Option<Usage> = None;
         for (seq, reviewer) in spec.reviewers.iter().enumerate() {
+            // Each reviews the maker's work alone: what one before it wrote is thrown away.
+            if seq > 0 {
+                let (git, worktree, to) = (
+                    shared.git().clone(),
+                    spec.worktree.clone(),
+                    snapshot.clone(),
+                );
+                match git_step(move || git.reset_worktree(&worktree, &to)).await {
+                    Ok(()) => {}
+                    Err(StepError::Tampered(what)) => {
+                        return (Event::Tampered { what }, Vec::new())
+                    }
+                    // It still reviews, on what is there.
+                    Err(StepError::Failed(why)) => {
+                        tracing::warn!(loop_name = %spec.name, "between reviewers: {why}");
+                    }
+                }
+            }
             let one = Reviewer {
                 profile: reviewer,
                 seq: u32::try_from(seq).unwrap_or(u32::MAX),
