@@ -236,3 +236,41 @@ fn a_running_supervisor_gives_the_next_loop_a_standard_adopted_meanwhile() {
         .collect();
     assert_eq!(names, ["tests".to_string(), format!("kaizen-{id}")]);
 }
+
+/// `andon init`'s andon.toml (its commented `[[standards.checks]]` example included), with
+/// a profile added below it, takes an adoption and still loads.
+#[test]
+fn adopting_into_the_andon_toml_init_wrote() {
+    let repo = TestRepo::new();
+    expect_exit(&repo.andon(&["init"], LIMIT), 0);
+    let mut toml = std::fs::read_to_string(repo.path("andon.toml")).unwrap();
+    toml.push_str("\n[agents.stubborn]\ncommand = [\"sh\", \"agents/stubborn.sh\", \"{prompt_file}\"]\nprompt = \"file\"\n");
+    repo.write("andon.toml", &toml);
+    repo.write(
+        "agents/stubborn.sh",
+        "#!/bin/sh\necho '# same again' >> src/price.sh\n",
+    );
+    let plan = repo.plan("stuck", "stubborn", "");
+    repo.commit("init, an agent and a plan");
+    expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 3);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&repo.andon(&["kaizen", "--json"], LIMIT))).unwrap();
+    let id = report["items"][0]["id"].as_str().unwrap().to_string();
+    let out = repo.andon(
+        &["kaizen", "adopt", &id, "--check", "sh tests/test_price.sh"],
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let after = std::fs::read_to_string(repo.path("andon.toml")).unwrap();
+    assert!(
+        after.contains("# [[standards.checks]]"),
+        "the example stays a comment"
+    );
+    assert_eq!(
+        after.matches("\n[[standards.checks]]").count(),
+        1,
+        "{after}"
+    );
+    // It still loads: the next run reads it.
+    expect_exit(&repo.andon(&["status"], LIMIT), 0);
+}

@@ -54,7 +54,7 @@ pub fn adopt(a: &Adoption<'_>, id: &str, prevention: &Prevention) -> Result<Stri
     );
     let committed = a.git.commit_memory(std::slice::from_ref(&rel), &message);
     let commit = committed.as_ref().ok().cloned().flatten();
-    record(a, item, &described, commit.clone())?;
+    record(a, item, prevention, commit.clone())?;
     let tail = match (&committed, &commit) {
         (Ok(_), Some(c)) => format!("committed {}", c.get(..7).unwrap_or(c)),
         (Ok(_), None) => "nothing to commit (ignored by git)".to_string(),
@@ -168,7 +168,12 @@ fn with_standard(
     let mut after = doc.to_string();
     if first {
         // The first standard says what the section is (the table itself is implicit).
-        if let Some(at) = after.find("[[standards.") {
+        // The table's own line, not one in a comment (`andon init`'s template has one).
+        let at = after
+            .match_indices("[[standards.")
+            .map(|(i, _)| i)
+            .find(|&i| i == 0 || after[..i].ends_with('\n'));
+        if let Some(at) = at {
             after.insert_str(
                 at,
                 "# Preventions adopted from the Kaizen board (`andon kaizen adopt`), committed by\n\
@@ -213,10 +218,11 @@ fn check_name(id: &str, taken: &[String]) -> String {
 fn record(
     a: &Adoption<'_>,
     item: &KaizenItem,
-    described: &str,
+    prevention: &Prevention,
     commit: Option<String>,
 ) -> Result<(), String> {
-    let level = described.get(..2).unwrap_or("").to_string();
+    let described = prevention.describe();
+    let level = prevention.level().as_str().to_string();
     let at = a.clock.now_ms();
     a.store
         .commit(&Step {

@@ -251,7 +251,11 @@ async fn the_kaizen_board_adopts_a_prevention() {
     let seen = rig.port.requests().len();
     rig.keys(fixing).await;
     rig.answer().await;
-    assert_eq!(rig.requests(seen), ["adopt 9f2c41d0 L2 check `make lint`"]);
+    // Adopted, then the report read again: the board shows what the engine recorded.
+    assert_eq!(
+        rig.requests(seen),
+        ["adopt 9f2c41d0 L2 check `make lint`", "kaizen"]
+    );
     let frame = rig.frame();
     assert!(frame.contains("✓ L2 check `make"), "{frame}");
     insta::assert_snapshot!("kaizen_adopted", frame);

@@ -22,6 +22,8 @@ use andon_core::state::{Lamp, Limits, LoopState, State};
 
 pub struct FakePort {
     loops: Mutex<Vec<LoopView>>,
+    /// Preventions adopted, as (item id, in words).
+    adopted: Mutex<Vec<(String, String)>>,
     requests: Mutex<Vec<String>>,
     diff_wake: Notify,
 }
@@ -54,6 +56,7 @@ impl FakePort {
     pub fn new(loops: Vec<LoopView>) -> FakePort {
         FakePort {
             loops: Mutex::new(loops),
+            adopted: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             diff_wake: Notify::new(),
         }
@@ -166,6 +169,9 @@ impl EnginePort for FakePort {
 
     fn kaizen_adopt(&self, id: &str, prevention: Prevention) -> Answer<String> {
         self.record(format!("adopt {id} {}", prevention.describe()));
+        if let Ok(mut adopted) = self.adopted.lock() {
+            adopted.push((id.to_string(), prevention.describe()));
+        }
         now(Ok(format!("adopted for {id}")))
     }
 
@@ -221,7 +227,25 @@ impl EnginePort for FakePort {
             summary: "tests exit 1: FAIL: price 5 10 = -5".into(),
             seen_before: false,
         };
-        let items = andon_core::kaizen::items(std::slice::from_ref(&incident), &[]);
+        let adopted = self.adopted.lock().map(|a| a.clone()).unwrap_or_default();
+        // An adoption sets the group's level (L2 for the checks this fake is given) and done.
+        let decisions: Vec<andon_core::kaizen::Decision> = adopted
+            .iter()
+            .map(|_| andon_core::kaizen::Decision {
+                category: incident.category.clone(),
+                fingerprint: incident.fingerprint.clone(),
+                level: Some(andon_core::kaizen::Level::L2),
+                status: andon_core::kaizen::KaizenStatus::Done,
+            })
+            .collect();
+        let mut items = andon_core::kaizen::items(std::slice::from_ref(&incident), &decisions);
+        for item in &mut items {
+            item.adopted = adopted
+                .iter()
+                .filter(|(id, _)| *id == item.id)
+                .map(|(_, said)| said.clone())
+                .collect();
+        }
         now(Ok(KaizenReport {
             by_category: andon_core::kaizen::by_category(&items),
             metrics: andon_core::kaizen::metrics(&[], &[], &[], &[incident]),

@@ -114,7 +114,7 @@ impl Controller {
                 textarea,
             } => match text_box(action, key, textarea) {
                 TextBox::Sent(text) => match Prevention::parse(&text) {
-                    Ok(prevention) => self.adopt(model, id, prevention),
+                    Ok(prevention) => self.adopt(id, prevention),
                     Err(why) => {
                         // Kept open with what was typed, the fix in the status line.
                         self.say(Err(why.replace("\n  fix: ", " — ")));

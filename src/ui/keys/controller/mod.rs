@@ -53,6 +53,8 @@ pub struct Controller {
     pending: Option<Pending>,
     /// The human confirmed quitting.
     quit: bool,
+    /// A prevention typed on the Kaizen board, adopted once the key is handled.
+    adoption: Option<(String, Prevention)>,
     origin: (u16, u16),
     /// The terminal's size at the last frame (screens page and scroll by it).
     area: Rect,
@@ -75,6 +77,7 @@ impl Controller {
             keymap,
             pending: None,
             quit: false,
+            adoption: None,
             origin: (0, 0),
             area: Rect::new(0, 0, 160, 48),
             answered: std::sync::Mutex::new(None),
@@ -179,6 +182,9 @@ impl Controller {
         let mode = Mode::of(model);
         if model.dialog.is_some() {
             self.on_dialog_key(mode, key, model);
+            if let Some((id, prevention)) = self.adoption.take() {
+                self.adopt_now(model, &id, prevention).await;
+            }
             return;
         }
         if !model.screens.is_empty() {
@@ -448,15 +454,28 @@ impl Controller {
 
     /// Adopts a prevention for a Kaizen item; the board shows it at once, the engine writes,
     /// commits and audits it, and its answer is said in the status line.
-    fn adopt(&self, model: &mut BoardModel, id: String, prevention: Prevention) {
-        if let Some(Screen::Kaizen(kaizen)) = model.screens.last_mut() {
-            if let Some(item) = kaizen.report.items.iter_mut().find(|i| i.id == id) {
-                item.adopted.push(prevention.describe());
-                item.level = Some(prevention.level());
-                item.status = andon_core::kaizen::KaizenStatus::Done;
-            }
+    fn adopt(&mut self, id: String, prevention: Prevention) {
+        self.adoption = Some((id, prevention));
+    }
+
+    /// The engine writes, commits and audits the prevention; the board shows what it says
+    /// and the Kaizen report as it is now (a refused adoption shows nothing adopted).
+    async fn adopt_now(&mut self, model: &mut BoardModel, id: &str, prevention: Prevention) {
+        let answer = self.port.kaizen_adopt(id, prevention).await;
+        let adopted = answer.is_ok();
+        self.say(answer);
+        if !adopted {
+            return;
         }
-        self.answer_later(self.port.kaizen_adopt(&id, prevention));
+        match self.port.kaizen_report().await {
+            Ok(report) => {
+                if let Some(Screen::Kaizen(kaizen)) = model.screens.last_mut() {
+                    kaizen.selected = kaizen.selected.min(report.items.len().saturating_sub(1));
+                    kaizen.report = report;
+                }
+            }
+            Err(e) => self.say(Err(format!("Kaizen: {e}"))),
+        }
     }
 
     fn send_all(&self, action: HumanAction) {
