@@ -55,7 +55,7 @@ fn a_service_down_twice_stops_for_a_hypothesis_and_resume_needs_one() {
     assert_ne!(refused.status.code(), Some(0));
     let said = stderr(&refused);
     assert!(
-        said.contains("hypothesis") && said.contains("andon resume LOOP --note"),
+        said.contains("hypothesis") && said.contains("andon resume svc --note"),
         "{said}"
     );
     let hypothesis = "the test service was not started; started it";

@@ -13,19 +13,21 @@ use andon_core::reducer::reduce;
 use andon_core::state::LoopState;
 
 impl LoopTask {
-    pub(super) async fn human(&mut self, action: HumanAction) -> Result<String, String> {
+    /// The action as it is carried out: a Meta-Andon resume takes the fix plan the plan-mode
+    /// agent wrote, and a secret typed into a note goes no further.
+    fn prepared(&self, action: HumanAction) -> HumanAction {
         let meta_andon_stop = self
             .p
             .state
             .stop
             .as_ref()
             .is_some_and(|s| s.cause == andon_core::state::StopCause::MetaAndon);
-        let action = match action {
+        match action {
             // Resuming a Meta-Andon stop accepts the fix plan the plan-mode agent wrote (the
             // board and the CLI pass the text they showed; otherwise it is read here).
             HumanAction::Resume {
                 fix_plan: None,
-                note: None,
+                note,
             } if meta_andon_stop => HumanAction::Resume {
                 fix_plan: crate::own_file::read_to_string(
                     &self
@@ -34,18 +36,30 @@ impl LoopTask {
                         .fix_plan(&self.spec.name, self.p.state.iteration),
                 )
                 .ok(),
-                note: None,
+                note,
             },
             other => other,
         }
         // A secret typed into a note goes no further than here.
-        .redacted(self.shared.redactor());
+        .redacted(self.shared.redactor())
+    }
+
+    pub(super) async fn human(&mut self, action: HumanAction) -> Result<String, String> {
+        let action = self.prepared(action);
         if matches!(action, HumanAction::Approve { .. }) && self.shared.is_line_stopped() {
             return Err("the whole line is stopped: resume it before approving".into());
         }
         let (next, mut t) = reduce(&self.p.state, &Event::Human(action.clone()));
         if let Some(reason) = t.refused {
-            return Err(reason);
+            // The reducer does not know the loop's name; the command it names does.
+            return Err(reason.replace(
+                "andon resume LOOP",
+                &format!("andon resume {}", self.spec.name),
+            ));
+        }
+        // Resumed: what it saw before is no evidence of a common cause any more.
+        if matches!(action, HumanAction::Resume { .. }) {
+            self.line.forget(&self.spec.name);
         }
         let approval = match &action {
             HumanAction::Approve { outcome, anyway } => Some((*outcome, anyway.clone())),
