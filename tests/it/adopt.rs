@@ -24,6 +24,16 @@ fn stuck() -> (TestRepo, String) {
     (repo, id)
 }
 
+/// The names of the checks loop `slug` ran in iteration 1, in order.
+fn check_names(repo: &TestRepo, slug: &str) -> Vec<String> {
+    repo.store()
+        .check_runs(slug, Some(1))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect()
+}
+
 #[test]
 fn an_adopted_check_is_committed_audited_and_run_by_the_next_loop() {
     let (repo, id) = stuck();
@@ -102,13 +112,7 @@ fn an_adopted_check_is_committed_audited_and_run_by_the_next_loop() {
     let plan = repo.plan("next", "fixer", "");
     repo.commit("next plan");
     expect_exit(&repo.andon(&["run", "--headless", &plan], LIMIT), 0);
-    let names: Vec<String> = repo
-        .store()
-        .check_runs("next", Some(1))
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let names = check_names(&repo, "next");
     assert_eq!(names, ["tests".to_string(), format!("kaizen-{id}")]);
     assert!(repo.prompt("next", 1).contains("sh tests/no_debug.sh"));
 }
@@ -217,23 +221,11 @@ fn a_running_supervisor_gives_the_next_loop_a_standard_adopted_meanwhile() {
     let out = repo.andon(&["run", "--headless", &plan], LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     eventually(LIMIT, "the later loop's checks", || {
-        let names: Vec<String> = repo
-            .store()
-            .check_runs("later", Some(1))
-            .unwrap()
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let names = check_names(&repo, "later");
         (names.len() == 2).then_some(names)
     });
     repo.end(server);
-    let names: Vec<String> = repo
-        .store()
-        .check_runs("later", Some(1))
-        .unwrap()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let names = check_names(&repo, "later");
     assert_eq!(names, ["tests".to_string(), format!("kaizen-{id}")]);
 }
 
