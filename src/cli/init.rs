@@ -67,6 +67,10 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 # history = false                   # true: a merge keeps every iteration (a merge commit);
 #                                   # false: one commit titled by the goal
 
+[line]
+# common_cause_window = "10m"       # the same failure in several loops this close together,
+#                                   # green at their baselines, is one common cause
+
 # Preventions adopted from the Kaizen board (`andon kaizen adopt ID --check CMD`, `--protect
 # GLOB`, or `K` then `a` on the board) land here, committed by andon: every new loop gets them.
 # [[standards.checks]]

@@ -58,6 +58,9 @@ pub struct ConfigLayer {
     pub merge_history: Option<bool>,
     /// `[standards]`: preventions adopted from the Kaizen board.
     pub standards: Standards,
+    /// `[line] common_cause_window`: how close together one failure in several loops is a
+    /// common cause.
+    pub common_cause_window: Option<Duration>,
 }
 
 /// An `[agents.NAME]` table: fields for a new profile, or overrides of an existing one.
@@ -93,6 +96,7 @@ pub(super) const CONFIG_KEYS: &[&str] = &[
     "sandbox",
     "merge",
     "standards",
+    "line",
 ];
 
 /// The most history lines a pane may keep (Alacritty's own limit); more is taken as this.
@@ -126,6 +130,7 @@ struct RawLayer {
     sandbox: Option<RawSandbox>,
     merge: Option<RawMerge>,
     standards: Option<Spanned<Standards>>,
+    line: Option<RawLine>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +176,13 @@ struct RawUi {
 struct RawEnv {
     allow: Option<Vec<Spanned<String>>>,
     deny: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [line] table")]
+struct RawLine {
+    /// The same failure in several loops this close together is a common cause.
+    common_cause_window: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -258,6 +270,19 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             })
             .transpose()?,
         merge_history: raw.merge.and_then(|m| m.history),
+        common_cause_window: raw
+            .line
+            .and_then(|l| l.common_cause_window)
+            .map(|w| {
+                parse_duration(w.get_ref()).map_err(|e| {
+                    source.error_at(
+                        &w.span(),
+                        format!("[line] `common_cause_window`: {e}"),
+                        "write a duration such as common_cause_window = \"10m\"",
+                    )
+                })
+            })
+            .transpose()?,
         standards: raw
             .standards
             .map(|s| standards(&source, s))

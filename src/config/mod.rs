@@ -61,6 +61,26 @@ pub struct Config {
     pub floor: Floor,
     /// Preventions adopted from the Kaizen board: every new loop gets them.
     pub standards: andon_core::standards::Standards,
+    /// `[line]`: what holds across the loops.
+    pub line: LineConfig,
+}
+
+/// `[line]`: what holds across the loops of the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineConfig {
+    /// The same failure in several loops this close together, green at their baselines,
+    /// is a common cause.
+    pub common_cause_window: Duration,
+}
+
+impl Default for LineConfig {
+    fn default() -> Self {
+        LineConfig {
+            common_cause_window: Duration::from_millis(
+                andon_core::common_cause::WINDOW_MS.unsigned_abs(),
+            ),
+        }
+    }
 }
 
 /// `[merge]`: how an approved loop lands on the base branch.
@@ -217,6 +237,7 @@ impl Config {
             agent_override: None,
             floor: Floor::default(),
             standards: andon_core::standards::Standards::default(),
+            line: LineConfig::default(),
         };
         config.floor = Floor::new(FloorFrom {
             defaults_deny: &config.env.deny,
@@ -314,6 +335,10 @@ impl Config {
         replace(&mut self.sandbox.cache_dirs, layer.cache_dirs);
         replace(&mut self.sandbox.allow_read, layer.allow_read);
         replace(&mut self.merge.history, layer.merge_history);
+        replace(
+            &mut self.line.common_cause_window,
+            layer.common_cause_window,
+        );
         // Standards add up: a user's and a repository's both apply.
         self.standards = std::mem::take(&mut self.standards).merged(layer.standards);
         Ok(())

@@ -466,3 +466,16 @@ fn standards_add_checks_and_paths_and_bad_ones_name_their_line() {
     let err = apply("[standards]\ncheck = []\n").expect_err("unknown key");
     assert!(err.to_string().contains("check"), "{err}");
 }
+
+#[test]
+fn the_common_cause_window_is_set_in_the_line_table() {
+    assert_eq!(
+        Config::defaults().line.common_cause_window,
+        Duration::from_secs(600)
+    );
+    let config = apply("[line]\ncommon_cause_window = \"2m\"\n").expect("parses");
+    assert_eq!(config.line.common_cause_window, Duration::from_secs(120));
+    let err = apply("[line]\ncommon_cause_window = \"soon\"\n").expect_err("not a duration");
+    assert_eq!(err.line, 2, "{err}");
+    assert!(err.fix.contains("common_cause_window = \"10m\""), "{err}");
+}

@@ -11,8 +11,10 @@ use crate::engine::loop_task::LoopCommand;
 use crate::or_log::OrLog;
 use andon_core::common_cause::{others, Sighting, WINDOW_MS};
 
-#[derive(Default)]
 pub struct Line {
+    /// How close together the same failure is a common cause, in ms (`[line]
+    /// common_cause_window`).
+    window_ms: i64,
     loops: Mutex<BTreeMap<String, mpsc::Sender<LoopCommand>>>,
     sightings: Mutex<Vec<Sighting>>,
     /// Common causes already declared: (a mark, its loops, when).
@@ -30,7 +32,22 @@ pub enum Seen {
     Joins(Vec<String>),
 }
 
+impl Default for Line {
+    fn default() -> Self {
+        Line::new(WINDOW_MS)
+    }
+}
+
 impl Line {
+    pub fn new(window_ms: i64) -> Line {
+        Line {
+            window_ms,
+            loops: Mutex::default(),
+            sightings: Mutex::default(),
+            declared: Mutex::default(),
+        }
+    }
+
     pub fn insert(&self, name: String, tx: mpsc::Sender<LoopCommand>) {
         if let Ok(mut loops) = self.loops.lock() {
             loops.insert(name, tx);
@@ -63,8 +80,9 @@ impl Line {
         let Ok(mut sightings) = self.sightings.lock() else {
             return Seen::Alone;
         };
-        sightings.retain(|s| now - s.at <= WINDOW_MS && running.contains(&s.loop_name));
-        let shared = others(&seen, &sightings, WINDOW_MS);
+        let window = self.window_ms;
+        sightings.retain(|s| now - s.at <= window && running.contains(&s.loop_name));
+        let shared = others(&seen, &sightings, window);
         let name = seen.loop_name.clone();
         let marks = seen.marks.clone();
         sightings.push(seen);
@@ -77,7 +95,7 @@ impl Line {
         let Ok(mut declared) = self.declared.lock() else {
             return Seen::Declares(group);
         };
-        declared.retain(|(_, _, at)| now - at <= WINDOW_MS);
+        declared.retain(|(_, _, at)| now - at <= window);
         if declared.iter().any(|(mark, _, _)| marks.contains(mark)) {
             return Seen::Joins(group);
         }
@@ -153,6 +171,15 @@ mod tests {
         // A loop that is no longer running is not part of it; long after, it is new again.
         let later = 3_000 + WINDOW_MS + 1;
         assert_eq!(line.sight(seen("a", later), &running[..1]), Seen::Alone);
+    }
+
+    /// The window is the line's setting: failures further apart are no common cause.
+    #[test]
+    fn the_window_is_the_lines_setting() {
+        let line = Line::new(1_000);
+        let running = ["a".to_string(), "b".to_string()];
+        assert_eq!(line.sight(seen("a", 1_000), &running), Seen::Alone);
+        assert_eq!(line.sight(seen("b", 2_500), &running), Seen::Alone);
     }
 
     /// A loop that went green or was resumed is no evidence any more, and its common cause

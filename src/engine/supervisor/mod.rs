@@ -56,9 +56,10 @@ impl Drop for RequestGuard {
 
 impl Supervisor {
     pub fn new(shared: Arc<Shared>, lock: RepoLock) -> Arc<Supervisor> {
+        let window = shared.config().line.common_cause_window.as_millis();
         Arc::new(Supervisor {
+            line: Arc::new(Line::new(i64::try_from(window).unwrap_or(i64::MAX))),
             shared,
-            line: Arc::new(Line::default()),
             requests: AtomicUsize::new(0),
             requests_done: Notify::new(),
             _lock: Some(lock),
