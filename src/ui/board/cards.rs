@@ -52,6 +52,7 @@ pub fn card(v: &LoopView, now_ms: i64, stat: Option<andon_core::diff::DiffStat>)
         diffstat: stat
             .filter(|d| d.files > 0)
             .map(|d| (d.files, d.added, d.removed)),
+        baseline: s.baseline.as_ref().map(|b| (b.passed, b.total)),
     }
 }
 

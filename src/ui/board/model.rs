@@ -49,6 +49,8 @@ pub struct LoopCard {
     pub reason: Option<String>,
     /// Files changed, lines added, lines removed, drawn in the pane's title while it fits.
     pub diffstat: Option<(u32, u32, u32)>,
+    /// Checks passed / run on the untouched worktree, before iteration 1 (the baseline).
+    pub baseline: Option<(u32, u32)>,
 }
 
 /// The one modal dialog open over the board, if any.
@@ -200,6 +202,7 @@ pub(crate) mod fixtures {
             marks: Vec::new(),
             reason: None,
             diffstat: None,
+            baseline: None,
         }
     }
 }

@@ -65,6 +65,42 @@ impl Segment {
 /// Segments are dropped least important first (plan title, state, elapsed, diffstat — first
 /// shortened to `+a -r` —, checks, failures, iteration, badge); the lamp and the loop's name
 /// always stay, the name cut with `…`. The state word is left out when a badge says it.
+/// The last checks' count and the baseline's, each green when all passed.
+fn checks_segments(card: &LoopCard, theme: &Theme) -> Vec<Segment> {
+    let dim = Style::default().fg(theme.dim);
+    let mut out = Vec::new();
+    if let Some((passed, run)) = card.last_checks {
+        let color = if passed == run {
+            theme.mark_pass
+        } else {
+            theme.mark_fail
+        };
+        out.push(Segment::new(
+            4,
+            vec![Span::styled(
+                format!("✓{passed}/{run}"),
+                Style::default().fg(color),
+            )],
+        ));
+    }
+    // Where the loop started: its checks before any change (the first to go when narrow).
+    if let Some((passed, run)) = card.baseline {
+        let color = if passed == run {
+            theme.mark_pass
+        } else {
+            theme.mark_fail
+        };
+        out.push(Segment::new(
+            7,
+            vec![
+                Span::styled("base ", dim),
+                Span::styled(format!("{passed}/{run}"), Style::default().fg(color)),
+            ],
+        ));
+    }
+    out
+}
+
 pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) -> Line<'static> {
     let name_style = Style::default()
         .fg(if selected {
@@ -103,20 +139,7 @@ pub fn title_line(card: &LoopCard, theme: &Theme, width: usize, selected: bool) 
         6,
         vec![Span::styled(elapsed(card.elapsed_ms), dim)],
     ));
-    if let Some((passed, run)) = card.last_checks {
-        let color = if passed == run {
-            theme.mark_pass
-        } else {
-            theme.mark_fail
-        };
-        segments.push(Segment::new(
-            4,
-            vec![Span::styled(
-                format!("✓{passed}/{run}"),
-                Style::default().fg(color),
-            )],
-        ));
-    }
+    segments.extend(checks_segments(card, theme));
     if let Some((files, added, removed)) = card.diffstat {
         let plus = Span::styled(format!("+{added}"), Style::default().fg(theme.mark_pass));
         let minus = Span::styled(format!(" -{removed}"), Style::default().fg(theme.mark_fail));
@@ -278,6 +301,20 @@ mod tests {
             assert_eq!(text(&line), expected, "width {width}");
             assert!(line.width() <= width, "width {width}");
         }
+    }
+
+    #[test]
+    fn the_baseline_shows_where_the_loop_started_and_goes_first() {
+        let theme = Theme::builtin("default").unwrap();
+        let mut c = card("pricing", Lamp::Green);
+        c.iteration = 2;
+        c.last_checks = Some((1, 1));
+        c.baseline = Some((0, 1));
+        let wide = text(&title_line(&c, &theme, 80, false));
+        assert!(wide.contains("✓1/1 base 0/1"), "{wide}");
+        let narrow = text(&title_line(&c, &theme, 24, false));
+        assert!(!narrow.contains("base"), "{narrow}");
+        assert!(narrow.contains("✓1/1"), "{narrow}");
     }
 
     #[test]
