@@ -96,3 +96,60 @@ fn a_failure_fixed_in_one_loop_is_named_in_the_next_loops_prompt() {
         .sum();
     assert_eq!(weekly, 2, "{metrics}");
 }
+
+/// A loop that fails the same way again looks again: another loop's failure that came in
+/// between is named in its later incidents, not only what was there at its first failure.
+#[test]
+fn each_failure_looks_again_at_what_other_loops_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new();
+    // The gates live outside the repository, where a sandboxed agent could not look: the
+    // sandbox is not what this test is about.
+    repo.unconfined();
+    let gate = |name: &str| dir.path().join(name).display().to_string();
+    // `early` fails at once, then waits for `x2`; `late` waits for `y1`, then fails the same way.
+    repo.agent(
+        "early",
+        &format!(
+            "[ \"$ANDON_ITERATION\" -gt 1 ] && while [ ! -f '{}' ]; do sleep 0.05; done\necho '# same again' >> src/price.sh",
+            gate("x2")
+        ),
+    );
+    repo.agent(
+        "late",
+        &format!(
+            "while [ ! -f '{}' ]; do sleep 0.05; done\necho '# same again' >> src/price.sh",
+            gate("y1")
+        ),
+    );
+    let a = repo.plan("early", "early", "max_iterations = 2");
+    let b = repo.plan("late", "late", "max_iterations = 1");
+    repo.commit("plans");
+    let child = repo.spawn(&["run", "--headless", &a, &b]);
+    let incidents = |slug: &str| {
+        andon::store::Store::open_read_only(&repo.path(".andon/andon.db"))
+            .ok()
+            .and_then(|s| s.incidents(Some(slug)).ok())
+            .unwrap_or_default()
+    };
+    eventually(LIMIT, "early's first failure", || {
+        (!incidents("early").is_empty()).then_some(())
+    });
+    std::fs::write(gate("y1"), "").unwrap();
+    eventually(LIMIT, "late's failure", || {
+        (!incidents("late").is_empty()).then_some(())
+    });
+    std::fs::write(gate("x2"), "").unwrap();
+    let out = wait_output(child, LIMIT);
+    expect_exit(&out, 3);
+    let early = incidents("early");
+    assert_eq!(early.len(), 2, "{early:?}");
+    let first = andon_core::failure::seen_before::from_evidence(&early[0].evidence_json);
+    assert!(first.is_empty(), "nothing to have seen yet: {first:?}");
+    let second = andon_core::failure::seen_before::from_evidence(&early[1].evidence_json);
+    let named: Vec<&str> = second
+        .iter()
+        .map(|e| e.precedent.loop_name.as_str())
+        .collect();
+    assert_eq!(named, ["late"]);
+}
