@@ -239,7 +239,7 @@ fn review_with_reviewers_that_disagree() {
                 .into(),
         },
     ];
-    open_review(&mut model, review);
+    open_review(&mut model, review.clone());
     let screen = text(&render(&model, 120, 40));
     assert!(
         screen.contains("they disagree: resume takes it to approval"),
@@ -250,4 +250,13 @@ fn review_with_reviewers_that_disagree() {
         "{screen}"
     );
     assert_snapshot!(screen);
+    // Once a human took it to approval, the screen no longer asks for the resume.
+    let mut model = board(4);
+    review.state = andon_core::state::State::AwaitingApproval;
+    open_review(&mut model, review);
+    let screen = text(&render(&model, 120, 40));
+    assert!(
+        screen.contains("they disagreed; a human took it on"),
+        "{screen}"
+    );
 }
