@@ -120,6 +120,7 @@ pub fn run(args: RunArgs) -> i32 {
             clock,
         )
         .await;
+        session.finish_calls().await;
         session.close();
         code
     })

@@ -2,28 +2,41 @@
 //! code, and the signals that end it (SIGINT, SIGTERM, SIGHUP end every agent first).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::broadcast;
 
 use andon::engine::supervisor::shared::{LoopView, Update};
 use andon::engine::supervisor::Supervisor;
+use andon::store::queue::QueueRow;
 use andon_core::condition::AgentCondition;
+use andon_core::queue::Wait;
 use andon_core::sanitize::one_line;
 use andon_core::state::State;
 
 use super::output::{clock, lamp, use_color};
 use super::repo::{EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK};
+use super::run::Ours;
 
 /// Print events until the loops settle (or, serving, until all have ended); return the exit code.
 pub async fn watch(
-    sup: &Supervisor,
+    sup: &Arc<Supervisor>,
     mut updates: broadcast::Receiver<Update>,
-    ours: &BTreeSet<String>,
+    ours: &Ours,
     serve: bool,
 ) -> i32 {
-    let hosted: BTreeSet<String> = sup.loop_names().into_iter().collect();
     let color = use_color();
+    for (row, wait) in our_queue(sup, ours).await {
+        if let Some(wait) = wait {
+            println!(
+                "queued #{}  {}  ({})",
+                row.id,
+                row.plan_path,
+                wait.describe()
+            );
+        }
+    }
     let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
@@ -33,7 +46,16 @@ pub async fn watch(
         return EXIT_ERROR;
     };
     let code = loop {
-        if let Some(code) = settled(&sup.shared().board(), &hosted, ours, serve) {
+        let hosted: BTreeSet<String> = sup.loop_names().into_iter().collect();
+        let queue = our_queue(sup, ours).await;
+        let mut loops = ours.loops.clone();
+        loops.extend(queue.iter().filter_map(|(row, _)| row.loop_name.clone()));
+        let waits: Vec<Option<Wait>> = queue
+            .into_iter()
+            .filter(|(row, _)| row.status == "waiting")
+            .map(|(_, wait)| wait)
+            .collect();
+        if let Some(code) = settled(&sup.shared().board(), &hosted, &loops, &waits, serve) {
             if sup.requests_in_flight() == 0 {
                 break code;
             }
@@ -61,16 +83,35 @@ async fn stop_on_signal(sup: &Supervisor, name: &str) -> i32 {
     EXIT_ERROR
 }
 
+/// This run's queue entries, each with why it waits.
+async fn our_queue(sup: &Arc<Supervisor>, ours: &Ours) -> Vec<(QueueRow, Option<Wait>)> {
+    if ours.entries.is_empty() {
+        return Vec::new();
+    }
+    let mut queue = sup.queue_waits().await;
+    queue.retain(|(row, _)| ours.entries.contains(&row.id));
+    queue
+}
+
 /// The exit code once nothing is left to supervise, else None. Every hosted loop must have
-/// ended or wait for a human (a human-frozen loop keeps the supervisor alive). A serving
+/// ended or wait for a human (a human-frozen loop keeps the supervisor alive), and every plan
+/// of this run still queued must wait for a human too (a review, a merge). A serving
 /// supervisor never settles: it waits for plans and actions until a signal ends it.
 fn settled(
     board: &[LoopView],
     hosted: &BTreeSet<String>,
     ours: &BTreeSet<String>,
+    queued: &[Option<Wait>],
     serve: bool,
 ) -> Option<i32> {
     if serve {
+        return None;
+    }
+    // A queued plan that starts once a place frees (or on the next drain) is still to come.
+    if queued
+        .iter()
+        .any(|w| !w.as_ref().is_some_and(Wait::needs_human))
+    {
         return None;
     }
     // Every hosted loop has published its first picture.
@@ -102,7 +143,11 @@ fn settled(
                 State::AwaitingApproval | State::Approved | State::Merged
             )
     });
-    Some(if all_good { EXIT_OK } else { EXIT_NEEDS_HUMAN })
+    Some(if all_good && queued.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_NEEDS_HUMAN
+    })
 }
 
 fn print_update(u: &Update, color: bool) {

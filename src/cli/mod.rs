@@ -10,8 +10,10 @@ mod headless;
 mod init;
 mod kaizen;
 mod log;
+mod notify;
 mod output;
 mod query;
+mod queue;
 mod repo;
 mod run;
 mod signal;
@@ -68,6 +70,11 @@ enum Command {
     /// One read-only SQL statement over the store (`--schema` explains its tables); agents may
     /// use it to look up past failures and their fixes.
     Query(query::QueryArgs),
+    /// The plans waiting for the line to admit them; `add` queues plans (priority, a
+    /// dependency), `rm` removes entries.
+    Queue(queue::QueueArgs),
+    /// The Andon call: `andon notify test` sends a sample through `[notify] command`.
+    Notify(notify::NotifyArgs),
     /// What is installed and supported: agent CLIs, git, this repo's config, the terminal.
     Doctor(doctor::DoctorArgs),
     /// The demo: a generated repository with six scripted loops showing every lamp.
@@ -114,6 +121,8 @@ pub fn main() -> i32 {
         Command::Audit(args) => audit::run(args),
         Command::Kaizen(args) => kaizen::run(args),
         Command::Query(args) => query::run(args),
+        Command::Queue(args) => queue::run(args),
+        Command::Notify(args) => notify::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Init => init::run(),

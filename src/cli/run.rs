@@ -15,6 +15,7 @@ use andon::config::Config;
 use andon::engine::input_error::InputError;
 use andon::engine::loop_task::restore::{load, recover_interrupted};
 use andon::engine::spec::{LoopSpec, Persisted};
+use andon::engine::supervisor::admission::Submission;
 use andon::engine::supervisor::control;
 use andon::engine::supervisor::launch;
 use andon::engine::supervisor::lock::{LockError, RepoLock};
@@ -72,6 +73,7 @@ pub fn run(args: RunArgs) -> i32 {
         let fresh = session.updates.resubscribe();
         let updates = std::mem::replace(&mut session.updates, fresh);
         let code = headless::watch(&session.sup, updates, &session.ours, args.serve).await;
+        session.finish_calls().await;
         session.close();
         code
     })
@@ -98,18 +100,36 @@ pub struct Hooks {
     pub ptys: PtyRegistry,
 }
 
+/// What a run set going: the exit code speaks of it.
+#[derive(Debug, Clone, Default)]
+pub struct Ours {
+    /// Loops started (or restarted) by this run.
+    pub loops: BTreeSet<String>,
+    /// Its plans' queue entries: those that wait start later, as loops of this run.
+    pub entries: Vec<i64>,
+}
+
 /// A running supervisor with its loops, ready for a front end.
 pub struct Session {
     pub sup: Arc<Supervisor>,
-    /// The loops this run set going; the exit code speaks of them.
-    pub ours: BTreeSet<String>,
+    /// What this run set going; the exit code speaks of it.
+    pub ours: Ours,
     pub updates: broadcast::Receiver<Update>,
     servers: Vec<tokio::task::JoinHandle<()>>,
     sockets: Vec<PathBuf>,
+    /// The `[notify] command` sink, when one is set.
+    notifier: Option<andon::engine::notify::Notifier>,
     _log: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
 impl Session {
+    /// Delivers the calls still pending (waiting up to the sink's timeout).
+    pub async fn finish_calls(&mut self) {
+        if let Some(n) = self.notifier.take() {
+            n.finish().await;
+        }
+    }
+
     /// Stop serving the control sockets and remove them.
     pub fn close(self) {
         for server in self.servers {
@@ -145,6 +165,8 @@ pub fn hand_over(repo: &repo::Repo, args: &RunArgs, pid: &str) -> i32 {
         plans,
         replace: args.replace,
         agent: args.agent.clone(),
+        priority: 0,
+        after: None,
     };
     match control::request(&repo.dirs.socket(), &req).map(control::Reply::into_result) {
         Ok(Ok(message)) => {
@@ -202,22 +224,18 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         .filter(|p| !hosted_plans.contains(&launch::display_path(p, &root)))
         .cloned()
         .collect();
-    let made = match launch::admit(
-        &repo.git,
-        &for_plans,
-        &store,
-        &fresh,
-        args.replace,
-        &andon::clock::Clock::system(),
-    ) {
-        Ok(m) => m,
-        Err(launch::NotAdmitted::BadInput(e)) => return Err(bad_input(&e)),
-        Err(e @ launch::NotAdmitted::Store(_)) => {
-            super::output::error(&e);
-            return Err(EXIT_ERROR);
-        }
-    };
-    if made.is_empty() && !hosted.iter().any(|(_, interrupted)| *interrupted) && !args.serve {
+    // Bad input exits 2 before anything starts; the queue checks again as it admits them.
+    launch::validate(&repo.git, &for_plans, &store, &fresh, args.replace)
+        .map_err(|e| bad_input(&e))?;
+    let queued = store
+        .queue()
+        .map(|q| q.iter().any(|r| r.status == "waiting"))
+        .unwrap_or(false);
+    if fresh.is_empty()
+        && !hosted.iter().any(|(_, interrupted)| *interrupted)
+        && !args.serve
+        && !queued
+    {
         return Err(bad_input(&InputError::new(
             None,
             "nothing to run: no plan given and no interrupted loop",
@@ -227,6 +245,8 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     let shared = Arc::new(shared(root, &repo, store, config, hooks));
     replay_last_output(&shared, &hosted);
     let sup = Supervisor::new(Arc::clone(&shared), lock);
+    // Subscribed before any loop starts, so the first call is heard.
+    let notifier = andon::engine::notify::Notifier::start(&shared);
     for (name, plan, why) in &unhosted {
         sup.mark_unhosted(name, plan, why);
     }
@@ -236,18 +256,36 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         .await
         .into_iter()
         .collect();
-    // "Ours": the loops this run sets going; the exit code speaks of them.
-    let mut ours = BTreeSet::new();
-    for (spec, p) in made {
-        ours.insert(spec.name.clone());
-        sup.add_loop(spec, p, Some(Event::Start));
-    }
+    // "Ours": the loops this run sets going, now or once the queue admits them; the exit
+    // code speaks of them.
+    let mut ours = Ours::default();
     for ((spec, p), interrupted) in hosted {
         if interrupted {
-            ours.insert(spec.name.clone());
+            ours.loops.insert(spec.name.clone());
         }
         sup.add_loop(spec, p, interrupted.then_some(Event::Restarted));
     }
+    if !fresh.is_empty() {
+        let submission = Submission {
+            paths: fresh,
+            agent: args.agent.clone(),
+            replace: args.replace,
+            ..Submission::default()
+        };
+        match sup.submit(submission).await {
+            Ok(submitted) => {
+                ours.loops.extend(submitted.started);
+                ours.entries = submitted.ids;
+            }
+            Err(launch::NotAdmitted::BadInput(e)) => return Err(bad_input(&e)),
+            Err(e @ launch::NotAdmitted::Store(_)) => {
+                super::output::error(&e);
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    // Whatever waits in the queue starts as the line makes room.
+    sup.start_admission();
     // The people's socket once every loop is hosted: a command that finds the socket finds
     // its loop too.
     servers.extend(serve(&repo.dirs.socket(), &sup, control::Channel::Human).await);
@@ -257,6 +295,7 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         updates,
         servers,
         sockets: vec![repo.dirs.socket(), repo.dirs.agent_socket()],
+        notifier,
         _log: log_guard,
     })
 }
@@ -268,6 +307,8 @@ fn open(args: &RunArgs) -> Result<(repo::Repo, Config, Config), i32> {
     let config = repo::config(&repo).map_err(|e| bad_input(&e))?;
     let for_plans =
         launch::with_agent(&config, args.agent.as_deref()).map_err(|e| bad_input(&e))?;
+    andon::engine::notify::check(&config.notify, repo.git.repo_root())
+        .map_err(|e| bad_input(&e))?;
     if let Some(warning) = andon::engine::sandbox::startup_warning(
         &config,
         &andon::sandbox::landlock_status(),

@@ -124,6 +124,19 @@ impl Floor {
         if let Some(mode) = &layer.sandbox_mode {
             self.check_sandbox(&layer.path, mode, None)?;
         }
+        // A notify sink runs a program on the user's machine outside any loop.
+        let sink = [
+            layer.notify.command.as_ref().map(|c| ("command", c.line)),
+            layer.notify.terminal.as_ref().map(|t| ("terminal", t.line)),
+        ];
+        if let Some((key, line)) = sink.into_iter().flatten().next() {
+            return Err(FileError::new(
+                &layer.path,
+                line,
+                format!("[notify] `{key}`: a repository may choose which events notify (`on`), not where they go"),
+                "set notify sinks in your user config, ~/.config/andon/config.toml",
+            ));
+        }
         for (name, agent) in &layer.agents {
             if let Some(mode) = &agent.sandbox {
                 self.check_sandbox(&layer.path, mode, Some(name))?;

@@ -61,6 +61,24 @@ pub struct ConfigLayer {
     /// `[line] common_cause_window`: how close together one failure in several loops is a
     /// common cause.
     pub common_cause_window: Option<Duration>,
+    /// `[notify]`: what calls a human, and where the call goes.
+    pub notify: NotifyLayer,
+    /// `[line] max_running`: at most this many loops work at once.
+    pub max_running: Option<usize>,
+    /// `[line] max_awaiting_review`: no new loop starts while this many diffs wait for a human.
+    pub max_awaiting_review: Option<usize>,
+}
+
+/// `[notify]` as one file sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotifyLayer {
+    pub on: Option<Vec<andon_core::notify::Call>>,
+    /// A sink: the command run for each notification, with the line it is set on.
+    pub command: Option<Located<Vec<String>>>,
+    /// A sink: a desktop notification through the terminal the board runs in.
+    pub terminal: Option<Located<bool>>,
+    /// How long a sink may run before it is ended.
+    pub timeout: Option<Duration>,
 }
 
 /// An `[agents.NAME]` table: fields for a new profile, or overrides of an existing one.
@@ -97,6 +115,7 @@ pub(super) const CONFIG_KEYS: &[&str] = &[
     "merge",
     "standards",
     "line",
+    "notify",
 ];
 
 /// The most history lines a pane may keep (Alacritty's own limit); more is taken as this.
@@ -131,6 +150,20 @@ struct RawLayer {
     merge: Option<RawMerge>,
     standards: Option<Spanned<Standards>>,
     line: Option<RawLine>,
+    notify: Option<RawNotify>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [notify] table")]
+struct RawNotify {
+    /// What calls a human: red, needs_human, blue, line_stopped.
+    on: Option<Vec<Spanned<String>>>,
+    /// A command run for each notification (`{title}`, `{body}`, … filled in).
+    command: Option<Spanned<Vec<String>>>,
+    /// A desktop notification through the board's terminal (OSC 777 / OSC 9).
+    terminal: Option<Spanned<bool>>,
+    /// How long a sink may run.
+    timeout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +216,10 @@ struct RawEnv {
 struct RawLine {
     /// The same failure in several loops this close together is a common cause.
     common_cause_window: Option<Spanned<String>>,
+    /// At most this many loops work at once; more wait in the queue.
+    max_running: Option<Spanned<i64>>,
+    /// No new loop starts while this many diffs wait for a human.
+    max_awaiting_review: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -270,6 +307,13 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             })
             .transpose()?,
         merge_history: raw.merge.and_then(|m| m.history),
+        notify: raw
+            .notify
+            .map(|n| notify_layer(&source, n))
+            .transpose()?
+            .unwrap_or_default(),
+        max_running: line_limit(&source, raw.line.as_ref(), "max_running")?,
+        max_awaiting_review: line_limit(&source, raw.line.as_ref(), "max_awaiting_review")?,
         common_cause_window: raw
             .line
             .and_then(|l| l.common_cause_window)
@@ -289,6 +333,99 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             .transpose()?
             .unwrap_or_default(),
     })
+}
+
+/// `[notify]`, every event known and the command a valid template.
+fn notify_layer(source: &TomlSource<'_>, raw: RawNotify) -> Result<NotifyLayer, FileError> {
+    use andon_core::notify::{Call, PLACEHOLDERS as KNOWN};
+    let known = || Call::ALL.map(Call::as_str).join(", ");
+    let on = raw
+        .on
+        .map(|list| {
+            list.into_iter()
+                .map(|c| {
+                    Call::parse(c.get_ref()).ok_or_else(|| {
+                        source.error_at(
+                            &c.span(),
+                            format!("[notify] on: unknown event `{}`", c.get_ref()),
+                            format!("use some of: {}", known()),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let command = raw
+        .command
+        .map(|c| {
+            let empty: Vec<(&str, &str)> = KNOWN.iter().map(|k| (*k, "")).collect();
+            let fail = |what: String| {
+                source.error_at(
+                    &c.span(),
+                    format!("[notify] command: {what}"),
+                    format!(
+                        "write command = [\"notify-send\", \"{{title}}\", \"{{body}}\"]; placeholders: {}",
+                        KNOWN.iter().map(|k| format!("{{{k}}}")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            };
+            if c.get_ref().is_empty() {
+                return Err(fail("the command is empty".into()));
+            }
+            match template::expand_with(c.get_ref(), &empty) {
+                Err(template::TemplateError::Unknown { name, .. }) => {
+                    Err(fail(format!("unknown placeholder `{{{name}}}`")))
+                }
+                Err(e) => Err(fail(e.to_string())),
+                Ok(_) => Ok(located(source, c)),
+            }
+        })
+        .transpose()?;
+    let timeout = raw
+        .timeout
+        .map(|t| {
+            parse_duration(t.get_ref()).map_err(|e| {
+                source.error_at(
+                    &t.span(),
+                    format!("[notify] `timeout`: {e}"),
+                    "write a duration such as timeout = \"10s\"",
+                )
+            })
+        })
+        .transpose()?;
+    Ok(NotifyLayer {
+        on,
+        command,
+        terminal: raw.terminal.map(|t| located(source, t)),
+        timeout,
+    })
+}
+
+/// `[line] key`, when set.
+fn line_limit(
+    source: &TomlSource<'_>,
+    line: Option<&RawLine>,
+    key: &str,
+) -> Result<Option<usize>, FileError> {
+    let value = line.and_then(|l| match key {
+        "max_running" => l.max_running.as_ref(),
+        _ => l.max_awaiting_review.as_ref(),
+    });
+    value.map(|n| at_least_one(source, key, n)).transpose()
+}
+
+/// A `[line]` limit: a count of at least one (leaving the key out is no limit).
+fn at_least_one(source: &TomlSource<'_>, key: &str, n: &Spanned<i64>) -> Result<usize, FileError> {
+    usize::try_from(*n.get_ref())
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| {
+            source.error_at(
+                &n.span(),
+                format!("[line] `{key}` is {}: it must be at least 1", n.get_ref()),
+                format!("write {key} = 2, say, or leave the key out for no limit"),
+            )
+        })
 }
 
 /// `[standards]`, with every check a command and every path a glob.

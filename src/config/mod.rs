@@ -63,6 +63,32 @@ pub struct Config {
     pub standards: andon_core::standards::Standards,
     /// `[line]`: what holds across the loops.
     pub line: LineConfig,
+    /// `[notify]`: the Andon call.
+    pub notify: NotifyConfig,
+}
+
+/// `[notify]`: which changes call a human, and the sinks the call goes to (the user's config
+/// alone sets sinks: they run programs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    pub on: Vec<andon_core::notify::Call>,
+    /// A command run per notification, and the file and line that set it.
+    pub command: Option<(Vec<String>, PathBuf, usize)>,
+    /// Desktop notifications through the board's terminal.
+    pub terminal: bool,
+    /// How long a sink may run before it is ended.
+    pub timeout: Duration,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            on: andon_core::notify::Call::ALL.to_vec(),
+            command: None,
+            terminal: false,
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// `[line]`: what holds across the loops of the line.
@@ -71,6 +97,10 @@ pub struct LineConfig {
     /// The same failure in several loops this close together, green at their baselines,
     /// is a common cause.
     pub common_cause_window: Duration,
+    /// At most this many loops work at once (`None`: no limit); more wait in the queue.
+    pub max_running: Option<usize>,
+    /// No new loop starts while this many diffs wait for a human (`None`: no limit).
+    pub max_awaiting_review: Option<usize>,
 }
 
 impl Default for LineConfig {
@@ -79,6 +109,8 @@ impl Default for LineConfig {
             common_cause_window: Duration::from_millis(
                 andon_core::common_cause::WINDOW_MS.unsigned_abs(),
             ),
+            max_running: None,
+            max_awaiting_review: None,
         }
     }
 }
@@ -238,6 +270,7 @@ impl Config {
             floor: Floor::default(),
             standards: andon_core::standards::Standards::default(),
             line: LineConfig::default(),
+            notify: NotifyConfig::default(),
         };
         config.floor = Floor::new(FloorFrom {
             defaults_deny: &config.env.deny,
@@ -339,6 +372,21 @@ impl Config {
             &mut self.line.common_cause_window,
             layer.common_cause_window,
         );
+        let notify = layer.notify;
+        replace(&mut self.notify.on, notify.on);
+        if let Some(c) = notify.command {
+            self.notify.command = Some((c.value, layer.path.clone(), c.line));
+        }
+        if let Some(t) = notify.terminal {
+            self.notify.terminal = t.value;
+        }
+        replace(&mut self.notify.timeout, notify.timeout);
+        if layer.max_running.is_some() {
+            self.line.max_running = layer.max_running;
+        }
+        if layer.max_awaiting_review.is_some() {
+            self.line.max_awaiting_review = layer.max_awaiting_review;
+        }
         // Standards add up: a user's and a repository's both apply.
         self.standards = std::mem::take(&mut self.standards).merged(layer.standards);
         Ok(())

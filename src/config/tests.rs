@@ -479,3 +479,46 @@ fn the_common_cause_window_is_set_in_the_line_table() {
     assert_eq!(err.line, 2, "{err}");
     assert!(err.fix.contains("common_cause_window = \"10m\""), "{err}");
 }
+
+#[test]
+fn the_line_limits_are_counts_of_at_least_one() {
+    let defaults = Config::defaults().line;
+    assert_eq!(
+        (defaults.max_running, defaults.max_awaiting_review),
+        (None, None)
+    );
+    let config = apply("[line]\nmax_running = 2\nmax_awaiting_review = 1\n").expect("parses");
+    assert_eq!(config.line.max_running, Some(2));
+    assert_eq!(config.line.max_awaiting_review, Some(1));
+    let err = apply("[line]\nmax_running = 0\n").expect_err("zero starts nothing");
+    assert_eq!(err.line, 2, "{err}");
+    assert!(err.message.contains("at least 1"), "{err}");
+    assert!(err.fix.contains("leave the key out"), "{err}");
+}
+
+#[test]
+fn notify_names_its_events_and_placeholders() {
+    let config =
+        apply("[notify]\non = [\"red\"]\ncommand = [\"ntfy\", \"{title}\"]\ntimeout = \"3s\"\n")
+            .expect("parses");
+    assert_eq!(config.notify.on, vec![andon_core::notify::Call::Red]);
+    assert_eq!(config.notify.timeout, Duration::from_secs(3));
+    assert_eq!(config.notify.command.as_ref().map(|c| c.2), Some(3));
+    assert_eq!(
+        Config::defaults().notify.on.len(),
+        4,
+        "everything that needs a human"
+    );
+    let err = apply("[notify]\non = [\"green\"]\n").expect_err("no such event");
+    assert_eq!(err.line, 2, "{err}");
+    assert!(
+        err.fix.contains("red, needs_human, blue, line_stopped"),
+        "{err}"
+    );
+    let err = apply("[notify]\ncommand = [\"ntfy\", \"{titel}\"]\n").expect_err("typo");
+    assert!(
+        err.message.contains("unknown placeholder `{titel}`"),
+        "{err}"
+    );
+    assert!(err.fix.contains("{title}"), "{err}");
+}

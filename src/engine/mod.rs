@@ -7,6 +7,7 @@ pub mod input_error;
 pub mod iteration;
 pub mod loop_task;
 pub mod memory;
+pub mod notify;
 pub mod paths;
 pub mod queries;
 pub mod sandbox;

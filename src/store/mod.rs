@@ -9,6 +9,7 @@
 pub mod audit_chain;
 mod queries;
 pub mod query;
+pub mod queue;
 mod rows;
 mod schema;
 pub mod schema_doc;

@@ -150,12 +150,33 @@ CREATE INDEX iterations_by_fingerprint ON iterations (fingerprint);
 CREATE INDEX iterations_by_category ON iterations (category);
 ";
 
+/// Version 5: the queue — plans (and resumes) waiting for the line to admit them, which
+/// survive any supervisor. `after` names the plan whose loop must merge first.
+const V5: &str = "
+CREATE TABLE queue (
+    id          INTEGER NOT NULL PRIMARY KEY,
+    kind        TEXT    NOT NULL,
+    plan_path   TEXT    NOT NULL,
+    priority    INTEGER NOT NULL,
+    after       TEXT,
+    agent       TEXT,
+    replaces    INTEGER NOT NULL,
+    loop_name   TEXT,
+    action      TEXT,
+    status      TEXT    NOT NULL,
+    reason      TEXT,
+    added_at    INTEGER NOT NULL,
+    started_at  INTEGER
+) STRICT;
+";
+
 /// Every migration, oldest first; the slice index + 1 is the schema version.
 pub(crate) const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(V1).comment("initial schema"),
     M::up(V2).comment("kaizen decisions"),
     M::up(V3).comment("audit chain"),
     M::up(V4).comment("failure lines"),
+    M::up(V5).comment("queue"),
 ];
 
 /// The migrations this build of andon knows about.

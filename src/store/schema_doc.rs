@@ -120,6 +120,25 @@ pub const TABLES: &[Table] = &[
         ],
     ),
     (
+        "queue",
+        "plans (and resumes) waiting for the line to admit them",
+        &[
+            ("id", "queue order"),
+            ("kind", "plan, or resume (a stopped loop resumed while the line was full)"),
+            ("plan_path", "the plan, repo-relative"),
+            ("priority", "higher starts first"),
+            ("after", "the plan whose loop must merge first"),
+            ("agent", "the agent profile that overrides the plan's (andon run --agent)"),
+            ("replaces", "1: the plan replaces its earlier loop (andon run --replace)"),
+            ("loop_name", "the loop it started (a resume: the loop it resumes)"),
+            ("action", "a resume as the human gave it (JSON: note, fix plan)"),
+            ("status", "waiting, started, failed"),
+            ("reason", "why it failed to start"),
+            ("added_at", "when it was queued"),
+            ("started_at", "when it started"),
+        ],
+    ),
+    (
         "audit",
         "every human action, append-only and chained",
         &[

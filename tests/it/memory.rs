@@ -307,7 +307,7 @@ fn a_store_from_before_kaizen_is_migrated_by_the_read_commands() {
     {
         let db = rusqlite::Connection::open(repo.path(".andon/andon.db")).unwrap();
         db.execute_batch(
-            "DROP TABLE kaizen; ALTER TABLE audit DROP COLUMN mac; \
+            "DROP TABLE queue; DROP TABLE kaizen; ALTER TABLE audit DROP COLUMN mac; \
              DROP INDEX iterations_by_fingerprint; DROP INDEX iterations_by_category; \
              ALTER TABLE iterations DROP COLUMN failure_lines; PRAGMA user_version = 1;",
         )

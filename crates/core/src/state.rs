@@ -85,6 +85,15 @@ impl State {
         matches!(self, State::Running | State::Checking | State::MetaAndon)
     }
 
+    /// A loop that takes a place on the line (`max_running`): its agent or checks work, or
+    /// are about to.
+    pub fn occupies_line(self) -> bool {
+        matches!(
+            self,
+            State::Pending | State::Running | State::Checking | State::MetaAndon
+        )
+    }
+
     /// No further iteration will ever run.
     pub fn is_terminal(self) -> bool {
         matches!(self, State::Approved | State::Merged | State::Aborted)

@@ -81,6 +81,23 @@ pub fn expand(argv: &[String], vars: &TemplateVars) -> Result<Vec<String>, Templ
         .collect()
 }
 
+/// Expands `argv` with `values` by name: a template of another kind than an agent's (a notify
+/// command). An unknown placeholder is an error (its `known` list names the agent's; the
+/// caller says its own).
+pub fn expand_with(argv: &[String], values: &[(&str, &str)]) -> Result<Vec<String>, TemplateError> {
+    argv.iter()
+        .enumerate()
+        .map(|(argument, text)| {
+            render(argument, text, |name| {
+                values
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_string())
+            })
+        })
+        .collect()
+}
+
 /// Checks a template without values: every placeholder known, every brace matched.
 /// Used when a configuration is loaded, so a typo fails before any loop starts.
 pub fn validate(argv: &[String]) -> Result<(), TemplateError> {

@@ -1,12 +1,14 @@
 //! The supervisor: one task per loop, the repo lock, the reaper, the control socket, and the
 //! whole-line actions. Loops run concurrently; each decides alone through its reducer.
 
+pub mod admission;
 pub mod control;
 pub mod launch;
 pub mod line;
 pub mod lock;
 pub mod offline;
 pub mod ptys;
+pub mod queue;
 pub mod remote;
 pub mod shared;
 pub mod worktree_setup;
@@ -41,6 +43,8 @@ pub struct Supervisor {
     /// Loops of the repo this supervisor could not host, and why (a plan changed since the
     /// loop started): what a human acting on one of them is told.
     unhosted: Mutex<BTreeMap<String, (String, String)>>,
+    /// The queue's drains (see [`queue`]).
+    admission: queue::AdmissionState,
 }
 
 /// Held while a control request is answered.
@@ -65,6 +69,7 @@ impl Supervisor {
             _lock: Some(lock),
             remote: None,
             unhosted: Mutex::new(BTreeMap::new()),
+            admission: queue::AdmissionState::default(),
         })
     }
 
@@ -79,6 +84,7 @@ impl Supervisor {
             _lock: None,
             remote: Some(socket),
             unhosted: Mutex::new(BTreeMap::new()),
+            admission: queue::AdmissionState::default(),
         })
     }
 
@@ -138,7 +144,7 @@ impl Supervisor {
     }
 
     /// A human action on one loop; the answer says what happened or why it was refused.
-    pub async fn act(&self, name: &str, action: HumanAction) -> Result<String, String> {
+    pub async fn act(self: &Arc<Self>, name: &str, action: HumanAction) -> Result<String, String> {
         if let Some(socket) = &self.remote {
             let target = crate::engine::supervisor::control::Target::Loop(name.to_string());
             return crate::engine::supervisor::remote::act(socket.clone(), target, action).await;
@@ -148,13 +154,13 @@ impl Supervisor {
             HumanAction::Resume { .. } => self.common_cause_group(name),
             _ => Vec::new(),
         };
-        let said = self.act_one(name, action.clone()).await?;
+        let said = self.act_or_queue(name, action.clone()).await?;
         let mut with = Vec::new();
         for other in group.iter().filter(|o| *o != name) {
             if self.common_cause_group(other).is_empty() {
                 continue;
             }
-            match self.act_one(other, action.clone()).await {
+            match self.act_or_queue(other, action.clone()).await {
                 Ok(_) => with.push(other.clone()),
                 Err(e) => tracing::warn!(loop_name = %other, "not resumed with {name}: {e}"),
             }
@@ -167,6 +173,33 @@ impl Supervisor {
                 with.join(", ")
             )
         })
+    }
+
+    /// Acts on one loop; a stopped loop's resume goes through the queue, so it starts only
+    /// when the line has room (`[line] max_running`).
+    async fn act_or_queue(
+        self: &Arc<Self>,
+        name: &str,
+        action: HumanAction,
+    ) -> Result<String, String> {
+        if !matches!(action, HumanAction::Resume { .. }) {
+            return self.act_one(name, action).await;
+        }
+        // Only a resume that sets the loop working again needs a place on the line (one
+        // stopped while it awaited approval goes back to waiting for its human).
+        let stopped = self.shared.board().into_iter().find(|v| {
+            v.name == name
+                && v.state.state == andon_core::state::State::Stopped
+                && v.state
+                    .stop
+                    .as_ref()
+                    .and_then(|s| s.resume_to)
+                    .is_none_or(andon_core::state::State::occupies_line)
+        });
+        match stopped {
+            Some(view) => self.resume_when_room(name, &view.plan, action).await,
+            None => self.act_one(name, action).await,
+        }
     }
 
     async fn act_one(&self, name: &str, action: HumanAction) -> Result<String, String> {
@@ -238,35 +271,22 @@ impl Supervisor {
         }
     }
 
-    /// Starts loops from plan files handed to this running supervisor (another terminal's
-    /// `andon run`, the board's plan picker): the same admission as `andon run`'s own.
-    /// `agent` overrides the profile the plans name, for these plans alone.
-    pub async fn start_plans(
-        &self,
-        paths: Vec<PathBuf>,
-        replace: bool,
-        agent: Option<String>,
-    ) -> Result<String, String> {
-        if let Some(socket) = &self.remote {
-            let req = crate::engine::supervisor::control::Request::Start {
-                plans: paths,
-                replace,
-                agent,
-            };
-            return crate::engine::supervisor::control::forward(socket.clone(), req).await;
+    /// Starts loops from plan files — `andon run`, another terminal's `andon run`, the board's
+    /// plan picker, `andon queue add` — through the queue: what the line has room for starts
+    /// now, the rest waits. With `replace`, the loops the plans replace end first (a plan
+    /// that cannot start replaces nothing).
+    pub async fn start_plans(self: &Arc<Self>, s: admission::Submission) -> Result<String, String> {
+        if self.remote.is_some() {
+            return self.forward_submission(s).await;
         }
-        let mut config =
-            crate::engine::supervisor::launch::with_agent(self.shared.config(), agent.as_deref())
-                .map_err(|e| e.to_string())?;
-        // Standards adopted while this supervisor runs reach the loops it starts now.
-        config.standards =
-            crate::engine::memory::standards::current(self.shared.repo_root(), &config);
-        let config = Arc::new(config);
         let mut said = Vec::new();
-        if replace {
-            // A plan that cannot start replaces nothing: it is validated before any loop ends.
-            let (shared, check, config) =
-                (Arc::clone(&self.shared), paths.clone(), Arc::clone(&config));
+        if s.replace {
+            let config = crate::engine::supervisor::launch::with_agent(
+                self.shared.config(),
+                s.agent.as_deref(),
+            )
+            .map_err(|e| e.to_string())?;
+            let (shared, check) = (Arc::clone(&self.shared), s.paths.clone());
             tokio::task::spawn_blocking(move || {
                 crate::engine::supervisor::launch::validate(
                     shared.git(),
@@ -280,38 +300,35 @@ impl Supervisor {
             .await
             .map_err(|e| format!("start task failed: {e}"))?
             .map_err(|e| e.to_string())?;
-            said.extend(self.retire_for(&paths).await?);
+            said.extend(self.retire_for(&s.paths).await?);
         }
-        let shared = Arc::clone(&self.shared);
-        let made = tokio::task::spawn_blocking(move || {
-            crate::engine::supervisor::launch::admit(
-                shared.git(),
-                &config,
-                shared.store(),
-                &paths,
-                replace,
-                shared.clock(),
-            )
-        })
-        .await
-        .map_err(|e| format!("start task failed: {e}"))?
-        .map_err(|e| e.to_string())?;
-        let names: Vec<String> = made.iter().map(|(spec, _)| spec.name.clone()).collect();
-        for (spec, p) in made {
-            self.add_loop(spec, p, Some(Event::Start));
-        }
-        said.push(match names.as_slice() {
-            [] => "no plan given: nothing started".into(),
+        let submitted = self.submit(s).await.map_err(|e| e.to_string())?;
+        said.push(self.describe_submitted(&submitted).await);
+        Ok(said.join("\n"))
+    }
+
+    /// What a submission did, in a line per outcome: the loops started, the plans queued.
+    async fn describe_submitted(self: &Arc<Self>, s: &queue::Submitted) -> String {
+        let mut lines = vec![match s.started.as_slice() {
+            [] if s.ids.is_empty() => "no plan given: nothing started".to_string(),
+            [] => String::new(),
             [one] => format!("loop `{one}` started"),
             many => format!("loops started: {}", many.join(", ")),
-        });
-        Ok(said.join("\n"))
+        }];
+        for (row, wait) in self.queue_waits().await {
+            if s.ids.contains(&row.id) && row.status == "waiting" {
+                let why = wait.map_or_else(|| "starts next".to_string(), |w| w.describe());
+                lines.push(format!("queued #{}: {} ({why})", row.id, row.plan_path));
+            }
+        }
+        lines.retain(|l| !l.is_empty());
+        lines.join("\n")
     }
 
     /// Ends the loops that plans handed with `replace` supersede: a hosted one is aborted like
     /// any loop (audited); one this supervisor could not host runs nothing and is aborted in
     /// the store.
-    async fn retire_for(&self, paths: &[PathBuf]) -> Result<Vec<String>, String> {
+    async fn retire_for(self: &Arc<Self>, paths: &[PathBuf]) -> Result<Vec<String>, String> {
         let mut said = Vec::new();
         for path in paths {
             let reason = format!("replaced by a new loop from {}", path.display());
@@ -334,7 +351,7 @@ impl Supervisor {
 
     /// Ends loop `slug`, which a corrected plan replaces: aborted by its task when hosted
     /// here, in the store alone when it could not be hosted (its plan changed).
-    async fn retire(&self, slug: &str, reason: &str) -> Result<Option<String>, String> {
+    async fn retire(self: &Arc<Self>, slug: &str, reason: &str) -> Result<Option<String>, String> {
         let said = format!("loop `{slug}` aborted: {reason}");
         if self.sender(slug).is_some() {
             let ended = self
@@ -376,7 +393,7 @@ impl Supervisor {
     }
 
     /// Stop / resume the whole line, or the same action on every loop.
-    pub async fn act_all(&self, action: HumanAction) -> Result<String, String> {
+    pub async fn act_all(self: &Arc<Self>, action: HumanAction) -> Result<String, String> {
         if let Some(socket) = &self.remote {
             let target = crate::engine::supervisor::control::Target::All;
             return crate::engine::supervisor::remote::act(socket.clone(), target, action).await;
@@ -398,6 +415,8 @@ impl Supervisor {
                 Err(m) => lines.push(format!("{name}: not changed ({m})")),
             }
         }
+        // A resumed line admits what waited in the queue.
+        self.nudge();
         let head = match action {
             HumanAction::Stop => "LINE STOPPED",
             HumanAction::Resume { .. } => "line resumed",

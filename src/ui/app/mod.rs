@@ -213,6 +213,7 @@ where
             },
             Some(event) = inbox.reviews.recv() => board.on_review_event(event),
             () = port.diff_computed().notified() => board.on_diff_computed(),
+            () = port.queue_changed().notified() => board.on_queue_changed(),
             () = wake.notified() => board.on_pane_output(),
             Some(answer) = inbox.answers.recv() => board.on_answer(answer),
             _ = tick.tick() => {

@@ -221,6 +221,12 @@ impl Board {
         self.dirty = true;
     }
 
+    /// The queue changed (a plan queued, started or held): the status bar says so.
+    pub fn on_queue_changed(&mut self) {
+        self.refresh();
+        self.dirty = true;
+    }
+
     /// Some pane got output.
     pub fn on_pane_output(&mut self) {
         if self.panes.any_dirty(&self.visible()) {
@@ -362,6 +368,7 @@ impl Board {
             .map(|v| card(v, now, self.port.diff_stat(&v.name)))
             .collect();
         model.line_stopped = self.port.line_stopped();
+        model.queue = self.port.queue().line();
         if let Some(name) = selected {
             if let Some(i) = model.loops.iter().position(|c| c.name == name) {
                 model.selected = i;

@@ -128,6 +128,8 @@ pub struct BoardModel {
     /// Keys go to the selected loop's agent until the escape key.
     pub attached: bool,
     pub line_stopped: bool,
+    /// `queued 3 · max_running 2/2`: what waits for the line (empty when nothing does).
+    pub queue: String,
     pub dialog: Option<Dialog>,
     /// Notices not yet seen, oldest first; the status line shows the newest.
     pub toasts: Vec<Toast>,

@@ -26,6 +26,7 @@ pub struct FakePort {
     adopted: Mutex<Vec<(String, String)>>,
     requests: Mutex<Vec<String>>,
     diff_wake: Notify,
+    queue_wake: Notify,
 }
 
 /// A loop as the engine shows it: `state` with `lamp`, on iteration `iteration`.
@@ -59,6 +60,7 @@ impl FakePort {
             adopted: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             diff_wake: Notify::new(),
+            queue_wake: Notify::new(),
         }
     }
 
@@ -106,6 +108,10 @@ impl EnginePort for FakePort {
         false
     }
 
+    fn queue(&self) -> crate::ui::port::Glance {
+        crate::ui::port::Glance::default()
+    }
+
     fn diff_stat(&self, _loop_name: &str) -> Option<DiffStat> {
         None
     }
@@ -134,6 +140,10 @@ impl EnginePort for FakePort {
 
     fn diff_computed(&self) -> &Notify {
         &self.diff_wake
+    }
+
+    fn queue_changed(&self) -> &Notify {
+        &self.queue_wake
     }
 
     fn write_pane(&self, loop_name: &str, bytes: Vec<u8>) {

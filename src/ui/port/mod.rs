@@ -31,6 +31,7 @@ pub use crate::engine::supervisor::shared::{LoopView, OutputHook, Update};
 pub use crate::store::{CheckRunRow, IncidentRow, IterationRow};
 use andon_core::diff::{DiffStat, DiffTarget};
 use andon_core::event::HumanAction;
+pub use andon_core::queue::Glance;
 use andon_core::standards::Prevention;
 
 /// An answer that comes later: what was done, or why not.
@@ -47,6 +48,8 @@ pub trait EnginePort: Send + Sync {
     fn board(&self) -> Vec<LoopView>;
     /// Whether the whole line is stopped.
     fn line_stopped(&self) -> bool;
+    /// The queue at a glance: what waits, and why the first in line does.
+    fn queue(&self) -> Glance;
     /// A loop's cumulative diffstat, once computed.
     fn diff_stat(&self, loop_name: &str) -> Option<DiffStat>;
     /// The latest diff computed for exactly `target`, with its generation.
@@ -61,6 +64,8 @@ pub trait EnginePort: Send + Sync {
     fn agent_running(&self, loop_name: &str) -> bool;
     /// Woken whenever a diff was computed.
     fn diff_computed(&self) -> &Notify;
+    /// Woken whenever the queue's glance changed.
+    fn queue_changed(&self) -> &Notify;
 
     // Requests without an answer.
 
@@ -122,6 +127,14 @@ impl EnginePort for SupervisorPort {
         self.0.shared().is_line_stopped()
     }
 
+    fn queue(&self) -> Glance {
+        self.0.queue_glance()
+    }
+
+    fn queue_changed(&self) -> &Notify {
+        self.0.queue_changed()
+    }
+
     fn diff_stat(&self, loop_name: &str) -> Option<DiffStat> {
         self.0.shared().diff_service(loop_name)?.stat()
     }
@@ -178,7 +191,14 @@ impl EnginePort for SupervisorPort {
     fn start_plan(&self, plan: &str, replace: bool) -> Answer<String> {
         let sup = Arc::clone(&self.0);
         let path = sup.shared().repo_root().join(plan);
-        Box::pin(async move { sup.start_plans(vec![path], replace, None).await })
+        Box::pin(async move {
+            sup.start_plans(crate::engine::supervisor::admission::Submission {
+                paths: vec![path],
+                replace,
+                ..Default::default()
+            })
+            .await
+        })
     }
 
     fn plan_choices(&self) -> BoxFuture<'static, Vec<PlanChoice>> {

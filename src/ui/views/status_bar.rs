@@ -121,6 +121,9 @@ fn state_spans(model: &BoardModel, theme: &Theme, mode: Mode) -> Vec<Span<'stati
     spans.push(Span::styled(model.supervisor.clone(), dim));
     spans.push(Span::raw("  "));
     spans.extend(count_spans(model, theme));
+    if !model.queue.is_empty() {
+        spans.push(Span::styled(format!("  {}", model.queue), dim));
+    }
     let pages = layout::pages(model.loops.len());
     if pages > 1 {
         let page = model.page.min(pages - 1) + 1;

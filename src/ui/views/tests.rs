@@ -433,3 +433,13 @@ fn tiny_terminals_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn the_status_bar_shows_what_waits_in_the_queue() {
+    let mut model = board(2);
+    model.queue = "queued 3 · max_running 2/2".into();
+    let screen = text(&render(&model, 120, 30));
+    let bar = screen.lines().last().unwrap_or_default().to_string();
+    assert!(bar.contains("queued 3 · max_running 2/2"), "{bar}");
+    assert_snapshot!(screen);
+}

@@ -177,7 +177,7 @@ async fn query(sup: &Supervisor, sql: String, reader: Reader) -> Reply {
         )
 }
 
-async fn handle(sup: &Supervisor, req: Request) -> Reply {
+async fn handle(sup: &Arc<Supervisor>, req: Request) -> Reply {
     let (target, action) = match req {
         Request::Status => {
             return Reply::Loops {
@@ -188,7 +188,18 @@ async fn handle(sup: &Supervisor, req: Request) -> Reply {
             plans,
             replace,
             agent,
-        } => return Reply::from_result(sup.start_plans(plans, replace, agent).await),
+            priority,
+            after,
+        } => {
+            let s = crate::engine::supervisor::admission::Submission {
+                paths: plans,
+                priority,
+                after,
+                agent,
+                replace,
+            };
+            return Reply::from_result(sup.start_plans(s).await);
+        }
         Request::Cleanup {
             loop_name,
             force,

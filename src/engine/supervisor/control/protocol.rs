@@ -35,6 +35,12 @@ pub enum Request {
         /// The agent profile for these plans, whatever they name (`andon run --agent`).
         #[serde(default)]
         agent: Option<String>,
+        /// Higher starts first (`andon queue add --priority`).
+        #[serde(default)]
+        priority: i64,
+        /// The plan whose loop must merge first (`andon queue add --after`).
+        #[serde(default)]
+        after: Option<PathBuf>,
     },
     /// Remove an ended loop's worktree (`andon cleanup`).
     Cleanup {
