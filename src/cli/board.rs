@@ -20,6 +20,7 @@ use andon::ui::theme::{no_color_requested, Theme};
 
 use super::repo::{bad_input, EXIT_ERROR};
 use super::run::{runtime, start, Hooks, RunArgs};
+use andon_core::desktop::Desktop;
 
 pub fn run(args: RunArgs) -> i32 {
     let Some(rt) = runtime() else {
@@ -93,37 +94,56 @@ pub fn run(args: RunArgs) -> i32 {
         panic_after,
         theme_source: Some((root.clone(), name, no_color)),
         supervised_by: None,
+        // The terminal sink: only a board that supervises writes it (the supervising andon
+        // calls for a read-only one).
+        desktop: config
+            .notify
+            .terminal
+            .then(|| Desktop::from_env(|name| std::env::var(name).ok())),
     };
     if let Some(pid) = supervised_by {
         opts.supervised_by = Some(pid);
         return rt.block_on(read_only(repo, config, opts));
     }
-    rt.block_on(async {
-        let ptys = PtyRegistry::default();
-        let panes = PaneSet::new(pane_replies(&ptys), config.ui.scrollback);
-        let hooks = Hooks {
-            output: Some(panes.hook()),
-            ptys,
-        };
-        let mut session = match start(&args, hooks).await {
-            Ok(s) => s,
-            Err(code) => return code,
-        };
-        let fresh = session.updates.resubscribe();
-        let updates = std::mem::replace(&mut session.updates, fresh);
-        let clock = session.sup.shared().clock().clone();
-        let code = app::run(
-            SupervisorPort::port(session.sup.clone()),
-            updates,
-            panes,
-            opts,
-            clock,
-        )
-        .await;
-        session.finish_calls().await;
-        session.close();
-        code
-    })
+    rt.block_on(supervise(&args, &config, opts))
+}
+
+/// The board that supervises: it starts the run and shows it until the human quits.
+async fn supervise(args: &RunArgs, config: &andon::config::Config, opts: BoardOptions) -> i32 {
+    let ptys = PtyRegistry::default();
+    let panes = PaneSet::new(pane_replies(&ptys), config.ui.scrollback);
+    // The terminal sink's calls, when it is on.
+    let (calls, calls_rx) = match opts.desktop {
+        Some(_) => {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            (Some(tx), Some(rx))
+        }
+        None => (None, None),
+    };
+    let hooks = Hooks {
+        output: Some(panes.hook()),
+        ptys,
+        calls,
+    };
+    let mut session = match start(args, hooks).await {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let fresh = session.updates.resubscribe();
+    let updates = std::mem::replace(&mut session.updates, fresh);
+    let clock = session.sup.shared().clock().clone();
+    let code = app::run(
+        SupervisorPort::port(session.sup.clone()),
+        updates,
+        panes,
+        opts,
+        clock,
+        calls_rx,
+    )
+    .await;
+    session.finish_calls().await;
+    session.close();
+    code
 }
 
 /// The read-only board: the loops as the store shows them, each pane the tail of its current
@@ -161,7 +181,7 @@ async fn read_only(
     let updates = shared.updates().subscribe();
     andon::engine::supervisor::remote::observe(Arc::clone(&shared), Duration::from_millis(500));
     let clock = shared.clock().clone();
-    app::run(SupervisorPort::port(sup), updates, panes, opts, clock).await
+    app::run(SupervisorPort::port(sup), updates, panes, opts, clock, None).await
 }
 
 /// The panes' answers to their agents' terminal queries, written to the agents' PTYs.

@@ -45,17 +45,28 @@ pub async fn watch(
         eprintln!("andon: cannot install signal handlers");
         return EXIT_ERROR;
     };
+    let mut told = BTreeSet::new();
     let code = loop {
         let hosted: BTreeSet<String> = sup.loop_names().into_iter().collect();
         let queue = our_queue(sup, ours).await;
         let mut loops = ours.loops.clone();
         loops.extend(queue.iter().filter_map(|(row, _)| row.loop_name.clone()));
+        report_failed(&queue, &mut told);
+        let failed = queue.iter().any(|(row, _)| row.status == "failed");
         let waits: Vec<Option<Wait>> = queue
             .into_iter()
             .filter(|(row, _)| row.status == "waiting")
             .map(|(_, wait)| wait)
             .collect();
-        if let Some(code) = settled(&sup.shared().board(), &hosted, &loops, &waits, serve) {
+        let board = sup.shared().board();
+        if let Some(code) = settled(&board, &hosted, &loops, &waits, serve).map(|code| {
+            // A plan of this run that could not start is the human's to look at.
+            if failed && code == EXIT_OK {
+                EXIT_NEEDS_HUMAN
+            } else {
+                code
+            }
+        }) {
             if sup.requests_in_flight() == 0 {
                 break code;
             }
@@ -81,6 +92,20 @@ async fn stop_on_signal(sup: &Supervisor, name: &str) -> i32 {
     eprintln!("andon: {name}: ending every agent; interrupted iterations resume with `andon run`");
     sup.shutdown(&format!("supervisor received {name}")).await;
     EXIT_ERROR
+}
+
+/// Says once why each of this run's queued plans could not start.
+fn report_failed(queue: &[(QueueRow, Option<Wait>)], told: &mut BTreeSet<i64>) {
+    for (row, _) in queue {
+        if row.status == "failed" && told.insert(row.id) {
+            eprintln!(
+                "andon: queued #{} {} could not start: {}",
+                row.id,
+                row.plan_path,
+                row.reason.as_deref().unwrap_or("no reason recorded")
+            );
+        }
+    }
 }
 
 /// This run's queue entries, each with why it waits.

@@ -73,7 +73,7 @@ enum Command {
     /// The plans waiting for the line to admit them; `add` queues plans (priority, a
     /// dependency), `rm` removes entries.
     Queue(queue::QueueArgs),
-    /// The Andon call: `andon notify test` sends a sample through `[notify] command`.
+    /// The Andon call: `andon notify test` sends a sample through `[notify] command` and `terminal`.
     Notify(notify::NotifyArgs),
     /// What is installed and supported: agent CLIs, git, this repo's config, the terminal.
     Doctor(doctor::DoctorArgs),

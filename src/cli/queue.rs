@@ -130,13 +130,8 @@ fn add_offline(repo: &repo::Repo, s: &Submission) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let ground = Ground {
-        git: &repo.git,
-        config: &config,
-        store: &store,
-        clock: &andon::clock::Clock::system(),
-        line_stopped: false,
-    };
+    let clock = andon::clock::Clock::system();
+    let ground = offline(repo, &config, &store, &clock);
     match admission::submit(&ground, s) {
         Ok(ids) => {
             for (row, _) in admission::waits(&ground).unwrap_or_default() {
@@ -287,19 +282,31 @@ fn list(repo: &repo::Repo, json: bool) -> i32 {
     EXIT_OK
 }
 
+/// The queue's ground with no supervisor running (so no line is stopped).
+fn offline<'a>(
+    repo: &'a repo::Repo,
+    config: &'a andon::config::Config,
+    store: &'a Store,
+    clock: &'a andon::clock::Clock,
+) -> Ground<'a> {
+    Ground {
+        git: &repo.git,
+        config,
+        store,
+        clock,
+        line_stopped: false,
+        unhosted: Vec::new(),
+    }
+}
+
 fn waits(repo: &repo::Repo) -> Result<Vec<(QueueRow, Option<Wait>)>, i32> {
     let config = repo::config(repo).map_err(|e| bad_input(&e))?;
     let store = Store::open_read_only(&repo.dirs.db()).map_err(|e| {
         super::output::error(andon::error_chain::chain(&e));
         EXIT_ERROR
     })?;
-    let ground = Ground {
-        git: &repo.git,
-        config: &config,
-        store: &store,
-        clock: &andon::clock::Clock::system(),
-        line_stopped: false,
-    };
+    let clock = andon::clock::Clock::system();
+    let ground = offline(repo, &config, &store, &clock);
     admission::waits(&ground).map_err(|e| {
         super::output::error(&e);
         EXIT_ERROR

@@ -98,6 +98,8 @@ pub fn runtime() -> Option<tokio::runtime::Runtime> {
 pub struct Hooks {
     pub output: Option<OutputHook>,
     pub ptys: PtyRegistry,
+    /// The board's terminal sink: each call, for the board to write to its terminal.
+    pub calls: Option<andon::engine::notify::TerminalCalls>,
 }
 
 /// What a run set going: the exit code speaks of it.
@@ -187,7 +189,7 @@ pub fn hand_over(repo: &repo::Repo, args: &RunArgs, pid: &str) -> i32 {
 }
 
 /// Validate, create and host the loops; Err is the exit code after the message was printed.
-pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
+pub async fn start(args: &RunArgs, mut hooks: Hooks) -> Result<Session, i32> {
     let (repo, config, for_plans) = open(args)?;
     let root = repo.git.repo_root().to_path_buf();
     prepare_andon_dir(&repo)?;
@@ -227,14 +229,19 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
     // Bad input exits 2 before anything starts; the queue checks again as it admits them.
     launch::validate(&repo.git, &for_plans, &store, &fresh, args.replace)
         .map_err(|e| bad_input(&e))?;
-    let queued = store
+    let waiting: Vec<i64> = store
         .queue()
-        .map(|q| q.iter().any(|r| r.status == "waiting"))
-        .unwrap_or(false);
+        .map(|q| {
+            q.iter()
+                .filter(|r| r.status == "waiting")
+                .map(|r| r.id)
+                .collect()
+        })
+        .unwrap_or_default();
     if fresh.is_empty()
         && !hosted.iter().any(|(_, interrupted)| *interrupted)
         && !args.serve
-        && !queued
+        && waiting.is_empty()
     {
         return Err(bad_input(&InputError::new(
             None,
@@ -242,11 +249,12 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
             "name a plan (andon run --headless plans/<slug>.md), or `andon run --serve` to act on stopped loops",
         )));
     }
+    let terminal_calls = hooks.calls.take();
     let shared = Arc::new(shared(root, &repo, store, config, hooks));
     replay_last_output(&shared, &hosted);
     let sup = Supervisor::new(Arc::clone(&shared), lock);
     // Subscribed before any loop starts, so the first call is heard.
-    let notifier = andon::engine::notify::Notifier::start(&shared);
+    let notifier = andon::engine::notify::Notifier::start(&shared, terminal_calls);
     for (name, plan, why) in &unhosted {
         sup.mark_unhosted(name, plan, why);
     }
@@ -256,15 +264,34 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
         .await
         .into_iter()
         .collect();
-    // "Ours": the loops this run sets going, now or once the queue admits them; the exit
-    // code speaks of them.
+    let ours = set_going(&sup, args, fresh, hosted, waiting).await?;
+    // Whatever waits in the queue starts as the line makes room.
+    sup.start_admission();
+    // The people's socket once every loop is hosted: a command that finds the socket finds
+    // its loop too.
+    servers.extend(serve(&repo.dirs.socket(), &sup, control::Channel::Human).await);
+    Ok(Session {
+        sup,
+        ours,
+        updates,
+        servers,
+        sockets: vec![repo.dirs.socket(), repo.dirs.agent_socket()],
+        notifier,
+        _log: log_guard,
+    })
+}
+
+/// "Ours": the loops this run sets going, now or once the queue admits them; the exit code
+/// speaks of them. The fresh plans go through the queue; the hosted loops are added once the
+/// submission is accepted, so a refused one leaves no agent restarted.
+async fn set_going(
+    sup: &Arc<Supervisor>,
+    args: &RunArgs,
+    fresh: Vec<PathBuf>,
+    hosted: Vec<Hosted>,
+    waiting: Vec<i64>,
+) -> Result<Ours, i32> {
     let mut ours = Ours::default();
-    for ((spec, p), interrupted) in hosted {
-        if interrupted {
-            ours.loops.insert(spec.name.clone());
-        }
-        sup.add_loop(spec, p, interrupted.then_some(Event::Restarted));
-    }
     if !fresh.is_empty() {
         let submission = Submission {
             paths: fresh,
@@ -284,20 +311,17 @@ pub async fn start(args: &RunArgs, hooks: Hooks) -> Result<Session, i32> {
             }
         }
     }
-    // Whatever waits in the queue starts as the line makes room.
-    sup.start_admission();
-    // The people's socket once every loop is hosted: a command that finds the socket finds
-    // its loop too.
-    servers.extend(serve(&repo.dirs.socket(), &sup, control::Channel::Human).await);
-    Ok(Session {
-        sup,
-        ours,
-        updates,
-        servers,
-        sockets: vec![repo.dirs.socket(), repo.dirs.agent_socket()],
-        notifier,
-        _log: log_guard,
-    })
+    for ((spec, p), interrupted) in hosted {
+        if interrupted {
+            ours.loops.insert(spec.name.clone());
+        }
+        sup.add_loop(spec, p, interrupted.then_some(Event::Restarted));
+    }
+    // With no plan given, the plans already queued are this run's: it waits for them.
+    if ours.entries.is_empty() {
+        ours.entries = waiting;
+    }
+    Ok(ours)
 }
 
 /// The repo, its config, and the config the plans given here run with (`--agent`: for these

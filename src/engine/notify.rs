@@ -2,7 +2,8 @@
 //! `[notify] command` sink for each call `andon_core::notify` decides on — off the engine's
 //! path (a sink that hangs or fails is ended after its timeout and logged, never felt by a
 //! loop), at most one per loop per minute with the rest summed up after. Headless and the
-//! board both run it; the board's terminal sink is the board's own.
+//! board both run it; the board also gets each call for its terminal sink (`[notify]
+//! terminal`), which it writes to the terminal it owns.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -108,20 +109,53 @@ impl Caller {
     }
 }
 
-/// The running command sink; [`Notifier::finish`] delivers what is pending and waits for the
+/// Where the board's terminal sink hears the calls.
+pub type TerminalCalls = tokio::sync::mpsc::UnboundedSender<Notice>;
+
+/// The running sinks; [`Notifier::finish`] delivers what is pending and waits for the command
 /// sinks still running (up to their timeout), so a headless run's last call is not lost.
 pub struct Notifier {
     done: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The sinks one notifier feeds.
+struct Sinks {
+    command: Option<Vec<String>>,
+    terminal: Option<TerminalCalls>,
+    timeout: Duration,
+}
+
+impl Sinks {
+    fn deliver(&self, notices: Vec<Notice>, running: &mut JoinSet<Result<(), String>>) {
+        for n in notices {
+            if let Some(tx) = &self.terminal {
+                tx.send(n.clone())
+                    .or_log("the board ended before its last call");
+            }
+            if let Some(argv) = &self.command {
+                running.spawn(send(argv.clone(), n, self.timeout));
+            }
+        }
+    }
+}
+
 impl Notifier {
-    /// Starts calling for the line's changes, when a command sink is configured.
-    pub fn start(shared: &Arc<Shared>) -> Option<Notifier> {
-        shared.config().notify.command.as_ref()?;
+    /// Starts calling for the line's changes, when a sink is configured: the command, or the
+    /// terminal sink when `terminal` (the board) can write one.
+    pub fn start(shared: &Arc<Shared>, terminal: Option<TerminalCalls>) -> Option<Notifier> {
+        let config = &shared.config().notify;
+        let sinks = Sinks {
+            command: config.command.as_ref().map(|(argv, _, _)| argv.clone()),
+            terminal: terminal.filter(|_| config.terminal),
+            timeout: config.timeout,
+        };
+        if sinks.command.is_none() && sinks.terminal.is_none() {
+            return None;
+        }
         let (done, finished) = tokio::sync::oneshot::channel();
         let updates = shared.updates().subscribe();
-        let task = tokio::spawn(run(Arc::clone(shared), updates, finished));
+        let task = tokio::spawn(run(Arc::clone(shared), sinks, updates, finished));
         Some(Notifier { done, task })
     }
 
@@ -135,15 +169,13 @@ impl Notifier {
 
 async fn run(
     shared: Arc<Shared>,
+    sinks: Sinks,
     mut updates: broadcast::Receiver<Update>,
     mut finished: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let config = shared.config().notify.clone();
-    let Some((argv, _, _)) = config.command.clone() else {
-        return;
-    };
-    let mut caller = Caller::new(config.on.clone(), repo_name(shared.repo_root()));
-    let mut sinks = JoinSet::new();
+    let on = shared.config().notify.on.clone();
+    let mut caller = Caller::new(on, repo_name(shared.repo_root()));
+    let mut running = JoinSet::new();
     loop {
         let wait = caller.next_due().map(|due| {
             let ms = due.saturating_sub(shared.clock().now_ms()).max(0);
@@ -158,7 +190,7 @@ async fn run(
             () = tokio::time::sleep(wait.unwrap_or(Duration::MAX)), if wait.is_some() => {
                 caller.due(shared.clock().now_ms())
             }
-            Some(_) = sinks.join_next(), if !sinks.is_empty() => Vec::new(),
+            Some(_) = running.join_next(), if !running.is_empty() => Vec::new(),
             _ = &mut finished => {
                 // What the line said before it finished is still called.
                 let mut last = Vec::new();
@@ -167,17 +199,13 @@ async fn run(
                 }
                 // Summaries held for a quiet minute go now: the run is over.
                 last.extend(caller.due(i64::MAX));
-                for n in last {
-                    sinks.spawn(send(argv.clone(), n, config.timeout));
-                }
+                sinks.deliver(last, &mut running);
                 break;
             }
         };
-        for n in notices {
-            sinks.spawn(send(argv.clone(), n, config.timeout));
-        }
+        sinks.deliver(notices, &mut running);
     }
-    while sinks.join_next().await.is_some() {}
+    while running.join_next().await.is_some() {}
 }
 
 /// Runs the sink once for `n`: its placeholders filled, its environment `ANDON_<NAME>`;

@@ -82,7 +82,7 @@ fn a_sink_that_hangs_or_fails_never_holds_a_loop_up() {
     let probe = TestRepo::new();
     let marker = probe.root.parent().unwrap().join("begun");
     let hang = format!(
-        "[\"sh\", \"-c\", \"echo begun >> {}; exec sleep 600\"]",
+        "[\"sh\", \"-c\", \"echo begun >> {}; exec sleep 613\"]",
         marker.display()
     );
     let repo = repo_with_sink(&hang, "timeout = \"1s\"\n");
@@ -96,7 +96,7 @@ fn a_sink_that_hangs_or_fails_never_holds_a_loop_up() {
     );
     // Ended after its timeout: no sleeper is left behind.
     let left = std::process::Command::new("pgrep")
-        .args(["-f", &format!("echo begun >> {}", marker.display())])
+        .args(["-f", "sleep 613"])
         .output()
         .unwrap();
     assert!(left.stdout.is_empty(), "the hung sink was ended");
@@ -133,4 +133,105 @@ fn a_sink_that_cannot_run_is_named_at_start_up_and_a_repo_cannot_set_one() {
     assert!(err.contains("andon.toml:3"), "{err}");
     assert!(err.contains("not where they go"), "{err}");
     assert!(err.contains("~/.config/andon/config.toml"), "{err}");
+
+    let repo = TestRepo::new();
+    repo.config("[notify]\nterminal = true\n");
+    repo.plan("fix", "sim", "");
+    repo.commit("plan");
+    let out = repo.run_headless("plans/fix.md", &[], LIMIT);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("andon.toml:2"), "{err}");
+    assert!(err.contains("[notify] `terminal`"), "{err}");
+}
+
+/// The board in a pseudo-terminal (the test plays the host terminal and reads what it is
+/// sent), with `extra` in its environment; returns every byte once the call arrived.
+fn board_in_a_pty(repo: &TestRepo, extra: &[(&str, &str)], call: &str) -> String {
+    let dir = repo.root.parent().unwrap();
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let log = dir.join(format!("terminal-{}.log", extra.len()));
+    let mut env: Vec<(String, String)> = [
+        ("PATH", std::env::var("PATH").unwrap()),
+        ("HOME", repo.home.display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            repo.home.join(".config").display().to_string(),
+        ),
+        ("TERM", "xterm-256color".to_string()),
+        ("TMPDIR", tmp.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let child = andon::pty::PtyChild::spawn(
+        andon::pty::PtySpec {
+            argv: vec![ANDON.into(), "run".into(), "plans/fix.md".into()],
+            cwd: repo.root.clone(),
+            env,
+            rows: 40,
+            cols: 120,
+            log_path: log.clone(),
+            stdin_data: None,
+        },
+        Box::new(|_| {}),
+    )
+    .unwrap();
+    let seen = eventually(LIMIT, "the Andon call on the board's terminal", || {
+        let bytes = std::fs::read(&log).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        text.contains(call).then_some(text)
+    });
+    andon::pty::signal::kill_group(child.pid()).unwrap();
+    seen
+}
+
+/// A repo whose `fix` plan goes green at once, with the terminal sink on for blue lamps;
+/// and the title its call has.
+fn repo_with_terminal_sink() -> (TestRepo, String) {
+    let repo = TestRepo::new();
+    repo.agent(
+        "fixer",
+        &format!("printf '%s' '{FIXED_PRICE}' > src/price.sh"),
+    );
+    repo.plan("fix", "fixer", "");
+    repo.commit("plan");
+    repo.user_config("[sandbox]\nmode = \"off\"\n[notify]\non = [\"blue\"]\nterminal = true\n");
+    let name = repo
+        .root
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    (repo, format!("andon {name}: fix blue"))
+}
+
+#[test]
+fn the_terminal_sink_reaches_the_host_terminal_only_while_the_board_runs() {
+    // Headless: no terminal is the board's, so nothing is written to it.
+    let (repo, _) = repo_with_terminal_sink();
+    let out = repo.run_headless("plans/fix.md", &[], LIMIT);
+    expect_exit(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("\x1b]"), "{stdout:?}");
+
+    // The board: OSC 777 on its terminal, once the loop waits for review.
+    let (repo, title) = repo_with_terminal_sink();
+    let call = format!("\x1b]777;notify;{title};awaiting approval\x1b\\");
+    let seen = board_in_a_pty(&repo, &[], &call);
+    assert_eq!(seen.matches("\x1b]777;").count(), 1, "one call: {seen:?}");
+
+    // Inside tmux, wrapped for passthrough; iTerm2 (seen through tmux) reads OSC 9.
+    let (repo, title) = repo_with_terminal_sink();
+    let wrapped = format!("\x1bPtmux;\x1b\x1b]9;{title}: awaiting approval\x1b\x1b\\\x1b\\");
+    board_in_a_pty(
+        &repo,
+        &[
+            ("TMUX", "/tmp/tmux-1000/default,1,0"),
+            ("LC_TERMINAL", "iTerm2"),
+        ],
+        &wrapped,
+    );
 }

@@ -108,7 +108,7 @@ fn plans_start_by_priority_and_dependency_within_max_running_and_survive_kill_9(
         let said = ok(&repo.andon(&cmd, LIMIT));
         assert!(said.contains("queued #"), "{said}");
     }
-    // Bad input: an unknown dependency, and a cycle, named.
+    // Bad input: an unknown dependency, a plan queued twice, and a cycle, named.
     repo.plan("f", "gated", "");
     let out = repo.andon(
         &["queue", "add", "plans/f.md", "--after", "plans/nope.md"],
@@ -124,6 +124,24 @@ fn plans_start_by_priority_and_dependency_within_max_running_and_survive_kill_9(
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("queued already"), "{err}");
+    repo.plan("g", "gated", "");
+    let out = repo.andon(
+        &[
+            "queue",
+            "add",
+            "plans/f.md",
+            "plans/g.md",
+            "--after",
+            "plans/f.md",
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a dependency cycle: plans/f.md → plans/f.md"),
+        "{err}"
+    );
     let listed = ok(&repo.andon(&["queue", "--json"], LIMIT));
     let rows: serde_json::Value = serde_json::from_str(&listed).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 5, "{listed}");
@@ -264,4 +282,23 @@ fn a_resume_waits_for_a_place_on_the_line() {
     let actions = repo.audit_actions();
     assert!(actions.iter().any(|a| a == "resume"), "{actions:?}");
     repo.end(server);
+}
+
+#[test]
+fn a_headless_run_with_no_plan_works_through_the_queue_and_exits_by_it() {
+    let repo = TestRepo::new();
+    repo.unconfined();
+    repo.agent(
+        "fixer",
+        &format!("printf '%s' '{FIXED_PRICE}' > src/price.sh"),
+    );
+    repo.plan("fix", "fixer", "");
+    repo.commit("plan");
+    ok(&repo.andon(&["queue", "add", "plans/fix.md"], LIMIT));
+    // No plan named: the queued one is this run's, and the exit code speaks of it.
+    let out = repo.andon(&["run", "--headless"], LIMIT);
+    expect_exit(&out, 0);
+    assert_eq!(state(&repo, "fix").as_deref(), Some("awaiting_approval"));
+    let listed = ok(&repo.andon(&["queue", "--json"], LIMIT));
+    assert!(listed.contains("\"started\""), "{listed}");
 }

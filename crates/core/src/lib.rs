@@ -12,6 +12,7 @@ pub mod breaker_overrides;
 pub mod cache_dir;
 pub mod common_cause;
 pub mod condition;
+pub mod desktop;
 pub mod diff;
 pub mod duration;
 pub mod event;

@@ -53,6 +53,8 @@ pub struct Ground<'a> {
     pub store: &'a Store,
     pub clock: &'a Clock,
     pub line_stopped: bool,
+    /// Loops no supervisor will rerun (their plan changed): they hold no place.
+    pub unhosted: Vec<String>,
 }
 
 /// Validates `s` (the plans, their dependency) and queues it; returns the entries' ids.
@@ -190,7 +192,15 @@ pub fn drain(g: &Ground<'_>, submitted: &[i64]) -> Result<Drained, NotAdmitted> 
             }
         }
     }
+    // Uncommitted edits in the main worktree hold new loops back (they start from HEAD) until
+    // the human commits them; the entries keep waiting rather than failing.
+    let base_clean = launch::refuse_dirty_base(g.git)
+        .map_err(|e| tracing::info!("queued plans wait: {e}"))
+        .is_ok();
     for row in startable {
+        if row.kind == PLAN && !base_clean {
+            continue;
+        }
         if row.kind == RESUME {
             let name = row.loop_name.clone().unwrap_or_default();
             let action = row
@@ -221,7 +231,7 @@ pub fn drain(g: &Ground<'_>, submitted: &[i64]) -> Result<Drained, NotAdmitted> 
 /// The schedule for the waiting entries, with started-but-unmarked entries (a supervisor
 /// killed between recording a loop and marking its entry) marked now.
 fn plan_of(g: &Ground<'_>, waiting: &[&QueueRow], loops: &[crate::store::LoopRow]) -> Schedule {
-    let facts = facts(loops);
+    let facts = facts(loops, &g.unhosted);
     let mut entries = Vec::new();
     for row in waiting {
         if row.kind == PLAN {
@@ -287,7 +297,12 @@ fn look(g: &Ground<'_>) -> Result<(Waits, andon_core::queue::Glance), String> {
     let loops = g.store.loops().map_err(chain)?;
     let waiting: Vec<&QueueRow> = rows.iter().filter(|r| r.status == "waiting").collect();
     let entries: Vec<Entry> = waiting.iter().map(|r| entry(r)).collect();
-    let plan = schedule(&entries, &facts(&loops), limits(g.config), g.line_stopped);
+    let plan = schedule(
+        &entries,
+        &facts(&loops, &g.unhosted),
+        limits(g.config),
+        g.line_stopped,
+    );
     let glance = andon_core::queue::glance(&entries, &plan);
     let rows = rows
         .iter()
@@ -318,7 +333,7 @@ fn entry(row: &QueueRow) -> Entry {
     }
 }
 
-fn facts(loops: &[crate::store::LoopRow]) -> Vec<LoopFact> {
+fn facts(loops: &[crate::store::LoopRow], unhosted: &[String]) -> Vec<LoopFact> {
     loops
         .iter()
         .filter_map(|l| {
@@ -330,9 +345,10 @@ fn facts(loops: &[crate::store::LoopRow]) -> Vec<LoopFact> {
                 plan: l.plan_path.clone(),
                 state: State::parse(&l.state)?,
                 created_at: l.created_at,
-                interrupted: stop.is_some_and(|s| {
-                    s.cause == andon_core::state::StopCause::Interrupted && !s.human_hold
-                }),
+                interrupted: !unhosted.contains(&l.name)
+                    && stop.is_some_and(|s| {
+                        s.cause == andon_core::state::StopCause::Interrupted && !s.human_hold
+                    }),
             })
         })
         .collect()

@@ -68,7 +68,7 @@ pub fn validate(
 
 /// Loops start from HEAD: uncommitted changes to tracked files would not be in them. andon's
 /// own memory files never block it (it commits them; one rule everywhere).
-fn refuse_dirty_base(git: &GitOwner) -> Result<(), InputError> {
+pub fn refuse_dirty_base(git: &GitOwner) -> Result<(), InputError> {
     let dirty: Vec<String> = git
         .dirty_tracked_paths()
         .map_err(InputError::from_display)?

@@ -22,6 +22,7 @@ impl Supervisor {
             store: self.shared.store(),
             clock: self.shared.clock(),
             line_stopped: self.shared.is_line_stopped(),
+            unhosted: self.unhosted().into_iter().map(|(name, _)| name).collect(),
         }
     }
 
@@ -98,6 +99,8 @@ impl Supervisor {
         } = tokio::task::spawn_blocking(move || admission::drain(&me.ground(), &submitted))
             .await
             .map_err(|e| NotAdmitted::Store(format!("queue task failed: {e}")))??;
+        // A start that failed freed the place it was given: the next drain uses it.
+        let mut again = !failed.is_empty();
         for (id, why) in failed {
             tracing::warn!(entry = id, "a queued plan could not start: {why}");
         }
@@ -116,8 +119,12 @@ impl Supervisor {
                 Err(why) => store.mark_failed(id, why),
             }
             .or_log("the resume's entry is settled on the next drain");
+            again |= answer.is_err();
             out.started.push((id, name));
             out.answers.insert(id, answer);
+        }
+        if again {
+            self.nudge();
         }
         Ok(out)
     }

@@ -21,6 +21,7 @@ use crate::ui::board::panes::PaneSet;
 use crate::ui::board::{Board, BoardOptions, Inbox};
 use crate::ui::port::Port;
 use crate::ui::port::Update;
+use andon_core::notify::Notice;
 
 /// At most 60 frames a second.
 const FRAME: Duration = Duration::from_micros(16_667);
@@ -57,6 +58,7 @@ pub async fn run(
     panes: Arc<PaneSet>,
     opts: BoardOptions,
     clock: Clock,
+    calls: Option<mpsc::UnboundedReceiver<Notice>>,
 ) -> i32 {
     let (guard, mut terminal) = match TerminalGuard::enter() {
         Ok(t) => t,
@@ -87,6 +89,7 @@ pub async fn run(
         themes,
         signals: Some(signals),
         panic_at,
+        calls,
     };
     let code = event_loop(board, inbox, sources, &mut terminal).await;
     drop(terminal);
@@ -109,6 +112,8 @@ struct Sources<I> {
     signals: Option<Signals>,
     /// The hidden `--test-panic-after` hook.
     panic_at: Option<tokio::time::Instant>,
+    /// The Andon calls for the terminal sink (`[notify] terminal`).
+    calls: Option<mpsc::UnboundedReceiver<Notice>>,
 }
 
 /// The signals that end a terminal program.
@@ -140,10 +145,13 @@ impl Signals {
     }
 }
 
-/// Where the board's frames go and its bell rings: the host terminal, or a test's screen.
+/// Where the board's frames go, its bell rings and its desktop notifications are written:
+/// the host terminal, or a test's screen.
 trait Screen {
     fn frame(&mut self, board: &mut Board);
     fn bell(&mut self);
+    /// Writes an escape sequence the terminal turns into a desktop notification.
+    fn desktop_call(&mut self, sequence: &str);
 }
 
 impl Screen for Tui {
@@ -153,6 +161,16 @@ impl Screen for Tui {
 
     fn bell(&mut self) {
         ring_bell();
+    }
+
+    fn desktop_call(&mut self, sequence: &str) {
+        let mut out = std::io::stdout();
+        if let Err(e) = out
+            .write_all(sequence.as_bytes())
+            .and_then(|()| out.flush())
+        {
+            tracing::debug!("the desktop notification could not be written: {e}");
+        }
     }
 }
 
@@ -175,6 +193,7 @@ where
         mut themes,
         mut signals,
         panic_at,
+        mut calls,
     } = sources;
     let port = board.port();
     // Toasts, clocks and forgotten DEC 2026 updates need no finer grain than a second.
@@ -224,6 +243,11 @@ where
                 }
             }
             Some(()) = async { themes.as_mut()?.1.recv().await }, if themes.is_some() => board.on_theme_edit(),
+            Some(call) = async { calls.as_mut()?.recv().await }, if calls.is_some() => {
+                if let Some(desktop) = board.opts.desktop {
+                    screen.desktop_call(&desktop.sequence(&call.title, &call.body));
+                }
+            }
             () = tokio::time::sleep_until(next_frame), if board.dirty => {}
             Some(why) = async { Some(signals.as_mut()?.next().await) }, if signals.is_some() => {
                 board.shut_down(why).await;
@@ -306,6 +330,8 @@ mod tests {
         }
 
         fn bell(&mut self) {}
+
+        fn desktop_call(&mut self, _: &str) {}
     }
 
     /// The whole event loop on paused time: one frame at start, none while nothing changes,
@@ -335,6 +361,7 @@ mod tests {
             themes: None,
             signals: None,
             panic_at: None,
+            calls: None,
         };
         let count = || frames.lock().unwrap().len();
         // The test drives the board from beside its loop, on the same task.

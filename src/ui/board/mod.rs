@@ -47,6 +47,8 @@ pub struct BoardOptions {
     pub theme_source: Option<(std::path::PathBuf, String, bool)>,
     /// A read-only board: the pid of the andon that supervises the repo.
     pub supervised_by: Option<String>,
+    /// The terminal sink (`[notify] terminal`): how this terminal shows a notification.
+    pub desktop: Option<andon_core::desktop::Desktop>,
 }
 
 /// What the engine answers later: an action's result (said in the status line) and what an

@@ -56,6 +56,7 @@ pub(crate) fn board_on(port: &Arc<FakePort>) -> (Board, Inbox) {
         panic_after: None,
         theme_source: None,
         supervised_by: None,
+        desktop: None,
     };
     let engine: Port = Arc::clone(port) as Port;
     Board::new(engine, panes, opts, Clock::fixed(T0))
