@@ -7,6 +7,7 @@ mod board;
 mod demo;
 mod doctor;
 mod headless;
+mod import;
 mod init;
 mod kaizen;
 mod log;

@@ -49,6 +49,20 @@ pub enum QueueAction {
         #[arg(long, value_name = "PLAN")]
         after: Option<PathBuf>,
     },
+    /// Turn the repository's open GitHub issues into plan drafts under plans/ (the issue's
+    /// text, a link back, the template's defaults; no check: you add it). Imported issues are
+    /// skipped.
+    Import {
+        /// From GitHub, through the `gh` CLI (logged in).
+        #[arg(long, required = true)]
+        gh: bool,
+        /// Only issues with this label.
+        #[arg(long, value_name = "LABEL")]
+        label: Option<String>,
+        /// Show the drafts; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Remove waiting (or failed) entries, by number or plan path.
     Rm {
         #[arg(value_name = "ID|PLAN", required = true)]
@@ -70,6 +84,11 @@ pub fn run(args: QueueArgs) -> i32 {
             after,
         }) => add(&repo, plans, priority, after),
         Some(QueueAction::Rm { entries }) => remove(&repo, &entries),
+        Some(QueueAction::Import {
+            gh: _,
+            label,
+            dry_run,
+        }) => super::import::run(&repo, label.as_deref(), dry_run),
     }
 }
 

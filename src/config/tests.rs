@@ -504,8 +504,16 @@ fn notify_names_its_events_and_placeholders() {
     assert_eq!(config.notify.on, vec![andon_core::notify::Call::Red]);
     assert_eq!(config.notify.timeout, Duration::from_secs(3));
     assert_eq!(config.notify.command.as_ref().map(|c| c.2), Some(3));
-    assert!(!config.notify.terminal, "the terminal sink is chosen, not assumed");
-    assert!(apply("[notify]\nterminal = true\n").expect("parses").notify.terminal);
+    assert!(
+        !config.notify.terminal,
+        "the terminal sink is chosen, not assumed"
+    );
+    assert!(
+        apply("[notify]\nterminal = true\n")
+            .expect("parses")
+            .notify
+            .terminal
+    );
     assert_eq!(
         Config::defaults().notify.on.len(),
         4,

@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod diffs;
+pub mod forge;
 pub mod input_error;
 pub mod iteration;
 pub mod loop_task;

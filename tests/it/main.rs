@@ -31,6 +31,7 @@ mod example;
 mod hostile;
 mod hostile_names;
 mod human;
+mod import;
 mod inert_text;
 mod init;
 mod interactive;

@@ -19,6 +19,7 @@ pub mod event;
 pub mod failure;
 pub mod file_error;
 pub mod guard;
+pub mod issue_draft;
 pub mod kaizen;
 pub mod lexical_path;
 pub mod markdown;
