@@ -70,6 +70,13 @@ const ANDON_TOML: &str = r#"# andon configuration. Every key is optional; the va
 [line]
 # common_cause_window = "10m"       # the same failure in several loops this close together,
 #                                   # green at their baselines, is one common cause
+# max_running = 2                   # at most this many loops work at once (default: no limit)
+# max_awaiting_review = 1           # no new loop while this many diffs wait for your review
+
+# Notifications go in your user config (~/.config/andon/config.toml): sinks run programs.
+# A repository may choose only which changes notify.
+# [notify]
+# on = ["red", "needs_human", "blue", "line_stopped"]
 
 # Preventions adopted from the Kaizen board (`andon kaizen adopt ID --check CMD`, `--protect
 # GLOB`, or `K` then `a` on the board) land here, committed by andon: every new loop gets them.

@@ -81,6 +81,12 @@ impl Caller {
         }
     }
 
+    /// `name` stands as `seen` already (a loop restored from the store): only a change from
+    /// there calls, so a supervisor that starts again does not call for what was called.
+    pub fn seed(&mut self, name: &str, seen: Seen) {
+        self.seen.insert(name.to_string(), seen);
+    }
+
     /// The notices `view`'s change (and the line's) makes now.
     pub fn on_change(&mut self, view: &LoopView, line_stopped: bool, now_ms: i64) -> Vec<Notice> {
         let mut out = Vec::new();
@@ -155,7 +161,8 @@ impl Notifier {
         }
         let (done, finished) = tokio::sync::oneshot::channel();
         let updates = shared.updates().subscribe();
-        let task = tokio::spawn(run(Arc::clone(shared), sinks, updates, finished));
+        let caller = restored_caller(shared);
+        let task = tokio::spawn(run(Arc::clone(shared), caller, sinks, updates, finished));
         Some(Notifier { done, task })
     }
 
@@ -167,14 +174,37 @@ impl Notifier {
     }
 }
 
+/// A caller that has seen every loop of the store as it was left.
+fn restored_caller(shared: &Shared) -> Caller {
+    let on = shared.config().notify.on.clone();
+    let mut caller = Caller::new(on, repo_name(shared.repo_root()));
+    let rows = shared
+        .store()
+        .loops()
+        .or_log("loops restored from the store may call again")
+        .unwrap_or_default();
+    for row in rows {
+        if let Ok(p) = serde_json::from_str::<crate::engine::spec::Persisted>(&row.state_json) {
+            caller.seed(
+                &row.name,
+                Seen {
+                    lamp: p.state.lamp,
+                    state: p.state.state,
+                    needs_human: p.state.needs_human(),
+                },
+            );
+        }
+    }
+    caller
+}
+
 async fn run(
     shared: Arc<Shared>,
+    mut caller: Caller,
     sinks: Sinks,
     mut updates: broadcast::Receiver<Update>,
     mut finished: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let on = shared.config().notify.on.clone();
-    let mut caller = Caller::new(on, repo_name(shared.repo_root()));
     let mut running = JoinSet::new();
     loop {
         let wait = caller.next_due().map(|due| {

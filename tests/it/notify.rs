@@ -67,6 +67,15 @@ fn one_call_per_transition_with_the_placeholders_filled() {
         format!("fix|blue|awaiting_approval|andon {name}: fix blue|awaiting approval|env:awaiting_approval\n"),
         "one call: the diff awaits its human"
     );
+    // A later run calls for its own loop only: `fix`, still awaiting approval as the store
+    // left it, is not called for again.
+    repo.plan("other", "fixer", "");
+    repo.commit("another plan");
+    let out = repo.run_headless("plans/other.md", &[], LIMIT);
+    expect_exit(&out, 0);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(calls.matches("fix|blue").count(), 1, "{calls}");
+    assert_eq!(calls.matches("other|blue").count(), 1, "{calls}");
     // `andon notify test` sends a sample through the same command.
     let out = repo.andon(&["notify", "test"], LIMIT);
     expect_exit(&out, 0);

@@ -236,7 +236,7 @@ fn a_diff_awaiting_review_holds_the_next_loop_until_it_is_approved() {
     // A place is free, but one diff already waits for its reviewer.
     let queue = ok(&repo.andon(&["queue"], LIMIT));
     assert!(
-        queue.contains("1 diff await review (max_awaiting_review = 1)"),
+        queue.contains("1 diff awaits review (max_awaiting_review = 1)"),
         "{queue}"
     );
     release(&repo, "two");
@@ -245,7 +245,7 @@ fn a_diff_awaiting_review_holds_the_next_loop_until_it_is_approved() {
     ok(&repo.andon(&["approve", "one", "--branch", "--yes"], LIMIT));
     // Two still awaits: the line starts nothing until that review too.
     let queue = ok(&repo.andon(&["queue"], LIMIT));
-    assert!(queue.contains("1 diff await review"), "{queue}");
+    assert!(queue.contains("1 diff awaits review"), "{queue}");
     assert_eq!(started(&repo).len(), 2);
     ok(&repo.andon(&["approve", "two", "--branch", "--yes"], LIMIT));
     assert_eq!(wait_started(&repo, 3)[2], "three");

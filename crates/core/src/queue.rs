@@ -107,8 +107,12 @@ impl Wait {
                 if *running == 1 { "" } else { "s" }
             ),
             Wait::AwaitingReview { waiting, max } => format!(
-                "{waiting} diff{} await review (max_awaiting_review = {max})",
-                if *waiting == 1 { "" } else { "s" }
+                "{waiting} {} review (max_awaiting_review = {max})",
+                if *waiting == 1 {
+                    "diff awaits"
+                } else {
+                    "diffs await"
+                }
             ),
             Wait::After { plan, state: None } => format!("after {plan} (queued)"),
             Wait::After {
@@ -215,13 +219,20 @@ pub fn schedule(
     out
 }
 
-/// The glance at `schedule`'s outcome: the waiting count, and the first waiting entry's
-/// reason in start order.
+/// The glance at `schedule`'s outcome: the waiting count, and why the line holds them — a
+/// reason that holds the whole line (stopped, full, its reviewer behind) before one entry's
+/// dependency — the first in start order.
 pub fn glance(entries: &[Entry], s: &Schedule) -> Glance {
-    let first = in_order(entries)
+    let waits: Vec<&Wait> = in_order(entries)
         .into_iter()
-        .find_map(|e| s.waiting.iter().find(|(id, _)| *id == e.id))
-        .map(|(_, w)| w.clone());
+        .filter_map(|e| s.waiting.iter().find(|(id, _)| *id == e.id))
+        .map(|(_, w)| w)
+        .collect();
+    let first = waits
+        .iter()
+        .find(|w| !matches!(w, Wait::After { .. }))
+        .or(waits.first())
+        .map(|w| (*w).clone());
     Glance {
         waiting: s.waiting.len(),
         first,

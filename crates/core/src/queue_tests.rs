@@ -105,7 +105,7 @@ fn awaiting_review_holds_new_loops_but_not_a_resume() {
     assert!(s.waiting[0].1.needs_human());
     assert_eq!(
         s.waiting[0].1.describe(),
-        "1 diff await review (max_awaiting_review = 1)"
+        "1 diff awaits review (max_awaiting_review = 1)"
     );
 }
 
@@ -186,8 +186,9 @@ fn each_start_takes_a_place() {
 }
 
 #[test]
-fn the_glance_names_the_first_in_line() {
+fn the_glance_names_what_holds_the_line_before_one_plans_dependency() {
     let entries = [plan(1, "low", 0, None), plan(2, "high", 3, Some("x"))];
+    // The line is full: that holds both, though the first in line waits for x too.
     let s = schedule(
         &entries,
         &[fact("y", State::Running, 1)],
@@ -196,7 +197,10 @@ fn the_glance_names_the_first_in_line() {
     );
     let g = glance(&entries, &s);
     assert_eq!(g.waiting, 2);
-    assert_eq!(g.line(), "queued 2 · after x.md");
+    assert_eq!(g.line(), "queued 2 · max_running 1/1");
+    // Room on the line: only the dependency holds, and it is named.
+    let s = schedule(&entries[1..], &[], limits(Some(1), None), false);
+    assert_eq!(glance(&entries[1..], &s).line(), "queued 1 · after x.md");
     assert_eq!(Glance::default().line(), "");
 }
 

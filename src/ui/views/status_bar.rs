@@ -29,7 +29,7 @@ pub(super) fn draw(
         buf.set_line(area.x, area.y, &line, area.width);
         return;
     }
-    let left = Line::from(state_spans(model, theme, mode));
+    let left = Line::from(state_spans(model, theme, mode, area.width));
     buf.set_line(area.x, area.y, &left, area.width);
     let left_width = u16::try_from(left.width()).unwrap_or(u16::MAX);
     let room = area.width.saturating_sub(left_width.saturating_add(2));
@@ -103,7 +103,10 @@ fn banner(theme: &Theme) -> Span<'static> {
 }
 
 /// Banner or program name, repo and supervisor, lamp counts, page, attach target.
-fn state_spans(model: &BoardModel, theme: &Theme, mode: Mode) -> Vec<Span<'static>> {
+/// Below this width the repo is named by its folder alone, leaving room for the queue.
+const FULL_REPO_WIDTH: u16 = 120;
+
+fn state_spans(model: &BoardModel, theme: &Theme, mode: Mode, width: u16) -> Vec<Span<'static>> {
     let dim = Style::default().fg(theme.dim);
     let mut spans = if model.line_stopped {
         vec![banner(theme)]
@@ -112,8 +115,17 @@ fn state_spans(model: &BoardModel, theme: &Theme, mode: Mode) -> Vec<Span<'stati
     };
     spans.push(Span::raw(" "));
     if !model.repo.is_empty() {
+        let repo = if width < FULL_REPO_WIDTH {
+            model
+                .repo
+                .rsplit('/')
+                .find(|p| !p.is_empty())
+                .unwrap_or(&model.repo)
+        } else {
+            &model.repo
+        };
         spans.push(Span::styled(
-            truncate(&model.repo, 24),
+            truncate(repo, 24),
             Style::default().fg(theme.foreground),
         ));
         spans.push(Span::styled(" · ", dim));

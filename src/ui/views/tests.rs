@@ -442,4 +442,12 @@ fn the_status_bar_shows_what_waits_in_the_queue() {
     let bar = screen.lines().last().unwrap_or_default().to_string();
     assert!(bar.contains("queued 3 · max_running 2/2"), "{bar}");
     assert_snapshot!(screen);
+    // At 80 columns a long repo path gives way to its folder's name, so the queue still shows.
+    model.repo = "/home/dev/src/github.com/acme/inflection".into();
+    model.queue = "queued 1 · 1 awaiting review".into();
+    let bar = text(&render(&model, 80, 24));
+    let bar = bar.lines().last().unwrap_or_default().to_string();
+    assert!(bar.contains(" inflection · supervising"), "{bar}");
+    assert!(!bar.contains("/home/dev"), "{bar}");
+    assert!(bar.contains("queued 1 · 1 awaiting review"), "{bar}");
 }
