@@ -214,7 +214,16 @@ async fn run(
         let notices = tokio::select! {
             update = updates.recv() => match update {
                 Ok(u) => caller.on_change(&u.view, shared.is_line_stopped(), shared.clock().now_ms()),
-                Err(broadcast::error::RecvError::Lagged(_)) => Vec::new(),
+                // Changes were missed: the line as it stands now is compared with what was
+                // seen, so a transition is still called (once).
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let (stopped, now) = (shared.is_line_stopped(), shared.clock().now_ms());
+                    shared
+                        .board()
+                        .iter()
+                        .flat_map(|view| caller.on_change(view, stopped, now))
+                        .collect()
+                }
                 Err(broadcast::error::RecvError::Closed) => break,
             },
             () = tokio::time::sleep(wait.unwrap_or(Duration::MAX)), if wait.is_some() => {
@@ -253,10 +262,13 @@ async fn run_sink(argv: &[String], n: &Notice, timeout: Duration) -> Result<(), 
     let filled = andon_core::template::expand_with(argv, &values).map_err(|e| e.to_string())?;
     let (program, args) = filled.split_first().ok_or("the notify command is empty")?;
     let mut cmd = tokio::process::Command::new(program);
+    // Its own process group: a sink past its time is ended with everything it started (a
+    // `sh -c` sink's curl, too).
     cmd.args(args)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
+        .process_group(0)
         .kill_on_drop(true);
     for (name, value) in values {
         cmd.env(format!("ANDON_{}", name.to_ascii_uppercase()), value);
@@ -267,6 +279,10 @@ async fn run_sink(argv: &[String], n: &Notice, timeout: Duration) -> Result<(), 
         Ok(Ok(status)) => Err(format!("`{program}` exited with {status}")),
         Ok(Err(e)) => Err(format!("`{program}`: {e}")),
         Err(_) => {
+            if let Some(pgid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+                crate::pty::signal::kill_group(pgid)
+                    .or_log("a sink's group that ended just as its time ran out");
+            }
             child
                 .kill()
                 .await

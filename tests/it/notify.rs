@@ -91,7 +91,7 @@ fn a_sink_that_hangs_or_fails_never_holds_a_loop_up() {
     let probe = TestRepo::new();
     let marker = probe.root.parent().unwrap().join("begun");
     let hang = format!(
-        "[\"sh\", \"-c\", \"echo begun >> {}; exec sleep 613\"]",
+        "[\"sh\", \"-c\", \"echo begun >> {}; sleep 613; echo done\"]",
         marker.display()
     );
     let repo = repo_with_sink(&hang, "timeout = \"1s\"\n");

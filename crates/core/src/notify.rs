@@ -45,8 +45,9 @@ pub struct Seen {
 }
 
 /// The calls a loop's change from `before` (none: its first picture) to `now` makes, those in
-/// `on` only. A loop first seen already waiting calls too (a restarted supervisor's human has
-/// not heard of it).
+/// `on` only. A loop first seen already waiting calls too; the engine's notifier starts having
+/// seen every loop the store holds, so a restarted supervisor does not call again for what a
+/// human was called for before.
 pub fn calls(before: Option<&Seen>, now: &Seen, on: &[Call]) -> Vec<Call> {
     let mut out = Vec::new();
     let turned = |lamp: Lamp| now.lamp == lamp && before.is_none_or(|b| b.lamp != lamp);

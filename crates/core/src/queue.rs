@@ -69,6 +69,9 @@ pub enum Wait {
     /// The plan it comes after has not merged; `state` is that plan's newest loop's state,
     /// `None` while it has no loop yet (queued itself).
     After { plan: String, state: Option<State> },
+    /// The plan it comes after is neither queued nor run (its entry was removed): only a
+    /// human can queue it again or remove this entry.
+    AfterMissing { plan: String },
 }
 
 impl Wait {
@@ -76,7 +79,7 @@ impl Wait {
     /// needs a human's merge); `false` while running loops will free the way by themselves.
     pub fn needs_human(&self) -> bool {
         match self {
-            Wait::LineStopped | Wait::AwaitingReview { .. } => true,
+            Wait::LineStopped | Wait::AwaitingReview { .. } | Wait::AfterMissing { .. } => true,
             Wait::After { state, .. } => match state {
                 None => false,
                 Some(s) => !s.occupies_line(),
@@ -94,6 +97,10 @@ impl Wait {
             Wait::After { plan, .. } => {
                 let file = plan.rsplit('/').next().unwrap_or(plan);
                 format!("after {file}")
+            }
+            Wait::AfterMissing { plan } => {
+                let file = plan.rsplit('/').next().unwrap_or(plan);
+                format!("after {file} (missing)")
             }
         }
     }
@@ -115,6 +122,9 @@ impl Wait {
                 }
             ),
             Wait::After { plan, state: None } => format!("after {plan} (queued)"),
+            Wait::AfterMissing { plan } => format!(
+                "after {plan}, which is neither queued nor run: `andon queue add {plan}`, or `andon queue rm` this entry"
+            ),
             Wait::After {
                 plan,
                 state: Some(State::Aborted),
@@ -182,6 +192,16 @@ pub fn schedule(
         }
         if let Some(plan) = &entry.after {
             let state = newest(loops, plan).map(|l| l.state);
+            let queued = || {
+                entries
+                    .iter()
+                    .any(|e| e.work == Work::Plan && e.plan == *plan)
+            };
+            if state.is_none() && !queued() {
+                out.waiting
+                    .push((entry.id, Wait::AfterMissing { plan: plan.clone() }));
+                continue;
+            }
             if state != Some(State::Merged) {
                 out.waiting.push((
                     entry.id,
@@ -230,7 +250,7 @@ pub fn glance(entries: &[Entry], s: &Schedule) -> Glance {
         .collect();
     let first = waits
         .iter()
-        .find(|w| !matches!(w, Wait::After { .. }))
+        .find(|w| !matches!(w, Wait::After { .. } | Wait::AfterMissing { .. }))
         .or(waits.first())
         .map(|w| (*w).clone());
     Glance {

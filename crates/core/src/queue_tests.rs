@@ -113,7 +113,6 @@ fn awaiting_review_holds_new_loops_but_not_a_resume() {
 fn a_dependency_waits_for_merged_and_does_not_hold_others() {
     let entries = [plan(1, "b", 9, Some("a")), plan(2, "c", 0, None)];
     let cases = [
-        (vec![], None),
         (vec![fact("a", State::Running, 1)], Some(State::Running)),
         (
             vec![fact("a", State::AwaitingApproval, 1)],
@@ -138,6 +137,42 @@ fn a_dependency_waits_for_merged_and_does_not_hold_others() {
     let merged = [fact("a", State::Merged, 1)];
     let s = schedule(&entries, &merged, Limits::default(), false);
     assert_eq!(s.start, vec![1, 2]);
+
+    // Queued itself, with no loop yet: b waits, by itself.
+    let with_a = [
+        entries[0].clone(),
+        entries[1].clone(),
+        plan(3, "a", 0, None),
+    ];
+    let s = schedule(&with_a, &[], Limits::default(), false);
+    assert_eq!(s.start, vec![2, 3]);
+    let wait = &s.waiting[0].1;
+    assert_eq!(
+        wait,
+        &Wait::After {
+            plan: "plans/a.md".into(),
+            state: None
+        }
+    );
+    assert!(!wait.needs_human(), "a's loop will start and may merge");
+
+    // Neither queued nor run (its entry was removed): only a human moves it.
+    let s = schedule(&entries, &[], Limits::default(), false);
+    assert_eq!(s.start, vec![2]);
+    let wait = &s.waiting[0].1;
+    assert_eq!(
+        wait,
+        &Wait::AfterMissing {
+            plan: "plans/a.md".into()
+        }
+    );
+    assert!(wait.needs_human());
+    assert!(
+        wait.describe()
+            .contains("neither queued nor run: `andon queue add plans/a.md`"),
+        "{}",
+        wait.describe()
+    );
 }
 
 #[test]
@@ -200,7 +235,10 @@ fn the_glance_names_what_holds_the_line_before_one_plans_dependency() {
     assert_eq!(g.line(), "queued 2 · max_running 1/1");
     // Room on the line: only the dependency holds, and it is named.
     let s = schedule(&entries[1..], &[], limits(Some(1), None), false);
-    assert_eq!(glance(&entries[1..], &s).line(), "queued 1 · after x.md");
+    assert_eq!(
+        glance(&entries[1..], &s).line(),
+        "queued 1 · after x.md (missing)"
+    );
     assert_eq!(Glance::default().line(), "");
 }
 
