@@ -84,7 +84,7 @@ impl ApproveArgs {
     }
 }
 
-fn describe(outcome: Outcome, history: bool, name: &str, target: &str) -> String {
+fn describe(outcome: Outcome, history: bool, follow: bool, name: &str, target: &str) -> String {
     match deliver::style(outcome, history) {
         Some(MergeStyle::Squash) => {
             format!("Merge loop/{name} into {target} as one commit titled by its goal")
@@ -92,6 +92,9 @@ fn describe(outcome: Outcome, history: bool, name: &str, target: &str) -> String
         Some(MergeStyle::History) => {
             format!("Merge loop/{name} into {target} with a merge commit, keeping every iteration")
         }
+        None if outcome == Outcome::Pr && follow => format!(
+            "Approve {name}: push loop/{name} and open its PR (or push the fix to the PR it has); andon follows it"
+        ),
         None if outcome == Outcome::Pr => {
             format!("Approve {name}, keep loop/{name} and write its PR body")
         }
@@ -131,8 +134,8 @@ pub fn approve(args: ApproveArgs) -> i32 {
         return EXIT_BAD_INPUT;
     }
     let outcome = args.outcome();
-    let history = match repo::config(&repo) {
-        Ok(c) => c.merge.history,
+    let (history, follow) = match repo::config(&repo) {
+        Ok(c) => (c.merge.history, c.pr.follow),
         Err(e) => return bad_input(&e),
     };
     let target = repo
@@ -147,7 +150,7 @@ pub fn approve(args: ApproveArgs) -> i32 {
         return EXIT_ERROR;
     }
     match confirmed(
-        &describe(outcome, history, &args.loop_name, &target),
+        &describe(outcome, history, follow, &args.loop_name, &target),
         args.yes,
     ) {
         Ok(true) => {}
@@ -181,7 +184,8 @@ pub fn approve(args: ApproveArgs) -> i32 {
             andon::clock::Clock::system(),
         ))
     }));
-    if code == EXIT_OK && outcome == Outcome::Pr {
+    // With `[pr] follow` the approval opened the PR itself (or said why it could not).
+    if code == EXIT_OK && outcome == Outcome::Pr && !follow {
         return offer_gh(&repo, &args);
     }
     code

@@ -97,14 +97,14 @@ pub fn run(args: AuditArgs) -> i32 {
         return EXIT_OK;
     }
     println!(
-        "{:<8}  {:<10}  {:<14}  {:>4}  {:<8}  {:<16}  reason",
+        "{:<8}  {:<20}  {:<14}  {:>4}  {:<8}  {:<16}  reason",
         "time", "actor", "loop", "iter", "commit", "action"
     );
     for r in rows {
         println!(
-            "{:<8}  {:<10}  {:<14}  {:>4}  {:<8}  {:<16}  {}",
+            "{:<8}  {:<20}  {:<14}  {:>4}  {:<8}  {:<16}  {}",
             clock(r.at),
-            one_line(&r.actor, 10),
+            one_line(&r.actor, 20),
             one_line(r.loop_name.as_deref().unwrap_or("(line)"), 14),
             r.iteration.map(|n| n.to_string()).unwrap_or_default(),
             r.commit

@@ -16,7 +16,7 @@ use andon_core::sanitize::one_line;
 use andon_core::state::State;
 
 use super::output::{clock, lamp, use_color};
-use super::repo::{EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK};
+use super::repo::{EXIT_ERROR, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_WAITING_ON_OTHERS};
 use super::run::Ours;
 
 /// Print events until the loops settle (or, serving, until all have ended); return the exit code.
@@ -150,8 +150,12 @@ fn settled(
             .as_ref()
             .is_some_and(|c| c.condition == AgentCondition::NeedsPermission)
     };
+    // A loop following its PR waits on others (CI, reviewers): a serving supervisor or the
+    // board keeps following it, not this run.
     let quiet = |v: &&LoopView| {
-        v.state.state.is_terminal() || (!serve && (v.state.needs_human() || asks_human(v)))
+        v.state.state.is_terminal()
+            || v.state.waits_on_others()
+            || (!serve && (v.state.needs_human() || asks_human(v)))
     };
     if !board.iter().all(|v| quiet(&v)) {
         return None;
@@ -168,7 +172,13 @@ fn settled(
                 State::AwaitingApproval | State::Approved | State::Merged
             )
     });
-    Some(if all_good && queued.is_empty() {
+    let waits_on_others = judged.iter().any(|v| v.state.waits_on_others());
+    let others_only = judged
+        .iter()
+        .all(|v| v.state.waits_on_others() || (!asks_human(v) && !v.state.needs_human()));
+    Some(if waits_on_others && others_only && queued.is_empty() {
+        EXIT_WAITING_ON_OTHERS
+    } else if all_good && queued.is_empty() {
         EXIT_OK
     } else {
         EXIT_NEEDS_HUMAN

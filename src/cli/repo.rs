@@ -15,6 +15,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERROR: i32 = 1;
 pub const EXIT_BAD_INPUT: i32 = 2;
 pub const EXIT_NEEDS_HUMAN: i32 = 3;
+/// Every loop left waits on others: a followed PR's CI and reviewers.
+pub const EXIT_WAITING_ON_OTHERS: i32 = 4;
 
 pub fn open() -> Result<Repo, InputError> {
     let cwd = std::env::current_dir().map_err(|e| {

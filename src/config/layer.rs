@@ -67,6 +67,17 @@ pub struct ConfigLayer {
     pub max_running: Option<usize>,
     /// `[line] max_awaiting_review`: no new loop starts while this many diffs wait for a human.
     pub max_awaiting_review: Option<usize>,
+    /// `[pr]`: following a loop's pull request.
+    pub pr: PrLayer,
+}
+
+/// `[pr]` as one file sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrLayer {
+    pub follow: Option<bool>,
+    pub push: Option<crate::config::PushMode>,
+    pub reviewers: Option<Vec<String>>,
+    pub poll: Option<Duration>,
 }
 
 /// `[notify]` as one file sets it.
@@ -116,6 +127,7 @@ pub(super) const CONFIG_KEYS: &[&str] = &[
     "standards",
     "line",
     "notify",
+    "pr",
 ];
 
 /// The most history lines a pane may keep (Alacritty's own limit); more is taken as this.
@@ -151,6 +163,20 @@ struct RawLayer {
     standards: Option<Spanned<Standards>>,
     line: Option<RawLine>,
     notify: Option<RawNotify>,
+    pr: Option<RawPr>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [pr] table")]
+struct RawPr {
+    /// After `approve --pr`, follow the PR's CI and reviews.
+    follow: Option<bool>,
+    /// `ask` (a human confirms each push of a green fix) or `auto`.
+    push: Option<Spanned<String>>,
+    /// Reviewers whose change requests reach the agent besides those with write access.
+    reviewers: Option<Vec<String>>,
+    /// How often the PR is looked at.
+    poll: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -312,6 +338,11 @@ pub fn parse_layer(path: &Path, text: &str) -> Result<ConfigLayer, ConfigError> 
             .map(|n| notify_layer(&source, n))
             .transpose()?
             .unwrap_or_default(),
+        pr: raw
+            .pr
+            .map(|p| pr_layer(&source, p))
+            .transpose()?
+            .unwrap_or_default(),
         max_running: line_limit(&source, raw.line.as_ref(), "max_running")?,
         max_awaiting_review: line_limit(&source, raw.line.as_ref(), "max_awaiting_review")?,
         common_cause_window: raw
@@ -398,6 +429,48 @@ fn notify_layer(source: &TomlSource<'_>, raw: RawNotify) -> Result<NotifyLayer, 
         command,
         terminal: raw.terminal.map(|t| located(source, t)),
         timeout,
+    })
+}
+
+/// The shortest `[pr] poll`: the forge is asked gently.
+const MIN_PR_POLL: Duration = Duration::from_secs(1);
+
+/// `[pr]`, its push mode known and its poll a duration of a second or more.
+fn pr_layer(source: &TomlSource<'_>, raw: RawPr) -> Result<PrLayer, FileError> {
+    let push = raw
+        .push
+        .map(|p| match p.get_ref().as_str() {
+            "ask" => Ok(crate::config::PushMode::Ask),
+            "auto" => Ok(crate::config::PushMode::Auto),
+            other => Err(source.error_at(
+                &p.span(),
+                format!("[pr] `push` cannot be {other:?}"),
+                "write push = \"ask\" (you confirm each push of a green fix) or push = \"auto\"",
+            )),
+        })
+        .transpose()?;
+    let poll = raw
+        .poll
+        .map(|p| {
+            let fail = |what: String| {
+                source.error_at(
+                    &p.span(),
+                    format!("[pr] `poll`: {what}"),
+                    "write a duration such as poll = \"60s\"",
+                )
+            };
+            let d = parse_duration(p.get_ref()).map_err(|e| fail(e.to_string()))?;
+            if d < MIN_PR_POLL {
+                return Err(fail("the forge is asked at most once a second".into()));
+            }
+            Ok(d)
+        })
+        .transpose()?;
+    Ok(PrLayer {
+        follow: raw.follow,
+        push,
+        reviewers: raw.reviewers,
+        poll,
     })
 }
 

@@ -65,6 +65,8 @@ pub struct Config {
     pub line: LineConfig,
     /// `[notify]`: the Andon call.
     pub notify: NotifyConfig,
+    /// `[pr]`: following a loop's pull request.
+    pub pr: PrConfig,
 }
 
 /// `[notify]`: which changes call a human, and the sinks the call goes to (the user's config
@@ -87,6 +89,39 @@ impl Default for NotifyConfig {
             command: None,
             terminal: false,
             timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `[pr] push`: who pushes a followed PR's green fix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PushMode {
+    /// A human confirms each push (`andon approve LOOP --pr`, or the board).
+    #[default]
+    Ask,
+    /// andon pushes it, and audits the push.
+    Auto,
+}
+
+/// `[pr]`: following a loop's pull request after `approve --pr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrConfig {
+    /// Follow the PR's CI and reviews, feeding failures and change requests back.
+    pub follow: bool,
+    pub push: PushMode,
+    /// Reviewers whose change requests reach the agent besides those with write access.
+    pub reviewers: Vec<String>,
+    /// How often the PR is looked at.
+    pub poll: Duration,
+}
+
+impl Default for PrConfig {
+    fn default() -> Self {
+        PrConfig {
+            follow: false,
+            push: PushMode::Ask,
+            reviewers: Vec::new(),
+            poll: Duration::from_secs(60),
         }
     }
 }
@@ -271,6 +306,7 @@ impl Config {
             standards: andon_core::standards::Standards::default(),
             line: LineConfig::default(),
             notify: NotifyConfig::default(),
+            pr: PrConfig::default(),
         };
         config.floor = Floor::new(FloorFrom {
             defaults_deny: &config.env.deny,
@@ -381,6 +417,11 @@ impl Config {
             self.notify.terminal = t.value;
         }
         replace(&mut self.notify.timeout, notify.timeout);
+        let pr = layer.pr;
+        replace(&mut self.pr.follow, pr.follow);
+        replace(&mut self.pr.push, pr.push);
+        replace(&mut self.pr.reviewers, pr.reviewers);
+        replace(&mut self.pr.poll, pr.poll);
         if layer.max_running.is_some() {
             self.line.max_running = layer.max_running;
         }

@@ -532,3 +532,22 @@ fn notify_names_its_events_and_placeholders() {
     );
     assert!(err.fix.contains("{title}"), "{err}");
 }
+
+#[test]
+fn pr_follow_is_chosen_and_its_values_are_checked() {
+    let config =
+        apply("[pr]\nfollow = true\npush = \"auto\"\nreviewers = [\"alice\"]\npoll = \"30s\"\n")
+            .expect("parses");
+    assert!(config.pr.follow);
+    assert_eq!(config.pr.push, super::PushMode::Auto);
+    assert_eq!(config.pr.reviewers, ["alice"]);
+    assert_eq!(config.pr.poll, Duration::from_secs(30));
+    let defaults = Config::defaults().pr;
+    assert!(!defaults.follow, "following is chosen, not assumed");
+    assert_eq!(defaults.push, super::PushMode::Ask);
+    let err = apply("[pr]\npush = \"always\"\n").expect_err("no such mode");
+    assert_eq!(err.line, 2, "{err}");
+    assert!(err.fix.contains("push = \"ask\""), "{err}");
+    let err = apply("[pr]\npoll = \"100ms\"\n").expect_err("too often");
+    assert!(err.message.contains("at most once a second"), "{err}");
+}

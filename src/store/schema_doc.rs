@@ -22,7 +22,7 @@ pub const TABLES: &[Table] = &[
             ("name", "the loop's name (its branch is loop/<name>)"),
             ("plan_path", "the plan file, from the repo root"),
             ("plan_hash", "the plan's content hash when the loop started"),
-            ("state", "pending, running, checking, meta_andon, stopped, awaiting_approval, approved, merged, aborted"),
+            ("state", "pending, running, checking, meta_andon, stopped, awaiting_approval, approved, merged, aborted, pr_open (following its PR), mergeable"),
             ("lamp", "green, yellow, red, magenta, blue, gray"),
             ("iteration", "the current iteration's number"),
             ("consecutive_failures", "failed iterations in a row (Meta-Andon at the limit)"),

@@ -40,6 +40,7 @@ mod notify;
 mod one_place;
 mod panes;
 mod plan_fields;
+mod pr_follow;
 mod profiles;
 mod query;
 mod queue;

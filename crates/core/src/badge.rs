@@ -19,6 +19,12 @@ pub enum Badge {
     NeedsHuman,
     /// The environment failed twice: a human resumes with a hypothesis.
     Hypothesis,
+    /// A followed PR: andon waits on its CI and reviewers.
+    PrOpen,
+    /// The fix for a followed PR is green: a human confirms the push.
+    Push,
+    /// The followed PR is green and approved: a human merges it.
+    Mergeable,
 }
 
 impl Badge {
@@ -31,6 +37,9 @@ impl Badge {
             Badge::Waiting => "WAITING",
             Badge::NeedsHuman => "NEEDS HUMAN",
             Badge::Hypothesis => "HYPOTHESIS?",
+            Badge::PrOpen => "PR OPEN",
+            Badge::Push => "PUSH?",
+            Badge::Mergeable => "MERGEABLE",
         }
     }
 
@@ -44,6 +53,9 @@ impl Badge {
             Badge::Waiting => "WAIT",
             Badge::NeedsHuman => "HUMAN?",
             Badge::Hypothesis => "WHY?",
+            Badge::PrOpen => "PR",
+            Badge::Push => "PUSH?",
+            Badge::Mergeable => "MERGE?",
         }
     }
 
@@ -57,6 +69,7 @@ impl Badge {
             Badge::Waiting => Lamp::Yellow,
             Badge::NeedsHuman => Lamp::Yellow,
             Badge::Hypothesis => Lamp::Red,
+            Badge::PrOpen | Badge::Push | Badge::Mergeable => Lamp::Blue,
         }
     }
 }

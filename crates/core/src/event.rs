@@ -233,6 +233,64 @@ pub enum Event {
     Tampered {
         what: String,
     },
+    /// What the loop's followed pull request says.
+    Pr(PrEvent),
+}
+
+/// What a followed pull request says (`[pr] follow`), as the engine read it through `gh`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PrEvent {
+    /// The PR was opened for the approved loop: andon follows it, pushing its green fixes
+    /// itself when `auto_push` (`[pr] push = "auto"`).
+    Opened {
+        url: String,
+        #[serde(default)]
+        auto_push: bool,
+    },
+    /// CI failed on the PR's `head` commit: its failed log, judged like a local check.
+    CiFailed { head: String, report: ChecksReport },
+    /// CI passed on `head` after failing before: the CI failures in a row are over.
+    CiPassed { head: String },
+    /// A reviewer with write access (or listed in `[pr] reviewers`) asked for changes: their
+    /// words become a redirect note.
+    ChangesRequested {
+        id: String,
+        reviewer: String,
+        note: String,
+    },
+    /// A review or comment from someone andon takes no orders from: shown, never fed.
+    Commented {
+        id: String,
+        author: String,
+        text: String,
+    },
+    /// Every check is green and the PR is approved.
+    Mergeable,
+    /// The PR was merged, or closed without merging, on the forge.
+    Closed { merged: bool },
+}
+
+impl PrEvent {
+    /// The event with the secrets `r` knows taken out of what others wrote.
+    fn redacted(self, r: &Redactor) -> PrEvent {
+        match self {
+            PrEvent::CiFailed { head, mut report } => {
+                report.failure = report.failure.map(|f| f.redacted(r));
+                PrEvent::CiFailed { head, report }
+            }
+            PrEvent::ChangesRequested { id, reviewer, note } => PrEvent::ChangesRequested {
+                id,
+                reviewer,
+                note: r.clean(&note),
+            },
+            PrEvent::Commented { id, author, text } => PrEvent::Commented {
+                id,
+                author,
+                text: r.clean(&text),
+            },
+            other => other,
+        }
+    }
 }
 
 impl Event {
@@ -303,6 +361,7 @@ impl Event {
             Event::Tampered { what } => Event::Tampered {
                 what: r.clean(&what),
             },
+            Event::Pr(pr) => Event::Pr(pr.redacted(r)),
             other @ (Event::Start | Event::BudgetSpent { .. } | Event::Restarted) => other,
         }
     }
@@ -388,6 +447,8 @@ pub enum Effect {
         iteration: u32,
         failure: Failure,
     },
+    /// Push the loop's branch to its followed PR (`[pr] push = "auto"`), audited as andon's.
+    PushToPr,
     /// The loop stopped the line or needs attention: the UI rings, headless prints.
     Alert {
         cause: StopCause,

@@ -26,6 +26,7 @@ pub mod markdown;
 pub mod notify;
 pub mod plan;
 pub mod pr_body;
+pub mod pr_follow;
 pub mod prompt;
 pub mod queue;
 pub mod redact;

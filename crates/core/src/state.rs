@@ -24,10 +24,15 @@ pub enum State {
     Approved,
     Merged,
     Aborted,
+    /// Approved into a pull request that andon follows (`[pr] follow`): it waits on the PR's
+    /// CI and its reviewers, and a failure or a change request starts the next iteration.
+    PrOpen,
+    /// The followed PR's checks are green and it is approved: a human merges it.
+    Mergeable,
 }
 
 impl State {
-    pub const ALL: [State; 9] = [
+    pub const ALL: [State; 11] = [
         State::Pending,
         State::Running,
         State::Checking,
@@ -37,6 +42,8 @@ impl State {
         State::Approved,
         State::Merged,
         State::Aborted,
+        State::PrOpen,
+        State::Mergeable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +57,8 @@ impl State {
             State::Approved => "approved",
             State::Merged => "merged",
             State::Aborted => "aborted",
+            State::PrOpen => "pr_open",
+            State::Mergeable => "mergeable",
         }
     }
 
@@ -69,6 +78,8 @@ impl State {
             State::Approved => "approved",
             State::Merged => "merged",
             State::Aborted => "aborted",
+            State::PrOpen => "PR open",
+            State::Mergeable => "mergeable",
         }
     }
 
@@ -372,6 +383,9 @@ pub struct LoopState {
     pub lamp: Lamp,
     /// The current (or last) iteration, 0 before the first.
     pub iteration: u32,
+    /// The pull request andon follows for this loop (`[pr] follow`), once it is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr: Option<PullRequest>,
     pub mode: Mode,
     pub consecutive_failures: u32,
     /// Consecutive failed iterations with the same fingerprint (or that changed nothing).
@@ -414,6 +428,30 @@ pub struct LoopState {
     pub common_cause: Vec<String>,
 }
 
+/// A followed pull request: where it is, and its CI failures counted by the loop's breakers
+/// across iterations (a green local iteration does not reset them: only a green CI does).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub url: String,
+    /// `[pr] push = "auto"`: a green fix is pushed without asking.
+    #[serde(default)]
+    pub auto_push: bool,
+    /// CI failures in a row since the PR's CI was last green.
+    #[serde(default)]
+    pub ci_failures: u32,
+    /// Of those, how many in a row had the same fingerprint.
+    #[serde(default)]
+    pub ci_repeat: u32,
+    #[serde(default)]
+    pub ci_fingerprint: Option<String>,
+    /// The head commits whose CI failure was fed back (each once).
+    #[serde(default)]
+    pub judged_heads: Vec<String>,
+    /// The reviews already acted on or shown, by id.
+    #[serde(default)]
+    pub reviews_seen: Vec<String>,
+}
+
 /// The plan's checks run once on the untouched worktree, before the agent changes anything:
 /// what was already failing is not the agent's doing, and a check green here that fails in
 /// several loops at once points at the environment.
@@ -453,6 +491,7 @@ impl LoopState {
             state: State::Pending,
             lamp: Lamp::Gray,
             iteration: 0,
+            pr: None,
             mode: Mode::Code,
             consecutive_failures: 0,
             repeat_count: 0,
@@ -486,7 +525,10 @@ impl LoopState {
                 Some(StopCause::ReviewSplit) => Some(Badge::NeedsHuman),
                 _ => Some(Badge::Stopped),
             },
+            State::AwaitingApproval if self.pr.is_some() => Some(Badge::Push),
             State::AwaitingApproval => Some(Badge::AwaitingApproval),
+            State::PrOpen => Some(Badge::PrOpen),
+            State::Mergeable => Some(Badge::Mergeable),
             State::Running | State::Checking
                 if self.repeat_count >= 2 && self.repeat_count < self.limits.repeat_fingerprint =>
             {
@@ -502,9 +544,14 @@ impl LoopState {
             State::Stopped => {
                 !matches!(self.stop.as_ref().map(|s| s.cause), Some(StopCause::Human))
             }
-            State::AwaitingApproval => true,
+            State::AwaitingApproval | State::Mergeable => true,
             _ => false,
         }
+    }
+
+    /// A loop that waits on others — its PR's CI and reviewers — not on the human at hand.
+    pub fn waits_on_others(&self) -> bool {
+        self.state == State::PrOpen
     }
 
     pub fn stop_reason(&self) -> Option<&str> {

@@ -59,6 +59,8 @@ pub struct Delivered {
     pub message: String,
     /// Set after a merge or squash: the worktree can be cleaned up.
     pub merged: Option<Merged>,
+    /// A PR body written: the command that opens the PR by hand.
+    pub how_to_open: Option<String>,
 }
 
 /// How an outcome lands on the base branch: `Merge` squashes unless `[merge] history` asks
@@ -125,21 +127,17 @@ pub fn deliver(
         return match outcome {
             Outcome::Pr => {
                 let path = pull_request::write_pr(git, &d, place, state, anyway)?;
-                let mut message = format!("PR body written to {}", path.display());
-                if let Some(cmd) = pull_request::gh_command(&place.branch, &path) {
-                    message.push_str(&format!(
-                        "; to open it: {}",
-                        pull_request::shell_words(&cmd)
-                    ));
-                }
                 Ok(Delivered {
-                    message,
+                    message: format!("PR body written to {}", path.display()),
                     merged: None,
+                    how_to_open: pull_request::gh_command(&place.branch, &path)
+                        .map(|cmd| format!("to open it: {}", pull_request::shell_words(&cmd))),
                 })
             }
             _ => Ok(Delivered {
                 message: format!("branch {} kept for you to push", place.branch),
                 merged: None,
+                how_to_open: None,
             }),
         };
     };
@@ -158,6 +156,7 @@ pub fn deliver(
     Ok(Delivered {
         message: merged.describe(&place.branch, &target),
         merged: Some(merged),
+        how_to_open: None,
     })
 }
 

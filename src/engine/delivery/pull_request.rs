@@ -129,6 +129,28 @@ pub fn open_pr(
     run(repo_root, cmd)
 }
 
+/// Pushes a followed PR's branch (a fast-forward: the fix is committed on top of it).
+pub fn push_branch(git: &GitOwner, repo_root: &Path, branch: &str) -> Result<String, String> {
+    let remote = git
+        .push_remote()
+        .map_err(|e| chain(&e))?
+        .ok_or("the repository has no remote to push the PR's branch to")?;
+    run(
+        repo_root,
+        &["git".into(), "push".into(), remote, branch.to_string()],
+    )
+}
+
+/// The PR's address in `gh pr create`'s output (its last line).
+pub fn pr_url(output: &str) -> Option<String> {
+    output
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with("https://") || l.starts_with("http://"))
+        .map(str::to_string)
+}
+
 /// Runs a command in the repository with no input; its output, or its error output.
 fn run(repo_root: &Path, cmd: &[String]) -> Result<String, String> {
     let (program, args) = cmd.split_first().ok_or("empty command")?;

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use andon_core::issue_draft::Issue;
+use andon_core::pr_follow::{CiCheck, PrReview, PrStatus};
 use serde::Deserialize;
 
 use crate::engine::input_error::InputError;
@@ -131,4 +132,138 @@ fn first_line(bytes: &[u8]) -> Option<String> {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .map(str::to_string)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GhPr {
+    state: String,
+    head_ref_oid: String,
+    #[serde(default)]
+    review_decision: Option<String>,
+    #[serde(default)]
+    reviews: Vec<GhReview>,
+    #[serde(default)]
+    comments: Vec<GhReview>,
+}
+
+#[derive(Deserialize)]
+struct GhAuthor {
+    login: String,
+}
+
+#[derive(Deserialize)]
+struct GhReview {
+    #[serde(default)]
+    id: String,
+    author: Option<GhAuthor>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct GhCheck {
+    name: String,
+    bucket: String,
+    #[serde(default)]
+    link: String,
+}
+
+/// The PR of `branch` as `gh pr view` and `gh pr checks` show it. Reviews come untrusted:
+/// the caller decides whose words reach the agent.
+pub fn pr_status(repo_root: &Path, branch: &str) -> Result<PrStatus, GhError> {
+    let view = [
+        "pr",
+        "view",
+        branch,
+        "--json",
+        "state,headRefOid,reviewDecision,reviews,comments",
+    ];
+    let call = format!("gh {}", view.join(" "));
+    let out = gh(repo_root, &view)?;
+    if !out.status.success() {
+        let said = first_line(&out.stderr).unwrap_or_else(|| format!("exit {}", out.status));
+        return Err(GhError::Failed { call, said });
+    }
+    let pr: GhPr = serde_json::from_slice(&out.stdout).map_err(|e| GhError::Unreadable {
+        call: call.clone(),
+        why: e.to_string(),
+    })?;
+    let as_review = |r: GhReview, state: Option<&str>| PrReview {
+        id: r.id,
+        author: r.author.map(|a| a.login).unwrap_or_default(),
+        state: state.map_or_else(|| r.state.unwrap_or_default(), str::to_string),
+        body: r.body,
+        trusted: false,
+    };
+    let mut reviews: Vec<PrReview> = pr.reviews.into_iter().map(|r| as_review(r, None)).collect();
+    reviews.extend(
+        pr.comments
+            .into_iter()
+            .map(|c| as_review(c, Some("COMMENTED"))),
+    );
+    Ok(PrStatus {
+        state: pr.state,
+        head: pr.head_ref_oid,
+        review_decision: pr.review_decision.unwrap_or_default(),
+        checks: pr_checks(repo_root, branch)?,
+        reviews,
+    })
+}
+
+/// `gh pr checks` answers with a non-zero exit while checks fail (1) or are pending (8): its
+/// JSON is read whatever the exit; none reported yet is no checks.
+fn pr_checks(repo_root: &Path, branch: &str) -> Result<Vec<CiCheck>, GhError> {
+    let args = ["pr", "checks", branch, "--json", "name,bucket,link"];
+    let call = format!("gh {}", args.join(" "));
+    let out = gh(repo_root, &args)?;
+    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        let said = first_line(&out.stderr).unwrap_or_default();
+        if out.status.success() || said.contains("no checks") {
+            return Ok(Vec::new());
+        }
+        return Err(GhError::Failed { call, said });
+    }
+    let checks: Vec<GhCheck> =
+        serde_json::from_slice(&out.stdout).map_err(|e| GhError::Unreadable {
+            call: call.clone(),
+            why: e.to_string(),
+        })?;
+    Ok(checks
+        .into_iter()
+        .map(|c| CiCheck {
+            name: c.name,
+            bucket: c.bucket,
+            link: c.link,
+        })
+        .collect())
+}
+
+/// The failed steps' log of a GitHub Actions run.
+pub fn failed_log(repo_root: &Path, run_id: &str) -> Result<String, GhError> {
+    let args = ["run", "view", run_id, "--log-failed"];
+    let out = gh(repo_root, &args)?;
+    if !out.status.success() {
+        let said = first_line(&out.stderr).unwrap_or_else(|| format!("exit {}", out.status));
+        return Err(GhError::Failed {
+            call: format!("gh {}", args.join(" ")),
+            said,
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether `login` may write to the repository (admin, maintain or write), as the forge says.
+pub fn can_write(repo_root: &Path, login: &str) -> bool {
+    let path = format!("repos/{{owner}}/{{repo}}/collaborators/{login}/permission");
+    let Ok(out) = gh(repo_root, &["api", &path, "--jq", ".permission"]) else {
+        return false;
+    };
+    out.status.success()
+        && matches!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "admin" | "maintain" | "write"
+        )
 }

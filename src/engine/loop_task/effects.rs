@@ -57,6 +57,7 @@ impl LoopTask {
                 })
             }
             Effect::RunReview => self.pending = Some(PendingOp::Review),
+            Effect::PushToPr => self.push_to_pr().await?,
             Effect::RunGoal => {
                 self.pending = Some(PendingOp::Checks {
                     kind: "goal",
@@ -288,6 +289,7 @@ pub(super) fn effect_name(e: &Effect) -> &'static str {
         Effect::Snapshot { .. } => "snapshot",
         Effect::EndIteration { .. } => "end_iteration",
         Effect::RaiseIncident { .. } => "raise_incident",
+        Effect::PushToPr => "push_to_pr",
         Effect::Alert { .. } => "alert",
     }
 }

@@ -6,11 +6,26 @@ use std::sync::Arc;
 use super::{run_blocking, LoopTask};
 use crate::engine::delivery::cleanup;
 use crate::engine::delivery::deliver::{self, Delivered, Place};
+use crate::engine::delivery::pull_request;
+use crate::engine::forge::gh;
 use crate::engine::memory::{self, WhysFor};
 use crate::or_log::OrLog;
-use andon_core::event::{Effect, Event, HumanAction, Outcome};
+use andon_core::event::{Effect, Event, HumanAction, Outcome, PrEvent};
 use andon_core::reducer::reduce;
 use andon_core::state::LoopState;
+
+/// What carrying out an approval did.
+#[derive(Default)]
+struct Approval {
+    /// What the delivery says, for the answer and the event log.
+    said: Option<String>,
+    /// Merged into the base with this outcome: the worktree is cleaned up.
+    merged: Option<Outcome>,
+    /// A merged loop's 90_LOG page went into its merge commit.
+    logged: Option<String>,
+    /// The PR opened for a loop that will follow it.
+    opened: Option<String>,
+}
 
 impl LoopTask {
     /// The action as it is carried out: a Meta-Andon resume takes the fix plan the plan-mode
@@ -77,38 +92,20 @@ impl LoopTask {
         if let Err(e) = self.rec.commit(&self.shared, &self.spec, &self.p) {
             return Err(format!("cannot record the action in the audit trail: {e}"));
         }
-        let mut merged = None;
-        // A merged loop's 90_LOG page went into its merge commit.
-        let mut logged = None;
+        let mut done = Approval::default();
         if let Some((outcome, anyway)) = approval {
-            // Approved anyway while a run goes on: the run ends first, so nothing writes to
-            // the worktree while its branch is merged and cleaned up.
-            let ends_run = t.effects.contains(&Effect::EndRun);
-            if ends_run {
-                self.end_run().await;
-            }
-            match self.deliver(outcome, anyway, next.clone()).await {
-                Ok((done, page)) => {
-                    message = format!("{message}: {}", done.message);
-                    merged = done.merged.map(|_| outcome);
-                    logged = page;
-                    t.log = Some(message.clone());
-                }
-                Err(e) if ends_run => {
-                    // The run is gone and the approval failed: the line stops with the reason
-                    // rather than leave a loop that looks busy with nothing running.
-                    let reason = format!("approval failed after the run was ended: {e}");
-                    self.feed(Event::EngineFailed { reason }, Vec::new()).await;
-                    return Err(e);
-                }
-                Err(e) => {
-                    // Nothing changed: the loop still waits for approval.
-                    self.rec.event(&self.p.state, "approval_failed", &e);
-                    self.rec.commit(&self.shared, &self.spec, &self.p).or_log("the failed approval's event is said in the answer even if the store refuses it");
-                    return Err(e);
-                }
+            done = self.carry_out(outcome, anyway, &next, &mut t).await?;
+            if let Some(said) = &done.said {
+                message = format!("{message}: {said}");
+                t.log = Some(message.clone());
             }
         }
+        let Approval {
+            merged,
+            logged,
+            opened,
+            ..
+        } = done;
         if let Some(failed) = self.apply(next, t, Vec::new()).await {
             self.feed(failed.event(), Vec::new()).await;
         }
@@ -134,7 +131,116 @@ impl LoopTask {
         if let Some(outcome) = merged {
             message = format!("{message}; {}", self.clean_up_after_merge(outcome).await);
         }
+        if let Some(url) = opened {
+            let auto_push = self.shared.config().pr.push == crate::config::PushMode::Auto;
+            self.feed(Event::Pr(PrEvent::Opened { url, auto_push }), Vec::new())
+                .await;
+        }
         Ok(message)
+    }
+
+    /// Carries an approval's outcome out before its transition is applied: the merge, the PR
+    /// body (and with `[pr] follow` the PR opened), or a followed PR's fix pushed. A failure
+    /// changes nothing, unless the run was ended for it: then the line stops with the reason.
+    async fn carry_out(
+        &mut self,
+        outcome: Outcome,
+        anyway: Option<String>,
+        next: &LoopState,
+        t: &mut andon_core::event::Transition,
+    ) -> Result<Approval, String> {
+        // Approved anyway while a run goes on: the run ends first, so nothing writes to the
+        // worktree while its branch is merged and cleaned up.
+        let ends_run = t.effects.contains(&Effect::EndRun);
+        if ends_run {
+            self.end_run().await;
+        }
+        let delivered = if outcome == Outcome::Pr && self.p.state.pr.is_some() {
+            self.push_fix().await.map(|done| (done, None))
+        } else {
+            self.deliver(outcome, anyway, next.clone()).await
+        };
+        match delivered {
+            Ok((done, page)) => {
+                let mut said = done.message;
+                let mut opened = None;
+                if outcome == Outcome::Pr && self.p.state.pr.is_none() {
+                    let (more, url) = self.open_followed_pr().await;
+                    opened = url;
+                    // Opened already: the way to open it by hand is no news.
+                    if let Some(hint) = done.how_to_open.filter(|_| opened.is_none()) {
+                        said = format!("{said}; {hint}");
+                    }
+                    said.push_str(&more);
+                }
+                Ok(Approval {
+                    said: Some(said),
+                    merged: done.merged.map(|_| outcome),
+                    logged: page,
+                    opened,
+                })
+            }
+            Err(e) if ends_run => {
+                // The run is gone and the approval failed: the line stops with the reason
+                // rather than leave a loop that looks busy with nothing running.
+                let reason = format!("approval failed after the run was ended: {e}");
+                self.feed(Event::EngineFailed { reason }, Vec::new()).await;
+                Err(e)
+            }
+            Err(e) => {
+                // Nothing changed: the loop still waits for approval.
+                self.rec.event(&self.p.state, "approval_failed", &e);
+                self.rec.commit(&self.shared, &self.spec, &self.p).or_log("the failed approval's event is said in the answer even if the store refuses it");
+                Err(e)
+            }
+        }
+    }
+
+    /// Approving a followed PR's green fix pushes it to the PR's branch.
+    async fn push_fix(&self) -> Result<Delivered, String> {
+        let (git, root, branch) = (
+            self.shared.git().clone(),
+            self.shared.repo_root().to_path_buf(),
+            self.spec.branch.clone(),
+        );
+        let pushed = branch.clone();
+        run_blocking(move || pull_request::push_branch(&git, &root, &branch)).await?;
+        Ok(Delivered {
+            message: format!("{pushed} pushed to the PR; andon follows its CI"),
+            merged: None,
+            how_to_open: None,
+        })
+    }
+
+    /// With `[pr] follow`, the approved loop's PR is opened (its branch pushed, `gh pr
+    /// create` run) and followed. What to add to the answer, and the PR's address when it is
+    /// followed; without `gh`, or logged out, nothing is followed and the answer says why.
+    async fn open_followed_pr(&self) -> (String, Option<String>) {
+        if !self.shared.config().pr.follow {
+            return (String::new(), None);
+        }
+        let root = self.shared.repo_root().to_path_buf();
+        let git = self.shared.git().clone();
+        let branch = self.spec.branch.clone();
+        let body = self.shared.dirs().loop_dir(&self.spec.name).join("PR.md");
+        let opened = run_blocking(move || {
+            gh::ready(&root).map_err(|e| {
+                let e = e.to_input_error();
+                format!("{}\n  fix: {}", e.message, e.fix)
+            })?;
+            let cmd =
+                pull_request::gh_command(&branch, &body).ok_or("the PR body could not be read")?;
+            let out = pull_request::open_pr(&git, &root, &branch, &cmd)?;
+            pull_request::pr_url(&out).ok_or_else(|| format!("gh pr create said no address: {out}"))
+        })
+        .await;
+        match opened {
+            Ok(url) => (
+                format!("; PR opened: {url}; andon follows its CI and reviews"),
+                Some(url),
+            ),
+            Err(e) => (format!("; [pr] follow: nothing is followed: {e}"), None),
+        }
     }
 
     /// Carry out an approval's outcome (merge, PR body) before the transition is applied. A

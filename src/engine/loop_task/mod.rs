@@ -24,6 +24,7 @@ use andon_core::state::{Badge, LoopState, Mode, State, StopCause};
 mod common_cause;
 mod effects;
 mod human;
+mod pr;
 
 use effects::effect_name;
 
@@ -147,7 +148,12 @@ impl LoopTask {
         }
         loop {
             let budget_left = self.budget_left();
+            let poll = self.following().then(|| self.shared.config().pr.poll);
             tokio::select! {
+                // A followed PR is looked at every `[pr] poll`.
+                () = tokio::time::sleep(poll.unwrap_or_default()), if poll.is_some() => {
+                    self.follow_pr().await;
+                }
                 // The wall-time budget runs out while the loop works.
                 _ = tokio::time::sleep(budget_left.unwrap_or_default()), if budget_left.is_some() => {
                     let spent = self.shared.clock().now_ms().saturating_sub(self.p.started_at).max(0) as u64;

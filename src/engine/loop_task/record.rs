@@ -208,14 +208,20 @@ impl Recorder {
             HumanAction::Approve { anyway, .. } => anyway.clone(),
             _ => None,
         };
+        self.audit_by(shared.actor(), p, action.name(), reason);
+    }
+
+    /// An audit row in `actor`'s name: a human's action, or what a PR's reviewer or andon's
+    /// own `[pr] push = "auto"` did to the loop.
+    pub fn audit_by(&mut self, actor: &str, p: &Persisted, action: &str, reason: Option<String>) {
         self.audit.push(AuditRow {
             id: None,
             at: self.clock.now_ms(),
-            actor: shared.actor().to_string(),
+            actor: actor.to_string(),
             loop_name: Some(self.loop_name.clone()),
             iteration: Some(p.state.iteration),
             commit_id: Some(p.last_snapshot.clone()),
-            action: action.name().into(),
+            action: action.into(),
             reason,
         });
     }

@@ -451,3 +451,24 @@ fn the_status_bar_shows_what_waits_in_the_queue() {
     assert!(!bar.contains("/home/dev"), "{bar}");
     assert!(bar.contains("queued 1 · 1 awaiting review"), "{bar}");
 }
+
+#[test]
+fn loops_that_follow_their_pr_wear_its_mark() {
+    use andon_core::state::{Badge, State};
+    let mut model = board(3);
+    for (card, (state, badge)) in model.loops.iter_mut().zip([
+        (State::PrOpen, Badge::PrOpen),
+        (State::AwaitingApproval, Badge::Push),
+        (State::Mergeable, Badge::Mergeable),
+    ]) {
+        card.lamp = Lamp::Blue;
+        card.state = state;
+        card.badge = Some(badge);
+        card.reason = None;
+    }
+    let screen = text(&render(&model, 120, 30));
+    assert!(screen.contains("PR OPEN"), "{screen}");
+    assert!(screen.contains("PUSH?"), "{screen}");
+    assert!(screen.contains("MERGEABLE"), "{screen}");
+    assert_snapshot!(screen);
+}

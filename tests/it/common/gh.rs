@@ -29,6 +29,17 @@ case "$1 $2" in
     label=all
     while [ $# -gt 0 ]; do [ "$1" = "--label" ] && label="$2"; shift; done
     cat "$d/issue-list-$label.json" ;;
+  "pr create")
+    echo "Creating pull request for loop/fix into main"
+    echo "https://github.com/o/shop/pull/7" ;;
+  "pr view") cat "$d/pr-view.json" ;;
+  "pr checks")
+    cat "$d/pr-checks.json"
+    exit "$(cat "$d/pr-checks.exit" 2>/dev/null || echo 0)" ;;
+  "run view") cat "$d/run-$3.log" ;;
+  "api repos/{{owner}}/{{repo}}/collaborators/"*)
+    login=$(echo "$2" | cut -d/ -f5)
+    cat "$d/permission-$login" 2>/dev/null || {{ echo "HTTP 404" >&2; exit 1; }} ;;
   *)
     echo "fake gh: no answer for: $*" >&2
     exit 1 ;;
@@ -53,6 +64,68 @@ esac
             json.to_string(),
         )
         .unwrap();
+    }
+
+    /// What `gh pr view` answers: the PR's state, its head commit, the review decision and
+    /// the reviews (`[(id, login, state, body)]`).
+    pub fn serve_pr(&self, head: &str, decision: &str, reviews: &[(&str, &str, &str, &str)]) {
+        let reviews: Vec<serde_json::Value> = reviews
+            .iter()
+            .map(|(id, login, state, body)| {
+                serde_json::json!({
+                    "id": id,
+                    "author": {"login": login},
+                    "state": state,
+                    "body": body,
+                })
+            })
+            .collect();
+        let view = serde_json::json!({
+            "state": "OPEN",
+            "headRefOid": head,
+            "reviewDecision": decision,
+            "reviews": reviews,
+            "comments": [],
+        });
+        std::fs::write(self.dir.join("pr-view.json"), view.to_string()).unwrap();
+    }
+
+    /// What `gh pr checks` answers: `[(name, bucket, run id)]`, with gh's exit code for it
+    /// (1 while a check fails, 8 while one is pending).
+    pub fn serve_checks(&self, checks: &[(&str, &str, &str)]) {
+        let list: Vec<serde_json::Value> = checks
+            .iter()
+            .map(|(name, bucket, run)| {
+                serde_json::json!({
+                    "name": name,
+                    "bucket": bucket,
+                    "link": format!("https://github.com/o/shop/actions/runs/{run}/job/1"),
+                })
+            })
+            .collect();
+        let exit = if checks.iter().any(|c| c.1 == "fail") {
+            1
+        } else if checks.iter().any(|c| c.1 == "pending") {
+            8
+        } else {
+            0
+        };
+        std::fs::write(
+            self.dir.join("pr-checks.json"),
+            serde_json::Value::from(list).to_string(),
+        )
+        .unwrap();
+        std::fs::write(self.dir.join("pr-checks.exit"), exit.to_string()).unwrap();
+    }
+
+    /// What `gh run view RUN --log-failed` prints.
+    pub fn serve_log(&self, run: &str, log: &str) {
+        std::fs::write(self.dir.join(format!("run-{run}.log")), log).unwrap();
+    }
+
+    /// `login`'s permission on the repository, as the forge's API answers it.
+    pub fn permission(&self, login: &str, permission: &str) {
+        std::fs::write(self.dir.join(format!("permission-{login}")), permission).unwrap();
     }
 
     /// Every call so far, one line of arguments each.

@@ -76,7 +76,7 @@ pub(crate) fn failed_iteration(
 }
 
 /// The iteration budget is spent: the line stops.
-fn max_iterations_stop(s: &mut LoopState, effects: Vec<Effect>) -> Transition {
+pub(crate) fn max_iterations_stop(s: &mut LoopState, effects: Vec<Effect>) -> Transition {
     let reason = format!(
         "max iterations reached ({}) without meeting the goal",
         s.limits.max_iterations
@@ -85,7 +85,7 @@ fn max_iterations_stop(s: &mut LoopState, effects: Vec<Effect>) -> Transition {
 }
 
 /// The next code iteration, yellow, after the failure's `effects`.
-fn retry(s: &mut LoopState, why: &str, mut effects: Vec<Effect>) -> Transition {
+pub(crate) fn retry(s: &mut LoopState, why: &str, mut effects: Vec<Effect>) -> Transition {
     s.state = State::Running;
     s.lamp = Lamp::Yellow;
     let mut t = next_iteration(s, Mode::Code, why);

@@ -254,6 +254,16 @@ fn approve(s: &mut LoopState, anyway: Option<&str>, outcome: Outcome) -> Transit
         None => reason = None,
     }
     let effects = cancel_current(s);
+    // A followed PR's green fix: approving it pushes it, and the loop follows the PR again.
+    if s.pr.is_some() && outcome == Outcome::Pr {
+        s.state = State::PrOpen;
+        s.lamp = Lamp::Blue;
+        return Transition {
+            effects,
+            log: Some(format!("approved the PR's fix (iteration {})", s.iteration)),
+            refused: None,
+        };
+    }
     s.state = approved(outcome);
     s.lamp = Lamp::Gray;
     let log = match reason {
@@ -282,6 +292,15 @@ pub fn approval_gate(s: &LoopState, line_stopped: bool) -> Option<ApprovalGate> 
     if s.state.is_terminal() {
         return Some(ApprovalGate {
             why: format!("loop has ended ({})", s.state.label()),
+            overridable: false,
+        });
+    }
+    if matches!(s.state, State::PrOpen | State::Mergeable) {
+        return Some(ApprovalGate {
+            why: format!(
+                "the loop follows its PR ({}): merge it on the forge, or abort to stop following",
+                s.state.label()
+            ),
             overridable: false,
         });
     }

@@ -5,6 +5,7 @@ mod agent;
 mod baseline;
 mod breakers;
 pub mod human;
+mod pr;
 mod review;
 
 use crate::condition::AgentCondition;
@@ -51,6 +52,7 @@ pub fn reduce(current: &LoopState, event: &Event) -> (LoopState, Transition) {
         Event::BudgetSpent { spent } => budget_spent(&mut s, spent),
         Event::Misconfigured(m) => misconfigured(&mut s, m),
         Event::Tampered { what } => tampered(&mut s, what),
+        Event::Pr(pr) => pr::pr_event(&mut s, pr),
     };
     if t.refused.is_some() {
         return (current.clone(), t);
@@ -402,19 +404,27 @@ fn goal_finished(s: &mut LoopState, r: &ChecksReport) -> Transition {
     }
 }
 
-/// The iteration is green: the loop waits for a human's approval.
+/// The iteration is green: the loop waits for a human's approval — or, a followed PR's fix
+/// with `[pr] push = "auto"`, is pushed at once and the PR followed again.
 pub(crate) fn passed(s: &mut LoopState, log: String) -> Transition {
     s.state = State::AwaitingApproval;
     s.lamp = Lamp::Blue;
     s.consecutive_failures = 0;
     s.repeat_count = 0;
     s.feedback = None;
+    let mut effects = vec![Effect::EndIteration {
+        iteration: s.iteration,
+        status: IterationStatus::Passed,
+        failure: None,
+    }];
+    let mut log = log;
+    if s.pr.as_ref().is_some_and(|pr| pr.auto_push) {
+        s.state = State::PrOpen;
+        effects.push(Effect::PushToPr);
+        log = format!("{log}; pushed to the PR ([pr] push = \"auto\")");
+    }
     Transition {
-        effects: vec![Effect::EndIteration {
-            iteration: s.iteration,
-            status: IterationStatus::Passed,
-            failure: None,
-        }],
+        effects,
         log: Some(log),
         refused: None,
     }
@@ -529,5 +539,7 @@ fn budget_spent(s: &mut LoopState, spent: &str) -> Transition {
     )
 }
 
+#[cfg(test)]
+mod pr_tests;
 #[cfg(test)]
 mod tests;

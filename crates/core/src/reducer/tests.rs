@@ -9,7 +9,7 @@ use crate::failure::classify::Category;
 use crate::state::{Badge, Limits};
 use crate::state::{Failure, Lamp, LoopState, Mode, State, StopCause};
 
-fn failure(fp: &str) -> Failure {
+pub(super) fn failure(fp: &str) -> Failure {
     Failure {
         category: Category::TestFailure,
         confidence: 0.9,
@@ -21,7 +21,7 @@ fn failure(fp: &str) -> Failure {
     }
 }
 
-fn agent_ok(changed: u32) -> Event {
+pub(super) fn agent_ok(changed: u32) -> Event {
     Event::AgentFinished(AgentReport {
         fix_plan_written: true,
         exit_code: Some(0),
@@ -58,7 +58,7 @@ fn checks_fail(fp: &str) -> Event {
 }
 
 /// Every check passes on the untouched worktree.
-fn baseline_green() -> Event {
+pub(super) fn baseline_green() -> Event {
     Event::BaselineFinished(ChecksReport {
         passed: 1,
         total: 1,
@@ -66,7 +66,7 @@ fn baseline_green() -> Event {
     })
 }
 
-fn checks_pass() -> Event {
+pub(super) fn checks_pass() -> Event {
     Event::ChecksFinished(ChecksReport {
         passed: 1,
         total: 1,
@@ -74,7 +74,7 @@ fn checks_pass() -> Event {
     })
 }
 
-fn goal_pass() -> Event {
+pub(super) fn goal_pass() -> Event {
     Event::GoalFinished(ChecksReport {
         passed: 1,
         total: 1,
@@ -82,7 +82,7 @@ fn goal_pass() -> Event {
     })
 }
 
-fn human(a: HumanAction) -> Event {
+pub(super) fn human(a: HumanAction) -> Event {
     Event::Human(a)
 }
 
@@ -91,7 +91,7 @@ fn run(events: &[Event]) -> (LoopState, Vec<Vec<Effect>>) {
     run_from(LoopState::new(Limits::default()), events)
 }
 
-fn run_from(mut s: LoopState, events: &[Event]) -> (LoopState, Vec<Vec<Effect>>) {
+pub(super) fn run_from(mut s: LoopState, events: &[Event]) -> (LoopState, Vec<Vec<Effect>>) {
     let mut all = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let (next, t) = reduce(&s, e);
@@ -106,7 +106,7 @@ fn failed_iter(fp: &str) -> [Event; 2] {
     [agent_ok(1), checks_fail(fp)]
 }
 
-fn stop_cause(s: &LoopState) -> Option<StopCause> {
+pub(super) fn stop_cause(s: &LoopState) -> Option<StopCause> {
     s.stop.as_ref().map(|st| st.cause)
 }
 

@@ -1,0 +1,90 @@
+//! A loop that follows its pull request (`[pr] follow`): every `[pr] poll` it looks at the
+//! PR and feeds what it heard — a CI failure with its log, a trusted reviewer's change request
+//! (audited in their name), what others said (shown only), green CI, mergeable, merged — and
+//! pushes a green fix itself when the reducer says so (`[pr] push = "auto"`).
+
+use andon_core::event::{Event, PrEvent};
+use andon_core::pr_follow::{heard, Heard};
+use andon_core::state::State;
+
+use super::step_error::StepError;
+use super::{run_blocking, LoopTask};
+use crate::engine::delivery::pull_request::push_branch;
+use crate::engine::forge::follow;
+
+/// Most things heard from one look at the PR (each changes the loop's state).
+const MOST_PER_LOOK: usize = 8;
+
+impl LoopTask {
+    /// It waits on its PR: the PR is looked at every `[pr] poll`.
+    pub(super) fn following(&self) -> bool {
+        matches!(self.p.state.state, State::PrOpen | State::Mergeable) && self.p.state.pr.is_some()
+    }
+
+    /// Looks at the PR once and feeds what it says. A forge that does not answer (the network,
+    /// a rate limit) is logged and asked again at the next poll.
+    pub(super) async fn follow_pr(&mut self) {
+        let root = self.shared.repo_root().to_path_buf();
+        let branch = self.spec.branch.clone();
+        let reviewers = self.shared.config().pr.reviewers.clone();
+        let looked = {
+            let root = root.clone();
+            run_blocking(move || {
+                follow::look(&root, &branch, &reviewers).map_err(|e| e.to_input_error().message)
+            })
+            .await
+        };
+        let status = match looked {
+            Ok(status) => status,
+            Err(e) => {
+                tracing::warn!(loop_name = %self.spec.name, "the PR could not be read: {e}");
+                return;
+            }
+        };
+        for _ in 0..MOST_PER_LOOK {
+            let event = match heard(&self.p.state, &status) {
+                Heard::Nothing => break,
+                Heard::Event(e) => e,
+                Heard::CiFailed { head, failing } => {
+                    let (root, status) = (root.clone(), status.clone());
+                    let report =
+                        run_blocking(move || Ok(follow::ci_report(&root, &status, &failing))).await;
+                    match report {
+                        Ok(report) => PrEvent::CiFailed { head, report },
+                        Err(e) => {
+                            tracing::warn!(loop_name = %self.spec.name, "CI could not be judged: {e}");
+                            break;
+                        }
+                    }
+                }
+            };
+            if let PrEvent::ChangesRequested { reviewer, note, .. } = &event {
+                // The note reaches the agent in the reviewer's name: the trail says whose.
+                let actor = format!("{reviewer} (PR review)");
+                self.rec
+                    .audit_by(&actor, &self.p, "redirect", Some(note.clone()));
+            }
+            self.feed(Event::Pr(event), Vec::new()).await;
+            if !self.following() {
+                break;
+            }
+        }
+    }
+
+    /// `[pr] push = "auto"`: the green fix goes to the PR's branch, audited as andon's. A
+    /// push that fails stops the line with git's words (the PR has moved on without it).
+    pub(super) async fn push_to_pr(&mut self) -> Result<(), StepError> {
+        let (git, root, branch) = (
+            self.shared.git().clone(),
+            self.shared.repo_root().to_path_buf(),
+            self.spec.branch.clone(),
+        );
+        run_blocking(move || push_branch(&git, &root, &branch))
+            .await
+            .map_err(StepError::Failed)?;
+        let reason = format!("iteration {} pushed to the PR", self.p.state.iteration);
+        self.rec
+            .audit_by("andon (push = auto)", &self.p, "push", Some(reason));
+        Ok(())
+    }
+}
