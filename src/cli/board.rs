@@ -94,8 +94,7 @@ pub fn run(args: RunArgs) -> i32 {
         panic_after,
         theme_source: Some((root.clone(), name, no_color)),
         supervised_by: None,
-        // The terminal sink: only a board that supervises writes it (the supervising andon
-        // calls for a read-only one).
+        // The terminal sink: only a board that supervises writes it.
         desktop: config
             .notify
             .terminal
@@ -103,6 +102,10 @@ pub fn run(args: RunArgs) -> i32 {
     };
     if let Some(pid) = supervised_by {
         opts.supervised_by = Some(pid);
+        // The supervising andon makes the calls; this board has none to write.
+        if opts.desktop.take().is_some() {
+            eprintln!("andon: [notify] terminal: another andon (pid {}) supervises this repo; its calls reach the terminal it runs in, not this board", opts.supervised_by.as_deref().unwrap_or_default());
+        }
         return rt.block_on(read_only(repo, config, opts));
     }
     rt.block_on(supervise(&args, &config, opts))

@@ -13,6 +13,12 @@ pub fn run(repo: &repo::Repo, label: Option<&str>, dry_run: bool) -> i32 {
         Ok(i) => i,
         Err(e) => return bad_input(&e.to_input_error()),
     };
+    if issues.len() >= gh::ISSUE_LIMIT {
+        eprintln!(
+            "andon: only the newest {} open issues were listed; import by --label to reach the others",
+            gh::ISSUE_LIMIT
+        );
+    }
     if issues.is_empty() {
         match label {
             Some(l) => println!("no open issues labelled {l}"),

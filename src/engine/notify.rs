@@ -38,11 +38,7 @@ pub fn check(config: &NotifyConfig, repo_root: &Path) -> Result<(), InputError> 
 
 /// A loop's picture as a call sees it.
 pub fn seen(view: &LoopView) -> Seen {
-    Seen {
-        lamp: view.state.lamp,
-        state: view.state.state,
-        needs_human: view.state.needs_human(),
-    }
+    Seen::of(&view.state)
 }
 
 /// Why the loop stands where it is, in one line.
@@ -185,14 +181,7 @@ fn restored_caller(shared: &Shared) -> Caller {
         .unwrap_or_default();
     for row in rows {
         if let Ok(p) = serde_json::from_str::<crate::engine::spec::Persisted>(&row.state_json) {
-            caller.seed(
-                &row.name,
-                Seen {
-                    lamp: p.state.lamp,
-                    state: p.state.state,
-                    needs_human: p.state.needs_human(),
-                },
-            );
+            caller.seed(&row.name, Seen::of(&p.state));
         }
     }
     caller

@@ -90,9 +90,13 @@ fn one_call_per_transition_with_the_placeholders_filled() {
 fn a_sink_that_hangs_or_fails_never_holds_a_loop_up() {
     let probe = TestRepo::new();
     let marker = probe.root.parent().unwrap().join("begun");
+    let pidfile = probe.root.parent().unwrap().join("sleeper.pid");
+    // The sink starts a sleeper of its own and waits for it: ending the sink alone would
+    // leave the sleeper behind.
     let hang = format!(
-        "[\"sh\", \"-c\", \"echo begun >> {}; sleep 613; echo done\"]",
-        marker.display()
+        "[\"sh\", \"-c\", \"echo begun >> {}; sleep 600 & echo $! > {}; wait\"]",
+        marker.display(),
+        pidfile.display()
     );
     let repo = repo_with_sink(&hang, "timeout = \"1s\"\n");
     let out = repo.run_headless("plans/fix.md", &[], LIMIT);
@@ -103,12 +107,12 @@ fn a_sink_that_hangs_or_fails_never_holds_a_loop_up() {
         store.get_loop("fix").unwrap().unwrap().state,
         "awaiting_approval"
     );
-    // Ended after its timeout: no sleeper is left behind.
-    let left = std::process::Command::new("pgrep")
-        .args(["-f", "sleep 613"])
-        .output()
-        .unwrap();
-    assert!(left.stdout.is_empty(), "the hung sink was ended");
+    // Ended after its timeout, with what it started: no sleeper is left behind.
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let proc = std::path::PathBuf::from(format!("/proc/{}", pid.trim()));
+    eventually(LIMIT, "the sink's sleeper ended", || {
+        (!proc.exists()).then_some(())
+    });
 
     let failing = repo_with_sink("[\"false\"]", "");
     let out = failing.run_headless("plans/fix.md", &[], LIMIT);
@@ -154,47 +158,88 @@ fn a_sink_that_cannot_run_is_named_at_start_up_and_a_repo_cannot_set_one() {
     assert!(err.contains("[notify] `terminal`"), "{err}");
 }
 
-/// The board in a pseudo-terminal (the test plays the host terminal and reads what it is
-/// sent), with `extra` in its environment; returns every byte once the call arrived.
+/// andon in a pseudo-terminal, as the host terminal sees it: every byte it writes lands in
+/// `log`. The child's process group is ended when this is dropped, however the test ends.
+struct InAPty {
+    child: andon::pty::PtyChild,
+    log: std::path::PathBuf,
+}
+
+impl InAPty {
+    fn start(repo: &TestRepo, args: &[&str], extra: &[(&str, &str)], name: &str) -> InAPty {
+        let dir = repo.root.parent().unwrap();
+        let tmp = dir.join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let log = dir.join(format!("terminal-{name}.log"));
+        let mut env: Vec<(String, String)> = [
+            ("PATH", std::env::var("PATH").unwrap()),
+            ("HOME", repo.home.display().to_string()),
+            (
+                "XDG_CONFIG_HOME",
+                repo.home.join(".config").display().to_string(),
+            ),
+            ("TERM", "xterm-256color".to_string()),
+            ("TMPDIR", tmp.display().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let mut argv = vec![ANDON.to_string()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let child = andon::pty::PtyChild::spawn(
+            andon::pty::PtySpec {
+                argv,
+                cwd: repo.root.clone(),
+                env,
+                rows: 40,
+                cols: 120,
+                log_path: log.clone(),
+                stdin_data: None,
+            },
+            Box::new(|_| {}),
+        )
+        .unwrap();
+        InAPty { child, log }
+    }
+
+    fn seen(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
+    }
+
+    fn wait_for(&self, what: &str, text: &str) {
+        eventually(LIMIT, what, || self.seen().contains(text).then_some(()));
+    }
+
+    /// Everything it wrote, once it has exited.
+    fn ended(&self) -> String {
+        eventually(LIMIT, "andon exited", || self.child.try_exit());
+        self.seen()
+    }
+}
+
+impl Drop for InAPty {
+    fn drop(&mut self) {
+        if self.child.try_exit().is_none() {
+            andon::pty::signal::kill_group(self.child.pid()).ok();
+        }
+    }
+}
+
+/// The board sends the call to its terminal; quit, every call it made is in the log.
 fn board_in_a_pty(repo: &TestRepo, extra: &[(&str, &str)], call: &str) -> String {
-    let dir = repo.root.parent().unwrap();
-    let tmp = dir.join("tmp");
-    std::fs::create_dir_all(&tmp).unwrap();
-    let log = dir.join(format!("terminal-{}.log", extra.len()));
-    let mut env: Vec<(String, String)> = [
-        ("PATH", std::env::var("PATH").unwrap()),
-        ("HOME", repo.home.display().to_string()),
-        (
-            "XDG_CONFIG_HOME",
-            repo.home.join(".config").display().to_string(),
-        ),
-        ("TERM", "xterm-256color".to_string()),
-        ("TMPDIR", tmp.display().to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let child = andon::pty::PtyChild::spawn(
-        andon::pty::PtySpec {
-            argv: vec![ANDON.into(), "run".into(), "plans/fix.md".into()],
-            cwd: repo.root.clone(),
-            env,
-            rows: 40,
-            cols: 120,
-            log_path: log.clone(),
-            stdin_data: None,
-        },
-        Box::new(|_| {}),
-    )
-    .unwrap();
-    let seen = eventually(LIMIT, "the Andon call on the board's terminal", || {
-        let bytes = std::fs::read(&log).unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        text.contains(call).then_some(text)
-    });
-    andon::pty::signal::kill_group(child.pid()).unwrap();
-    seen
+    let board = InAPty::start(
+        repo,
+        &["run", "plans/fix.md"],
+        extra,
+        &extra.len().to_string(),
+    );
+    board.wait_for("the Andon call on the board's terminal", call);
+    // Quitting flushes any call still held back: a second one would show by then.
+    board.child.write(b"q".to_vec()).unwrap();
+    board.wait_for("the quit question", "y/Enter");
+    board.child.write(b"y".to_vec()).unwrap();
+    board.ended()
 }
 
 /// A repo whose `fix` plan goes green at once, with the terminal sink on for blue lamps;
@@ -219,12 +264,19 @@ fn repo_with_terminal_sink() -> (TestRepo, String) {
 
 #[test]
 fn the_terminal_sink_reaches_the_host_terminal_only_while_the_board_runs() {
-    // Headless: no terminal is the board's, so nothing is written to it.
+    // Headless, even in a terminal: the board owns no terminal, so nothing is written to it.
     let (repo, _) = repo_with_terminal_sink();
-    let out = repo.run_headless("plans/fix.md", &[], LIMIT);
-    expect_exit(&out, 0);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(!stdout.contains("\x1b]"), "{stdout:?}");
+    let headless = InAPty::start(
+        &repo,
+        &["run", "--headless", "plans/fix.md"],
+        &[],
+        "headless",
+    );
+    let seen = headless.ended();
+    assert!(seen.contains("awaiting approval"), "{seen:?}");
+    for osc in ["\x1b]777;", "\x1b]9;", "\x1bPtmux;"] {
+        assert!(!seen.contains(osc), "{osc:?} in {seen:?}");
+    }
 
     // The board: OSC 777 on its terminal, once the loop waits for review.
     let (repo, title) = repo_with_terminal_sink();

@@ -302,3 +302,36 @@ fn a_headless_run_with_no_plan_works_through_the_queue_and_exits_by_it() {
     let listed = ok(&repo.andon(&["queue", "--json"], LIMIT));
     assert!(listed.contains("\"started\""), "{listed}");
 }
+
+#[test]
+fn uncommitted_changes_hold_queued_plans_and_say_so() {
+    let repo = TestRepo::new();
+    repo.unconfined();
+    repo.agent(
+        "fixer",
+        &format!("printf '%s' '{FIXED_PRICE}' > src/price.sh"),
+    );
+    repo.plan("fix", "fixer", "");
+    repo.commit("plan");
+    ok(&repo.andon(&["queue", "add", "plans/fix.md"], LIMIT));
+    // A tracked file edited and not committed: a new loop would not see it.
+    repo.write("README.md", "# shop, edited\n");
+    let listed = ok(&repo.andon(&["queue"], LIMIT));
+    assert!(
+        listed.contains("uncommitted changes in the main worktree (README.md)"),
+        "{listed}"
+    );
+    // Only a human can commit or stash: a headless run says so and ends, not hangs.
+    let out = repo.andon(&["run", "--headless"], LIMIT);
+    expect_exit(&out, 3);
+    assert!(
+        stdout(&out).contains("uncommitted changes"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(state(&repo, "fix"), None, "no loop started");
+    repo.commit("the edit");
+    let out = repo.andon(&["run", "--headless"], LIMIT);
+    expect_exit(&out, 0);
+    assert_eq!(state(&repo, "fix").as_deref(), Some("awaiting_approval"));
+}

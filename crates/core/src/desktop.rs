@@ -5,7 +5,7 @@
 //! `set -g allow-passthrough on`). Title and body come from loop names and reasons, so every
 //! control character is taken out first: a notification never drives the terminal.
 
-use crate::sanitize::printable;
+use crate::sanitize::one_line;
 
 /// Longest title and body sent (terminals cut long notifications anyway).
 const MAX_CHARS: usize = 240;
@@ -70,14 +70,9 @@ fn passthrough(osc: &str) -> String {
     format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
 }
 
-/// One printable line of at most [`MAX_CHARS`].
+/// One printable line of at most [`MAX_CHARS`] (and the ellipsis).
 fn clean(text: &str) -> String {
-    let line = printable(text, false);
-    let line = line.trim();
-    match line.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_string(),
-    }
+    one_line(text, MAX_CHARS + 1)
 }
 
 #[cfg(test)]
@@ -170,10 +165,7 @@ mod tests {
             "fix;evil\x07",
             "line one\nline two \x1b]52;c;aGk=\x07\x1b[2J done\u{9c}",
         );
-        assert_eq!(
-            got,
-            "\x1b]777;notify;fix,evil;line one line two  done\x1b\\"
-        );
+        assert_eq!(got, "\x1b]777;notify;fix,evil;line one line two done\x1b\\");
         let long = "x".repeat(400);
         let got = d.sequence("t", &long);
         assert!(

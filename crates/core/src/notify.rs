@@ -44,6 +44,16 @@ pub struct Seen {
     pub needs_human: bool,
 }
 
+impl Seen {
+    pub fn of(s: &crate::state::LoopState) -> Seen {
+        Seen {
+            lamp: s.lamp,
+            state: s.state,
+            needs_human: s.needs_human(),
+        }
+    }
+}
+
 /// The calls a loop's change from `before` (none: its first picture) to `now` makes, those in
 /// `on` only. A loop first seen already waiting calls too; the engine's notifier starts having
 /// seen every loop the store holds, so a restarted supervisor does not call again for what a

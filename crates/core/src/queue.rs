@@ -72,6 +72,9 @@ pub enum Wait {
     /// The plan it comes after is neither queued nor run (its entry was removed): only a
     /// human can queue it again or remove this entry.
     AfterMissing { plan: String },
+    /// The main worktree has uncommitted changes to these tracked files: new loops start from
+    /// HEAD and would not see them, so they wait for the human to commit or stash them.
+    DirtyBase { paths: Vec<String> },
 }
 
 impl Wait {
@@ -79,7 +82,10 @@ impl Wait {
     /// needs a human's merge); `false` while running loops will free the way by themselves.
     pub fn needs_human(&self) -> bool {
         match self {
-            Wait::LineStopped | Wait::AwaitingReview { .. } | Wait::AfterMissing { .. } => true,
+            Wait::LineStopped
+            | Wait::AwaitingReview { .. }
+            | Wait::AfterMissing { .. }
+            | Wait::DirtyBase { .. } => true,
             Wait::After { state, .. } => match state {
                 None => false,
                 Some(s) => !s.occupies_line(),
@@ -102,6 +108,7 @@ impl Wait {
                 let file = plan.rsplit('/').next().unwrap_or(plan);
                 format!("after {file} (missing)")
             }
+            Wait::DirtyBase { .. } => "uncommitted changes".into(),
         }
     }
 
@@ -122,6 +129,14 @@ impl Wait {
                 }
             ),
             Wait::After { plan, state: None } => format!("after {plan} (queued)"),
+            Wait::DirtyBase { paths } => {
+                let shown: Vec<&str> = paths.iter().take(3).map(String::as_str).collect();
+                let more = if paths.len() > 3 { ", …" } else { "" };
+                format!(
+                    "uncommitted changes in the main worktree ({}{more}): loops start from HEAD; commit or stash them",
+                    shown.join(", ")
+                )
+            }
             Wait::AfterMissing { plan } => format!(
                 "after {plan}, which is neither queued nor run: `andon queue add {plan}`, or `andon queue rm` this entry"
             ),
@@ -161,6 +176,22 @@ impl Glance {
 pub struct Schedule {
     pub start: Vec<i64>,
     pub waiting: Vec<(i64, Wait)>,
+}
+
+/// `s` with its new loops held back while the main worktree has uncommitted changes to
+/// tracked files (`dirty`): resumes still start (their worktree has its own changes).
+pub fn hold_for_dirty_base(entries: &[Entry], s: &mut Schedule, dirty: &[String]) {
+    if dirty.is_empty() {
+        return;
+    }
+    let is_plan = |id: &i64| entries.iter().any(|e| e.id == *id && e.work == Work::Plan);
+    let (held, start): (Vec<i64>, Vec<i64>) = s.start.iter().partition(|id| is_plan(id));
+    s.start = start;
+    let wait = Wait::DirtyBase {
+        paths: dirty.to_vec(),
+    };
+    s.waiting
+        .extend(held.into_iter().map(|id| (id, wait.clone())));
 }
 
 /// Decides which of `entries` start now given the repo's `loops`, the `limits` and whether

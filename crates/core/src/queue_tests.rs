@@ -252,3 +252,27 @@ fn cycles_are_named_and_chains_are_not_cycles() {
         Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
     );
 }
+
+#[test]
+fn uncommitted_changes_hold_new_loops_not_resumes() {
+    let entries = [plan(1, "a", 0, None), resume(2, "s")];
+    let mut s = schedule(&entries, &[], Limits::default(), false);
+    assert_eq!(s.start, vec![1, 2]);
+    hold_for_dirty_base(&entries, &mut s, &["src/price.sh".to_string()]);
+    assert_eq!(s.start, vec![2]);
+    let wait = &s.waiting[0].1;
+    assert_eq!(s.waiting[0].0, 1);
+    assert!(wait.needs_human(), "only a human commits or stashes");
+    assert!(
+        wait.describe().contains("(src/price.sh)"),
+        "{}",
+        wait.describe()
+    );
+    assert_eq!(
+        glance(&entries, &s).line(),
+        "queued 1 · uncommitted changes"
+    );
+    let mut clean = schedule(&entries, &[], Limits::default(), false);
+    hold_for_dirty_base(&entries, &mut clean, &[]);
+    assert_eq!(clean.start, vec![1, 2]);
+}

@@ -3,18 +3,33 @@
 //! never drive the terminal that prints a summary, a status line or a log. One parser finds
 //! the sequences everywhere andon cleans text: vte's, the state machine terminals use.
 
-/// `text` without escape sequences and control characters; newlines and tabs are kept when
-/// `keep_lines` is true, otherwise they become spaces (as does a carriage return).
+/// `text` without escape sequences, control characters and invisible formatting characters
+/// (see [`invisible`]); newlines and tabs are kept when `keep_lines` is true, otherwise they
+/// become spaces (as does a carriage return).
 pub fn printable(text: &str, keep_lines: bool) -> String {
     strip_escapes(text)
         .chars()
         .filter_map(|c| match c {
             '\n' | '\t' if keep_lines => Some(c),
             '\n' | '\t' | '\r' => Some(' '),
-            c if c.is_control() => None,
+            c if c.is_control() || invisible(c) => None,
             c => Some(c),
         })
         .collect()
+}
+
+/// A formatting character that shows nothing yet changes what a reader sees: bidirectional
+/// overrides, embeddings and isolates (text that reads one way and runs another), zero-width
+/// characters and tag characters (text hidden from a human, not from a model).
+pub fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}'
+        | '\u{E0000}'..='\u{E007F}')
 }
 
 /// `text` without escape sequences — CSI, OSC, DCS, SOS/PM/APC strings and two- or
@@ -101,6 +116,17 @@ pub fn one_line(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_drops_what_a_reader_cannot_see() {
+        // Trojan Source: an override reorders what is shown; tags carry hidden text.
+        let text = "access\u{202E} }\u{2066}if (admin)\u{2069} {\u{200B}\u{E0041}\u{E0042}";
+        assert_eq!(printable(text, false), "access }if (admin) {");
+        assert_eq!(
+            printable("naïve — café ✓ 日本", false),
+            "naïve — café ✓ 日本"
+        );
+    }
 
     #[test]
     fn visible_writes_controls_out() {

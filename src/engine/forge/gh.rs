@@ -57,10 +57,20 @@ pub fn ready(repo_root: &Path) -> Result<(), GhError> {
     if out.status.success() {
         return Ok(());
     }
-    let said = first_line(&out.stderr).or_else(|| first_line(&out.stdout));
-    Err(GhError::NotLoggedIn(
-        said.unwrap_or_else(|| "`gh auth status` failed".into()),
-    ))
+    // `gh auth status` prints the host first; the line that says what is wrong is more use.
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let said = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("not logged") || l.contains("token") || l.contains("Failed"))
+        .map(|l| andon_core::sanitize::one_line(l, 200))
+        .or_else(|| first_line(&out.stderr))
+        .unwrap_or_else(|| "`gh auth status` failed".into());
+    Err(GhError::NotLoggedIn(said))
 }
 
 #[derive(Deserialize)]
@@ -72,7 +82,12 @@ struct GhIssue {
     url: String,
 }
 
-/// The repository's open issues (with `label`, when given), oldest first.
+/// The most open issues one import lists.
+pub const ISSUE_LIMIT: usize = 200;
+const ISSUE_LIMIT_ARG: &str = "200";
+
+/// The repository's open issues (with `label`, when given), oldest first: the newest
+/// [`ISSUE_LIMIT`] of them.
 pub fn open_issues(repo_root: &Path, label: Option<&str>) -> Result<Vec<Issue>, GhError> {
     let mut args = vec![
         "issue",
@@ -80,7 +95,7 @@ pub fn open_issues(repo_root: &Path, label: Option<&str>) -> Result<Vec<Issue>, 
         "--state",
         "open",
         "--limit",
-        "200",
+        ISSUE_LIMIT_ARG,
         "--json",
         "number,title,body,url",
     ];

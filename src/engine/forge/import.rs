@@ -41,7 +41,7 @@ pub fn import(
     dry_run: bool,
 ) -> Result<Vec<Draft>, InputError> {
     let plans_dir = repo_root.join("plans");
-    let defaults = issue_draft::template_defaults(&template_front(&plans_dir));
+    let defaults = issue_draft::template_defaults(&template_front(&plans_dir)?);
     let existing = existing_plans(&plans_dir)?;
     let mut out = Vec::new();
     for issue in issues {
@@ -52,6 +52,8 @@ pub fn import(
             .find(|(_, t)| issue_draft::imported_in(t, &issue))
         {
             Some((found, _)) => Outcome::Imported(found.clone()),
+            // A dry run says what the real one would do: never write over a file.
+            None if dry_run && repo_root.join(&path).exists() => Outcome::NameTaken,
             None if dry_run => Outcome::WouldWrite,
             None => write_new(&repo_root.join(&path), &text)?,
         };
@@ -65,14 +67,24 @@ pub fn import(
     Ok(out)
 }
 
-/// The front matter of the repository's template, else of the built-in one.
-fn template_front(plans_dir: &Path) -> String {
-    let text = std::fs::read_to_string(plans_dir.join("TEMPLATE.md"))
-        .unwrap_or_else(|_| BUILT_IN_TEMPLATE.to_string());
+/// The front matter of the repository's template, else of the built-in one. A template
+/// that cannot be read or split is bad input naming it: drafts would quietly lose its policy.
+fn template_front(plans_dir: &Path) -> Result<String, InputError> {
     let file = plans_dir.join("TEMPLATE.md");
+    let text = match std::fs::read_to_string(&file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BUILT_IN_TEMPLATE.to_string(),
+        Err(e) => {
+            return Err(InputError::new(
+                Some((file, None)),
+                format!("cannot read the plan template: {e}"),
+                "check the file's permissions, or remove it to use the built-in template",
+            ))
+        }
+    };
     andon_core::plan::frame::split(&file, &text)
         .map(|f| f.front.to_string())
-        .unwrap_or_default()
+        .map_err(|e| InputError::new(Some((file, Some(e.line))), e.message, e.fix))
 }
 
 /// Every `plans/*.md` with its text (as `plans/<name>.md`).

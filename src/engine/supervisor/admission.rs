@@ -192,15 +192,7 @@ pub fn drain(g: &Ground<'_>, submitted: &[i64]) -> Result<Drained, NotAdmitted> 
             }
         }
     }
-    // Uncommitted edits in the main worktree hold new loops back (they start from HEAD) until
-    // the human commits them; the entries keep waiting rather than failing.
-    let base_clean = launch::refuse_dirty_base(g.git)
-        .map_err(|e| tracing::info!("queued plans wait: {e}"))
-        .is_ok();
     for row in startable {
-        if row.kind == PLAN && !base_clean {
-            continue;
-        }
         if row.kind == RESUME {
             let name = row.loop_name.clone().unwrap_or_default();
             let action = row
@@ -217,10 +209,17 @@ pub fn drain(g: &Ground<'_>, submitted: &[i64]) -> Result<Drained, NotAdmitted> 
                 Ok(mut made) => out.started.append(&mut made),
                 Err(e) => {
                     let why = e.to_string();
-                    g.store
+                    // Marked failed, it leaves the line; unmarked, it stays waiting (and
+                    // is not drained again at once: it would only fail again).
+                    if g.store
                         .mark_failed(row.id, &why)
-                        .or_log("a queue entry that failed stays waiting");
-                    out.failed.push((row.id, why));
+                        .or_log("a queue entry that failed stays waiting")
+                        .is_some()
+                    {
+                        out.failed.push((row.id, why));
+                    } else {
+                        tracing::warn!(entry = row.id, "a queued plan could not start: {why}");
+                    }
                 }
             }
         }
@@ -247,7 +246,9 @@ fn plan_of(g: &Ground<'_>, waiting: &[&QueueRow], loops: &[crate::store::LoopRow
         }
         entries.push(entry(row));
     }
-    schedule(&entries, &facts, limits(g.config), g.line_stopped)
+    let mut plan = schedule(&entries, &facts, limits(g.config), g.line_stopped);
+    hold_new_loops(g, &entries, &mut plan);
+    plan
 }
 
 /// Makes the loops of `rows` (their worktrees, their records), all or none, and marks the
@@ -288,6 +289,23 @@ pub fn glance(g: &Ground<'_>) -> Result<andon_core::queue::Glance, String> {
     Ok(look(g)?.1)
 }
 
+/// Uncommitted changes in the main worktree hold new loops back (they start from HEAD) until
+/// the human commits or stashes them: the entries wait, saying why, rather than fail. Git is
+/// asked only when a new loop could start; a `git status` that fails holds them too, in its
+/// words.
+fn hold_new_loops(g: &Ground<'_>, entries: &[Entry], plan: &mut Schedule) {
+    let starts_plan = plan
+        .start
+        .iter()
+        .any(|id| entries.iter().any(|e| e.id == *id && e.work == Work::Plan));
+    if !starts_plan {
+        return;
+    }
+    let dirty = launch::dirty_base(g.git)
+        .unwrap_or_else(|e| vec![format!("git status failed: {}", e.message)]);
+    andon_core::queue::hold_for_dirty_base(entries, plan, &dirty);
+}
+
 /// Each entry with why it waits.
 pub type Waits = Vec<(QueueRow, Option<Wait>)>;
 
@@ -297,12 +315,13 @@ fn look(g: &Ground<'_>) -> Result<(Waits, andon_core::queue::Glance), String> {
     let loops = g.store.loops().map_err(chain)?;
     let waiting: Vec<&QueueRow> = rows.iter().filter(|r| r.status == "waiting").collect();
     let entries: Vec<Entry> = waiting.iter().map(|r| entry(r)).collect();
-    let plan = schedule(
+    let mut plan = schedule(
         &entries,
         &facts(&loops, &g.unhosted),
         limits(g.config),
         g.line_stopped,
     );
+    hold_new_loops(g, &entries, &mut plan);
     let glance = andon_core::queue::glance(&entries, &plan);
     let rows = rows
         .iter()

@@ -66,15 +66,20 @@ pub fn validate(
     Ok(out)
 }
 
-/// Loops start from HEAD: uncommitted changes to tracked files would not be in them. andon's
-/// own memory files never block it (it commits them; one rule everywhere).
-pub fn refuse_dirty_base(git: &GitOwner) -> Result<(), InputError> {
-    let dirty: Vec<String> = git
+/// The tracked files of the main worktree with uncommitted changes, andon's own memory files
+/// left out (it commits them; one rule everywhere).
+pub fn dirty_base(git: &GitOwner) -> Result<Vec<String>, InputError> {
+    Ok(git
         .dirty_tracked_paths()
         .map_err(InputError::from_display)?
         .into_iter()
         .filter(|p| !crate::wiki::OWNED.iter().any(|owned| p.starts_with(owned)))
-        .collect();
+        .collect())
+}
+
+/// Loops start from HEAD: uncommitted changes to tracked files would not be in them.
+pub fn refuse_dirty_base(git: &GitOwner) -> Result<(), InputError> {
+    let dirty = dirty_base(git)?;
     if dirty.is_empty() {
         return Ok(());
     }

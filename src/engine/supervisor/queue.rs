@@ -99,7 +99,8 @@ impl Supervisor {
         } = tokio::task::spawn_blocking(move || admission::drain(&me.ground(), &submitted))
             .await
             .map_err(|e| NotAdmitted::Store(format!("queue task failed: {e}")))??;
-        // A start that failed freed the place it was given: the next drain uses it.
+        // A start that failed freed the place it was given: the next drain uses it (failed
+        // holds only entries marked failed: one still waiting would fail again at once).
         let mut again = !failed.is_empty();
         for (id, why) in failed {
             tracing::warn!(entry = id, "a queued plan could not start: {why}");
@@ -112,14 +113,15 @@ impl Supervisor {
         for (id, name, action) in resumes {
             let answer = self.act_one(&name, action).await;
             let store = self.shared.store();
-            match &answer {
+            let marked = match &answer {
                 Ok(_) => store
                     .mark_started(id, &name, self.shared.clock().now_ms())
                     .map(|_| ()),
                 Err(why) => store.mark_failed(id, why),
             }
-            .or_log("the resume's entry is settled on the next drain");
-            again |= answer.is_err();
+            .or_log("the resume's entry is settled on the next drain")
+            .is_some();
+            again |= answer.is_err() && marked;
             out.started.push((id, name));
             out.answers.insert(id, answer);
         }

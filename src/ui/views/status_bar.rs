@@ -102,10 +102,10 @@ fn banner(theme: &Theme) -> Span<'static> {
     Span::styled(" ■ LINE STOPPED ", style)
 }
 
-/// Banner or program name, repo and supervisor, lamp counts, page, attach target.
 /// Below this width the repo is named by its folder alone, leaving room for the queue.
 const FULL_REPO_WIDTH: u16 = 120;
 
+/// Banner or program name, repo and supervisor, lamp counts, page, attach target.
 fn state_spans(model: &BoardModel, theme: &Theme, mode: Mode, width: u16) -> Vec<Span<'static>> {
     let dim = Style::default().fg(theme.dim);
     let mut spans = if model.line_stopped {
