@@ -64,7 +64,8 @@ pub fn calls(before: Option<&Seen>, now: &Seen, on: &[Call]) -> Vec<Call> {
     if turned(Lamp::Red) {
         out.push(Call::Red);
     }
-    if turned(Lamp::Blue) {
+    // Blue calls a human to review; a loop waiting on its PR's CI is blue without a human.
+    if turned(Lamp::Blue) && now.needs_human {
         out.push(Call::Blue);
     }
     if now.needs_human && before.is_none_or(|b| !b.needs_human || b.state != now.state) {

@@ -13,14 +13,26 @@ fn each_transition_calls_once_and_only_what_is_on() {
     let running = seen(Lamp::Green, State::Running, false);
     let red = seen(Lamp::Red, State::Stopped, true);
     let blue = seen(Lamp::Blue, State::AwaitingApproval, true);
+    let approved = seen(Lamp::Gray, State::Approved, false);
+    let pr_open = seen(Lamp::Blue, State::PrOpen, false);
+    let mergeable = seen(Lamp::Blue, State::Mergeable, true);
     let all = Call::ALL;
-    let cases: [(Option<&Seen>, &Seen, Vec<Call>); 6] = [
+    let cases: [(Option<&Seen>, &Seen, Vec<Call>); 9] = [
         (Some(&running), &running, vec![]),
         (Some(&running), &red, vec![Call::Red, Call::NeedsHuman]),
         (Some(&red), &red, vec![]),
         (Some(&running), &blue, vec![Call::Blue, Call::NeedsHuman]),
         (None, &blue, vec![Call::Blue, Call::NeedsHuman]),
         (Some(&red), &running, vec![]),
+        // Following its PR, a loop waits on CI and reviewers: blue, and nobody is called…
+        (Some(&approved), &pr_open, vec![]),
+        // …until the PR is green and approved: a human merges it.
+        (Some(&pr_open), &mergeable, vec![Call::NeedsHuman]),
+        (
+            Some(&approved),
+            &mergeable,
+            vec![Call::Blue, Call::NeedsHuman],
+        ),
     ];
     for (before, now, want) in cases {
         assert_eq!(calls(before, now, &all), want, "{before:?} -> {now:?}");

@@ -26,6 +26,10 @@ pub struct ReviewFacts {
     pub notes: Vec<String>,
     /// `gh` is on PATH and the repository has a remote.
     pub gh_available: bool,
+    /// `[pr] follow`: approving with `pr` opens the PR and follows it.
+    pub follows_prs: bool,
+    /// The loop follows a PR already: approving with `pr` pushes its fix there.
+    pub has_pr: bool,
     /// `[merge] history`: `m` keeps the iterations, and `M` squashes (else the other way).
     pub history_by_default: bool,
     /// The last review's answers, when several reviewers gave them.
@@ -97,5 +101,7 @@ pub fn review_facts(shared: &Arc<Shared>, name: &str) -> Result<ReviewFacts, Str
         opinions: view.state.opinions.clone(),
         baseline: view.state.baseline.as_ref().map(|b| b.describe()),
         gh_available: crate::engine::delivery::pull_request::gh_available(shared.git()),
+        follows_prs: shared.config().pr.follow,
+        has_pr: view.state.pr.is_some(),
     })
 }

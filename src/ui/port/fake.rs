@@ -210,6 +210,8 @@ impl EnginePort for FakePort {
                 incidents: Vec::new(),
                 notes: Vec::new(),
                 gh_available: false,
+                follows_prs: false,
+                has_pr: false,
                 history_by_default: false,
                 opinions: v.state.opinions.clone(),
                 baseline: v.state.baseline.as_ref().map(|b| b.describe()),

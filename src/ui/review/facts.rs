@@ -56,6 +56,13 @@ pub fn review_model(f: ReviewFacts) -> ReviewModel {
             .collect(),
         notes: f.notes,
         gh_available: f.gh_available,
+        pr_way: if f.has_pr {
+            super::PrWay::Push
+        } else if f.follows_prs {
+            super::PrWay::Follow
+        } else {
+            super::PrWay::Body
+        },
         ..ReviewModel::default()
     }
 }

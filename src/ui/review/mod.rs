@@ -74,6 +74,8 @@ pub struct ReviewModel {
     pub placeholders: Vec<Placeholder>,
     /// `gh` is installed and the repository has a remote: offer `gh pr create`.
     pub gh_available: bool,
+    /// What approving with `pr` does here.
+    pub pr_way: PrWay,
     /// `[merge] history`: `m` keeps the iterations and `M` makes one commit (else the other
     /// way round).
     pub history_by_default: bool,
@@ -110,6 +112,18 @@ impl ReviewModel {
     }
 }
 
+/// What approving with `pr` does for this loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrWay {
+    /// Write the PR body (and with `gh` open the PR too).
+    #[default]
+    Body,
+    /// `[pr] follow`: push the branch, open the PR and follow its CI and reviews.
+    Follow,
+    /// The loop follows its PR: push the green fix to it.
+    Push,
+}
+
 /// How an approved loop's work lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewChoice {
@@ -118,8 +132,9 @@ pub enum ReviewChoice {
     Merge { history: bool },
     /// Keep the branch for the human to merge.
     Branch,
-    /// Write a PR body, and with `gh` open the pull request too.
-    Pr { gh: bool },
+    /// Write a PR body, and with `gh` open the pull request too; or, following PRs, open
+    /// it and follow it, or push the fix to the one followed (`way`).
+    Pr { gh: bool, way: PrWay },
 }
 
 impl ReviewChoice {
@@ -133,8 +148,18 @@ impl ReviewChoice {
                 format!("Merge {branch} into {base} with a merge commit that keeps every iteration")
             }
             ReviewChoice::Branch => format!("Keep {branch} for you to merge"),
-            ReviewChoice::Pr { gh: false } => format!("Write a PR body for {branch} → {base}"),
-            ReviewChoice::Pr { gh: true } => {
+            ReviewChoice::Pr {
+                way: PrWay::Follow, ..
+            } => format!(
+                "Push {branch}, open its PR against {base} with gh, and follow its CI and reviews"
+            ),
+            ReviewChoice::Pr {
+                way: PrWay::Push, ..
+            } => format!("Push the fix on {branch} to its PR; andon follows its CI again"),
+            ReviewChoice::Pr { gh: false, .. } => {
+                format!("Write a PR body for {branch} → {base}")
+            }
+            ReviewChoice::Pr { gh: true, .. } => {
                 format!("Write a PR body for {branch} → {base} and run gh pr create")
             }
         }
@@ -256,7 +281,7 @@ impl ReviewState {
     /// A fresh model from the engine; the place, the choice and the diff's part (which comes
     /// from the diff service, not the engine's facts) are kept.
     pub fn set_model(&mut self, mut model: ReviewModel) {
-        self.gh &= model.gh_available;
+        self.gh &= model.gh_available && model.pr_way == PrWay::Body;
         model.stat = self.model.stat;
         model.files = std::mem::take(&mut self.model.files);
         model.placeholders = std::mem::take(&mut self.model.placeholders);
@@ -276,9 +301,9 @@ impl ReviewState {
             Action::ScrollBottom => return self.scroll_to(usize::MAX, geo),
             Action::Diff => return Applied::Intent(ReviewIntent::OpenDiff),
             Action::ToggleGh => {
-                self.gh = self.model.gh_available && !self.gh;
-                if let ReviewChoice::Pr { .. } = self.choice {
-                    self.choice = ReviewChoice::Pr { gh: self.gh };
+                self.gh = self.model.gh_available && self.model.pr_way == PrWay::Body && !self.gh;
+                if let ReviewChoice::Pr { way, .. } = self.choice {
+                    self.choice = ReviewChoice::Pr { gh: self.gh, way };
                 }
                 return Applied::Done;
             }
@@ -299,7 +324,10 @@ impl ReviewState {
                 history: !self.model.history_by_default,
             },
             Action::KeepBranch => ReviewChoice::Branch,
-            Action::PrBody => ReviewChoice::Pr { gh: self.gh },
+            Action::PrBody => ReviewChoice::Pr {
+                gh: self.gh,
+                way: self.model.pr_way,
+            },
             _ => return Applied::NotMine,
         };
         self.choice = picked;

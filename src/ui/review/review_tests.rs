@@ -69,7 +69,13 @@ fn gh_is_a_checkbox_only_when_available() {
     let Some(ReviewIntent::Confirm(i)) = intent(state.apply(Action::PrBody, GEO)) else {
         panic!("confirm");
     };
-    assert_eq!(i.choice, ReviewChoice::Pr { gh: true });
+    assert_eq!(
+        i.choice,
+        ReviewChoice::Pr {
+            gh: true,
+            way: PrWay::Body
+        }
+    );
     assert_eq!(
         i.describe(),
         "Write a PR body for loop/api-auth → main and run gh pr create"

@@ -11,7 +11,7 @@ use super::review_page::{draw_page_row, page, Styles};
 use super::{lamp_spans, split_status};
 use crate::ui::board::model::BoardModel;
 use crate::ui::keys::keymap::{join_keys, Action, Keymap, Mode};
-use crate::ui::review::{Answer, PageGeometry, ReviewChoice, ReviewState};
+use crate::ui::review::{Answer, PageGeometry, PrWay, ReviewChoice, ReviewState};
 use crate::ui::theme::Theme;
 use andon_core::sanitize::one_line;
 
@@ -294,10 +294,16 @@ fn choice_line(state: &ReviewState, theme: &Theme, keymap: &Keymap, width: u16) 
             Span::styled(format!(" {branch}"), chosen(ReviewChoice::Branch)),
             Span::raw(gap),
             key(Action::PrBody),
-            Span::styled(format!(" {pr}"), chosen(ReviewChoice::Pr { gh: state.gh })),
+            Span::styled(
+                format!(" {pr}"),
+                chosen(ReviewChoice::Pr {
+                    gh: state.gh,
+                    way: m.pr_way,
+                }),
+            ),
         ]
     };
-    let gh: Vec<Span> = if m.gh_available {
+    let gh: Vec<Span> = if m.gh_available && m.pr_way == PrWay::Body {
         let check = if state.gh { "[x]" } else { "[ ]" };
         vec![
             Span::styled(format!("  {check} "), Style::default().fg(theme.foreground)),
@@ -311,7 +317,11 @@ fn choice_line(state: &ReviewState, theme: &Theme, keymap: &Keymap, width: u16) 
         format!(" merge into {base} {}", how(first)),
         how(other),
         "keep branch",
-        "write PR body",
+        match m.pr_way {
+            PrWay::Body => "write PR body",
+            PrWay::Follow => "open the PR, follow it",
+            PrWay::Push => "push the fix to the PR",
+        },
         "   ",
     );
     spans.extend(gh.iter().cloned());
@@ -322,7 +332,11 @@ fn choice_line(state: &ReviewState, theme: &Theme, keymap: &Keymap, width: u16) 
             format!(" merge ({})", short(first)),
             short(other),
             "branch",
-            "PR body",
+            match m.pr_way {
+                PrWay::Body => "PR body",
+                PrWay::Follow => "open PR",
+                PrWay::Push => "push fix",
+            },
             "  ",
         );
         spans.extend(gh);

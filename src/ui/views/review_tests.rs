@@ -130,7 +130,10 @@ fn approve_anyway_dialog_names_the_choice() {
         loop_name: "api-auth".into(),
         branch: "loop/api-auth".into(),
         base: "main".into(),
-        choice: ReviewChoice::Pr { gh: true },
+        choice: ReviewChoice::Pr {
+            gh: true,
+            way: crate::ui::review::PrWay::Body,
+        },
         anyway: None,
     };
     model.dialog = Some(intent.anyway_dialog());
@@ -204,6 +207,8 @@ fn review_incident_seen_before_in_another_loop() {
         }],
         notes: Vec::new(),
         gh_available: false,
+        follows_prs: false,
+        has_pr: false,
         history_by_default: false,
         opinions: Vec::new(),
         baseline: Some("0/1 checks pass (tests exit 1: FAIL: price 5 10 = -5)".into()),
@@ -259,4 +264,28 @@ fn review_with_reviewers_that_disagree() {
         screen.contains("they disagreed; a human took it on"),
         "{screen}"
     );
+}
+
+#[test]
+fn review_of_a_loop_that_follows_prs_says_what_p_does() {
+    use crate::ui::review::PrWay;
+    for (way, words, short) in [
+        (PrWay::Follow, "p open the PR, follow it", "p open PR"),
+        (PrWay::Push, "p push the fix to the PR", "p push fix"),
+    ] {
+        let mut model = board(4);
+        let mut review = review_model(None);
+        review.placeholders.clear();
+        review.pr_way = way;
+        open_review(&mut model, review);
+        let wide = text(&render(&model, 160, 40));
+        assert!(wide.contains(words), "{wide}");
+        assert!(
+            !wide.contains("gh pr create"),
+            "no gh box: andon runs gh itself"
+        );
+        let narrow = text(&render(&model, 80, 24));
+        assert!(narrow.contains(short), "{narrow}");
+        assert_snapshot!(format!("review_follows_prs_{way:?}"), narrow);
+    }
 }

@@ -181,7 +181,7 @@ impl Controller {
         let results = self.results.clone();
         let reviews = self.reviews.clone();
         let name = intent.loop_name.clone();
-        let gh = matches!(intent.choice, ReviewChoice::Pr { gh: true });
+        let gh = matches!(intent.choice, ReviewChoice::Pr { gh: true, .. });
         let action = HumanAction::Approve {
             anyway: intent.anyway,
             outcome: outcome(intent.choice),
