@@ -173,9 +173,10 @@ fn settled(
             )
     });
     let waits_on_others = judged.iter().any(|v| v.state.waits_on_others());
-    let others_only = judged
-        .iter()
-        .all(|v| v.state.waits_on_others() || (!asks_human(v) && !v.state.needs_human()));
+    // What is left waits on others, and the rest was approved (an aborted loop was not).
+    let others_only = judged.iter().all(|v| {
+        v.state.waits_on_others() || matches!(v.state.state, State::Approved | State::Merged)
+    });
     Some(if waits_on_others && others_only && queued.is_empty() {
         EXIT_WAITING_ON_OTHERS
     } else if all_good && queued.is_empty() {

@@ -137,6 +137,26 @@ impl Floor {
                 "set notify sinks in your user config, ~/.config/andon/config.toml",
             ));
         }
+        // Who may instruct the agent through a PR, and pushing without a human, are the
+        // user's to choose: a repository (whose andon.toml a loop's diff may change) may only
+        // ask to follow PRs.
+        let trust = [
+            layer
+                .pr
+                .push
+                .as_ref()
+                .filter(|p| p.value == crate::config::PushMode::Auto)
+                .map(|p| ("push = \"auto\"", p.line)),
+            layer.pr.reviewers.as_ref().map(|r| ("reviewers", r.line)),
+        ];
+        if let Some((key, line)) = trust.into_iter().flatten().next() {
+            return Err(FileError::new(
+                &layer.path,
+                line,
+                format!("[pr] {key}: a repository may choose to follow its PRs, not who instructs the agent or pushing without asking"),
+                "set it in your user config, ~/.config/andon/config.toml",
+            ));
+        }
         for (name, agent) in &layer.agents {
             if let Some(mode) = &agent.sandbox {
                 self.check_sandbox(&layer.path, mode, Some(name))?;

@@ -75,8 +75,10 @@ pub struct ConfigLayer {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrLayer {
     pub follow: Option<bool>,
-    pub push: Option<crate::config::PushMode>,
-    pub reviewers: Option<Vec<String>>,
+    /// Who pushes a green fix, with the line it is set on (a repository may not set `auto`).
+    pub push: Option<Located<crate::config::PushMode>>,
+    /// Whose change requests reach the agent, with the line (the user's config alone).
+    pub reviewers: Option<Located<Vec<String>>>,
     pub poll: Option<Duration>,
 }
 
@@ -174,7 +176,7 @@ struct RawPr {
     /// `ask` (a human confirms each push of a green fix) or `auto`.
     push: Option<Spanned<String>>,
     /// Reviewers whose change requests reach the agent besides those with write access.
-    reviewers: Option<Vec<String>>,
+    reviewers: Option<Spanned<Vec<String>>>,
     /// How often the PR is looked at.
     poll: Option<Spanned<String>>,
 }
@@ -437,18 +439,20 @@ const MIN_PR_POLL: Duration = Duration::from_secs(1);
 
 /// `[pr]`, its push mode known and its poll a duration of a second or more.
 fn pr_layer(source: &TomlSource<'_>, raw: RawPr) -> Result<PrLayer, FileError> {
-    let push = raw
-        .push
-        .map(|p| match p.get_ref().as_str() {
-            "ask" => Ok(crate::config::PushMode::Ask),
-            "auto" => Ok(crate::config::PushMode::Auto),
+    let push =
+        raw.push
+            .map(|p| {
+                match p.get_ref().as_str() {
+            "ask" => Ok(located(source, Spanned::new(p.span(), crate::config::PushMode::Ask))),
+            "auto" => Ok(located(source, Spanned::new(p.span(), crate::config::PushMode::Auto))),
             other => Err(source.error_at(
                 &p.span(),
                 format!("[pr] `push` cannot be {other:?}"),
                 "write push = \"ask\" (you confirm each push of a green fix) or push = \"auto\"",
             )),
-        })
-        .transpose()?;
+        }
+            })
+            .transpose()?;
     let poll = raw
         .poll
         .map(|p| {
@@ -469,7 +473,7 @@ fn pr_layer(source: &TomlSource<'_>, raw: RawPr) -> Result<PrLayer, FileError> {
     Ok(PrLayer {
         follow: raw.follow,
         push,
-        reviewers: raw.reviewers,
+        reviewers: raw.reviewers.map(|r| located(source, r)),
         poll,
     })
 }

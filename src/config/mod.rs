@@ -419,8 +419,8 @@ impl Config {
         replace(&mut self.notify.timeout, notify.timeout);
         let pr = layer.pr;
         replace(&mut self.pr.follow, pr.follow);
-        replace(&mut self.pr.push, pr.push);
-        replace(&mut self.pr.reviewers, pr.reviewers);
+        replace(&mut self.pr.push, pr.push.map(|p| p.value));
+        replace(&mut self.pr.reviewers, pr.reviewers.map(|r| r.value));
         replace(&mut self.pr.poll, pr.poll);
         if layer.max_running.is_some() {
             self.line.max_running = layer.max_running;

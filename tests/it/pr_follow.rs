@@ -31,17 +31,21 @@ struct Forge {
 }
 
 /// A repo whose `fix` agent clamps the price on iteration 1 and then notes what each later
-/// prompt asked for; `[pr] follow` with `extra`; a bare `origin`; a recording notify sink.
+/// prompt asked for; `[pr] follow`, with `extra` in the user's `[pr]`; a bare `origin`; a
+/// recording notify sink.
 fn forge(extra: &str) -> Forge {
     let repo = TestRepo::new();
     let dir = repo.root.parent().unwrap().to_path_buf();
+    // While `hold` exists, the agent waits (a test holds an iteration in progress).
+    let hold = dir.join("hold");
     repo.agent(
         "fixer",
         &format!(
-            "if [ \"$ANDON_ITERATION\" = 1 ]; then printf '%s' '{FIXED_PRICE}' > src/price.sh; else echo \"# iteration $ANDON_ITERATION\" >> src/price.sh; fi"
+            "while [ -e {} ]; do sleep 0.05; done\nif [ \"$ANDON_ITERATION\" = 1 ]; then printf '%s' '{FIXED_PRICE}' > src/price.sh; else echo \"# iteration $ANDON_ITERATION\" >> src/price.sh; fi",
+            hold.display()
         ),
     );
-    repo.config(&format!("[pr]\nfollow = true\npoll = \"1s\"\n{extra}"));
+    repo.config("[pr]\nfollow = true\npoll = \"1s\"\n");
     repo.plan("fix", "fixer", "");
     repo.commit("plan");
     let remote = dir.join("origin.git");
@@ -58,8 +62,9 @@ fn forge(extra: &str) -> Forge {
         format!("printf '%s %s\\n' \"$1\" \"$2\" >> {}\n", calls.display()),
     )
     .unwrap();
+    // Pushing without asking is the user's choice, in their own config.
     repo.user_config(&format!(
-        "[sandbox]\nmode = \"off\"\n[notify]\ncommand = [\"sh\", \"{}\", \"{{loop}}\", \"{{state}}\"]\n",
+        "[sandbox]\nmode = \"off\"\n[notify]\ncommand = [\"sh\", \"{}\", \"{{loop}}\", \"{{state}}\"]\n[pr]\n{extra}",
         script.display()
     ));
     let gh = FakeGh::new(&dir);
@@ -275,6 +280,8 @@ fn the_same_ci_failure_three_times_is_the_insanity_rule() {
     f.wait("awaiting_approval", 1);
     f.approve_pr();
     f.wait("pr_open", 1);
+    // The log first: a failing check whose log is not there yet is judged later.
+    f.gh.serve_log("991", &lint_log("1"));
     f.gh.serve_checks(&[("lint", "fail", "991")]);
     for (n, head) in [(2, "h2"), (3, "h3")] {
         // The same lint failure, its timestamps changed, on each new head.
@@ -312,23 +319,47 @@ fn without_gh_approve_pr_says_so_and_follows_nothing() {
 
 #[test]
 fn a_run_whose_loops_wait_on_their_prs_exits_with_4() {
-    let f = forge("");
-    f.repo
-        .agent("slow", "while [ ! -e ../slow-gate ]; do sleep 0.05; done");
-    f.repo.plan("slow", "slow", "");
-    f.repo.commit("a slow plan");
+    let f = forge("push = \"auto\"\n");
+    let server = f.serve();
+    f.wait("awaiting_approval", 1);
+    f.approve_pr();
+    f.wait("pr_open", 1);
+    // CI fails; the fix's iteration is cut by the supervisor going away.
+    let hold = f.repo.root.parent().unwrap().join("hold");
+    std::fs::write(&hold, "").unwrap();
+    f.gh.serve_log("991", &lint_log("1"));
+    f.gh.serve_checks(&[("lint", "fail", "991")]);
+    f.wait("running", 2);
+    stop(server);
+    f.wait("stopped", 2);
+    // A headless run re-runs it; the fix is pushed, and what is left waits on CI: exit 4.
     let run = f
-        .command(&["run", "--headless", "plans/fix.md", "plans/slow.md"])
+        .command(&["run", "--headless"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    f.wait("awaiting_approval", 1);
-    f.approve_pr();
-    f.wait("pr_open", 1);
-    // The other loop ends: what is left waits on CI and reviewers, not on this run.
-    let out = f.andon(&["abort", "slow"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_file(&hold).unwrap();
     let out = wait_output(run, LIMIT);
     expect_exit(&out, 4);
+    assert_eq!(f.state(), ("pr_open".to_string(), 2));
+}
+
+#[test]
+fn a_repository_may_follow_prs_but_not_push_unasked_or_name_reviewers() {
+    for (line, key) in [
+        ("push = \"auto\"", "push = \"auto\""),
+        ("reviewers = [\"mallory\"]", "reviewers"),
+    ] {
+        let repo = TestRepo::new();
+        repo.config(&format!("[pr]\nfollow = true\n{line}\n"));
+        repo.plan("fix", "sim", "");
+        repo.commit("plan");
+        let out = repo.run_headless("plans/fix.md", &[], LIMIT);
+        expect_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains("andon.toml:3"), "{err}");
+        assert!(err.contains(&format!("[pr] {key}")), "{err}");
+        assert!(err.contains("~/.config/andon/config.toml"), "{err}");
+    }
 }

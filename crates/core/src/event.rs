@@ -266,6 +266,10 @@ pub enum PrEvent {
     },
     /// Every check is green and the PR is approved.
     Mergeable,
+    /// It was mergeable, and is not any more (a new head's checks, an approval dismissed).
+    NotMergeable,
+    /// The remote refused the push of the green fix (the PR's branch moved on without it).
+    PushRefused { why: String },
     /// The PR was merged, or closed without merging, on the forge.
     Closed { merged: bool },
 }
@@ -288,6 +292,7 @@ impl PrEvent {
                 author,
                 text: r.clean(&text),
             },
+            PrEvent::PushRefused { why } => PrEvent::PushRefused { why: r.clean(&why) },
             other => other,
         }
     }

@@ -8,8 +8,9 @@ use crate::event::PrEvent;
 use crate::failure::verdict::CheckOutcome;
 use crate::state::{LoopState, State};
 
-/// Most lines of a CI log kept as a failure's output.
+/// Most lines of a CI log kept as a failure's output, and most characters of one line.
 const LOG_LINES: usize = 200;
+const LINE_CHARS: usize = 400;
 
 /// One CI check of the PR's head, as `gh pr checks --json name,bucket,link` gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +22,9 @@ pub struct CiCheck {
 }
 
 impl CiCheck {
+    /// A cancelled run (superseded, or stopped by a human) is no failure of the code.
     pub fn failed(&self) -> bool {
-        matches!(self.bucket.as_str(), "fail" | "cancel")
+        self.bucket == "fail"
     }
 
     fn done_green(&self) -> bool {
@@ -31,9 +33,12 @@ impl CiCheck {
 
     /// The GitHub Actions run behind the check, whose failed log `gh run view` prints.
     pub fn run_id(&self) -> Option<&str> {
-        let rest = self.link.split("/actions/runs/").nth(1)?;
-        let id = rest.split(|c: char| !c.is_ascii_digit()).next()?;
-        (!id.is_empty()).then_some(id)
+        number_after(&self.link, "/actions/runs/")
+    }
+
+    /// The job of that run the check is (its log can be read while other jobs still run).
+    pub fn job_id(&self) -> Option<&str> {
+        number_after(&self.link, "/job/")
     }
 }
 
@@ -59,6 +64,13 @@ pub struct PrStatus {
     pub review_decision: String,
     pub checks: Vec<CiCheck>,
     pub reviews: Vec<PrReview>,
+}
+
+/// The digits right after `marker` in `link`.
+fn number_after<'a>(link: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = link.split(marker).nth(1)?;
+    let id = rest.split(|c: char| !c.is_ascii_digit()).next()?;
+    (!id.is_empty()).then_some(id)
 }
 
 /// What the loop hears next.
@@ -129,10 +141,15 @@ pub fn heard(s: &LoopState, status: &PrStatus) -> Heard {
             head: status.head.clone(),
         });
     }
-    if green && status.review_decision == "APPROVED" && s.state == State::PrOpen {
-        return Heard::Event(PrEvent::Mergeable);
+    // Approved by the review decision, or, where no review is required, by an approving review.
+    let approved = status.review_decision == "APPROVED"
+        || (status.review_decision.is_empty()
+            && status.reviews.iter().any(|r| r.state == "APPROVED"));
+    match (s.state, green && approved) {
+        (State::PrOpen, true) => Heard::Event(PrEvent::Mergeable),
+        (State::Mergeable, false) => Heard::Event(PrEvent::NotMergeable),
+        _ => Heard::Nothing,
     }
-    Heard::Nothing
 }
 
 /// The CI checks judged like local ones: every check of the head, the failing ones with
@@ -172,7 +189,14 @@ pub fn log_text(raw: &str) -> String {
         .filter(|text| !text.starts_with("##[error]Process completed with exit code"))
         .collect();
     let from = lines.len().saturating_sub(LOG_LINES);
-    lines[from..].join("\n")
+    lines[from..]
+        .iter()
+        .map(|line| match line.char_indices().nth(LINE_CHARS) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => (*line).to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `2024-05-01T12:00:00.1234567Z text` → `text`.
@@ -316,6 +340,45 @@ mod tests {
     }
 
     #[test]
+    fn mergeable_follows_the_pr_both_ways() {
+        let approving = PrReview {
+            body: String::new(),
+            ..review("r9", "alice", "APPROVED", true)
+        };
+        let green = vec![check("test", "pass")];
+        // No review required (no decision): an approving review is the approval.
+        let s = following(State::PrOpen);
+        assert_eq!(
+            heard(&s, &status(green.clone(), vec![approving.clone()], "")),
+            Heard::Event(PrEvent::Mergeable)
+        );
+        assert_eq!(
+            heard(&s, &status(green.clone(), vec![], "")),
+            Heard::Nothing
+        );
+        // Mergeable, then a new head's checks start, or the approval is dismissed: back.
+        let s = following(State::Mergeable);
+        assert_eq!(
+            heard(
+                &s,
+                &status(green.clone(), vec![approving.clone()], "APPROVED")
+            ),
+            Heard::Nothing
+        );
+        assert_eq!(
+            heard(
+                &s,
+                &status(vec![check("test", "pending")], vec![approving], "APPROVED")
+            ),
+            Heard::Event(PrEvent::NotMergeable)
+        );
+        assert_eq!(
+            heard(&s, &status(green, vec![], "REVIEW_REQUIRED")),
+            Heard::Event(PrEvent::NotMergeable)
+        );
+    }
+
+    #[test]
     fn what_was_heard_is_not_heard_again() {
         let mut s = following(State::PrOpen);
         let pr = s.pr.as_mut().unwrap();
@@ -349,6 +412,13 @@ mod tests {
         assert_eq!(log_text(a), "src/price.sh:1: line too long");
         assert_eq!(log_text(a), log_text(&b));
         assert_eq!(check("x", "fail").run_id(), Some("991"));
+        assert_eq!(check("x", "fail").job_id(), Some("5"));
+        assert!(
+            !check("x", "cancel").failed(),
+            "a cancelled run is no failure"
+        );
+        let long = format!("a\tb\t{}", "x".repeat(5000));
+        assert_eq!(log_text(&long).chars().count(), LINE_CHARS + 1);
         assert_eq!(
             CiCheck {
                 link: "https://ci.example/build/3".into(),

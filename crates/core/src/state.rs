@@ -222,6 +222,12 @@ pub enum StopCause {
     /// The same failure in several loops at once, green at their baselines: the
     /// environment or a shared service broke, not the agents. Resuming one resumes all.
     CommonCause,
+    /// A followed PR's reviewer asked for changes in inline comments only: a human reads them
+    /// and redirects the loop (resume goes on following the PR as it is).
+    PrReview,
+    /// The push of a followed PR's fix was refused: a human brings the branch up to date with
+    /// the PR's, then resumes, which pushes again.
+    PrPush,
 }
 
 impl StopCause {
@@ -260,6 +266,8 @@ impl StopCause {
             StopCause::Hypothesis => "a second environment failure",
             StopCause::ReviewSplit => "the reviewers' split verdict",
             StopCause::CommonCause => "a common cause",
+            StopCause::PrReview => "a PR review andon cannot pass on",
+            StopCause::PrPush => "a refused push to the PR",
         }
     }
 
@@ -283,6 +291,8 @@ impl StopCause {
             StopCause::Hypothesis => "hypothesis",
             StopCause::ReviewSplit => "review_split",
             StopCause::CommonCause => "common_cause",
+            StopCause::PrReview => "pr_review",
+            StopCause::PrPush => "pr_push",
         }
     }
 }

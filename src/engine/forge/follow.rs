@@ -12,10 +12,10 @@ use andon_core::pr_follow::{ci_outcomes, CiCheck, PrStatus};
 
 use crate::engine::forge::gh::{self, GhError};
 
-/// The PR of `branch` now; change requests from `reviewers` or from those who may write to
-/// the repository are trusted (the forge is asked once per author).
-pub fn look(repo_root: &Path, branch: &str, reviewers: &[String]) -> Result<PrStatus, GhError> {
-    let mut status = gh::pr_status(repo_root, branch)?;
+/// The PR at `url` now; change requests from `reviewers` or from those who may write to the
+/// repository are trusted (the forge is asked once per author).
+pub fn look(repo_root: &Path, url: &str, reviewers: &[String]) -> Result<PrStatus, GhError> {
+    let mut status = gh::pr_status(repo_root, url)?;
     let mut writers: HashMap<String, bool> = HashMap::new();
     for review in &mut status.reviews {
         if review.state != "CHANGES_REQUESTED" {
@@ -31,22 +31,21 @@ pub fn look(repo_root: &Path, branch: &str, reviewers: &[String]) -> Result<PrSt
 }
 
 /// The CI of `status` judged, the `failing` checks with their failed logs (a check outside
-/// GitHub Actions has none: its link stands in).
-pub fn ci_report(repo_root: &Path, status: &PrStatus, failing: &[CiCheck]) -> ChecksReport {
-    let logs: Vec<(String, String)> = failing
-        .iter()
-        .map(|check| {
-            let log = match check.run_id() {
-                Some(id) => gh::failed_log(repo_root, id).unwrap_or_else(|e| {
-                    format!(
-                        "(its log could not be read: {})",
-                        e.to_input_error().message
-                    )
-                }),
-                None => format!("{} failed: {}", check.name, check.link),
-            };
-            (check.name.clone(), log)
-        })
-        .collect();
-    judge_checks(&ci_outcomes(&status.checks, &logs))
+/// GitHub Actions has none: its link stands in). A log that cannot be read yet (its run still
+/// going) is an error: the failure is judged at a later poll, never on gh's error text.
+pub fn ci_report(
+    repo_root: &Path,
+    status: &PrStatus,
+    failing: &[CiCheck],
+) -> Result<ChecksReport, GhError> {
+    let mut logs: Vec<(String, String)> = Vec::new();
+    for check in failing {
+        let log = match (check.job_id(), check.run_id()) {
+            (Some(job), _) => gh::failed_job_log(repo_root, job)?,
+            (None, Some(run)) => gh::failed_log(repo_root, run)?,
+            (None, None) => format!("{} failed: {}", check.name, check.link),
+        };
+        logs.push((check.name.clone(), log));
+    }
+    Ok(judge_checks(&ci_outcomes(&status.checks, &logs)))
 }

@@ -1,8 +1,11 @@
 //! Running `gh`: found on PATH and logged in first, so a human hears how to install it or log
 //! in rather than a failed command's output; its JSON read into andon's own types.
 
+use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use andon_core::issue_draft::Issue;
 use andon_core::pr_follow::{CiCheck, PrReview, PrStatus};
@@ -10,6 +13,7 @@ use serde::Deserialize;
 
 use crate::engine::input_error::InputError;
 use crate::engine::iteration::env::find_program;
+use crate::or_log::OrLog;
 
 /// Why `gh` could not answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,19 +130,80 @@ pub fn open_issues(repo_root: &Path, label: Option<&str>) -> Result<Vec<Issue>, 
     Ok(issues)
 }
 
+/// How long one `gh` call may take before it is ended: a forge that does not answer must not
+/// hold a loop (its stop, its abort, the supervisor's shutdown) for longer.
+const GH_TIMEOUT: Duration = Duration::from_secs(20);
+
 fn gh(repo_root: &Path, args: &[&str]) -> Result<std::process::Output, GhError> {
-    Command::new("gh")
+    let call = || format!("gh {}", args.join(" "));
+    let mut child = Command::new("gh")
         .args(args)
         .current_dir(repo_root)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => GhError::NotInstalled,
             _ => GhError::Failed {
-                call: format!("gh {}", args.join(" ")),
+                call: call(),
                 said: e.to_string(),
             },
+        })?;
+    // Read both pipes while waiting: a large answer would otherwise fill one and stall gh.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            if let Some(mut pipe) = pipe {
+                pipe.read_to_end(&mut out).or_log("gh's output ended early");
+            }
+            out
         })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = crate::clock::instant_now() + GH_TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if crate::clock::instant_now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok(None) => {
+                if let Ok(pgid) = i32::try_from(child.id()) {
+                    crate::pty::signal::kill_group(pgid).or_log("gh ended as its time ran out");
+                }
+                child.kill().or_log("gh ended as its time ran out");
+                child.wait().or_log("gh is reaped after its timeout");
+                return Err(GhError::Failed {
+                    call: call(),
+                    said: format!("no answer in {}s; it was ended", GH_TIMEOUT.as_secs()),
+                });
+            }
+            Err(e) => {
+                return Err(GhError::Failed {
+                    call: call(),
+                    said: e.to_string(),
+                })
+            }
+        }
+    };
+    Ok(std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
 }
 
 fn first_line(bytes: &[u8]) -> Option<String> {
@@ -186,13 +251,13 @@ struct GhCheck {
     link: String,
 }
 
-/// The PR of `branch` as `gh pr view` and `gh pr checks` show it. Reviews come untrusted:
-/// the caller decides whose words reach the agent.
-pub fn pr_status(repo_root: &Path, branch: &str) -> Result<PrStatus, GhError> {
+/// The PR `pr` (its address, number or branch) as `gh pr view` and `gh pr checks` show it.
+/// Reviews come untrusted: the caller decides whose words reach the agent.
+pub fn pr_status(repo_root: &Path, pr: &str) -> Result<PrStatus, GhError> {
     let view = [
         "pr",
         "view",
-        branch,
+        pr,
         "--json",
         "state,headRefOid,reviewDecision,reviews,comments",
     ];
@@ -202,7 +267,7 @@ pub fn pr_status(repo_root: &Path, branch: &str) -> Result<PrStatus, GhError> {
         let said = first_line(&out.stderr).unwrap_or_else(|| format!("exit {}", out.status));
         return Err(GhError::Failed { call, said });
     }
-    let pr: GhPr = serde_json::from_slice(&out.stdout).map_err(|e| GhError::Unreadable {
+    let found: GhPr = serde_json::from_slice(&out.stdout).map_err(|e| GhError::Unreadable {
         call: call.clone(),
         why: e.to_string(),
     })?;
@@ -213,25 +278,30 @@ pub fn pr_status(repo_root: &Path, branch: &str) -> Result<PrStatus, GhError> {
         body: r.body,
         trusted: false,
     };
-    let mut reviews: Vec<PrReview> = pr.reviews.into_iter().map(|r| as_review(r, None)).collect();
+    let mut reviews: Vec<PrReview> = found
+        .reviews
+        .into_iter()
+        .map(|r| as_review(r, None))
+        .collect();
     reviews.extend(
-        pr.comments
+        found
+            .comments
             .into_iter()
             .map(|c| as_review(c, Some("COMMENTED"))),
     );
     Ok(PrStatus {
-        state: pr.state,
-        head: pr.head_ref_oid,
-        review_decision: pr.review_decision.unwrap_or_default(),
-        checks: pr_checks(repo_root, branch)?,
+        state: found.state,
+        head: found.head_ref_oid,
+        review_decision: found.review_decision.unwrap_or_default(),
+        checks: pr_checks(repo_root, pr)?,
         reviews,
     })
 }
 
 /// `gh pr checks` answers with a non-zero exit while checks fail (1) or are pending (8): its
 /// JSON is read whatever the exit; none reported yet is no checks.
-fn pr_checks(repo_root: &Path, branch: &str) -> Result<Vec<CiCheck>, GhError> {
-    let args = ["pr", "checks", branch, "--json", "name,bucket,link"];
+fn pr_checks(repo_root: &Path, pr: &str) -> Result<Vec<CiCheck>, GhError> {
+    let args = ["pr", "checks", pr, "--json", "name,bucket,link"];
     let call = format!("gh {}", args.join(" "));
     let out = gh(repo_root, &args)?;
     if out.stdout.iter().all(u8::is_ascii_whitespace) {
@@ -256,10 +326,18 @@ fn pr_checks(repo_root: &Path, branch: &str) -> Result<Vec<CiCheck>, GhError> {
         .collect())
 }
 
+/// The failed steps' log of one job of a GitHub Actions run.
+pub fn failed_job_log(repo_root: &Path, job_id: &str) -> Result<String, GhError> {
+    log_of(repo_root, &["run", "view", "--job", job_id, "--log-failed"])
+}
+
 /// The failed steps' log of a GitHub Actions run.
 pub fn failed_log(repo_root: &Path, run_id: &str) -> Result<String, GhError> {
-    let args = ["run", "view", run_id, "--log-failed"];
-    let out = gh(repo_root, &args)?;
+    log_of(repo_root, &["run", "view", run_id, "--log-failed"])
+}
+
+fn log_of(repo_root: &Path, args: &[&str]) -> Result<String, GhError> {
+    let out = gh(repo_root, args)?;
     if !out.status.success() {
         let said = first_line(&out.stderr).unwrap_or_else(|| format!("exit {}", out.status));
         return Err(GhError::Failed {
@@ -272,6 +350,13 @@ pub fn failed_log(repo_root: &Path, run_id: &str) -> Result<String, GhError> {
 
 /// Whether `login` may write to the repository (admin, maintain or write), as the forge says.
 pub fn can_write(repo_root: &Path, login: &str) -> bool {
+    // A login is letters, digits and dashes (a bot's ends in `[bot]`): anything else is not
+    // put in an API path.
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    let name = login.strip_suffix("[bot]").unwrap_or(login);
+    if name.is_empty() || !name.chars().all(plain) {
+        return false;
+    }
     let path = format!("repos/{{owner}}/{{repo}}/collaborators/{login}/permission");
     let Ok(out) = gh(repo_root, &["api", &path, "--jq", ".permission"]) else {
         return false;

@@ -99,6 +99,10 @@ pub struct LoopTask {
     /// Other loops' failures like the last one (by its fingerprint), for its incident and
     /// the next prompt.
     seen_before: Option<(String, Vec<SeenBefore>)>,
+    /// What an effect found that the reducer must hear next (a push the remote refused).
+    follow_up: Option<Event>,
+    /// The followed PR could not be read at the last poll (said once until it can).
+    pr_unread: bool,
 }
 
 impl LoopTask {
@@ -130,6 +134,8 @@ impl LoopTask {
             effect_note: None,
             line,
             seen_before: None,
+            follow_up: None,
+            pr_unread: false,
         };
         tokio::spawn(task.run(rx, op_rx, first));
         tx
@@ -146,18 +152,23 @@ impl LoopTask {
             Some(event) => self.feed(event, Vec::new()).await,
             None => self.publish(None, None),
         }
+        let mut next_look: Option<tokio::time::Instant> = None;
         loop {
             let budget_left = self.budget_left();
-            let poll = self.following().then(|| self.shared.config().pr.poll);
+            // A followed PR is looked at every `[pr] poll`, whatever else wakes the task.
+            let poll = self.following().then(|| {
+                *next_look.get_or_insert_with(|| {
+                    tokio::time::Instant::now() + self.shared.config().pr.poll
+                })
+            });
             tokio::select! {
-                // A followed PR is looked at every `[pr] poll`.
-                () = tokio::time::sleep(poll.unwrap_or_default()), if poll.is_some() => {
+                () = tokio::time::sleep_until(poll.unwrap_or_else(tokio::time::Instant::now)), if poll.is_some() => {
+                    next_look = None;
                     self.follow_pr().await;
                 }
                 // The wall-time budget runs out while the loop works.
                 _ = tokio::time::sleep(budget_left.unwrap_or_default()), if budget_left.is_some() => {
-                    let spent = self.shared.clock().now_ms().saturating_sub(self.p.started_at).max(0) as u64;
-                    let spent = andon_core::duration::humanize(std::time::Duration::from_millis(spent));
+                    let spent = andon_core::duration::humanize(std::time::Duration::from_millis(self.spent_ms()));
                     self.feed(Event::BudgetSpent { spent }, Vec::new()).await;
                 }
                 cmd = rx.recv() => match cmd {
@@ -210,15 +221,23 @@ impl LoopTask {
         if !self.p.state.state.is_active() {
             return None;
         }
-        let spent = self
-            .shared
-            .clock()
-            .now_ms()
-            .saturating_sub(self.p.started_at)
-            .max(0) as u64;
         Some(std::time::Duration::from_millis(
-            budget.saturating_sub(spent),
+            budget.saturating_sub(self.spent_ms()),
         ))
+    }
+
+    /// The wall time the budget has spent: since the loop's start — or, once it follows a
+    /// PR, only the time it worked (hours waiting on CI and reviewers are not the loop's).
+    fn spent_ms(&self) -> u64 {
+        let now = self.shared.clock().now_ms();
+        if self.p.state.pr.is_some() {
+            let spell = self
+                .p
+                .active_since()
+                .map_or(0, |since| now.saturating_sub(since).max(0) as u64);
+            return self.p.worked_ms + spell;
+        }
+        now.saturating_sub(self.p.started_at).max(0) as u64
     }
 
     /// Stopped where it was, its run frozen (by a human, or for a common cause).
@@ -245,6 +264,8 @@ impl LoopTask {
             }
             if let Some(failed) = self.apply(state, t, runs).await {
                 next = Some((failed.event(), Vec::new()));
+            } else if let Some(event) = self.follow_up.take() {
+                next = Some((event, Vec::new()));
             }
         }
     }

@@ -25,19 +25,34 @@ impl LoopTask {
     /// a rate limit) is logged and asked again at the next poll.
     pub(super) async fn follow_pr(&mut self) {
         let root = self.shared.repo_root().to_path_buf();
-        let branch = self.spec.branch.clone();
+        // The PR by its address: a branch name could name another PR (a fork's, a remote's).
+        let Some(url) = self.p.state.pr.as_ref().map(|pr| pr.url.clone()) else {
+            return;
+        };
         let reviewers = self.shared.config().pr.reviewers.clone();
         let looked = {
             let root = root.clone();
             run_blocking(move || {
-                follow::look(&root, &branch, &reviewers).map_err(|e| e.to_input_error().message)
+                follow::look(&root, &url, &reviewers).map_err(|e| e.to_input_error().message)
             })
             .await
         };
         let status = match looked {
-            Ok(status) => status,
+            Ok(status) => {
+                self.pr_unread = false;
+                status
+            }
             Err(e) => {
                 tracing::warn!(loop_name = %self.spec.name, "the PR could not be read: {e}");
+                // Said once on the board and in the log, not at every poll.
+                if !std::mem::replace(&mut self.pr_unread, true) {
+                    self.publish(
+                        Some(format!(
+                            "the PR could not be read ({e}); andon asks again every poll"
+                        )),
+                        None,
+                    );
+                }
                 return;
             }
         };
@@ -47,12 +62,16 @@ impl LoopTask {
                 Heard::Event(e) => e,
                 Heard::CiFailed { head, failing } => {
                     let (root, status) = (root.clone(), status.clone());
-                    let report =
-                        run_blocking(move || Ok(follow::ci_report(&root, &status, &failing))).await;
+                    let report = run_blocking(move || {
+                        follow::ci_report(&root, &status, &failing)
+                            .map_err(|e| e.to_input_error().message)
+                    })
+                    .await;
                     match report {
                         Ok(report) => PrEvent::CiFailed { head, report },
                         Err(e) => {
-                            tracing::warn!(loop_name = %self.spec.name, "CI could not be judged: {e}");
+                            // Judged at the next poll, once the log can be read.
+                            tracing::info!(loop_name = %self.spec.name, "CI's log is not readable yet: {e}");
                             break;
                         }
                     }
@@ -61,8 +80,8 @@ impl LoopTask {
             if let PrEvent::ChangesRequested { reviewer, note, .. } = &event {
                 // The note reaches the agent in the reviewer's name: the trail says whose.
                 let actor = format!("{reviewer} (PR review)");
-                self.rec
-                    .audit_by(&actor, &self.p, "redirect", Some(note.clone()));
+                let note = self.shared.redactor().clean(note);
+                self.rec.audit_by(&actor, &self.p, "redirect", Some(note));
             }
             self.feed(Event::Pr(event), Vec::new()).await;
             if !self.following() {
@@ -71,17 +90,21 @@ impl LoopTask {
         }
     }
 
-    /// `[pr] push = "auto"`: the green fix goes to the PR's branch, audited as andon's. A
-    /// push that fails stops the line with git's words (the PR has moved on without it).
+    /// `[pr] push = "auto"` (or a human's resume after a refused push): the green fix goes to
+    /// the PR's branch, audited as andon's. A refused push stops the line with git's words
+    /// (the PR's branch moved on without andon): a human brings the branch up to date and
+    /// resumes, which pushes again.
     pub(super) async fn push_to_pr(&mut self) -> Result<(), StepError> {
         let (git, root, branch) = (
             self.shared.git().clone(),
             self.shared.repo_root().to_path_buf(),
             self.spec.branch.clone(),
         );
-        run_blocking(move || push_branch(&git, &root, &branch))
-            .await
-            .map_err(StepError::Failed)?;
+        if let Err(why) = run_blocking(move || push_branch(&git, &root, &branch)).await {
+            // Not andon's error: the PR's branch moved on. The reducer stops for a human.
+            self.follow_up = Some(Event::Pr(PrEvent::PushRefused { why }));
+            return Ok(());
+        }
         let reason = format!("iteration {} pushed to the PR", self.p.state.iteration);
         self.rec
             .audit_by("andon (push = auto)", &self.p, "push", Some(reason));

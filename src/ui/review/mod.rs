@@ -234,6 +234,18 @@ pub struct PageGeometry {
     pub len: usize,
 }
 
+/// The choice a review opens with: a merge, or for a loop that follows its PR, the push of
+/// its fix there (the only approval it takes).
+fn first_choice(model: &ReviewModel) -> ReviewChoice {
+    match model.pr_way {
+        PrWay::Push => ReviewChoice::Pr {
+            gh: false,
+            way: PrWay::Push,
+        },
+        PrWay::Body | PrWay::Follow => ReviewChoice::Merge { history: false },
+    }
+}
+
 /// What a key did on the review screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
@@ -271,9 +283,9 @@ impl ReviewState {
         ReviewState {
             // Opening a pull request is visible to others: the human opts in.
             gh: false,
+            choice: first_choice(&model),
             model,
             scroll: 0,
-            choice: ReviewChoice::Merge { history: false },
             answer: None,
         }
     }
@@ -282,6 +294,9 @@ impl ReviewState {
     /// from the diff service, not the engine's facts) are kept.
     pub fn set_model(&mut self, mut model: ReviewModel) {
         self.gh &= model.gh_available && model.pr_way == PrWay::Body;
+        if model.pr_way != self.model.pr_way {
+            self.choice = first_choice(&model);
+        }
         model.stat = self.model.stat;
         model.files = std::mem::take(&mut self.model.files);
         model.placeholders = std::mem::take(&mut self.model.placeholders);

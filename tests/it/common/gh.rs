@@ -36,7 +36,8 @@ case "$1 $2" in
   "pr checks")
     cat "$d/pr-checks.json"
     exit "$(cat "$d/pr-checks.exit" 2>/dev/null || echo 0)" ;;
-  "run view") cat "$d/run-$3.log" ;;
+  "run view")
+    if [ "$3" = "--job" ]; then cat "$d/run-$4.log"; else cat "$d/run-$3.log"; fi ;;
   "api repos/{{owner}}/{{repo}}/collaborators/"*)
     login=$(echo "$2" | cut -d/ -f5)
     cat "$d/permission-$login" 2>/dev/null || {{ echo "HTTP 404" >&2; exit 1; }} ;;
@@ -99,7 +100,7 @@ esac
                 serde_json::json!({
                     "name": name,
                     "bucket": bucket,
-                    "link": format!("https://github.com/o/shop/actions/runs/{run}/job/1"),
+                    "link": format!("https://github.com/o/shop/actions/runs/{run}/job/{run}"),
                 })
             })
             .collect();
@@ -118,7 +119,8 @@ esac
         std::fs::write(self.dir.join("pr-checks.exit"), exit.to_string()).unwrap();
     }
 
-    /// What `gh run view RUN --log-failed` prints.
+    /// What `gh run view --job RUN --log-failed` prints (each run here has one job, of the
+    /// same number).
     pub fn serve_log(&self, run: &str, log: &str) {
         std::fs::write(self.dir.join(format!("run-{run}.log")), log).unwrap();
     }

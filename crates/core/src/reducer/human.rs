@@ -109,6 +109,7 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>, note: Option<&str>) -
         | StopCause::Config
         | StopCause::Tampering => rerun(s, &stop),
         StopCause::CommonCause => crate::reducer::baseline::resume_common_cause(s, &stop),
+        cause @ (StopCause::PrPush | StopCause::PrReview) => crate::reducer::pr::resume(s, cause),
         // The human read both sides and takes it to approval (where it is approved or not).
         StopCause::ReviewSplit => {
             s.stop = None;
@@ -143,9 +144,20 @@ fn continue_after_human(s: &mut LoopState, why: &str) -> Transition {
     s.stop = None;
     s.consecutive_failures = 0;
     s.repeat_count = 0;
+    forget_ci_failures(s);
     s.state = State::Running;
     s.lamp = Lamp::Green;
     next_iteration(s, Mode::Code, why)
+}
+
+/// A human changed the approach: the PR's CI failures so far no longer count toward its
+/// breakers (as the loop's own do not).
+fn forget_ci_failures(s: &mut LoopState) {
+    if let Some(pr) = s.pr.as_mut() {
+        pr.ci_failures = 0;
+        pr.ci_repeat = 0;
+        pr.ci_fingerprint = None;
+    }
 }
 
 /// Effects that end whatever run is in progress, recording the iteration as cancelled.
@@ -213,6 +225,7 @@ fn meta_andon_now(s: &mut LoopState) -> Transition {
     s.stop = None;
     s.state = State::MetaAndon;
     s.lamp = Lamp::Magenta;
+    forget_ci_failures(s);
     let mut t = next_iteration(s, Mode::Plan, "Meta-Andon pulled by a human");
     effects.append(&mut t.effects);
     t.effects = effects;
@@ -252,6 +265,14 @@ fn approve(s: &mut LoopState, anyway: Option<&str>, outcome: Outcome) -> Transit
         Some(_) => {}
         // Green checks need no excuse: a reason given anyway does not make it "anyway".
         None => reason = None,
+    }
+    // A loop that follows its PR lands there: merging it here or keeping its branch would
+    // leave the PR behind, unfollowed.
+    if let Some(pr) = s.pr.as_ref().filter(|_| outcome != Outcome::Pr) {
+        return Transition::refuse(format!(
+            "the loop follows its PR ({}): approve with pr to push the fix there, or abort it to stop following",
+            pr.url
+        ));
     }
     let effects = cancel_current(s);
     // A followed PR's green fix: approving it pushes it, and the loop follows the PR again.

@@ -5,7 +5,7 @@ mod agent;
 mod baseline;
 mod breakers;
 pub mod human;
-mod pr;
+pub(crate) mod pr;
 mod review;
 
 use crate::condition::AgentCondition;

@@ -18,6 +18,8 @@ pub(super) fn pr_event(s: &mut LoopState, e: &PrEvent) -> Transition {
         }
         PrEvent::Commented { id, author, text } => commented(s, id, author, text),
         PrEvent::Mergeable => mergeable(s),
+        PrEvent::NotMergeable => not_mergeable(s),
+        PrEvent::PushRefused { why } => push_refused(s, why),
         PrEvent::Closed { merged } => closed(s, *merged),
     }
 }
@@ -140,7 +142,19 @@ fn changes_requested(s: &mut LoopState, id: &str, reviewer: &str, note: &str) ->
         return Transition::refuse("that review was acted on already");
     }
     pr.reviews_seen.push(id.to_string());
+    let url = pr.url.clone();
     let note = note.trim();
+    if note.is_empty() {
+        // Only inline comments: nothing andon can hand the agent. A human reads them and
+        // redirects the loop with what to do.
+        let reason = format!(
+            "{reviewer} requested changes in inline comments only: read them on the PR ({url}) and redirect the loop with what to do"
+        );
+        return line_stop(s, StopCause::PrReview, reason, Vec::new());
+    }
+    if s.iteration >= s.limits.max_iterations {
+        return max_iterations_stop(s, Vec::new());
+    }
     s.notes
         .push(format!("{reviewer} (PR review, changes requested): {note}"));
     s.state = State::Running;
@@ -178,6 +192,44 @@ fn mergeable(s: &mut LoopState) -> Transition {
         pr.ci_repeat = 0;
     }
     logged("the PR's checks are green and it is approved: mergeable".into())
+}
+
+/// The remote refused the fix (the PR's branch has commits the loop's has not): the line
+/// stops until a human brings the branch up to date and resumes (see [`resume`]).
+fn push_refused(s: &mut LoopState, why: &str) -> Transition {
+    let Some(pr) = s.pr.as_ref() else {
+        return Transition::refuse("no PR is followed");
+    };
+    let reason = format!(
+        "the push to the PR was refused ({}): bring the loop's branch up to date with the PR's ({}), then resume to push again",
+        crate::sanitize::one_line(why, 200),
+        pr.url
+    );
+    line_stop(s, StopCause::PrPush, reason, Vec::new())
+}
+
+/// A human resumes a PR stop: after a refused push the fix is pushed again; after a review
+/// andon could not pass on, the loop goes on following the PR as it is.
+pub(crate) fn resume(s: &mut LoopState, cause: StopCause) -> Transition {
+    s.stop = None;
+    s.state = State::PrOpen;
+    s.lamp = Lamp::Blue;
+    match cause {
+        StopCause::PrPush => Transition {
+            effects: vec![Effect::PushToPr],
+            log: Some(format!("iteration {} pushed to the PR again", s.iteration)),
+            refused: None,
+        },
+        _ => logged("resumed: following the PR as it is".into()),
+    }
+}
+
+fn not_mergeable(s: &mut LoopState) -> Transition {
+    if s.state != State::Mergeable {
+        return Transition::refuse(format!("not mergeable while {}", s.state.label()));
+    }
+    s.state = State::PrOpen;
+    logged("the PR is not mergeable any more (its checks or its approval changed)".into())
 }
 
 fn closed(s: &mut LoopState, merged: bool) -> Transition {

@@ -171,6 +171,8 @@ fn green_and_approved_is_mergeable_then_merged_on_the_forge() {
     assert_eq!((s.state, s.lamp), (State::Mergeable, Lamp::Blue));
     assert!(s.needs_human(), "a human merges it");
     assert_eq!(s.badge(), Some(Badge::Mergeable));
+    let (back, _) = run_from(s.clone(), &[pr(PrEvent::NotMergeable)]);
+    assert_eq!(back.state, State::PrOpen);
     let (s, _) = run_from(s, &[pr(PrEvent::Closed { merged: true })]);
     assert_eq!((s.state, s.lamp), (State::Merged, Lamp::Gray));
 
@@ -195,6 +197,82 @@ fn an_automatic_push_follows_the_pr_again_at_once() {
     assert_eq!(s.state, State::AwaitingApproval);
     assert_eq!(s.badge(), Some(Badge::Push));
     assert!(!effects[2].contains(&Effect::PushToPr));
+    // Merged here or kept as a branch, the PR would be left behind: refused.
+    for outcome in [Outcome::Merge, Outcome::Branch] {
+        let (_, t) = reduce(
+            &s,
+            &human(HumanAction::Approve {
+                anyway: None,
+                outcome,
+            }),
+        );
+        assert!(
+            t.refused
+                .as_deref()
+                .is_some_and(|r| r.contains("approve with pr")),
+            "{outcome:?}: {t:?}"
+        );
+    }
     let (s, _) = run_from(s, &[approve_pr()]);
     assert_eq!(s.state, State::PrOpen);
+}
+
+#[test]
+fn a_refused_push_and_an_inline_only_review_stop_for_a_human_and_resume_to_the_pr() {
+    let mut s = following();
+    if let Some(pr) = s.pr.as_mut() {
+        pr.auto_push = true;
+    }
+    let (s, _) = run_from(s, &[ci_failed("h1", "lint")]);
+    let (s, _) = run_from(s, &[agent_ok(1), checks_pass(), goal_pass()]);
+    let (s, effects) = run_from(
+        s,
+        &[pr(PrEvent::PushRefused {
+            why: "! [rejected] loop/fix -> loop/fix (fetch first)".into(),
+        })],
+    );
+    assert_eq!(stop_cause(&s), Some(StopCause::PrPush));
+    assert!(effects[0].iter().any(|e| matches!(e, Effect::Alert { .. })));
+    let resume = human(HumanAction::Resume {
+        fix_plan: None,
+        note: None,
+    });
+    let (s, effects) = run_from(s, std::slice::from_ref(&resume));
+    assert_eq!((s.state, s.lamp), (State::PrOpen, Lamp::Blue));
+    assert_eq!(effects[0], vec![Effect::PushToPr], "resume pushes again");
+
+    let (s, _) = run_from(
+        s,
+        &[pr(PrEvent::ChangesRequested {
+            id: "r1".into(),
+            reviewer: "alice".into(),
+            note: "  ".into(),
+        })],
+    );
+    assert_eq!(stop_cause(&s), Some(StopCause::PrReview));
+    assert!(s.notes.is_empty(), "nothing to hand the agent");
+    assert!(s
+        .stop_reason()
+        .is_some_and(|r| r.contains("inline comments only")));
+    let (s, effects) = run_from(s, &[resume]);
+    assert_eq!(s.state, State::PrOpen);
+    assert!(effects[0].is_empty());
+}
+
+#[test]
+fn a_redirect_forgets_the_ci_failures_so_far() {
+    let (s, _) = run_from(following(), &[ci_failed("h1", "lint")]);
+    let (s, _) = run_from(s, &green_fix_pushed());
+    let (s, _) = run_from(s, &[ci_failed("h2", "lint")]);
+    assert_eq!(s.pr.as_ref().map(|p| p.ci_repeat), Some(2));
+    let (s, _) = run_from(
+        s,
+        &[human(HumanAction::Redirect {
+            note: "use printf".into(),
+        })],
+    );
+    assert_eq!(
+        s.pr.as_ref().map(|p| (p.ci_failures, p.ci_repeat)),
+        Some((0, 0))
+    );
 }
