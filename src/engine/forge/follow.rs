@@ -13,12 +13,18 @@ use andon_core::pr_follow::{ci_outcomes, CiCheck, PrStatus};
 use crate::engine::forge::gh::{self, GhError};
 
 /// The PR at `url` now; change requests from `reviewers` or from those who may write to the
-/// repository are trusted (the forge is asked once per author).
-pub fn look(repo_root: &Path, url: &str, reviewers: &[String]) -> Result<PrStatus, GhError> {
+/// repository are trusted (the forge is asked once per author, and not about reviews already
+/// `seen`).
+pub fn look(
+    repo_root: &Path,
+    url: &str,
+    reviewers: &[String],
+    seen: &[String],
+) -> Result<PrStatus, GhError> {
     let mut status = gh::pr_status(repo_root, url)?;
     let mut writers: HashMap<String, bool> = HashMap::new();
     for review in &mut status.reviews {
-        if review.state != "CHANGES_REQUESTED" {
+        if review.state != "CHANGES_REQUESTED" || seen.contains(&review.id) {
             continue;
         }
         let author = review.author.clone();

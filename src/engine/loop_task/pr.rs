@@ -12,7 +12,8 @@ use super::{run_blocking, LoopTask};
 use crate::engine::delivery::pull_request::push_branch;
 use crate::engine::forge::follow;
 
-/// Most things heard from one look at the PR (each changes the loop's state).
+/// Most changes of the loop's state from one look at the PR (what is only shown is not
+/// counted: each comment is shown once, then seen).
 const MOST_PER_LOOK: usize = 8;
 
 impl LoopTask {
@@ -26,14 +27,20 @@ impl LoopTask {
     pub(super) async fn follow_pr(&mut self) {
         let root = self.shared.repo_root().to_path_buf();
         // The PR by its address: a branch name could name another PR (a fork's, a remote's).
-        let Some(url) = self.p.state.pr.as_ref().map(|pr| pr.url.clone()) else {
+        let Some((url, seen)) = self
+            .p
+            .state
+            .pr
+            .as_ref()
+            .map(|pr| (pr.url.clone(), pr.reviews_seen.clone()))
+        else {
             return;
         };
         let reviewers = self.shared.config().pr.reviewers.clone();
         let looked = {
             let root = root.clone();
             run_blocking(move || {
-                follow::look(&root, &url, &reviewers).map_err(|e| e.to_input_error().message)
+                follow::look(&root, &url, &reviewers, &seen).map_err(|e| e.to_input_error().message)
             })
             .await
         };
@@ -56,7 +63,13 @@ impl LoopTask {
                 return;
             }
         };
-        for _ in 0..MOST_PER_LOOK {
+        // What is only shown does not count: a flood of comments cannot hold back the rest.
+        // (Each comment is heard once at most: the steps are bounded all the same.)
+        let mut changes = 0;
+        for _ in 0..MOST_PER_LOOK + status.reviews.len() {
+            if changes >= MOST_PER_LOOK {
+                break;
+            }
             let event = match heard(&self.p.state, &status) {
                 Heard::Nothing => break,
                 Heard::Event(e) => e,
@@ -82,6 +95,9 @@ impl LoopTask {
                 let actor = format!("{reviewer} (PR review)");
                 let note = self.shared.redactor().clean(note);
                 self.rec.audit_by(&actor, &self.p, "redirect", Some(note));
+            }
+            if !matches!(event, PrEvent::Commented { .. }) {
+                changes += 1;
             }
             self.feed(Event::Pr(event), Vec::new()).await;
             if !self.following() {
