@@ -59,12 +59,15 @@ fn forge(extra: &str) -> Forge {
     let script = dir.join("record.sh");
     std::fs::write(
         &script,
-        format!("printf '%s %s\\n' \"$1\" \"$2\" >> {}\n", calls.display()),
+        format!(
+            "printf '%s %s | %s\\n' \"$1\" \"$2\" \"$3\" >> {}\n",
+            calls.display()
+        ),
     )
     .unwrap();
     // Pushing without asking is the user's choice, in their own config.
     repo.user_config(&format!(
-        "[sandbox]\nmode = \"off\"\n[notify]\ncommand = [\"sh\", \"{}\", \"{{loop}}\", \"{{state}}\"]\n[pr]\n{extra}",
+        "[sandbox]\nmode = \"off\"\n[notify]\ncommand = [\"sh\", \"{}\", \"{{loop}}\", \"{{state}}\", \"{{body}}\"]\n[pr]\n{extra}",
         script.display()
     ));
     let gh = FakeGh::new(&dir);
@@ -264,12 +267,21 @@ fn a_followed_pr_feeds_ci_and_a_trusted_review_back_and_ends_mergeable() {
         ],
     );
     f.wait("mergeable", 3);
-    eventually(LIMIT, "the mergeable call", || {
-        std::fs::read_to_string(&f.calls)
-            .unwrap_or_default()
-            .contains("fix mergeable")
-            .then_some(())
+    // Four calls for a human (three fixes to push, then mergeable) within a minute: the first
+    // goes out at once, the rest are summed up in one call once the quiet minute is over.
+    let calls = eventually(LIMIT, "the mergeable call", || {
+        let calls = std::fs::read_to_string(&f.calls).unwrap_or_default();
+        calls.contains("fix mergeable").then_some(calls)
     });
+    let lines: Vec<&str> = calls.lines().collect();
+    assert!(lines.len() < 4, "fewer calls than changes: {calls}");
+    assert!(lines[0].starts_with("fix awaiting_approval"), "{calls}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("earlier changes this minute")),
+        "{calls}"
+    );
     stop(server);
 }
 
