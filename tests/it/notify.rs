@@ -136,26 +136,31 @@ fn a_sink_that_cannot_run_is_named_at_start_up_and_a_repo_cannot_set_one() {
         !repo.root.join(".andon/andon.db").exists() || repo.store().loops().unwrap().is_empty()
     );
 
-    let repo = TestRepo::new();
-    repo.config("[notify]\non = [\"red\"]\ncommand = [\"curl\", \"{body}\"]\n");
-    repo.plan("fix", "sim", "");
-    repo.commit("plan");
-    let out = repo.run_headless("plans/fix.md", &[], LIMIT);
-    expect_exit(&out, 2);
-    let err = stderr(&out);
-    assert!(err.contains("andon.toml:3"), "{err}");
-    assert!(err.contains("not where they go"), "{err}");
-    assert!(err.contains("~/.config/andon/config.toml"), "{err}");
-
-    let repo = TestRepo::new();
-    repo.config("[notify]\nterminal = true\n");
-    repo.plan("fix", "sim", "");
-    repo.commit("plan");
-    let out = repo.run_headless("plans/fix.md", &[], LIMIT);
-    expect_exit(&out, 2);
-    let err = stderr(&out);
-    assert!(err.contains("andon.toml:2"), "{err}");
-    assert!(err.contains("[notify] `terminal`"), "{err}");
+    // A repository may choose what notifies, never a sink.
+    for (toml, line, key) in [
+        (
+            "[notify]\non = [\"red\"]\ncommand = [\"curl\", \"{body}\"]\n",
+            "andon.toml:3",
+            "[notify] `command`",
+        ),
+        (
+            "[notify]\nterminal = true\n",
+            "andon.toml:2",
+            "[notify] `terminal`",
+        ),
+    ] {
+        let repo = TestRepo::new();
+        repo.config(toml);
+        repo.plan("fix", "sim", "");
+        repo.commit("plan");
+        let out = repo.run_headless("plans/fix.md", &[], LIMIT);
+        expect_exit(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains(line), "{err}");
+        assert!(err.contains(key), "{err}");
+        assert!(err.contains("not where they go"), "{err}");
+        assert!(err.contains("~/.config/andon/config.toml"), "{err}");
+    }
 }
 
 /// andon in a pseudo-terminal, as the host terminal sees it: every byte it writes lands in

@@ -284,8 +284,9 @@ fn a_resume_waits_for_a_place_on_the_line() {
     repo.end(server);
 }
 
-#[test]
-fn a_headless_run_with_no_plan_works_through_the_queue_and_exits_by_it() {
+/// A repo whose `fix` plan (which goes green at once) waits in the queue, with no
+/// supervisor running.
+fn fix_queued() -> TestRepo {
     let repo = TestRepo::new();
     repo.unconfined();
     repo.agent(
@@ -295,6 +296,12 @@ fn a_headless_run_with_no_plan_works_through_the_queue_and_exits_by_it() {
     repo.plan("fix", "fixer", "");
     repo.commit("plan");
     ok(&repo.andon(&["queue", "add", "plans/fix.md"], LIMIT));
+    repo
+}
+
+#[test]
+fn a_headless_run_with_no_plan_works_through_the_queue_and_exits_by_it() {
+    let repo = fix_queued();
     // No plan named: the queued one is this run's, and the exit code speaks of it.
     let out = repo.andon(&["run", "--headless"], LIMIT);
     expect_exit(&out, 0);
@@ -305,15 +312,7 @@ fn a_headless_run_with_no_plan_works_through_the_queue_and_exits_by_it() {
 
 #[test]
 fn uncommitted_changes_hold_queued_plans_and_say_so() {
-    let repo = TestRepo::new();
-    repo.unconfined();
-    repo.agent(
-        "fixer",
-        &format!("printf '%s' '{FIXED_PRICE}' > src/price.sh"),
-    );
-    repo.plan("fix", "fixer", "");
-    repo.commit("plan");
-    ok(&repo.andon(&["queue", "add", "plans/fix.md"], LIMIT));
+    let repo = fix_queued();
     // A tracked file edited and not committed: a new loop would not see it.
     repo.write("README.md", "# shop, edited\n");
     let listed = ok(&repo.andon(&["queue"], LIMIT));
