@@ -10,9 +10,9 @@ use crate::common::*;
 
 const LIMIT: Duration = Duration::from_secs(120);
 
-/// A repo whose `fix` plan goes green at once, and a user config whose notify command is
-/// `command` (TOML array text) with `extra` lines.
-fn repo_with_sink(command: &str, extra: &str) -> TestRepo {
+/// A repo whose `fix` plan goes green at once, and a user config (sandbox off) whose
+/// `[notify]` table holds `notify`.
+fn repo_notifying(notify: &str) -> TestRepo {
     let repo = TestRepo::new();
     repo.agent(
         "fixer",
@@ -20,10 +20,13 @@ fn repo_with_sink(command: &str, extra: &str) -> TestRepo {
     );
     repo.plan("fix", "fixer", "");
     repo.commit("plan");
-    repo.user_config(&format!(
-        "[sandbox]\nmode = \"off\"\n[notify]\ncommand = {command}\n{extra}"
-    ));
+    repo.user_config(&format!("[sandbox]\nmode = \"off\"\n[notify]\n{notify}"));
     repo
+}
+
+/// [`repo_notifying`] through the command `command` (TOML array text), with `extra` lines.
+fn repo_with_sink(command: &str, extra: &str) -> TestRepo {
+    repo_notifying(&format!("command = {command}\n{extra}"))
 }
 
 fn recorder(repo: &TestRepo) -> (String, std::path::PathBuf) {
@@ -56,12 +59,7 @@ fn one_call_per_transition_with_the_placeholders_filled() {
     let out = repo.run_headless("plans/fix.md", &[], LIMIT);
     expect_exit(&out, 0);
     let calls = std::fs::read_to_string(&log).unwrap();
-    let name = repo
-        .root
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = repo_name(&repo);
     assert_eq!(
         calls,
         format!("fix|blue|awaiting_approval|andon {name}: fix blue|awaiting approval|env:awaiting_approval\n"),
@@ -250,21 +248,18 @@ fn board_in_a_pty(repo: &TestRepo, extra: &[(&str, &str)], call: &str) -> String
 /// A repo whose `fix` plan goes green at once, with the terminal sink on for blue lamps;
 /// and the title its call has.
 fn repo_with_terminal_sink() -> (TestRepo, String) {
-    let repo = TestRepo::new();
-    repo.agent(
-        "fixer",
-        &format!("printf '%s' '{FIXED_PRICE}' > src/price.sh"),
-    );
-    repo.plan("fix", "fixer", "");
-    repo.commit("plan");
-    repo.user_config("[sandbox]\nmode = \"off\"\n[notify]\non = [\"blue\"]\nterminal = true\n");
-    let name = repo
-        .root
+    let repo = repo_notifying("on = [\"blue\"]\nterminal = true\n");
+    let name = repo_name(&repo);
+    (repo, format!("andon {name}: fix blue"))
+}
+
+/// The repository's name, as its calls say it.
+fn repo_name(repo: &TestRepo) -> String {
+    repo.root
         .file_name()
         .unwrap()
         .to_string_lossy()
-        .into_owned();
-    (repo, format!("andon {name}: fix blue"))
+        .into_owned()
 }
 
 #[test]
