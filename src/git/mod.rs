@@ -236,6 +236,24 @@ impl GitOwner {
         Ok(commit.id().to_string())
     }
 
+    /// Whether `commit` is in `branch`'s history (its tip, or behind it). A commit this
+    /// repository does not have is not.
+    pub fn branch_contains(&self, branch: &str, commit: &str) -> Result<bool, GitError> {
+        let repo = self.open_main()?;
+        let tip = repo
+            .find_branch(branch, git2::BranchType::Local)
+            .and_then(|b| b.get().peel_to_commit())
+            .op("find branch")?
+            .id();
+        let Ok(oid) = git2::Oid::from_str(commit) else {
+            return Ok(false);
+        };
+        if repo.find_commit(oid).is_err() {
+            return Ok(false);
+        }
+        Ok(tip == oid || repo.graph_descendant_of(tip, oid).op("compare commits")?)
+    }
+
     /// Whether `path` is a file in `commit`'s tree.
     pub fn path_in_commit(&self, commit: &str, path: &str) -> Result<bool, GitError> {
         let repo = self.open_main()?;

@@ -127,6 +127,11 @@ impl Forge {
         );
     }
 
+    /// The PR as `gh` shows it, its head the loop branch's tip (what andon pushed).
+    fn serve_tip(&self, decision: &str, reviews: &[(&str, &str, &str, &str)]) {
+        self.gh.serve_pr(&self.pushed().1, decision, reviews);
+    }
+
     fn approve_pr(&self) -> String {
         let out = self.andon(&["approve", "fix", "--pr", "--yes"]);
         assert!(out.status.success(), "{}", stderr(&out));
@@ -188,6 +193,7 @@ fn a_followed_pr_feeds_ci_and_a_trusted_review_back_and_ends_mergeable() {
     assert_eq!(remote, local, "the branch went to the remote");
 
     // CI fails: its log is the next iteration's feedback; the green fix waits for a human.
+    f.serve_tip("REVIEW_REQUIRED", &[]);
     f.gh.serve_log("991", &lint_log("1"));
     f.gh.serve_checks(&[("lint", "fail", "991"), ("test", "pass", "992")]);
     f.wait("awaiting_approval", 2);
@@ -225,7 +231,7 @@ fn a_followed_pr_feeds_ci_and_a_trusted_review_back_and_ends_mergeable() {
             "Name the zero price constant.",
         ),
     ];
-    f.gh.serve_pr("h2", "CHANGES_REQUESTED", &asked);
+    f.serve_tip("CHANGES_REQUESTED", &asked);
     f.wait("awaiting_approval", 3);
     let prompt = f.prompt(3);
     assert!(
@@ -246,7 +252,7 @@ fn a_followed_pr_feeds_ci_and_a_trusted_review_back_and_ends_mergeable() {
     f.wait("pr_open", 3);
     let mut approved = asked.to_vec();
     approved.push(("r3", "alice", "APPROVED", ""));
-    f.gh.serve_pr("h3", "APPROVED", &approved);
+    f.serve_tip("APPROVED", &approved);
     f.wait("mergeable", 3);
     // Four calls for a human (three fixes to push, then mergeable) within a minute: the first
     // goes out at once, the rest are summed up in one call once the quiet minute is over.
@@ -274,15 +280,16 @@ fn the_same_ci_failure_three_times_is_the_insanity_rule() {
     f.approve_pr();
     f.wait("pr_open", 1);
     // The log first: a failing check whose log is not there yet is judged later.
+    f.serve_tip("REVIEW_REQUIRED", &[]);
     f.gh.serve_log("991", &lint_log("1"));
     f.gh.serve_checks(&[("lint", "fail", "991")]);
-    for (n, head) in [(2, "h2"), (3, "h3")] {
+    for n in [2, 3] {
         // The same lint failure, its timestamps changed, on each new head.
         f.gh.serve_log("991", &lint_log(&n.to_string()));
         f.wait("pr_open", n);
         let (remote, local) = f.pushed();
         assert_eq!(remote, local, "pushed without asking (push = \"auto\")");
-        f.gh.serve_pr(head, "REVIEW_REQUIRED", &[]);
+        f.serve_tip("REVIEW_REQUIRED", &[]);
     }
     f.wait("stopped", 3);
     let status = stdout(&f.andon(&["status"]));
@@ -292,6 +299,40 @@ fn the_same_ci_failure_three_times_is_the_insanity_rule() {
     );
     let audit = stdout(&f.andon(&["audit"]));
     assert!(audit.contains("andon (push = auto)"), "{audit}");
+    stop(server);
+}
+
+#[test]
+fn ci_on_a_commit_someone_else_pushed_stops_for_a_human_not_the_agent() {
+    let f = forge("");
+    let server = f.serve();
+    f.wait("awaiting_approval", 1);
+    f.approve_pr();
+    f.wait("pr_open", 1);
+    // A commit the loop's branch has not (a suggestion applied on the forge) fails CI.
+    f.gh.serve_pr(
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+        "REVIEW_REQUIRED",
+        &[],
+    );
+    f.gh.serve_log("991", &lint_log("1"));
+    f.gh.serve_checks(&[("lint", "fail", "991")]);
+    f.wait("stopped", 1);
+    let status = stdout(&f.andon(&["status"]));
+    assert!(
+        status.contains("has commits the loop's branch has not"),
+        "{status}"
+    );
+    assert!(
+        !f.repo.root.join(".andon/loops/fix/iter-2").exists(),
+        "no iteration for someone else's commit"
+    );
+    // Brought up to date (here: the PR shows the loop's own tip again), resume pushes it.
+    f.gh.serve_checks(&[("lint", "pending", "995")]);
+    f.serve_tip("REVIEW_REQUIRED", &[]);
+    let out = f.andon(&["resume", "fix"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    f.wait("pr_open", 1);
     stop(server);
 }
 
@@ -320,6 +361,7 @@ fn a_run_whose_loops_wait_on_their_prs_exits_with_4() {
     // CI fails; the fix's iteration is cut by the supervisor going away.
     let hold = f.repo.root.parent().unwrap().join("hold");
     std::fs::write(&hold, "").unwrap();
+    f.serve_tip("REVIEW_REQUIRED", &[]);
     f.gh.serve_log("991", &lint_log("1"));
     f.gh.serve_checks(&[("lint", "fail", "991")]);
     f.wait("running", 2);

@@ -270,6 +270,9 @@ pub enum PrEvent {
     NotMergeable,
     /// The remote refused the push of the green fix (the PR's branch moved on without it).
     PushRefused { why: String },
+    /// The PR's head is a commit the loop's branch does not have (someone pushed to the PR):
+    /// what CI says of it is not the loop's work.
+    Diverged { head: String },
     /// The PR was merged, or closed without merging, on the forge.
     Closed { merged: bool },
 }

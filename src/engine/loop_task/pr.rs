@@ -73,6 +73,10 @@ impl LoopTask {
             let event = match heard(&self.p.state, &status) {
                 Heard::Nothing => break,
                 Heard::Event(e) => e,
+                Heard::CiFailed { head, .. } if !self.has_commit(&head).await => {
+                    // CI judged a commit someone else pushed: not the loop's work to fix.
+                    PrEvent::Diverged { head }
+                }
                 Heard::CiFailed { head, failing } => {
                     let (root, status) = (root.clone(), status.clone());
                     let report = run_blocking(move || {
@@ -104,6 +108,21 @@ impl LoopTask {
                 break;
             }
         }
+    }
+
+    /// Whether the loop's branch has `head` (its tip, or behind it).
+    async fn has_commit(&self, head: &str) -> bool {
+        let (git, branch, head) = (
+            self.shared.git().clone(),
+            self.spec.branch.clone(),
+            head.to_string(),
+        );
+        run_blocking(move || {
+            git.branch_contains(&branch, &head)
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or(false)
     }
 
     /// `[pr] push = "auto"` (or a human's resume after a refused push): the green fix goes to

@@ -20,6 +20,7 @@ pub(super) fn pr_event(s: &mut LoopState, e: &PrEvent) -> Transition {
         PrEvent::Mergeable => mergeable(s),
         PrEvent::NotMergeable => not_mergeable(s),
         PrEvent::PushRefused { why } => push_refused(s, why),
+        PrEvent::Diverged { head } => diverged(s, head),
         PrEvent::Closed { merged } => closed(s, *merged),
     }
 }
@@ -204,6 +205,24 @@ fn push_refused(s: &mut LoopState, why: &str) -> Transition {
         "the push to the PR was refused ({}): bring the loop's branch up to date with the PR's ({}), then resume to push again",
         crate::sanitize::one_line(why, 200),
         pr.url
+    );
+    line_stop(s, StopCause::PrPush, reason, Vec::new())
+}
+
+/// Someone else pushed to the PR's branch: the loop's branch is behind it, and CI judges
+/// their commit, not the loop's. The line stops until a human brings the branch up to date
+/// and resumes (which pushes it).
+fn diverged(s: &mut LoopState, head: &str) -> Transition {
+    let Some(pr) = s.pr.as_ref() else {
+        return Transition::refuse("no PR is followed");
+    };
+    if !matches!(s.state, State::PrOpen | State::Mergeable) {
+        return Transition::refuse(format!("not following the PR while {}", s.state.label()));
+    }
+    let reason = format!(
+        "the PR ({}) has commits the loop's branch has not (its head is {}): bring the branch up to date with the PR's, then resume to push it",
+        pr.url,
+        short(head)
     );
     line_stop(s, StopCause::PrPush, reason, Vec::new())
 }

@@ -276,3 +276,18 @@ fn a_redirect_forgets_the_ci_failures_so_far() {
         Some((0, 0))
     );
 }
+
+#[test]
+fn a_pr_moved_on_by_someone_else_stops_for_a_human() {
+    let (s, _) = run_from(
+        following(),
+        &[pr(PrEvent::Diverged {
+            head: "4b825dc642cb6eb9".into(),
+        })],
+    );
+    assert_eq!(stop_cause(&s), Some(StopCause::PrPush));
+    assert!(s
+        .stop_reason()
+        .is_some_and(|r| r.contains("4b825dc6") && r.contains("bring the branch up to date")));
+    assert_eq!(s.iteration, 1, "no iteration for someone else's commit");
+}
