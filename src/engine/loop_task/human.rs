@@ -64,7 +64,7 @@ impl LoopTask {
         if matches!(action, HumanAction::Approve { .. }) && self.shared.is_line_stopped() {
             return Err("the whole line is stopped: resume it before approving".into());
         }
-        let (next, mut t) = reduce(&self.p.state, &Event::Human(action.clone()));
+        let (mut next, mut t) = reduce(&self.p.state, &Event::Human(action.clone()));
         if let Some(reason) = t.refused {
             // The reducer does not know the loop's name; the command it names does.
             return Err(reason.replace(
@@ -106,6 +106,10 @@ impl LoopTask {
             opened,
             ..
         } = done;
+        let follows = opened.is_some();
+        if let Some(url) = opened {
+            self.follow_from_approval(url, &mut next, &mut t);
+        }
         if let Some(failed) = self.apply(next, t, Vec::new()).await {
             self.feed(failed.event(), Vec::new()).await;
         }
@@ -118,7 +122,8 @@ impl LoopTask {
                 self.feed(event, runs).await;
             }
         }
-        if self.p.state.state.is_terminal() {
+        // Its record of the loop goes in 90_LOG as the loop ends — or leaves for its PR.
+        if self.p.state.state.is_terminal() || follows {
             // Before the cleanup: the page's diffstat is read from the branch.
             let page = match logged {
                 Some(page) => Some(page),
@@ -130,11 +135,6 @@ impl LoopTask {
         }
         if let Some(outcome) = merged {
             message = format!("{message}; {}", self.clean_up_after_merge(outcome).await);
-        }
-        if let Some(url) = opened {
-            let auto_push = self.shared.config().pr.push == crate::config::PushMode::Auto;
-            self.feed(Event::Pr(PrEvent::Opened { url, auto_push }), Vec::new())
-                .await;
         }
         Ok(message)
     }
@@ -194,6 +194,27 @@ impl LoopTask {
                 Err(e)
             }
         }
+    }
+
+    /// The PR opened: the loop follows it from the approval's own transition (`next`, `t`),
+    /// so no crash in between can leave an open PR unfollowed.
+    fn follow_from_approval(
+        &self,
+        url: String,
+        next: &mut LoopState,
+        t: &mut andon_core::event::Transition,
+    ) {
+        let auto_push = self.shared.config().pr.push == crate::config::PushMode::Auto;
+        let (following, then) = reduce(next, &Event::Pr(PrEvent::Opened { url, auto_push }));
+        if then.refused.is_some() {
+            return;
+        }
+        *next = following;
+        t.effects.extend(then.effects);
+        t.log = Some(match (t.log.take(), then.log) {
+            (Some(a), Some(b)) => format!("{a}; {b}"),
+            (a, b) => a.or(b).unwrap_or_default(),
+        });
     }
 
     /// Approving a followed PR's green fix pushes it to the PR's branch.
