@@ -181,6 +181,8 @@ async fn read_only(
     .without_live_diffs();
     let shared = Arc::new(shared);
     let sup = Supervisor::remote(Arc::clone(&shared), repo.dirs.socket());
+    // Its status bar shows what waits in the queue the supervising andon drains.
+    sup.start_admission();
     let updates = shared.updates().subscribe();
     andon::engine::supervisor::remote::observe(Arc::clone(&shared), Duration::from_millis(500));
     let clock = shared.clock().clone();

@@ -210,7 +210,9 @@ fn a_second_andon_opens_a_read_only_board_that_acts_through_the_supervisor() {
         "slow",
         "while :; do echo \"working $(date +%s)\"; sleep 1; done",
     );
+    repo.config("[line]\nmax_running = 1\n");
     let plan = repo.plan("slow", "slow", "");
+    repo.plan("next", "slow", "");
     repo.commit("plan");
     // Ended even if an assertion below fails, so no supervisor outlives this test.
     let mut supervisor = Ended(Some(repo.spawn(&["run", "--headless", &plan])));
@@ -229,6 +231,11 @@ fn a_second_andon_opens_a_read_only_board_that_acts_through_the_supervisor() {
     tmux.wait_for("Fix negative prices", Duration::from_secs(20));
     // The running agent's output reaches the pane from its log.
     tmux.wait_for("working ", Duration::from_secs(20));
+    // A plan queued behind the full line shows in the status bar, though this board drains
+    // nothing.
+    let out = repo.andon(&["queue", "add", "plans/next.md"], Duration::from_secs(30));
+    assert!(out.status.success(), "{}", stderr(&out));
+    tmux.wait_for("queued 1 · max_running 1/1", Duration::from_secs(20));
     // A stop on the read-only board stops the loop in the supervising process.
     tmux.keys(&["s"]);
     eventually(

@@ -52,6 +52,11 @@ impl Supervisor {
         if let Err(e) = self.drain_locked(Vec::new()).await {
             tracing::warn!("the queue could not be drained: {e}");
         }
+        self.refresh_glance().await;
+    }
+
+    /// Reads the queue's glance again; the board redraws its status bar if it changed.
+    async fn refresh_glance(self: &Arc<Self>) {
         let me = Arc::clone(self);
         let glance = tokio::task::spawn_blocking(move || admission::glance(&me.ground()))
             .await
@@ -180,12 +185,30 @@ impl Supervisor {
 
     /// Drains the queue after every change on the board and every nudge, for as long as the
     /// supervisor runs.
+    /// A read-only board (another andon supervises) drains nothing: it only reads the queue's
+    /// glance again, at every change and every second, for its status bar.
     pub fn start_admission(self: &Arc<Self>) {
-        if self.is_remote() {
-            return;
-        }
         let me = Arc::clone(self);
         let mut updates = self.shared.updates().subscribe();
+        if self.is_remote() {
+            // The queue changes without the loops changing (a plan added): it is read again
+            // every second too, as the loops are from the store.
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            tokio::spawn(async move {
+                loop {
+                    me.refresh_glance().await;
+                    tokio::select! {
+                        update = updates.recv() => {
+                            if matches!(update, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                                return;
+                            }
+                        }
+                        _ = every.tick() => {}
+                    }
+                }
+            });
+            return;
+        }
         tokio::spawn(async move {
             loop {
                 me.drain().await;
