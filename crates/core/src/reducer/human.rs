@@ -78,7 +78,7 @@ fn human_resume(s: &mut LoopState, fix_plan: Option<&str>, note: Option<&str>) -
             s.state = stop.resume_to.unwrap_or(State::Pending);
             s.stop = None;
             s.lamp = match s.state {
-                State::AwaitingApproval => Lamp::Blue,
+                State::AwaitingApproval | State::PrOpen | State::Mergeable => Lamp::Blue,
                 State::Pending => Lamp::Gray,
                 _ => running_lamp(s),
             };

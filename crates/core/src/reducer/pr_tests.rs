@@ -291,3 +291,17 @@ fn a_pr_moved_on_by_someone_else_stops_for_a_human() {
         .is_some_and(|r| r.contains("4b825dc6") && r.contains("bring the branch up to date")));
     assert_eq!(s.iteration, 1, "no iteration for someone else's commit");
 }
+
+#[test]
+fn a_human_stop_while_following_resumes_blue() {
+    let (s, _) = run_from(following(), &[human(HumanAction::Stop)]);
+    assert_eq!(s.state, State::Stopped);
+    let (s, _) = run_from(
+        s,
+        &[human(HumanAction::Resume {
+            fix_plan: None,
+            note: None,
+        })],
+    );
+    assert_eq!((s.state, s.lamp), (State::PrOpen, Lamp::Blue));
+}
