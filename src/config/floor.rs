@@ -129,14 +129,9 @@ impl Floor {
             layer.notify.command.as_ref().map(|c| ("command", c.line)),
             layer.notify.terminal.as_ref().map(|t| ("terminal", t.line)),
         ];
-        if let Some((key, line)) = sink.into_iter().flatten().next() {
-            return Err(FileError::new(
-                &layer.path,
-                line,
-                format!("[notify] `{key}`: a repository may choose which events notify (`on`), not where they go"),
-                "set notify sinks in your user config, ~/.config/andon/config.toml",
-            ));
-        }
+        users_only(layer, &sink, |key| {
+            format!("[notify] `{key}`: a repository may choose which events notify (`on`), not where they go")
+        })?;
         // Who may instruct the agent through a PR, and pushing without a human, are the
         // user's to choose: a repository (whose andon.toml a loop's diff may change) may only
         // ask to follow PRs.
@@ -149,14 +144,9 @@ impl Floor {
                 .map(|p| ("push = \"auto\"", p.line)),
             layer.pr.reviewers.as_ref().map(|r| ("reviewers", r.line)),
         ];
-        if let Some((key, line)) = trust.into_iter().flatten().next() {
-            return Err(FileError::new(
-                &layer.path,
-                line,
-                format!("[pr] {key}: a repository may choose to follow its PRs, not who instructs the agent or pushing without asking"),
-                "set it in your user config, ~/.config/andon/config.toml",
-            ));
-        }
+        users_only(layer, &trust, |key| {
+            format!("[pr] {key}: a repository may choose to follow its PRs, not who instructs the agent or pushing without asking")
+        })?;
         for (name, agent) in &layer.agents {
             if let Some(mode) = &agent.sandbox {
                 self.check_sandbox(&layer.path, mode, Some(name))?;
@@ -447,6 +437,24 @@ pub fn patterns_overlap(a: &str, b: &str) -> bool {
         found
     }
     go(&a, &b, 0, 0, &mut seen)
+}
+
+/// The first of `keys` (a key set, and its line) a repository's layer sets that only the
+/// user's own config may: refused, naming the line, with `message` for the key.
+fn users_only(
+    layer: &ConfigLayer,
+    keys: &[Option<(&str, usize)>],
+    message: impl Fn(&str) -> String,
+) -> Result<(), FileError> {
+    match keys.iter().flatten().next() {
+        Some((key, line)) => Err(FileError::new(
+            &layer.path,
+            *line,
+            message(key),
+            "set it in your user config, ~/.config/andon/config.toml",
+        )),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

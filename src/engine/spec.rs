@@ -97,6 +97,19 @@ impl Persisted {
         self.changed_at = now;
     }
 
+    /// The wall time the loop's budget has spent at `now`: since its start — or, once it
+    /// follows a PR, only the time it worked (hours waiting on CI and reviewers are not the
+    /// loop's).
+    pub fn budget_spent_ms(&self, now: i64) -> u64 {
+        if self.state.pr.is_none() {
+            return now.saturating_sub(self.started_at).max(0) as u64;
+        }
+        let spell = self
+            .active_since()
+            .map_or(0, |since| now.saturating_sub(since).max(0) as u64);
+        self.worked_ms + spell
+    }
+
     /// When the current working spell began; `None` while the loop does not work.
     pub fn active_since(&self) -> Option<i64> {
         self.state.state.is_active().then_some(self.last_change())
@@ -166,6 +179,31 @@ mod tests {
         p.mark(MARKS_KEPT as u32 + 50, "passed");
         assert_eq!(p.marks.len(), MARKS_KEPT);
         assert_eq!(p.marks.last().map(|m| m.status.as_str()), Some("passed"));
+    }
+
+    #[test]
+    fn a_loop_following_its_pr_spends_its_budget_only_working() {
+        use andon_core::state::{PullRequest, State};
+        let mut p = persisted(0);
+        p.state.state = State::Running;
+        p.clock(false, 0);
+        // Ran 10 s, then waited on its PR for three hours, then a CI fix runs 5 s in.
+        p.state.state = State::PrOpen;
+        p.clock(true, 10_000);
+        assert_eq!(p.budget_spent_ms(10_000), 10_000);
+        p.state.state = State::Running;
+        p.clock(false, 10_810_000);
+        assert_eq!(
+            p.budget_spent_ms(10_815_000),
+            10_815_000,
+            "no PR: since the start"
+        );
+        p.state.pr = Some(PullRequest::default());
+        assert_eq!(
+            p.budget_spent_ms(10_815_000),
+            15_000,
+            "following: its work only"
+        );
     }
 
     #[test]

@@ -146,3 +146,41 @@ fn import_without_gh_or_logged_out_says_how_to_fix_it() {
     assert_eq!(gh.calls(), ["auth status"], "nothing else is asked");
     assert!(!repo.root.join("plans").join("issue-1.md").exists());
 }
+
+#[test]
+fn a_dry_run_says_what_the_real_run_would_skip_and_a_broken_template_is_named() {
+    let repo = TestRepo::new();
+    let gh = FakeGh::new(repo.root.parent().unwrap());
+    gh.logged_in();
+    gh.serve_issues(
+        "all",
+        &json!([issue(12, "Discount makes the price negative", "")]),
+    );
+    // A file of the draft's name that is not its draft: never written over.
+    repo.write(
+        "plans/issue-12-discount-makes-the-price-negative.md",
+        "my own notes\n",
+    );
+    let out = import(&repo, &gh.path(), &["--dry-run"]);
+    expect_exit(&out, 0);
+    let said = stdout(&out);
+    assert!(said.contains("exists and is not its draft"), "{said}");
+    assert!(!said.contains("would write"), "{said}");
+
+    // The repository's template cannot be read as a plan: named, with the line and the fix.
+    std::fs::remove_file(
+        repo.root
+            .join("plans/issue-12-discount-makes-the-price-negative.md"),
+    )
+    .unwrap();
+    repo.write("plans/TEMPLATE.md", "+++\ngoal = \"x\"\n");
+    let out = import(&repo, &gh.path(), &[]);
+    expect_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("plans/TEMPLATE.md:1"), "{err}");
+    assert!(err.contains("never closed"), "{err}");
+    assert!(!repo
+        .root
+        .join("plans/issue-12-discount-makes-the-price-negative.md")
+        .exists());
+}

@@ -296,3 +296,21 @@ fn the_terminal_sink_reaches_the_host_terminal_only_while_the_board_runs() {
         &wrapped,
     );
 }
+
+#[test]
+fn notify_test_writes_the_terminal_sink_to_the_terminal_it_runs_in() {
+    let (repo, _) = repo_with_terminal_sink();
+    let name = repo_name(&repo);
+    let run = InAPty::start(&repo, &["notify", "test"], &[], "notify-test");
+    let seen = run.ended();
+    assert!(
+        seen.contains(&format!(
+            "\x1b]777;notify;andon {name}: test;a sample notification"
+        )),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains("written to this terminal (OSC 777)"),
+        "{seen:?}"
+    );
+}

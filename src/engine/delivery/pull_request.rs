@@ -3,10 +3,12 @@
 //! exist — the branch pushed and `gh pr create` run with it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::engine::delivery::deliver::Delivery;
 use crate::engine::delivery::deliver::Place;
+use crate::engine::forge::bounded::{self, Ran};
 use crate::engine::iteration::env::find_program;
 use crate::error_chain::chain;
 use crate::git::{DiffLimits, GitOwner};
@@ -151,15 +153,26 @@ pub fn pr_url(output: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Runs a command in the repository with no input; its output, or its error output.
+/// How long a push or `gh pr create` may take before it is ended.
+const FORGE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Runs a command in the repository with no input, for at most [`FORGE_TIMEOUT`]; its
+/// output, or its error output.
 fn run(repo_root: &Path, cmd: &[String]) -> Result<String, String> {
     let (program, args) = cmd.split_first().ok_or("empty command")?;
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(repo_root)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let mut command = Command::new(program);
+    command.args(args).current_dir(repo_root);
+    let out = match bounded::run(command, FORGE_TIMEOUT) {
+        Ok(Ran::Done(out)) => out,
+        Ok(Ran::TimedOut) => {
+            return Err(format!(
+                "{} had no answer in {}s and was ended",
+                shell_words(cmd),
+                FORGE_TIMEOUT.as_secs()
+            ))
+        }
+        Err(e) => return Err(format!("cannot run {program}: {e}")),
+    };
     let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
     if out.status.success() {
         Ok(text(&out.stdout))

@@ -1,19 +1,17 @@
 //! Running `gh`: found on PATH and logged in first, so a human hears how to install it or log
 //! in rather than a failed command's output; its JSON read into andon's own types.
 
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use andon_core::issue_draft::Issue;
 use andon_core::pr_follow::{CiCheck, PrReview, PrStatus};
 use serde::Deserialize;
 
+use crate::engine::forge::bounded::{self, Ran};
 use crate::engine::input_error::InputError;
 use crate::engine::iteration::env::find_program;
-use crate::or_log::OrLog;
 
 /// Why `gh` could not answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,74 +134,20 @@ const GH_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn gh(repo_root: &Path, args: &[&str]) -> Result<std::process::Output, GhError> {
     let call = || format!("gh {}", args.join(" "));
-    let mut child = Command::new("gh")
-        .args(args)
-        .current_dir(repo_root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => GhError::NotInstalled,
-            _ => GhError::Failed {
-                call: call(),
-                said: e.to_string(),
-            },
-        })?;
-    // Read both pipes while waiting: a large answer would otherwise fill one and stall gh.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut out = Vec::new();
-            if let Some(mut pipe) = pipe {
-                pipe.read_to_end(&mut out).or_log("gh's output ended early");
-            }
-            out
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let deadline = crate::clock::instant_now() + GH_TIMEOUT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if crate::clock::instant_now() < deadline => {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Ok(None) => {
-                if let Ok(pgid) = i32::try_from(child.id()) {
-                    crate::pty::signal::kill_group(pgid).or_log("gh ended as its time ran out");
-                }
-                child.kill().or_log("gh ended as its time ran out");
-                child.wait().or_log("gh is reaped after its timeout");
-                return Err(GhError::Failed {
-                    call: call(),
-                    said: format!("no answer in {}s; it was ended", GH_TIMEOUT.as_secs()),
-                });
-            }
-            Err(e) => {
-                return Err(GhError::Failed {
-                    call: call(),
-                    said: e.to_string(),
-                })
-            }
-        }
-    };
-    Ok(std::process::Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    })
+    let mut cmd = Command::new("gh");
+    cmd.args(args).current_dir(repo_root);
+    match bounded::run(cmd, GH_TIMEOUT) {
+        Ok(Ran::Done(out)) => Ok(out),
+        Ok(Ran::TimedOut) => Err(GhError::Failed {
+            call: call(),
+            said: format!("no answer in {}s; it was ended", GH_TIMEOUT.as_secs()),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(GhError::NotInstalled),
+        Err(e) => Err(GhError::Failed {
+            call: call(),
+            said: e.to_string(),
+        }),
+    }
 }
 
 fn first_line(bytes: &[u8]) -> Option<String> {

@@ -229,15 +229,7 @@ impl LoopTask {
     /// The wall time the budget has spent: since the loop's start — or, once it follows a
     /// PR, only the time it worked (hours waiting on CI and reviewers are not the loop's).
     fn spent_ms(&self) -> u64 {
-        let now = self.shared.clock().now_ms();
-        if self.p.state.pr.is_some() {
-            let spell = self
-                .p
-                .active_since()
-                .map_or(0, |since| now.saturating_sub(since).max(0) as u64);
-            return self.p.worked_ms + spell;
-        }
-        now.saturating_sub(self.p.started_at).max(0) as u64
+        self.p.budget_spent_ms(self.shared.clock().now_ms())
     }
 
     /// Stopped where it was, its run frozen (by a human, or for a common cause).

@@ -184,34 +184,21 @@ impl Supervisor {
     }
 
     /// Drains the queue after every change on the board and every nudge, for as long as the
-    /// supervisor runs.
-    /// A read-only board (another andon supervises) drains nothing: it only reads the queue's
-    /// glance again, at every change and every second, for its status bar.
+    /// supervisor runs. A read-only board (another andon supervises) drains nothing: it reads
+    /// the queue's glance again, at every change and every second (a plan added changes no
+    /// loop), for its status bar.
     pub fn start_admission(self: &Arc<Self>) {
         let me = Arc::clone(self);
         let mut updates = self.shared.updates().subscribe();
-        if self.is_remote() {
-            // The queue changes without the loops changing (a plan added): it is read again
-            // every second too, as the loops are from the store.
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
-            tokio::spawn(async move {
-                loop {
-                    me.refresh_glance().await;
-                    tokio::select! {
-                        update = updates.recv() => {
-                            if matches!(update, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
-                                return;
-                            }
-                        }
-                        _ = every.tick() => {}
-                    }
-                }
-            });
-            return;
-        }
+        let remote = self.is_remote();
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
         tokio::spawn(async move {
             loop {
-                me.drain().await;
+                if remote {
+                    me.refresh_glance().await;
+                } else {
+                    me.drain().await;
+                }
                 tokio::select! {
                     update = updates.recv() => {
                         if matches!(update, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
@@ -219,6 +206,7 @@ impl Supervisor {
                         }
                     }
                     () = me.admission.wake.notified() => {}
+                    _ = every.tick(), if remote => {}
                 }
             }
         });
