@@ -320,7 +320,7 @@ fn ci_on_a_commit_someone_else_pushed_stops_for_a_human_not_the_agent() {
     f.wait("stopped", 1);
     let status = stdout(&f.andon(&["status"]));
     assert!(
-        status.contains("has commits the loop's branch has not"),
+        status.contains("the PR's branch has commits the loop's has not"),
         "{status}"
     );
     assert!(

@@ -219,10 +219,11 @@ fn diverged(s: &mut LoopState, head: &str) -> Transition {
     if !matches!(s.state, State::PrOpen | State::Mergeable) {
         return Transition::refuse(format!("not following the PR while {}", s.state.label()));
     }
+    // What happened first: a pane's title shows the start of it.
     let reason = format!(
-        "the PR ({}) has commits the loop's branch has not (its head is {}): bring the branch up to date with the PR's, then resume to push it",
-        pr.url,
-        short(head)
+        "the PR's branch has commits the loop's has not (head {}): bring the branch up to date with the PR's ({}), then resume to push it",
+        short(head),
+        pr.url
     );
     line_stop(s, StopCause::PrPush, reason, Vec::new())
 }
