@@ -11,7 +11,8 @@ use crate::sanitize::printable;
 const MAX_SLUG: usize = 48;
 
 /// Keys of the template's front matter a draft takes as they are: the line's policy, not the
-/// example task's (its goal, scope and checks are the template's own example).
+/// example task's (its goal, scope and checks are the template's own example). A subset of
+/// the plan's own keys (`plan::PLAN_KEYS`), which a test holds it to.
 const POLICY_KEYS: &[&str] = &[
     "agent",
     "skill",
@@ -152,6 +153,19 @@ mod tests {
             title: title.into(),
             body: body.into(),
             url: format!("https://github.com/o/shop/issues/{number}"),
+        }
+    }
+
+    #[test]
+    fn the_policy_keys_are_plan_keys_and_never_the_task() {
+        for key in POLICY_KEYS {
+            assert!(crate::plan::PLAN_KEYS.contains(key), "{key} is no plan key");
+        }
+        for task in ["goal", "scope", "checks"] {
+            assert!(
+                !POLICY_KEYS.contains(&task),
+                "{task} is the template's example"
+            );
         }
     }
 

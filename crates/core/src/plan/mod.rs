@@ -84,7 +84,7 @@ pub struct CheckSpec {
 
 /// The front matter's keys, for spotting one written inside a table by mistake. A test
 /// keeps this in step with [`RawPlan`].
-pub(super) const PLAN_KEYS: &[&str] = &[
+pub(crate) const PLAN_KEYS: &[&str] = &[
     "goal",
     "agent",
     "skill",
